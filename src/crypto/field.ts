@@ -1,0 +1,37 @@
+import { RealDidError } from "../errors.js";
+
+/** The BN254 scalar field: every circuit signal lives here. */
+export const SNARK_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+
+export const mod = (value: bigint, modulus: bigint): bigint => {
+  const r = value % modulus;
+  return r < 0n ? r + modulus : r;
+};
+
+/** Parses a bigint / decimal string / safe integer and checks it is a field element. */
+export function toFieldElement(name: string, value: unknown): bigint {
+  let parsed: bigint;
+  if (typeof value === "bigint") parsed = value;
+  else if (typeof value === "number" && Number.isSafeInteger(value)) parsed = BigInt(value);
+  else if (typeof value === "string" && /^(0|[1-9][0-9]*)$/.test(value)) parsed = BigInt(value);
+  else if (typeof value === "string" && /^0x[0-9a-fA-F]+$/.test(value)) parsed = BigInt(value);
+  else {
+    const shown = typeof value === "string" ? `"${value.slice(0, 40)}"` : typeof value;
+    throw new RealDidError("invalid_argument", `Parameter '${name}' is not an integer, received ${shown}`);
+  }
+  if (parsed < 0n || parsed >= SNARK_FIELD) {
+    throw new RealDidError("invalid_argument", `Parameter '${name}' is outside the BN254 scalar field: ${parsed}`);
+  }
+  return parsed;
+}
+
+/** Uniform random element of [1, bound) by rejection sampling. */
+export function randomBelow(bound: bigint): bigint {
+  const bytes = Math.ceil(bound.toString(2).length / 8);
+  const topMask = (1n << BigInt(bound.toString(2).length)) - 1n;
+  for (;;) {
+    const buf = crypto.getRandomValues(new Uint8Array(bytes));
+    const candidate = BigInt("0x" + Buffer.from(buf).toString("hex")) & topMask;
+    if (candidate > 0n && candidate < bound) return candidate;
+  }
+}

@@ -1,0 +1,27 @@
+import { buildPoseidon } from "circomlibjs";
+import { poseidon1, poseidon2, poseidon5 } from "poseidon-lite";
+
+/**
+ * Poseidon as in circomlib (same constants in poseidon-lite and circomlibjs).
+ * Arity separates the roles: Poseidon1 = identity commitment, Poseidon5 = leaf
+ * (commitment + 4 attributes), Poseidon2 = tree nodes, DID address, escrow pad.
+ */
+export const hashCommitment = (secret: bigint): bigint => poseidon1([secret]);
+export const hashPair = (left: bigint, right: bigint): bigint => poseidon2([left, right]);
+export const hashLeaf = (commitment: bigint, attributes: readonly bigint[]): bigint => poseidon5([commitment, ...attributes]);
+
+/**
+ * Poseidon2 for bulk work (tree building), about 3x faster per hash than poseidon-lite
+ * after an ~0.8 s set-up. Results are identical (checked in test/poseidon.test.ts).
+ */
+export class FastPairHasher {
+  private constructor(private readonly poseidon: Awaited<ReturnType<typeof buildPoseidon>>) {}
+
+  static async create(): Promise<FastPairHasher> {
+    return new FastPairHasher(await buildPoseidon());
+  }
+
+  hash(left: bigint, right: bigint): bigint {
+    return this.poseidon.F.toObject(this.poseidon([left, right]));
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Typed errors with stable codes. The CLI maps a code to a one-line message and an
+ * exit status, the HTTP layer to a JSON body and a 4xx status; neither parses messages.
+ */
+export type ErrorCode =
+  // bad arguments and data
+  | "invalid_argument"
+  | "invalid_attribute"
+  | "invalid_identity_file"
+  | "wrong_passphrase"
+  | "leaf_index_out_of_range"
+  | "tree_full"
+  // proving
+  | "credential_mismatch"
+  | "predicate_unsatisfied"
+  // artifacts
+  | "artifacts_mismatch"
+  // verification outcomes
+  | "malformed_proof"
+  | "invalid_proof"
+  | "unknown_root"
+  | "scope_mismatch"
+  | "challenge_mismatch"
+  | "predicate_mismatch"
+  | "regulator_key_mismatch"
+  | "escrow_degenerate"
+  // escrow
+  | "invalid_regulator_key";
+
+export class RealDidError extends Error {
+  override readonly name = "RealDidError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,21 @@
+// realdid's library API.
+export * from "./errors.js";
+export * from "./crypto/field.js";
+export * from "./crypto/poseidon.js";
+export * from "./crypto/baby-jubjub.js";
+export * from "./crypto/escrow.js";
+export * from "./identity/identity.js";
+export * from "./attributes/attributes.js";
+export * from "./attributes/calendar.js";
+export * from "./attributes/predicates.js";
+export * from "./registry/registry-tree.js";
+export * from "./registry/credential.js";
+export * from "./proof/request.js";
+export * from "./proof/public-signals.js";
+export * from "./proof/circuit-input.js";
+export * from "./proof/prover.js";
+export * from "./proof/verifier.js";
+export * from "./proof/curve.js";
+export * from "./artifacts/load.js";
+export { DEVELOPMENT_KEYS_WARNING } from "./artifacts/manifest.js";
+export { REALDID_CIRCUIT } from "./artifacts/paths.js";

@@ -1,0 +1,43 @@
+import { type WitnessCalculator, WitnessCalculatorBuilder } from "circom_runtime";
+import * as snarkjs from "snarkjs";
+import type { CircuitArtifacts } from "../artifacts/load.js";
+import { type CircuitInput, circuitInput, type ProofInputs } from "./circuit-input.js";
+import { parsePublicSignals, type PublicSignals } from "./public-signals.js";
+
+/** A proof as it travels: snarkjs's Groth16 proof and the public signals in circuit order. */
+export interface RealDidProof {
+  readonly proof: snarkjs.Groth16Proof;
+  readonly publicSignals: string[];
+}
+
+export interface ProofResult extends RealDidProof {
+  /** The same public signals, by name. */
+  readonly signals: PublicSignals;
+}
+
+/**
+ * A long-lived prover: the witness calculator is instantiated once and the zkey kept in
+ * memory, so each proof pays only for the witness and the Groth16 prover itself.
+ */
+export class Prover {
+  private constructor(
+    private readonly witnessCalculator: WitnessCalculator,
+    private readonly zkey: Uint8Array,
+  ) {}
+
+  static async create(artifacts: CircuitArtifacts): Promise<Prover> {
+    return new Prover(await WitnessCalculatorBuilder(artifacts.wasm), artifacts.zkey);
+  }
+
+  /** Proves for a citizen; see circuitInput for the checks made first. */
+  prove(inputs: ProofInputs): Promise<ProofResult> {
+    return this.proveInput(circuitInput(inputs));
+  }
+
+  /** Proves for raw circuit input (tests use it to feed the circuit what the library refuses). */
+  async proveInput(input: CircuitInput): Promise<ProofResult> {
+    const witness = await this.witnessCalculator.calculateWTNSBin(input, true);
+    const { proof, publicSignals } = await snarkjs.groth16.prove({ type: "mem", data: this.zkey }, { type: "mem", data: witness });
+    return { proof, publicSignals, signals: parsePublicSignals(publicSignals) };
+  }
+}

@@ -1,0 +1,73 @@
+import { ATTRIBUTE_SLOTS } from "../attributes/attributes.js";
+import type { AttributeBounds } from "../attributes/predicates.js";
+import type { Point } from "../crypto/baby-jubjub.js";
+import type { EscrowCiphertext } from "../crypto/escrow.js";
+import { toFieldElement } from "../crypto/field.js";
+import { RealDidError } from "../errors.js";
+
+/**
+ * The circuit's public signals by name. This module alone knows their positions
+ * (circuits/main/realdid-32-4.circom: outputs first, then public inputs in declaration order).
+ */
+export interface PublicSignals {
+  readonly root: bigint;
+  readonly didAddress: bigint;
+  readonly escrow: EscrowCiphertext;
+  readonly scope: bigint;
+  readonly challenge: bigint;
+  readonly regulatorKey: Point;
+  readonly bounds: AttributeBounds;
+}
+
+const SLOTS = ATTRIBUTE_SLOTS.length;
+export const PUBLIC_SIGNAL_NAMES = [
+  "root",
+  "didAddress",
+  "escrowEphemeral.x",
+  "escrowEphemeral.y",
+  "escrowCipher",
+  "scope",
+  "challenge",
+  "regulatorKey.x",
+  "regulatorKey.y",
+  ...ATTRIBUTE_SLOTS.map((slot) => `attributeLo.${slot}`),
+  ...ATTRIBUTE_SLOTS.map((slot) => `attributeHi.${slot}`),
+] as const;
+
+export function parsePublicSignals(signals: unknown): PublicSignals {
+  if (!Array.isArray(signals) || signals.length !== PUBLIC_SIGNAL_NAMES.length) {
+    throw new RealDidError("malformed_proof", `publicSignals must be an array of ${PUBLIC_SIGNAL_NAMES.length} decimal strings`);
+  }
+  const v = signals.map((signal, i) => {
+    try {
+      return toFieldElement(PUBLIC_SIGNAL_NAMES[i], signal);
+    } catch (error) {
+      throw new RealDidError("malformed_proof", (error as Error).message);
+    }
+  });
+  return {
+    root: v[0],
+    didAddress: v[1],
+    escrow: { ephemeral: { x: v[2], y: v[3] }, cipher: v[4] },
+    scope: v[5],
+    challenge: v[6],
+    regulatorKey: { x: v[7], y: v[8] },
+    bounds: { lo: v.slice(9, 9 + SLOTS), hi: v.slice(9 + SLOTS, 9 + 2 * SLOTS) },
+  };
+}
+
+export function publicSignalsToArray(s: PublicSignals): string[] {
+  return [
+    s.root,
+    s.didAddress,
+    s.escrow.ephemeral.x,
+    s.escrow.ephemeral.y,
+    s.escrow.cipher,
+    s.scope,
+    s.challenge,
+    s.regulatorKey.x,
+    s.regulatorKey.y,
+    ...s.bounds.lo,
+    ...s.bounds.hi,
+  ].map(String);
+}

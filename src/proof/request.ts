@@ -1,0 +1,29 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { AttributeBounds } from "../attributes/predicates.js";
+import type { Point } from "../crypto/baby-jubjub.js";
+
+/** What a site asks a citizen to prove. The verifier checks the proof against the same. */
+export interface ProofRequest {
+  /** The site's scope, e.g. "shop.example" or "vote.example/poll-7". */
+  readonly scope: string;
+  /** The site's challenge (a nonce or message hash), a field element. */
+  readonly challenge: bigint;
+  /** Inclusive attribute bounds (see predicateBounds). */
+  readonly bounds: AttributeBounds;
+  /** The regulator key the handle must be escrowed to. */
+  readonly regulatorKey: Point;
+}
+
+/** 31 bytes (248 bits) are always below the BN254 field modulus: no reduction bias. */
+const toField248 = (bytes: Uint8Array): bigint => BigInt("0x" + Buffer.from(bytes.subarray(0, 31)).toString("hex"));
+
+/** The field element for a scope string (domain-separated SHA-256, truncated to 248 bits). */
+export const scopeToField = (scope: string): bigint =>
+  toField248(createHash("sha256").update("realdid/scope/1\0").update(scope, "utf8").digest());
+
+/** A fresh random challenge. */
+export const randomChallenge = (): bigint => toField248(randomBytes(31));
+
+/** A challenge that binds a message (e.g. a login request or a vote) into the proof. */
+export const challengeForMessage = (message: string | Uint8Array): bigint =>
+  toField248(createHash("sha256").update("realdid/challenge/1\0").update(message).digest());

@@ -1,0 +1,53 @@
+import * as snarkjs from "snarkjs";
+import { ATTRIBUTE_SLOTS } from "../attributes/attributes.js";
+import { IDENTITY, type Point, pointsEqual } from "../crypto/baby-jubjub.js";
+import type { EscrowCiphertext } from "../crypto/escrow.js";
+import { type ErrorCode, RealDidError } from "../errors.js";
+import type { RealDidProof } from "./prover.js";
+import { parsePublicSignals } from "./public-signals.js";
+import { type ProofRequest, scopeToField } from "./request.js";
+
+export interface VerificationRequest extends ProofRequest {
+  /** Whether a root is acceptable: current, or replaced less than the window ago. */
+  readonly isRootAccepted: (root: bigint) => boolean;
+}
+
+export type VerificationResult =
+  | { readonly valid: true; readonly didAddress: bigint; readonly root: bigint; readonly escrow: EscrowCiphertext }
+  | { readonly valid: false; readonly code: ErrorCode; readonly message: string };
+
+const failure = (code: ErrorCode, message: string): VerificationResult => ({ valid: false, code, message });
+const samePoint = (a: Point, b: Point) => pointsEqual(a, b);
+
+/**
+ * Verifies a proof for a request: first that its public inputs are the ones this
+ * verifier asked for (cheap, and says which one differs), then the Groth16 proof.
+ * Never throws for a bad proof: the result says what did not match.
+ */
+export async function verifyProof(candidate: RealDidProof, request: VerificationRequest, verificationKey: Record<string, unknown>): Promise<VerificationResult> {
+  let signals;
+  try {
+    signals = parsePublicSignals(candidate?.publicSignals);
+  } catch (error) {
+    return failure("malformed_proof", (error as RealDidError).message);
+  }
+  if (signals.scope !== scopeToField(request.scope)) return failure("scope_mismatch", `the proof is for another scope than "${request.scope}"`);
+  if (signals.challenge !== request.challenge) return failure("challenge_mismatch", "the proof answers another challenge");
+  if (!samePoint(signals.regulatorKey, request.regulatorKey)) return failure("regulator_key_mismatch", "the handle is escrowed to another regulator key");
+  for (const [i, slot] of ATTRIBUTE_SLOTS.entries()) {
+    if (signals.bounds.lo[i] !== request.bounds.lo[i] || signals.bounds.hi[i] !== request.bounds.hi[i]) {
+      return failure("predicate_mismatch", `the proof's bounds on ${slot} are not the ones asked for`);
+    }
+  }
+  // r = 0 (mod l) would give R = K = identity: a ciphertext anyone can open.
+  if (samePoint(signals.escrow.ephemeral, IDENTITY)) return failure("escrow_degenerate", "the escrow ephemeral key is the identity point");
+  if (!request.isRootAccepted(signals.root)) return failure("unknown_root", "the proof's registry root is not current nor recent");
+  let valid = false;
+  try {
+    valid = await snarkjs.groth16.verify(verificationKey, candidate.publicSignals, candidate.proof);
+  } catch {
+    return failure("malformed_proof", "the Groth16 proof is not well formed");
+  }
+  if (!valid) return failure("invalid_proof", "the Groth16 proof does not verify");
+  return { valid: true, didAddress: signals.didAddress, root: signals.root, escrow: signals.escrow };
+}
