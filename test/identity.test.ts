@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { SUBGROUP_ORDER } from "../src/crypto/baby-jubjub.js";
+import { hashCommitment, hashPair } from "../src/crypto/poseidon.js";
+import { Identity } from "../src/identity/identity.js";
+
+describe("Identity", () => {
+  it("draws a canonical secret and commits to it with Poseidon1", () => {
+    const identity = Identity.random();
+    expect(identity.secret > 0n && identity.secret < SUBGROUP_ORDER).toBe(true);
+    expect(identity.commitment).toBe(hashCommitment(identity.secret));
+    expect(Identity.random().secret).not.toBe(identity.secret);
+  });
+
+  it("has one DID address per scope", () => {
+    const identity = Identity.random();
+    expect(identity.didAddress(1n)).toBe(hashPair(1n, identity.secret));
+    expect(identity.didAddress(1n)).not.toBe(identity.didAddress(2n));
+  });
+
+  it("round-trips through a plain and a passphrase-sealed file", () => {
+    const identity = Identity.random();
+    expect(Identity.import(identity.export()).secret).toBe(identity.secret);
+    const sealed = identity.export("correct horse");
+    expect(sealed).not.toContain(identity.secret.toString());
+    expect(Identity.import(sealed, "correct horse").secret).toBe(identity.secret);
+  });
+
+  it("names what is wrong with a file", () => {
+    const identity = Identity.random();
+    const sealed = identity.export("correct horse");
+    expect(() => Identity.import(sealed, "wrong")).toThrow(/wrong passphrase/);
+    expect(() => Identity.import(sealed)).toThrow(/passphrase is needed/);
+    expect(() => Identity.import("{not json")).toThrow(/not valid JSON/);
+    expect(() => Identity.import(JSON.stringify({ format: "other" }))).toThrow(/format/);
+    const file = JSON.parse(identity.export());
+    expect(() => Identity.import(JSON.stringify({ ...file, commitment: "1" }))).toThrow(/does not match/);
+    expect(() => Identity.import(JSON.stringify({ ...file, secret: SUBGROUP_ORDER.toString() }))).toThrow(/\[1, l\)/);
+    const tampered = JSON.parse(sealed);
+    tampered.sealed.ciphertext = Buffer.from("x".repeat(80)).toString("base64");
+    expect(() => Identity.import(JSON.stringify(tampered), "correct horse")).toThrow(/wrong passphrase|altered/);
+  });
+});

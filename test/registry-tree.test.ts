@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { hashPair } from "../src/crypto/poseidon.js";
+import { merkleRootOf, RegistryTree } from "../src/registry/registry-tree.js";
+import { randomField } from "./helpers/fixtures.js";
+
+/** The root by definition: hash every level of the full tree (small depths only). */
+function referenceRoot(leaves: bigint[], depth: number): bigint {
+  let level = [...leaves, ...Array(2 ** depth - leaves.length).fill(0n)];
+  while (level.length > 1) level = Array.from({ length: level.length / 2 }, (_, i) => hashPair(level[2 * i], level[2 * i + 1]));
+  return level[0];
+}
+
+describe("RegistryTree", () => {
+  it("matches the reference root after inserts, batch inserts, updates and removals", async () => {
+    const tree = await RegistryTree.create(6);
+    const leaves = Array.from({ length: 23 }, () => randomField(253));
+    expect(tree.root).toBe(referenceRoot([], 6));
+    tree.insert(leaves[0]);
+    tree.insertMany(leaves.slice(1, 9));
+    tree.insertMany(leaves.slice(9));
+    expect(tree.root).toBe(referenceRoot(leaves, 6));
+    leaves[5] = randomField(253);
+    tree.update(5, leaves[5]);
+    leaves[17] = 0n;
+    tree.remove(17);
+    expect(tree.root).toBe(referenceRoot(leaves, 6));
+  });
+
+  it("gives proofs that recompute the root, at depth 32", async () => {
+    const tree = await RegistryTree.create(32);
+    tree.insertMany(Array.from({ length: 1000 }, () => randomField(253)));
+    for (const index of [0, 1, 511, 999]) {
+      const proof = tree.proof(index);
+      expect(proof.siblings).toHaveLength(32);
+      expect(merkleRootOf(proof)).toBe(tree.root);
+    }
+  });
+
+  it("a batch insert equals one-by-one inserts", async () => {
+    const leaves = Array.from({ length: 300 }, () => randomField(253));
+    const batch = await RegistryTree.create();
+    const single = new RegistryTree();
+    batch.insertMany(leaves);
+    leaves.forEach((leaf) => single.insert(leaf));
+    expect(batch.root).toBe(single.root);
+  });
+
+  it("refuses a full tree, a bad depth and a missing index", () => {
+    const tree = new RegistryTree(2);
+    tree.insertMany([1n, 2n, 3n]);
+    expect(() => tree.insertMany([4n, 5n])).toThrow(/holds 4 leaves/);
+    expect(() => tree.proof(3)).toThrow(/not in the tree/);
+    expect(() => tree.update(-1, 1n)).toThrow(/not in the tree/);
+    expect(() => new RegistryTree(33)).toThrow(/from 1 to 32/);
+  });
+});
