@@ -1,0 +1,84 @@
+// `npm run bench`: constraint count, witness, proving and verification times (median,
+// min, max over several runs) and registry-tree insertion rate, as one table.
+import { WitnessCalculatorBuilder } from "circom_runtime";
+import { predicateBounds } from "../src/attributes/predicates.js";
+import { todayIso } from "../src/attributes/calendar.js";
+import { encodeAttributes } from "../src/attributes/attributes.js";
+import { loadArtifacts } from "../src/artifacts/load.js";
+import { generateRegulatorKeyPair } from "../src/crypto/escrow.js";
+import { Identity } from "../src/identity/identity.js";
+import { circuitInput } from "../src/proof/circuit-input.js";
+import { releaseCurve } from "../src/proof/curve.js";
+import { Prover } from "../src/proof/prover.js";
+import { randomChallenge } from "../src/proof/request.js";
+import { verifyProof } from "../src/proof/verifier.js";
+import { credentialLeaf } from "../src/registry/credential.js";
+import { RegistryTree } from "../src/registry/registry-tree.js";
+
+const PROOF_RUNS = Number(process.env.BENCH_PROOF_RUNS ?? 7);
+const VERIFY_RUNS = 30;
+const TREE_LEAVES = 100_000;
+
+interface Row {
+  measure: string;
+  median: string;
+  min: string;
+  max: string;
+  runs: number | string;
+}
+const rows: Row[] = [];
+
+async function time(measure: string, runs: number, run: () => Promise<unknown> | unknown): Promise<void> {
+  await run(); // warm-up: first-call costs (curve set-up, JIT) are reported separately where they matter
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await run();
+    samples.push(performance.now() - t);
+  }
+  samples.sort((a, b) => a - b);
+  const ms = (v: number) => `${v.toFixed(1)} ms`;
+  rows.push({ measure, median: ms(samples[Math.floor(runs / 2)]), min: ms(samples[0]), max: ms(samples[runs - 1]), runs });
+}
+
+const artifacts = await loadArtifacts();
+rows.push({ measure: "constraints (RealDid 32, 4 slots)", median: String(artifacts.manifest.constraints), min: "", max: "", runs: "" });
+
+const today = todayIso();
+const identity = Identity.random();
+const attributes = encodeAttributes({ birthDate: "1990-03-14", region: "110105", expiry: "2035-01-01", documentType: "national_id_card" }, today);
+const tree = await RegistryTree.create();
+const filler = Array.from({ length: 1000 }, (_, i) => BigInt(i + 1));
+tree.insertMany([...filler, credentialLeaf(identity.commitment, attributes)]);
+const regulator = generateRegulatorKeyPair();
+const request = { scope: "bench.example", challenge: randomChallenge(), bounds: predicateBounds({ minAge: 18, notExpired: true, regionPrefix: "11" }, today), regulatorKey: regulator.publicKey };
+const inputs = { identity, credential: { index: 1000, attributes }, merkleProof: tree.proof(1000), request };
+
+const witnessCalculator = await WitnessCalculatorBuilder(artifacts.wasm);
+await time("witness (calculator kept)", PROOF_RUNS, () => witnessCalculator.calculateWTNSBin(circuitInput(inputs), true));
+
+const prover = await Prover.create(artifacts);
+const firstStart = performance.now();
+const proof = await prover.prove(inputs);
+rows.push({ measure: "first proof in process (cold)", median: `${(performance.now() - firstStart).toFixed(1)} ms`, min: "", max: "", runs: 1 });
+await time("proof, warm (witness + Groth16)", PROOF_RUNS, () => prover.prove(inputs));
+
+const rootNow = tree.root;
+const verificationRequest = { ...request, isRootAccepted: (root: bigint) => root === rootNow };
+await time("verification (checks + Groth16)", VERIFY_RUNS, async () => {
+  const outcome = await verifyProof(proof, verificationRequest, artifacts.verificationKey);
+  if (!outcome.valid) throw new Error(outcome.message);
+});
+
+const leaves = Array.from({ length: TREE_LEAVES }, (_, i) => BigInt(i) * 7919n + 1n);
+const bigTree = await RegistryTree.create();
+const treeStart = performance.now();
+bigTree.insertMany(leaves);
+const treeSeconds = (performance.now() - treeStart) / 1000;
+rows.push({ measure: `tree: batch insert ${TREE_LEAVES} leaves (depth 32)`, median: `${treeSeconds.toFixed(2)} s`, min: `${Math.round(TREE_LEAVES / treeSeconds)} leaves/s`, max: "", runs: 1 });
+await time("tree: single insert (depth 32)", 200, () => bigTree.insert(42n));
+await time("tree: Merkle path", 200, () => bigTree.proof(54321));
+
+console.table(rows);
+console.log(artifacts.manifest.warning);
+await releaseCurve();

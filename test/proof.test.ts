@@ -1,0 +1,127 @@
+// Real Groth16 proofs from the real keys: a proof verifies; the same proof with any one
+// public signal changed does not; the verifier names each mismatch.
+import * as snarkjs from "snarkjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { predicateBounds } from "../src/attributes/predicates.js";
+import { type CircuitArtifacts, loadArtifacts } from "../src/artifacts/load.js";
+import { decryptHandle, encryptHandle, generateRegulatorKeyPair } from "../src/crypto/escrow.js";
+import { releaseCurve } from "../src/proof/curve.js";
+import { type ProofResult, Prover } from "../src/proof/prover.js";
+import { PUBLIC_SIGNAL_NAMES } from "../src/proof/public-signals.js";
+import { randomChallenge, scopeToField } from "../src/proof/request.js";
+import { type VerificationRequest, verifyProof } from "../src/proof/verifier.js";
+import { RegistryTree } from "../src/registry/registry-tree.js";
+import { type Citizen, makeCitizen, TODAY } from "./helpers/fixtures.js";
+
+const regulator = generateRegulatorKeyPair();
+let artifacts: CircuitArtifacts;
+let tree: RegistryTree;
+let citizen: Citizen;
+let result: ProofResult;
+let request: VerificationRequest;
+
+beforeAll(async () => {
+  artifacts = await loadArtifacts({ warn: () => {} });
+  const citizens = Array.from({ length: 5 }, () => makeCitizen());
+  citizen = citizens[2];
+  tree = await RegistryTree.create();
+  tree.insertMany(citizens.map((c) => c.leaf));
+  const acceptedRoot = tree.root;
+  request = {
+    scope: "shop.example",
+    challenge: randomChallenge(),
+    bounds: predicateBounds({ minAge: 18, notExpired: true, regionPrefix: "11" }, TODAY),
+    regulatorKey: regulator.publicKey,
+    isRootAccepted: (root) => root === acceptedRoot,
+  };
+  const prover = await Prover.create(artifacts);
+  result = await prover.prove({ identity: citizen.identity, credential: { index: 2, attributes: citizen.attributes }, merkleProof: tree.proof(2), request, escrowRandomness: 4242n });
+});
+
+afterAll(releaseCurve);
+
+describe("a real proof", () => {
+  it("verifies, returning the DID address and an escrow the regulator can open", async () => {
+    const outcome = await verifyProof(result, request, artifacts.verificationKey);
+    expect(outcome).toMatchObject({ valid: true, didAddress: citizen.identity.didAddress(scopeToField("shop.example")), root: tree.root });
+    if (!outcome.valid) throw new Error(outcome.message);
+    expect(decryptHandle(outcome.escrow, regulator.secretKey)).toBe(citizen.leaf);
+  });
+
+  it("has its public signals in the order public-signals.ts names them", () => {
+    const escrow = encryptHandle(citizen.leaf, regulator.publicKey, 4242n);
+    const expected: Record<string, bigint> = {
+      root: tree.root,
+      didAddress: citizen.identity.didAddress(scopeToField("shop.example")),
+      "escrowEphemeral.x": escrow.ephemeral.x,
+      "escrowEphemeral.y": escrow.ephemeral.y,
+      escrowCipher: escrow.cipher,
+      scope: scopeToField("shop.example"),
+      challenge: request.challenge,
+      "regulatorKey.x": regulator.publicKey.x,
+      "regulatorKey.y": regulator.publicKey.y,
+      "attributeLo.birthDate": request.bounds.lo[0],
+      "attributeLo.region": request.bounds.lo[1],
+      "attributeLo.expiry": request.bounds.lo[2],
+      "attributeLo.documentType": request.bounds.lo[3],
+      "attributeHi.birthDate": request.bounds.hi[0],
+      "attributeHi.region": request.bounds.hi[1],
+      "attributeHi.expiry": request.bounds.hi[2],
+      "attributeHi.documentType": request.bounds.hi[3],
+    };
+    expect(Object.keys(expected)).toEqual([...PUBLIC_SIGNAL_NAMES]);
+    expect(result.publicSignals).toEqual(Object.values(expected).map(String));
+    expect(artifacts.manifest.publicSignals).toBe(PUBLIC_SIGNAL_NAMES.length);
+  });
+
+  it("does not verify with any one public signal changed", async () => {
+    for (let i = 0; i < result.publicSignals.length; i++) {
+      const changed = result.publicSignals.map((s, j) => (j === i ? (BigInt(s) + 1n).toString() : s));
+      expect(await snarkjs.groth16.verify(artifacts.verificationKey, changed, result.proof), PUBLIC_SIGNAL_NAMES[i]).toBe(false);
+    }
+  });
+
+  it("does not verify with a tampered proof point", async () => {
+    const proof = { ...result.proof, pi_a: [result.proof.pi_c[0], result.proof.pi_c[1], "1"] };
+    expect(await verifyProof({ proof, publicSignals: result.publicSignals }, request, artifacts.verificationKey)).toMatchObject({ valid: false, code: "invalid_proof" });
+  });
+});
+
+describe("the verifier names what does not match", () => {
+  it.each([
+    ["another site's scope", () => ({ ...request, scope: "news.example" }), "scope_mismatch"],
+    ["another challenge", () => ({ ...request, challenge: randomChallenge() }), "challenge_mismatch"],
+    ["other predicates", () => ({ ...request, bounds: predicateBounds({ minAge: 21 }, TODAY) }), "predicate_mismatch"],
+    ["another regulator", () => ({ ...request, regulatorKey: generateRegulatorKeyPair().publicKey }), "regulator_key_mismatch"],
+    ["a root it does not accept", () => ({ ...request, isRootAccepted: () => false }), "unknown_root"],
+  ] as const)("%s", async (_, makeRequest, code) => {
+    expect(await verifyProof(result, makeRequest(), artifacts.verificationKey)).toMatchObject({ valid: false, code });
+  });
+
+  it("a challenge or scope swapped after proving fails the proof itself", async () => {
+    const challenge = randomChallenge();
+    const swappedChallenge = result.publicSignals.map((s, i) => (PUBLIC_SIGNAL_NAMES[i] === "challenge" ? challenge.toString() : s));
+    expect(await verifyProof({ proof: result.proof, publicSignals: swappedChallenge }, { ...request, challenge }, artifacts.verificationKey)).toMatchObject({ valid: false, code: "invalid_proof" });
+    const swappedScope = result.publicSignals.map((s, i) => (PUBLIC_SIGNAL_NAMES[i] === "scope" ? scopeToField("news.example").toString() : s));
+    expect(await verifyProof({ proof: result.proof, publicSignals: swappedScope }, { ...request, scope: "news.example" }, artifacts.verificationKey)).toMatchObject({ valid: false, code: "invalid_proof" });
+  });
+
+  it.each([
+    ["no public signals", { proof: {} }],
+    ["too few public signals", { publicSignals: ["1", "2"] }],
+    ["a non-numeric signal", { publicSignals: Array(17).fill("x") }],
+  ])("a malformed proof: %s", async (_, candidate) => {
+    expect(await verifyProof({ ...result, ...candidate } as never, request, artifacts.verificationKey)).toMatchObject({ valid: false, code: "malformed_proof" });
+  });
+});
+
+describe("the prover explains what it cannot prove", () => {
+  it("refuses an identity that does not match the credential, and unmet predicates", async () => {
+    const prover = await Prover.create(artifacts);
+    const other = makeCitizen();
+    const credential = { index: 2, attributes: citizen.attributes };
+    await expect(prover.prove({ identity: other.identity, credential, merkleProof: tree.proof(2), request })).rejects.toThrow(/do not match/);
+    const strict = { ...request, bounds: predicateBounds({ regionPrefix: "12" }, TODAY) };
+    await expect(prover.prove({ identity: citizen.identity, credential, merkleProof: tree.proof(2), request: strict })).rejects.toThrow(/region does not satisfy/);
+  });
+});
