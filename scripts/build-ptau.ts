@@ -9,7 +9,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as snarkjs from "snarkjs";
-import { PTAU_DIR, PTAU_POWER, ptauPath } from "../src/artifacts/paths.js";
+import { PTAU_DIR, PTAU_POWER, ptauPath, ptauTranscriptPath } from "../src/artifacts/paths.js";
 import { progressLogger } from "./progress.js";
 
 const started = Date.now();
@@ -56,6 +56,6 @@ const transcript = {
   createdAt: new Date().toISOString(),
   seconds: Math.round((Date.now() - started) / 1000),
 };
-writeFileSync(join(PTAU_DIR, `pot${power}.transcript.json`), JSON.stringify(transcript, null, 2) + "\n");
+writeFileSync(ptauTranscriptPath(power), JSON.stringify(transcript, null, 2) + "\n");
 await curve.terminate();
 console.log(`[ptau] wrote ${ptauPath(power)} in ${transcript.seconds} s`);
