@@ -30,7 +30,7 @@ export class Prover {
   }
 
   /** Proves for a citizen; see circuitInput for the checks made first. */
-  prove(inputs: ProofInputs): Promise<ProofResult> {
+  async prove(inputs: ProofInputs): Promise<ProofResult> {
     return this.proveInput(circuitInput(inputs));
   }
 
