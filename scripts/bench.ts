@@ -25,6 +25,7 @@ interface Row {
   min: string;
   max: string;
   runs: number | string;
+  rate: string;
 }
 const rows: Row[] = [];
 
@@ -38,11 +39,13 @@ async function time(measure: string, runs: number, run: () => Promise<unknown> |
   }
   samples.sort((a, b) => a - b);
   const ms = (v: number) => `${v.toFixed(1)} ms`;
-  rows.push({ measure, median: ms(samples[Math.floor(runs / 2)]), min: ms(samples[0]), max: ms(samples[runs - 1]), runs });
+    const median = samples[Math.floor(runs / 2)];
+  rows.push({ measure, median: ms(median), min: ms(samples[0]), max: ms(samples[runs - 1]), runs, rate: `${(1000 / median).toFixed(1)}/s` });
 }
 
 const artifacts = await loadArtifacts();
-rows.push({ measure: "constraints (RealDid 32, 4 slots)", median: String(artifacts.manifest.constraints), min: "", max: "", runs: "" });
+const single = (measure: string, value: string, rate = "") => rows.push({ measure, median: value, min: "", max: "", runs: 1, rate });
+single("constraints (RealDid 32, 4 slots)", String(artifacts.manifest.constraints));
 
 const today = todayIso();
 const identity = Identity.random();
@@ -60,7 +63,7 @@ await time("witness (calculator kept)", PROOF_RUNS, () => witnessCalculator.calc
 const prover = await Prover.create(artifacts);
 const firstStart = performance.now();
 const proof = await prover.prove(inputs);
-rows.push({ measure: "first proof in process (cold)", median: `${(performance.now() - firstStart).toFixed(1)} ms`, min: "", max: "", runs: 1 });
+single("first proof in process (cold)", `${(performance.now() - firstStart).toFixed(1)} ms`);
 await time("proof, warm (witness + Groth16)", PROOF_RUNS, () => prover.prove(inputs));
 
 const rootNow = tree.root;
@@ -75,10 +78,10 @@ const bigTree = await RegistryTree.create();
 const treeStart = performance.now();
 bigTree.insertMany(leaves);
 const treeSeconds = (performance.now() - treeStart) / 1000;
-rows.push({ measure: `tree: batch insert ${TREE_LEAVES} leaves (depth 32)`, median: `${treeSeconds.toFixed(2)} s`, min: `${Math.round(TREE_LEAVES / treeSeconds)} leaves/s`, max: "", runs: 1 });
+single(`tree: batch insert ${TREE_LEAVES} leaves (depth 32)`, `${treeSeconds.toFixed(2)} s`, `${Math.round(TREE_LEAVES / treeSeconds)} leaves/s`);
 await time("tree: single insert (depth 32)", 200, () => bigTree.insert(42n));
 await time("tree: Merkle path", 200, () => bigTree.proof(54321));
 
-console.table(rows);
+console.table(rows.map(({ measure, median, min, max, runs, rate }) => ({ measure, median, min, max, runs, rate })));
 console.log(artifacts.manifest.warning);
 await releaseCurve();
