@@ -82,6 +82,6 @@ single(`tree: batch insert ${TREE_LEAVES} leaves (depth 32)`, `${treeSeconds.toF
 await time("tree: single insert (depth 32)", 200, () => bigTree.insert(42n));
 await time("tree: Merkle path", 200, () => bigTree.proof(54321));
 
-console.table(rows.map(({ measure, median, min, max, runs, rate }) => ({ measure, median, min, max, runs, rate })));
+console.table(rows);
 console.log(artifacts.manifest.warning);
 await releaseCurve();
