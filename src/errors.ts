@@ -25,7 +25,19 @@ export type ErrorCode =
   | "regulator_key_mismatch"
   | "escrow_degenerate"
   // escrow
-  | "invalid_regulator_key";
+  | "invalid_regulator_key"
+  // root ledger
+  | "ledger_malformed"
+  | "ledger_broken_chain"
+  | "ledger_bad_signature"
+  | "ledger_fork"
+  | "ledger_wrong_key"
+  // registrar
+  | "invalid_record"
+  | "already_enrolled"
+  | "not_enrolled"
+  | "registrar_exists"
+  | "registrar_missing";
 
 export class RealDidError extends Error {
   override readonly name = "RealDidError";

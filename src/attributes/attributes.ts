@@ -48,11 +48,12 @@ export function encodeDocumentType(documentType: unknown): bigint {
   return BigInt(DOCUMENT_TYPES[documentType as DocumentType]);
 }
 
-/** Validates and encodes attributes; `today` (YYYY-MM-DD) rejects birth dates in the future. */
-export function encodeAttributes(attributes: PersonAttributes, today: string): EncodedAttributes {
-  const birthDate = dayNumber("birthDate", attributes?.birthDate);
+/** Validates and encodes attributes; with `today` (YYYY-MM-DD), a birth date after it is refused. */
+export function encodeAttributes(attributes: PersonAttributes, today?: string): EncodedAttributes {
+  if (typeof attributes !== "object" || attributes === null) throw new RealDidError("invalid_attribute", "attributes must be an object");
+  const birthDate = dayNumber("birthDate", attributes.birthDate);
   const expiry = dayNumber("expiry", attributes.expiry);
-  if (birthDate > dayNumber("today", today)) {
+  if (today !== undefined && birthDate > dayNumber("today", today)) {
     throw new RealDidError("invalid_attribute", `birthDate ${attributes.birthDate} is in the future`);
   }
   if (expiry <= birthDate) {

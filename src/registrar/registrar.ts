@@ -1,0 +1,274 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { decodeAttributes, encodeAttributes, type PersonAttributes } from "../attributes/attributes.js";
+import { toFieldElement } from "../crypto/field.js";
+import { FastPairHasher } from "../crypto/poseidon.js";
+import { type ErrorCode, RealDidError } from "../errors.js";
+import { ed25519Signer, type LedgerEntry, type LedgerSigner, newSigningKeyHex } from "../ledger/ledger-entry.js";
+import { RootLedger } from "../ledger/root-ledger.js";
+import { type CredentialFile, credentialFile, credentialLeaf } from "../registry/credential.js";
+import { EMPTY_LEAF, MAX_TREE_DEPTH, type MerkleProof, type PairHasher, RegistryTree } from "../registry/registry-tree.js";
+import { nationalIdBirthDate } from "./national-id.js";
+
+/** A person as the registrar verified them. Never leaves the registrar's store. */
+export interface RealNameRecord {
+  name: string;
+  nationalId: string;
+  attributes: PersonAttributes;
+}
+
+export interface EnrollmentRequest {
+  record: RealNameRecord;
+  /** The citizen's identity commitment (from their identity file). */
+  commitment: string | bigint;
+}
+
+const DB_FILE = "registrar.sqlite";
+const KEY_FILE = "registrar-key.json";
+
+const SCHEMA = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE people (
+  leaf_index   INTEGER PRIMARY KEY,
+  name         TEXT NOT NULL,
+  national_id  TEXT NOT NULL UNIQUE,
+  attributes   TEXT NOT NULL,
+  commitment   TEXT NOT NULL UNIQUE,
+  leaf         TEXT NOT NULL,
+  revoked      INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
+  enrolled_at  TEXT NOT NULL,
+  updated_at   TEXT NOT NULL
+);
+-- Every leaf ever issued, so an escrowed handle from before a re-issue still resolves.
+CREATE TABLE issued_leaves (leaf TEXT PRIMARY KEY, leaf_index INTEGER NOT NULL REFERENCES people (leaf_index), issued_at TEXT NOT NULL);
+CREATE TABLE ledger (seq INTEGER PRIMARY KEY, root TEXT NOT NULL, tree_size INTEGER NOT NULL, time TEXT NOT NULL, prev_hash TEXT NOT NULL, signature TEXT NOT NULL);
+`;
+
+function validateRecord(record: RealNameRecord, today: string, where: string): PersonAttributes {
+  const fail = (code: ErrorCode, message: string): never => {
+    throw new RealDidError(code, `${where}: ${message}`);
+  };
+  if (typeof record !== "object" || record === null) fail("invalid_record", "the record must be an object");
+  if (typeof record.name !== "string" || record.name.trim() === "" || record.name.length > 200) {
+    fail("invalid_record", "name must be a non-empty string of at most 200 characters");
+  }
+  let idBirthDate = "";
+  try {
+    idBirthDate = nationalIdBirthDate(record.nationalId);
+    encodeAttributes(record.attributes, today);
+  } catch (error) {
+    if (error instanceof RealDidError) fail(error.code, error.message);
+    throw error;
+  }
+  if (idBirthDate !== record.attributes.birthDate) {
+    fail("invalid_record", `birthDate ${record.attributes.birthDate} does not match the one in nationalId (${idBirthDate})`);
+  }
+  return record.attributes;
+}
+
+/**
+ * The registrar: real-name records, the registry tree and the signed root ledger in one
+ * SQLite store. Every change is one transaction that writes the records and the ledger
+ * entry for the new root together: a crash leaves either all of it or none of it.
+ * The tree is derived from the records when the store opens.
+ */
+export class Registrar {
+  private tree: RegistryTree;
+  private ledgerCopy: RootLedger;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly signer: LedgerSigner,
+    private readonly hasher: PairHasher,
+    readonly depth: number,
+  ) {
+    this.tree = this.loadTree();
+    this.ledgerCopy = this.loadLedger();
+  }
+
+  /** Creates a registrar in `dataDir`: store, Ed25519 signing key, genesis ledger entry. */
+  static async init(dataDir: string, { depth = MAX_TREE_DEPTH, now = new Date() } = {}): Promise<Registrar> {
+    if (existsSync(join(dataDir, DB_FILE))) throw new RealDidError("registrar_exists", `a registrar already exists in ${dataDir}`);
+    const tree = new RegistryTree(depth); // validates depth before anything is written
+    mkdirSync(dataDir, { recursive: true });
+    const secretKey = newSigningKeyHex();
+    const signer = ed25519Signer(secretKey);
+    writeFileSync(join(dataDir, KEY_FILE), JSON.stringify({ format: "realdid-registrar-key/1", algorithm: "ed25519", secretKey, publicKey: signer.publicKey }, null, 2) + "\n", { mode: 0o600, flag: "wx" });
+    const db = new Database(join(dataDir, DB_FILE));
+    db.pragma("journal_mode = WAL");
+    db.transaction(() => {
+      db.exec(SCHEMA);
+      db.prepare("INSERT INTO meta (key, value) VALUES ('depth', ?), ('publicKey', ?)").run(String(depth), signer.publicKey);
+      const genesis = new RootLedger(signer.publicKey).publish(tree.root, 0, now, signer);
+      Registrar.insertEntry(db, genesis);
+    })();
+    db.close();
+    return Registrar.open(dataDir);
+  }
+
+  static async open(dataDir: string): Promise<Registrar> {
+    const dbPath = join(dataDir, DB_FILE);
+    if (!existsSync(dbPath)) throw new RealDidError("registrar_missing", `no registrar in ${dataDir} (run: realdid registrar init --data ${dataDir})`);
+    const key = JSON.parse(readFileSync(join(dataDir, KEY_FILE), "utf8"));
+    const db = new Database(dbPath);
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    const depth = Number((db.prepare("SELECT value FROM meta WHERE key = 'depth'").get() as { value: string }).value);
+    return new Registrar(db, ed25519Signer(key.secretKey), await FastPairHasher.create(), depth);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  get publicKey(): string {
+    return this.signer.publicKey;
+  }
+
+  get root(): bigint {
+    return this.tree.root;
+  }
+
+  get size(): number {
+    return this.tree.size;
+  }
+
+  get ledger(): RootLedger {
+    return this.ledgerCopy;
+  }
+
+  /**
+   * Enrolls a batch: validates every record first (nothing is written if one is bad),
+   * then adds the leaves and publishes one ledger entry, in one transaction.
+   */
+  enroll(requests: readonly EnrollmentRequest[], now: Date = new Date()): CredentialFile[] {
+    if (requests.length === 0) throw new RealDidError("invalid_argument", "nothing to enroll");
+    const today = now.toISOString().slice(0, 10);
+    const idTaken = this.db.prepare("SELECT 1 FROM people WHERE national_id = ?");
+    const commitmentTaken = this.db.prepare("SELECT 1 FROM people WHERE commitment = ?");
+    const seenIds = new Set<string>();
+    const seenCommitments = new Set<string>();
+    const prepared = requests.map((request, i) => {
+      const where = `record ${i + 1}`;
+      const attributes = validateRecord(request?.record, today, where);
+      const commitment = toFieldElement(`${where} commitment`, request.commitment);
+      const { nationalId } = request.record;
+      if (seenIds.has(nationalId) || idTaken.get(nationalId)) {
+        throw new RealDidError("already_enrolled", `${where}: nationalId ${nationalId} is already enrolled`);
+      }
+      if (seenCommitments.has(commitment.toString()) || commitmentTaken.get(commitment.toString())) {
+        throw new RealDidError("already_enrolled", `${where}: this identity commitment is already enrolled`);
+      }
+      seenIds.add(nationalId);
+      seenCommitments.add(commitment.toString());
+      const leaf = credentialLeaf(commitment, encodeAttributes(attributes));
+      return { record: request.record, commitment, leaf };
+    });
+    if (this.tree.size + prepared.length > this.tree.capacity) {
+      throw new RealDidError("tree_full", `the registry holds ${this.tree.capacity} people; ${this.tree.size} are enrolled`);
+    }
+    const first = this.tree.size;
+    this.change(now, () => {
+      const insertPerson = this.db.prepare("INSERT INTO people (leaf_index, name, national_id, attributes, commitment, leaf, enrolled_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      const insertLeaf = this.db.prepare("INSERT INTO issued_leaves (leaf, leaf_index, issued_at) VALUES (?, ?, ?)");
+      prepared.forEach(({ record, commitment, leaf }, i) => {
+        insertPerson.run(first + i, record.name, record.nationalId, JSON.stringify(record.attributes), commitment.toString(), leaf.toString(), now.toISOString(), now.toISOString());
+        insertLeaf.run(leaf.toString(), first + i, now.toISOString());
+      });
+      this.tree.insertMany(prepared.map((p) => p.leaf));
+    });
+    return prepared.map(({ record, commitment }, i) => credentialFile(this.publicKey, first + i, commitment, record.attributes, now));
+  }
+
+  /** Revokes a credential: its leaf becomes empty and a new root is published. */
+  revoke(index: number, now: Date = new Date()): LedgerEntry {
+    const person = this.person(index);
+    if (person.revoked) throw new RealDidError("not_enrolled", `leaf ${index} is already revoked`);
+    this.change(now, () => {
+      this.db.prepare("UPDATE people SET revoked = 1, updated_at = ? WHERE leaf_index = ?").run(now.toISOString(), index);
+      this.tree.remove(index);
+    });
+    return this.ledger.head!;
+  }
+
+  /** Re-issues a credential with new attributes (e.g. a renewed expiry); the old leaf stops proving. */
+  reissue(index: number, attributes: PersonAttributes, now: Date = new Date()): CredentialFile {
+    const person = this.person(index);
+    const where = `leaf ${index}`;
+    validateRecord({ name: person.name, nationalId: person.national_id, attributes }, now.toISOString().slice(0, 10), where);
+    const commitment = BigInt(person.commitment);
+    const leaf = credentialLeaf(commitment, encodeAttributes(attributes));
+    this.change(now, () => {
+      this.db.prepare("UPDATE people SET attributes = ?, leaf = ?, revoked = 0, updated_at = ? WHERE leaf_index = ?").run(JSON.stringify(attributes), leaf.toString(), now.toISOString(), index);
+      this.db.prepare("INSERT OR IGNORE INTO issued_leaves (leaf, leaf_index, issued_at) VALUES (?, ?, ?)").run(leaf.toString(), index, now.toISOString());
+      this.tree.update(index, leaf);
+    });
+    return credentialFile(this.publicKey, index, commitment, attributes, now);
+  }
+
+  /** The Merkle path of a leaf under the current root. */
+  path(index: number): MerkleProof {
+    const person = this.person(index);
+    if (person.revoked) throw new RealDidError("not_enrolled", `leaf ${index} is revoked`);
+    return this.tree.proof(index);
+  }
+
+  indexOfNationalId(nationalId: string): number {
+    const row = this.db.prepare("SELECT leaf_index FROM people WHERE national_id = ?").get(nationalId) as { leaf_index: number } | undefined;
+    if (!row) throw new RealDidError("not_enrolled", `nobody with nationalId ${nationalId} is enrolled`);
+    return row.leaf_index;
+  }
+
+  /** The real-name record behind a leaf index. */
+  record(index: number): RealNameRecord & { revoked: boolean } {
+    const person = this.person(index);
+    return { name: person.name, nationalId: person.national_id, attributes: decodeAttributes(encodeAttributes(JSON.parse(person.attributes))), revoked: person.revoked === 1 };
+  }
+
+  private person(index: number) {
+    const row = this.db.prepare("SELECT * FROM people WHERE leaf_index = ?").get(index) as
+      | { name: string; national_id: string; attributes: string; commitment: string; revoked: number }
+      | undefined;
+    if (!row) throw new RealDidError("not_enrolled", `no credential has leaf index ${index}`);
+    return row;
+  }
+
+  /**
+   * Applies `mutate` (rows + in-memory tree) and publishes the new root, in one SQLite
+   * transaction. On any failure the transaction rolls back and the in-memory tree and
+   * ledger are re-derived from the store, so memory never runs ahead of disk.
+   */
+  private change(now: Date, mutate: () => void): void {
+    try {
+      this.db.transaction(() => {
+        mutate();
+        Registrar.insertEntry(this.db, this.ledgerCopy.publish(this.tree.root, this.tree.size, now, this.signer));
+      })();
+    } catch (error) {
+      this.tree = this.loadTree();
+      this.ledgerCopy = this.loadLedger();
+      throw error;
+    }
+  }
+
+  private loadTree(): RegistryTree {
+    const tree = new RegistryTree(this.depth, this.hasher);
+    const rows = this.db.prepare("SELECT leaf, revoked FROM people ORDER BY leaf_index").raw().all() as [string, number][];
+    tree.insertMany(rows.map(([leaf, revoked]) => (revoked ? EMPTY_LEAF : BigInt(leaf))));
+    return tree;
+  }
+
+  private loadLedger(): RootLedger {
+    const rows = this.db.prepare("SELECT seq, root, tree_size AS treeSize, time, prev_hash AS prevHash, signature FROM ledger ORDER BY seq").all() as LedgerEntry[];
+    const ledger = new RootLedger(this.signer.publicKey, rows);
+    if (ledger.head?.root !== this.tree.root.toString()) {
+      throw new Error(`registrar store is inconsistent: the ledger head root is not the tree's root`);
+    }
+    return ledger;
+  }
+
+  private static insertEntry(db: Database.Database, e: LedgerEntry): void {
+    db.prepare("INSERT INTO ledger (seq, root, tree_size, time, prev_hash, signature) VALUES (?, ?, ?, ?, ?, ?)").run(e.seq, e.root, e.treeSize, e.time, e.prevHash, e.signature);
+  }
+}

@@ -1,0 +1,17 @@
+import type { PersonAttributes } from "../../src/attributes/attributes.js";
+import { Identity } from "../../src/identity/identity.js";
+import { withCheckCharacter } from "../../src/registrar/national-id.js";
+import type { EnrollmentRequest } from "../../src/registrar/registrar.js";
+
+/** A valid real-name record for person number `n`: ID number consistent with the birth date. */
+export function personRecord(n: number, overrides: Partial<PersonAttributes> = {}) {
+  const birthDate = overrides.birthDate ?? `19${70 + (n % 30)}-0${1 + (n % 9)}-1${n % 10}`;
+  const nationalId = withCheckCharacter(`110105${birthDate.replaceAll("-", "")}${String(n % 1000).padStart(3, "0")}`);
+  const attributes: PersonAttributes = { birthDate, region: "110105", expiry: "2031-01-01", documentType: "national_id_card", ...overrides };
+  return { name: `Person ${n}`, nationalId, attributes };
+}
+
+export function enrollmentRequests(count: number, start = 0): { requests: EnrollmentRequest[]; identities: Identity[] } {
+  const identities = Array.from({ length: count }, () => Identity.random());
+  return { identities, requests: identities.map((identity, i) => ({ record: personRecord(start + i), commitment: identity.commitment })) };
+}

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { ed25519Signer, entryHash, newSigningKeyHex } from "../src/ledger/ledger-entry.js";
+import { RootLedger } from "../src/ledger/root-ledger.js";
+
+const signer = ed25519Signer(newSigningKeyHex());
+const T0 = Date.parse("2026-06-15T10:00:00Z");
+const MINUTE = 60_000;
+
+function ledgerOf(roots: bigint[], key = signer): RootLedger {
+  const ledger = new RootLedger(key.publicKey);
+  roots.forEach((root, i) => ledger.publish(root, i, new Date(T0 + i * 10 * MINUTE), key));
+  return ledger;
+}
+
+describe("RootLedger", () => {
+  it("chains, signs and round-trips through JSON lines", () => {
+    const ledger = ledgerOf([10n, 11n, 12n]);
+    expect(ledger.entriesFrom(1)[0].prevHash).toBe(entryHash(ledger.entriesFrom(0)[0]));
+    const copy = RootLedger.fromJsonLines(ledger.toJsonLines(), signer.publicKey);
+    expect(copy.head).toEqual(ledger.head);
+  });
+
+  it("accepts the current root and a replaced one until the window after its replacement", () => {
+    const ledger = ledgerOf([10n, 11n, 12n]); // 11 replaced at T0+20min
+    expect(ledger.isRootAccepted(12n, T0 + 1000 * MINUTE)).toBe(true);
+    expect(ledger.isRootAccepted(11n, T0 + 20 * MINUTE + 59 * MINUTE)).toBe(true);
+    // Counted from the replacement (T0+20min), not from publication (T0+10min).
+    expect(ledger.isRootAccepted(11n, T0 + 75 * MINUTE)).toBe(true);
+    expect(ledger.isRootAccepted(11n, T0 + 80 * MINUTE)).toBe(false);
+    expect(ledger.isRootAccepted(11n, T0 + 21 * MINUTE, 30_000)).toBe(false);
+    expect(ledger.isRootAccepted(99n, T0)).toBe(false);
+  });
+
+  it("judges a root that reappears by its last appearance", () => {
+    const ledger = ledgerOf([10n, 11n, 10n]);
+    expect(ledger.isRootAccepted(10n, T0 + 1000 * MINUTE)).toBe(true);
+  });
+
+  const tamperings: [string, (lines: string[]) => string[], RegExp][] = [
+    ["an edited root", (l) => l.map((line, i) => (i === 2 ? line.replace(/"root":"11"/, '"root":"13"') : line)), /entry 1: the signature/],
+    ["an edited time", (l) => l.map((line, i) => (i === 3 ? line.replace(/T10:20/, "T10:21") : line)), /entry 2: the signature/],
+    ["a deleted entry", (l) => l.filter((_, i) => i !== 2), /entry 2: expected sequence number 1/],
+    ["two swapped entries", (l) => [l[0], l[1], l[3], l[2], l[4]], /entry 2: expected sequence number 1/],
+    ["an entry that is not JSON", (l) => l.map((line, i) => (i === 4 ? "{oops" : line)), /line 5 is not valid JSON/],
+  ];
+  it.each(tamperings)("detects %s and names the entry", (_, tamper, message) => {
+    const lines = ledgerOf([10n, 11n, 12n, 13n]).toJsonLines().trim().split("\n");
+    expect(() => RootLedger.fromJsonLines(tamper(lines).join("\n"))).toThrow(message);
+  });
+
+  it("detects a tail re-signed with another key", () => {
+    const ledger = ledgerOf([10n, 11n]);
+    const forger = ed25519Signer(newSigningKeyHex());
+    const lines = ledger.toJsonLines().trim().split("\n");
+    const forged = new RootLedger(forger.publicKey);
+    forged.publish(10n, 0, new Date(T0), forger);
+    const resigned = [lines[0], lines[1], JSON.stringify({ ...JSON.parse(lines[2]), signature: forged.head!.signature })];
+    expect(() => RootLedger.fromJsonLines(resigned.join("\n"))).toThrow(/entry 1: the signature/);
+    expect(() => RootLedger.fromJsonLines(forged.toJsonLines(), signer.publicKey)).toThrow(/another registrar key/);
+  });
+
+  it("syncs a replica incrementally and refuses a forked history", () => {
+    const source = ledgerOf([10n, 11n, 12n]);
+    const replica = new RootLedger(signer.publicKey, source.entriesFrom(0).slice(0, 2));
+    expect(replica.sync(source.entriesFrom(1))).toBe(1);
+    expect(replica.head).toEqual(source.head);
+    source.publish(14n, 3, new Date(T0 + 40 * MINUTE), signer);
+    expect(replica.sync(source.entriesFrom(3))).toBe(1);
+
+    const fork = ledgerOf([10n, 11n, 99n]);
+    expect(() => replica.sync(fork.entriesFrom(0))).toThrow(/entry 2 differs/);
+    expect(replica.length).toBe(4);
+  });
+});

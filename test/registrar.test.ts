@@ -1,0 +1,91 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { RootLedger } from "../src/ledger/root-ledger.js";
+import { parseCredentialFile } from "../src/registry/credential.js";
+import { merkleRootOf } from "../src/registry/registry-tree.js";
+import { Registrar } from "../src/registrar/registrar.js";
+import { enrollmentRequests, personRecord } from "./helpers/people.js";
+
+const dirs: string[] = [];
+const freshDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "realdid-registrar-"));
+  dirs.push(dir);
+  return join(dir, "data");
+};
+afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+describe("Registrar", () => {
+  it("enrolls a batch, publishes one signed root, and reopens to the same state", async () => {
+    const dir = freshDir();
+    const registrar = await Registrar.init(dir, { depth: 32 });
+    const { requests, identities } = enrollmentRequests(5);
+    const credentials = registrar.enroll(requests);
+    expect(registrar.ledger.length).toBe(2); // genesis + this batch
+    expect(registrar.ledger.head).toMatchObject({ seq: 1, root: registrar.root.toString(), treeSize: 5 });
+    const parsed = parseCredentialFile(JSON.stringify(credentials[3]));
+    expect(parsed.commitment).toBe(identities[3].commitment);
+    expect(JSON.stringify(credentials[3])).not.toContain("Person 3");
+    expect(JSON.stringify(credentials[3])).not.toContain(requests[3].record.nationalId);
+    const path = registrar.path(3);
+    expect(path.leaf).toBe(parsed.leaf);
+    expect(merkleRootOf(path)).toBe(registrar.root);
+    const root = registrar.root;
+    registrar.close();
+
+    const reopened = await Registrar.open(dir);
+    expect(reopened.root).toBe(root);
+    expect(reopened.record(3)).toMatchObject({ name: "Person 3", revoked: false });
+    expect(RootLedger.fromJsonLines(reopened.ledger.toJsonLines(), reopened.publicKey).length).toBe(2);
+    reopened.close();
+  });
+
+  it("revokes and re-issues, publishing a root each time", async () => {
+    const registrar = await Registrar.init(freshDir());
+    registrar.enroll(enrollmentRequests(3).requests);
+    const before = registrar.root;
+    registrar.revoke(1);
+    expect(registrar.root).not.toBe(before);
+    expect(() => registrar.path(1)).toThrow(/revoked/);
+    const renewed = registrar.reissue(2, { ...personRecord(2).attributes, expiry: "2040-01-01" });
+    expect(renewed.attributes.expiry).toBe("2040-01-01");
+    expect(registrar.path(2).leaf.toString()).toBe(renewed.leaf);
+    expect(registrar.ledger.length).toBe(4);
+    registrar.close();
+  });
+
+  it.each([
+    ["a bad ID check character", { nationalId: "110105199001011230" }, /check character/],
+    ["an unknown region", { attributes: { ...personRecord(0).attributes, region: "990000" } }, /record 2: unknown region code/],
+    ["a birth date in the future", { attributes: { ...personRecord(0).attributes, birthDate: "2999-01-01" } }, /record 2: .*(future|does not match)/],
+    ["an empty name", { name: " " }, /record 2: name/],
+  ])("refuses a whole batch with %s and changes nothing", async (_, change, message) => {
+    const registrar = await Registrar.init(freshDir());
+    const { requests } = enrollmentRequests(3);
+    requests[1] = { ...requests[1], record: { ...requests[1].record, ...change } };
+    expect(() => registrar.enroll(requests)).toThrow(message);
+    expect(registrar.size).toBe(0);
+    expect(registrar.ledger.length).toBe(1);
+    registrar.close();
+  });
+
+  it("refuses a person or commitment enrolled twice, in one batch or across batches", async () => {
+    const registrar = await Registrar.init(freshDir());
+    const { requests } = enrollmentRequests(2);
+    registrar.enroll([requests[0]]);
+    expect(() => registrar.enroll([requests[0]])).toThrow(/already enrolled/);
+    expect(() => registrar.enroll([requests[1], { ...requests[1], record: personRecord(7) }])).toThrow(/record 2: this identity commitment/);
+    expect(registrar.size).toBe(1);
+    registrar.close();
+  });
+
+  it("refuses to init twice or to open nothing, and keeps the signing key private", async () => {
+    const dir = freshDir();
+    (await Registrar.init(dir)).close();
+    await expect(Registrar.init(dir)).rejects.toThrow(/already exists/);
+    await expect(Registrar.open(join(dir, "nope"))).rejects.toThrow(/no registrar/);
+    expect(statSync(join(dir, "registrar-key.json")).mode & 0o077).toBe(0);
+    expect(readFileSync(join(dir, "registrar-key.json"), "utf8")).toContain("ed25519");
+  });
+});
