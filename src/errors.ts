@@ -3,8 +3,11 @@
  * exit status, the HTTP layer to a JSON body and a 4xx status; neither parses messages.
  */
 export type ErrorCode =
-  // bad arguments and data
+  // bad arguments, files and data
   | "invalid_argument"
+  | "file_not_found"
+  | "file_exists"
+  | "io_error"
   | "invalid_attribute"
   | "invalid_identity_file"
   | "wrong_passphrase"

@@ -1,0 +1,183 @@
+import { join } from "node:path";
+import type { Command } from "commander";
+import type { DocumentType, PersonAttributes } from "../../attributes/attributes.js";
+import { RealDidError } from "../../errors.js";
+import type { CredentialFile } from "../../registry/credential.js";
+import { pathFile } from "../../registry/path-file.js";
+import { type EnrollmentRequest, Registrar } from "../../registrar/registrar.js";
+import { defineCommand, integerOption } from "../command-kit.js";
+import { ensureFolder, readText, writeAtomically } from "../files.js";
+import type { CommandOutput } from "../output.js";
+
+interface RegistrarOptions {
+  data: string;
+  depth?: number;
+  out?: string;
+  outDir?: string;
+  batch?: string;
+  index?: number;
+  nationalId?: string;
+  name?: string;
+  commitment?: string;
+  birthDate?: string;
+  region?: string;
+  expiry?: string;
+  documentType?: string;
+}
+
+const dataOption = (c: Command) => c.requiredOption("--data <dir>", "the registrar's data folder");
+
+async function withRegistrar<T>(options: RegistrarOptions, output: CommandOutput, use: (registrar: Registrar) => T): Promise<T> {
+  output.progress("opening the registrar store");
+  const registrar = await Registrar.open(options.data);
+  try {
+    return use(registrar);
+  } finally {
+    registrar.close();
+  }
+}
+
+function leafIndex(registrar: Registrar, options: RegistrarOptions): number {
+  if ((options.index === undefined) === (options.nationalId === undefined)) {
+    throw new RealDidError("invalid_argument", "give exactly one of --index or --national-id");
+  }
+  return options.index ?? registrar.indexOfNationalId(options.nationalId!);
+}
+
+/** One line of a batch file: {name, nationalId, birthDate, region, expiry, documentType, commitment}. */
+function parseBatch(text: string, file: string): EnrollmentRequest[] {
+  return text
+    .split("\n")
+    .map((line, i) => ({ line: line.trim(), number: i + 1 }))
+    .filter(({ line }) => line !== "")
+    .map(({ line, number }) => {
+      let row: Record<string, unknown>;
+      try {
+        row = JSON.parse(line);
+      } catch {
+        throw new RealDidError("invalid_argument", `${file} line ${number} is not valid JSON`);
+      }
+      const { name, nationalId, commitment, ...attributes } = row;
+      // Shapes are checked by Registrar.enroll, which names the record that is wrong.
+      return { record: { name, nationalId, attributes }, commitment } as unknown as EnrollmentRequest;
+    });
+}
+
+const credentialLines = (credentials: CredentialFile[], where: string) => [
+  `enrolled ${credentials.length} ${credentials.length === 1 ? "person" : "people"} (leaf ${credentials[0].index}${credentials.length > 1 ? `..${credentials.at(-1)!.index}` : ""})`,
+  `credential${credentials.length > 1 ? "s" : ""} written to ${where}`,
+];
+
+export function registrarCommands(program: Command): void {
+  const registrar = program.command("registrar").description("the registrar: real-name records, the registry tree and its signed root ledger");
+
+  defineCommand<RegistrarOptions>(
+    registrar,
+    { name: "init", summary: "create a registrar (store, Ed25519 ledger key, genesis root)", example: "realdid registrar init --data ./registrar" },
+    (c) => dataOption(c).option("--depth <levels>", "tree depth, 1..32", integerOption("--depth"), 32),
+    async (_, options, output) => {
+      output.progress("creating the registrar store");
+      const created = await Registrar.init(options.data, { depth: options.depth });
+      const result = { data: options.data, publicKey: created.publicKey, depth: created.depth, root: created.root.toString() };
+      created.close();
+      return { data: result, lines: [`registrar created in ${options.data}`, `ledger signing key (public): ${result.publicKey}`, `empty root: ${result.root}`] };
+    },
+  );
+
+  defineCommand<RegistrarOptions>(
+    registrar,
+    {
+      name: "enroll",
+      summary: "enroll one person, or a batch from a JSON-lines file, and publish the new root",
+      example: "realdid registrar enroll --data ./registrar --name 'Li Wei' --national-id 11010519900314002X --birth-date 1990-03-14 --region 110105 --expiry 2031-05-01 --document-type national_id_card --commitment 1234… --out li-wei.credential.json",
+    },
+    (c) =>
+      dataOption(c)
+        .option("--batch <file>", "JSON lines: {name, nationalId, birthDate, region, expiry, documentType, commitment}")
+        .option("--out-dir <dir>", "with --batch: folder for credential-<index>.json files")
+        .option("--name <name>")
+        .option("--national-id <id>", "18-character resident ID number")
+        .option("--birth-date <YYYY-MM-DD>")
+        .option("--region <code>", "6-digit administrative code")
+        .option("--expiry <YYYY-MM-DD>", "document expiry")
+        .option("--document-type <type>", "national_id_card, passport or residence_permit")
+        .option("--commitment <value>", "the citizen's identity commitment")
+        .option("--out <file>", "where to write the credential"),
+    async (_, options, output) => {
+      if (options.batch !== undefined) {
+        if (options.outDir === undefined) throw new RealDidError("invalid_argument", "--batch needs --out-dir for the credential files");
+        const requests = parseBatch(readText(options.batch, "batch"), options.batch);
+        const credentials = await withRegistrar(options, output, (r) => r.enroll(requests));
+        ensureFolder(options.outDir);
+        for (const credential of credentials) writeAtomically(join(options.outDir, `credential-${credential.index}.json`), JSON.stringify(credential, null, 2) + "\n");
+        return { data: { enrolled: credentials.length, firstIndex: credentials[0].index, outDir: options.outDir }, lines: credentialLines(credentials, options.outDir) };
+      }
+      const missing = (["name", "nationalId", "birthDate", "region", "expiry", "documentType", "commitment", "out"] as const).filter((key) => options[key] === undefined);
+      if (missing.length > 0) throw new RealDidError("invalid_argument", `missing ${missing.map((key) => "--" + key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} (or use --batch)`);
+      const attributes = { birthDate: options.birthDate, region: options.region, expiry: options.expiry, documentType: options.documentType as DocumentType } as PersonAttributes;
+      const [credential] = await withRegistrar(options, output, (r) => r.enroll([{ record: { name: options.name!, nationalId: options.nationalId!, attributes }, commitment: options.commitment! }]));
+      writeAtomically(options.out!, JSON.stringify(credential, null, 2) + "\n");
+      return { data: { index: credential.index, credential: options.out }, lines: credentialLines([credential], options.out!) };
+    },
+  );
+
+  defineCommand<RegistrarOptions>(
+    registrar,
+    { name: "revoke", summary: "revoke a credential (its leaf is emptied) and publish the new root", example: "realdid registrar revoke --data ./registrar --national-id 11010519900314002X" },
+    (c) => dataOption(c).option("--index <n>", "leaf index", integerOption("--index")).option("--national-id <id>"),
+    async (_, options, output) => {
+      const entry = await withRegistrar(options, output, (r) => r.revoke(leafIndex(r, options)));
+      return { data: { revoked: true, ledgerEntry: entry }, lines: [`revoked; new root ${entry.root} published as ledger entry ${entry.seq}`] };
+    },
+  );
+
+  defineCommand<RegistrarOptions>(
+    registrar,
+    { name: "reissue", summary: "re-issue a credential with new attributes (e.g. a renewed expiry)", example: "realdid registrar reissue --data ./registrar --index 0 --expiry 2036-05-01 --out li-wei.credential.json" },
+    (c) =>
+      dataOption(c)
+        .option("--index <n>", "leaf index", integerOption("--index"))
+        .option("--national-id <id>")
+        .option("--region <code>")
+        .option("--expiry <YYYY-MM-DD>")
+        .option("--document-type <type>")
+        .requiredOption("--out <file>", "where to write the new credential"),
+    async (_, options, output) => {
+      const credential = await withRegistrar(options, output, (r) => {
+        const index = leafIndex(r, options);
+        const current = r.record(index).attributes;
+        const attributes = {
+          ...current,
+          ...(options.region !== undefined && { region: options.region }),
+          ...(options.expiry !== undefined && { expiry: options.expiry }),
+          ...(options.documentType !== undefined && { documentType: options.documentType as DocumentType }),
+        };
+        return r.reissue(index, attributes);
+      });
+      writeAtomically(options.out!, JSON.stringify(credential, null, 2) + "\n");
+      return { data: { index: credential.index, credential: options.out }, lines: [`re-issued leaf ${credential.index}; credential written to ${options.out}`] };
+    },
+  );
+
+  defineCommand<RegistrarOptions>(
+    registrar,
+    { name: "path", summary: "write the Merkle path of a leaf under the current root", example: "realdid registrar path --data ./registrar --index 0 --out li-wei.path.json" },
+    (c) => dataOption(c).requiredOption("--index <n>", "leaf index", integerOption("--index")).requiredOption("--out <file>"),
+    async (_, options, output) => {
+      const proof = await withRegistrar(options, output, (r) => r.path(options.index!));
+      writeAtomically(options.out!, JSON.stringify(pathFile(proof), null, 2) + "\n");
+      return { data: { index: proof.index, root: proof.root.toString(), path: options.out }, lines: [`path of leaf ${proof.index} under root ${proof.root} written to ${options.out}`] };
+    },
+  );
+
+  defineCommand<RegistrarOptions>(
+    registrar,
+    { name: "export-ledger", summary: "export the signed root ledger as JSON lines", example: "realdid registrar export-ledger --data ./registrar --out ledger.jsonl" },
+    (c) => dataOption(c).requiredOption("--out <file>"),
+    async (_, options, output) => {
+      const { text, length, publicKey } = await withRegistrar(options, output, (r) => ({ text: r.ledger.toJsonLines(), length: r.ledger.length, publicKey: r.publicKey }));
+      writeAtomically(options.out!, text);
+      return { data: { entries: length, publicKey, file: options.out }, lines: [`${length} ledger entries written to ${options.out}`, `registrar key: ${publicKey}`] };
+    },
+  );
+}

@@ -1,0 +1,54 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { RealDidError } from "../errors.js";
+
+/** Reads a file for the CLI; a missing or unreadable file is a one-line error. */
+export function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new RealDidError("file_not_found", `${what} file not found: ${path}`);
+    throw new RealDidError("io_error", `cannot read ${what} file ${path}: ${code ?? (error as Error).message}`);
+  }
+}
+
+export function readJson(path: string, what: string): unknown {
+  const text = readText(path, what);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new RealDidError("invalid_argument", `${what} file ${path} is not valid JSON`);
+  }
+}
+
+/**
+ * Writes a whole file or nothing: a temporary file renamed into place, so an
+ * interrupted command never leaves a truncated identity, credential or proof.
+ */
+export function writeAtomically(path: string, content: string, { overwrite = true, mode = 0o644 } = {}): void {
+  if (!overwrite && existsSync(path)) throw new RealDidError("file_exists", `${path} already exists; refusing to overwrite it`);
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, content, { mode });
+    renameSync(tmp, path);
+  } catch (error) {
+    throw new RealDidError("io_error", `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/** A passphrase from the environment variable the user named (never from argv, which other users can read). */
+export function passphraseFromEnv(variable: string | undefined): string | undefined {
+  if (variable === undefined) return undefined;
+  const value = process.env[variable];
+  if (value === undefined || value === "") throw new RealDidError("invalid_argument", `environment variable ${variable} (--passphrase-env) is not set`);
+  return value;
+}
+
+/** Creates an output folder (and its parents) if needed. */
+export function ensureFolder(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new RealDidError("io_error", `cannot create folder ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
