@@ -2,7 +2,6 @@ import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import * as snarkjs from "snarkjs";
 import { type ArtifactManifest, compilerVersion, DEVELOPMENT_KEYS_WARNING, sha256Hex, sourceFingerprint } from "./manifest.js";
 import { artifactFiles, type CircuitId, circuitKeysDir, circuitMainPath, KEYS_DIR, PROJECT_ROOT, ptauPath } from "./paths.js";
 
@@ -30,6 +29,7 @@ function compile(circuit: CircuitId, outDir: string): number {
  */
 export async function buildCircuitKeys(circuit: CircuitId, log: ProgressLog): Promise<ArtifactManifest> {
   const started = Date.now();
+  const snarkjs = await import("snarkjs"); // loaded only when keys are actually built
   const step = async <T>(label: string, run: () => Promise<T> | T): Promise<T> => {
     const t = Date.now();
     log(`${label} ...`);

@@ -1,5 +1,8 @@
-import { buildPoseidon } from "circomlibjs";
-import { poseidon1, poseidon2, poseidon5 } from "poseidon-lite";
+import type { PoseidonFn } from "circomlibjs";
+// Per-arity entry points: the package index parses the constants of all 16 arities.
+import { poseidon1 } from "poseidon-lite/poseidon1";
+import { poseidon2 } from "poseidon-lite/poseidon2";
+import { poseidon5 } from "poseidon-lite/poseidon5";
 
 /**
  * Poseidon as in circomlib (same constants in poseidon-lite and circomlibjs).
@@ -15,9 +18,12 @@ export const hashLeaf = (commitment: bigint, attributes: readonly bigint[]): big
  * after an ~0.8 s set-up. Results are identical (checked in test/poseidon.test.ts).
  */
 export class FastPairHasher {
-  private constructor(private readonly poseidon: Awaited<ReturnType<typeof buildPoseidon>>) {}
+  private constructor(private readonly poseidon: PoseidonFn) {}
 
   static async create(): Promise<FastPairHasher> {
+    // Imported on first use: circomlibjs takes ~0.7 s to load, which commands that
+    // never build a tree should not pay.
+    const { buildPoseidon } = await import("circomlibjs");
     return new FastPairHasher(await buildPoseidon());
   }
 

@@ -55,7 +55,11 @@ export function parsePolicy(value: unknown): Policy {
     notExpired: p.checkExpiry === true,
     documentType: p.documentType as Predicates["documentType"],
   };
-  predicateBounds(predicates, "2000-01-01"); // validates the predicates now, not at first use
+  try {
+    predicateBounds(predicates, "2000-01-01"); // validates the predicates now, not at first use
+  } catch (error) {
+    bad((error as Error).message);
+  }
   return {
     scope: p.scope as string,
     predicates,

@@ -1,10 +1,19 @@
 import type { Command } from "commander";
+import { RealDidError } from "../../errors.js";
 import { RootLedger } from "../../ledger/root-ledger.js";
 import { defineCommand } from "../command-kit.js";
 import { readText } from "../files.js";
 
 /** Reads and verifies an exported ledger file (chain and every signature). */
-export const loadLedger = (file: string, registrarKey?: string): RootLedger => RootLedger.fromJsonLines(readText(file, "ledger"), registrarKey);
+export function loadLedger(file: string, registrarKey?: string): RootLedger {
+  const text = readText(file, "ledger");
+  try {
+    return RootLedger.fromJsonLines(text, registrarKey);
+  } catch (error) {
+    if (error instanceof RealDidError) throw new RealDidError(error.code, `ledger ${file}: ${error.message}`);
+    throw error;
+  }
+}
 
 export function ledgerCommands(program: Command): void {
   const ledger = program.command("ledger").description("the registrar's signed, hash-chained root ledger");

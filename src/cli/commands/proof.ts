@@ -3,8 +3,7 @@ import { todayIso } from "../../attributes/calendar.js";
 import { loadArtifacts } from "../../artifacts/load.js";
 import { RealDidError } from "../../errors.js";
 import { describePredicates, parseChallenge, parsePoint, parsePolicy, policyRequest } from "../../policy/policy.js";
-import { Prover, type RealDidProof } from "../../proof/prover.js";
-import { verifyProof } from "../../proof/verifier.js";
+import type { RealDidProof } from "../../proof/prover.js";
 import { parseCredentialFile } from "../../registry/credential.js";
 import { parsePathFile } from "../../registry/path-file.js";
 import { defineCommand } from "../command-kit.js";
@@ -67,6 +66,7 @@ export function proofCommands(program: Command): void {
       const request = { ...policyRequest(policy, parseChallenge(options.challenge), todayIso()), regulatorKey };
       const artifacts = await loadArtifacts({ log: output.progress, warn: output.warn });
       output.progress("proving (a few seconds)");
+      const { Prover } = await import("../../proof/prover.js"); // snarkjs loads in ~0.4 s: only for commands that prove
       const result = await (await Prover.create(artifacts)).prove({ identity, credential, merkleProof, request });
       writeAtomically(options.out, JSON.stringify({ format: PROOF_FORMAT, scope: policy.scope, proof: result.proof, publicSignals: result.publicSignals }, null, 2) + "\n");
       return {
@@ -91,6 +91,7 @@ export function proofCommands(program: Command): void {
       const ledger = loadLedger(options.ledger, policy.registrarKey);
       const request = { ...policyRequest(policy, parseChallenge(options.challenge), todayIso()), isRootAccepted: (root: bigint) => ledger.isRootAccepted(root, Date.now(), policy.rootWindowMs) };
       const artifacts = await loadArtifacts({ log: output.progress, warn: output.warn });
+      const { verifyProof } = await import("../../proof/verifier.js");
       const outcome = await verifyProof(candidate, request, artifacts.verificationKey);
       if (!outcome.valid) {
         return { data: { valid: false, error: { code: outcome.code, message: outcome.message } }, lines: [`INVALID (${outcome.code}): ${outcome.message}`], exitCode: 1 };

@@ -1,0 +1,123 @@
+// The whole flow through the real CLI, as subprocesses: registrar, citizen, two sites.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withCheckCharacter } from "../src/registrar/national-id.js";
+import { realdid } from "./helpers/cli.js";
+
+let dir: string;
+/** Every identity in these tests is sealed with the passphrase in $PASS. */
+const ENV = { PASS: "pw0", WRONG: "not-it" };
+const cli = (...args: string[]) => realdid(dir, ["--json", ...args], ENV);
+const ok = (run: ReturnType<typeof realdid>) => {
+  expect(run.stderr, run.stdout).not.toMatch(/\n\s+at /); // never a stack trace
+  expect(run.status, run.stderr).toBe(0);
+  return run.json;
+};
+const fails = (run: ReturnType<typeof realdid>, message: RegExp) => {
+  expect(run.status).toBe(1);
+  expect(run.stderr.trim().split("\n")).toHaveLength(1);
+  expect(run.stderr).toMatch(message);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+};
+
+const people = [
+  { name: "Li Wei", nationalId: withCheckCharacter("11010519900314002"), birthDate: "1990-03-14", region: "110105", expiry: "2031-05-01", documentType: "national_id_card" },
+  { name: "Zhang Min", nationalId: withCheckCharacter("31010120120701003"), birthDate: "2012-07-01", region: "310101", expiry: "2030-01-01", documentType: "national_id_card" },
+  { name: "Wang Fang", nationalId: withCheckCharacter("44030519851130004"), birthDate: "1985-11-30", region: "440305", expiry: "2029-09-09", documentType: "passport" },
+];
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "realdid-cli-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("realdid CLI end to end", () => {
+  it("enrolls, proves age >= 18 for site A, verifies; site B sees another address; revocation ends proofs after the window", () => {
+    ok(cli("registrar", "init", "--data", "registrar"));
+    const commitments = people.map((_, i) => ok(cli("identity", "new", "--out", `person${i}.identity.json`, "--passphrase-env", "PASS")).commitment);
+    writeFileSync(join(dir, "batch.jsonl"), people.map((p, i) => JSON.stringify({ ...p, commitment: commitments[i] })).join("\n"));
+    expect(ok(cli("registrar", "enroll", "--data", "registrar", "--batch", "batch.jsonl", "--out-dir", "credentials"))).toMatchObject({ enrolled: 3, firstIndex: 0 });
+    expect(readdirSync(join(dir, "credentials")).sort()).toEqual(["credential-0.json", "credential-1.json", "credential-2.json"]);
+    expect(readFileSync(join(dir, "credentials", "credential-0.json"), "utf8")).not.toContain("Li Wei");
+
+    const { publicKey: regulatorKey } = ok(cli("regulator", "keygen", "--out-dir", "regulator"));
+    const policy = (scope: string, windowSeconds = 3600) => ({ scope, minAge: 18, checkExpiry: true, rootWindowSeconds: windowSeconds, regulatorKey });
+    writeFileSync(join(dir, "a.policy.json"), JSON.stringify(policy("a.example")));
+    writeFileSync(join(dir, "b.policy.json"), JSON.stringify(policy("b.example", 15)));
+    ok(cli("registrar", "path", "--data", "registrar", "--index", "0", "--out", "person0.path.json"));
+    ok(cli("registrar", "export-ledger", "--data", "registrar", "--out", "ledger.jsonl"));
+
+    const prove = (policyFile: string, out: string, challenge: string, person = 0) =>
+      cli("prove", "--identity", `person${person}.identity.json`, "--passphrase-env", "PASS", "--credential", `credentials/credential-${person}.json`, "--path", `person${person}.path.json`, "--policy", policyFile, "--challenge", challenge, "--out", out);
+    const a = ok(prove("a.policy.json", "a.proof.json", "1111"));
+    const verifiedA = ok(cli("verify", "a.proof.json", "--policy", "a.policy.json", "--ledger", "ledger.jsonl", "--challenge", "1111"));
+    expect(verifiedA).toMatchObject({ valid: true, didAddress: a.didAddress, predicates: ["age >= 18", "credential not expired"] });
+    expect(verifiedA.ledgerEntry.seq).toBe(1);
+
+    const b = ok(prove("b.policy.json", "b.proof.json", "2222"));
+    expect(b.didAddress).not.toBe(a.didAddress);
+    const crossSite = cli("verify", "a.proof.json", "--policy", "b.policy.json", "--ledger", "ledger.jsonl", "--challenge", "1111");
+    expect(crossSite.status).toBe(1);
+    expect(crossSite.json.error.code).toBe("scope_mismatch");
+
+    // Zhang Min is 14: she cannot prove age >= 18.
+    ok(cli("registrar", "path", "--data", "registrar", "--index", "1", "--out", "person1.path.json"));
+    const minor = prove("a.policy.json", "minor.proof.json", "1111", 1);
+    expect(minor.status).toBe(1);
+    expect(minor.json.error).toMatchObject({ code: "predicate_unsatisfied" });
+
+    // Revoke Li Wei; a new proof from the old path verifies within the window (15 s), not after it.
+    ok(cli("registrar", "revoke", "--data", "registrar", "--national-id", people[0].nationalId));
+    ok(cli("registrar", "export-ledger", "--data", "registrar", "--out", "ledger.jsonl"));
+    fails(realdid(dir, ["registrar", "path", "--data", "registrar", "--index", "0", "--out", "x.json"]), /leaf 0 is revoked/);
+    const revokedAt = Date.parse(JSON.parse(readFileSync(join(dir, "ledger.jsonl"), "utf8").trim().split("\n").at(-1)!).time);
+    ok(prove("b.policy.json", "late.proof.json", "3333"));
+    ok(cli("verify", "late.proof.json", "--policy", "b.policy.json", "--ledger", "ledger.jsonl", "--challenge", "3333"));
+    while (Date.now() - revokedAt < 15_500) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    const expired = cli("verify", "late.proof.json", "--policy", "b.policy.json", "--ledger", "ledger.jsonl", "--challenge", "3333");
+    expect(expired.status).toBe(1);
+    expect(expired.json.error.code).toBe("unknown_root");
+  });
+
+  it("ledger verify fails at a tampered entry", () => {
+    expect(ok(cli("ledger", "verify", "ledger.jsonl"))).toMatchObject({ valid: true, entries: 3 });
+    const lines = readFileSync(join(dir, "ledger.jsonl"), "utf8").trim().split("\n");
+    const entry = JSON.parse(lines[2]);
+    lines[2] = JSON.stringify({ ...entry, treeSize: entry.treeSize + 1 });
+    writeFileSync(join(dir, "tampered.jsonl"), lines.join("\n"));
+    fails(realdid(dir, ["ledger", "verify", "tampered.jsonl"]), /entry 1: the signature is not the registrar's/);
+  });
+});
+
+describe("realdid CLI bad input: one line, non-zero exit, nothing changed", () => {
+  const snapshot = () => readdirSync(dir).sort().join(",") + readFileSync(join(dir, "registrar", "registrar.sqlite")).length;
+
+  it.each([
+    ["a missing file", ["identity", "show", "missing.json"], /identity file not found: missing.json/],
+    ["malformed JSON", ["verify", "broken.json", "--policy", "a.policy.json", "--ledger", "ledger.jsonl", "--challenge", "1"], /proof file broken.json is not valid JSON/],
+    ["a wrong field type", ["verify", "a.proof.json", "--policy", "typo.policy.json", "--ledger", "ledger.jsonl", "--challenge", "1"], /policy: minAge must be a whole number/],
+    ["an unknown region code", ["registrar", "enroll", "--data", "registrar", "--name", "X", "--national-id", withCheckCharacter("11010519800101005"), "--birth-date", "1980-01-01", "--region", "990101", "--expiry", "2030-01-01", "--document-type", "passport", "--commitment", "77", "--out", "x.json"], /unknown region code 990101/],
+    ["a birth date in the future", ["registrar", "enroll", "--data", "registrar", "--name", "X", "--national-id", withCheckCharacter("11010520990101005"), "--birth-date", "2099-01-01", "--region", "110101", "--expiry", "2100-01-01", "--document-type", "passport", "--commitment", "77", "--out", "x.json"], /birthDate 2099-01-01 is in the future/],
+    ["an identity that does not match the credential", ["prove", "--identity", "person1.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-0.json", "--path", "person0.path.json", "--policy", "a.policy.json", "--challenge", "1", "--out", "x.json"], /does not match the credential/],
+    ["a revoked credential", ["registrar", "revoke", "--data", "registrar", "--index", "0"], /already revoked/],
+    ["an unknown root", ["verify", "a.proof.json", "--policy", "a.policy.json", "--ledger", "other-ledger.jsonl", "--challenge", "1111"], /INVALID|root/],
+    ["a non-numeric challenge", ["verify", "a.proof.json", "--policy", "a.policy.json", "--ledger", "ledger.jsonl", "--challenge", "abc"], /'challenge' is not an integer/],
+    ["a wrong passphrase", ["identity", "show", "person0.identity.json", "--passphrase-env", "WRONG"], /wrong passphrase/],
+  ])("%s", (_, args, message) => {
+    writeFileSync(join(dir, "broken.json"), "{ nope");
+    writeFileSync(join(dir, "typo.policy.json"), JSON.stringify({ ...JSON.parse(readFileSync(join(dir, "a.policy.json"), "utf8")), minAge: "18" }));
+    if (args.includes("other-ledger.jsonl")) {
+      realdid(dir, ["registrar", "init", "--data", "other-registrar"]);
+      realdid(dir, ["registrar", "export-ledger", "--data", "other-registrar", "--out", "other-ledger.jsonl"]);
+    }
+    const before = snapshot();
+    const run = realdid(dir, args, ENV);
+    if (args[0] === "verify" && run.stdout.startsWith("INVALID")) {
+      expect(run.status).toBe(1);
+      expect(run.stdout).toMatch(/unknown_root/);
+    } else fails(run, message);
+    expect(snapshot()).toBe(before);
+  });
+});
