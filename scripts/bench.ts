@@ -1,5 +1,8 @@
 // `npm run bench`: constraint count, witness, proving and verification times (median,
 // min, max over several runs) and registry-tree insertion rate, as one table.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { WitnessCalculatorBuilder } from "circom_runtime";
 import { predicateBounds } from "../src/attributes/predicates.js";
 import { todayIso } from "../src/attributes/calendar.js";
@@ -14,10 +17,13 @@ import { randomChallenge } from "../src/proof/request.js";
 import { verifyProof } from "../src/proof/verifier.js";
 import { credentialLeaf } from "../src/registry/credential.js";
 import { RegistryTree } from "../src/registry/registry-tree.js";
+import { Registrar } from "../src/registrar/registrar.js";
+import { personRecord } from "../test/helpers/people.js";
 
 const PROOF_RUNS = Number(process.env.BENCH_PROOF_RUNS ?? 7);
 const VERIFY_RUNS = 30;
 const TREE_LEAVES = 100_000;
+const ENROLLMENTS = 100_000;
 
 interface Row {
   measure: string;
@@ -81,6 +87,16 @@ const treeSeconds = (performance.now() - treeStart) / 1000;
 single(`tree: batch insert ${TREE_LEAVES} leaves (depth 32)`, `${treeSeconds.toFixed(2)} s`, `${Math.round(TREE_LEAVES / treeSeconds)} leaves/s`);
 await time("tree: single insert (depth 32)", 200, () => bigTree.insert(42n));
 await time("tree: Merkle path", 200, () => bigTree.proof(54321));
+
+const registrarDir = mkdtempSync(join(tmpdir(), "realdid-bench-"));
+const registrar = await Registrar.init(join(registrarDir, "registrar"));
+const people = Array.from({ length: ENROLLMENTS }, (_, i) => ({ record: personRecord(i), commitment: BigInt(i + 1) * 104729n }));
+const enrollStart = performance.now();
+registrar.enroll(people);
+const enrollSeconds = (performance.now() - enrollStart) / 1000;
+single(`registrar: enroll ${ENROLLMENTS} people (one batch, SQLite)`, `${enrollSeconds.toFixed(2)} s`, `${Math.round(ENROLLMENTS / enrollSeconds)} people/s`);
+registrar.close();
+rmSync(registrarDir, { recursive: true, force: true });
 
 console.table(rows);
 console.log(artifacts.manifest.warning);

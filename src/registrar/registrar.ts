@@ -1,14 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { decodeAttributes, encodeAttributes, type PersonAttributes } from "../attributes/attributes.js";
+import { decodeAttributes, type EncodedAttributes, encodeAttributes, type PersonAttributes } from "../attributes/attributes.js";
 import { toFieldElement } from "../crypto/field.js";
-import { FastPairHasher } from "../crypto/poseidon.js";
+import { FastPoseidon, type RegistryHasher } from "../crypto/poseidon.js";
 import { type ErrorCode, RealDidError } from "../errors.js";
 import { ed25519Signer, type LedgerEntry, type LedgerSigner, newSigningKeyHex } from "../ledger/ledger-entry.js";
 import { RootLedger } from "../ledger/root-ledger.js";
-import { type CredentialFile, credentialFile, credentialLeaf } from "../registry/credential.js";
-import { EMPTY_LEAF, MAX_TREE_DEPTH, type MerkleProof, type PairHasher, RegistryTree } from "../registry/registry-tree.js";
+import { type CredentialFile, credentialFile } from "../registry/credential.js";
+import { EMPTY_LEAF, MAX_TREE_DEPTH, type MerkleProof, RegistryTree } from "../registry/registry-tree.js";
 import { nationalIdBirthDate } from "./national-id.js";
 
 /** A person as the registrar verified them. Never leaves the registrar's store. */
@@ -45,7 +45,8 @@ CREATE TABLE issued_leaves (leaf TEXT PRIMARY KEY, leaf_index INTEGER NOT NULL R
 CREATE TABLE ledger (seq INTEGER PRIMARY KEY, root TEXT NOT NULL, tree_size INTEGER NOT NULL, time TEXT NOT NULL, prev_hash TEXT NOT NULL, signature TEXT NOT NULL);
 `;
 
-function validateRecord(record: RealNameRecord, today: string, where: string): PersonAttributes {
+/** Checks a record (ID number, its birth date, attributes) and returns the encoded attributes. */
+function validateRecord(record: RealNameRecord, today: string, where: string): EncodedAttributes {
   const fail = (code: ErrorCode, message: string): never => {
     throw new RealDidError(code, `${where}: ${message}`);
   };
@@ -54,9 +55,10 @@ function validateRecord(record: RealNameRecord, today: string, where: string): P
     fail("invalid_record", "name must be a non-empty string of at most 200 characters");
   }
   let idBirthDate = "";
+  let encoded: EncodedAttributes | undefined;
   try {
     idBirthDate = nationalIdBirthDate(record.nationalId);
-    encodeAttributes(record.attributes, today);
+    encoded = encodeAttributes(record.attributes, today);
   } catch (error) {
     if (error instanceof RealDidError) fail(error.code, error.message);
     throw error;
@@ -64,7 +66,7 @@ function validateRecord(record: RealNameRecord, today: string, where: string): P
   if (idBirthDate !== record.attributes.birthDate) {
     fail("invalid_record", `birthDate ${record.attributes.birthDate} does not match the one in nationalId (${idBirthDate})`);
   }
-  return record.attributes;
+  return encoded!;
 }
 
 /**
@@ -80,7 +82,7 @@ export class Registrar {
   private constructor(
     private readonly db: Database.Database,
     private readonly signer: LedgerSigner,
-    private readonly hasher: PairHasher,
+    private readonly hasher: RegistryHasher,
     readonly depth: number,
   ) {
     this.tree = this.loadTree();
@@ -115,7 +117,7 @@ export class Registrar {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL");
     const depth = Number((db.prepare("SELECT value FROM meta WHERE key = 'depth'").get() as { value: string }).value);
-    return new Registrar(db, ed25519Signer(key.secretKey), await FastPairHasher.create(), depth);
+    return new Registrar(db, ed25519Signer(key.secretKey), await FastPoseidon.create(), depth);
   }
 
   close(): void {
@@ -151,7 +153,7 @@ export class Registrar {
     const seenCommitments = new Set<string>();
     const prepared = requests.map((request, i) => {
       const where = `record ${i + 1}`;
-      const attributes = validateRecord(request?.record, today, where);
+      const encoded = validateRecord(request?.record, today, where);
       const commitment = toFieldElement(`${where} commitment`, request.commitment);
       const { nationalId } = request.record;
       if (seenIds.has(nationalId) || idTaken.get(nationalId)) {
@@ -162,8 +164,7 @@ export class Registrar {
       }
       seenIds.add(nationalId);
       seenCommitments.add(commitment.toString());
-      const leaf = credentialLeaf(commitment, encodeAttributes(attributes));
-      return { record: request.record, commitment, leaf };
+      return { record: { ...request.record, attributes: decodeAttributes(encoded) }, commitment, leaf: this.hasher.hashLeaf(commitment, encoded) };
     });
     if (this.tree.size + prepared.length > this.tree.capacity) {
       throw new RealDidError("tree_full", `the registry holds ${this.tree.capacity} people; ${this.tree.size} are enrolled`);
@@ -178,7 +179,7 @@ export class Registrar {
       });
       this.tree.insertMany(prepared.map((p) => p.leaf));
     });
-    return prepared.map(({ record, commitment }, i) => credentialFile(this.publicKey, first + i, commitment, record.attributes, now));
+    return prepared.map(({ record, commitment, leaf }, i) => credentialFile(this.publicKey, first + i, commitment, record.attributes, leaf, now));
   }
 
   /** Revokes a credential: its leaf becomes empty and a new root is published. */
@@ -196,15 +197,15 @@ export class Registrar {
   reissue(index: number, attributes: PersonAttributes, now: Date = new Date()): CredentialFile {
     const person = this.person(index);
     const where = `leaf ${index}`;
-    validateRecord({ name: person.name, nationalId: person.national_id, attributes }, now.toISOString().slice(0, 10), where);
+    const encoded = validateRecord({ name: person.name, nationalId: person.national_id, attributes }, now.toISOString().slice(0, 10), where);
     const commitment = BigInt(person.commitment);
-    const leaf = credentialLeaf(commitment, encodeAttributes(attributes));
+    const leaf = this.hasher.hashLeaf(commitment, encoded);
     this.change(now, () => {
       this.db.prepare("UPDATE people SET attributes = ?, leaf = ?, revoked = 0, updated_at = ? WHERE leaf_index = ?").run(JSON.stringify(attributes), leaf.toString(), now.toISOString(), index);
       this.db.prepare("INSERT OR IGNORE INTO issued_leaves (leaf, leaf_index, issued_at) VALUES (?, ?, ?)").run(leaf.toString(), index, now.toISOString());
       this.tree.update(index, leaf);
     });
-    return credentialFile(this.publicKey, index, commitment, attributes, now);
+    return credentialFile(this.publicKey, index, commitment, attributes, leaf, now);
   }
 
   /** The Merkle path of a leaf under the current root. */

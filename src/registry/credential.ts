@@ -1,4 +1,4 @@
-import { decodeAttributes, type EncodedAttributes, encodeAttributes, type PersonAttributes } from "../attributes/attributes.js";
+import { type EncodedAttributes, encodeAttributes, type PersonAttributes } from "../attributes/attributes.js";
 import { toFieldElement } from "../crypto/field.js";
 import { hashLeaf } from "../crypto/poseidon.js";
 import { RealDidError } from "../errors.js";
@@ -28,9 +28,9 @@ export interface CredentialFile {
   issuedAt: string;
 }
 
-export function credentialFile(registrarKey: string, index: number, commitment: bigint, attributes: PersonAttributes, issuedAt: Date): CredentialFile {
-  const encoded = encodeAttributes(attributes, issuedAt.toISOString().slice(0, 10));
-  return { format: FILE_FORMAT, registrarKey, index, commitment: commitment.toString(), attributes: decodeAttributes(encoded), leaf: credentialLeaf(commitment, encoded).toString(), issuedAt: issuedAt.toISOString() };
+/** The file for an enrolled leaf; `leaf` is the registrar's, already computed from commitment and attributes. */
+export function credentialFile(registrarKey: string, index: number, commitment: bigint, attributes: PersonAttributes, leaf: bigint, issuedAt: Date): CredentialFile {
+  return { format: FILE_FORMAT, registrarKey, index, commitment: commitment.toString(), attributes, leaf: leaf.toString(), issuedAt: issuedAt.toISOString() };
 }
 
 /** Parses and checks a credential file; the leaf must match commitment and attributes. */

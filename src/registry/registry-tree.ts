@@ -1,13 +1,9 @@
-import { FastPairHasher, hashPair } from "../crypto/poseidon.js";
+import { FastPoseidon, hashPair, REFERENCE_HASHER, type RegistryHasher } from "../crypto/poseidon.js";
 import { RealDidError } from "../errors.js";
 
 export const MAX_TREE_DEPTH = 32;
 /** Value of an empty (never filled, or revoked) leaf. */
 export const EMPTY_LEAF = 0n;
-
-export interface PairHasher {
-  hash(left: bigint, right: bigint): bigint;
-}
 
 /** A leaf's authentication path: what the circuit's MerkleInclusion takes. */
 export interface MerkleProof {
@@ -31,19 +27,19 @@ export class RegistryTree {
 
   constructor(
     readonly depth: number = MAX_TREE_DEPTH,
-    private readonly hasher: PairHasher = { hash: hashPair },
+    private readonly hasher: Pick<RegistryHasher, "hashPair"> = REFERENCE_HASHER,
   ) {
     if (!Number.isInteger(depth) || depth < 1 || depth > MAX_TREE_DEPTH) {
       throw new RealDidError("invalid_argument", `Parameter 'depth' must be an integer from 1 to ${MAX_TREE_DEPTH}, received ${depth}`);
     }
     this.levels = Array.from({ length: depth + 1 }, () => []);
     this.zeros = [EMPTY_LEAF];
-    for (let level = 0; level < depth; level++) this.zeros.push(hasher.hash(this.zeros[level], this.zeros[level]));
+    for (let level = 0; level < depth; level++) this.zeros.push(hasher.hashPair(this.zeros[level], this.zeros[level]));
   }
 
   /** A tree using the fast WASM-backed Poseidon (about 3x faster to build). */
   static async create(depth: number = MAX_TREE_DEPTH): Promise<RegistryTree> {
-    return new RegistryTree(depth, await FastPairHasher.create());
+    return new RegistryTree(depth, await FastPoseidon.create());
   }
 
   get capacity(): number {
@@ -110,7 +106,7 @@ export class RegistryTree {
       last >>= 1;
       const parents = this.levels[level + 1];
       for (let i = first; i <= last; i++) {
-        parents[i] = this.hasher.hash(this.node(level, 2 * i), this.node(level, 2 * i + 1));
+        parents[i] = this.hasher.hashPair(this.node(level, 2 * i), this.node(level, 2 * i + 1));
       }
     }
   }

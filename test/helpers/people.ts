@@ -6,7 +6,9 @@ import type { EnrollmentRequest } from "../../src/registrar/registrar.js";
 /** A valid real-name record for person number `n`: ID number consistent with the birth date. */
 export function personRecord(n: number, overrides: Partial<PersonAttributes> = {}) {
   const birthDate = overrides.birthDate ?? `19${70 + (n % 30)}-0${1 + (n % 9)}-1${n % 10}`;
-  const nationalId = withCheckCharacter(`110105${birthDate.replaceAll("-", "")}${String(n % 1000).padStart(3, "0")}`);
+  // Unique for every n: 90 birth dates x 1000 serial numbers per issuing area.
+  const area = 110101 + Math.floor(n / 90_000);
+  const nationalId = withCheckCharacter(`${area}${birthDate.replaceAll("-", "")}${String(Math.floor(n / 90) % 1000).padStart(3, "0")}`);
   const attributes: PersonAttributes = { birthDate, region: "110105", expiry: "2031-01-01", documentType: "national_id_card", ...overrides };
   return { name: `Person ${n}`, nationalId, attributes };
 }
