@@ -5,6 +5,7 @@ import {
   credentialLeaf,
   decryptHandle,
   encodeAttributes,
+  groth16Check,
   generateRegulatorKeyPair,
   Identity,
   loadArtifacts,
@@ -53,7 +54,7 @@ console.log(`citizen: proof made in ${Math.round(performance.now() - started)} m
 
 // Website: verifies against its own request and the roots it accepts.
 const currentRoot = tree.root;
-const outcome = await verifyProof(proof, { ...request, isRootAccepted: (root) => root === currentRoot }, artifacts.verificationKey);
+const outcome = await verifyProof(proof, { ...request, rootStatus: (root) => (root === currentRoot ? "current" : "unknown") }, groth16Check(artifacts.verificationKey));
 if (!outcome.valid) throw new Error(`verification failed: ${outcome.code}: ${outcome.message}`);
 console.log(`website: valid proof, DID address ${outcome.didAddress}`);
 

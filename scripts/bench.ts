@@ -14,10 +14,11 @@ import { circuitInput } from "../src/proof/circuit-input.js";
 import { releaseCurve } from "../src/proof/curve.js";
 import { Prover } from "../src/proof/prover.js";
 import { randomChallenge } from "../src/proof/request.js";
-import { verifyProof } from "../src/proof/verifier.js";
+import { groth16Check, verifyProof } from "../src/proof/verifier.js";
 import { credentialLeaf } from "../src/registry/credential.js";
 import { RegistryTree } from "../src/registry/registry-tree.js";
 import { Registrar } from "../src/registrar/registrar.js";
+import type { RootStatus } from "../src/ledger/root-ledger.js";
 import { personRecord } from "../test/helpers/people.js";
 
 const PROOF_RUNS = Number(process.env.BENCH_PROOF_RUNS ?? 7);
@@ -73,9 +74,10 @@ single("first proof in process (cold)", `${(performance.now() - firstStart).toFi
 await time("proof, warm (witness + Groth16)", PROOF_RUNS, () => prover.prove(inputs));
 
 const rootNow = tree.root;
-const verificationRequest = { ...request, isRootAccepted: (root: bigint) => root === rootNow };
+const verificationRequest = { ...request, rootStatus: (root: bigint): RootStatus => (root === rootNow ? "current" : "unknown") };
+const check = groth16Check(artifacts.verificationKey);
 await time("verification (checks + Groth16)", VERIFY_RUNS, async () => {
-  const outcome = await verifyProof(proof, verificationRequest, artifacts.verificationKey);
+  const outcome = await verifyProof(proof, verificationRequest, check);
   if (!outcome.valid) throw new Error(outcome.message);
 });
 

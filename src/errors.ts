@@ -22,6 +22,7 @@ export type ErrorCode =
   | "malformed_proof"
   | "invalid_proof"
   | "unknown_root"
+  | "root_expired"
   | "scope_mismatch"
   | "challenge_mismatch"
   | "predicate_mismatch"

@@ -9,7 +9,7 @@ import { releaseCurve } from "../src/proof/curve.js";
 import { type ProofResult, Prover } from "../src/proof/prover.js";
 import { PUBLIC_SIGNAL_NAMES } from "../src/proof/public-signals.js";
 import { randomChallenge, scopeToField } from "../src/proof/request.js";
-import { type VerificationRequest, verifyProof } from "../src/proof/verifier.js";
+import { groth16Check, type ProofCheck, type VerificationRequest, verifyProof } from "../src/proof/verifier.js";
 import { RegistryTree } from "../src/registry/registry-tree.js";
 import { type Citizen, makeCitizen, TODAY } from "./helpers/fixtures.js";
 
@@ -19,9 +19,11 @@ let tree: RegistryTree;
 let citizen: Citizen;
 let result: ProofResult;
 let request: VerificationRequest;
+let check: ProofCheck;
 
 beforeAll(async () => {
   artifacts = await loadArtifacts({ warn: () => {} });
+  check = groth16Check(artifacts.verificationKey);
   const citizens = Array.from({ length: 5 }, () => makeCitizen());
   citizen = citizens[2];
   tree = await RegistryTree.create();
@@ -32,7 +34,7 @@ beforeAll(async () => {
     challenge: randomChallenge(),
     bounds: predicateBounds({ minAge: 18, notExpired: true, regionPrefix: "11" }, TODAY),
     regulatorKey: regulator.publicKey,
-    isRootAccepted: (root) => root === acceptedRoot,
+    rootStatus: (root) => (root === acceptedRoot ? "current" : "unknown"),
   };
   const prover = await Prover.create(artifacts);
   result = await prover.prove({ identity: citizen.identity, credential: { index: 2, attributes: citizen.attributes }, merkleProof: tree.proof(2), request, escrowRandomness: 4242n });
@@ -42,7 +44,7 @@ afterAll(releaseCurve);
 
 describe("a real proof", () => {
   it("verifies, returning the DID address and an escrow the regulator can open", async () => {
-    const outcome = await verifyProof(result, request, artifacts.verificationKey);
+    const outcome = await verifyProof(result, request, check);
     expect(outcome).toMatchObject({ valid: true, didAddress: citizen.identity.didAddress(scopeToField("shop.example")), root: tree.root });
     if (!outcome.valid) throw new Error(outcome.message);
     expect(decryptHandle(outcome.escrow, regulator.secretKey)).toBe(citizen.leaf);
@@ -83,7 +85,7 @@ describe("a real proof", () => {
 
   it("does not verify with a tampered proof point", async () => {
     const proof = { ...result.proof, pi_a: [result.proof.pi_c[0], result.proof.pi_c[1], "1"] };
-    expect(await verifyProof({ proof, publicSignals: result.publicSignals }, request, artifacts.verificationKey)).toMatchObject({ valid: false, code: "invalid_proof" });
+    expect(await verifyProof({ proof, publicSignals: result.publicSignals }, request, check)).toMatchObject({ valid: false, code: "invalid_proof" });
   });
 });
 
@@ -93,17 +95,18 @@ describe("the verifier names what does not match", () => {
     ["another challenge", () => ({ ...request, challenge: randomChallenge() }), "challenge_mismatch"],
     ["other predicates", () => ({ ...request, bounds: predicateBounds({ minAge: 21 }, TODAY) }), "predicate_mismatch"],
     ["another regulator", () => ({ ...request, regulatorKey: generateRegulatorKeyPair().publicKey }), "regulator_key_mismatch"],
-    ["a root it does not accept", () => ({ ...request, isRootAccepted: () => false }), "unknown_root"],
+    ["a root it does not know", () => ({ ...request, rootStatus: () => "unknown" as const }), "unknown_root"],
+    ["a root replaced too long ago", () => ({ ...request, rootStatus: () => "expired" as const }), "root_expired"],
   ] as const)("%s", async (_, makeRequest, code) => {
-    expect(await verifyProof(result, makeRequest(), artifacts.verificationKey)).toMatchObject({ valid: false, code });
+    expect(await verifyProof(result, makeRequest(), check)).toMatchObject({ valid: false, code });
   });
 
   it("a challenge or scope swapped after proving fails the proof itself", async () => {
     const challenge = randomChallenge();
     const swappedChallenge = result.publicSignals.map((s, i) => (PUBLIC_SIGNAL_NAMES[i] === "challenge" ? challenge.toString() : s));
-    expect(await verifyProof({ proof: result.proof, publicSignals: swappedChallenge }, { ...request, challenge }, artifacts.verificationKey)).toMatchObject({ valid: false, code: "invalid_proof" });
+    expect(await verifyProof({ proof: result.proof, publicSignals: swappedChallenge }, { ...request, challenge }, check)).toMatchObject({ valid: false, code: "invalid_proof" });
     const swappedScope = result.publicSignals.map((s, i) => (PUBLIC_SIGNAL_NAMES[i] === "scope" ? scopeToField("news.example").toString() : s));
-    expect(await verifyProof({ proof: result.proof, publicSignals: swappedScope }, { ...request, scope: "news.example" }, artifacts.verificationKey)).toMatchObject({ valid: false, code: "invalid_proof" });
+    expect(await verifyProof({ proof: result.proof, publicSignals: swappedScope }, { ...request, scope: "news.example" }, check)).toMatchObject({ valid: false, code: "invalid_proof" });
   });
 
   it.each([
@@ -111,7 +114,7 @@ describe("the verifier names what does not match", () => {
     ["too few public signals", { publicSignals: ["1", "2"] }],
     ["a non-numeric signal", { publicSignals: Array(17).fill("x") }],
   ])("a malformed proof: %s", async (_, candidate) => {
-    expect(await verifyProof({ ...result, ...candidate } as never, request, artifacts.verificationKey)).toMatchObject({ valid: false, code: "malformed_proof" });
+    expect(await verifyProof({ ...result, ...candidate } as never, request, check)).toMatchObject({ valid: false, code: "malformed_proof" });
   });
 });
 

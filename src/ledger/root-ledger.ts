@@ -6,6 +6,8 @@ export const DEFAULT_ROOT_WINDOW_MS = 60 * 60 * 1000;
 
 const FILE_FORMAT = "realdid-ledger/1";
 
+export type RootStatus = "current" | "recent" | "expired" | "unknown";
+
 /**
  * The append-only, hash-chained, signed log of registry roots. Every entry is checked
  * on the way in, so a RootLedger only ever holds a valid chain under one registrar key.
@@ -82,13 +84,20 @@ export class RootLedger {
   }
 
   /**
-   * Current root, or one replaced less than `windowMs` ago. The window counts from the
-   * replacement, not from publication (Semaphore issue #1093 counted from creation).
+   * "current", "recent" (replaced less than `windowMs` ago), "expired" or "unknown".
+   * The window counts from the replacement, not from publication (Semaphore issue #1093
+   * counted from creation, cutting short the life of roots that were current for long).
    */
-  isRootAccepted(root: bigint, now: number = Date.now(), windowMs: number = DEFAULT_ROOT_WINDOW_MS): boolean {
+  rootStatus(root: bigint, now: number = Date.now(), windowMs: number = DEFAULT_ROOT_WINDOW_MS): RootStatus {
     const found = this.lookup(root);
-    if (!found) return false;
-    return found.replacedAt === undefined || now - found.replacedAt.getTime() < windowMs;
+    if (!found) return "unknown";
+    if (found.replacedAt === undefined) return "current";
+    return now - found.replacedAt.getTime() < windowMs ? "recent" : "expired";
+  }
+
+  isRootAccepted(root: bigint, now: number = Date.now(), windowMs: number = DEFAULT_ROOT_WINDOW_MS): boolean {
+    const status = this.rootStatus(root, now, windowMs);
+    return status === "current" || status === "recent";
   }
 
   /** Header line with the registrar key, then one entry per line. */

@@ -1,4 +1,5 @@
 import * as snarkjs from "snarkjs";
+import type { RootStatus } from "../ledger/root-ledger.js";
 import { ATTRIBUTE_SLOTS } from "../attributes/attributes.js";
 import { IDENTITY, type Point, pointsEqual } from "../crypto/baby-jubjub.js";
 import type { EscrowCiphertext } from "../crypto/escrow.js";
@@ -8,9 +9,18 @@ import { parsePublicSignals } from "./public-signals.js";
 import { type ProofRequest, scopeToField } from "./request.js";
 
 export interface VerificationRequest extends ProofRequest {
-  /** Whether a root is acceptable: current, or replaced less than the window ago. */
-  readonly isRootAccepted: (root: bigint) => boolean;
+  /** Where a root stands in the verifier's ledger (RootLedger.rootStatus with its window). */
+  readonly rootStatus: (root: bigint) => RootStatus;
 }
+
+/** The Groth16 pairing check, in this thread or a worker pool. */
+export type ProofCheck = (proof: snarkjs.Groth16Proof, publicSignals: string[]) => Promise<boolean>;
+
+/** snarkjs's verifier in this thread. */
+export const groth16Check =
+  (verificationKey: Record<string, unknown>): ProofCheck =>
+  (proof, publicSignals) =>
+    snarkjs.groth16.verify(verificationKey, publicSignals, proof);
 
 export type VerificationResult =
   | { readonly valid: true; readonly didAddress: bigint; readonly root: bigint; readonly escrow: EscrowCiphertext }
@@ -24,7 +34,7 @@ const samePoint = (a: Point, b: Point) => pointsEqual(a, b);
  * verifier asked for (cheap, and says which one differs), then the Groth16 proof.
  * Never throws for a bad proof: the result says what did not match.
  */
-export async function verifyProof(candidate: RealDidProof, request: VerificationRequest, verificationKey: Record<string, unknown>): Promise<VerificationResult> {
+export async function verifyProof(candidate: RealDidProof, request: VerificationRequest, check: ProofCheck): Promise<VerificationResult> {
   let signals;
   try {
     signals = parsePublicSignals(candidate?.publicSignals);
@@ -41,10 +51,12 @@ export async function verifyProof(candidate: RealDidProof, request: Verification
   }
   // r = 0 (mod l) would give R = K = identity: a ciphertext anyone can open.
   if (samePoint(signals.escrow.ephemeral, IDENTITY)) return failure("escrow_degenerate", "the escrow ephemeral key is the identity point");
-  if (!request.isRootAccepted(signals.root)) return failure("unknown_root", "the proof's registry root is not current nor recent");
+  const rootStatus = request.rootStatus(signals.root);
+  if (rootStatus === "unknown") return failure("unknown_root", "the proof's registry root is not in the registrar's ledger");
+  if (rootStatus === "expired") return failure("root_expired", "the proof's registry root was replaced longer ago than the root window");
   let valid = false;
   try {
-    valid = await snarkjs.groth16.verify(verificationKey, candidate.publicSignals, candidate.proof);
+    valid = await check(candidate.proof, candidate.publicSignals);
   } catch {
     return failure("malformed_proof", "the Groth16 proof is not well formed");
   }

@@ -89,10 +89,10 @@ export function proofCommands(program: Command): void {
       const policy = parsePolicy(readJson(options.policy, "policy"));
       const candidate = parseProofFile(readJson(proofPath, "proof"));
       const ledger = loadLedger(options.ledger, policy.registrarKey);
-      const request = { ...policyRequest(policy, parseChallenge(options.challenge), todayIso()), isRootAccepted: (root: bigint) => ledger.isRootAccepted(root, Date.now(), policy.rootWindowMs) };
+      const request = { ...policyRequest(policy, parseChallenge(options.challenge), todayIso()), rootStatus: (root: bigint) => ledger.rootStatus(root, Date.now(), policy.rootWindowMs) };
       const artifacts = await loadArtifacts({ log: output.progress, warn: output.warn });
-      const { verifyProof } = await import("../../proof/verifier.js");
-      const outcome = await verifyProof(candidate, request, artifacts.verificationKey);
+      const { groth16Check, verifyProof } = await import("../../proof/verifier.js");
+      const outcome = await verifyProof(candidate, request, groth16Check(artifacts.verificationKey));
       if (!outcome.valid) {
         return { data: { valid: false, error: { code: outcome.code, message: outcome.message } }, lines: [`INVALID (${outcome.code}): ${outcome.message}`], exitCode: 1 };
       }
