@@ -4,14 +4,18 @@ import type { DocumentType, PersonAttributes } from "../../attributes/attributes
 import { RealDidError } from "../../errors.js";
 import type { CredentialFile } from "../../registry/credential.js";
 import { pathFile } from "../../registry/path-file.js";
+import { startLedgerServer } from "../../registrar/ledger-server.js";
 import { type EnrollmentRequest, Registrar } from "../../registrar/registrar.js";
 import { defineCommand, integerOption } from "../command-kit.js";
 import { ensureFolder, readText, writeAtomically } from "../files.js";
 import type { CommandOutput } from "../output.js";
+import { closeOnSignals } from "./serve.js";
 
 interface RegistrarOptions {
   data: string;
   depth?: number;
+  host?: string;
+  port?: number;
   out?: string;
   outDir?: string;
   batch?: string;
@@ -178,6 +182,17 @@ export function registrarCommands(program: Command): void {
       const { text, length, publicKey } = await withRegistrar(options, output, (r) => ({ text: r.ledger.toJsonLines(), length: r.ledger.length, publicKey: r.publicKey }));
       writeAtomically(options.out!, text);
       return { data: { entries: length, publicKey, file: options.out }, lines: [`${length} ledger entries written to ${options.out}`, `registrar key: ${publicKey}`] };
+    },
+  );
+
+  defineCommand<RegistrarOptions>(
+    registrar,
+    { name: "serve", summary: "serve the signed root ledger over HTTP (GET /v1/ledger?from=N) for verifier replicas", example: "realdid registrar serve --data ./registrar --port 8090" },
+    (c) => dataOption(c).option("--host <host>", "address to listen on", "127.0.0.1").option("--port <port>", "port (0: any free port)", integerOption("--port"), 8090),
+    async (_, options) => {
+      const server = await startLedgerServer(options.data, options.host!, options.port!);
+      closeOnSignals(server.close);
+      return { data: { url: server.url }, lines: [`ledger served at ${server.url}/v1/ledger`] };
     },
   );
 }

@@ -1,0 +1,52 @@
+import { dirname } from "node:path";
+import type { Command } from "commander";
+import { parseServiceConfig } from "../../service/config.js";
+import { startVerifierService } from "../../service/server.js";
+import { defineCommand, integerOption } from "../command-kit.js";
+import { readJson } from "../files.js";
+import type { CommandOutput } from "../output.js";
+
+/** Stops a long-running server cleanly on SIGINT/SIGTERM. */
+export function closeOnSignals(close: () => Promise<void>): void {
+  const stop = () => void close().then(() => process.exit(0));
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+interface ServeOptions {
+  config: string;
+  port?: number;
+  host?: string;
+  database?: string;
+  workers?: number;
+}
+
+export function serveCommand(program: Command): void {
+  defineCommand<ServeOptions>(
+    program,
+    { name: "serve", summary: "run the verifier service (HTTP) for relying parties", example: "realdid serve --config verifier.json --port 8080 --database postgres://verifier@db/realdid" },
+    (c) =>
+      c
+        .requiredOption("--config <file>", "service configuration (sites, ledger source); see config/verifier.example.json")
+        .option("--port <port>", "override the config's port", integerOption("--port"))
+        .option("--host <host>", "override the config's host")
+        .option("--database <url-or-folder>", "postgres://… or a folder for the embedded SQLite store")
+        .option("--workers <n>", "verification worker threads", integerOption("--workers")),
+    async (_, options, output: CommandOutput) => {
+      const parsed = parseServiceConfig(readJson(options.config, "config"), dirname(options.config));
+      const config = {
+        ...parsed,
+        ...(options.port !== undefined && { port: options.port }),
+        ...(options.host !== undefined && { host: options.host }),
+        ...(options.database !== undefined && { database: options.database }),
+        ...(options.workers !== undefined && { workers: options.workers }),
+      };
+      const service = await startVerifierService(config, (line) => (output.json ? undefined : process.stderr.write(`[verifier] ${line}\n`)));
+      closeOnSignals(service.close);
+      return {
+        data: { url: service.url, sites: [...config.sites.keys()], ledgerEntries: service.replica.ledger.length },
+        lines: [`verifier service listening on ${service.url} (sites: ${[...config.sites.keys()].join(", ")}; ledger: ${service.replica.ledger.length} entries)`],
+      };
+    },
+  );
+}

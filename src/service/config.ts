@@ -1,0 +1,82 @@
+import { isAbsolute, resolve } from "node:path";
+import { RealDidError } from "../errors.js";
+import { type Policy, parsePolicy } from "../policy/policy.js";
+
+export interface ActionConfig {
+  /** The action's DID address is a nullifier: each person may do it once. */
+  readonly onePerPerson: boolean;
+}
+
+export interface SiteConfig {
+  readonly id: string;
+  readonly policy: Policy;
+  readonly actions: ReadonlyMap<string, ActionConfig>;
+  /** Accept proofs bound to a message (challenge = hash of the message) without an issued challenge. */
+  readonly allowMessageProofs: boolean;
+}
+
+export interface ServiceConfig {
+  readonly host: string;
+  readonly port: number;
+  /** "postgres://…" or a folder for the embedded SQLite store. */
+  readonly database: string;
+  readonly workers: number;
+  readonly challengeTtlMs: number;
+  readonly bodyLimitBytes: number;
+  readonly ledger: { readonly source: string; readonly registrarKey?: string; readonly syncIntervalMs: number };
+  readonly sites: ReadonlyMap<string, SiteConfig>;
+}
+
+const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** The scope a proof for a site (and action) is bound to: the DID address and nullifier live in it. */
+export const scopeFor = (site: SiteConfig, action: string | null): string => (action === null ? site.policy.scope : `${site.policy.scope}/${action}`);
+
+/**
+ * Reads the service configuration (JSON). Relative paths are taken from `baseDir`, the
+ * config file's folder. Example: config/verifier.example.json.
+ */
+export function parseServiceConfig(value: unknown, baseDir: string): ServiceConfig {
+  const bad = (message: string): never => {
+    throw new RealDidError("invalid_argument", `config: ${message}`);
+  };
+  const c = (typeof value === "object" && value !== null ? value : bad("must be a JSON object")) as Record<string, any>;
+  const number = (name: string, fallback: number, min: number, max: number): number => {
+    const v = c[name] ?? fallback;
+    return typeof v === "number" && Number.isInteger(v) && v >= min && v <= max ? v : bad(`${name} must be an integer from ${min} to ${max}`);
+  };
+  const path = (p: unknown, name: string): string => (typeof p === "string" && p !== "" ? (isAbsolute(p) || /^[a-z]+:\/\//.test(p) ? p : resolve(baseDir, p)) : bad(`${name} must be a non-empty string`));
+  if (typeof c.sites !== "object" || c.sites === null || Object.keys(c.sites).length === 0) bad("sites must name at least one site");
+  const sites = new Map<string, SiteConfig>();
+  for (const [id, raw] of Object.entries(c.sites as Record<string, any>)) {
+    if (!NAME.test(id)) bad(`site name "${id}" must be lowercase letters, digits, ".", "_" or "-"`);
+    const { actions = {}, allowMessageProofs = false, ...policyFields } = raw ?? {};
+    if (typeof allowMessageProofs !== "boolean") bad(`sites.${id}.allowMessageProofs must be true or false`);
+    const actionMap = new Map<string, ActionConfig>();
+    for (const [name, action] of Object.entries(actions as Record<string, any>)) {
+      if (!NAME.test(name)) bad(`sites.${id}.actions: action name "${name}" must be lowercase letters, digits, ".", "_" or "-"`);
+      actionMap.set(name, { onePerPerson: action?.onePerPerson === true });
+    }
+    let policy: Policy;
+    try {
+      policy = parsePolicy(policyFields);
+    } catch (error) {
+      return bad(`sites.${id}: ${(error as Error).message}`);
+    }
+    sites.set(id, { id, policy, actions: actionMap, allowMessageProofs });
+  }
+  const ledger = c.ledger ?? bad("ledger is required: { source, registrarKey }");
+  if (ledger.registrarKey !== undefined && !/^[0-9a-f]{64}$/.test(ledger.registrarKey)) bad("ledger.registrarKey must be 64 hex characters");
+  const syncSeconds = ledger.syncSeconds ?? 10;
+  if (!Number.isInteger(syncSeconds) || syncSeconds < 1 || syncSeconds > 3600) bad("ledger.syncSeconds must be an integer from 1 to 3600");
+  return {
+    host: typeof c.host === "string" ? c.host : "127.0.0.1",
+    port: number("port", 8080, 0, 65535),
+    database: path(c.database ?? "data/verifier", "database"),
+    workers: number("workers", 2, 1, 64),
+    challengeTtlMs: number("challengeTtlSeconds", 300, 1, 86400) * 1000,
+    bodyLimitBytes: number("bodyLimitBytes", 64 * 1024, 1024, 16 * 1024 * 1024),
+    ledger: { source: path(ledger.source, "ledger.source"), registrarKey: ledger.registrarKey, syncIntervalMs: syncSeconds * 1000 },
+    sites,
+  };
+}

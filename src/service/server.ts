@@ -1,0 +1,49 @@
+import type { AddressInfo } from "node:net";
+import type { ProgressLog } from "../artifacts/build.js";
+import { loadArtifacts } from "../artifacts/load.js";
+import { createApp } from "./app.js";
+import type { ServiceConfig } from "./config.js";
+import { LedgerReplica } from "./ledger-replica.js";
+import { ledgerSource } from "./ledger-source.js";
+import { ServiceMetrics } from "./metrics.js";
+import { PostgresVerifierStore } from "./postgres-store.js";
+import { SqliteVerifierStore } from "./sqlite-store.js";
+import type { VerifierStore } from "./store.js";
+import { VerifyPool } from "./verify-pool.js";
+
+export interface RunningService {
+  readonly url: string;
+  readonly replica: LedgerReplica;
+  close(): Promise<void>;
+}
+
+export const openStore = async (database: string): Promise<VerifierStore> =>
+  /^postgres(ql)?:\/\//.test(database) ? PostgresVerifierStore.open(database) : SqliteVerifierStore.open(database);
+
+/**
+ * Starts the verifier service: store, ledger replica (pulled now and every
+ * syncInterval), verification keys on a worker pool, and the HTTP API.
+ */
+export async function startVerifierService(config: ServiceConfig, log: ProgressLog): Promise<RunningService> {
+  const store = await openStore(config.database);
+  const replica = await LedgerReplica.open(store, ledgerSource(config.ledger.source), config.ledger.registrarKey);
+  await replica.sync().catch((error) => log(`ledger sync from ${config.ledger.source} failed (will retry): ${(error as Error).message}`));
+  replica.startPolling(config.ledger.syncIntervalMs, (message) => log(`ledger sync failed: ${message}`));
+  const artifacts = await loadArtifacts({ log, warn: log });
+  const pool = await VerifyPool.create(artifacts.verificationKey, config.workers);
+  const app = createApp({ config, store, replica, check: pool.check, metrics: new ServiceMetrics() });
+  const server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${config.host}:${port}`,
+    replica,
+    async close() {
+      replica.stopPolling();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await pool.close();
+      await store.close();
+    },
+  };
+}

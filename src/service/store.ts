@@ -1,0 +1,37 @@
+import type { LedgerEntry } from "../ledger/ledger-entry.js";
+
+/** A challenge the service issued: single use, bound to a site (and action), expiring. */
+export interface ChallengeRecord {
+  readonly challenge: string;
+  readonly site: string;
+  /** The one-per-person action it is for, or null for a login. */
+  readonly action: string | null;
+  readonly expiresAt: Date;
+  /** The UTC day it was issued (YYYY-MM-DD): the proof's bounds are checked as of that day. */
+  readonly day: string;
+}
+
+export type ChallengeClaim = { readonly claimed: ChallengeRecord } | { readonly refused: "challenge_unknown" | "challenge_used" | "challenge_expired" };
+
+/**
+ * What verifier instances share: issued challenges, used nullifiers and the ledger
+ * replica. Single use is enforced by the database itself (an atomic conditional update
+ * and a primary key), so instances sharing one database cannot both win a race.
+ */
+export interface VerifierStore {
+  addChallenge(record: ChallengeRecord): Promise<void>;
+  /** Marks the challenge used, atomically; says why when it cannot. */
+  claimChallenge(challenge: string, now: Date): Promise<ChallengeClaim>;
+  /** Records a nullifier in a scope; false if it was already there. */
+  addNullifier(scope: string, nullifier: string, now: Date): Promise<boolean>;
+  ledgerEntries(): Promise<LedgerEntry[]>;
+  /** Appends verified entries; entries another instance already stored are skipped. */
+  addLedgerEntries(entries: readonly LedgerEntry[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Turns the row an atomic claim returned (or did not) into a claim. */
+export function claimFrom(claimed: ChallengeRecord | undefined, existing: { expiresAt: Date } | undefined, now: Date): ChallengeClaim {
+  if (claimed) return claimed.expiresAt.getTime() <= now.getTime() ? { refused: "challenge_expired" } : { claimed };
+  return { refused: existing ? "challenge_used" : "challenge_unknown" };
+}

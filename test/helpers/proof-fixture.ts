@@ -1,0 +1,44 @@
+import { predicateBounds } from "../../src/attributes/predicates.js";
+import { type CircuitArtifacts, loadArtifacts } from "../../src/artifacts/load.js";
+import { generateRegulatorKeyPair, type RegulatorKeyPair } from "../../src/crypto/escrow.js";
+import { Prover } from "../../src/proof/prover.js";
+import { type ProofRequest, randomChallenge } from "../../src/proof/request.js";
+import { RegistryTree } from "../../src/registry/registry-tree.js";
+import { type Citizen, makeCitizen, TODAY } from "./fixtures.js";
+
+/** A registry of five citizens, a regulator, the real keys and a warm prover. */
+export interface ProofFixture {
+  artifacts: CircuitArtifacts;
+  prover: Prover;
+  tree: RegistryTree;
+  citizens: Citizen[];
+  regulator: RegulatorKeyPair;
+  /** A request for `scope` on `day`, with the given predicates. */
+  requestFor(scope: string, predicates?: object, day?: string, challenge?: bigint): ProofRequest;
+  /** A real proof by citizen `index` for `request`. */
+  prove(index: number, request: ProofRequest): ReturnType<Prover["prove"]>;
+}
+
+export async function proofFixture(): Promise<ProofFixture> {
+  const artifacts = await loadArtifacts({ warn: () => {} });
+  const prover = await Prover.create(artifacts);
+  const citizens = Array.from({ length: 5 }, () => makeCitizen());
+  const tree = await RegistryTree.create();
+  tree.insertMany(citizens.map((c) => c.leaf));
+  const regulator = generateRegulatorKeyPair();
+  return {
+    artifacts,
+    prover,
+    tree,
+    citizens,
+    regulator,
+    requestFor: (scope, predicates = { minAge: 18, notExpired: true, regionPrefix: "11" }, day = TODAY, challenge = randomChallenge()) => ({
+      scope,
+      challenge,
+      bounds: predicateBounds(predicates, day),
+      regulatorKey: regulator.publicKey,
+    }),
+    prove: (index, request) =>
+      prover.prove({ identity: citizens[index].identity, credential: { index, attributes: citizens[index].attributes }, merkleProof: tree.proof(index), request }),
+  };
+}
