@@ -1,0 +1,15 @@
+import pg from "pg";
+
+/** The PostgreSQL the tests use (CI starts the machine's server; see .ci/run). */
+export const TEST_POSTGRES_URL = process.env.REALDID_TEST_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** Empties the verifier tables so a run starts clean. */
+export async function resetVerifierTables(url = TEST_POSTGRES_URL): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query("DROP TABLE IF EXISTS realdid_challenges, realdid_nullifiers, realdid_ledger_entries");
+  } finally {
+    await client.end();
+  }
+}
