@@ -1,0 +1,40 @@
+// `npm start`: a development verifier service on a fresh checkout. Creates (once) under
+// data/dev/ a registrar, a regulator key and a service config with one site, builds the
+// development circuit keys if needed, and serves on http://127.0.0.1:8080.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../src/artifacts/paths.js";
+import { closeOnSignals } from "../src/cli/commands/serve.js";
+import { Registrar } from "../src/registrar/registrar.js";
+import { writeRegulatorKeyPair } from "../src/regulator/key-files.js";
+import { parseServiceConfig } from "../src/service/config.js";
+import { startVerifierService } from "../src/service/server.js";
+
+const dev = join(PROJECT_ROOT, "data", "dev");
+const say = (line: string) => console.log(`[dev] ${line}`);
+
+if (!existsSync(join(dev, "registrar", "registrar.sqlite"))) {
+  say("creating a development registrar in data/dev/registrar");
+  (await Registrar.init(join(dev, "registrar"))).close();
+}
+if (!existsSync(join(dev, "regulator", "regulator-public.json"))) {
+  say("creating a development regulator key in data/dev/regulator");
+  writeRegulatorKeyPair(join(dev, "regulator"));
+}
+const configFile = join(dev, "verifier.json");
+if (!existsSync(configFile)) {
+  const regulatorKey = JSON.parse(readFileSync(join(dev, "regulator", "regulator-public.json"), "utf8"));
+  const config = {
+    host: "127.0.0.1",
+    port: Number(process.env.PORT ?? 8080),
+    database: "verifier",
+    ledger: { source: "registrar" },
+    sites: { demo: { scope: "demo.localhost", minAge: 18, checkExpiry: true, regulatorKey, actions: { "poll-1": { onePerPerson: true } } } },
+  };
+  writeFileSync(configFile, JSON.stringify(config, null, 2) + "\n");
+  say(`wrote ${configFile}`);
+}
+const service = await startVerifierService(parseServiceConfig(JSON.parse(readFileSync(configFile, "utf8")), dev), say);
+closeOnSignals(service.close);
+say(`verifier service listening on ${service.url}  (try: curl -s -XPOST -H 'content-type: application/json' -d '{"site":"demo"}' ${service.url}/v1/challenges)`);
+say("enroll people with: npx realdid registrar enroll --data data/dev/registrar …");
