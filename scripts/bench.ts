@@ -11,7 +11,7 @@ import { predicateBounds } from "../src/attributes/predicates.js";
 import { loadArtifacts } from "../src/artifacts/load.js";
 import { generateRegulatorKeyPair } from "../src/crypto/escrow.js";
 import { Identity } from "../src/identity/identity.js";
-import { ed25519Signer, newSigningKeyHex } from "../src/ledger/ledger-entry.js";
+import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/signed-log.js";
 import { RootLedger, type RootStatus } from "../src/ledger/root-ledger.js";
 import { circuitInput } from "../src/proof/circuit-input.js";
 import { releaseCurve } from "../src/proof/curve.js";
@@ -69,7 +69,7 @@ await table.time("verification in process (checks + snarkjs)", VERIFY_RUNS, asyn
 // The verifier service over HTTP on loopback, with 1 and then 2 verification workers.
 const signer = ed25519Signer(newSigningKeyHex());
 const ledger = new RootLedger(signer.publicKey);
-ledger.publish(rootNow, tree.size, new Date(), signer);
+ledger.publishRoot(rootNow, tree.size, new Date(), signer);
 writeFileSync(join(work, "ledger.jsonl"), ledger.toJsonLines());
 const regulatorKey = { x: regulator.publicKey.x.toString(), y: regulator.publicKey.y.toString() };
 const body = JSON.stringify({ site: "bench", message: "bench", proof: { proof: proof.proof, publicSignals: proof.publicSignals } });

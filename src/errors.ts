@@ -30,12 +30,12 @@ export type ErrorCode =
   | "escrow_degenerate"
   // escrow
   | "invalid_regulator_key"
-  // root ledger
-  | "ledger_malformed"
-  | "ledger_broken_chain"
-  | "ledger_bad_signature"
-  | "ledger_fork"
-  | "ledger_wrong_key"
+  // signed logs (root ledger, audit log)
+  | "log_malformed"
+  | "log_broken_chain"
+  | "log_bad_signature"
+  | "log_fork"
+  | "log_wrong_key"
   // registrar
   | "invalid_record"
   | "already_enrolled"

@@ -87,7 +87,7 @@ describe("realdid CLI end to end", () => {
     const entry = JSON.parse(lines[2]);
     lines[2] = JSON.stringify({ ...entry, treeSize: entry.treeSize + 1 });
     writeFileSync(join(dir, "tampered.jsonl"), lines.join("\n"));
-    fails(realdid(dir, ["ledger", "verify", "tampered.jsonl"]), /entry 1: the signature is not the registrar's/);
+    fails(realdid(dir, ["ledger", "verify", "tampered.jsonl"]), /ledger entry 1: the signature is not the owner's/);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ed25519Signer, entryHash, newSigningKeyHex } from "../src/ledger/ledger-entry.js";
+import { LEDGER_KIND } from "../src/ledger/ledger-entry.js";
+import { ed25519Signer, entryHash, newSigningKeyHex } from "../src/signed-log/signed-log.js";
 import { RootLedger } from "../src/ledger/root-ledger.js";
 
 const signer = ed25519Signer(newSigningKeyHex());
@@ -8,14 +9,14 @@ const MINUTE = 60_000;
 
 function ledgerOf(roots: bigint[], key = signer): RootLedger {
   const ledger = new RootLedger(key.publicKey);
-  roots.forEach((root, i) => ledger.publish(root, i, new Date(T0 + i * 10 * MINUTE), key));
+  roots.forEach((root, i) => ledger.publishRoot(root, i, new Date(T0 + i * 10 * MINUTE), key));
   return ledger;
 }
 
 describe("RootLedger", () => {
   it("chains, signs and round-trips through JSON lines", () => {
     const ledger = ledgerOf([10n, 11n, 12n]);
-    expect(ledger.entriesFrom(1)[0].prevHash).toBe(entryHash(ledger.entriesFrom(0)[0]));
+    expect(ledger.entriesFrom(1)[0].prevHash).toBe(entryHash(LEDGER_KIND, ledger.entriesFrom(0)[0]));
     const copy = RootLedger.fromJsonLines(ledger.toJsonLines(), signer.publicKey);
     expect(copy.head).toEqual(ledger.head);
   });
@@ -53,10 +54,10 @@ describe("RootLedger", () => {
     const forger = ed25519Signer(newSigningKeyHex());
     const lines = ledger.toJsonLines().trim().split("\n");
     const forged = new RootLedger(forger.publicKey);
-    forged.publish(10n, 0, new Date(T0), forger);
+    forged.publishRoot(10n, 0, new Date(T0), forger);
     const resigned = [lines[0], lines[1], JSON.stringify({ ...JSON.parse(lines[2]), signature: forged.head!.signature })];
     expect(() => RootLedger.fromJsonLines(resigned.join("\n"))).toThrow(/entry 1: the signature/);
-    expect(() => RootLedger.fromJsonLines(forged.toJsonLines(), signer.publicKey)).toThrow(/another registrar key/);
+    expect(() => RootLedger.fromJsonLines(forged.toJsonLines(), signer.publicKey)).toThrow(/signed by another key/);
   });
 
   it("syncs a replica incrementally and refuses a forked history", () => {
@@ -64,7 +65,7 @@ describe("RootLedger", () => {
     const replica = new RootLedger(signer.publicKey, source.entriesFrom(0).slice(0, 2));
     expect(replica.sync(source.entriesFrom(1))).toBe(1);
     expect(replica.head).toEqual(source.head);
-    source.publish(14n, 3, new Date(T0 + 40 * MINUTE), signer);
+    source.publishRoot(14n, 3, new Date(T0 + 40 * MINUTE), signer);
     expect(replica.sync(source.entriesFrom(3))).toBe(1);
 
     const fork = ledgerOf([10n, 11n, 99n]);

@@ -5,7 +5,8 @@ import { decodeAttributes, type EncodedAttributes, encodeAttributes, type Person
 import { toFieldElement } from "../crypto/field.js";
 import { FastPoseidon, type RegistryHasher } from "../crypto/poseidon.js";
 import { type ErrorCode, RealDidError } from "../errors.js";
-import { ed25519Signer, type LedgerEntry, type LedgerSigner, newSigningKeyHex } from "../ledger/ledger-entry.js";
+import type { LedgerEntry } from "../ledger/ledger-entry.js";
+import { ed25519Signer, type LogSigner, newSigningKeyHex } from "../signed-log/signed-log.js";
 import { RootLedger } from "../ledger/root-ledger.js";
 import { type CredentialFile, credentialFile } from "../registry/credential.js";
 import { EMPTY_LEAF, MAX_TREE_DEPTH, type MerkleProof, RegistryTree } from "../registry/registry-tree.js";
@@ -81,7 +82,7 @@ export class Registrar {
 
   private constructor(
     private readonly db: Database.Database,
-    private readonly signer: LedgerSigner,
+    private readonly signer: LogSigner,
     private readonly hasher: RegistryHasher,
     readonly depth: number,
   ) {
@@ -102,7 +103,7 @@ export class Registrar {
     db.transaction(() => {
       db.exec(SCHEMA);
       db.prepare("INSERT INTO meta (key, value) VALUES ('depth', ?), ('publicKey', ?)").run(String(depth), signer.publicKey);
-      const genesis = new RootLedger(signer.publicKey).publish(tree.root, 0, now, signer);
+      const genesis = new RootLedger(signer.publicKey).publishRoot(tree.root, 0, now, signer);
       Registrar.insertEntry(db, genesis);
     })();
     db.close();
@@ -244,7 +245,7 @@ export class Registrar {
     try {
       this.db.transaction(() => {
         mutate();
-        Registrar.insertEntry(this.db, this.ledgerCopy.publish(this.tree.root, this.tree.size, now, this.signer));
+        Registrar.insertEntry(this.db, this.ledgerCopy.publishRoot(this.tree.root, this.tree.size, now, this.signer));
       })();
     } catch (error) {
       this.tree = this.loadTree();

@@ -22,7 +22,7 @@ export class LedgerReplica {
   static async open(store: VerifierStore, source: LedgerSource, registrarKey: string | undefined): Promise<LedgerReplica> {
     const key = registrarKey ?? source.localKey;
     if (key === undefined) throw new RealDidError("invalid_argument", `ledger.registrarKey is required for ledger source ${source.description}`);
-    if (source.localKey !== undefined && source.localKey !== key) throw new RealDidError("ledger_wrong_key", `the registrar at ${source.description} signs with another key than ledger.registrarKey`);
+    if (source.localKey !== undefined && source.localKey !== key) throw new RealDidError("log_wrong_key", `the registrar at ${source.description} signs with another key than ledger.registrarKey`);
     return new LedgerReplica(new RootLedger(key, await store.ledgerEntries()), store, source);
   }
 

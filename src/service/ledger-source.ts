@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { RealDidError } from "../errors.js";
-import { type LedgerEntry, parseEntry } from "../ledger/ledger-entry.js";
+import { LEDGER_KIND, type LedgerEntry } from "../ledger/ledger-entry.js";
+import { SignedLog } from "../signed-log/signed-log.js";
 import { RootLedger } from "../ledger/root-ledger.js";
 
 /** Where a verifier pulls the registrar's ledger from. Entries are verified by the replica, not here. */
@@ -30,7 +31,7 @@ function httpSource(url: string): LedgerSource {
         .split("\n")
         .filter((line) => line.trim() !== "")
         .slice(1) // header: the key is checked against the configured one, entry by entry
-        .map((line, i) => parseEntry(JSON.parse(line), `ledger line ${i + 2} from ${url}`));
+        .map((line, i) => SignedLog.parseEntry(LEDGER_KIND, JSON.parse(line), `ledger line ${i + 2} from ${url}`));
     },
   };
 }

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ed25519Signer, newSigningKeyHex } from "../../src/ledger/ledger-entry.js";
+import { ed25519Signer, newSigningKeyHex } from "../../src/signed-log/signed-log.js";
 import { RootLedger } from "../../src/ledger/root-ledger.js";
 import type { ProofFixture } from "./proof-fixture.js";
 
@@ -15,9 +15,9 @@ export function writeServiceConfig(dir: string, fixture: ProofFixture, database:
   const signer = ed25519Signer(newSigningKeyHex());
   const ledger = new RootLedger(signer.publicKey);
   const now = Date.now();
-  ledger.publish(1n, 0, new Date(now - 4 * HOUR), signer);
-  ledger.publish(fixture.tree.root, fixture.tree.size, new Date(now - 3 * HOUR), signer);
-  ledger.publish(2n, fixture.tree.size + 1, new Date(now - 2 * HOUR), signer);
+  ledger.publishRoot(1n, 0, new Date(now - 4 * HOUR), signer);
+  ledger.publishRoot(fixture.tree.root, fixture.tree.size, new Date(now - 3 * HOUR), signer);
+  ledger.publishRoot(2n, fixture.tree.size + 1, new Date(now - 2 * HOUR), signer);
   writeFileSync(join(dir, "ledger.jsonl"), ledger.toJsonLines());
   const regulatorKey = { x: fixture.regulator.publicKey.x.toString(), y: fixture.regulator.publicKey.y.toString() };
   const polls = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`poll-${i}`, { onePerPerson: true }]));
