@@ -36,6 +36,11 @@ export type ErrorCode =
   | "log_bad_signature"
   | "log_fork"
   | "log_wrong_key"
+  // regulator
+  | "forged_partial"
+  | "not_enough_partials"
+  | "wrong_regulator_key"
+  | "case_not_in_audit_log"
   // registrar
   | "invalid_record"
   | "already_enrolled"

@@ -57,6 +57,9 @@ export function multiplyPoint(point: Point, scalar: bigint): Point {
 
 export const pointsEqual = (p: Point, q: Point): boolean => p.x === q.x && p.y === q.y;
 
+/** -P = (-x, y) on a twisted Edwards curve. */
+export const negatePoint = (p: Point): Point => ({ x: mod(-p.x, P), y: p.y });
+
 export function isOnCurve({ x, y }: Point): boolean {
   if (x < 0n || x >= P || y < 0n || y >= P) return false;
   const xx = (x * x) % P;
