@@ -15,7 +15,7 @@ import express from "express";
 import { encodeAttributes, Identity, loadArtifacts, Prover, type ProofRequest, releaseCurve } from "../src/index.js";
 import { startLedgerServer } from "../src/registrar/ledger-server.js";
 import { Registrar } from "../src/registrar/registrar.js";
-import { writeRegulatorKeyPair } from "../src/regulator/key-files.js";
+import { dealThresholdKey } from "../src/regulator/threshold-key.js";
 import { parseServiceConfig } from "../src/service/config.js";
 import { startVerifierService } from "../src/service/server.js";
 
@@ -37,13 +37,13 @@ registrar.close();
 const ledgerServer = await startLedgerServer(join(dir, "registrar"), "127.0.0.1", 0);
 
 // --- The verifier service, configured with the website's policy. -------------------
-const regulator = writeRegulatorKeyPair(join(dir, "regulator"));
+const regulator = dealThresholdKey(2, 3).key; // the shares would go to three holders
 const config = parseServiceConfig(
   {
     port: 0,
     database: join(dir, "verifier"),
     ledger: { source: ledgerServer.url, registrarKey },
-    sites: { shop: { scope: "shop.example", minAge: 18, checkExpiry: true, regulatorKey: regulator.publicKey } },
+    sites: { shop: { scope: "shop.example", minAge: 18, checkExpiry: true, regulatorKey: { x: regulator.publicKey.x.toString(), y: regulator.publicKey.y.toString() } } },
   },
   dir,
 );

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { PROJECT_ROOT } from "../src/artifacts/paths.js";
 import { closeOnSignals } from "../src/cli/commands/serve.js";
 import { Registrar } from "../src/registrar/registrar.js";
-import { writeRegulatorKeyPair } from "../src/regulator/key-files.js";
+import { writeThresholdKey } from "../src/regulator/key-files.js";
 import { parseServiceConfig } from "../src/service/config.js";
 import { startVerifierService } from "../src/service/server.js";
 
@@ -18,12 +18,13 @@ if (!existsSync(join(dev, "registrar", "registrar.sqlite"))) {
   (await Registrar.init(join(dev, "registrar"))).close();
 }
 if (!existsSync(join(dev, "regulator", "regulator-public.json"))) {
-  say("creating a development regulator key in data/dev/regulator");
-  writeRegulatorKeyPair(join(dev, "regulator"));
+  say("creating a development regulator key in data/dev/regulator (one share, passphrase 'development')");
+  writeThresholdKey(join(dev, "regulator"), 1, 1, ["development"]);
 }
 const configFile = join(dev, "verifier.json");
 if (!existsSync(configFile)) {
-  const regulatorKey = JSON.parse(readFileSync(join(dev, "regulator", "regulator-public.json"), "utf8"));
+  const { x, y } = JSON.parse(readFileSync(join(dev, "regulator", "regulator-public.json"), "utf8"));
+  const regulatorKey = { x, y };
   const config = {
     host: "127.0.0.1",
     port: Number(process.env.PORT ?? 8080),

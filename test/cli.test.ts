@@ -8,7 +8,7 @@ import { realdid } from "./helpers/cli.js";
 
 let dir: string;
 /** Every identity in these tests is sealed with the passphrase in $PASS. */
-const ENV = { PASS: "pw0", WRONG: "not-it" };
+const ENV = { PASS: "pw0", WRONG: "not-it", REG1: "regulator holder 1" };
 const cli = (...args: string[]) => realdid(dir, ["--json", ...args], ENV);
 const ok = (run: ReturnType<typeof realdid>) => {
   expect(run.stderr, run.stdout).not.toMatch(/\n\s+at /); // never a stack trace
@@ -42,7 +42,7 @@ describe("realdid CLI end to end", () => {
     expect(readdirSync(join(dir, "credentials")).sort()).toEqual(["credential-0.json", "credential-1.json", "credential-2.json"]);
     expect(readFileSync(join(dir, "credentials", "credential-0.json"), "utf8")).not.toContain("Li Wei");
 
-    const { publicKey: regulatorKey } = ok(cli("regulator", "keygen", "--out-dir", "regulator"));
+    const { publicKey: regulatorKey } = ok(cli("regulator", "keygen", "--out-dir", "regulator", "--passphrases-env", "REG"));
     const policy = (scope: string, windowSeconds = 3600) => ({ scope, minAge: 18, checkExpiry: true, rootWindowSeconds: windowSeconds, regulatorKey });
     writeFileSync(join(dir, "a.policy.json"), JSON.stringify(policy("a.example")));
     writeFileSync(join(dir, "b.policy.json"), JSON.stringify(policy("b.example", 15)));

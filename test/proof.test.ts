@@ -101,6 +101,11 @@ describe("the verifier names what does not match", () => {
     expect(await verifyProof(result, makeRequest(), check)).toMatchObject({ valid: false, code });
   });
 
+  it("accepts an older regulator key the site still lists during a key rotation", async () => {
+    const rotated = { ...request, regulatorKey: generateRegulatorKeyPair().publicKey, acceptedRegulatorKeys: [regulator.publicKey] };
+    expect(await verifyProof(result, rotated, check)).toMatchObject({ valid: true });
+  });
+
   it("a challenge or scope swapped after proving fails the proof itself", async () => {
     const challenge = randomChallenge();
     const swappedChallenge = result.publicSignals.map((s, i) => (PUBLIC_SIGNAL_NAMES[i] === "challenge" ? challenge.toString() : s));

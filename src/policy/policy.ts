@@ -20,12 +20,15 @@ export interface Policy {
   readonly scope: string;
   readonly predicates: Predicates;
   readonly rootWindowMs: number;
+  /** The key provers escrow to now. */
   readonly regulatorKey: Point;
+  /** Older keys whose proofs are still accepted while a key rotation completes. */
+  readonly acceptedRegulatorKeys: readonly Point[];
   /** The registrar whose ledger this site trusts (checked against the ledger file). */
   readonly registrarKey?: string;
 }
 
-const KNOWN_FIELDS = new Set(["scope", "minAge", "maxAge", "regionPrefix", "checkExpiry", "documentType", "rootWindowSeconds", "regulatorKey", "registrarKey"]);
+const KNOWN_FIELDS = new Set(["scope", "minAge", "maxAge", "regionPrefix", "checkExpiry", "documentType", "rootWindowSeconds", "regulatorKey", "acceptedRegulatorKeys", "registrarKey"]);
 
 export function parsePoint(name: string, value: unknown): Point {
   const v = value as { x?: unknown; y?: unknown };
@@ -48,6 +51,7 @@ export function parsePolicy(value: unknown): Policy {
   if (typeof windowSeconds !== "number" || !(windowSeconds >= 0) || windowSeconds > 30 * 86400) bad("rootWindowSeconds must be a number of seconds from 0 to 2592000");
   if (p.registrarKey !== undefined && (typeof p.registrarKey !== "string" || !/^[0-9a-f]{64}$/.test(p.registrarKey))) bad("registrarKey must be 64 hex characters");
   if (p.regulatorKey === undefined) bad("regulatorKey is required");
+  if (p.acceptedRegulatorKeys !== undefined && !Array.isArray(p.acceptedRegulatorKeys)) bad("acceptedRegulatorKeys must be a list of {x, y} keys");
   const predicates: Predicates = {
     minAge: p.minAge as number | undefined,
     maxAge: p.maxAge as number | undefined,
@@ -65,16 +69,18 @@ export function parsePolicy(value: unknown): Policy {
     predicates,
     rootWindowMs: (windowSeconds as number) * 1000,
     regulatorKey: parsePoint("policy: regulatorKey", p.regulatorKey),
+    acceptedRegulatorKeys: ((p.acceptedRegulatorKeys as unknown[]) ?? []).map((key, i) => parsePoint(`policy: acceptedRegulatorKeys[${i}]`, key)),
     registrarKey: p.registrarKey as string | undefined,
   };
 }
 
 /** The request a citizen answers (and a verifier expects) under `policy` on `today`. */
-export const policyRequest = (policy: Policy, challenge: bigint, today: string): ProofRequest => ({
+export const policyRequest = (policy: Policy, challenge: bigint, today: string): ProofRequest & { acceptedRegulatorKeys: readonly Point[] } => ({
   scope: policy.scope,
   challenge,
   bounds: predicateBounds(policy.predicates, today),
   regulatorKey: policy.regulatorKey,
+  acceptedRegulatorKeys: policy.acceptedRegulatorKeys,
 });
 
 /** Human-readable list of what a policy checks, for CLI output. */

@@ -9,6 +9,8 @@ import { parsePublicSignals } from "./public-signals.js";
 import { type ProofRequest, scopeToField } from "./request.js";
 
 export interface VerificationRequest extends ProofRequest {
+  /** Older regulator keys still accepted during a key rotation (besides `regulatorKey`). */
+  readonly acceptedRegulatorKeys?: readonly Point[];
   /** Where a root stands in the verifier's ledger (RootLedger.rootStatus with its window). */
   readonly rootStatus: (root: bigint) => RootStatus;
 }
@@ -27,7 +29,6 @@ export type VerificationResult =
   | { readonly valid: false; readonly code: ErrorCode; readonly message: string };
 
 const failure = (code: ErrorCode, message: string): VerificationResult => ({ valid: false, code, message });
-const samePoint = (a: Point, b: Point) => pointsEqual(a, b);
 
 /**
  * Verifies a proof for a request: first that its public inputs are the ones this
@@ -43,14 +44,15 @@ export async function verifyProof(candidate: RealDidProof, request: Verification
   }
   if (signals.scope !== scopeToField(request.scope)) return failure("scope_mismatch", `the proof is for another scope than "${request.scope}"`);
   if (signals.challenge !== request.challenge) return failure("challenge_mismatch", "the proof answers another challenge");
-  if (!samePoint(signals.regulatorKey, request.regulatorKey)) return failure("regulator_key_mismatch", "the handle is escrowed to another regulator key");
+  const acceptedKeys = [request.regulatorKey, ...(request.acceptedRegulatorKeys ?? [])];
+  if (!acceptedKeys.some((key) => pointsEqual(signals.regulatorKey, key))) return failure("regulator_key_mismatch", "the handle is escrowed to a regulator key this site does not accept");
   for (const [i, slot] of ATTRIBUTE_SLOTS.entries()) {
     if (signals.bounds.lo[i] !== request.bounds.lo[i] || signals.bounds.hi[i] !== request.bounds.hi[i]) {
       return failure("predicate_mismatch", `the proof's bounds on ${slot} are not the ones asked for`);
     }
   }
   // r = 0 (mod l) would give R = K = identity: a ciphertext anyone can open.
-  if (samePoint(signals.escrow.ephemeral, IDENTITY)) return failure("escrow_degenerate", "the escrow ephemeral key is the identity point");
+  if (pointsEqual(signals.escrow.ephemeral, IDENTITY)) return failure("escrow_degenerate", "the escrow ephemeral key is the identity point");
   const rootStatus = request.rootStatus(signals.root);
   if (rootStatus === "unknown") return failure("unknown_root", "the proof's registry root is not in the registrar's ledger");
   if (rootStatus === "expired") return failure("root_expired", "the proof's registry root was replaced longer ago than the root window");

@@ -10,6 +10,7 @@ import { ed25519Signer, type LogSigner, newSigningKeyHex } from "../signed-log/s
 import { RootLedger } from "../ledger/root-ledger.js";
 import { type CredentialFile, credentialFile } from "../registry/credential.js";
 import { EMPTY_LEAF, MAX_TREE_DEPTH, type MerkleProof, RegistryTree } from "../registry/registry-tree.js";
+import type { AuditLog } from "../regulator/audit-log.js";
 import { nationalIdBirthDate } from "./national-id.js";
 
 /** A person as the registrar verified them. Never leaves the registrar's store. */
@@ -226,6 +227,24 @@ export class Registrar {
   record(index: number): RealNameRecord & { revoked: boolean } {
     const person = this.person(index);
     return { name: person.name, nationalId: person.national_id, attributes: decodeAttributes(encodeAttributes(JSON.parse(person.attributes))), revoked: person.revoked === 1 };
+  }
+
+  /** The person behind an escrowed handle (any leaf ever issued, also before a re-issue). */
+  resolveHandle(handle: bigint): RealNameRecord & { revoked: boolean; leafIndex: number; issuedAt: string } {
+    const row = this.db.prepare("SELECT leaf_index, issued_at FROM issued_leaves WHERE leaf = ?").get(handle.toString()) as { leaf_index: number; issued_at: string } | undefined;
+    if (!row) throw new RealDidError("not_enrolled", "no credential was ever issued with this handle");
+    return { ...this.record(row.leaf_index), leafIndex: row.leaf_index, issuedAt: row.issued_at };
+  }
+
+  /**
+   * Resolution for a regulator: only for a case whose result is in an audit log signed
+   * by the trusted audit key (the whole log is verified when it is read).
+   */
+  resolveCase(caseId: string, audit: AuditLog, trustedAuditKey: string): ReturnType<Registrar["resolveHandle"]> {
+    if (audit.publicKey !== trustedAuditKey) throw new RealDidError("case_not_in_audit_log", "the audit log is not signed by the trusted regulator audit key");
+    const result = audit.caseEvents(caseId).find((e) => e.event === "result");
+    if (!result || typeof result.details.handle !== "string") throw new RealDidError("case_not_in_audit_log", `the audit log has no unmasking result for case ${caseId}: resolution refused`);
+    return this.resolveHandle(BigInt(result.details.handle));
   }
 
   private person(index: number) {

@@ -1,24 +1,69 @@
 import { join } from "node:path";
 import { ensureFolder, writeAtomically } from "../cli/files.js";
-import { generateRegulatorKeyPair } from "../crypto/escrow.js";
+import type { Point } from "../crypto/baby-jubjub.js";
+import { toFieldElement } from "../crypto/field.js";
+import { seal, type SealedData, unseal } from "../identity/passphrase-seal.js";
+import { RealDidError } from "../errors.js";
+import { parsePoint } from "../policy/policy.js";
+import { dealThresholdKey, type RegulatorPublicKey, shareIsValid } from "./threshold-key.js";
 
-export interface RegulatorKeyFiles {
-  readonly publicKey: { x: string; y: string };
-  readonly publicFile: string;
-  readonly secretFile: string;
+const PUBLIC_FORMAT = "realdid-regulator-key/1";
+const SHARE_FORMAT = "realdid-regulator-share/1";
+
+const pointJson = (p: Point) => ({ x: p.x.toString(), y: p.y.toString() });
+
+/** The public key file: x and y at the top (so it can be pasted as a policy's regulatorKey), then the sharing. */
+export const publicKeyJson = (key: RegulatorPublicKey) => ({
+  format: PUBLIC_FORMAT,
+  keyId: key.keyId,
+  ...pointJson(key.publicKey),
+  threshold: key.threshold,
+  shares: key.shares,
+  shareKeys: key.shareKeys.map(pointJson),
+  commitments: key.commitments.map(pointJson),
+});
+
+export function parseRegulatorPublicKey(value: unknown): RegulatorPublicKey {
+  const v = value as ReturnType<typeof publicKeyJson>;
+  if (v?.format !== PUBLIC_FORMAT || !Array.isArray(v.shareKeys) || !Array.isArray(v.commitments)) {
+    throw new RealDidError("invalid_argument", `the regulator key file is not a ${PUBLIC_FORMAT} file`);
+  }
+  return {
+    keyId: String(v.keyId),
+    publicKey: parsePoint("regulator key", v),
+    threshold: Number(v.threshold),
+    shares: Number(v.shares),
+    shareKeys: v.shareKeys.map((p, i) => parsePoint(`shareKeys[${i}]`, p)),
+    commitments: v.commitments.map((p, i) => parsePoint(`commitments[${i}]`, p)),
+  };
 }
 
 /**
- * Makes a single regulator key pair and writes regulator-public.json (for site policies)
- * and regulator-secret.json (mode 600) into `dir`; neither file is ever overwritten.
+ * The key ceremony: deals a k-of-n key and writes regulator-public.json and one
+ * share-<i>.json per holder, each sealed with that holder's passphrase (scrypt +
+ * AES-256-GCM). The whole secret key exists only in memory during the call.
  */
-export function writeRegulatorKeyPair(dir: string): RegulatorKeyFiles {
+export function writeThresholdKey(dir: string, threshold: number, shares: number, passphrases: readonly string[]): { key: RegulatorPublicKey; publicFile: string; shareFiles: string[] } {
+  if (passphrases.length !== shares) throw new RealDidError("invalid_argument", `${shares} share holders need ${shares} passphrases, received ${passphrases.length}`);
+  const { key, shareSecrets } = dealThresholdKey(threshold, shares);
   ensureFolder(dir);
-  const { secretKey, publicKey } = generateRegulatorKeyPair();
-  const publicJson = { x: publicKey.x.toString(), y: publicKey.y.toString() };
   const publicFile = join(dir, "regulator-public.json");
-  const secretFile = join(dir, "regulator-secret.json");
-  writeAtomically(secretFile, JSON.stringify({ format: "realdid-regulator-secret/1", secretKey: secretKey.toString(), publicKey: publicJson }, null, 2) + "\n", { overwrite: false, mode: 0o600 });
-  writeAtomically(publicFile, JSON.stringify(publicJson, null, 2) + "\n", { overwrite: false });
-  return { publicKey: publicJson, publicFile, secretFile };
+  const shareFiles = shareSecrets.map((secret, i) => {
+    const file = join(dir, `share-${i + 1}.json`);
+    const content = { format: SHARE_FORMAT, keyId: key.keyId, index: i + 1, threshold, shares, shareKey: pointJson(key.shareKeys[i]), sealed: seal(new TextEncoder().encode(secret.toString()), passphrases[i]) };
+    writeAtomically(file, JSON.stringify(content, null, 2) + "\n", { overwrite: false, mode: 0o600 });
+    return file;
+  });
+  writeAtomically(publicFile, JSON.stringify(publicKeyJson(key), null, 2) + "\n", { overwrite: false });
+  return { key, publicFile, shareFiles };
+}
+
+/** Opens a holder's share file with its passphrase and checks the share against the public key. */
+export function openShareFile(value: unknown, passphrase: string, key: RegulatorPublicKey): { index: number; secret: bigint } {
+  const v = value as { format?: string; keyId?: string; index?: number; sealed?: SealedData };
+  if (v?.format !== SHARE_FORMAT || !Number.isInteger(v.index) || v.sealed === undefined) throw new RealDidError("invalid_argument", `the share file is not a ${SHARE_FORMAT} file`);
+  if (v.keyId !== key.keyId) throw new RealDidError("wrong_regulator_key", `the share is for regulator key ${v.keyId}, the case for ${key.keyId}`);
+  const secret = toFieldElement("share", new TextDecoder().decode(unseal(v.sealed, passphrase)));
+  if (!shareIsValid(key, v.index!, secret)) throw new RealDidError("forged_partial", `share ${v.index} does not match the regulator key's commitments`);
+  return { index: v.index!, secret };
 }

@@ -5,6 +5,7 @@ import { RealDidError } from "../../errors.js";
 import type { CredentialFile } from "../../registry/credential.js";
 import { pathFile } from "../../registry/path-file.js";
 import { startLedgerServer } from "../../registrar/ledger-server.js";
+import { AuditLog } from "../../regulator/audit-log.js";
 import { type EnrollmentRequest, Registrar } from "../../registrar/registrar.js";
 import { defineCommand, integerOption } from "../command-kit.js";
 import { ensureFolder, readText, writeAtomically } from "../files.js";
@@ -193,6 +194,17 @@ export function registrarCommands(program: Command): void {
       const server = await startLedgerServer(options.data, options.host!, options.port!);
       closeOnSignals(server.close);
       return { data: { url: server.url }, lines: [`ledger served at ${server.url}/v1/ledger`] };
+    },
+  );
+
+  defineCommand<RegistrarOptions & { caseId: string; audit: string; auditKey: string }>(
+    registrar,
+    { name: "resolve", summary: "resolve an unmasked handle to the real-name record: only for a case in a verified audit log", example: "realdid registrar resolve --data ./registrar --case-id 2026-0042 --audit audit.jsonl --audit-key 9f2c…" },
+    (c) => dataOption(c).requiredOption("--case-id <id>").requiredOption("--audit <file>", "the regulator's audit log (audit.jsonl)").requiredOption("--audit-key <hex>", "the regulator's audit signing key this registrar trusts"),
+    async (_, options, output) => {
+      const log = AuditLog.fromJsonLines(readText(options.audit, "audit log"));
+      const person = await withRegistrar(options, output, (r) => r.resolveCase(options.caseId, log, options.auditKey));
+      return { data: { caseId: options.caseId, person }, lines: [`case ${options.caseId}: ${person.name}, ID ${person.nationalId}, leaf ${person.leafIndex}${person.revoked ? " (revoked since)" : ""}`] };
     },
   );
 }

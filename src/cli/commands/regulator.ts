@@ -1,22 +1,178 @@
 import type { Command } from "commander";
-import { writeRegulatorKeyPair } from "../../regulator/key-files.js";
-import { defineCommand } from "../command-kit.js";
+import { type ErrorCode, RealDidError } from "../../errors.js";
+import { Registrar } from "../../registrar/registrar.js";
+import { AuditFolder, AuditLog } from "../../regulator/audit-log.js";
+import { caseFromProof, caseJson, parseCase, parsePartial, partialJson } from "../../regulator/case-file.js";
+import { openShareFile, parseRegulatorPublicKey, writeThresholdKey } from "../../regulator/key-files.js";
+import { combinePartials, partialDecrypt } from "../../regulator/threshold-key.js";
+import { defineCommand, integerOption } from "../command-kit.js";
+import { passphraseFromEnv, readJson, readText, writeAtomically } from "../files.js";
+
+interface RegulatorOptions {
+  threshold: number;
+  shares: number;
+  outDir: string;
+  passphrasesEnv: string;
+  proof: string;
+  caseId: string;
+  legalBasis: string;
+  audit: string;
+  out: string;
+  share: string;
+  case: string;
+  key: string;
+  passphraseEnv: string;
+  partials: string[];
+  registrar?: string;
+  dir: string;
+  auditKey?: string;
+}
+
+/** Refusals that are recorded in the audit log before the command fails. */
+const REFUSALS: readonly ErrorCode[] = ["forged_partial", "not_enough_partials", "wrong_regulator_key"];
 
 export function regulatorCommands(program: Command): void {
-  const regulator = program.command("regulator").description("the regulator's escrow key");
+  const regulator = program.command("regulator").description("the regulator: threshold escrow key, unmasking cases, audit log");
 
-  defineCommand<{ outDir: string }>(
+  defineCommand<RegulatorOptions>(
     regulator,
     {
       name: "keygen",
-      summary: "make a single regulator key pair (threshold sharing: see issue 5)",
-      example: "realdid regulator keygen --out-dir ./regulator",
+      summary: "make a k-of-n regulator key: a public key file and one passphrase-sealed share file per holder",
+      example: "REG_PASS_1=… REG_PASS_2=… REG_PASS_3=… realdid regulator keygen --threshold 2 --shares 3 --passphrases-env REG_PASS_ --out-dir ./regulator",
     },
-    (c) => c.requiredOption("--out-dir <dir>", "folder for regulator-public.json and regulator-secret.json"),
-    async (_, options, output) => {
-      const files = writeRegulatorKeyPair(options.outDir);
-      output.warn(`${files.secretFile} holds the whole regulator secret in one place`);
-      return { data: { ...files }, lines: [`regulator public key written to ${files.publicFile} (put it in site policies as regulatorKey)`, `secret key written to ${files.secretFile}`] };
+    (c) =>
+      c
+        .option("--threshold <k>", "holders needed to unmask", integerOption("--threshold"), 1)
+        .option("--shares <n>", "number of share holders", integerOption("--shares"), 1)
+        .requiredOption("--passphrases-env <prefix>", "holder i's passphrase is in the environment variable <prefix><i>")
+        .requiredOption("--out-dir <dir>", "folder for regulator-public.json and share-<i>.json"),
+    async (_, o, output) => {
+      const passphrases = Array.from({ length: o.shares }, (_, i) => passphraseFromEnv(`${o.passphrasesEnv}${i + 1}`)!);
+      const { key, publicFile, shareFiles } = writeThresholdKey(o.outDir, o.threshold, o.shares, passphrases);
+      output.warn("this command was the dealer: it saw the whole secret key in memory (and kept it nowhere); hand each share file to its holder");
+      return {
+        data: { keyId: key.keyId, publicKey: { x: key.publicKey.x.toString(), y: key.publicKey.y.toString() }, threshold: key.threshold, shares: key.shares, publicFile, shareFiles },
+        lines: [`regulator key ${key.keyId}: ${key.threshold} of ${key.shares} holders unmask`, `public key: ${publicFile} (its x and y go in site policies as regulatorKey)`, ...shareFiles.map((f, i) => `share for holder ${i + 1}: ${f}`)],
+      };
+    },
+  );
+
+  defineCommand<RegulatorOptions>(
+    regulator,
+    { name: "open-case", summary: "open an unmasking case for a proof's escrow ciphertext, recording the legal basis in the audit log", example: "realdid regulator open-case --proof proof.json --case-id 2026-0042 --legal-basis 'Court order 17/2026, Beijing Internet Court' --audit ./audit --out case.json" },
+    (c) =>
+      c
+        .requiredOption("--proof <file>", "the proof (or the site's stored copy of it)")
+        .requiredOption("--case-id <id>")
+        .requiredOption("--legal-basis <text>", "why this person may be unmasked")
+        .requiredOption("--audit <dir>", "the audit log folder")
+        .requiredOption("--out <file>", "where to write the case file"),
+    async (_, o) => {
+      const proof = readJson(o.proof, "proof") as { publicSignals?: unknown };
+      const unmasking = caseFromProof(proof?.publicSignals, o.caseId, o.legalBasis);
+      const audit = AuditFolder.open(o.audit);
+      if (audit.read().caseEvents(o.caseId).length > 0) throw new RealDidError("invalid_argument", `case ${o.caseId} already exists in the audit log`);
+      const entry = audit.append(o.caseId, "request", { legalBasis: o.legalBasis, keyId: unmasking.keyId, ciphertext: caseJson(unmasking).ciphertext });
+      writeAtomically(o.out, JSON.stringify(caseJson(unmasking), null, 2) + "\n");
+      return { data: { caseId: o.caseId, keyId: unmasking.keyId, auditEntry: entry.seq, case: o.out }, lines: [`case ${o.caseId} opened (audit entry ${entry.seq}); send ${o.out} to the share holders`] };
+    },
+  );
+
+  defineCommand<RegulatorOptions>(
+    regulator,
+    { name: "partial", summary: "a share holder's partial decryption of a case, with a proof that it used the share", example: "SHARE_PASS=… realdid regulator partial --share share-3.json --passphrase-env SHARE_PASS --key regulator-public.json --case case.json --out partial-3.json" },
+    (c) =>
+      c
+        .requiredOption("--share <file>", "your share file")
+        .requiredOption("--passphrase-env <variable>", "the variable holding your share's passphrase")
+        .requiredOption("--key <file>", "the regulator public key file")
+        .requiredOption("--case <file>")
+        .requiredOption("--out <file>"),
+    async (_, o) => {
+      const key = parseRegulatorPublicKey(readJson(o.key, "regulator key"));
+      const unmasking = parseCase(readJson(o.case, "case"));
+      if (unmasking.keyId !== key.keyId) throw new RealDidError("wrong_regulator_key", `case ${unmasking.caseId} is encrypted to key ${unmasking.keyId}, not ${key.keyId}`);
+      const { index, secret } = openShareFile(readJson(o.share, "share"), passphraseFromEnv(o.passphraseEnv)!, key);
+      const partial = partialDecrypt(key, index, secret, unmasking.ciphertext);
+      writeAtomically(o.out, JSON.stringify(partialJson(unmasking.caseId, partial), null, 2) + "\n");
+      return { data: { caseId: unmasking.caseId, index, partial: o.out }, lines: [`partial decryption of holder ${index} for case ${unmasking.caseId} written to ${o.out}`] };
+    },
+  );
+
+  defineCommand<RegulatorOptions>(
+    regulator,
+    { name: "unmask", summary: "check the partials, combine k of them into the handle, and resolve it with the registrar", example: "realdid regulator unmask --case case.json --key regulator-public.json --partials partial-1.json partial-3.json partial-5.json --audit ./audit --registrar ./registrar" },
+    (c) =>
+      c
+        .requiredOption("--case <file>")
+        .requiredOption("--key <file>", "the regulator public key file")
+        .requiredOption("--partials <files...>", "partial decryption files from the holders")
+        .requiredOption("--audit <dir>", "the audit log folder")
+        .option("--registrar <dir>", "resolve the handle at this registrar (on this machine)"),
+    async (_, o) => {
+      const key = parseRegulatorPublicKey(readJson(o.key, "regulator key"));
+      const unmasking = parseCase(readJson(o.case, "case"));
+      const audit = AuditFolder.open(o.audit);
+      if (!audit.read().caseEvents(unmasking.caseId).some((e) => e.event === "request")) {
+        throw new RealDidError("case_not_in_audit_log", `case ${unmasking.caseId} was never opened in the audit log`);
+      }
+      if (unmasking.keyId !== key.keyId) throw new RealDidError("wrong_regulator_key", `case ${unmasking.caseId} is encrypted to key ${unmasking.keyId}, not ${key.keyId}`);
+      let partials;
+      let handle: bigint;
+      try {
+        partials = o.partials.map((file) => {
+          const { caseId, partial } = parsePartial(readJson(file, "partial"), file);
+          if (caseId !== unmasking.caseId) throw new RealDidError("forged_partial", `${file} is for case ${caseId}, not ${unmasking.caseId}`);
+          return partial;
+        });
+        handle = combinePartials(key, unmasking.ciphertext, partials);
+      } catch (error) {
+        // A refusal is part of the case's record too.
+        if (error instanceof RealDidError && REFUSALS.includes(error.code)) audit.append(unmasking.caseId, "refused", { code: error.code, reason: error.message });
+        throw error;
+      }
+      for (const p of partials) audit.append(unmasking.caseId, "partial", { index: p.index, accepted: true });
+      const result = audit.append(unmasking.caseId, "result", { handle: handle.toString(), holders: partials.map((p) => p.index) });
+      const lines = [`case ${unmasking.caseId}: handle ${handle} (audit entry ${result.seq})`];
+      let person;
+      if (o.registrar !== undefined) {
+        const registrar = await Registrar.open(o.registrar);
+        try {
+          person = registrar.resolveCase(unmasking.caseId, audit.read(), audit.publicKey);
+        } finally {
+          registrar.close();
+        }
+        lines.push(`real name: ${person.name}, ID ${person.nationalId} (leaf ${person.leafIndex})`);
+      }
+      return { data: { caseId: unmasking.caseId, handle: handle.toString(), auditEntry: result.seq, ...(person && { person }) }, lines };
+    },
+  );
+
+  const audit = regulator.command("audit").description("the regulator's signed, hash-chained audit log of unmaskings");
+  defineCommand<RegulatorOptions>(
+    audit,
+    { name: "init", summary: "create an audit log and its Ed25519 signing key", example: "realdid regulator audit init --dir ./audit" },
+    (c) => c.requiredOption("--dir <dir>"),
+    async (_, o) => {
+      const folder = AuditFolder.init(o.dir);
+      return { data: { dir: o.dir, publicKey: folder.publicKey }, lines: [`audit log created in ${o.dir}`, `audit signing key (public): ${folder.publicKey}`] };
+    },
+  );
+  defineCommand<RegulatorOptions>(
+    audit,
+    { name: "verify", summary: "replay an audit log: hash chain, order and every signature", example: "realdid regulator audit verify ./audit/audit.jsonl --key 9f2c…" },
+    (c) => c.argument("<file>", "audit.jsonl").option("--key <hex>", "require this audit signing key"),
+    async ([file], o) => {
+      let log: AuditLog;
+      try {
+        log = AuditLog.fromJsonLines(readText(file, "audit log"), o.key);
+      } catch (error) {
+        if (error instanceof RealDidError) throw new RealDidError(error.code, `audit log ${file}: ${error.message}`);
+        throw error;
+      }
+      const cases = new Set(log.entriesFrom(0).map((e) => e.caseId));
+      return { data: { valid: true, entries: log.length, cases: cases.size, publicKey: log.publicKey }, lines: [`audit log valid: ${log.length} entries, ${cases.size} cases, signed by ${log.publicKey}`] };
     },
   );
 }

@@ -1,0 +1,64 @@
+import { toFieldElement } from "../crypto/field.js";
+import type { EscrowCiphertext } from "../crypto/escrow.js";
+import { RealDidError } from "../errors.js";
+import { parsePoint } from "../policy/policy.js";
+import { parsePublicSignals } from "../proof/public-signals.js";
+import { keyIdOf, type PartialDecryption } from "./threshold-key.js";
+
+const CASE_FORMAT = "realdid-case/1";
+const PARTIAL_FORMAT = "realdid-partial/1";
+
+/** An unmasking case: which escrow ciphertext, under which key, on what legal basis. */
+export interface UnmaskingCase {
+  readonly caseId: string;
+  readonly legalBasis: string;
+  readonly keyId: string;
+  readonly ciphertext: EscrowCiphertext;
+}
+
+/** A case for the escrow ciphertext in a proof's public signals. */
+export function caseFromProof(publicSignals: unknown, caseId: string, legalBasis: string): UnmaskingCase {
+  if (!/^[A-Za-z0-9._/-]{1,100}$/.test(caseId)) throw new RealDidError("invalid_argument", "the case id must be 1-100 letters, digits, '.', '_', '/' or '-'");
+  if (legalBasis.trim().length < 10) throw new RealDidError("invalid_argument", "the legal basis must be stated (at least 10 characters)");
+  const signals = parsePublicSignals(publicSignals);
+  return { caseId, legalBasis, keyId: keyIdOf(signals.regulatorKey), ciphertext: signals.escrow };
+}
+
+export const caseJson = (c: UnmaskingCase) => ({
+  format: CASE_FORMAT,
+  caseId: c.caseId,
+  legalBasis: c.legalBasis,
+  keyId: c.keyId,
+  ciphertext: { ephemeral: { x: c.ciphertext.ephemeral.x.toString(), y: c.ciphertext.ephemeral.y.toString() }, cipher: c.ciphertext.cipher.toString() },
+});
+
+export function parseCase(value: unknown): UnmaskingCase {
+  const v = value as ReturnType<typeof caseJson>;
+  if (v?.format !== CASE_FORMAT || typeof v.caseId !== "string" || typeof v.legalBasis !== "string" || typeof v.keyId !== "string") {
+    throw new RealDidError("invalid_argument", `the case file is not a ${CASE_FORMAT} file`);
+  }
+  return { caseId: v.caseId, legalBasis: v.legalBasis, keyId: v.keyId, ciphertext: { ephemeral: parsePoint("ciphertext.ephemeral", v.ciphertext?.ephemeral), cipher: toFieldElement("ciphertext.cipher", v.ciphertext?.cipher) } };
+}
+
+export const partialJson = (caseId: string, p: PartialDecryption) => ({
+  format: PARTIAL_FORMAT,
+  caseId,
+  keyId: p.keyId,
+  index: p.index,
+  sharedKey: { x: p.sharedKey.x.toString(), y: p.sharedKey.y.toString() },
+  proof: { challenge: p.proof.challenge.toString(), response: p.proof.response.toString() },
+});
+
+export function parsePartial(value: unknown, where: string): { caseId: string; partial: PartialDecryption } {
+  const v = value as ReturnType<typeof partialJson>;
+  if (v?.format !== PARTIAL_FORMAT || typeof v.caseId !== "string" || !Number.isInteger(v.index)) throw new RealDidError("invalid_argument", `${where} is not a ${PARTIAL_FORMAT} file`);
+  try {
+    return {
+      caseId: v.caseId,
+      partial: { keyId: String(v.keyId), index: v.index, sharedKey: parsePoint("sharedKey", v.sharedKey), proof: { challenge: toFieldElement("challenge", v.proof?.challenge), response: toFieldElement("response", v.proof?.response) } },
+    };
+  } catch (error) {
+    // A sharedKey off the curve or outside the subgroup cannot be an honest partial.
+    throw new RealDidError("forged_partial", `${where} (holder ${v.index}): ${(error as Error).message}`);
+  }
+}
