@@ -78,7 +78,7 @@ describe("realdid CLI end to end", () => {
     while (Date.now() - revokedAt < 15_500) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
     const expired = cli("verify", "late.proof.json", "--policy", "b.policy.json", "--ledger", "ledger.jsonl", "--challenge", "3333");
     expect(expired.status).toBe(1);
-    expect(expired.json.error.code).toBe("unknown_root");
+    expect(expired.json.error.code).toBe("root_expired");
   });
 
   it("ledger verify fails at a tampered entry", () => {
