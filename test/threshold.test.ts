@@ -55,6 +55,20 @@ describe("3-of-5 regulator key", () => {
   });
 });
 
+describe("key rotation", () => {
+  it("keeps proofs under the old key unmaskable with the old shares after a new key is introduced", () => {
+    const old = dealThresholdKey(2, 3);
+    const handle = randomField(253);
+    const ciphertext = encryptHandle(handle, old.key.publicKey);
+    const rotated = dealThresholdKey(2, 3);
+    const oldPartials = [1, 2].map((i) => partialDecrypt(old.key, i, old.shareSecrets[i - 1], ciphertext));
+    expect(combinePartials(old.key, ciphertext, oldPartials)).toBe(handle);
+    expect(() => combinePartials(rotated.key, ciphertext, oldPartials)).toThrow(/is for regulator key/);
+    const newPartials = [1, 2].map((i) => partialDecrypt(rotated.key, i, rotated.shareSecrets[i - 1], ciphertext));
+    expect(combinePartials(rotated.key, ciphertext, newPartials)).not.toBe(handle);
+  });
+});
+
 describe("Chaum–Pedersen", () => {
   it("accepts an honest proof and rejects another image", () => {
     const secret = randomField(250);
