@@ -1,5 +1,5 @@
 import { RealDidError } from "../errors.js";
-import { mod, SNARK_FIELD } from "./field.js";
+import { invertMod, mod, SNARK_FIELD } from "./field.js";
 
 /**
  * Baby Jubjub, the twisted Edwards curve a·x² + y² = 1 + d·x²·y² over the BN254 scalar
@@ -24,16 +24,7 @@ export const BASE8: Point = {
 };
 export const IDENTITY: Point = { x: 0n, y: 1n };
 
-function invert(value: bigint): bigint {
-  // Extended Euclid: far cheaper than a 254-bit Fermat exponentiation in BigInt.
-  let [a, b, x0, x1] = [mod(value, P), P, 1n, 0n];
-  while (b !== 0n) {
-    const q = a / b;
-    [a, b] = [b, a - q * b];
-    [x0, x1] = [x1, x0 - q * x1];
-  }
-  return mod(x0, P);
-}
+const invert = (value: bigint): bigint => invertMod(value, P);
 
 export function addPoints(p: Point, q: Point): Point {
   const xx = (p.x * q.x) % P;

@@ -25,6 +25,17 @@ export function toFieldElement(name: string, value: unknown): bigint {
   return parsed;
 }
 
+/** Inverse modulo a prime by extended Euclid: far cheaper than Fermat exponentiation in BigInt. */
+export function invertMod(value: bigint, modulus: bigint): bigint {
+  let [a, b, x0, x1] = [mod(value, modulus), modulus, 1n, 0n];
+  while (b !== 0n) {
+    const q = a / b;
+    [a, b] = [b, a - q * b];
+    [x0, x1] = [x1, x0 - q * x1];
+  }
+  return mod(x0, modulus);
+}
+
 /** Uniform random element of [1, bound) by rejection sampling. */
 export function randomBelow(bound: bigint): bigint {
   const bytes = Math.ceil(bound.toString(2).length / 8);

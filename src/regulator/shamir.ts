@@ -1,5 +1,5 @@
 import { SUBGROUP_ORDER } from "../crypto/baby-jubjub.js";
-import { mod, randomBelow } from "../crypto/field.js";
+import { invertMod, mod, randomBelow } from "../crypto/field.js";
 import { RealDidError } from "../errors.js";
 
 /**
@@ -26,20 +26,10 @@ export function checkThreshold(threshold: number, shares: number): void {
   }
 }
 
-/** Modular inverse modulo the (prime) subgroup order. */
-function invert(value: bigint): bigint {
-  let [a, b, x0, x1] = [mod(value, SUBGROUP_ORDER), SUBGROUP_ORDER, 1n, 0n];
-  while (b !== 0n) {
-    const q = a / b;
-    [a, b] = [b, a - q * b];
-    [x0, x1] = [x1, x0 - q * x1];
-  }
-  return mod(x0, SUBGROUP_ORDER);
-}
 
 /** Lagrange coefficients at 0 for the holders `indices`: f(0) = Σ λ_i·f(i). */
 export function lagrangeAtZero(indices: readonly number[]): bigint[] {
   return indices.map((i) =>
-    indices.reduce((acc, j) => (j === i ? acc : mod(acc * BigInt(j) * invert(BigInt(j - i)), SUBGROUP_ORDER)), 1n),
+    indices.reduce((acc, j) => (j === i ? acc : mod(acc * BigInt(j) * invertMod(BigInt(j - i), SUBGROUP_ORDER), SUBGROUP_ORDER)), 1n),
   );
 }
