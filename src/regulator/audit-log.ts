@@ -1,6 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeAtomically } from "../cli/files.js";
+import { writeAtomically } from "../files.js";
 import { RealDidError } from "../errors.js";
 import { type ChainFields, ed25519Signer, type LogKind, type LogSigner, newSigningKeyHex, SignedLog } from "../signed-log/signed-log.js";
 

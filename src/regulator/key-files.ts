@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { ensureFolder, writeAtomically } from "../cli/files.js";
+import { ensureFolder, writeAtomically } from "../files.js";
 import type { Point } from "../crypto/baby-jubjub.js";
 import { toFieldElement } from "../crypto/field.js";
 import { seal, type SealedData, unseal } from "../identity/passphrase-seal.js";

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { Identity } from "../../identity/identity.js";
 import { scopeToField } from "../../proof/request.js";
 import { defineCommand } from "../command-kit.js";
-import { passphraseFromEnv, readText, writeAtomically } from "../files.js";
+import { passphraseFromEnv, readText, writeAtomically } from "../../files.js";
 
 interface IdentityOptions {
   out: string;

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { RealDidError } from "../../errors.js";
 import { RootLedger } from "../../ledger/root-ledger.js";
 import { defineCommand } from "../command-kit.js";
-import { readText } from "../files.js";
+import { readText } from "../../files.js";
 
 /** Reads and verifies an exported ledger file (chain and every signature). */
 export function loadLedger(file: string, registrarKey?: string): RootLedger {

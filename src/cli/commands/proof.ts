@@ -7,7 +7,7 @@ import type { RealDidProof } from "../../proof/prover.js";
 import { parseCredentialFile } from "../../registry/credential.js";
 import { parsePathFile } from "../../registry/path-file.js";
 import { defineCommand } from "../command-kit.js";
-import { readJson, readText, writeAtomically } from "../files.js";
+import { readJson, readText, writeAtomically } from "../../files.js";
 import { loadIdentity } from "./identity.js";
 import { loadLedger } from "./ledger.js";
 

@@ -8,7 +8,7 @@ import { startLedgerServer } from "../../registrar/ledger-server.js";
 import { AuditLog } from "../../regulator/audit-log.js";
 import { type EnrollmentRequest, Registrar } from "../../registrar/registrar.js";
 import { defineCommand, integerOption } from "../command-kit.js";
-import { ensureFolder, readText, writeAtomically } from "../files.js";
+import { ensureFolder, readText, writeAtomically } from "../../files.js";
 import type { CommandOutput } from "../output.js";
 import { closeOnSignals } from "./serve.js";
 

@@ -6,7 +6,7 @@ import { caseFromProof, caseJson, parseCase, parsePartial, partialJson } from ".
 import { openShareFile, parseRegulatorPublicKey, writeThresholdKey } from "../../regulator/key-files.js";
 import { combinePartials, partialDecrypt } from "../../regulator/threshold-key.js";
 import { defineCommand, integerOption } from "../command-kit.js";
-import { passphraseFromEnv, readJson, readText, writeAtomically } from "../files.js";
+import { passphraseFromEnv, readJson, readText, writeAtomically } from "../../files.js";
 
 interface RegulatorOptions {
   threshold: number;

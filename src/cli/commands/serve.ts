@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { parseServiceConfig } from "../../service/config.js";
 import { startVerifierService } from "../../service/server.js";
 import { defineCommand, integerOption } from "../command-kit.js";
-import { readJson } from "../files.js";
+import { readJson } from "../../files.js";
 import type { CommandOutput } from "../output.js";
 
 /** Stops a long-running server cleanly on SIGINT/SIGTERM. */

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { RealDidError } from "../errors.js";
+import { RealDidError } from "./errors.js";
 
-/** Reads a file for the CLI; a missing or unreadable file is a one-line error. */
+/** Reads a file for a command; a missing or unreadable file is a one-line error. */
 export function readText(path: string, what: string): string {
   try {
     return readFileSync(path, "utf8");
