@@ -1,46 +1,72 @@
-// The worker pool's own Groth16 verifier against snarkjs, on valid and invalid proofs.
+// The worker pool's own Groth16 verifier, single and batched, against snarkjs on valid
+// and invalid proofs: a batch with bad proofs names exactly those.
 import * as snarkjs from "snarkjs";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { releaseCurve } from "../src/proof/curve.js";
 import type { ProofResult } from "../src/proof/prover.js";
-import { VerifyPool } from "../src/service/verify-pool.js";
+import { batchingCheck } from "../src/service/verify-batcher.js";
+import { type ProofItem, VerifyPool } from "../src/service/verify-pool.js";
 import { type ProofFixture, proofFixture } from "./helpers/proof-fixture.js";
 
 let fixture: ProofFixture;
 let pool: VerifyPool;
 let proofs: ProofResult[];
+const P = "21888242871839275222246405745257275088548364400416034343698204186575808495617";
 
 beforeAll(async () => {
   fixture = await proofFixture();
   pool = await VerifyPool.create(fixture.artifacts.verificationKey, 2);
-  proofs = [await fixture.prove(0, fixture.requestFor("a.example")), await fixture.prove(3, fixture.requestFor("b.example"))];
+  proofs = [await fixture.prove(0, fixture.requestFor("a.example")), await fixture.prove(3, fixture.requestFor("b.example")), await fixture.prove(4, fixture.requestFor("c.example"))];
 });
 afterAll(async () => {
   await pool.close();
   await releaseCurve();
 });
 
-it("agrees with snarkjs on valid proofs, changed signals, swapped and off-curve points", async () => {
-  const [p, q] = proofs;
-  const cases = [
-    { proof: p.proof, publicSignals: p.publicSignals },
-    { proof: q.proof, publicSignals: q.publicSignals },
-    { proof: p.proof, publicSignals: q.publicSignals },
-    { proof: { ...p.proof, pi_c: q.proof.pi_c }, publicSignals: p.publicSignals },
-    { proof: { ...p.proof, pi_a: ["1", "3", "1"] }, publicSignals: p.publicSignals }, // not on the curve
-    { proof: p.proof, publicSignals: p.publicSignals.map((s, i) => (i === 6 ? (BigInt(s) + 1n).toString() : s)) },
-    { proof: p.proof, publicSignals: p.publicSignals.map((s, i) => (i === 0 ? "21888242871839275222246405745257275088548364400416034343698204186575808495617" : s)) },
-    { proof: p.proof, publicSignals: p.publicSignals.slice(1) },
+const item = (p: ProofResult): ProofItem => ({ proof: p.proof, publicSignals: p.publicSignals });
+/** Valid proofs and every kind of invalid one, labelled with the expected answer. */
+function cases(): [ProofItem, boolean][] {
+  const [p, q, r] = proofs.map(item);
+  return [
+    [p, true],
+    [q, true],
+    [r, true],
+    [{ proof: p.proof, publicSignals: q.publicSignals }, false],
+    [{ proof: { ...p.proof, pi_c: q.proof.pi_c }, publicSignals: p.publicSignals }, false],
+    [{ proof: { ...p.proof, pi_a: ["1", "3", "1"] }, publicSignals: p.publicSignals }, false], // not on the curve
+    [{ proof: p.proof, publicSignals: p.publicSignals.map((s, i) => (i === 6 ? (BigInt(s) + 1n).toString() : s)) }, false],
+    [{ proof: p.proof, publicSignals: p.publicSignals.map((s, i) => (i === 0 ? P : s)) }, false], // not below the field order
+    [{ proof: p.proof, publicSignals: p.publicSignals.slice(1) }, false],
   ];
-  const expected = [true, true, false, false, false, false, false, false];
-  const viaPool = await Promise.all(cases.map((c) => pool.check(c.proof, c.publicSignals)));
-  expect(viaPool).toEqual(expected);
-  for (const [i, c] of cases.entries()) {
-    if (c.publicSignals.length === 17) expect(await snarkjs.groth16.verify(fixture.artifacts.verificationKey, c.publicSignals, c.proof), `case ${i}`).toBe(expected[i]);
-  }
-});
+}
 
-it("spreads concurrent checks over both workers and answers each one", async () => {
-  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.check(proofs[i % 2].proof, proofs[(i + (i % 3 === 0 ? 1 : 0)) % 2].publicSignals)));
-  expect(results).toEqual(Array.from({ length: 20 }, (_, i) => i % 3 !== 0));
+describe("worker verification", () => {
+  it("agrees with snarkjs proof by proof", async () => {
+    for (const [candidate, expected] of cases()) {
+      expect(await pool.check(candidate.proof, candidate.publicSignals)).toBe(expected);
+      if (candidate.publicSignals.length === 17) expect(await snarkjs.groth16.verify(fixture.artifacts.verificationKey, candidate.publicSignals, candidate.proof)).toBe(expected);
+    }
+  });
+
+  it("verifies a batch of valid proofs as valid", async () => {
+    const batch = Array.from({ length: 12 }, (_, i) => item(proofs[i % 3]));
+    expect(await pool.checkMany(batch)).toEqual(batch.map(() => true));
+  });
+
+  it("finds exactly the bad proofs in a batch", async () => {
+    const all = cases();
+    for (let shift = 0; shift < 3; shift++) {
+      const mixed = [...all.slice(shift), ...all.slice(0, shift), ...all.slice(0, 3)];
+      expect(await pool.checkMany(mixed.map(([c]) => c))).toEqual(mixed.map(([, expected]) => expected));
+    }
+    const oneBad = [...Array.from({ length: 9 }, (_, i) => item(proofs[i % 3])), all[3][0], item(proofs[0])];
+    expect(await pool.checkMany(oneBad)).toEqual(oneBad.map((_, i) => i !== 9));
+  });
+
+  it("batches concurrent checks by itself and answers each exactly", async () => {
+    const check = batchingCheck(pool);
+    const all = cases();
+    const burst = Array.from({ length: 40 }, (_, i) => all[i % all.length]);
+    expect(await Promise.all(burst.map(([c]) => check(c.proof, c.publicSignals)))).toEqual(burst.map(([, expected]) => expected));
+  });
 });

@@ -9,6 +9,7 @@ import { ServiceMetrics } from "./metrics.js";
 import { PostgresVerifierStore } from "./postgres-store.js";
 import { SqliteVerifierStore } from "./sqlite-store.js";
 import type { VerifierStore } from "./store.js";
+import { batchingCheck } from "./verify-batcher.js";
 import { VerifyPool } from "./verify-pool.js";
 
 export interface RunningService {
@@ -31,7 +32,7 @@ export async function startVerifierService(config: ServiceConfig, log: ProgressL
   replica.startPolling(config.ledger.syncIntervalMs, (message) => log(`ledger sync failed: ${message}`));
   const artifacts = await loadArtifacts({ log, warn: log });
   const pool = await VerifyPool.create(artifacts.verificationKey, config.workers);
-  const app = createApp({ config, store, replica, check: pool.check, metrics: new ServiceMetrics() });
+  const app = createApp({ config, store, replica, check: batchingCheck(pool), metrics: new ServiceMetrics() });
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
   const { port } = server.address() as AddressInfo;

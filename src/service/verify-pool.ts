@@ -2,14 +2,22 @@ import { Worker } from "node:worker_threads";
 import type { Groth16Proof } from "snarkjs";
 import type { ProofCheck } from "../proof/verifier.js";
 
+export interface ProofItem {
+  readonly proof: Groth16Proof;
+  readonly publicSignals: string[];
+}
+
 interface Pending {
-  resolve(valid: boolean): void;
+  size: number;
+  worker: number;
+  resolve(results: boolean[]): void;
   reject(error: Error): void;
 }
 
 /**
  * Groth16 verification on worker threads, so both cores verify at once. Each worker
- * parses the verification key once; requests go to the worker with the fewest in flight.
+ * decodes the verification key once and verifies a list of proofs as one batch (see
+ * verify-worker.mjs); lists go to the worker with the fewest proofs in flight.
  */
 export class VerifyPool {
   private readonly inFlight: number[];
@@ -18,14 +26,14 @@ export class VerifyPool {
 
   private constructor(private readonly workers: Worker[]) {
     this.inFlight = workers.map(() => 0);
-    workers.forEach((worker, index) => {
-      worker.on("message", ({ id, valid, error }: { id: number; valid?: boolean; error?: string }) => {
-        if (!this.pending.has(id)) return; // the ready message
-        this.inFlight[index]--;
-        const waiting = this.pending.get(id)!;
+    workers.forEach((worker) => {
+      worker.on("message", ({ id, results, error }: { id: number; results?: boolean[]; error?: string }) => {
+        const waiting = this.pending.get(id);
+        if (!waiting) return; // the ready message
         this.pending.delete(id);
+        this.inFlight[waiting.worker] -= waiting.size;
         if (error !== undefined) waiting.reject(new Error(error));
-        else waiting.resolve(valid === true);
+        else waiting.resolve(results!);
       });
       worker.on("error", (error) => {
         for (const waiting of this.pending.values()) waiting.reject(error);
@@ -49,14 +57,22 @@ export class VerifyPool {
     return this.workers.length;
   }
 
-  readonly check: ProofCheck = (proof: Groth16Proof, publicSignals: string[]) =>
-    new Promise((resolve, reject) => {
-      const index = this.inFlight.indexOf(Math.min(...this.inFlight));
+  get idleWorkers(): number {
+    return this.inFlight.filter((count) => count === 0).length;
+  }
+
+  /** Verifies `items` together on one worker; one exact answer per proof. */
+  checkMany(items: readonly ProofItem[]): Promise<boolean[]> {
+    return new Promise((resolve, reject) => {
+      const worker = this.inFlight.indexOf(Math.min(...this.inFlight));
       const id = this.nextId++;
-      this.pending.set(id, { resolve, reject });
-      this.inFlight[index]++;
-      this.workers[index].postMessage({ id, proof, publicSignals });
+      this.pending.set(id, { size: items.length, worker, resolve, reject });
+      this.inFlight[worker] += items.length;
+      this.workers[worker].postMessage({ id, items });
     });
+  }
+
+  readonly check: ProofCheck = async (proof, publicSignals) => (await this.checkMany([{ proof, publicSignals }]))[0];
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((worker) => worker.terminate()));
