@@ -1,36 +1,49 @@
-/** One table of measurements: medians with min, max and rate, printed once at the end. */
-interface Row {
-  measure: string;
-  median: string;
-  min: string;
-  max: string;
+/** Median, min and max of repeated runs, in milliseconds. */
+export interface Timing {
+  median: number;
+  min: number;
+  max: number;
   runs: number;
-  rate: string;
 }
 
-const ms = (v: number) => `${v.toFixed(1)} ms`;
+/** Runs `run` once to warm up, then `runs` times. */
+export async function timeRuns(runs: number, run: () => Promise<unknown> | unknown): Promise<Timing> {
+  await run();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await run();
+    samples.push(performance.now() - t);
+  }
+  samples.sort((a, b) => a - b);
+  return { median: samples[Math.floor(runs / 2)], min: samples[0], max: samples[runs - 1], runs };
+}
 
+export const ms = (v: number) => `${v.toFixed(1)} ms`;
+export const timing = (t: Timing) => `${ms(t.median)} (${ms(t.min)}..${ms(t.max)}, n=${t.runs})`;
+
+interface Row {
+  measure: string;
+  realdid: string;
+  peer: string;
+  ratio: string;
+}
+
+/**
+ * One table: each figure, its peer figure (Semaphore v4, or snarkjs one at a time) from
+ * the same run, and the ratio (ours / peer, with which direction is better).
+ */
 export class BenchTable {
   private readonly rows: Row[] = [];
 
-  /** Runs `run` once to warm up, then `runs` times, and records median, min, max and rate. */
-  async time(measure: string, runs: number, run: () => Promise<unknown> | unknown): Promise<number> {
-    await run();
-    const samples: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const t = performance.now();
-      await run();
-      samples.push(performance.now() - t);
-    }
-    samples.sort((a, b) => a - b);
-    const median = samples[Math.floor(runs / 2)];
-    this.rows.push({ measure, median: ms(median), min: ms(samples[0]), max: ms(samples[runs - 1]), runs, rate: `${(1000 / median).toFixed(1)}/s` });
-    return median;
+  add(measure: string, realdid: string, peer = "", ratio = ""): void {
+    this.rows.push({ measure, realdid, peer, ratio });
   }
 
-  /** A single figure (a count, a one-off duration, a load-test result). */
-  single(measure: string, value: string, rate = "", runs = 1): void {
-    this.rows.push({ measure, median: value, min: "", max: "", runs, rate });
+  /** A figure against its peer: ratio = ours / peer, with the better direction named. */
+  compare(measure: string, ours: number, theirs: number, format: (v: number) => string, better: "lower" | "higher"): void {
+    const ratio = ours / theirs;
+    this.add(measure, format(ours), format(theirs), `${ratio.toFixed(2)}x (${better} is better)`);
   }
 
   print(): void {

@@ -1,0 +1,29 @@
+// A cold CLI proof: process start to proof file, through the real `realdid prove`.
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../../src/artifacts/paths.js";
+import { Identity } from "../../src/identity/identity.js";
+import { pathFile } from "../../src/registry/path-file.js";
+import { Registrar } from "../../src/registrar/registrar.js";
+import { withCheckCharacter } from "../../src/registrar/national-id.js";
+import type { Point } from "../../src/crypto/baby-jubjub.js";
+
+/** Enrolls one person in a fresh registrar under `dir`, then times `realdid prove` for them. */
+export async function coldCliProofMs(dir: string, regulatorKey: Point): Promise<number> {
+  const identity = Identity.random();
+  const registrar = await Registrar.init(join(dir, "cli-registrar"));
+  const [credential] = registrar.enroll([
+    { record: { name: "Bench", nationalId: withCheckCharacter("11010519900314002"), attributes: { birthDate: "1990-03-14", region: "110105", expiry: "2035-01-01", documentType: "national_id_card" } }, commitment: identity.commitment },
+  ]);
+  writeFileSync(join(dir, "id.json"), identity.export());
+  writeFileSync(join(dir, "cred.json"), JSON.stringify(credential));
+  writeFileSync(join(dir, "path.json"), JSON.stringify(pathFile(registrar.path(0))));
+  registrar.close();
+  writeFileSync(join(dir, "policy.json"), JSON.stringify({ scope: "bench.example", minAge: 18, regulatorKey: { x: regulatorKey.x.toString(), y: regulatorKey.y.toString() } }));
+  const args = [join(PROJECT_ROOT, "bin", "realdid.js"), "--json", "prove", "--identity", "id.json", "--credential", "cred.json", "--path", "path.json", "--policy", "policy.json", "--challenge", "1", "--out", "proof.json"];
+  const start = performance.now();
+  const run = spawnSync(process.execPath, args, { cwd: dir, encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`realdid prove failed: ${run.stderr}`);
+  return performance.now() - start;
+}
