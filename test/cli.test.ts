@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withCheckCharacter } from "../src/registrar/national-id.js";
 import { realdid } from "./helpers/cli.js";
+import { NAMED_PEOPLE } from "./helpers/people.js";
 
 let dir: string;
 /** Every identity in these tests is sealed with the passphrase in $PASS. */
@@ -22,11 +23,7 @@ const fails = (run: ReturnType<typeof realdid>, message: RegExp) => {
   expect(run.stderr).not.toMatch(/\n\s+at /);
 };
 
-const people = [
-  { name: "Li Wei", nationalId: withCheckCharacter("11010519900314002"), birthDate: "1990-03-14", region: "110105", expiry: "2031-05-01", documentType: "national_id_card" },
-  { name: "Zhang Min", nationalId: withCheckCharacter("31010120120701003"), birthDate: "2012-07-01", region: "310101", expiry: "2030-01-01", documentType: "national_id_card" },
-  { name: "Wang Fang", nationalId: withCheckCharacter("44030519851130004"), birthDate: "1985-11-30", region: "440305", expiry: "2029-09-09", documentType: "passport" },
-];
+const people = NAMED_PEOPLE.slice(0, 3);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "realdid-cli-"));

@@ -5,9 +5,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withCheckCharacter } from "../src/registrar/national-id.js";
 import { openShareFile, parseRegulatorPublicKey } from "../src/regulator/key-files.js";
 import { realdid } from "./helpers/cli.js";
+import { NAMED_PEOPLE } from "./helpers/people.js";
 
 const ENV = {
   PASS: "citizen passphrase",
@@ -29,10 +29,7 @@ const refused = (run: ReturnType<typeof realdid>, code: string, message: RegExp)
   expect(run.json.error.message).toMatch(message);
 };
 
-const people = [
-  { name: "Li Wei", nationalId: withCheckCharacter("11010519900314002"), birthDate: "1990-03-14", region: "110105", expiry: "2031-05-01", documentType: "national_id_card" },
-  { name: "Chen Jing", nationalId: withCheckCharacter("11010819880808001"), birthDate: "1988-08-08", region: "110108", expiry: "2032-02-02", documentType: "passport" },
-];
+const people = [NAMED_PEOPLE[0], NAMED_PEOPLE[3]];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "realdid-regulator-"));

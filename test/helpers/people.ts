@@ -17,3 +17,11 @@ export function enrollmentRequests(count: number, start = 0): { requests: Enroll
   const identities = Array.from({ length: count }, () => Identity.random());
   return { identities, requests: identities.map((identity, i) => ({ record: personRecord(start + i), commitment: identity.commitment })) };
 }
+
+/** Named people for the CLI flows: valid ID numbers that match their birth dates. */
+export const NAMED_PEOPLE = [
+  { name: "Li Wei", nationalId: withCheckCharacter("11010519900314002"), birthDate: "1990-03-14", region: "110105", expiry: "2031-05-01", documentType: "national_id_card" },
+  { name: "Zhang Min", nationalId: withCheckCharacter("31010120120701003"), birthDate: "2012-07-01", region: "310101", expiry: "2030-01-01", documentType: "national_id_card" },
+  { name: "Wang Fang", nationalId: withCheckCharacter("44030519851130004"), birthDate: "1985-11-30", region: "440305", expiry: "2029-09-09", documentType: "passport" },
+  { name: "Chen Jing", nationalId: withCheckCharacter("11010819880808001"), birthDate: "1988-08-08", region: "110108", expiry: "2032-02-02", documentType: "passport" },
+];
