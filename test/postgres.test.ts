@@ -44,6 +44,17 @@ describe.each([
     expect(await stores[1].claimChallenge(stale.challenge, now)).toEqual({ refused: "challenge_expired" });
   });
 
+  it("prunes only challenges that expired before the cut-off", async () => {
+    const now = new Date();
+    const old = { challenge: `old-${Math.random()}`, site: "shop", action: null, day: "2026-11-25", expiresAt: new Date(now.getTime() - 7200_000) };
+    const fresh = { ...old, challenge: `fresh-${Math.random()}`, expiresAt: new Date(now.getTime() + 60_000) };
+    await stores[0].addChallenge(old);
+    await stores[0].addChallenge(fresh);
+    expect(await stores[1].pruneChallenges(new Date(now.getTime() - 3600_000))).toBeGreaterThanOrEqual(1);
+    expect(await stores[0].claimChallenge(old.challenge, now)).toEqual({ refused: "challenge_unknown" });
+    expect(await stores[0].claimChallenge(fresh.challenge, now)).toEqual({ claimed: fresh });
+  });
+
   it("lets exactly one of two instances record a nullifier, 200 races out of 200", async () => {
     for (let round = 0; round < 200; round++) {
       const results = await Promise.all(stores.map((store) => store.addNullifier("race.example/poll", `n-${round}`, new Date())));

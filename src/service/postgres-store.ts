@@ -41,6 +41,10 @@ export class PostgresVerifierStore implements VerifierStore {
     return claimFrom(row && { challenge: row.challenge, site: row.site, action: row.action, day: row.day, expiresAt: new Date(row.expires_at) }, existing && { expiresAt: new Date(existing.expires_at) }, now);
   }
 
+  async pruneChallenges(before: Date): Promise<number> {
+    return (await this.pool.query("DELETE FROM realdid_challenges WHERE expires_at < $1", [before])).rowCount ?? 0;
+  }
+
   async addNullifier(scope: string, nullifier: string, now: Date): Promise<boolean> {
     const result = await this.pool.query("INSERT INTO realdid_nullifiers (scope, nullifier, used_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", [scope, nullifier, now]);
     return result.rowCount === 1;

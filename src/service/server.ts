@@ -30,6 +30,9 @@ export async function startVerifierService(config: ServiceConfig, log: ProgressL
   const replica = await LedgerReplica.open(store, ledgerSource(config.ledger.source), config.ledger.registrarKey);
   await replica.sync().catch((error) => log(`ledger sync from ${config.ledger.source} failed (will retry): ${(error as Error).message}`));
   replica.startPolling(config.ledger.syncIntervalMs, (message) => log(`ledger sync failed: ${message}`));
+  // Expired challenges can never be claimed: drop them (an hour late, so "expired" stays distinguishable from "unknown" for a while).
+  const pruner = setInterval(() => store.pruneChallenges(new Date(Date.now() - 3600_000)).catch((error) => log(`challenge pruning failed: ${(error as Error).message}`)), 60_000);
+  pruner.unref();
   const artifacts = await loadArtifacts({ log, warn: log });
   const pool = await VerifyPool.create(artifacts.verificationKey, config.workers);
   const app = createApp({ config, store, replica, check: batchingCheck(pool), metrics: new ServiceMetrics() });
@@ -41,6 +44,7 @@ export async function startVerifierService(config: ServiceConfig, log: ProgressL
     replica,
     async close() {
       replica.stopPolling();
+      clearInterval(pruner);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await pool.close();

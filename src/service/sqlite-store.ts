@@ -43,6 +43,10 @@ export class SqliteVerifierStore implements VerifierStore {
     return claimFrom(claimed && toRecord(claimed), existing && { expiresAt: new Date(existing.expires_at) }, now);
   }
 
+  async pruneChallenges(before: Date): Promise<number> {
+    return this.db.prepare("DELETE FROM challenges WHERE expires_at < ?").run(before.getTime()).changes;
+  }
+
   async addNullifier(scope: string, nullifier: string, now: Date): Promise<boolean> {
     return this.db.prepare("INSERT INTO nullifiers (scope, nullifier, used_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING").run(scope, nullifier, now.getTime()).changes === 1;
   }

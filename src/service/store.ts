@@ -22,6 +22,8 @@ export interface VerifierStore {
   addChallenge(record: ChallengeRecord): Promise<void>;
   /** Marks the challenge used, atomically; says why when it cannot. */
   claimChallenge(challenge: string, now: Date): Promise<ChallengeClaim>;
+  /** Deletes challenges that expired before `before`; returns how many. */
+  pruneChallenges(before: Date): Promise<number>;
   /** Records a nullifier in a scope; false if it was already there. */
   addNullifier(scope: string, nullifier: string, now: Date): Promise<boolean>;
   ledgerEntries(): Promise<LedgerEntry[]>;
