@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { PoseidonPool } from "../src/crypto/poseidon-pool.js";
 import { hashPair } from "../src/crypto/poseidon.js";
 import { merkleRootOf, RegistryTree } from "../src/registry/registry-tree.js";
 import { randomField } from "./helpers/fixtures.js";
@@ -43,6 +44,26 @@ describe("RegistryTree", () => {
     batch.insertMany(leaves);
     leaves.forEach((leaf) => single.insert(leaf));
     expect(batch.root).toBe(single.root);
+  });
+
+  it("a batch hashed on worker threads equals the same batch hashed here", async () => {
+    const pool = await PoseidonPool.create(2);
+    try {
+      const leaves = Array.from({ length: 3000 }, () => randomField(253));
+      const here = await RegistryTree.create();
+      const there = await RegistryTree.create();
+      here.insertMany(leaves.slice(0, 1001));
+      there.insertMany(leaves.slice(0, 1001));
+      here.insertMany(leaves.slice(1001));
+      await there.insertManyParallel(leaves.slice(1001), pool);
+      expect(there.root).toBe(here.root);
+      expect(there.proof(2500)).toEqual(here.proof(2500));
+      const flat = leaves.slice(0, 600);
+      const hashes = await pool.hashMany(2, flat);
+      hashes.forEach((hash, i) => expect(hash).toBe(hashPair(flat[2 * i], flat[2 * i + 1])));
+    } finally {
+      await pool.close();
+    }
   });
 
   it("refuses a full tree, a bad depth and a missing index", () => {

@@ -1,7 +1,9 @@
 import { FastPoseidon, hashPair, REFERENCE_HASHER, type RegistryHasher } from "../crypto/poseidon.js";
+import type { PoseidonPool } from "../crypto/poseidon-pool.js";
 import { RealDidError } from "../errors.js";
 
 export const MAX_TREE_DEPTH = 32;
+const PARALLEL_MIN_NODES = 256;
 /** Value of an empty (never filled, or revoked) leaf. */
 export const EMPTY_LEAF = 0n;
 
@@ -67,12 +69,26 @@ export class RegistryTree {
 
   /** Appends leaves and returns the index of the first; rehashes each touched node once. */
   insertMany(leaves: readonly bigint[]): number {
-    const first = this.size;
-    if (first + leaves.length > this.capacity) {
-      throw new RealDidError("tree_full", `the tree of depth ${this.depth} holds ${this.capacity} leaves; ${first} are used, ${leaves.length} more do not fit`);
-    }
-    for (const leaf of leaves) this.levels[0].push(leaf);
+    const first = this.append(leaves);
     this.rehash(first, this.size - 1);
+    return first;
+  }
+
+  /**
+   * insertMany with each level's hashes spread over a PoseidonPool's worker threads, for
+   * large batches. The tree must not be changed by anything else until it resolves.
+   */
+  async insertManyParallel(leaves: readonly bigint[], pool: PoseidonPool): Promise<number> {
+    const first = this.append(leaves);
+    let [lo, hi] = [first, this.size - 1];
+    for (let level = 0; level < this.depth; level++) {
+      [lo, hi] = [lo >> 1, hi >> 1];
+      const children: bigint[] = [];
+      for (let i = lo; i <= hi; i++) children.push(this.node(level, 2 * i), this.node(level, 2 * i + 1));
+      // Short levels (near the root) cost less here than a round trip to the workers.
+      const parents = hi - lo < PARALLEL_MIN_NODES ? this.hashPairsHere(children) : await pool.hashMany(2, children);
+      parents.forEach((hash, k) => (this.levels[level + 1][lo + k] = hash));
+    }
     return first;
   }
 
@@ -93,6 +109,21 @@ export class RegistryTree {
     const siblings: bigint[] = [];
     for (let level = 0, i = index; level < this.depth; level++, i >>= 1) siblings.push(this.node(level, i ^ 1));
     return { leaf: this.levels[0][index], index, depth: this.depth, siblings, root: this.root };
+  }
+
+  private hashPairsHere(children: readonly bigint[]): bigint[] {
+    const parents: bigint[] = [];
+    for (let k = 0; k < children.length; k += 2) parents.push(this.hasher.hashPair(children[k], children[k + 1]));
+    return parents;
+  }
+
+  private append(leaves: readonly bigint[]): number {
+    const first = this.size;
+    if (first + leaves.length > this.capacity) {
+      throw new RealDidError("tree_full", `the tree of depth ${this.depth} holds ${this.capacity} leaves; ${first} are used, ${leaves.length} more do not fit`);
+    }
+    for (const leaf of leaves) this.levels[0].push(leaf);
+    return first;
   }
 
   private node(level: number, index: number): bigint {

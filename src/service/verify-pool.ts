@@ -1,6 +1,7 @@
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { Groth16Proof } from "snarkjs";
 import type { ProofCheck } from "../proof/verifier.js";
+import { startWorker } from "../worker-threads.js";
 
 export interface ProofItem {
   readonly proof: Groth16Proof;
@@ -43,14 +44,9 @@ export class VerifyPool {
   }
 
   static async create(verificationKey: Record<string, unknown>, size: number): Promise<VerifyPool> {
-    const url = new URL("./verify-worker.mjs", import.meta.url);
-    // ffjavascript loads the "web-worker" package, which, in any worker thread, imports
-    // workerData.mod as if it had started that worker: give it an empty module to import.
-    const workerData = { verificationKey, mod: "data:text/javascript,", type: "module" };
-    const workers = Array.from({ length: Math.max(1, size) }, () => new Worker(url, { workerData }));
     // Ready once each worker has decoded the key (a bad key fails here, not on the first request).
-    await Promise.all(workers.map((worker) => new Promise((resolve, reject) => worker.once("message", resolve).once("error", reject))));
-    return new VerifyPool(workers);
+    const url = new URL("./verify-worker.mjs", import.meta.url);
+    return new VerifyPool(await Promise.all(Array.from({ length: Math.max(1, size) }, () => startWorker(url, { verificationKey }))));
   }
 
   get size(): number {
