@@ -132,3 +132,24 @@ describe("verifier service", () => {
     expect(metrics).toMatch(/^realdid_verification_duration_seconds_count \d+$/m);
   });
 });
+
+describe("verifier service with API keys", () => {
+  it("answers /v1 only to relying parties presenting a configured key; health and metrics stay open", async () => {
+    const { createHash } = await import("node:crypto");
+    const configPath = writeServiceConfig(dir, fixture, "verifier-data-keys", { apiKeySha256: [createHash("sha256").update("site-secret-key").digest("hex")] });
+    const keyed = await startVerifierService(parseServiceConfig(JSON.parse(readFileSync(configPath, "utf8")), dirname(configPath)), () => {});
+    try {
+      const ask = (authorization?: string) =>
+        fetch(`${keyed.url}/v1/challenges`, { method: "POST", headers: { "content-type": "application/json", ...(authorization && { authorization }) }, body: JSON.stringify({ site: "shop" }) });
+      for (const authorization of [undefined, "Bearer wrong-key", "site-secret-key", "Basic c2l0ZQ=="]) {
+        const answer = await ask(authorization);
+        expect(answer.status).toBe(401);
+        expect(await answer.json()).toMatchObject({ error: { code: "unauthorized" } });
+      }
+      expect((await ask("Bearer site-secret-key")).status).toBe(201);
+      expect((await fetch(`${keyed.url}/healthz`)).status).toBe(200);
+    } finally {
+      await keyed.close();
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { ErrorCode } from "../errors.js";
 import { describePredicates, policyRequest } from "../policy/policy.js";
@@ -20,6 +21,7 @@ export interface ServiceDeps {
 type ServiceErrorCode =
   | ErrorCode
   | "malformed_request"
+  | "unauthorized"
   | "payload_too_large"
   | "unknown_site"
   | "unknown_action"
@@ -34,6 +36,7 @@ type ServiceErrorCode =
 const STATUS: Partial<Record<ServiceErrorCode, number>> = {
   malformed_request: 400,
   payload_too_large: 413,
+  unauthorized: 401,
   unknown_site: 404,
   unknown_action: 404,
   challenge_unknown: 404,
@@ -95,6 +98,14 @@ export function createApp(deps: ServiceDeps): express.Express {
   const now = deps.now ?? (() => new Date());
   const app = express();
   app.disable("x-powered-by");
+  // Relying parties authenticate before anything is parsed; health and metrics stay open.
+  app.use("/v1", (req, _res, next) => {
+    if (config.apiKeyHashes.length === 0) return next();
+    const key = /^Bearer (\S+)$/.exec(req.get("authorization") ?? "")?.[1];
+    const presented = key === undefined ? undefined : Buffer.from(createHash("sha256").update(key).digest("hex"));
+    const known = presented !== undefined && config.apiKeyHashes.some((hash) => timingSafeEqual(Buffer.from(hash), presented));
+    next(known ? undefined : new ServiceError("unauthorized", "a valid API key is required: Authorization: Bearer <key>"));
+  });
   app.use(express.json({ limit: config.bodyLimitBytes, strict: true }));
 
   const siteOf = (id: unknown): SiteConfig => {

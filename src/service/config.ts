@@ -23,11 +23,24 @@ export interface ServiceConfig {
   readonly workers: number;
   readonly challengeTtlMs: number;
   readonly bodyLimitBytes: number;
+  /**
+   * SHA-256 (hex) of the API keys relying-party backends present as "Authorization: Bearer
+   * KEY" on /v1/*; empty means the API is open (bind it to an internal address then).
+   */
+  readonly apiKeyHashes: readonly string[];
   readonly ledger: { readonly source: string; readonly registrarKey?: string; readonly syncIntervalMs: number };
   readonly sites: ReadonlyMap<string, SiteConfig>;
 }
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+function apiKeyHashes(value: unknown, bad: (message: string) => never): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((h) => typeof h === "string" && /^[0-9a-f]{64}$/.test(h))) {
+    return bad("apiKeySha256 must be a list of SHA-256 hashes (64 hex characters) of the API keys");
+  }
+  return value;
+}
 
 /** The scope a proof for a site (and action) is bound to: the DID address and nullifier live in it. */
 export const scopeFor = (site: SiteConfig, action: string | null): string => (action === null ? site.policy.scope : `${site.policy.scope}/${action}`);
@@ -76,6 +89,7 @@ export function parseServiceConfig(value: unknown, baseDir: string): ServiceConf
     workers: number("workers", 2, 1, 64),
     challengeTtlMs: number("challengeTtlSeconds", 300, 1, 86400) * 1000,
     bodyLimitBytes: number("bodyLimitBytes", 64 * 1024, 1024, 16 * 1024 * 1024),
+    apiKeyHashes: apiKeyHashes(c.apiKeySha256, bad),
     ledger: { source: path(ledger.source, "ledger.source"), registrarKey: ledger.registrarKey, syncIntervalMs: syncSeconds * 1000 },
     sites,
   };
