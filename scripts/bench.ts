@@ -21,11 +21,10 @@ import { challengeForMessage } from "../src/proof/request.js";
 import { credentialLeaf } from "../src/registry/credential.js";
 import { RegistryTree } from "../src/registry/registry-tree.js";
 import { Registrar } from "../src/registrar/registrar.js";
-import { parseServiceConfig } from "../src/service/config.js";
-import { startVerifierService } from "../src/service/server.js";
 import { VerifyPool } from "../src/service/verify-pool.js";
 import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/signed-log.js";
 import { personRecord } from "../test/helpers/people.js";
+import { spawnService } from "../test/helpers/service-process.js";
 import { coldCliProofMs } from "./bench/cli-proof.js";
 import { loadTest } from "./bench/load.js";
 import { measureSemaphore } from "./bench/semaphore-peer.js";
@@ -88,17 +87,16 @@ ledger.publishRoot(tree.root, tree.size, new Date(), signer);
 writeFileSync(join(work, "ledger.jsonl"), ledger.toJsonLines());
 const regulatorKey = { x: regulator.publicKey.x.toString(), y: regulator.publicKey.y.toString() };
 const body = JSON.stringify({ site: "bench", message: "bench", proof: single });
+// The service runs in its own process, so the load generator does not share its event loop.
+const serviceConfigFile = join(work, "bench-verifier.json");
+writeFileSync(serviceConfigFile, JSON.stringify({ port: 0, database: "verifier", ledger: { source: "ledger.jsonl", registrarKey: signer.publicKey }, sites: { bench: { scope: "bench.example", minAge: 18, regionPrefix: "11", checkExpiry: true, regulatorKey, allowMessageProofs: true } } }));
 for (const workers of [1, 2]) {
-  const config = parseServiceConfig(
-    { port: 0, workers, database: join(work, `verifier-${workers}`), ledger: { source: "ledger.jsonl", registrarKey: signer.publicKey }, sites: { bench: { scope: "bench.example", minAge: 18, regionPrefix: "11", checkExpiry: true, regulatorKey, allowMessageProofs: true } } },
-    work,
-  );
-  const service = await startVerifierService(config, () => {});
-  await loadTest(`${service.url}/v1/verify`, body, { requests: 40, concurrency: 4 }); // warm-up
-  const result = await loadTest(`${service.url}/v1/verify`, body, LOAD);
+  const { url, child } = await spawnService(serviceConfigFile, work, ["--workers", String(workers), "--database", join(work, `verifier-${workers}`)]);
+  await loadTest(`${url}/v1/verify`, body, { requests: 40, concurrency: 4 }); // warm-up
+  const result = await loadTest(`${url}/v1/verify`, body, LOAD);
+  child.kill("SIGTERM");
   if (result.failures > 0) throw new Error(`${result.failures} verifications failed under load`);
   table.compare(`service /v1/verify over HTTP, ${workers} worker(s), ${LOAD.concurrency} clients, p50 ${ms(result.p50)} p99 ${ms(result.p99)}`, result.perSecond, 1000 / snarkjsOne.median, perSecond, "higher");
-  await service.close();
 }
 
 // --- Registry tree and registrar -------------------------------------------------------

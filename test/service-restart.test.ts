@@ -1,16 +1,16 @@
 // Kill the verifier service with SIGKILL in the middle of a burst of one-per-person
 // verifications, restart it on the same data folder: every nullifier it accepted before
 // the kill is still refused after it.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { todayIso } from "../src/attributes/calendar.js";
-import { PROJECT_ROOT } from "../src/artifacts/paths.js";
 import { releaseCurve } from "../src/proof/curve.js";
 import { type ProofFixture, proofFixture } from "./helpers/proof-fixture.js";
 import { post, SHOP_PREDICATES, writeServiceConfig } from "./helpers/service-fixture.js";
+import { spawnService } from "./helpers/service-process.js";
 
 let dir: string;
 let configPath: string;
@@ -18,22 +18,10 @@ let fixture: ProofFixture;
 let child: ChildProcess | undefined;
 
 /** Starts `realdid serve` as a child process and resolves with its URL. */
-function startService(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    child = spawn(process.execPath, [join(PROJECT_ROOT, "bin", "realdid.js"), "--json", "serve", "--config", configPath], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout!.on("data", (chunk) => {
-      out += chunk;
-      try {
-        resolve(JSON.parse(out).url);
-      } catch {
-        // not complete yet
-      }
-    });
-    child.stderr!.on("data", (chunk) => (err += chunk));
-    child.on("exit", (code) => reject(new Error(`service exited (${code}): ${err}`)));
-  });
+async function startService(): Promise<string> {
+  const started = await spawnService(configPath, dir);
+  child = started.child;
+  return started.url;
 }
 
 beforeAll(async () => {
