@@ -4,18 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withCheckCharacter } from "../src/registrar/national-id.js";
-import { realdid } from "./helpers/cli.js";
+import { enrollThroughCli, expectSuccess, realdid } from "./helpers/cli.js";
 import { NAMED_PEOPLE } from "./helpers/people.js";
 
 let dir: string;
 /** Every identity in these tests is sealed with the passphrase in $PASS. */
 const ENV = { PASS: "pw0", WRONG: "not-it", REG1: "regulator holder 1" };
 const cli = (...args: string[]) => realdid(dir, ["--json", ...args], ENV);
-const ok = (run: ReturnType<typeof realdid>) => {
-  expect(run.stderr, run.stdout).not.toMatch(/\n\s+at /); // never a stack trace
-  expect(run.status, run.stderr).toBe(0);
-  return run.json;
-};
+const ok = expectSuccess;
 const fails = (run: ReturnType<typeof realdid>, message: RegExp) => {
   expect(run.status).toBe(1);
   expect(run.stderr.trim().split("\n")).toHaveLength(1);
@@ -32,10 +28,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("realdid CLI end to end", () => {
   it("enrolls, proves age >= 18 for site A, verifies; site B sees another address; revocation ends proofs after the window", () => {
-    ok(cli("registrar", "init", "--data", "registrar"));
-    const commitments = people.map((_, i) => ok(cli("identity", "new", "--out", `person${i}.identity.json`, "--passphrase-env", "PASS")).commitment);
-    writeFileSync(join(dir, "batch.jsonl"), people.map((p, i) => JSON.stringify({ ...p, commitment: commitments[i] })).join("\n"));
-    expect(ok(cli("registrar", "enroll", "--data", "registrar", "--batch", "batch.jsonl", "--out-dir", "credentials"))).toMatchObject({ enrolled: 3, firstIndex: 0 });
+    expect(enrollThroughCli(cli, dir, people, "person")).toMatchObject({ enrolled: 3, firstIndex: 0 });
     expect(readdirSync(join(dir, "credentials")).sort()).toEqual(["credential-0.json", "credential-1.json", "credential-2.json"]);
     expect(readFileSync(join(dir, "credentials", "credential-0.json"), "utf8")).not.toContain("Li Wei");
 

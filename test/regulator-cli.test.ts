@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openShareFile, parseRegulatorPublicKey } from "../src/regulator/key-files.js";
-import { realdid } from "./helpers/cli.js";
+import { enrollThroughCli, expectSuccess, realdid } from "./helpers/cli.js";
 import { NAMED_PEOPLE } from "./helpers/people.js";
 
 const ENV = {
@@ -19,10 +19,7 @@ const ENV = {
 };
 let dir: string;
 const cli = (...args: string[]) => realdid(dir, ["--json", ...args], ENV);
-const ok = (run: ReturnType<typeof realdid>) => {
-  expect(run.status, run.stderr + run.stdout).toBe(0);
-  return run.json;
-};
+const ok = expectSuccess;
 const refused = (run: ReturnType<typeof realdid>, code: string, message: RegExp) => {
   expect(run.status).toBe(1);
   expect(run.json.error).toMatchObject({ code });
@@ -38,10 +35,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("threshold unmasking through the CLI", () => {
   it("enrolls, proves with escrow to a 3-of-5 key and verifies at a site", () => {
-    ok(cli("registrar", "init", "--data", "registrar"));
-    const commitments = people.map((_, i) => ok(cli("identity", "new", "--out", `p${i}.identity.json`, "--passphrase-env", "PASS")).commitment);
-    writeFileSync(join(dir, "batch.jsonl"), people.map((p, i) => JSON.stringify({ ...p, commitment: commitments[i] })).join("\n"));
-    ok(cli("registrar", "enroll", "--data", "registrar", "--batch", "batch.jsonl", "--out-dir", "credentials"));
+    enrollThroughCli(cli, dir, people, "p");
     const key = ok(cli("regulator", "keygen", "--threshold", "3", "--shares", "5", "--passphrases-env", "REG", "--out-dir", "regulator"));
     expect(key).toMatchObject({ threshold: 3, shares: 5 });
     ok(cli("regulator", "audit", "init", "--dir", "audit"));

@@ -1,5 +1,7 @@
 import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { expect } from "vitest";
 import { PROJECT_ROOT } from "../../src/artifacts/paths.js";
 
 export interface CliRun {
@@ -20,4 +22,23 @@ export function realdid(cwd: string, args: string[], env: Record<string, string>
     // not a --json run
   }
   return { status: run.status, stdout: run.stdout, stderr: run.stderr, json };
+}
+
+/** Expects a run that succeeded without a stack trace, and returns its --json output. */
+export function expectSuccess(run: CliRun): Record<string, any> {
+  expect(run.stderr, run.stdout).not.toMatch(/\n\s+at /);
+  expect(run.status, run.stderr + run.stdout).toBe(0);
+  return run.json;
+}
+
+/**
+ * Through the CLI in `dir`: a registrar in ./registrar, an identity file per person
+ * (`<prefix><i>.identity.json`, sealed with $PASS), and one batch enrollment writing
+ * ./credentials/credential-<i>.json.
+ */
+export function enrollThroughCli(cli: (...args: string[]) => CliRun, dir: string, people: readonly object[], prefix: string): Record<string, any> {
+  expectSuccess(cli("registrar", "init", "--data", "registrar"));
+  const commitments = people.map((_, i) => expectSuccess(cli("identity", "new", "--out", `${prefix}${i}.identity.json`, "--passphrase-env", "PASS")).commitment);
+  writeFileSync(join(dir, "batch.jsonl"), people.map((p, i) => JSON.stringify({ ...p, commitment: commitments[i] })).join("\n"));
+  return expectSuccess(cli("registrar", "enroll", "--data", "registrar", "--batch", "batch.jsonl", "--out-dir", "credentials"));
 }
