@@ -16,6 +16,7 @@ export class RootLedger extends SignedLog<LedgerEntry> {
 
   constructor(publicKey: string, entries: Iterable<LedgerEntry> = []) {
     super(LEDGER_KIND, publicKey);
+    // Appended here, not by super(): the root index above exists only after super() returns.
     for (const entry of entries) this.append(entry);
   }
 

@@ -203,7 +203,7 @@ export class Registrar {
     const commitment = BigInt(person.commitment);
     const leaf = this.hasher.hashLeaf(commitment, encoded);
     this.change(now, () => {
-      this.db.prepare("UPDATE people SET attributes = ?, leaf = ?, revoked = 0, updated_at = ? WHERE leaf_index = ?").run(JSON.stringify(attributes), leaf.toString(), now.toISOString(), index);
+      this.db.prepare("UPDATE people SET attributes = ?, leaf = ?, revoked = 0, updated_at = ? WHERE leaf_index = ?").run(JSON.stringify(decodeAttributes(encoded)), leaf.toString(), now.toISOString(), index);
       this.db.prepare("INSERT OR IGNORE INTO issued_leaves (leaf, leaf_index, issued_at) VALUES (?, ?, ?)").run(leaf.toString(), index, now.toISOString());
       this.tree.update(index, leaf);
     });
@@ -223,10 +223,10 @@ export class Registrar {
     return row.leaf_index;
   }
 
-  /** The real-name record behind a leaf index. */
+  /** The real-name record behind a leaf index (attributes are stored normalised: decoded from their encoding). */
   record(index: number): RealNameRecord & { revoked: boolean } {
     const person = this.person(index);
-    return { name: person.name, nationalId: person.national_id, attributes: decodeAttributes(encodeAttributes(JSON.parse(person.attributes))), revoked: person.revoked === 1 };
+    return { name: person.name, nationalId: person.national_id, attributes: JSON.parse(person.attributes) as PersonAttributes, revoked: person.revoked === 1 };
   }
 
   /** The person behind an escrowed handle (any leaf ever issued, also before a re-issue). */

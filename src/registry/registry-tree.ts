@@ -80,14 +80,10 @@ export class RegistryTree {
    */
   async insertManyParallel(leaves: readonly bigint[], pool: PoseidonPool): Promise<number> {
     const first = this.append(leaves);
-    let [lo, hi] = [first, this.size - 1];
-    for (let level = 0; level < this.depth; level++) {
-      [lo, hi] = [lo >> 1, hi >> 1];
-      const children: bigint[] = [];
-      for (let i = lo; i <= hi; i++) children.push(this.node(level, 2 * i), this.node(level, 2 * i + 1));
+    for (const { level, lo, hi } of this.dirtyLevels(first, this.size - 1)) {
+      const children = this.childrenOf(level, lo, hi);
       // Short levels (near the root) cost less here than a round trip to the workers.
-      const parents = hi - lo < PARALLEL_MIN_NODES ? this.hashPairsHere(children) : await pool.hashMany(2, children);
-      parents.forEach((hash, k) => (this.levels[level + 1][lo + k] = hash));
+      this.setParents(level, lo, hi - lo < PARALLEL_MIN_NODES ? this.hashPairsHere(children) : await pool.hashMany(2, children));
     }
     return first;
   }
@@ -132,14 +128,28 @@ export class RegistryTree {
 
   /** Recomputes the ancestors of leaves first..last, level by level. */
   private rehash(first: number, last: number): void {
-    for (let level = 0; level < this.depth; level++) {
-      first >>= 1;
-      last >>= 1;
-      const parents = this.levels[level + 1];
-      for (let i = first; i <= last; i++) {
-        parents[i] = this.hasher.hashPair(this.node(level, 2 * i), this.node(level, 2 * i + 1));
-      }
+    for (const { level, lo, hi } of this.dirtyLevels(first, last)) {
+      this.setParents(level, lo, this.hashPairsHere(this.childrenOf(level, lo, hi)));
     }
+  }
+
+  /** For each level, the parents [lo, hi] at level + 1 that cover the changed leaves first..last. */
+  private *dirtyLevels(first: number, last: number): Generator<{ level: number; lo: number; hi: number }> {
+    for (let level = 0; level < this.depth; level++) {
+      [first, last] = [first >> 1, last >> 1];
+      yield { level, lo: first, hi: last };
+    }
+  }
+
+  /** Children of parents lo..hi, flattened as [left, right, left, right, …]. */
+  private childrenOf(level: number, lo: number, hi: number): bigint[] {
+    const children: bigint[] = [];
+    for (let i = lo; i <= hi; i++) children.push(this.node(level, 2 * i), this.node(level, 2 * i + 1));
+    return children;
+  }
+
+  private setParents(level: number, lo: number, parents: readonly bigint[]): void {
+    parents.forEach((hash, k) => (this.levels[level + 1][lo + k] = hash));
   }
 
   private checkIndex(index: number): void {
