@@ -1,11 +1,14 @@
 // Real Groth16 proofs from the real keys: a proof verifies; the same proof with any one
 // public signal changed does not; the verifier names each mismatch.
+import { WitnessCalculatorBuilder } from "circom_runtime";
 import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { predicateBounds } from "../src/attributes/predicates.js";
 import { type CircuitArtifacts, loadArtifacts } from "../src/artifacts/load.js";
 import { decryptHandle, encryptHandle, generateRegulatorKeyPair } from "../src/crypto/escrow.js";
+import { circuitInput } from "../src/proof/circuit-input.js";
 import { releaseCurve } from "../src/proof/curve.js";
+import { Groth16Prover } from "../src/proof/groth16-prover.js";
 import { type ProofResult, Prover } from "../src/proof/prover.js";
 import { PUBLIC_SIGNAL_NAMES } from "../src/proof/public-signals.js";
 import { randomChallenge, scopeToField } from "../src/proof/request.js";
@@ -131,5 +134,26 @@ describe("the prover explains what it cannot prove", () => {
     await expect(prover.prove({ identity: other.identity, credential, merkleProof: tree.proof(2), request })).rejects.toThrow(/do not match/);
     const strict = { ...request, bounds: predicateBounds({ regionPrefix: "12" }, TODAY) };
     await expect(prover.prove({ identity: citizen.identity, credential, merkleProof: tree.proof(2), request: strict })).rejects.toThrow(/region does not satisfy/);
+  });
+});
+
+describe("realdid's Groth16 prover against snarkjs's", () => {
+  it("proves what snarkjs proves: same public signals, a proof snarkjs verifies, fresh blinding each time", async () => {
+    const input = circuitInput({ identity: citizen.identity, credential: { index: 2, attributes: citizen.attributes }, merkleProof: tree.proof(2), request, escrowRandomness: 99n });
+    const wtns = await (await WitnessCalculatorBuilder(artifacts.wasm)).calculateWTNSBin(input, true);
+    const ours = await Groth16Prover.create(artifacts.zkey);
+    const [first, second] = [await ours.prove(wtns), await ours.prove(wtns)];
+    const reference = await snarkjs.groth16.prove({ type: "mem", data: artifacts.zkey }, { type: "mem", data: wtns });
+    expect(first.publicSignals).toEqual(reference.publicSignals);
+    expect(await snarkjs.groth16.verify(artifacts.verificationKey, first.publicSignals, first.proof)).toBe(true);
+    expect(await snarkjs.groth16.verify(artifacts.verificationKey, second.publicSignals, second.proof)).toBe(true);
+    expect(second.proof.pi_a).not.toEqual(first.proof.pi_a);
+  });
+
+  it("refuses a witness of the wrong length, and a file that is no witness", async () => {
+    const ours = await Groth16Prover.create(artifacts.zkey);
+    await expect(ours.prove(new TextEncoder().encode('{"not":"a witness"}'))).rejects.toThrow(/not a wtns file/);
+    const wtns = await (await WitnessCalculatorBuilder(artifacts.wasm)).calculateWTNSBin(circuitInput({ identity: citizen.identity, credential: { index: 2, attributes: citizen.attributes }, merkleProof: tree.proof(2), request }), true);
+    await expect(ours.prove(wtns.slice(0, wtns.byteLength - 32 * 5))).rejects.toThrow(/the circuit has/);
   });
 });

@@ -1,7 +1,8 @@
 import { type WitnessCalculator, WitnessCalculatorBuilder } from "circom_runtime";
-import * as snarkjs from "snarkjs";
+import type * as snarkjs from "snarkjs";
 import type { CircuitArtifacts } from "../artifacts/load.js";
 import { type CircuitInput, circuitInput, type ProofInputs } from "./circuit-input.js";
+import { Groth16Prover } from "./groth16-prover.js";
 import { parsePublicSignals, type PublicSignals } from "./public-signals.js";
 
 /** A proof as it travels: snarkjs's Groth16 proof and the public signals in circuit order. */
@@ -16,17 +17,17 @@ export interface ProofResult extends RealDidProof {
 }
 
 /**
- * A long-lived prover: the witness calculator is instantiated once and the zkey kept in
- * memory, so each proof pays only for the witness and the Groth16 prover itself.
+ * A long-lived prover: the witness calculator is instantiated once and the zkey parsed
+ * once, so each proof pays only for the witness and the Groth16 prover itself.
  */
 export class Prover {
   private constructor(
     private readonly witnessCalculator: WitnessCalculator,
-    private readonly zkey: Uint8Array,
+    private readonly groth16: Groth16Prover,
   ) {}
 
   static async create(artifacts: CircuitArtifacts): Promise<Prover> {
-    return new Prover(await WitnessCalculatorBuilder(artifacts.wasm), artifacts.zkey);
+    return new Prover(await WitnessCalculatorBuilder(artifacts.wasm), await Groth16Prover.create(artifacts.zkey));
   }
 
   /** Proves for a citizen; see circuitInput for the checks made first. */
@@ -37,7 +38,7 @@ export class Prover {
   /** Proves for raw circuit input (tests use it to feed the circuit what the library refuses). */
   async proveInput(input: CircuitInput): Promise<ProofResult> {
     const witness = await this.witnessCalculator.calculateWTNSBin(input, true);
-    const { proof, publicSignals } = await snarkjs.groth16.prove({ type: "mem", data: this.zkey }, { type: "mem", data: witness });
+    const { proof, publicSignals } = await this.groth16.prove(witness);
     return { proof, publicSignals, signals: parsePublicSignals(publicSignals) };
   }
 }

@@ -24,6 +24,40 @@ declare module "circom_runtime" {
   export interface WitnessCalculator {
     calculateWitness(input: Record<string, unknown>, sanityCheck?: boolean): Promise<bigint[]>;
     calculateWTNSBin(input: Record<string, unknown>, sanityCheck?: boolean): Promise<Uint8Array>;
+    calculateBinWitness(input: Record<string, unknown>, sanityCheck?: boolean): Promise<Uint8Array>;
   }
   export function WitnessCalculatorBuilder(code: Uint8Array, options?: Record<string, unknown>): Promise<WitnessCalculator>;
+}
+
+// The parts of ffjavascript's BN254 curve that the Groth16 prover uses.
+declare module "ffjavascript" {
+  export type CurvePoint = Uint8Array;
+  export interface Field {
+    s: number;
+    shift: Uint8Array;
+    w: Uint8Array[];
+    e(value: number | bigint): Uint8Array;
+    random(): Uint8Array;
+    neg(a: Uint8Array): Uint8Array;
+    mul(a: Uint8Array, b: Uint8Array): Uint8Array;
+    fft(buffer: Uint8Array): Promise<Uint8Array>;
+    ifft(buffer: Uint8Array): Promise<Uint8Array>;
+    batchApplyKey(buffer: Uint8Array, first: Uint8Array, inc: Uint8Array): Promise<Uint8Array>;
+  }
+  export interface Group {
+    add(a: CurvePoint, b: CurvePoint): CurvePoint;
+    timesFr(a: CurvePoint, scalar: Uint8Array): CurvePoint;
+    toAffine(a: CurvePoint): CurvePoint;
+    toObject(a: CurvePoint): unknown;
+    fromRprLEM(buffer: Uint8Array, offset: number): CurvePoint;
+    multiExpAffine(bases: Uint8Array, scalars: Uint8Array): Promise<CurvePoint>;
+  }
+  export interface Bn128 {
+    Fr: Field;
+    G1: Group;
+    G2: Group;
+    tm: { concurrency: number; queueAction(task: object[]): Promise<Uint8Array[]> };
+    terminate(): Promise<void>;
+  }
+  export function buildBn128(singleThread?: boolean): Promise<Bn128>;
 }
