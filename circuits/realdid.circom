@@ -11,34 +11,35 @@ include "lib/handle-escrow.circom";
 /// @notice "I am enrolled under this root; my attributes lie in these ranges; my address
 ///         for this scope is P; this proof answers this challenge; and here is my handle
 ///         encrypted to the regulator."
-/// @param MAX_DEPTH            the largest registry tree depth
-/// @param N                    number of attribute slots
-/// @input secret               identity secret (private)
-/// @input attributes[N]        attribute values (private)
-/// @input depth                tree depth used (private)
-/// @input index                leaf index (private)
-/// @input siblings[MAX_DEPTH]  Merkle path (private)
-/// @input escrowRandomness     ephemeral escrow scalar (private)
-/// @input scope                public: the site's scope
-/// @input challenge            public: the site's challenge, bound into the proof
-/// @input regulatorKey[2]      public: the regulator's Baby Jubjub key
-/// @input attributeLo[N]       public: inclusive lower bound per slot
-/// @input attributeHi[N]       public: inclusive upper bound per slot
-/// @output root                the registry root the leaf is under
-/// @output didAddress          Poseidon2(scope, secret): address and nullifier
-/// @output escrowEphemeral[2]  R = r·G
-/// @output escrowCipher        leaf + Poseidon2(r·regulatorKey)
-template RealDid(MAX_DEPTH, N) {
+/// @param HEIGHT                 registry tree height (4-way levels; 16 = 2^32 leaves)
+/// @param N                      number of attribute slots
+/// @param BITS                   width of attribute values and bounds (32)
+/// @input secret                 identity secret (private)
+/// @input attributes[N]          attribute values (private)
+/// @input index                  leaf index (private)
+/// @input siblings[HEIGHT][3]    Merkle path: the other three children per level (private)
+/// @input escrowRandomness       escrow randomness r < 2^252 (private)
+/// @input scope                  public: the site's scope
+/// @input challenge              public: the site's challenge, bound into the proof
+/// @input regulatorKey[2]        public: the regulator's Baby Jubjub key
+/// @input regulatorKeyShifted[2] public: 2^126·regulatorKey (the verifier recomputes it)
+/// @input attributeLo[N]         public: inclusive lower bound per slot (< 2^BITS)
+/// @input attributeHi[N]         public: inclusive upper bound per slot (< 2^BITS)
+/// @output root                  the registry root the leaf is under
+/// @output didAddress            Poseidon2(scope, secret): address and nullifier
+/// @output escrowEphemeral[2]    R = k·G
+/// @output escrowCipher          leaf + Poseidon2(k·regulatorKey)
+template RealDid(HEIGHT, N, BITS) {
     signal input secret;
     signal input attributes[N];
-    signal input depth;
     signal input index;
-    signal input siblings[MAX_DEPTH];
+    signal input siblings[HEIGHT][3];
     signal input escrowRandomness;
 
     signal input scope;
     signal input challenge;
     signal input regulatorKey[2];
+    signal input regulatorKeyShifted[2];
     signal input attributeLo[N];
     signal input attributeHi[N];
 
@@ -49,10 +50,10 @@ template RealDid(MAX_DEPTH, N) {
 
     signal commitment <== IdentityCommitment()(secret);
     signal leaf <== CredentialLeaf(N)(commitment, attributes);
-    root <== MerkleInclusion(MAX_DEPTH)(leaf, depth, index, siblings);
-    AttributePredicates(N)(attributes, attributeLo, attributeHi);
+    root <== MerkleInclusion(HEIGHT)(leaf, index, siblings);
+    AttributePredicates(N, BITS)(attributes, attributeLo, attributeHi);
     didAddress <== DidAddress()(scope, secret);
-    (escrowEphemeral, escrowCipher) <== HandleEscrow()(leaf, escrowRandomness, regulatorKey);
+    (escrowEphemeral, escrowCipher) <== HandleEscrow()(leaf, escrowRandomness, regulatorKey, regulatorKeyShifted);
 
     // The challenge enters no other constraint; squaring it keeps it in the R1CS so a
     // proof cannot be replayed with another challenge (Semaphore's dummySquare).

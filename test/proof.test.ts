@@ -5,7 +5,7 @@ import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { predicateBounds } from "../src/attributes/predicates.js";
 import { type CircuitArtifacts, loadArtifacts } from "../src/artifacts/load.js";
-import { decryptHandle, encryptHandle, generateRegulatorKeyPair } from "../src/crypto/escrow.js";
+import { decryptHandle, encryptHandle, generateRegulatorKeyPair, shiftedRegulatorKey } from "../src/crypto/escrow.js";
 import { circuitInput } from "../src/proof/circuit-input.js";
 import { releaseCurve } from "../src/proof/curve.js";
 import { Groth16Prover } from "../src/proof/groth16-prover.js";
@@ -65,6 +65,8 @@ describe("a real proof", () => {
       challenge: request.challenge,
       "regulatorKey.x": regulator.publicKey.x,
       "regulatorKey.y": regulator.publicKey.y,
+      "regulatorKeyShifted.x": shiftedRegulatorKey(regulator.publicKey).x,
+      "regulatorKeyShifted.y": shiftedRegulatorKey(regulator.publicKey).y,
       "attributeLo.birthDate": request.bounds.lo[0],
       "attributeLo.region": request.bounds.lo[1],
       "attributeLo.expiry": request.bounds.lo[2],
@@ -109,6 +111,17 @@ describe("the verifier names what does not match", () => {
     expect(await verifyProof(result, rotated, check)).toMatchObject({ valid: true });
   });
 
+  it("refuses a proof whose shifted regulator key is not 2^126 times its key (the escrow ladder's precondition)", async () => {
+    const wrong = shiftedRegulatorKey(generateRegulatorKeyPair().publicKey);
+    const publicSignals = result.publicSignals.map((s, i) => (PUBLIC_SIGNAL_NAMES[i] === "regulatorKeyShifted.x" ? wrong.x.toString() : PUBLIC_SIGNAL_NAMES[i] === "regulatorKeyShifted.y" ? wrong.y.toString() : s));
+    expect(await verifyProof({ proof: result.proof, publicSignals }, request, check)).toMatchObject({ valid: false, code: "regulator_key_mismatch" });
+  });
+
+  it("will not check bounds of 2^32 or more, for which the circuit's range proof means nothing", async () => {
+    const bounds = { lo: request.bounds.lo, hi: request.bounds.hi.map((hi, i) => (i === 1 ? 2n ** 32n : hi)) };
+    await expect(verifyProof(result, { ...request, bounds }, check)).rejects.toThrow(/must lie in \[0, 4294967295\]/);
+  });
+
   it("a challenge or scope swapped after proving fails the proof itself", async () => {
     const challenge = randomChallenge();
     const swappedChallenge = result.publicSignals.map((s, i) => (PUBLIC_SIGNAL_NAMES[i] === "challenge" ? challenge.toString() : s));
@@ -120,7 +133,7 @@ describe("the verifier names what does not match", () => {
   it.each([
     ["no public signals", { proof: {} }],
     ["too few public signals", { publicSignals: ["1", "2"] }],
-    ["a non-numeric signal", { publicSignals: Array(17).fill("x") }],
+    ["a non-numeric signal", { publicSignals: Array(19).fill("x") }],
   ])("a malformed proof: %s", async (_, candidate) => {
     expect(await verifyProof({ ...result, ...candidate } as never, request, check)).toMatchObject({ valid: false, code: "malformed_proof" });
   });

@@ -1,5 +1,5 @@
-// The composed RealDid(32, 4) circuit: witnesses at depth 1, 20 and 32 whose outputs
-// equal the library's, and a table of wrong inputs that give no valid witness.
+// The composed RealDid(16, 4, 32) circuit: witnesses whose outputs equal the library's, and
+// a table of wrong inputs that give no valid witness.
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodeAttributes, type PersonAttributes } from "../src/attributes/attributes.js";
@@ -24,29 +24,26 @@ const request = (predicates = {}): ProofRequest => ({
 });
 
 let circuit: TestCircuit;
-const trees = new Map<number, RegistryTree>();
+let tree: RegistryTree;
 const citizens: Citizen[] = [];
 
 beforeAll(async () => {
   circuit = await TestCircuit.compile("realdid_main", readFileSync(circuitMainPath(REALDID_CIRCUIT), "utf8"));
   for (let i = 0; i < 6; i++) citizens.push(makeCitizen());
-  for (const depth of [1, 20, 32]) {
-    const tree = await RegistryTree.create(depth);
-    tree.insertMany(citizens.slice(0, Math.min(citizens.length, 2 ** depth)).map((c) => c.leaf));
-    trees.set(depth, tree);
-  }
+  tree = await RegistryTree.create();
+  tree.insertMany(citizens.map((c) => c.leaf));
 });
 
-const inputFor = (citizen: Citizen, depth = 32, req = request({ minAge: 18 }), index = citizens.indexOf(citizen)) =>
-  circuitInput({ identity: citizen.identity, credential: { index, attributes: citizen.attributes }, merkleProof: trees.get(depth)!.proof(index), request: req, escrowRandomness: 777n });
+const inputFor = (citizen: Citizen, req = request({ minAge: 18 }), index = citizens.indexOf(citizen)) =>
+  circuitInput({ identity: citizen.identity, credential: { index, attributes: citizen.attributes }, merkleProof: tree.proof(index), request: req, escrowRandomness: 777n });
 
-describe("RealDid(32, 4) witnesses", () => {
-  it.each([1, 20, 32])("at depth %i outputs the library's root, DID address and ciphertext", async (depth) => {
-    const citizen = citizens[1];
+describe("RealDid(16, 4, 32) witnesses", () => {
+  it.each([0, 1, 5])("for leaf %i outputs the library's root, DID address and ciphertext", async (index) => {
+    const citizen = citizens[index];
     const req = request({ minAge: 18, notExpired: true, regionPrefix: "11" });
-    const witness = await circuit.witness(inputFor(citizen, depth, req));
+    const witness = await circuit.witness(inputFor(citizen, req));
     const escrow = encryptHandle(citizen.leaf, regulator.publicKey, 777n);
-    expect(circuit.signal(witness, "main.root")).toBe(trees.get(depth)!.root);
+    expect(circuit.signal(witness, "main.root")).toBe(tree.root);
     expect(circuit.signal(witness, "main.didAddress")).toBe(citizen.identity.didAddress(scopeToField("shop.example")));
     expect(circuit.signal(witness, "main.escrowEphemeral[0]")).toBe(escrow.ephemeral.x);
     expect(circuit.signal(witness, "main.escrowEphemeral[1]")).toBe(escrow.ephemeral.y);
@@ -56,19 +53,19 @@ describe("RealDid(32, 4) witnesses", () => {
 
   it("gives different DID addresses for different scopes", async () => {
     const a = await circuit.witness(inputFor(citizens[2]));
-    const b = await circuit.witness(inputFor(citizens[2], 32, { ...request({ minAge: 18 }), scope: "news.example" }));
+    const b = await circuit.witness(inputFor(citizens[2], { ...request({ minAge: 18 }), scope: "news.example" }));
     expect(circuit.signal(a, "main.didAddress")).not.toBe(circuit.signal(b, "main.didAddress"));
   });
 });
 
-describe("RealDid(32, 4) refuses", () => {
-  /** A person right at a predicate's edge, enrolled in their own depth-32 tree. */
+describe("RealDid(16, 4, 32) refuses", () => {
+  /** A person right at a predicate's edge, enrolled in their own tree. */
   function edgeInput(attributes: PersonAttributes, predicates: object) {
     const identity = Identity.random();
     const encoded = encodeAttributes(attributes, TODAY);
-    const tree = new RegistryTree(32);
-    tree.insert(credentialLeaf(identity.commitment, encoded));
-    const honest = circuitInput({ identity, credential: { index: 0, attributes: encoded }, merkleProof: tree.proof(0), request: request({}), escrowRandomness: 5n });
+    const own = new RegistryTree();
+    own.insert(credentialLeaf(identity.commitment, encoded));
+    const honest = circuitInput({ identity, credential: { index: 0, attributes: encoded }, merkleProof: own.proof(0), request: request({}), escrowRandomness: 5n });
     // The library refuses a request the credential fails; feed the circuit directly.
     const bounds = predicateBounds(predicates, TODAY);
     return { honest, asked: { ...honest, attributeLo: bounds.lo.map(String), attributeHi: bounds.hi.map(String) } };
@@ -91,26 +88,26 @@ describe("RealDid(32, 4) refuses", () => {
   });
 
   it.each([
-    ["2^64", 2n ** 64n],
+    ["2^32", 2n ** 32n],
     ["p - 1", SNARK_FIELD - 1n],
-  ])("an attribute value of %s", async (_, bad) => {
-    const input = { ...inputFor(citizens[0], 32, request({})), attributes: ["33000", bad.toString(), "47000", "1"] };
-    await expect(circuit.witness(input)).rejects.toThrow(/Num2Bits|CredentialLeaf/);
+  ])("an attribute value of %s, even under the widest bounds", async (_, bad) => {
+    const input = { ...inputFor(citizens[0], request({})), attributes: ["33000", bad.toString(), "47000", "1"] };
+    await expect(circuit.witness(input)).rejects.toThrow(/Num2Bits|InclusiveRange/);
   });
 
-  it("depth 33 (the BinaryMerkleRoot trap)", async () => {
-    await expect(circuit.witness({ ...inputFor(citizens[0]), depth: "33" })).rejects.toThrow(/MerkleInclusion/);
+  it("a leaf index of 2^32 or more", async () => {
+    await expect(circuit.witness({ ...inputFor(citizens[0]), index: String(2 ** 32) })).rejects.toThrow(/Num2Bits|MerkleInclusion/);
   });
 
   it.each([
     ["a wrong secret", (input: CircuitInput) => ({ ...input, secret: Identity.random().secret.toString() })],
-    ["a wrong sibling", (input: CircuitInput) => ({ ...input, siblings: (input.siblings as string[]).map((s, i) => (i === 7 ? "12345" : s)) })],
+    ["a wrong sibling", (input: CircuitInput) => ({ ...input, siblings: (input.siblings as string[][]).map((others, level) => (level === 7 ? ["12345", ...others.slice(1)] : others)) })],
     ["a wrong leaf index", (input: CircuitInput) => ({ ...input, index: "3" })],
     ["another person's attributes", (input: CircuitInput) => ({ ...input, attributes: ["33001", "110105", "47000", "1"] })],
   ])("%s: the root differs and the real root cannot be forced into the witness", async (_, tamper) => {
     const input = tamper(inputFor(citizens[4]));
     const witness = await circuit.witness(input);
-    const realRoot = trees.get(32)!.root;
+    const realRoot = tree.root;
     expect(circuit.signal(witness, "main.root")).not.toBe(realRoot);
     expect(circuit.failedConstraints(circuit.edit(witness, { "main.root": realRoot }))).not.toEqual([]);
   });
@@ -120,7 +117,7 @@ describe("RealDid(32, 4) refuses", () => {
     const forged = encryptHandle(citizens[0].leaf, regulator.publicKey, 777n);
     expect(circuit.failedConstraints(circuit.edit(witness, { "main.escrowCipher": forged.cipher }))).not.toEqual([]);
     const otherKey = generateRegulatorKeyPair().publicKey;
-    const otherWitness = await circuit.witness({ ...inputFor(citizens[3]), regulatorKey: [otherKey.x, otherKey.y].map(String) });
+    const otherWitness = await circuit.witness(circuitInput({ identity: citizens[3].identity, credential: { index: 3, attributes: citizens[3].attributes }, merkleProof: tree.proof(3), request: { ...request({ minAge: 18 }), regulatorKey: otherKey }, escrowRandomness: 777n }));
     expect(circuit.signal(otherWitness, "main.escrowCipher")).not.toBe(circuit.signal(witness, "main.escrowCipher"));
   });
 

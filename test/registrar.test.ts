@@ -19,7 +19,7 @@ afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, f
 describe("Registrar", () => {
   it("enrolls a batch, publishes one signed root, and reopens to the same state", async () => {
     const dir = freshDir();
-    const registrar = await Registrar.init(dir, { depth: 32 });
+    const registrar = await Registrar.init(dir);
     const { requests, identities } = enrollmentRequests(5);
     const credentials = registrar.enroll(requests);
     expect(registrar.ledger.length).toBe(2); // genesis + this batch

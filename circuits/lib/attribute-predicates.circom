@@ -3,39 +3,40 @@ pragma circom 2.1.5;
 include "circomlib/circuits/bitify.circom";
 
 /// @title InclusiveRange
-/// @notice Constrains lo <= value <= hi for 64-bit unsigned integers.
-///         lo and hi are range-checked here; `value` must be range-checked by the caller
-///         (CredentialLeaf does). With all three below 2^64, value - lo and hi - value are
-///         non-negative exactly when they fit in 64 bits (a negative difference wraps to
-///         a ~254-bit field element).
-/// @input value  the attribute value (< 2^64, checked by the caller)
-/// @input lo     inclusive lower bound (< 2^64)
-/// @input hi     inclusive upper bound (< 2^64)
-template InclusiveRange() {
+/// @notice Constrains lo <= value <= hi, for public bounds below 2^BITS.
+///         value - lo and hi - value must both fit in BITS bits. With lo, hi < 2^BITS
+///         (the verifier checks its public inputs are its policy's bounds, which are), this
+///         means value = lo + d for an integer 0 <= d < 2^BITS, so value is that integer,
+///         at least lo, and hi - value >= 0: the range holds over the integers. A value
+///         outside the range makes one difference wrap to a ~254-bit field element.
+/// @param BITS   width of the bounds (32: attribute encodings are below 2^32)
+/// @input value  the attribute value (private)
+/// @input lo     inclusive lower bound (public, < 2^BITS)
+/// @input hi     inclusive upper bound (public, < 2^BITS)
+template InclusiveRange(BITS) {
     signal input value;
     signal input lo;
     signal input hi;
 
-    _ <== Num2Bits(64)(lo);
-    _ <== Num2Bits(64)(hi);
-    _ <== Num2Bits(64)(value - lo);
-    _ <== Num2Bits(64)(hi - value);
+    _ <== Num2Bits(BITS)(value - lo);
+    _ <== Num2Bits(BITS)(hi - value);
 }
 
 /// @title AttributePredicates
-/// @notice One public inclusive range per attribute slot; "no constraint" is [0, 2^64-1].
+/// @notice One public inclusive range per attribute slot; "no constraint" is [0, 2^BITS - 1].
 ///         The verifier derives the bounds from its policy (age, expiry, region prefix)
 ///         and checks the public inputs equal them, so the circuit needs no clock.
 /// @param N          number of attribute slots
-/// @input values[N]  attribute values (< 2^64, checked by the caller)
-/// @input lo[N]      inclusive lower bounds
-/// @input hi[N]      inclusive upper bounds
-template AttributePredicates(N) {
+/// @param BITS       width of attribute values and bounds
+/// @input values[N]  attribute values (private)
+/// @input lo[N]      inclusive lower bounds (public)
+/// @input hi[N]      inclusive upper bounds (public)
+template AttributePredicates(N, BITS) {
     signal input values[N];
     signal input lo[N];
     signal input hi[N];
 
     for (var i = 0; i < N; i++) {
-        InclusiveRange()(values[i], lo[i], hi[i]);
+        InclusiveRange(BITS)(values[i], lo[i], hi[i]);
     }
 }

@@ -1,60 +1,63 @@
 pragma circom 2.1.5;
 
 include "circomlib/circuits/bitify.circom";
-include "circomlib/circuits/comparators.circom";
 include "circomlib/circuits/poseidon.circom";
 
+/// @title QuadChildren
+/// @notice The four children of a tree node, in order, from one child, its position
+///         among them and the other three (in their order). Seven constraints.
+/// @input node         the child on the path
+/// @input position[2]  the path child's position, as bits (position[0] + 2·position[1]);
+///                     the caller constrains them to be bits
+/// @input siblings[3]  the other three children, left to right
+/// @output children[4] [n,s0,s1,s2], [s0,n,s1,s2], [s0,s1,n,s2] or [s0,s1,s2,n]
+template QuadChildren() {
+    signal input node;
+    signal input position[2];
+    signal input siblings[3];
+    signal output children[4];
+
+    signal isLast <== position[0] * position[1];
+    // (1 - b0)(1 - b1), linear once b0·b1 is known.
+    signal isFirst <== 1 - position[0] - position[1] + isLast;
+
+    children[0] <== siblings[0] + isFirst * (node - siblings[0]);
+    // Slot 1 holds s0 (position 0), the node (1) or s1 (2, 3).
+    signal slot1Low <== siblings[0] + position[0] * (node - siblings[0]);
+    children[1] <== slot1Low + position[1] * (siblings[1] - slot1Low);
+    // Slot 2 holds s1 (position 0, 1), the node (2) or s2 (3).
+    signal slot2High <== node + position[0] * (siblings[2] - node);
+    children[2] <== siblings[1] + position[1] * (slot2High - siblings[1]);
+    children[3] <== siblings[2] + isLast * (node - siblings[2]);
+}
+
 /// @title MerkleInclusion
-/// @notice Root of a Poseidon binary Merkle tree from a leaf, its index and its siblings,
-///         for any depth 1..MAX_DEPTH. Always hashes MAX_DEPTH levels and selects the
-///         node at `depth`, so the constraint count does not depend on the depth used.
-///         Guards the BinaryMerkleRoot trap: a depth outside 1..MAX_DEPTH has no valid
-///         witness (instead of silently giving root 0), and index bits at or above
-///         `depth` must be zero, so a leaf has exactly one index.
-/// @param MAX_DEPTH            the largest supported depth (32 = 4.3e9 leaves)
+/// @notice Root of a Poseidon quaternary Merkle tree of height HEIGHT (4^HEIGHT leaves;
+///         16 levels = 2^32, the capacity of a binary tree of depth 32) from a leaf, its
+///         index and the three siblings at each level. A quaternary node, Poseidon(4),
+///         costs 297 constraints for two binary levels' worth of path, against 2 × 240
+///         for Poseidon(2) pairs.
+/// @param HEIGHT               the tree height (levels of 4-way nodes)
 /// @input leaf                 the leaf value
-/// @input depth                the tree depth, 1..MAX_DEPTH (private)
-/// @input index                the leaf index, < 2^depth (private)
-/// @input siblings[MAX_DEPTH]  sibling hashes from the leaf upwards; entries at and
-///                             above `depth` are ignored (private)
-/// @output root                the Merkle root at `depth`
-template MerkleInclusion(MAX_DEPTH) {
+/// @input index                the leaf index, < 4^HEIGHT: one leaf has one index (private)
+/// @input siblings[HEIGHT][3]  per level from the leaf upwards, the other three children
+///                             of the path node's parent, left to right (private)
+/// @output root                the Merkle root
+template MerkleInclusion(HEIGHT) {
     signal input leaf;
-    signal input depth;
     signal input index;
-    signal input siblings[MAX_DEPTH];
+    signal input siblings[HEIGHT][3];
     signal output root;
 
-    signal indexBits[MAX_DEPTH] <== Num2Bits(MAX_DEPTH)(index);
+    // Two bits per level; Num2Bits(2·HEIGHT) also bounds the index.
+    signal indexBits[2 * HEIGHT] <== Num2Bits(2 * HEIGHT)(index);
 
-    // atDepth[i] = (depth == i + 1); exactly one of them must hold.
-    signal atDepth[MAX_DEPTH];
-    var depthMatches = 0;
-    for (var i = 0; i < MAX_DEPTH; i++) {
-        atDepth[i] <== IsEqual()([depth, i + 1]);
-        depthMatches += atDepth[i];
-    }
-    depthMatches === 1;
-
-    // pastDepth[i] = 1 once level i is at or above the tree's depth.
-    signal pastDepth[MAX_DEPTH];
-    pastDepth[0] <== 0;
-    for (var i = 1; i < MAX_DEPTH; i++) {
-        pastDepth[i] <== pastDepth[i - 1] + atDepth[i - 1];
-    }
-
-    signal nodes[MAX_DEPTH + 1];
-    signal swap[MAX_DEPTH];
-    signal selected[MAX_DEPTH];
+    signal nodes[HEIGHT + 1];
+    signal children[HEIGHT][4];
     nodes[0] <== leaf;
-    var rootSum = 0;
-    for (var i = 0; i < MAX_DEPTH; i++) {
-        indexBits[i] * pastDepth[i] === 0;
-        // Bit 1 puts the current node on the right: one multiplication serves both sides.
-        swap[i] <== indexBits[i] * (siblings[i] - nodes[i]);
-        nodes[i + 1] <== Poseidon(2)([nodes[i] + swap[i], siblings[i] - swap[i]]);
-        selected[i] <== atDepth[i] * nodes[i + 1];
-        rootSum += selected[i];
+    for (var level = 0; level < HEIGHT; level++) {
+        children[level] <== QuadChildren()(nodes[level], [indexBits[2 * level], indexBits[2 * level + 1]], siblings[level]);
+        nodes[level + 1] <== Poseidon(4)(children[level]);
     }
-    root <== rootSum;
+    root <== nodes[HEIGHT];
 }

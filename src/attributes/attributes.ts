@@ -4,8 +4,8 @@ import { dayNumber, isoDateOfDay } from "./calendar.js";
 /** The attribute slots of a credential, in circuit order (RealDid's attributes[0..3]). */
 export const ATTRIBUTE_SLOTS = ["birthDate", "region", "expiry", "documentType"] as const;
 export type AttributeSlot = (typeof ATTRIBUTE_SLOTS)[number];
-/** Every slot is range-checked to 64 bits in the circuit. */
-export const ATTRIBUTE_MAX = 2n ** 64n - 1n;
+/** Attribute values and predicate bounds are below 2^32 (the circuit's range proofs are 32-bit). */
+export const ATTRIBUTE_MAX = 2n ** 32n - 1n;
 
 export const DOCUMENT_TYPES = { national_id_card: 1, passport: 2, residence_permit: 3 } as const;
 export type DocumentType = keyof typeof DOCUMENT_TYPES;

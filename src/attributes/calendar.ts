@@ -2,7 +2,7 @@ import { RealDidError } from "../errors.js";
 
 /**
  * Dates as circuit integers: whole days since 1900-01-01 (UTC), so every living
- * person's birth date is non-negative and well below 2^64.
+ * person's birth date is non-negative and well below 2^32.
  */
 const EPOCH_MS = Date.UTC(1900, 0, 1);
 const DAY_MS = 86_400_000;

@@ -4,7 +4,7 @@ import { dayNumber, dayYearsBefore } from "./calendar.js";
 
 /**
  * What a site asks about a person. Each predicate becomes an inclusive range on one
- * attribute slot; a slot nobody asks about gets the full range [0, 2^64 - 1].
+ * attribute slot; a slot nobody asks about gets the full range [0, 2^32 - 1].
  */
 export interface Predicates {
   /** Age in whole years at least this: birthDate <= today - minAge years. */

@@ -3,9 +3,11 @@ import { mod, randomBelow, SNARK_FIELD } from "./field.js";
 import { hashPair } from "./poseidon.js";
 
 /**
- * Handle escrow, exactly as circuits/lib/handle-escrow.circom computes it:
- * R = r·Base8, K = r·PK, cipher = handle + Poseidon2(K.x, K.y) (mod p).
- * The holder of sk (PK = sk·Base8) recovers K = sk·R and the handle.
+ * Handle escrow, exactly as circuits/lib/handle-escrow.circom computes it: from randomness
+ * r, the ephemeral scalar k = 2r + (2^126 + 1)² (mod l), R = k·Base8, K = k·PK,
+ * cipher = handle + Poseidon2(K.x, K.y) (mod p). The circuit's joint ladder computes k·PK in
+ * that form (see JointScalarMul); k is uniform mod l when r is. The holder of sk
+ * (PK = sk·Base8) recovers K = sk·R and the handle.
  */
 export interface EscrowCiphertext {
   readonly ephemeral: Point;
@@ -17,8 +19,24 @@ export interface RegulatorKeyPair {
   readonly publicKey: Point;
 }
 
-/** Escrow randomness is < 2^251 in the circuit; drawing it below l keeps it there. */
+/** Escrow randomness is < 2^252 in the circuit; drawing it below l keeps it there. */
 export const randomEscrowScalar = (): bigint => randomBelow(SUBGROUP_ORDER);
+
+const LADDER_HALF_BITS = 126n;
+const ephemeralScalar = (randomness: bigint): bigint => mod(2n * randomness + (2n ** LADDER_HALF_BITS + 1n) ** 2n, SUBGROUP_ORDER);
+
+const shiftedKeys = new Map<string, Point>();
+
+/**
+ * 2^126·PK: a public input of the circuit, which the verifier recomputes from its key.
+ * Remembered per key: a verifier accepts only a handful of regulator keys.
+ */
+export function shiftedRegulatorKey(regulatorKey: Point): Point {
+  const id = `${regulatorKey.x},${regulatorKey.y}`;
+  let shifted = shiftedKeys.get(id);
+  if (!shifted) shiftedKeys.set(id, (shifted = multiplyPoint(regulatorKey, 2n ** LADDER_HALF_BITS)));
+  return shifted;
+}
 
 export function generateRegulatorKeyPair(): RegulatorKeyPair {
   const secretKey = randomBelow(SUBGROUP_ORDER);
@@ -29,9 +47,10 @@ const padFor = (sharedKey: Point): bigint => hashPair(sharedKey.x, sharedKey.y);
 
 export function encryptHandle(handle: bigint, regulatorKey: Point, randomness: bigint = randomEscrowScalar()): EscrowCiphertext {
   assertSubgroupPoint("regulator key", regulatorKey);
+  const scalar = ephemeralScalar(randomness);
   return {
-    ephemeral: multiplyPoint(BASE8, randomness),
-    cipher: mod(handle + padFor(multiplyPoint(regulatorKey, randomness)), SNARK_FIELD),
+    ephemeral: multiplyPoint(BASE8, scalar),
+    cipher: mod(handle + padFor(multiplyPoint(regulatorKey, scalar)), SNARK_FIELD),
   };
 }
 

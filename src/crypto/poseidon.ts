@@ -2,25 +2,28 @@ import type { PoseidonFn } from "circomlibjs";
 // Per-arity entry points: the package index parses the constants of all 16 arities.
 import { poseidon1 } from "poseidon-lite/poseidon1";
 import { poseidon2 } from "poseidon-lite/poseidon2";
+import { poseidon4 } from "poseidon-lite/poseidon4";
 import { poseidon5 } from "poseidon-lite/poseidon5";
 
 /**
  * Poseidon as in circomlib (same constants in poseidon-lite and circomlibjs).
  * Arity separates the roles: Poseidon1 = identity commitment, Poseidon5 = leaf
- * (commitment + 4 attributes), Poseidon2 = tree nodes, DID address, escrow pad.
+ * (commitment + 4 attributes), Poseidon4 = tree nodes (four children), Poseidon2 = DID
+ * address, escrow pad.
  */
 export const hashCommitment = (secret: bigint): bigint => poseidon1([secret]);
 export const hashPair = (left: bigint, right: bigint): bigint => poseidon2([left, right]);
+export const hashNode = (children: readonly bigint[]): bigint => poseidon4([...children]);
 export const hashLeaf = (commitment: bigint, attributes: readonly bigint[]): bigint => poseidon5([commitment, ...attributes]);
 
 /** The hashes a registry needs in bulk: tree nodes and leaves. */
 export interface RegistryHasher {
-  hashPair(left: bigint, right: bigint): bigint;
+  hashNode(children: readonly bigint[]): bigint;
   hashLeaf(commitment: bigint, attributes: readonly bigint[]): bigint;
 }
 
-/** Reference implementation (poseidon-lite): no set-up, ~0.2 ms per hash. */
-export const REFERENCE_HASHER: RegistryHasher = { hashPair, hashLeaf };
+/** Reference implementation (poseidon-lite): no set-up, ~0.3 ms per node hash. */
+export const REFERENCE_HASHER: RegistryHasher = { hashNode, hashLeaf };
 
 /**
  * circomlibjs's WebAssembly Poseidon for bulk work (tree building, enrollment batches):
@@ -37,8 +40,8 @@ export class FastPoseidon implements RegistryHasher {
     return new FastPoseidon(await buildPoseidon());
   }
 
-  hashPair(left: bigint, right: bigint): bigint {
-    return this.poseidon.F.toObject(this.poseidon([left, right]));
+  hashNode(children: readonly bigint[]): bigint {
+    return this.poseidon.F.toObject(this.poseidon([...children]));
   }
 
   hashLeaf(commitment: bigint, attributes: readonly bigint[]): bigint {

@@ -1,9 +1,9 @@
 import { ATTRIBUTE_SLOTS } from "../attributes/attributes.js";
-import { randomEscrowScalar } from "../crypto/escrow.js";
+import { randomEscrowScalar, shiftedRegulatorKey } from "../crypto/escrow.js";
 import { RealDidError } from "../errors.js";
 import type { Identity } from "../identity/identity.js";
 import { type Credential, credentialLeaf } from "../registry/credential.js";
-import { MAX_TREE_DEPTH, type MerkleProof } from "../registry/registry-tree.js";
+import { type MerkleProof, TREE_HEIGHT } from "../registry/registry-tree.js";
 import { type ProofRequest, scopeToField } from "./request.js";
 
 export interface ProofInputs {
@@ -15,7 +15,7 @@ export interface ProofInputs {
   readonly escrowRandomness?: bigint;
 }
 
-export type CircuitInput = Record<string, string | string[]>;
+export type CircuitInput = Record<string, string | string[] | string[][]>;
 
 /**
  * The RealDid circuit's input signals. Checks first what the circuit would reject, so
@@ -34,19 +34,21 @@ export function circuitInput({ identity, credential, merkleProof, request, escro
       throw new RealDidError("predicate_unsatisfied", `the credential's ${slot} does not satisfy the request (${value} not in [${request.bounds.lo[i]}, ${request.bounds.hi[i]}])`);
     }
   });
-  const siblings = [...merkleProof.siblings];
-  while (siblings.length < MAX_TREE_DEPTH) siblings.push(0n);
+  if (merkleProof.siblings.length !== TREE_HEIGHT) {
+    throw new RealDidError("credential_mismatch", `the Merkle path has ${merkleProof.siblings.length} levels; the registry tree has ${TREE_HEIGHT}`);
+  }
   const decimal = (values: readonly bigint[]) => values.map(String);
+  const shiftedKey = shiftedRegulatorKey(request.regulatorKey);
   return {
     secret: identity.secret.toString(),
     attributes: decimal(credential.attributes),
-    depth: String(merkleProof.depth),
     index: String(merkleProof.index),
-    siblings: decimal(siblings),
+    siblings: merkleProof.siblings.map(decimal),
     escrowRandomness: (escrowRandomness ?? randomEscrowScalar()).toString(),
     scope: scopeToField(request.scope).toString(),
     challenge: request.challenge.toString(),
     regulatorKey: decimal([request.regulatorKey.x, request.regulatorKey.y]),
+    regulatorKeyShifted: decimal([shiftedKey.x, shiftedKey.y]),
     attributeLo: decimal(request.bounds.lo),
     attributeHi: decimal(request.bounds.hi),
   };

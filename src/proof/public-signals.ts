@@ -16,6 +16,8 @@ export interface PublicSignals {
   readonly scope: bigint;
   readonly challenge: bigint;
   readonly regulatorKey: Point;
+  /** 2^126·regulatorKey, which the circuit's escrow ladder needs; the verifier checks it. */
+  readonly regulatorKeyShifted: Point;
   readonly bounds: AttributeBounds;
 }
 
@@ -30,6 +32,8 @@ export const PUBLIC_SIGNAL_NAMES = [
   "challenge",
   "regulatorKey.x",
   "regulatorKey.y",
+  "regulatorKeyShifted.x",
+  "regulatorKeyShifted.y",
   ...ATTRIBUTE_SLOTS.map((slot) => `attributeLo.${slot}`),
   ...ATTRIBUTE_SLOTS.map((slot) => `attributeHi.${slot}`),
 ] as const;
@@ -52,7 +56,8 @@ export function parsePublicSignals(signals: unknown): PublicSignals {
     scope: v[5],
     challenge: v[6],
     regulatorKey: { x: v[7], y: v[8] },
-    bounds: { lo: v.slice(9, 9 + SLOTS), hi: v.slice(9 + SLOTS, 9 + 2 * SLOTS) },
+    regulatorKeyShifted: { x: v[9], y: v[10] },
+    bounds: { lo: v.slice(11, 11 + SLOTS), hi: v.slice(11 + SLOTS, 11 + 2 * SLOTS) },
   };
 }
 
@@ -67,6 +72,8 @@ export function publicSignalsToArray(s: PublicSignals): string[] {
     s.challenge,
     s.regulatorKey.x,
     s.regulatorKey.y,
+    s.regulatorKeyShifted.x,
+    s.regulatorKeyShifted.y,
     ...s.bounds.lo,
     ...s.bounds.hi,
   ].map(String);

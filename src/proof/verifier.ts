@@ -1,8 +1,8 @@
 import * as snarkjs from "snarkjs";
 import type { RootStatus } from "../ledger/root-ledger.js";
-import { ATTRIBUTE_SLOTS } from "../attributes/attributes.js";
+import { ATTRIBUTE_MAX, ATTRIBUTE_SLOTS } from "../attributes/attributes.js";
 import { IDENTITY, type Point, pointsEqual } from "../crypto/baby-jubjub.js";
-import type { EscrowCiphertext } from "../crypto/escrow.js";
+import { type EscrowCiphertext, shiftedRegulatorKey } from "../crypto/escrow.js";
 import { type ErrorCode, RealDidError } from "../errors.js";
 import type { RealDidProof } from "./prover.js";
 import { parsePublicSignals } from "./public-signals.js";
@@ -46,7 +46,15 @@ export async function verifyProof(candidate: RealDidProof, request: Verification
   if (signals.challenge !== request.challenge) return failure("challenge_mismatch", "the proof answers another challenge");
   const acceptedKeys = [request.regulatorKey, ...(request.acceptedRegulatorKeys ?? [])];
   if (!acceptedKeys.some((key) => pointsEqual(signals.regulatorKey, key))) return failure("regulator_key_mismatch", "the handle is escrowed to a regulator key this site does not accept");
+  // The escrow is only sound with the true 2^126·PK (JointScalarMul's precondition).
+  if (!pointsEqual(signals.regulatorKeyShifted, shiftedRegulatorKey(signals.regulatorKey))) {
+    return failure("regulator_key_mismatch", "the proof's shifted regulator key is not 2^126 times its regulator key");
+  }
   for (const [i, slot] of ATTRIBUTE_SLOTS.entries()) {
+    // The circuit's range proof means lo <= value <= hi only for bounds below 2^32.
+    if (!(request.bounds.lo[i] >= 0n && request.bounds.hi[i] <= ATTRIBUTE_MAX)) {
+      throw new RealDidError("invalid_argument", `the requested bounds on ${slot} must lie in [0, ${ATTRIBUTE_MAX}]`);
+    }
     if (signals.bounds.lo[i] !== request.bounds.lo[i] || signals.bounds.hi[i] !== request.bounds.hi[i]) {
       return failure("predicate_mismatch", `the proof's bounds on ${slot} are not the ones asked for`);
     }

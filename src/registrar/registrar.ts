@@ -9,7 +9,7 @@ import type { LedgerEntry } from "../ledger/ledger-entry.js";
 import { ed25519Signer, type LogSigner, newSigningKeyHex } from "../signed-log/signed-log.js";
 import { RootLedger } from "../ledger/root-ledger.js";
 import { type CredentialFile, credentialFile } from "../registry/credential.js";
-import { EMPTY_LEAF, MAX_TREE_DEPTH, type MerkleProof, RegistryTree } from "../registry/registry-tree.js";
+import { EMPTY_LEAF, type MerkleProof, RegistryTree } from "../registry/registry-tree.js";
 import type { AuditLog } from "../regulator/audit-log.js";
 import { nationalIdBirthDate } from "./national-id.js";
 
@@ -85,16 +85,15 @@ export class Registrar {
     private readonly db: Database.Database,
     private readonly signer: LogSigner,
     private readonly hasher: RegistryHasher,
-    readonly depth: number,
   ) {
     this.tree = this.loadTree();
     this.ledgerCopy = this.loadLedger();
   }
 
   /** Creates a registrar in `dataDir`: store, Ed25519 signing key, genesis ledger entry. */
-  static async init(dataDir: string, { depth = MAX_TREE_DEPTH, now = new Date() } = {}): Promise<Registrar> {
+  static async init(dataDir: string, { now = new Date() } = {}): Promise<Registrar> {
     if (existsSync(join(dataDir, DB_FILE))) throw new RealDidError("registrar_exists", `a registrar already exists in ${dataDir}`);
-    const tree = new RegistryTree(depth); // validates depth before anything is written
+    const tree = new RegistryTree();
     mkdirSync(dataDir, { recursive: true });
     const secretKey = newSigningKeyHex();
     const signer = ed25519Signer(secretKey);
@@ -103,7 +102,7 @@ export class Registrar {
     db.pragma("journal_mode = WAL");
     db.transaction(() => {
       db.exec(SCHEMA);
-      db.prepare("INSERT INTO meta (key, value) VALUES ('depth', ?), ('publicKey', ?)").run(String(depth), signer.publicKey);
+      db.prepare("INSERT INTO meta (key, value) VALUES ('publicKey', ?)").run(signer.publicKey);
       const genesis = new RootLedger(signer.publicKey).publishRoot(tree.root, 0, now, signer);
       Registrar.insertEntry(db, genesis);
     })();
@@ -118,8 +117,7 @@ export class Registrar {
     const db = new Database(dbPath);
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL");
-    const depth = Number((db.prepare("SELECT value FROM meta WHERE key = 'depth'").get() as { value: string }).value);
-    return new Registrar(db, ed25519Signer(key.secretKey), await FastPoseidon.create(), depth);
+    return new Registrar(db, ed25519Signer(key.secretKey), await FastPoseidon.create());
   }
 
   close(): void {
@@ -274,7 +272,7 @@ export class Registrar {
   }
 
   private loadTree(): RegistryTree {
-    const tree = new RegistryTree(this.depth, this.hasher);
+    const tree = new RegistryTree(undefined, this.hasher);
     const rows = this.db.prepare("SELECT leaf, revoked FROM people ORDER BY leaf_index").raw().all() as [string, number][];
     tree.insertMany(rows.map(([leaf, revoked]) => (revoked ? EMPTY_LEAF : BigInt(leaf))));
     return tree;

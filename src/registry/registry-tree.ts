@@ -1,8 +1,11 @@
-import { FastPoseidon, hashPair, REFERENCE_HASHER, type RegistryHasher } from "../crypto/poseidon.js";
+import { FastPoseidon, hashNode, REFERENCE_HASHER, type RegistryHasher } from "../crypto/poseidon.js";
 import type { PoseidonPool } from "../crypto/poseidon-pool.js";
 import { RealDidError } from "../errors.js";
 
-export const MAX_TREE_DEPTH = 32;
+/** Children per node. */
+export const TREE_ARITY = 4;
+/** Levels of the registry tree (the circuit's HEIGHT): 4^16 = 2^32 leaves. */
+export const TREE_HEIGHT = 16;
 const PARALLEL_MIN_NODES = 256;
 /** Value of an empty (never filled, or revoked) leaf. */
 export const EMPTY_LEAF = 0n;
@@ -11,41 +14,42 @@ export const EMPTY_LEAF = 0n;
 export interface MerkleProof {
   readonly leaf: bigint;
   readonly index: number;
-  readonly depth: number;
-  /** Sibling hashes from the leaf level upwards; length `depth`. */
-  readonly siblings: readonly bigint[];
+  /** Per level from the leaf upwards, the other three children of the path node's parent, left to right. */
+  readonly siblings: readonly (readonly bigint[])[];
   readonly root: bigint;
 }
 
 /**
- * Incremental Poseidon binary Merkle tree of fixed depth (32 by default: 4.3e9 leaves),
- * empty leaves 0, empty subtrees from precomputed zero hashes. Leaves are appended
- * (singly or in batches, bottom-up: about one hash per new node), updated or removed.
- * Only filled nodes are stored, one dense array per level.
+ * Incremental Poseidon Merkle tree with four children per node (Poseidon(4)), of fixed
+ * height (16 by default: 2^32 = 4.3e9 leaves, a binary tree of depth 32's capacity), empty
+ * leaves 0, empty subtrees from precomputed zero hashes. Four-way nodes halve the levels a
+ * proof hashes and cost a third of a hash per leaf to build. Leaves are appended (singly or
+ * in batches, bottom-up: about one hash per new node), updated or removed. Only filled
+ * nodes are stored, one dense array per level.
  */
 export class RegistryTree {
   private readonly levels: bigint[][];
   private readonly zeros: bigint[];
 
   constructor(
-    readonly depth: number = MAX_TREE_DEPTH,
-    private readonly hasher: Pick<RegistryHasher, "hashPair"> = REFERENCE_HASHER,
+    readonly height: number = TREE_HEIGHT,
+    private readonly hasher: Pick<RegistryHasher, "hashNode"> = REFERENCE_HASHER,
   ) {
-    if (!Number.isInteger(depth) || depth < 1 || depth > MAX_TREE_DEPTH) {
-      throw new RealDidError("invalid_argument", `Parameter 'depth' must be an integer from 1 to ${MAX_TREE_DEPTH}, received ${depth}`);
+    if (!Number.isInteger(height) || height < 1 || height > TREE_HEIGHT) {
+      throw new RealDidError("invalid_argument", `Parameter 'height' must be an integer from 1 to ${TREE_HEIGHT}, received ${height}`);
     }
-    this.levels = Array.from({ length: depth + 1 }, () => []);
+    this.levels = Array.from({ length: height + 1 }, () => []);
     this.zeros = [EMPTY_LEAF];
-    for (let level = 0; level < depth; level++) this.zeros.push(hasher.hashPair(this.zeros[level], this.zeros[level]));
+    for (let level = 0; level < height; level++) this.zeros.push(hasher.hashNode(Array(TREE_ARITY).fill(this.zeros[level])));
   }
 
   /** A tree using the fast WASM-backed Poseidon (about 3x faster to build). */
-  static async create(depth: number = MAX_TREE_DEPTH): Promise<RegistryTree> {
-    return new RegistryTree(depth, await FastPoseidon.create());
+  static async create(height: number = TREE_HEIGHT): Promise<RegistryTree> {
+    return new RegistryTree(height, await FastPoseidon.create());
   }
 
   get capacity(): number {
-    return 2 ** this.depth;
+    return TREE_ARITY ** this.height;
   }
 
   /** Number of leaf slots used so far (the next leaf's index). */
@@ -54,7 +58,7 @@ export class RegistryTree {
   }
 
   get root(): bigint {
-    return this.node(this.depth, 0);
+    return this.node(this.height, 0);
   }
 
   leaf(index: number): bigint {
@@ -83,7 +87,7 @@ export class RegistryTree {
     for (const { level, lo, hi } of this.dirtyLevels(first, this.size - 1)) {
       const children = this.childrenOf(level, lo, hi);
       // Short levels (near the root) cost less here than a round trip to the workers.
-      this.setParents(level, lo, hi - lo < PARALLEL_MIN_NODES ? this.hashPairsHere(children) : await pool.hashMany(2, children));
+      this.setParents(level, lo, hi - lo < PARALLEL_MIN_NODES ? this.hashNodesHere(children) : await pool.hashMany(TREE_ARITY, children));
     }
     return first;
   }
@@ -102,21 +106,26 @@ export class RegistryTree {
 
   proof(index: number): MerkleProof {
     this.checkIndex(index);
-    const siblings: bigint[] = [];
-    for (let level = 0, i = index; level < this.depth; level++, i >>= 1) siblings.push(this.node(level, i ^ 1));
-    return { leaf: this.levels[0][index], index, depth: this.depth, siblings, root: this.root };
+    const siblings: bigint[][] = [];
+    for (let level = 0, i = index; level < this.height; level++, i = Math.floor(i / TREE_ARITY)) {
+      const first = i - (i % TREE_ARITY);
+      const others: bigint[] = [];
+      for (let child = first; child < first + TREE_ARITY; child++) if (child !== i) others.push(this.node(level, child));
+      siblings.push(others);
+    }
+    return { leaf: this.levels[0][index], index, siblings, root: this.root };
   }
 
-  private hashPairsHere(children: readonly bigint[]): bigint[] {
+  private hashNodesHere(children: readonly bigint[]): bigint[] {
     const parents: bigint[] = [];
-    for (let k = 0; k < children.length; k += 2) parents.push(this.hasher.hashPair(children[k], children[k + 1]));
+    for (let k = 0; k < children.length; k += TREE_ARITY) parents.push(this.hasher.hashNode(children.slice(k, k + TREE_ARITY)));
     return parents;
   }
 
   private append(leaves: readonly bigint[]): number {
     const first = this.size;
     if (first + leaves.length > this.capacity) {
-      throw new RealDidError("tree_full", `the tree of depth ${this.depth} holds ${this.capacity} leaves; ${first} are used, ${leaves.length} more do not fit`);
+      throw new RealDidError("tree_full", `the tree of height ${this.height} holds ${this.capacity} leaves; ${first} are used, ${leaves.length} more do not fit`);
     }
     for (const leaf of leaves) this.levels[0].push(leaf);
     return first;
@@ -129,22 +138,22 @@ export class RegistryTree {
   /** Recomputes the ancestors of leaves first..last, level by level. */
   private rehash(first: number, last: number): void {
     for (const { level, lo, hi } of this.dirtyLevels(first, last)) {
-      this.setParents(level, lo, this.hashPairsHere(this.childrenOf(level, lo, hi)));
+      this.setParents(level, lo, this.hashNodesHere(this.childrenOf(level, lo, hi)));
     }
   }
 
   /** For each level, the parents [lo, hi] at level + 1 that cover the changed leaves first..last. */
   private *dirtyLevels(first: number, last: number): Generator<{ level: number; lo: number; hi: number }> {
-    for (let level = 0; level < this.depth; level++) {
-      [first, last] = [first >> 1, last >> 1];
+    for (let level = 0; level < this.height; level++) {
+      [first, last] = [Math.floor(first / TREE_ARITY), Math.floor(last / TREE_ARITY)];
       yield { level, lo: first, hi: last };
     }
   }
 
-  /** Children of parents lo..hi, flattened as [left, right, left, right, …]. */
+  /** Children of parents lo..hi, flattened: four per parent, left to right. */
   private childrenOf(level: number, lo: number, hi: number): bigint[] {
     const children: bigint[] = [];
-    for (let i = lo; i <= hi; i++) children.push(this.node(level, 2 * i), this.node(level, 2 * i + 1));
+    for (let child = lo * TREE_ARITY; child < (hi + 1) * TREE_ARITY; child++) children.push(this.node(level, child));
     return children;
   }
 
@@ -162,8 +171,9 @@ export class RegistryTree {
 /** Recomputes the root from a proof with the reference Poseidon. */
 export function merkleRootOf(proof: Pick<MerkleProof, "leaf" | "index" | "siblings">): bigint {
   let node = proof.leaf;
-  proof.siblings.forEach((sibling, level) => {
-    node = Math.floor(proof.index / 2 ** level) % 2 === 0 ? hashPair(node, sibling) : hashPair(sibling, node);
+  proof.siblings.forEach((others, level) => {
+    const position = Math.floor(proof.index / TREE_ARITY ** level) % TREE_ARITY;
+    node = hashNode([...others.slice(0, position), node, ...others.slice(position)]);
   });
   return node;
 }

@@ -14,7 +14,6 @@ import { closeOnSignals } from "./serve.js";
 
 interface RegistrarOptions {
   data: string;
-  depth?: number;
   host?: string;
   port?: number;
   out?: string;
@@ -79,11 +78,11 @@ export function registrarCommands(program: Command): void {
   defineCommand<RegistrarOptions>(
     registrar,
     { name: "init", summary: "create a registrar (store, Ed25519 ledger key, genesis root)", example: "realdid registrar init --data ./registrar" },
-    (c) => dataOption(c).option("--depth <levels>", "tree depth, 1..32", integerOption("--depth"), 32),
+    (c) => dataOption(c),
     async (_, options, output) => {
       output.progress("creating the registrar store");
-      const created = await Registrar.init(options.data, { depth: options.depth });
-      const result = { data: options.data, publicKey: created.publicKey, depth: created.depth, root: created.root.toString() };
+      const created = await Registrar.init(options.data);
+      const result = { data: options.data, publicKey: created.publicKey, root: created.root.toString() };
       created.close();
       return { data: result, lines: [`registrar created in ${options.data}`, `ledger signing key (public): ${result.publicKey}`, `empty root: ${result.root}`] };
     },
