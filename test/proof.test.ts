@@ -163,6 +163,24 @@ describe("realdid's Groth16 prover against snarkjs's", () => {
     expect(second.proof.pi_a).not.toEqual(first.proof.pi_a);
   });
 
+  it("keeps proofs valid when it updates its last sums: same person at other sites, then someone else, then back", async () => {
+    const calculator = await WitnessCalculatorBuilder(artifacts.wasm);
+    const stranger = makeCitizen();
+    const strangerTree = await RegistryTree.create();
+    strangerTree.insert(stranger.leaf);
+    const proofInputs = [
+      { identity: citizen.identity, credential: { index: 2, attributes: citizen.attributes }, merkleProof: tree.proof(2), request },
+      { identity: citizen.identity, credential: { index: 2, attributes: citizen.attributes }, merkleProof: tree.proof(2), request: { ...request, scope: "news.example", challenge: randomChallenge() } },
+      { identity: stranger.identity, credential: { index: 0, attributes: stranger.attributes }, merkleProof: strangerTree.proof(0), request },
+      { identity: citizen.identity, credential: { index: 2, attributes: citizen.attributes }, merkleProof: tree.proof(2), request: { ...request, bounds: predicateBounds({}, TODAY) } },
+    ];
+    const ours = await Groth16Prover.create(artifacts.zkey);
+    for (const inputs of proofInputs) {
+      const { proof, publicSignals } = await ours.prove(await calculator.calculateWTNSBin(circuitInput(inputs), true));
+      expect(await snarkjs.groth16.verify(artifacts.verificationKey, publicSignals, proof)).toBe(true);
+    }
+  });
+
   it("refuses a witness of the wrong length, and a file that is no witness", async () => {
     const ours = await Groth16Prover.create(artifacts.zkey);
     await expect(ours.prove(new TextEncoder().encode('{"not":"a witness"}'))).rejects.toThrow(/not a wtns file/);

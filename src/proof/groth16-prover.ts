@@ -14,6 +14,9 @@ const FR_BYTES = 32;
  * Proofs verify with snarkjs (tested) and carry fresh randomness r, s as snarkjs's do.
  */
 export class Groth16Prover {
+  /** The last witness and its sums, for the next proof to update instead of recompute. */
+  private last?: { witness: Uint8Array; sums: WitnessSums };
+
   private constructor(
     private readonly curve: Bn128,
     private readonly key: ProvingKey,
@@ -37,13 +40,9 @@ export class Groth16Prover {
     if (witness.byteLength !== key.nVars * FR_BYTES) {
       throw new RealDidError("invalid_argument", `the witness has ${witness.byteLength / FR_BYTES} values; the circuit has ${key.nVars}`);
     }
-    const quotient = await this.quotientEvaluations(witness);
-    const [a, b1, b2, c, h] = await Promise.all([
-      G1.multiExpAffine(key.pointsA, witness),
-      G1.multiExpAffine(key.pointsB1, witness),
-      G2.multiExpAffine(key.pointsB2, witness),
-      G1.multiExpAffine(key.pointsC, witness.slice((key.nPublic + 1) * FR_BYTES)),
-      G1.multiExpAffine(key.pointsH, quotient),
+    const [{ a, b1, b2, c }, h] = await Promise.all([
+      this.witnessSums(witness),
+      this.quotientEvaluations(witness).then((quotient) => G1.multiExpAffine(key.pointsH, quotient)),
     ]);
     // Blinding, as in the Groth16 paper: A += α + r·δ, B += β + s·δ, C += H + s·A + r·B1 - r·s·δ.
     const r = Fr.random();
@@ -67,6 +66,40 @@ export class Groth16Prover {
       curve: "bn128",
     } as Groth16Proof;
     return { proof, publicSignals };
+  }
+
+  /**
+   * Σ w_i·A_i, Σ w_i·B_i (in G1 and G2) and Σ w_i·C_i. They are linear in the witness, so
+   * a citizen's next proof under the same root -- same leaf and path, so the Merkle part
+   * of the witness (60% of it) is unchanged -- costs only MSMs over the wires that changed,
+   * by their change, added to the last sums. Same points as recomputing from scratch.
+   */
+  private async witnessSums(witness: Uint8Array): Promise<WitnessSums> {
+    const { G1, G2 } = this.curve;
+    const last = this.last;
+    const changed = last ? changedWires(last.witness, witness, this.key.order) : undefined;
+    const useChanges = last && changed && changed.wires.length < this.key.nVars / 2;
+    const sums = useChanges ? await this.sumsOver(changed.wires, changed.deltas) : await this.sumsOver(allWires(this.key.nVars), witness);
+    const result = useChanges ? { a: G1.add(last.sums.a, sums.a), b1: G1.add(last.sums.b1, sums.b1), b2: G2.add(last.sums.b2, sums.b2), c: G1.add(last.sums.c, sums.c) } : sums;
+    this.last = { witness, sums: result };
+    return result;
+  }
+
+  /** The four MSMs over some wires, with one 32-byte scalar per listed wire. */
+  private async sumsOver(wires: Uint32Array, scalars: Uint8Array): Promise<WitnessSums> {
+    const { curve, key } = this;
+    const g1 = 2 * curve.G1.F.n8;
+    const g2 = 2 * curve.G2.F.n8;
+    // C has no points for the constant and the public inputs.
+    const privateFrom = wires.findIndex((wire) => wire > key.nPublic);
+    const privateWires = privateFrom < 0 ? new Uint32Array() : wires.subarray(privateFrom);
+    const [a, b1, b2, c] = await Promise.all([
+      curve.G1.multiExpAffine(gather(key.pointsA, wires, g1, 0), scalars),
+      curve.G1.multiExpAffine(gather(key.pointsB1, wires, g1, 0), scalars),
+      curve.G2.multiExpAffine(gather(key.pointsB2, wires, g2, 0), scalars),
+      curve.G1.multiExpAffine(gather(key.pointsC, privateWires, g1, key.nPublic + 1), scalars.subarray(Math.max(0, privateFrom) * FR_BYTES)),
+    ]);
+    return { a, b1, b2, c };
   }
 
   /** H's evaluations on the odd coset, from A·w, B·w, C·w (snarkjs's QAP steps). */
@@ -123,8 +156,49 @@ export class Groth16Prover {
   }
 }
 
+interface WitnessSums {
+  a: CurvePoint;
+  b1: CurvePoint;
+  b2: CurvePoint;
+  c: CurvePoint;
+}
+
+const allWires = (count: number) => Uint32Array.from({ length: count }, (_, i) => i);
+
+/** The points of `wires` (each `size` bytes; wire w at position w - first), packed together. */
+function gather(points: Uint8Array, wires: Uint32Array, size: number, first: number): Uint8Array {
+  const packed = new Uint8Array(wires.length * size);
+  wires.forEach((wire, k) => packed.set(points.subarray((wire - first) * size, (wire - first + 1) * size), k * size));
+  return packed;
+}
+
+/** The wires whose values differ, and by how much (new - old mod r, 32 bytes little-endian each). */
+function changedWires(before: Uint8Array, after: Uint8Array, order: bigint): { wires: Uint32Array; deltas: Uint8Array } {
+  const wires: number[] = [];
+  const nWires = after.byteLength / FR_BYTES;
+  for (let wire = 0; wire < nWires; wire++) {
+    const at = wire * FR_BYTES;
+    for (let byte = 0; byte < FR_BYTES; byte++) {
+      if (before[at + byte] !== after[at + byte]) {
+        wires.push(wire);
+        break;
+      }
+    }
+  }
+  const deltas = new Uint8Array(wires.length * FR_BYTES);
+  wires.forEach((wire, k) => {
+    const value = (fromLittleEndian(after, wire) - fromLittleEndian(before, wire) + order) % order;
+    for (let byte = 0, v = value; byte < FR_BYTES; byte++, v >>= 8n) deltas[k * FR_BYTES + byte] = Number(v & 0xffn);
+  });
+  return { wires: Uint32Array.from(wires), deltas };
+}
+
+const fromLittleEndian = (bytes: Uint8Array, wire: number) => littleEndianToBigInt(bytes.subarray(wire * FR_BYTES, (wire + 1) * FR_BYTES));
+
 interface ProvingKey {
   nVars: number;
+  /** The scalar field's order r. */
+  order: bigint;
   nPublic: number;
   domainSize: number;
   alpha1: CurvePoint;
@@ -173,6 +247,7 @@ function parseProvingKey(zkey: Uint8Array, curve: Bn128): ProvingKey {
   const headerView = new DataView(header.buffer, header.byteOffset, header.byteLength);
   const n8q = headerView.getUint32(0, true);
   const n8r = headerView.getUint32(4 + n8q, true);
+  const order = littleEndianToBigInt(header.subarray(8 + n8q, 8 + n8q + n8r));
   let pos = 8 + n8q + n8r;
   const u32 = () => ((pos += 4), headerView.getUint32(pos - 4, true));
   const [nVars, nPublic, domainSize] = [u32(), u32(), u32()];
@@ -187,6 +262,7 @@ function parseProvingKey(zkey: Uint8Array, curve: Bn128): ProvingKey {
   const coefficientSection = section(SECTION.coefficients);
   return {
     nVars,
+    order,
     nPublic,
     domainSize,
     alpha1,

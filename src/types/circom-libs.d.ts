@@ -45,6 +45,7 @@ declare module "ffjavascript" {
     batchApplyKey(buffer: Uint8Array, first: Uint8Array, inc: Uint8Array): Promise<Uint8Array>;
   }
   export interface Group {
+    F: { n8: number };
     add(a: CurvePoint, b: CurvePoint): CurvePoint;
     timesFr(a: CurvePoint, scalar: Uint8Array): CurvePoint;
     toAffine(a: CurvePoint): CurvePoint;
