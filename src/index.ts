@@ -14,6 +14,7 @@ export * from "./proof/request.js";
 export * from "./proof/public-signals.js";
 export * from "./proof/circuit-input.js";
 export * from "./proof/prover.js";
+export { Groth16Prover } from "./proof/groth16-prover.js";
 export * from "./proof/verifier.js";
 export * from "./proof/curve.js";
 export * from "./artifacts/load.js";

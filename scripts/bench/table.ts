@@ -19,6 +19,24 @@ export async function timeRuns(runs: number, run: () => Promise<unknown> | unkno
   return { median: samples[Math.floor(runs / 2)], min: samples[0], max: samples[runs - 1], runs };
 }
 
+/** Like timeRuns for two jobs, alternating them so both see the same machine load. */
+export async function timeInterleaved(runs: number, first: () => Promise<unknown>, second: () => Promise<unknown>): Promise<[Timing, Timing]> {
+  await first();
+  await second();
+  const samples: [number[], number[]] = [[], []];
+  for (let i = 0; i < runs; i++) {
+    for (const [k, run] of [first, second].entries()) {
+      const t = performance.now();
+      await run();
+      samples[k].push(performance.now() - t);
+    }
+  }
+  return samples.map((values) => {
+    values.sort((a, b) => a - b);
+    return { median: values[Math.floor(runs / 2)], min: values[0], max: values[runs - 1], runs };
+  }) as [Timing, Timing];
+}
+
 export const ms = (v: number) => `${v.toFixed(1)} ms`;
 export const timing = (t: Timing) => `${ms(t.median)} (${ms(t.min)}..${ms(t.max)}, n=${t.runs})`;
 

@@ -26,8 +26,8 @@ export class Prover {
     private readonly groth16: Groth16Prover,
   ) {}
 
-  static async create(artifacts: CircuitArtifacts): Promise<Prover> {
-    return new Prover(await WitnessCalculatorBuilder(artifacts.wasm), await Groth16Prover.create(artifacts.zkey));
+  static async create(artifacts: CircuitArtifacts, options?: { updateLastSums?: boolean }): Promise<Prover> {
+    return new Prover(await WitnessCalculatorBuilder(artifacts.wasm), await Groth16Prover.create(artifacts.zkey, options));
   }
 
   /** Proves for a citizen; see circuitInput for the checks made first. */
