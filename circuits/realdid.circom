@@ -11,13 +11,13 @@ include "lib/handle-escrow.circom";
 /// @notice "I am enrolled under this root; my attributes lie in these ranges; my address
 ///         for this scope is P; this proof answers this challenge; and here is my handle
 ///         encrypted to the regulator."
-/// @param HEIGHT                 registry tree height (4-way levels; 16 = 2^32 leaves)
+/// @param HEIGHT                 registry tree height (8-way levels; 11 = 2^33 leaves)
 /// @param N                      number of attribute slots
 /// @param BITS                   width of attribute values and bounds (32)
 /// @input secret                 identity secret (private)
 /// @input attributes[N]          attribute values (private)
 /// @input index                  leaf index (private)
-/// @input siblings[HEIGHT][3]    Merkle path: the other three children per level (private)
+/// @input siblings[HEIGHT][7]    Merkle path: the other seven children per level (private)
 /// @input escrowRandomness       escrow randomness r < 2^252 (private)
 /// @input scope                  public: the site's scope
 /// @input challenge              public: the site's challenge, bound into the proof
@@ -33,7 +33,7 @@ template RealDid(HEIGHT, N, BITS) {
     signal input secret;
     signal input attributes[N];
     signal input index;
-    signal input siblings[HEIGHT][3];
+    signal input siblings[HEIGHT][7];
     signal input escrowRandomness;
 
     signal input scope;

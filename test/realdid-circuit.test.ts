@@ -1,4 +1,4 @@
-// The composed RealDid(16, 4, 32) circuit: witnesses whose outputs equal the library's, and
+// The composed RealDid(11, 4, 32) circuit: witnesses whose outputs equal the library's, and
 // a table of wrong inputs that give no valid witness.
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -37,7 +37,7 @@ beforeAll(async () => {
 const inputFor = (citizen: Citizen, req = request({ minAge: 18 }), index = citizens.indexOf(citizen)) =>
   circuitInput({ identity: citizen.identity, credential: { index, attributes: citizen.attributes }, merkleProof: tree.proof(index), request: req, escrowRandomness: 777n });
 
-describe("RealDid(16, 4, 32) witnesses", () => {
+describe("RealDid(11, 4, 32) witnesses", () => {
   it.each([0, 1, 5])("for leaf %i outputs the library's root, DID address and ciphertext", async (index) => {
     const citizen = citizens[index];
     const req = request({ minAge: 18, notExpired: true, regionPrefix: "11" });
@@ -58,7 +58,7 @@ describe("RealDid(16, 4, 32) witnesses", () => {
   });
 });
 
-describe("RealDid(16, 4, 32) refuses", () => {
+describe("RealDid(11, 4, 32) refuses", () => {
   /** A person right at a predicate's edge, enrolled in their own tree. */
   function edgeInput(attributes: PersonAttributes, predicates: object) {
     const identity = Identity.random();
@@ -95,8 +95,8 @@ describe("RealDid(16, 4, 32) refuses", () => {
     await expect(circuit.witness(input)).rejects.toThrow(/Num2Bits|InclusiveRange/);
   });
 
-  it("a leaf index of 2^32 or more", async () => {
-    await expect(circuit.witness({ ...inputFor(citizens[0]), index: String(2 ** 32) })).rejects.toThrow(/Num2Bits|MerkleInclusion/);
+  it("a leaf index of 2^33 or more", async () => {
+    await expect(circuit.witness({ ...inputFor(citizens[0]), index: String(2 ** 33) })).rejects.toThrow(/Num2Bits|MerkleInclusion/);
   });
 
   it.each([
