@@ -1,6 +1,25 @@
 import type { Worker } from "node:worker_threads";
 import { startWorker } from "../worker-threads.js";
 
+const MASK64 = (1n << 64n) - 1n;
+
+/** Field elements as 32-byte little-endian values in one buffer, which moves to a worker without a copy. */
+function pack(values: readonly bigint[]): ArrayBuffer {
+  const view = new DataView(new ArrayBuffer(values.length * 32));
+  values.forEach((value, k) => {
+    for (let limb = 0; limb < 4; limb++, value >>= 64n) view.setBigUint64(k * 32 + limb * 8, value & MASK64, true);
+  });
+  return view.buffer;
+}
+
+function unpack(packed: ArrayBuffer): bigint[] {
+  const view = new DataView(packed);
+  return Array.from({ length: packed.byteLength / 32 }, (_, k) => {
+    const at = k * 32;
+    return (view.getBigUint64(at + 24, true) << 192n) | (view.getBigUint64(at + 16, true) << 128n) | (view.getBigUint64(at + 8, true) << 64n) | view.getBigUint64(at, true);
+  });
+}
+
 /**
  * Poseidon on worker threads: a list of independent hashes (one tree level, a batch of
  * leaves) is split evenly over the workers. Results equal poseidon-lite's (tested).
@@ -11,8 +30,8 @@ export class PoseidonPool {
 
   private constructor(private readonly workers: Worker[]) {
     for (const worker of workers) {
-      worker.on("message", ({ id, hashes }: { id: number; hashes?: bigint[] }) => {
-        this.pending.get(id)?.resolve(hashes!);
+      worker.on("message", ({ id, packed }: { id: number; packed: ArrayBuffer }) => {
+        this.pending.get(id)?.resolve(unpack(packed));
         this.pending.delete(id);
       });
       worker.on("error", (error) => {
@@ -37,7 +56,8 @@ export class PoseidonPool {
         if (chunk.length === 0) return resolve([]);
         const id = this.nextId++;
         this.pending.set(id, { resolve, reject });
-        worker.postMessage({ id, arity, flat: chunk });
+        const packed = pack(chunk);
+        worker.postMessage({ id, arity, packed }, [packed]);
       });
     });
     return (await Promise.all(parts)).flat();
