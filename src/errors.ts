@@ -16,6 +16,7 @@ export type ErrorCode =
   // proving
   | "credential_mismatch"
   | "predicate_unsatisfied"
+  | "prover_unavailable"
   // artifacts
   | "artifacts_mismatch"
   // verification outcomes

@@ -1,8 +1,10 @@
 // The whole flow through the real CLI, as subprocesses: registrar, citizen, two sites.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../src/artifacts/paths.js";
 import { withCheckCharacter } from "../src/registrar/national-id.js";
 import { enrollThroughCli, expectSuccess, realdid } from "./helpers/cli.js";
 import { NAMED_PEOPLE } from "./helpers/people.js";
@@ -78,6 +80,32 @@ describe("realdid CLI end to end", () => {
     lines[2] = JSON.stringify({ ...entry, treeSize: entry.treeSize + 1 });
     writeFileSync(join(dir, "tampered.jsonl"), lines.join("\n"));
     fails(realdid(dir, ["ledger", "verify", "tampered.jsonl"]), /ledger entry 1: the signature is not the owner's/);
+  });
+});
+
+describe("realdid prover-daemon", () => {
+  it("proves for `prove --daemon` through an owner-only socket, and is named when it is not running", async () => {
+    const socket = join(dir, "prover.sock");
+    const daemon = spawn(process.execPath, [join(PROJECT_ROOT, "bin", "realdid.js"), "prover-daemon", "--socket", socket], { cwd: dir });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        daemon.stdout.on("data", (data: Buffer) => data.toString().includes("listening") && resolve());
+        daemon.once("exit", (code) => reject(new Error(`the daemon exited (${code})`)));
+      });
+      expect(statSync(socket).mode & 0o777).toBe(0o600);
+      ok(cli("registrar", "path", "--data", "registrar", "--index", "2", "--out", "person2.path.json"));
+      ok(cli("registrar", "export-ledger", "--data", "registrar", "--out", "ledger.jsonl"));
+      const proveThroughDaemon = (policyFile: string, out: string) =>
+        cli("prove", "--daemon", socket, "--identity", "person2.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-2.json", "--path", "person2.path.json", "--policy", policyFile, "--challenge", "4444", "--out", out);
+      const [a, b] = [ok(proveThroughDaemon("a.policy.json", "daemon-a.proof.json")), ok(proveThroughDaemon("b.policy.json", "daemon-b.proof.json"))];
+      expect(ok(cli("verify", "daemon-a.proof.json", "--policy", "a.policy.json", "--ledger", "ledger.jsonl", "--challenge", "4444"))).toMatchObject({ valid: true, didAddress: a.didAddress });
+      expect(ok(cli("verify", "daemon-b.proof.json", "--policy", "b.policy.json", "--ledger", "ledger.jsonl", "--challenge", "4444"))).toMatchObject({ valid: true, didAddress: b.didAddress });
+    } finally {
+      daemon.kill("SIGTERM");
+      await new Promise((resolve) => daemon.once("exit", resolve));
+    }
+    expect(existsSync(socket)).toBe(false);
+    fails(realdid(dir, ["prove", "--daemon", socket, "--identity", "person2.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-2.json", "--path", "person2.path.json", "--policy", "a.policy.json", "--challenge", "1", "--out", "x.json"], ENV), /no prover daemon answers at/);
   });
 });
 

@@ -1,5 +1,6 @@
-// A cold CLI proof: process start to proof file, through the real `realdid prove`.
-import { spawnSync } from "node:child_process";
+// A cold CLI proof: process start to proof file, through the real `realdid prove`, alone
+// and through a running `realdid prover-daemon`.
+import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../src/artifacts/paths.js";
@@ -9,8 +10,8 @@ import { Registrar } from "../../src/registrar/registrar.js";
 import { withCheckCharacter } from "../../src/registrar/national-id.js";
 import type { Point } from "../../src/crypto/baby-jubjub.js";
 
-/** Enrolls one person in a fresh registrar under `dir`, then times `realdid prove` for them. */
-export async function coldCliProofMs(dir: string, regulatorKey: Point): Promise<number> {
+/** Enrolls one person in a fresh registrar under `dir`, then times `realdid prove` for them, alone and with a daemon. */
+export async function coldCliProofMs(dir: string, regulatorKey: Point): Promise<{ alone: number; withDaemon: number }> {
   const identity = Identity.random();
   const registrar = await Registrar.init(join(dir, "cli-registrar"));
   const [credential] = registrar.enroll([
@@ -21,9 +22,21 @@ export async function coldCliProofMs(dir: string, regulatorKey: Point): Promise<
   writeFileSync(join(dir, "path.json"), JSON.stringify(pathFile(registrar.path(0))));
   registrar.close();
   writeFileSync(join(dir, "policy.json"), JSON.stringify({ scope: "bench.example", minAge: 18, regulatorKey: { x: regulatorKey.x.toString(), y: regulatorKey.y.toString() } }));
-  const args = [join(PROJECT_ROOT, "bin", "realdid.js"), "--json", "prove", "--identity", "id.json", "--credential", "cred.json", "--path", "path.json", "--policy", "policy.json", "--challenge", "1", "--out", "proof.json"];
-  const start = performance.now();
-  const run = spawnSync(process.execPath, args, { cwd: dir, encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`realdid prove failed: ${run.stderr}`);
-  return performance.now() - start;
+  const cli = join(PROJECT_ROOT, "bin", "realdid.js");
+  const prove = (...extra: string[]) => {
+    const args = [cli, "--json", "prove", "--identity", "id.json", "--credential", "cred.json", "--path", "path.json", "--policy", "policy.json", "--challenge", "1", "--out", "proof.json", ...extra];
+    const start = performance.now();
+    const run = spawnSync(process.execPath, args, { cwd: dir, encoding: "utf8" });
+    if (run.status !== 0) throw new Error(`realdid prove failed: ${run.stderr}`);
+    return performance.now() - start;
+  };
+  const alone = prove();
+  const socket = join(dir, "prover.sock");
+  const daemon = spawn(process.execPath, [cli, "prover-daemon", "--socket", socket], { cwd: dir, stdio: ["ignore", "pipe", "ignore"] });
+  await new Promise<void>((resolve) => daemon.stdout.on("data", (data: Buffer) => data.toString().includes("listening") && resolve()));
+  prove("--daemon", socket); // the daemon's first proof sets up its curve
+  const withDaemon = prove("--daemon", socket);
+  daemon.kill("SIGTERM");
+  await new Promise((resolve) => daemon.once("exit", resolve));
+  return { alone, withDaemon };
 }

@@ -17,6 +17,8 @@ export interface CommandResult {
   readonly lines: readonly string[];
   /** Exit status: 0 unless the command's answer is "no" (e.g. an invalid proof). */
   readonly exitCode?: number;
+  /** A daemon that goes on proving after it answers: keep snarkjs's curve alive. */
+  readonly keepsCurve?: boolean;
 }
 
 const stringifyBigInts = (_key: string, value: unknown) => (typeof value === "bigint" ? value.toString() : value);
@@ -38,8 +40,10 @@ export async function runCommand(json: boolean, action: (output: CommandOutput) 
       else process.stderr.write(`warning: ${line}\n`);
     },
   };
+  let keepsCurve = false;
   try {
     const result = await action(output);
+    keepsCurve = result.keepsCurve === true;
     if (json) process.stdout.write(JSON.stringify({ ...result.data, ...(warnings.length ? { warnings } : {}) }, stringifyBigInts, 2) + "\n");
     else for (const line of result.lines) process.stdout.write(line + "\n");
     process.exitCode = result.exitCode ?? 0;
@@ -52,6 +56,6 @@ export async function runCommand(json: boolean, action: (output: CommandOutput) 
     if (!known && process.env.REALDID_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
     process.exitCode = known ? 1 : 70;
   } finally {
-    await releaseCurve();
+    if (!keepsCurve) await releaseCurve();
   }
 }

@@ -3,13 +3,18 @@ import { todayIso } from "../../attributes/calendar.js";
 import { loadArtifacts } from "../../artifacts/load.js";
 import { RealDidError } from "../../errors.js";
 import { describePredicates, parseChallenge, parsePoint, parsePolicy, policyRequest } from "../../policy/policy.js";
-import type { RealDidProof } from "../../proof/prover.js";
+import type { ProofInputs } from "../../proof/circuit-input.js";
+import { releaseCurve } from "../../proof/curve.js";
+import type { ProofResult, RealDidProof } from "../../proof/prover.js";
+import { parsePublicSignals } from "../../proof/public-signals.js";
 import { parseCredentialFile } from "../../registry/credential.js";
 import { parsePathFile } from "../../registry/path-file.js";
 import { defineCommand } from "../command-kit.js";
 import { readJson, readText, writeAtomically } from "../../files.js";
 import { loadIdentity } from "./identity.js";
 import { loadLedger } from "./ledger.js";
+import { closeOnSignals } from "./serve.js";
+import type { CommandOutput } from "../output.js";
 
 const PROOF_FORMAT = "realdid-proof/1";
 
@@ -21,6 +26,7 @@ interface ProveOptions {
   challenge: string;
   regulatorKey?: string;
   passphraseEnv?: string;
+  daemon?: string;
   out: string;
 }
 
@@ -36,6 +42,21 @@ function parseProofFile(value: unknown): RealDidProof & { scope: string } {
     throw new RealDidError("invalid_argument", `the proof file is not a ${PROOF_FORMAT} file`);
   }
   return file as RealDidProof & { scope: string };
+}
+
+async function proveHere(inputs: ProofInputs, output: CommandOutput): Promise<ProofResult> {
+  const artifacts = await loadArtifacts({ log: output.progress, warn: output.warn });
+  output.progress("proving (a few seconds)");
+  const { Prover } = await import("../../proof/prover.js"); // snarkjs loads in ~0.4 s: only for commands that prove
+  return (await Prover.create(artifacts)).prove(inputs);
+}
+
+async function proveThroughDaemon(socket: string, inputs: ProofInputs, output: CommandOutput): Promise<ProofResult> {
+  output.progress(`proving through the daemon at ${socket}`);
+  const { circuitInput } = await import("../../proof/circuit-input.js");
+  const { proveWithDaemon } = await import("../../proof/prover-daemon.js");
+  const { proof, publicSignals } = await proveWithDaemon(socket, circuitInput(inputs));
+  return { proof, publicSignals, signals: parsePublicSignals(publicSignals) };
 }
 
 export function proofCommands(program: Command): void {
@@ -55,6 +76,7 @@ export function proofCommands(program: Command): void {
         .requiredOption("--challenge <value>", "the site's challenge (a field element)")
         .option("--regulator-key <file>", "regulator public key file; default: the policy's regulatorKey")
         .option("--passphrase-env <variable>", "passphrase variable for an encrypted identity file")
+        .option("--daemon <socket>", "prove through a running `realdid prover-daemon` (no key loading here)")
         .requiredOption("--out <file>", "where to write the proof"),
     async (_, options, output) => {
       const policy = parsePolicy(readJson(options.policy, "policy"));
@@ -64,15 +86,30 @@ export function proofCommands(program: Command): void {
       if (commitment !== identity.commitment) throw new RealDidError("credential_mismatch", "this identity does not match the credential (the credential was issued to another commitment)");
       const merkleProof = parsePathFile(readJson(options.path, "path"));
       const request = { ...policyRequest(policy, parseChallenge(options.challenge), todayIso()), regulatorKey };
-      const artifacts = await loadArtifacts({ log: output.progress, warn: output.warn });
-      output.progress("proving (a few seconds)");
-      const { Prover } = await import("../../proof/prover.js"); // snarkjs loads in ~0.4 s: only for commands that prove
-      const result = await (await Prover.create(artifacts)).prove({ identity, credential, merkleProof, request });
+      const inputs = { identity, credential, merkleProof, request };
+      const result = options.daemon === undefined ? await proveHere(inputs, output) : await proveThroughDaemon(options.daemon, inputs, output);
       writeAtomically(options.out, JSON.stringify({ format: PROOF_FORMAT, scope: policy.scope, proof: result.proof, publicSignals: result.publicSignals }, null, 2) + "\n");
       return {
         data: { proof: options.out, scope: policy.scope, didAddress: result.signals.didAddress.toString(), root: result.signals.root.toString() },
         lines: [`proof written to ${options.out}`, `DID address at ${policy.scope}: ${result.signals.didAddress}`],
       };
+    },
+  );
+
+  defineCommand<{ socket: string }>(
+    program,
+    { name: "prover-daemon", summary: "keep a prover running, so `realdid prove --daemon` is fast", example: "realdid prover-daemon --socket ~/.realdid/prover.sock" },
+    (c) => c.requiredOption("--socket <path>", "Unix socket to listen on (made owner-only)"),
+    async (_, options, output) => {
+      const artifacts = await loadArtifacts({ log: output.progress, warn: output.warn });
+      const { Prover } = await import("../../proof/prover.js");
+      const { startProverDaemon } = await import("../../proof/prover-daemon.js");
+      const daemon = await startProverDaemon(options.socket, await Prover.create(artifacts));
+      closeOnSignals(async () => {
+        await daemon.close();
+        await releaseCurve();
+      });
+      return { data: { socket: options.socket }, lines: [`prover daemon listening on ${options.socket}`], keepsCurve: true };
     },
   );
 
