@@ -1,6 +1,7 @@
 // Real Groth16 proofs from the real keys: a proof verifies; the same proof with any one
 // public signal changed does not; the verifier names each mismatch.
 import { WitnessCalculatorBuilder } from "circom_runtime";
+import { buildBn128 } from "ffjavascript";
 import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { predicateBounds } from "../src/attributes/predicates.js";
@@ -179,6 +180,16 @@ describe("realdid's Groth16 prover against snarkjs's", () => {
       const { proof, publicSignals } = await ours.prove(await calculator.calculateWTNSBin(circuitInput(inputs), true));
       expect(await snarkjs.groth16.verify(artifacts.verificationKey, publicSignals, proof)).toBe(true);
     }
+    // The updated sums are the points a prover that recomputes everything gets. A .wtns file's
+    // values start after its header (12 bytes), section 1 (12 + n8 4 + q 32 + count 4) and section 2's head (12).
+    const WTNS_VALUES_AT = 12 + 12 + 40 + 12;
+    type Sums = Record<"a" | "b1" | "b2" | "c", Uint8Array>;
+    const sumsOf = (prover: Groth16Prover, wtns: Uint8Array) => (prover as unknown as { witnessSums(w: Uint8Array): Promise<Sums> }).witnessSums(wtns.slice(WTNS_VALUES_AT));
+    const whole = await Groth16Prover.create(artifacts.zkey, { updateLastSums: false });
+    const next = await calculator.calculateWTNSBin(circuitInput({ ...proofInputs[0], request: { ...request, scope: "mail.example" } }), true);
+    const [updated, recomputed] = [await sumsOf(ours, next), await sumsOf(whole, next)];
+    const { G1, G2 } = await buildBn128();
+    expect(G1.eq(updated.a, recomputed.a) && G1.eq(updated.b1, recomputed.b1) && G2.eq(updated.b2, recomputed.b2) && G1.eq(updated.c, recomputed.c)).toBe(true);
   });
 
   it("refuses a witness of the wrong length, and a file that is no witness", async () => {

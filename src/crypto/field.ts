@@ -25,6 +25,20 @@ export function toFieldElement(name: string, value: unknown): bigint {
   return parsed;
 }
 
+/** Bytes per field element in the binary formats (wtns, zkey, the Poseidon pool's buffers). */
+export const FIELD_BYTES = 32;
+const MASK64 = (1n << 64n) - 1n;
+
+/** Writes a field element as 32 bytes little-endian at `offset`. */
+export function writeFieldElement(view: DataView, offset: number, value: bigint): void {
+  for (let limb = 0; limb < 4; limb++, value >>= 64n) view.setBigUint64(offset + limb * 8, value & MASK64, true);
+}
+
+/** Reads a field element written as 32 bytes little-endian at `offset`. */
+export function readFieldElement(view: DataView, offset: number): bigint {
+  return (view.getBigUint64(offset + 24, true) << 192n) | (view.getBigUint64(offset + 16, true) << 128n) | (view.getBigUint64(offset + 8, true) << 64n) | view.getBigUint64(offset, true);
+}
+
 /** Inverse modulo a prime by extended Euclid: far cheaper than Fermat exponentiation in BigInt. */
 export function invertMod(value: bigint, modulus: bigint): bigint {
   let [a, b, x0, x1] = [mod(value, modulus), modulus, 1n, 0n];

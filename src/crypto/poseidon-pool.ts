@@ -1,23 +1,17 @@
 import type { Worker } from "node:worker_threads";
 import { startWorker } from "../worker-threads.js";
-
-const MASK64 = (1n << 64n) - 1n;
+import { FIELD_BYTES, readFieldElement, writeFieldElement } from "./field.js";
 
 /** Field elements as 32-byte little-endian values in one buffer, which moves to a worker without a copy. */
 function pack(values: readonly bigint[]): ArrayBuffer {
-  const view = new DataView(new ArrayBuffer(values.length * 32));
-  values.forEach((value, k) => {
-    for (let limb = 0; limb < 4; limb++, value >>= 64n) view.setBigUint64(k * 32 + limb * 8, value & MASK64, true);
-  });
+  const view = new DataView(new ArrayBuffer(values.length * FIELD_BYTES));
+  values.forEach((value, k) => writeFieldElement(view, k * FIELD_BYTES, value));
   return view.buffer;
 }
 
 function unpack(packed: ArrayBuffer): bigint[] {
   const view = new DataView(packed);
-  return Array.from({ length: packed.byteLength / 32 }, (_, k) => {
-    const at = k * 32;
-    return (view.getBigUint64(at + 24, true) << 192n) | (view.getBigUint64(at + 16, true) << 128n) | (view.getBigUint64(at + 8, true) << 64n) | view.getBigUint64(at, true);
-  });
+  return Array.from({ length: packed.byteLength / FIELD_BYTES }, (_, k) => readFieldElement(view, k * FIELD_BYTES));
 }
 
 /**

@@ -1,10 +1,10 @@
 import { buildBn128, type Bn128, type CurvePoint } from "ffjavascript";
 import type { Groth16Proof } from "snarkjs";
+import { FIELD_BYTES, mod, readFieldElement, writeFieldElement } from "../crypto/field.js";
 import { RealDidError } from "../errors.js";
 
 /** zkey file sections (snarkjs's format). */
 const SECTION = { header: 2, coefficients: 4, pointsA: 5, pointsB1: 6, pointsB2: 7, pointsC: 8, pointsH: 9 } as const;
-const FR_BYTES = 32;
 
 /**
  * A Groth16 prover for one zkey, computing what snarkjs.groth16.prove computes with the
@@ -29,18 +29,14 @@ export class Groth16Prover {
     return new Groth16Prover(curve, parseProvingKey(zkey, curve), updateLastSums);
   }
 
-  get nVars(): number {
-    return this.key.nVars;
-  }
-
   /** Proves for a witness in circom's .wtns binary format (calculateWTNSBin's output). */
   async prove(wtns: Uint8Array): Promise<{ proof: Groth16Proof; publicSignals: string[] }> {
     const { curve, key } = this;
     const { Fr, G1, G2 } = curve;
     // Section 2 holds the values, 32 bytes little-endian each.
     const witness = readSections(wtns, "wtns", "witness").get(2) ?? new Uint8Array();
-    if (witness.byteLength !== key.nVars * FR_BYTES) {
-      throw new RealDidError("invalid_argument", `the witness has ${witness.byteLength / FR_BYTES} values; the circuit has ${key.nVars}`);
+    if (witness.byteLength !== key.nVars * FIELD_BYTES) {
+      throw new RealDidError("invalid_argument", `the witness has ${witness.byteLength / FIELD_BYTES} values; the circuit has ${key.nVars}`);
     }
     const [{ a, b1, b2, c }, h] = await Promise.all([
       this.witnessSums(witness),
@@ -59,7 +55,8 @@ export class Groth16Prover {
 
     const decimal = (value: unknown): unknown => (Array.isArray(value) ? value.map(decimal) : String(value));
     const publicSignals: string[] = [];
-    for (let i = 1; i <= key.nPublic; i++) publicSignals.push(littleEndianToBigInt(witness.subarray(i * FR_BYTES, (i + 1) * FR_BYTES)).toString());
+    const values = new DataView(witness.buffer, witness.byteOffset, witness.byteLength);
+    for (let i = 1; i <= key.nPublic; i++) publicSignals.push(readFieldElement(values, i * FIELD_BYTES).toString());
     const proof = {
       pi_a: decimal(G1.toObject(G1.toAffine(piA))),
       pi_b: decimal(G2.toObject(G2.toAffine(piB))),
@@ -78,30 +75,35 @@ export class Groth16Prover {
    */
   private async witnessSums(witness: Uint8Array): Promise<WitnessSums> {
     const { G1, G2 } = this.curve;
-    const last = this.last;
-    const changed = last ? changedWires(last.witness, witness, this.key.order) : undefined;
-    const useChanges = last && changed && changed.wires.length < this.key.nVars / 2;
-    const sums = useChanges ? await this.sumsOver(changed.wires, changed.deltas) : await this.sumsOver(allWires(this.key.nVars), witness);
-    const result = useChanges ? { a: G1.add(last.sums.a, sums.a), b1: G1.add(last.sums.b1, sums.b1), b2: G2.add(last.sums.b2, sums.b2), c: G1.add(last.sums.c, sums.c) } : sums;
-    if (this.updateLastSums) this.last = { witness, sums: result };
-    return result;
+    const { key, last } = this;
+    const changed = last && changedWires(last.witness, witness, key.order);
+    let sums: WitnessSums;
+    if (last && changed && changed.wires.length < key.nVars / 2) {
+      const { wires, deltas } = changed;
+      const [g1, g2] = [2 * G1.F.n8, 2 * G2.F.n8];
+      // C has no points for the constant and the public inputs.
+      const firstPrivate = wires.filter((wire) => wire <= key.nPublic).length;
+      const delta = await this.sums(
+        gather(key.pointsA, wires, g1, 0),
+        gather(key.pointsB1, wires, g1, 0),
+        gather(key.pointsB2, wires, g2, 0),
+        gather(key.pointsC, wires.subarray(firstPrivate), g1, key.nPublic + 1),
+        deltas,
+        deltas.subarray(firstPrivate * FIELD_BYTES),
+      );
+      sums = { a: G1.add(last.sums.a, delta.a), b1: G1.add(last.sums.b1, delta.b1), b2: G2.add(last.sums.b2, delta.b2), c: G1.add(last.sums.c, delta.c) };
+    } else {
+      sums = await this.sums(key.pointsA, key.pointsB1, key.pointsB2, key.pointsC, witness, witness.subarray((key.nPublic + 1) * FIELD_BYTES));
+    }
+    if (this.updateLastSums) this.last = { witness, sums };
+    return sums;
   }
 
-  /** The four MSMs over some wires, with one 32-byte scalar per listed wire. */
-  private async sumsOver(wires: Uint32Array, scalars: Uint8Array): Promise<WitnessSums> {
-    const { curve, key } = this;
-    const g1 = 2 * curve.G1.F.n8;
-    const g2 = 2 * curve.G2.F.n8;
-    // C has no points for the constant and the public inputs.
-    const privateFrom = wires.findIndex((wire) => wire > key.nPublic);
-    const privateWires = privateFrom < 0 ? new Uint32Array() : wires.subarray(privateFrom);
-    const [a, b1, b2, c] = await Promise.all([
-      curve.G1.multiExpAffine(gather(key.pointsA, wires, g1, 0), scalars),
-      curve.G1.multiExpAffine(gather(key.pointsB1, wires, g1, 0), scalars),
-      curve.G2.multiExpAffine(gather(key.pointsB2, wires, g2, 0), scalars),
-      curve.G1.multiExpAffine(gather(key.pointsC, privateWires, g1, key.nPublic + 1), scalars.subarray(Math.max(0, privateFrom) * FR_BYTES)),
-    ]);
-    return { a, b1, b2, c };
+  /** The four MSMs: A, B1, B2 with `scalars`, C with `privateScalars`. */
+  private async sums(a: Uint8Array, b1: Uint8Array, b2: Uint8Array, c: Uint8Array, scalars: Uint8Array, privateScalars: Uint8Array): Promise<WitnessSums> {
+    const { G1, G2 } = this.curve;
+    const [sumA, sumB1, sumB2, sumC] = await Promise.all([G1.multiExpAffine(a, scalars), G1.multiExpAffine(b1, scalars), G2.multiExpAffine(b2, scalars), G1.multiExpAffine(c, privateScalars)]);
+    return { a: sumA, b1: sumB1, b2: sumB2, c: sumC };
   }
 
   /** H's evaluations on the odd coset, from A·w, B·w, C·w (snarkjs's QAP steps). */
@@ -114,13 +116,13 @@ export class Groth16Prover {
     const toOddCoset = async (rows: Uint8Array) => Fr.fft(await Fr.batchApplyKey(await Fr.ifft(rows), Fr.e(1), shift));
     const [a, b, c] = [await toOddCoset(aRows), await toOddCoset(bRows), await toOddCoset(cRows)];
     return this.onWorkers(domainSize, (offset, n) => [
-      { cmd: "ALLOCSET", var: 0, buff: a.slice(offset * FR_BYTES, (offset + n) * FR_BYTES) },
-      { cmd: "ALLOCSET", var: 1, buff: b.slice(offset * FR_BYTES, (offset + n) * FR_BYTES) },
-      { cmd: "ALLOCSET", var: 2, buff: c.slice(offset * FR_BYTES, (offset + n) * FR_BYTES) },
-      { cmd: "ALLOC", var: 3, len: n * FR_BYTES },
+      { cmd: "ALLOCSET", var: 0, buff: a.slice(offset * FIELD_BYTES, (offset + n) * FIELD_BYTES) },
+      { cmd: "ALLOCSET", var: 1, buff: b.slice(offset * FIELD_BYTES, (offset + n) * FIELD_BYTES) },
+      { cmd: "ALLOCSET", var: 2, buff: c.slice(offset * FIELD_BYTES, (offset + n) * FIELD_BYTES) },
+      { cmd: "ALLOC", var: 3, len: n * FIELD_BYTES },
       { cmd: "CALL", fnName: "qap_joinABC", params: [{ var: 0 }, { var: 1 }, { var: 2 }, { val: n }, { var: 3 }] },
       { cmd: "CALL", fnName: "frm_batchFromMontgomery", params: [{ var: 3 }, { val: n }, { var: 3 }] },
-      { cmd: "GET", out: 0, var: 3, len: n * FR_BYTES },
+      { cmd: "GET", out: 0, var: 3, len: n * FIELD_BYTES },
     ]).then(([joined]) => joined);
   }
 
@@ -130,17 +132,17 @@ export class Groth16Prover {
     return this.onWorkers(domainSize, (offset, n) => [
       { cmd: "ALLOCSET", var: 0, buff: coefficients },
       { cmd: "ALLOCSET", var: 1, buff: witness },
-      { cmd: "ALLOC", var: 2, len: n * FR_BYTES },
-      { cmd: "ALLOC", var: 3, len: n * FR_BYTES },
-      { cmd: "ALLOC", var: 4, len: n * FR_BYTES },
+      { cmd: "ALLOC", var: 2, len: n * FIELD_BYTES },
+      { cmd: "ALLOC", var: 3, len: n * FIELD_BYTES },
+      { cmd: "ALLOC", var: 4, len: n * FIELD_BYTES },
       {
         cmd: "CALL",
         fnName: "qap_buildABC",
         params: [{ var: 0 }, { val: coefficientCount }, { var: 1 }, { var: 2 }, { var: 3 }, { var: 4 }, { val: offset }, { val: n }, { val: 0 }, { val: nVars }],
       },
-      { cmd: "GET", out: 0, var: 2, len: n * FR_BYTES },
-      { cmd: "GET", out: 1, var: 3, len: n * FR_BYTES },
-      { cmd: "GET", out: 2, var: 4, len: n * FR_BYTES },
+      { cmd: "GET", out: 0, var: 2, len: n * FIELD_BYTES },
+      { cmd: "GET", out: 1, var: 3, len: n * FIELD_BYTES },
+      { cmd: "GET", out: 2, var: 4, len: n * FIELD_BYTES },
     ]);
   }
 
@@ -151,8 +153,8 @@ export class Groth16Prover {
     const ranges = Array.from({ length: parts }, (_, p) => [p * perPart, Math.min(perPart, total - p * perPart)]).filter(([, n]) => n > 0);
     const results = await Promise.all(ranges.map(([offset, n]) => this.curve.tm.queueAction(task(offset, n))));
     return results[0].map((_, out) => {
-      const joined = new Uint8Array(total * FR_BYTES);
-      results.forEach((result, p) => joined.set(result[out], ranges[p][0] * FR_BYTES));
+      const joined = new Uint8Array(total * FIELD_BYTES);
+      results.forEach((result, p) => joined.set(result[out], ranges[p][0] * FIELD_BYTES));
       return joined;
     });
   }
@@ -165,8 +167,6 @@ interface WitnessSums {
   c: CurvePoint;
 }
 
-const allWires = (count: number) => Uint32Array.from({ length: count }, (_, i) => i);
-
 /** The points of `wires` (each `size` bytes; wire w at position w - first), packed together. */
 function gather(points: Uint8Array, wires: Uint32Array, size: number, first: number): Uint8Array {
   const packed = new Uint8Array(wires.length * size);
@@ -177,25 +177,21 @@ function gather(points: Uint8Array, wires: Uint32Array, size: number, first: num
 /** The wires whose values differ, and by how much (new - old mod r, 32 bytes little-endian each). */
 function changedWires(before: Uint8Array, after: Uint8Array, order: bigint): { wires: Uint32Array; deltas: Uint8Array } {
   const wires: number[] = [];
-  const nWires = after.byteLength / FR_BYTES;
+  const nWires = after.byteLength / FIELD_BYTES;
   for (let wire = 0; wire < nWires; wire++) {
-    const at = wire * FR_BYTES;
-    for (let byte = 0; byte < FR_BYTES; byte++) {
+    const at = wire * FIELD_BYTES;
+    for (let byte = 0; byte < FIELD_BYTES; byte++) {
       if (before[at + byte] !== after[at + byte]) {
         wires.push(wire);
         break;
       }
     }
   }
-  const deltas = new Uint8Array(wires.length * FR_BYTES);
-  wires.forEach((wire, k) => {
-    const value = (fromLittleEndian(after, wire) - fromLittleEndian(before, wire) + order) % order;
-    for (let byte = 0, v = value; byte < FR_BYTES; byte++, v >>= 8n) deltas[k * FR_BYTES + byte] = Number(v & 0xffn);
-  });
-  return { wires: Uint32Array.from(wires), deltas };
+  const deltas = new DataView(new ArrayBuffer(wires.length * FIELD_BYTES));
+  const [old, now] = [before, after].map((bytes) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  wires.forEach((wire, k) => writeFieldElement(deltas, k * FIELD_BYTES, mod(readFieldElement(now, wire * FIELD_BYTES) - readFieldElement(old, wire * FIELD_BYTES), order)));
+  return { wires: Uint32Array.from(wires), deltas: new Uint8Array(deltas.buffer) };
 }
-
-const fromLittleEndian = (bytes: Uint8Array, wire: number) => littleEndianToBigInt(bytes.subarray(wire * FR_BYTES, (wire + 1) * FR_BYTES));
 
 interface ProvingKey {
   nVars: number;
@@ -249,7 +245,7 @@ function parseProvingKey(zkey: Uint8Array, curve: Bn128): ProvingKey {
   const headerView = new DataView(header.buffer, header.byteOffset, header.byteLength);
   const n8q = headerView.getUint32(0, true);
   const n8r = headerView.getUint32(4 + n8q, true);
-  const order = littleEndianToBigInt(header.subarray(8 + n8q, 8 + n8q + n8r));
+  const order = readFieldElement(headerView, 8 + n8q); // n8r = 32 for BN254
   let pos = 8 + n8q + n8r;
   const u32 = () => ((pos += 4), headerView.getUint32(pos - 4, true));
   const [nVars, nPublic, domainSize] = [u32(), u32(), u32()];
@@ -280,10 +276,4 @@ function parseProvingKey(zkey: Uint8Array, curve: Bn128): ProvingKey {
     pointsC: section(SECTION.pointsC),
     pointsH: section(SECTION.pointsH),
   };
-}
-
-function littleEndianToBigInt(bytes: Uint8Array): bigint {
-  let value = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i]);
-  return value;
 }

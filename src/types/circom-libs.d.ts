@@ -47,6 +47,7 @@ declare module "ffjavascript" {
   export interface Group {
     F: { n8: number };
     add(a: CurvePoint, b: CurvePoint): CurvePoint;
+    eq(a: CurvePoint, b: CurvePoint): boolean;
     timesFr(a: CurvePoint, scalar: Uint8Array): CurvePoint;
     toAffine(a: CurvePoint): CurvePoint;
     toObject(a: CurvePoint): unknown;
