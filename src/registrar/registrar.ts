@@ -9,7 +9,7 @@ import type { LedgerEntry } from "../ledger/ledger-entry.js";
 import { ed25519Signer, type LogSigner, newSigningKeyHex } from "../signed-log/signed-log.js";
 import { RootLedger } from "../ledger/root-ledger.js";
 import { type CredentialFile, credentialFile } from "../registry/credential.js";
-import { EMPTY_LEAF, type MerkleProof, RegistryTree } from "../registry/registry-tree.js";
+import { EMPTY_LEAF, type MerkleProof, RegistryTree, TREE_HEIGHT } from "../registry/registry-tree.js";
 import type { AuditLog } from "../regulator/audit-log.js";
 import { nationalIdBirthDate } from "./national-id.js";
 
@@ -272,7 +272,7 @@ export class Registrar {
   }
 
   private loadTree(): RegistryTree {
-    const tree = new RegistryTree(undefined, this.hasher);
+    const tree = new RegistryTree(TREE_HEIGHT, this.hasher);
     const rows = this.db.prepare("SELECT leaf, revoked FROM people ORDER BY leaf_index").raw().all() as [string, number][];
     tree.insertMany(rows.map(([leaf, revoked]) => (revoked ? EMPTY_LEAF : BigInt(leaf))));
     return tree;
