@@ -44,7 +44,7 @@ const table = new BenchTable();
 const work = mkdtempSync(join(tmpdir(), "realdid-bench-"));
 const artifacts = await loadArtifacts();
 table.add("constraints (RealDid: 2^33 leaves, 4 slots, escrow)", String(artifacts.manifest.constraints), "Semaphore v4 depth 20: 6,431");
-table.add("artifacts: circuit keys built from the committed phase 1", `${artifacts.manifest.buildSeconds} s (compile + phase 2)`);
+table.add("published key set", `key id ${artifacts.keyId} (${artifacts.manifest.contributors.length} ceremony steps)`);
 
 // --- Proving: a citizen in a tree of 1001 ----------------------------------------------
 const today = todayIso();

@@ -17,8 +17,11 @@ export type ErrorCode =
   | "credential_mismatch"
   | "predicate_unsatisfied"
   | "prover_unavailable"
-  // artifacts
+  // circuit keys and their ceremony
   | "artifacts_mismatch"
+  | "artifacts_missing"
+  | "key_mismatch"
+  | "ceremony_invalid"
   // verification outcomes
   | "malformed_proof"
   | "invalid_proof"

@@ -1,12 +1,15 @@
 import { readFileSync } from "node:fs";
 import { RealDidError } from "../errors.js";
-import { ensureCircuitKeys, type ProgressLog, readManifest } from "./build.js";
-import { type ArtifactManifest, sha256Hex } from "./manifest.js";
-import { artifactFiles, type CircuitId, REALDID_CIRCUIT } from "./paths.js";
+import { parseDocument } from "../formats/schema.js";
+import { verificationKeyId } from "./key-id.js";
+import { type KeySetManifest, KeySetManifestSchema, sha256Hex } from "./manifest.js";
+import { type CircuitId, keySetFiles, publishedKeysDir, REALDID_CIRCUIT } from "./paths.js";
 
 /** A circuit's proving and verifying material, read once and kept in memory. */
 export interface CircuitArtifacts {
-  readonly manifest: ArtifactManifest;
+  readonly manifest: KeySetManifest;
+  /** The key id every proof, request and result made with these keys carries. */
+  readonly keyId: string;
   readonly wasm: Uint8Array;
   readonly zkey: Uint8Array;
   readonly verificationKey: Record<string, unknown>;
@@ -14,36 +17,41 @@ export interface CircuitArtifacts {
 
 export interface LoadOptions {
   readonly circuit?: CircuitId;
-  /** Progress lines of a key build (default: stderr). */
-  readonly log?: ProgressLog;
+  /** A key set folder made by `realdid ceremony finalize`; default: the keys published with this package. */
+  readonly dir?: string;
   /** Where the development-keys warning goes (default: stderr). */
   readonly warn?: (message: string) => void;
 }
 
 const toStderr = (line: string) => process.stderr.write(`[realdid] ${line}\n`);
 
+function readKeyFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new RealDidError("artifacts_missing", `the ${what} ${path} cannot be read (${code}): a key set comes from a ceremony (realdid ceremony finalize), it is never built on the fly`);
+  }
+}
+
 /**
- * Loads the keys, building them first if missing or stale, and checks every file
- * against the manifest so a wasm, zkey and verification key of different builds are
- * never mixed.
+ * Loads a published key set and checks every file against its manifest, and the key id
+ * against the verification key, so keys of different ceremonies are never mixed.
+ * Nothing is built or downloaded here.
  */
-export async function loadArtifacts({ circuit = REALDID_CIRCUIT, log = toStderr, warn = toStderr }: LoadOptions = {}): Promise<CircuitArtifacts> {
-  await ensureCircuitKeys(circuit, log);
-  const manifest = readManifest(circuit)!;
-  const files = artifactFiles(circuit);
-  const checked = (kind: keyof ArtifactManifest["files"]) => {
-    const data = readFileSync(files[kind]);
-    if (sha256Hex(data) !== manifest.files[kind]) {
-      throw new RealDidError("artifacts_mismatch", `${files[kind]} does not match its manifest: rebuild the keys (npm run build:keys)`);
-    }
+export function loadArtifacts({ circuit = REALDID_CIRCUIT, dir = publishedKeysDir(circuit), warn = toStderr }: LoadOptions = {}): CircuitArtifacts {
+  const files = keySetFiles(dir, circuit);
+  const manifest = parseDocument(KeySetManifestSchema, JSON.parse(readKeyFile(files.manifest, "key set manifest").toString("utf8")), `key set manifest ${files.manifest}`, "artifacts_mismatch");
+  if (manifest.circuit !== circuit.name) throw new RealDidError("artifacts_mismatch", `${files.manifest} is for circuit ${manifest.circuit}, not ${circuit.name}`);
+  const checked = (kind: "wasm" | "zkey" | "verificationKey") => {
+    const data = readKeyFile(files[kind], "key file");
+    if (sha256Hex(data) !== manifest.files[kind]) throw new RealDidError("artifacts_mismatch", `${files[kind]} does not match its manifest: the key set was altered`);
     return data;
   };
-  const artifacts = {
-    manifest,
-    wasm: checked("wasm"),
-    zkey: checked("zkey"),
-    verificationKey: JSON.parse(checked("verificationKey").toString("utf8")),
-  };
-  warn(manifest.warning);
+  const verificationKey = JSON.parse(checked("verificationKey").toString("utf8")) as Record<string, unknown>;
+  const keyId = verificationKeyId(verificationKey);
+  if (keyId !== manifest.keyId) throw new RealDidError("artifacts_mismatch", `${files.verificationKey} has key id ${keyId}, its manifest says ${manifest.keyId}`);
+  const artifacts = { manifest, keyId, wasm: checked("wasm"), zkey: checked("zkey"), verificationKey };
+  if (manifest.warning !== undefined) warn(manifest.warning);
   return artifacts;
 }

@@ -1,43 +1,34 @@
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
-import { CIRCUITS_DIR, type CircuitId, PROJECT_ROOT, ptauTranscriptPath } from "./paths.js";
+import { z } from "zod";
+import { KEY_ID_PATTERN } from "./key-id.js";
 
 export const DEVELOPMENT_KEYS_WARNING =
-  "DEVELOPMENT KEYS: made by a one-machine local ceremony; anyone who kept its randomness can forge proofs. Not for production.";
+  "DEVELOPMENT KEYS: made by a one-machine ceremony whose contributors' randomness was not destroyed under any witness; anyone who kept it can forge proofs. Not for production.";
 
-/** Ties the wasm, r1cs, zkey and verification key to the sources they were built from. */
-export interface ArtifactManifest {
-  warning: string;
-  circuit: string;
-  /** sha256 over circuit sources, compiler, circomlib and the phase-1 transcript. */
-  fingerprint: string;
-  compiler: string;
-  constraints: number;
-  publicSignals: number;
-  files: Record<"wasm" | "r1cs" | "zkey" | "verificationKey", string>;
-  builtAt: string;
-  buildSeconds: number;
-}
+export const KEY_SET_FORMAT = "realdid-keys/1";
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 hash (64 hex characters)");
+
+/**
+ * manifest.json of a key set: which circuit, its key id, the SHA-256 of every file (so a
+ * wasm, zkey and verification key of different ceremonies are never mixed), and who
+ * contributed to the phase-2 ceremony that made it (the whole record is transcript.json).
+ */
+export const KeySetManifestSchema = z.object({
+  format: z.literal(KEY_SET_FORMAT),
+  /** Present only on development keys; printed wherever they are used. */
+  warning: z.string().optional(),
+  circuit: z.string(),
+  keyId: z.string().regex(KEY_ID_PATTERN, "must be 32 hex characters"),
+  constraints: z.number().int().positive(),
+  publicSignals: z.number().int().positive(),
+  /** SHA-256 over the circuit sources, compiler, circomlib and the phase-1 transcript. */
+  sourceFingerprint: sha256,
+  compiler: z.string(),
+  contributors: z.array(z.string()),
+  files: z.object({ wasm: sha256, r1cs: sha256, zkey: sha256, verificationKey: sha256, transcript: sha256 }),
+  finalizedAt: z.string(),
+});
+export type KeySetManifest = z.infer<typeof KeySetManifestSchema>;
 
 export const sha256Hex = (data: Uint8Array | string): string => createHash("sha256").update(data).digest("hex");
-
-const packageVersion = (name: string): string =>
-  JSON.parse(readFileSync(join(PROJECT_ROOT, "node_modules", name, "package.json"), "utf8")).version;
-
-export const compilerVersion = (): string => `circom2 ${packageVersion("circom2")}`;
-
-function circomFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => (entry.isDirectory() ? circomFiles(join(dir, entry.name)) : entry.name.endsWith(".circom") ? [join(dir, entry.name)] : []))
-    .sort();
-}
-
-/** Changes whenever anything that shapes the keys changes; keys are rebuilt when it does. */
-export function sourceFingerprint(circuit: CircuitId): string {
-  const hash = createHash("sha256");
-  hash.update(`circuit ${circuit.name}\n${compilerVersion()}\ncircomlib ${packageVersion("circomlib")}\n`);
-  for (const file of circomFiles(CIRCUITS_DIR)) hash.update(`${relative(PROJECT_ROOT, file)}\n`).update(readFileSync(file));
-  hash.update(readFileSync(ptauTranscriptPath()));
-  return hash.digest("hex");
-}

@@ -1,32 +1,33 @@
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The checkout's root: artifacts live beside the sources, not in the caller's cwd. */
+/** The package's root (the checkout, or node_modules/realdid when installed): the published keys live there. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const KEYS_DIR = join(PROJECT_ROOT, "keys");
 export const PTAU_DIR = join(KEYS_DIR, "ptau");
 export const CIRCUITS_DIR = join(PROJECT_ROOT, "circuits");
-/** 2^15 leaves headroom above the 13.7k-constraint circuit for later features. */
+/** 2^15: headroom above the 7.9k-constraint circuit (2^13 domain) for later features. */
 export const PTAU_POWER = 15;
 
 export const ptauPath = (power: number = PTAU_POWER) => join(PTAU_DIR, `pot${power}.ptau`);
 export const ptauTranscriptPath = (power: number = PTAU_POWER) => join(PTAU_DIR, `pot${power}.transcript.json`);
 
-/** A main circuit: circuits/main/<name>.circom, keys in keys/<name>/. */
+/** A main circuit: circuits/main/<name>.circom, its published keys in keys/<name>/. */
 export interface CircuitId {
   readonly name: string;
 }
 export const REALDID_CIRCUIT: CircuitId = { name: "realdid-32-4" };
 
 export const circuitMainPath = (circuit: CircuitId) => join(CIRCUITS_DIR, "main", `${circuit.name}.circom`);
-export const circuitKeysDir = (circuit: CircuitId) => join(KEYS_DIR, circuit.name);
-export const artifactFiles = (circuit: CircuitId) => {
-  const dir = circuitKeysDir(circuit);
-  return {
-    wasm: join(dir, `${circuit.name}.wasm`),
-    r1cs: join(dir, `${circuit.name}.r1cs`),
-    zkey: join(dir, `${circuit.name}.zkey`),
-    verificationKey: join(dir, "verification_key.json"),
-    manifest: join(dir, "manifest.json"),
-  };
-};
+/** Where the package's published key set for a circuit lives. */
+export const publishedKeysDir = (circuit: CircuitId) => join(KEYS_DIR, circuit.name);
+
+/** The files of a key set in `dir` (the published one, or another made by a ceremony). */
+export const keySetFiles = (dir: string, circuit: CircuitId) => ({
+  wasm: join(dir, `${circuit.name}.wasm`),
+  r1cs: join(dir, `${circuit.name}.r1cs`),
+  zkey: join(dir, `${circuit.name}.zkey`),
+  verificationKey: join(dir, "verification_key.json"),
+  transcript: join(dir, "transcript.json"),
+  manifest: join(dir, "manifest.json"),
+});

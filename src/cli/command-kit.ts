@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError } from "commander";
+import { type CircuitArtifacts, loadArtifacts } from "../artifacts/load.js";
 import { type CommandOutput, type CommandResult, runCommand } from "./output.js";
 
 /**
@@ -28,3 +29,7 @@ export function integerOption(name: string) {
     return Number(value);
   };
 }
+
+/** The key set a command proves or verifies with: --keys, else $REALDID_KEYS, else the keys published with the package. */
+export const commandKeys = (options: { keys?: string }, output: CommandOutput): CircuitArtifacts =>
+  loadArtifacts({ dir: options.keys ?? process.env.REALDID_KEYS, warn: output.warn });

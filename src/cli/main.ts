@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { ceremonyCommands } from "./commands/ceremony.js";
 import { identityCommands } from "./commands/identity.js";
 import { ledgerCommands } from "./commands/ledger.js";
 import { proofCommands } from "./commands/proof.js";
@@ -9,6 +10,7 @@ import { serveCommand } from "./commands/serve.js";
 const program = new Command("realdid")
   .description("zero-knowledge real-name identity: anonymous at the front desk, real name at the backend")
   .option("--json", "machine-readable output (one JSON object on stdout)")
+  .option("--keys <dir>", "a key set made by `realdid ceremony finalize` (default: $REALDID_KEYS, else the keys published with this package)")
   .showHelpAfterError("(add --help for usage)");
 
 identityCommands(program);
@@ -17,5 +19,6 @@ ledgerCommands(program);
 proofCommands(program);
 regulatorCommands(program);
 serveCommand(program);
+ceremonyCommands(program);
 
 await program.parseAsync(process.argv);

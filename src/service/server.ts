@@ -1,5 +1,4 @@
 import type { AddressInfo } from "node:net";
-import type { ProgressLog } from "../artifacts/build.js";
 import { loadArtifacts } from "../artifacts/load.js";
 import { createApp } from "./app.js";
 import type { ServiceConfig } from "./config.js";
@@ -25,7 +24,7 @@ export const openStore = async (database: string): Promise<VerifierStore> =>
  * Starts the verifier service: store, ledger replica (pulled now and every
  * syncInterval), verification keys on a worker pool, and the HTTP API.
  */
-export async function startVerifierService(config: ServiceConfig, log: ProgressLog): Promise<RunningService> {
+export async function startVerifierService(config: ServiceConfig, log: (line: string) => void): Promise<RunningService> {
   const store = await openStore(config.database);
   const replica = await LedgerReplica.open(store, ledgerSource(config.ledger.source), config.ledger.registrarKey);
   await replica.sync().catch((error) => log(`ledger sync from ${config.ledger.source} failed (will retry): ${(error as Error).message}`));
@@ -33,7 +32,7 @@ export async function startVerifierService(config: ServiceConfig, log: ProgressL
   // Expired challenges can never be claimed: drop them (an hour late, so "expired" stays distinguishable from "unknown" for a while).
   const pruner = setInterval(() => store.pruneChallenges(new Date(Date.now() - 3600_000)).catch((error) => log(`challenge pruning failed: ${(error as Error).message}`)), 60_000);
   pruner.unref();
-  const artifacts = await loadArtifacts({ log, warn: log });
+  const artifacts = loadArtifacts({ warn: log });
   const pool = await VerifyPool.create(artifacts.verificationKey, config.workers);
   const app = createApp({ config, store, replica, check: batchingCheck(pool), metrics: new ServiceMetrics() });
   const server = app.listen(config.port, config.host);

@@ -36,6 +36,7 @@ declare module "snarkjs" {
     beacon(oldZkey: string, newZkey: string, name: string, beaconHash: string, numIterationsExp: number, logger?: Logger): Promise<Uint8Array>;
     exportVerificationKey(zkey: FileOrBuffer, logger?: Logger): Promise<Record<string, unknown>>;
     verifyFromR1cs(r1cs: string, ptau: string, zkey: string, logger?: Logger): Promise<boolean>;
+    verifyFromInit(initZkey: string, ptau: string, zkey: string, logger?: Logger): Promise<boolean>;
   };
   export const groth16: {
     fullProve(input: WtnsInput, wasm: FileOrBuffer, zkey: FileOrBuffer, logger?: Logger, wtnsCalcOptions?: unknown, proverOptions?: { singleThread?: boolean }): Promise<{ proof: Groth16Proof; publicSignals: PublicSignals }>;

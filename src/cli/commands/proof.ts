@@ -45,7 +45,7 @@ function parseProofFile(value: unknown): RealDidProof & { scope: string } {
 }
 
 async function proveHere(inputs: ProofInputs, output: CommandOutput): Promise<ProofResult> {
-  const artifacts = await loadArtifacts({ log: output.progress, warn: output.warn });
+  const artifacts = await loadArtifacts({ warn: output.warn });
   output.progress("proving (a few seconds)");
   const { Prover } = await import("../../proof/prover.js"); // snarkjs loads in ~0.4 s: only for commands that prove
   return (await Prover.create(artifacts)).prove(inputs);
@@ -101,7 +101,7 @@ export function proofCommands(program: Command): void {
     { name: "prover-daemon", summary: "keep a prover running, so `realdid prove --daemon` is fast", example: "realdid prover-daemon --socket ~/.realdid/prover.sock" },
     (c) => c.requiredOption("--socket <path>", "Unix socket to listen on (made owner-only)"),
     async (_, options, output) => {
-      const artifacts = await loadArtifacts({ log: output.progress, warn: output.warn });
+      const artifacts = await loadArtifacts({ warn: output.warn });
       const { Prover } = await import("../../proof/prover.js");
       const { startProverDaemon } = await import("../../proof/prover-daemon.js");
       const daemon = await startProverDaemon(options.socket, await Prover.create(artifacts));
@@ -127,7 +127,7 @@ export function proofCommands(program: Command): void {
       const candidate = parseProofFile(readJson(proofPath, "proof"));
       const ledger = loadLedger(options.ledger, policy.registrarKey);
       const request = { ...policyRequest(policy, parseChallenge(options.challenge), todayIso()), rootStatus: (root: bigint) => ledger.rootStatus(root, Date.now(), policy.rootWindowMs) };
-      const artifacts = await loadArtifacts({ log: output.progress, warn: output.warn });
+      const artifacts = await loadArtifacts({ warn: output.warn });
       const { groth16Check, verifyProof } = await import("../../proof/verifier.js");
       const outcome = await verifyProof(candidate, request, groth16Check(artifacts.verificationKey));
       if (!outcome.valid) {

@@ -1,0 +1,309 @@
+// The Groth16 phase-2 ceremony, as files that travel between contributors on different
+// machines: a ceremony folder holds the circuit (r1cs, wasm), one zkey per step and
+// ceremony.json, the transcript. Each contributor verifies the last step, adds theirs and
+// passes the folder on; anyone can verify the whole chain; the coordinator finalizes it
+// into a key set (see README, "Trusted setup"). Any one honest contributor makes the keys sound.
+import { randomBytes } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Logger } from "snarkjs";
+import { z } from "zod";
+import { verificationKeyId } from "../artifacts/key-id.js";
+import { loadArtifacts } from "../artifacts/load.js";
+import { DEVELOPMENT_KEYS_WARNING, KEY_SET_FORMAT, type KeySetManifest, sha256Hex } from "../artifacts/manifest.js";
+import { type CircuitId, keySetFiles, ptauPath } from "../artifacts/paths.js";
+import { RealDidError } from "../errors.js";
+import { readJson, writeAtomically } from "../files.js";
+import { parseDocument } from "../formats/schema.js";
+import { compileCircuit, compilerVersion, sourceFingerprint } from "./circuit-source.js";
+
+export const CEREMONY_FORMAT = "realdid-ceremony/1";
+const TRANSCRIPT_FILE = "ceremony.json";
+/** snarkjs keeps the first 64 bytes of a contributor's name in the zkey. */
+const MAX_NAME_LENGTH = 64;
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const hash512 = z.string().regex(/^[0-9a-f]{128}$/);
+const fileName = z.string().regex(/^[A-Za-z0-9._-]+$/, "must be a plain file name");
+const StepSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("init"), index: z.literal(0), file: fileName, sha256 }),
+  z.object({ kind: z.literal("contribution"), index: z.number().int().positive(), name: z.string(), file: fileName, sha256, contributionHash: hash512, at: z.string() }),
+  z.object({ kind: z.literal("beacon"), index: z.number().int().positive(), name: z.string(), file: fileName, sha256, contributionHash: hash512, beaconHash: z.string().regex(/^[0-9a-f]{64}$/), iterationsExp: z.number().int(), at: z.string() }),
+]);
+export type CeremonyStep = z.infer<typeof StepSchema>;
+/** A step after the initial key: a contribution or the beacon. */
+export type ContributionStep = Exclude<CeremonyStep, { kind: "init" }>;
+
+/** ceremony.json: what the ceremony is for and every step so far, each with its file's hash. */
+const CeremonySchema = z.object({
+  format: z.literal(CEREMONY_FORMAT),
+  circuit: z.string(),
+  constraints: z.number().int().positive(),
+  sourceFingerprint: sha256,
+  compiler: z.string(),
+  r1cs: z.object({ file: fileName, sha256 }),
+  wasm: z.object({ file: fileName, sha256 }),
+  /** The prepared phase-1 powers of tau every step is checked against. */
+  ptau: z.object({ sha256 }),
+  steps: z.array(StepSchema).min(1),
+});
+export type Ceremony = z.infer<typeof CeremonySchema>;
+
+type Snarkjs = typeof import("snarkjs");
+const loadSnarkjs = (): Promise<Snarkjs> => import("snarkjs"); // only ceremony commands pay for it
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+const stepFile = (circuit: string, index: number) => `${circuit}-${String(index).padStart(4, "0")}.zkey`;
+const fail = (message: string): never => {
+  throw new RealDidError("ceremony_invalid", message);
+};
+const describeStep = (step: CeremonyStep) => `step ${step.index} (${step.kind === "init" ? "initial key" : `${step.kind} by ${JSON.stringify(step.name)}`}, ${step.file})`;
+
+function readTranscript(path: string): Ceremony {
+  const ceremony = parseDocument(CeremonySchema, readJson(path, "ceremony transcript"), path, "ceremony_invalid");
+  ceremony.steps.forEach((step, i) => step.index === i || fail(`${path}: step ${i} is numbered ${step.index}`));
+  return ceremony;
+}
+
+export const readCeremony = (dir: string): Ceremony => readTranscript(join(dir, TRANSCRIPT_FILE));
+
+const writeCeremony = (dir: string, ceremony: Ceremony) => writeAtomically(join(dir, TRANSCRIPT_FILE), JSON.stringify(ceremony, null, 2) + "\n");
+
+function checkedFile(dir: string, file: string, expected: string, what: string): string {
+  const path = join(dir, file);
+  if (!existsSync(path)) fail(`${what}: ${path} is missing`);
+  if (sha256Hex(readFileSync(path)) !== expected) fail(`${what}: ${path} is not the file the transcript records (its SHA-256 differs)`);
+  return path;
+}
+
+function localPtau(ceremony: Ceremony): string {
+  const path = ptauPath();
+  if (!existsSync(path) || sha256Hex(readFileSync(path)) !== ceremony.ptau.sha256) {
+    fail(`this checkout's powers of tau (${path}) is not the one the ceremony uses (SHA-256 ${ceremony.ptau.sha256})`);
+  }
+  return path;
+}
+
+/** Collects snarkjs's log, which is where it names the contributions a zkey carries. */
+function recordingLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const keep = (message: string) => void lines.push(message);
+  return { logger: { debug() {}, info: keep, warn: keep, error: keep }, lines };
+}
+
+/**
+ * The contributions a zkey carries, by number, as snarkjs's verifier lists them
+ * ("contribution #2 Bob:" and the 64-byte hash in four lines of hex words).
+ */
+function contributionHashesInLog(lines: readonly string[]): Map<number, string> {
+  const found = new Map<number, string>();
+  for (const line of lines) {
+    const match = /^contribution #(\d+) .*:\n([\s0-9a-f]+)$/.exec(line);
+    if (match) found.set(Number(match[1]), match[2].replace(/\s+/g, ""));
+  }
+  return found;
+}
+
+/** Fails unless the contributions snarkjs listed are exactly the transcript's steps 1..upTo. */
+function checkCarriedHistory(lines: readonly string[], ceremony: Ceremony, upTo: number, what: string): void {
+  const carried = contributionHashesInLog(lines);
+  if (carried.size !== upTo) fail(`${what} carries ${carried.size} contributions; the transcript has ${upTo} up to it`);
+  for (const earlier of ceremony.steps.slice(1, upTo + 1)) {
+    if (earlier.kind !== "init" && carried.get(earlier.index) !== earlier.contributionHash) fail(`${what} does not carry ${describeStep(earlier)} as the transcript records it (contribution hash differs)`);
+  }
+}
+
+/**
+ * Verifies one step against the ceremony's initial key: its file is the recorded one, it is
+ * a valid chain of contributions from the initial key (snarkjs's proofs of knowledge and
+ * same-ratio checks), and the history it carries is the transcript's, contributor by contributor.
+ */
+async function verifyStep(dir: string, ceremony: Ceremony, index: number, snarkjs: Snarkjs, ptau: string): Promise<void> {
+  const step = ceremony.steps[index];
+  const what = describeStep(step);
+  const path = checkedFile(dir, step.file, step.sha256, what);
+  if (step.kind === "init") return;
+  const init = checkedFile(dir, ceremony.steps[0].file, ceremony.steps[0].sha256, describeStep(ceremony.steps[0]));
+  const { logger, lines } = recordingLogger();
+  let valid = false;
+  try {
+    valid = await snarkjs.zKey.verifyFromInit(init, ptau, path, logger);
+  } catch (error) {
+    fail(`${what} is not a readable zkey: ${(error as Error).message}`);
+  }
+  if (!valid) fail(`${what} does not verify against the ceremony's initial key${lines.length ? `: ${lines.filter((l) => l.startsWith("INVALID") || /not identical|does not match/.test(l)).join("; ") || "invalid contribution"}` : ""}`);
+  checkCarriedHistory(lines, ceremony, index, what);
+}
+
+/** Starts a ceremony in a new folder: compiles the circuit and makes the initial zkey (about 30 s). */
+export async function initCeremony(dir: string, circuit: CircuitId, log: (line: string) => void): Promise<Ceremony> {
+  if (existsSync(join(dir, TRANSCRIPT_FILE))) throw new RealDidError("file_exists", `${dir} already holds a ceremony`);
+  const snarkjs = await loadSnarkjs();
+  log(`compiling ${circuit.name} with ${compilerVersion()}`);
+  const constraints = compileCircuit(circuit, dir);
+  const r1cs = `${circuit.name}.r1cs`;
+  const wasm = `${circuit.name}.wasm`;
+  log(`initial key for ${constraints} constraints (about 30 s)`);
+  const init = stepFile(circuit.name, 0);
+  await snarkjs.zKey.newZKey(join(dir, r1cs), ptauPath(), join(dir, init), recordingLogger().logger);
+  const fileHash = (file: string) => sha256Hex(readFileSync(join(dir, file)));
+  const ceremony: Ceremony = {
+    format: CEREMONY_FORMAT,
+    circuit: circuit.name,
+    constraints,
+    sourceFingerprint: sourceFingerprint(circuit),
+    compiler: compilerVersion(),
+    r1cs: { file: r1cs, sha256: fileHash(r1cs) },
+    wasm: { file: wasm, sha256: fileHash(wasm) },
+    ptau: { sha256: sha256Hex(readFileSync(ptauPath())) },
+    steps: [{ kind: "init", index: 0, file: init, sha256: fileHash(init) }],
+  };
+  writeCeremony(dir, ceremony);
+  return ceremony;
+}
+
+function checkName(name: string): void {
+  if (name.trim() === "" || new TextEncoder().encode(name).byteLength > MAX_NAME_LENGTH || /[\n\r:]/.test(name)) {
+    throw new RealDidError("invalid_argument", `a contributor's name must be 1 to ${MAX_NAME_LENGTH} bytes, without ':' or line breaks`);
+  }
+}
+
+/** Adds a step after verifying the last one; the new zkey is written under the next number. */
+async function addStep(dir: string, make: (snarkjs: Snarkjs, from: string, to: string) => Promise<Omit<ContributionStep, "index" | "file" | "sha256" | "at">>): Promise<ContributionStep> {
+  const ceremony = readCeremony(dir);
+  const snarkjs = await loadSnarkjs();
+  const ptau = localPtau(ceremony);
+  const last = ceremony.steps.at(-1)!;
+  await verifyStep(dir, ceremony, last.index, snarkjs, ptau);
+  const index = last.index + 1;
+  const file = stepFile(ceremony.circuit, index);
+  const made = await make(snarkjs, join(dir, last.file), join(dir, file));
+  const step = { ...made, index, file, sha256: sha256Hex(readFileSync(join(dir, file))), at: new Date().toISOString() } as ContributionStep;
+  writeCeremony(dir, { ...ceremony, steps: [...ceremony.steps, step] });
+  return step;
+}
+
+/**
+ * A contributor's step: fresh randomness from this machine (plus any entropy given) moves
+ * the key on; the randomness is never written anywhere. Publish the returned hash so others
+ * can check your contribution is in the final keys.
+ */
+export function contribute(dir: string, name: string, extraEntropy = ""): Promise<ContributionStep> {
+  checkName(name);
+  return addStep(dir, async (snarkjs, from, to) => {
+    const hash = await snarkjs.zKey.contribute(from, to, name, randomBytes(64).toString("hex") + extraEntropy, recordingLogger().logger);
+    return { kind: "contribution", name, contributionHash: hex(hash) };
+  });
+}
+
+/** The closing step: a public random value (e.g. a future block hash) hashed 2^iterationsExp times. */
+export function applyBeacon(dir: string, beaconHash: string, iterationsExp: number): Promise<ContributionStep> {
+  if (!/^[0-9a-f]{64}$/.test(beaconHash)) throw new RealDidError("invalid_argument", "the beacon must be 64 hex characters (32 bytes)");
+  if (!Number.isInteger(iterationsExp) || iterationsExp < 0 || iterationsExp > 63) throw new RealDidError("invalid_argument", "the beacon's iteration exponent must be an integer from 0 to 63");
+  return addStep(dir, async (snarkjs, from, to) => {
+    const hash = await snarkjs.zKey.beacon(from, to, "beacon", beaconHash, iterationsExp, recordingLogger().logger);
+    return { kind: "beacon", name: "beacon", contributionHash: hex(hash), beaconHash, iterationsExp };
+  });
+}
+
+/**
+ * Verifies the whole ceremony: the circuit files, the initial key against the circuit and
+ * the powers of tau (snarkjs recomputes it: about 30 s), then every step in order. The
+ * first step that does not verify is named.
+ */
+export async function verifyCeremony(dir: string, log: (line: string) => void = () => {}): Promise<Ceremony> {
+  const ceremony = readCeremony(dir);
+  const snarkjs = await loadSnarkjs();
+  const ptau = localPtau(ceremony);
+  const r1cs = checkedFile(dir, ceremony.r1cs.file, ceremony.r1cs.sha256, "the circuit's r1cs");
+  checkedFile(dir, ceremony.wasm.file, ceremony.wasm.sha256, "the circuit's wasm");
+  log("checking the initial key against the circuit and the powers of tau (about 30 s)");
+  const init = checkedFile(dir, ceremony.steps[0].file, ceremony.steps[0].sha256, describeStep(ceremony.steps[0]));
+  if (!(await snarkjs.zKey.verifyFromR1cs(r1cs, ptau, init, recordingLogger().logger))) fail(`${describeStep(ceremony.steps[0])} is not the initial key of this circuit`);
+  for (const step of ceremony.steps.slice(1)) {
+    log(`verifying ${describeStep(step)}`);
+    await verifyStep(dir, ceremony, step.index, snarkjs, ptau);
+  }
+  return ceremony;
+}
+
+/**
+ * Verifies the ceremony and writes its last step as a key set in `outDir`: wasm, r1cs,
+ * zkey, verification key, the transcript and a manifest with the key id. Written to a
+ * temporary folder and renamed into place, so a crash leaves no half key set.
+ */
+export async function finalizeCeremony(dir: string, outDir: string, { development = false, log = (_line: string) => {} } = {}): Promise<KeySetManifest> {
+  const ceremony = await verifyCeremony(dir, log);
+  const contributions = ceremony.steps.filter((step) => step.kind === "contribution");
+  if (contributions.length === 0) throw new RealDidError("ceremony_invalid", "the ceremony has no contribution yet: nobody's randomness protects the keys");
+  const circuit = { name: ceremony.circuit };
+  const snarkjs = await loadSnarkjs();
+  const last = ceremony.steps.at(-1)!;
+  const verificationKey = await snarkjs.zKey.exportVerificationKey(join(dir, last.file), recordingLogger().logger);
+  const tmp = `${outDir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const files = keySetFiles(tmp, circuit);
+  copyFileSync(join(dir, ceremony.wasm.file), files.wasm);
+  copyFileSync(join(dir, ceremony.r1cs.file), files.r1cs);
+  copyFileSync(join(dir, last.file), files.zkey);
+  writeFileSync(files.verificationKey, JSON.stringify(verificationKey, null, 1) + "\n");
+  writeFileSync(files.transcript, JSON.stringify(ceremony, null, 2) + "\n");
+  const fileHash = (path: string) => sha256Hex(readFileSync(path));
+  const manifest: KeySetManifest = {
+    format: KEY_SET_FORMAT,
+    ...(development && { warning: DEVELOPMENT_KEYS_WARNING }),
+    circuit: ceremony.circuit,
+    keyId: verificationKeyId(verificationKey),
+    constraints: ceremony.constraints,
+    publicSignals: Number(verificationKey.nPublic),
+    sourceFingerprint: ceremony.sourceFingerprint,
+    compiler: ceremony.compiler,
+    contributors: ceremony.steps.flatMap((step) => (step.kind === "init" ? [] : [step.kind === "beacon" ? `beacon ${step.beaconHash}` : step.name])),
+    files: { wasm: fileHash(files.wasm), r1cs: fileHash(files.r1cs), zkey: fileHash(files.zkey), verificationKey: fileHash(files.verificationKey), transcript: fileHash(files.transcript) },
+    finalizedAt: new Date().toISOString(),
+  };
+  writeFileSync(files.manifest, JSON.stringify(manifest, null, 2) + "\n");
+  rmSync(outDir, { recursive: true, force: true });
+  renameSync(tmp, outDir);
+  return manifest;
+}
+
+/**
+ * Checks a finalized key set against this checkout's circuit (what `npm test` runs): made
+ * from these sources, the circuit compiles to its r1cs and wasm bit for bit, its zkey
+ * verifies against the r1cs and the powers of tau, and carries exactly the contributions
+ * its transcript records; the verification key and key id are the zkey's.
+ */
+export async function checkKeySet(dir: string, circuit: CircuitId, log: (line: string) => void = () => {}): Promise<KeySetManifest> {
+  const { manifest } = loadArtifacts({ circuit, dir, warn: () => {} });
+  const stale = (why: string): never => {
+    throw new RealDidError("artifacts_mismatch", `the key set in ${dir} ${why}: the circuit changed, so its keys need a new ceremony (npm run keys:dev-ceremony for development keys)`);
+  };
+  if (manifest.sourceFingerprint !== sourceFingerprint(circuit)) stale("was made from other circuit sources");
+  const files = keySetFiles(dir, circuit);
+  const build = `${dir}.check-${process.pid}`;
+  try {
+    log(`compiling ${circuit.name}`);
+    compileCircuit(circuit, build);
+    const compiled = keySetFiles(build, circuit);
+    if (sha256Hex(readFileSync(compiled.r1cs)) !== manifest.files.r1cs) stale("has another r1cs than this circuit compiles to");
+    if (sha256Hex(readFileSync(compiled.wasm)) !== manifest.files.wasm) stale("has another wasm than this circuit compiles to");
+  } finally {
+    rmSync(build, { recursive: true, force: true });
+  }
+  if (sha256Hex(readFileSync(files.r1cs)) !== manifest.files.r1cs || sha256Hex(readFileSync(files.transcript)) !== manifest.files.transcript) {
+    throw new RealDidError("artifacts_mismatch", `the r1cs or transcript in ${dir} does not match the manifest`);
+  }
+  const ceremony = readTranscript(files.transcript);
+  if (ceremony.steps.at(-1)!.sha256 !== manifest.files.zkey) fail(`${files.transcript}: its last step is not this key set's zkey`);
+  const snarkjs = await loadSnarkjs();
+  log("verifying the zkey against the circuit and the powers of tau (about 30 s)");
+  const { logger, lines } = recordingLogger();
+  if (!(await snarkjs.zKey.verifyFromR1cs(files.r1cs, localPtau(ceremony), files.zkey, logger))) fail(`${files.zkey} does not verify against the circuit and the powers of tau`);
+  checkCarriedHistory(lines, ceremony, ceremony.steps.length - 1, files.zkey);
+  if (verificationKeyId(await snarkjs.zKey.exportVerificationKey(files.zkey, recordingLogger().logger)) !== manifest.keyId) {
+    throw new RealDidError("artifacts_mismatch", `${files.verificationKey} is not the verification key of ${files.zkey}`);
+  }
+  return manifest;
+}
