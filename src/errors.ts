@@ -8,6 +8,7 @@ export type ErrorCode =
   | "file_not_found"
   | "file_exists"
   | "io_error"
+  | "remote_refused"
   | "invalid_attribute"
   | "invalid_identity_file"
   | "wrong_passphrase"
@@ -17,6 +18,7 @@ export type ErrorCode =
   | "credential_mismatch"
   | "predicate_unsatisfied"
   | "prover_unavailable"
+  | "request_expired"
   // circuit keys and their ceremony
   | "artifacts_mismatch"
   | "artifacts_missing"
@@ -45,12 +47,16 @@ export type ErrorCode =
   | "not_enough_partials"
   | "wrong_regulator_key"
   | "case_not_in_audit_log"
+  | "receipt_invalid"
   // registrar
   | "invalid_record"
   | "already_enrolled"
   | "not_enrolled"
   | "registrar_exists"
-  | "registrar_missing";
+  | "registrar_missing"
+  | "bucket_out_of_range"
+  | "credential_revoked"
+  | "credential_reissued";
 
 export class RealDidError extends Error {
   override readonly name = "RealDidError";

@@ -38,17 +38,19 @@ describe("realdid CLI end to end", () => {
     const policy = (scope: string, windowSeconds = 3600) => ({ scope, minAge: 18, checkExpiry: true, rootWindowSeconds: windowSeconds, regulatorKey });
     writeFileSync(join(dir, "a.policy.json"), JSON.stringify(policy("a.example")));
     writeFileSync(join(dir, "b.policy.json"), JSON.stringify(policy("b.example", 15)));
+    // The sites' request documents (what a prover reads), without a challenge: each proof gives its own.
+    for (const site of ["a", "b"]) ok(cli("request", "--policy", `${site}.policy.json`, "--out", `${site}.request.json`));
     ok(cli("registrar", "path", "--data", "registrar", "--index", "0", "--out", "person0.path.json"));
     ok(cli("registrar", "export-ledger", "--data", "registrar", "--out", "ledger.jsonl"));
 
-    const prove = (policyFile: string, out: string, challenge: string, person = 0) =>
-      cli("prove", "--identity", `person${person}.identity.json`, "--passphrase-env", "PASS", "--credential", `credentials/credential-${person}.json`, "--path", `person${person}.path.json`, "--policy", policyFile, "--challenge", challenge, "--out", out);
-    const a = ok(prove("a.policy.json", "a.proof.json", "1111"));
+    const prove = (requestFile: string, out: string, challenge: string, person = 0) =>
+      cli("prove", "--identity", `person${person}.identity.json`, "--passphrase-env", "PASS", "--credential", `credentials/credential-${person}.json`, "--path", `person${person}.path.json`, "--request", requestFile, "--challenge", challenge, "--out", out);
+    const a = ok(prove("a.request.json", "a.proof.json", "1111"));
     const verifiedA = ok(cli("verify", "a.proof.json", "--policy", "a.policy.json", "--ledger", "ledger.jsonl", "--challenge", "1111"));
     expect(verifiedA).toMatchObject({ valid: true, didAddress: a.didAddress, predicates: ["age >= 18", "credential not expired"] });
     expect(verifiedA.ledgerEntry.seq).toBe(1);
 
-    const b = ok(prove("b.policy.json", "b.proof.json", "2222"));
+    const b = ok(prove("b.request.json", "b.proof.json", "2222"));
     expect(b.didAddress).not.toBe(a.didAddress);
     const crossSite = cli("verify", "a.proof.json", "--policy", "b.policy.json", "--ledger", "ledger.jsonl", "--challenge", "1111");
     expect(crossSite.status).toBe(1);
@@ -56,7 +58,7 @@ describe("realdid CLI end to end", () => {
 
     // Zhang Min is 14: she cannot prove age >= 18.
     ok(cli("registrar", "path", "--data", "registrar", "--index", "1", "--out", "person1.path.json"));
-    const minor = prove("a.policy.json", "minor.proof.json", "1111", 1);
+    const minor = prove("a.request.json", "minor.proof.json", "1111", 1);
     expect(minor.status).toBe(1);
     expect(minor.json.error).toMatchObject({ code: "predicate_unsatisfied" });
 
@@ -65,7 +67,7 @@ describe("realdid CLI end to end", () => {
     ok(cli("registrar", "export-ledger", "--data", "registrar", "--out", "ledger.jsonl"));
     fails(realdid(dir, ["registrar", "path", "--data", "registrar", "--index", "0", "--out", "x.json"]), /leaf 0 is revoked/);
     const revokedAt = Date.parse(JSON.parse(readFileSync(join(dir, "ledger.jsonl"), "utf8").trim().split("\n").at(-1)!).time);
-    ok(prove("b.policy.json", "late.proof.json", "3333"));
+    ok(prove("b.request.json", "late.proof.json", "3333"));
     ok(cli("verify", "late.proof.json", "--policy", "b.policy.json", "--ledger", "ledger.jsonl", "--challenge", "3333"));
     while (Date.now() - revokedAt < 15_500) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
     const expired = cli("verify", "late.proof.json", "--policy", "b.policy.json", "--ledger", "ledger.jsonl", "--challenge", "3333");
@@ -95,9 +97,9 @@ describe("realdid prover-daemon", () => {
       expect(statSync(socket).mode & 0o777).toBe(0o600);
       ok(cli("registrar", "path", "--data", "registrar", "--index", "2", "--out", "person2.path.json"));
       ok(cli("registrar", "export-ledger", "--data", "registrar", "--out", "ledger.jsonl"));
-      const proveThroughDaemon = (policyFile: string, out: string) =>
-        cli("prove", "--daemon", socket, "--identity", "person2.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-2.json", "--path", "person2.path.json", "--policy", policyFile, "--challenge", "4444", "--out", out);
-      const [a, b] = [ok(proveThroughDaemon("a.policy.json", "daemon-a.proof.json")), ok(proveThroughDaemon("b.policy.json", "daemon-b.proof.json"))];
+      const proveThroughDaemon = (requestFile: string, out: string) =>
+        cli("prove", "--daemon", socket, "--identity", "person2.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-2.json", "--path", "person2.path.json", "--request", requestFile, "--challenge", "4444", "--out", out);
+      const [a, b] = [ok(proveThroughDaemon("a.request.json", "daemon-a.proof.json")), ok(proveThroughDaemon("b.request.json", "daemon-b.proof.json"))];
       expect(ok(cli("verify", "daemon-a.proof.json", "--policy", "a.policy.json", "--ledger", "ledger.jsonl", "--challenge", "4444"))).toMatchObject({ valid: true, didAddress: a.didAddress });
       expect(ok(cli("verify", "daemon-b.proof.json", "--policy", "b.policy.json", "--ledger", "ledger.jsonl", "--challenge", "4444"))).toMatchObject({ valid: true, didAddress: b.didAddress });
     } finally {
@@ -105,7 +107,7 @@ describe("realdid prover-daemon", () => {
       await new Promise((resolve) => daemon.once("exit", resolve));
     }
     expect(existsSync(socket)).toBe(false);
-    fails(realdid(dir, ["prove", "--daemon", socket, "--identity", "person2.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-2.json", "--path", "person2.path.json", "--policy", "a.policy.json", "--challenge", "1", "--out", "x.json"], ENV), /no prover daemon answers at/);
+    fails(realdid(dir, ["prove", "--daemon", socket, "--identity", "person2.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-2.json", "--path", "person2.path.json", "--request", "a.request.json", "--challenge", "1", "--out", "x.json"], ENV), /no prover daemon answers at/);
   });
 });
 
@@ -115,16 +117,23 @@ describe("realdid CLI bad input: one line, non-zero exit, nothing changed", () =
   it.each([
     ["a missing file", ["identity", "show", "missing.json"], /identity file not found: missing.json/],
     ["malformed JSON", ["verify", "broken.json", "--policy", "a.policy.json", "--ledger", "ledger.jsonl", "--challenge", "1"], /proof file broken.json is not valid JSON/],
+    ["a proof file of an older format", ["verify", "old-format.proof.json", "--policy", "a.policy.json", "--ledger", "ledger.jsonl", "--challenge", "1111"], /proof file old-format.proof.json: field 'format'/],
+    ["a request document with a malformed bound", ["prove", "--identity", "person0.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-0.json", "--path", "person0.path.json", "--request", "bad.request.json", "--challenge", "1", "--out", "x.json"], /request bad.request.json: field 'bounds.lo\[1\]'/],
+    ["a request for other keys", ["prove", "--identity", "person0.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-0.json", "--path", "person0.path.json", "--request", "other-keys.request.json", "--challenge", "1", "--out", "x.json"], /made for circuit keys 0{32}, but these keys are [0-9a-f]{32}/],
     ["a wrong field type", ["verify", "a.proof.json", "--policy", "typo.policy.json", "--ledger", "ledger.jsonl", "--challenge", "1"], /policy: minAge must be a whole number/],
     ["an unknown region code", ["registrar", "enroll", "--data", "registrar", "--name", "X", "--national-id", withCheckCharacter("11010519800101005"), "--birth-date", "1980-01-01", "--region", "990101", "--expiry", "2030-01-01", "--document-type", "passport", "--commitment", "77", "--out", "x.json"], /unknown region code 990101/],
     ["a birth date in the future", ["registrar", "enroll", "--data", "registrar", "--name", "X", "--national-id", withCheckCharacter("11010520990101005"), "--birth-date", "2099-01-01", "--region", "110101", "--expiry", "2100-01-01", "--document-type", "passport", "--commitment", "77", "--out", "x.json"], /birthDate 2099-01-01 is in the future/],
-    ["an identity that does not match the credential", ["prove", "--identity", "person1.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-0.json", "--path", "person0.path.json", "--policy", "a.policy.json", "--challenge", "1", "--out", "x.json"], /does not match the credential/],
+    ["an identity that does not match the credential", ["prove", "--identity", "person1.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-0.json", "--path", "person0.path.json", "--request", "a.request.json", "--challenge", "1", "--out", "x.json"], /does not match the credential/],
     ["a revoked credential", ["registrar", "revoke", "--data", "registrar", "--index", "0"], /already revoked/],
     ["an unknown root", ["verify", "a.proof.json", "--policy", "a.policy.json", "--ledger", "other-ledger.jsonl", "--challenge", "1111"], /INVALID|root/],
     ["a non-numeric challenge", ["verify", "a.proof.json", "--policy", "a.policy.json", "--ledger", "ledger.jsonl", "--challenge", "abc"], /'challenge' is not an integer/],
     ["a wrong passphrase", ["identity", "show", "person0.identity.json", "--passphrase-env", "WRONG"], /wrong passphrase/],
   ])("%s", (_, args, message) => {
     writeFileSync(join(dir, "broken.json"), "{ nope");
+    const siteRequest = JSON.parse(readFileSync(join(dir, "a.request.json"), "utf8"));
+    writeFileSync(join(dir, "bad.request.json"), JSON.stringify({ ...siteRequest, bounds: { ...siteRequest.bounds, lo: ["0", "-1", "0", "0"] } }));
+    writeFileSync(join(dir, "other-keys.request.json"), JSON.stringify({ ...siteRequest, keyId: "0".repeat(32) }));
+    writeFileSync(join(dir, "old-format.proof.json"), JSON.stringify({ ...JSON.parse(readFileSync(join(dir, "a.proof.json"), "utf8")), format: "realdid-proof/1" }));
     writeFileSync(join(dir, "typo.policy.json"), JSON.stringify({ ...JSON.parse(readFileSync(join(dir, "a.policy.json"), "utf8")), minAge: "18" }));
     if (args.includes("other-ledger.jsonl")) {
       realdid(dir, ["registrar", "init", "--data", "other-registrar"]);

@@ -4,7 +4,6 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { todayIso } from "../src/attributes/calendar.js";
 import { releaseCurve } from "../src/proof/curve.js";
 import { parseServiceConfig } from "../src/service/config.js";
 import { PostgresVerifierStore } from "../src/service/postgres-store.js";
@@ -13,7 +12,7 @@ import { SqliteVerifierStore } from "../src/service/sqlite-store.js";
 import type { VerifierStore } from "../src/service/store.js";
 import { resetVerifierTables, TEST_POSTGRES_URL } from "./helpers/postgres.js";
 import { type ProofFixture, proofFixture } from "./helpers/proof-fixture.js";
-import { post, SHOP_PREDICATES, writeServiceConfig } from "./helpers/service-fixture.js";
+import { challengeAndProof, post, writeServiceConfig } from "./helpers/service-fixture.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -77,11 +76,7 @@ describe("two verifier instances sharing one PostgreSQL", () => {
     await releaseCurve();
   });
 
-  const proveFor = async (instance: RunningService, action: string) => {
-    const issued = await post(`${instance.url}/v1/challenges`, { site: "shop", action });
-    const made = await fixture.prove(1, fixture.requestFor(`shop.example/${action}`, SHOP_PREDICATES, todayIso(), BigInt(issued.json.challenge)));
-    return { challenge: issued.json.challenge, proof: { proof: made.proof, publicSignals: made.publicSignals } };
-  };
+  const proveFor = (instance: RunningService, action: string) => challengeAndProof(instance.url, fixture, "shop", { action });
 
   it("one-per-person proofs of the same person sent to both at the same moment: exactly one succeeds, every time", async () => {
     for (let round = 0; round < 4; round++) {

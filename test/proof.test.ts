@@ -38,6 +38,7 @@ beforeAll(async () => {
     challenge: randomChallenge(),
     bounds: predicateBounds({ minAge: 18, notExpired: true, regionPrefix: "11" }, TODAY),
     regulatorKey: regulator.publicKey,
+    keyId: artifacts.keyId,
     rootStatus: (root) => (root === acceptedRoot ? "current" : "unknown"),
   };
   const prover = await Prover.create(artifacts);
@@ -91,7 +92,7 @@ describe("a real proof", () => {
 
   it("does not verify with a tampered proof point", async () => {
     const proof = { ...result.proof, pi_a: [result.proof.pi_c[0], result.proof.pi_c[1], "1"] };
-    expect(await verifyProof({ proof, publicSignals: result.publicSignals }, request, check)).toMatchObject({ valid: false, code: "invalid_proof" });
+    expect(await verifyProof({ ...result, proof }, request, check)).toMatchObject({ valid: false, code: "invalid_proof" });
   });
 });
 
@@ -107,6 +108,22 @@ describe("the verifier names what does not match", () => {
     expect(await verifyProof(result, makeRequest(), check)).toMatchObject({ valid: false, code });
   });
 
+  it("names a proof made with other keys, with both key ids, before any pairing", async () => {
+    const otherKeys = "0123456789abcdef0123456789abcdef";
+    const outcome = await verifyProof({ ...result, keyId: otherKeys }, request, check);
+    expect(outcome).toMatchObject({ valid: false, code: "key_mismatch" });
+    expect(!outcome.valid && outcome.message).toContain(otherKeys);
+    expect(!outcome.valid && outcome.message).toContain(artifacts.keyId);
+  });
+
+  it("proves only for a request made for its own keys", async () => {
+    const prover = await Prover.create(artifacts);
+    const forOtherKeys = { ...request, keyId: "0123456789abcdef0123456789abcdef" };
+    await expect(prover.prove({ identity: citizen.identity, credential: { index: 2, attributes: citizen.attributes }, merkleProof: tree.proof(2), request: forOtherKeys })).rejects.toThrow(
+      new RegExp(`made for circuit keys 0123456789abcdef0123456789abcdef, but these keys are ${artifacts.keyId}`),
+    );
+  });
+
   it("accepts an older regulator key the site still lists during a key rotation", async () => {
     const rotated = { ...request, regulatorKey: generateRegulatorKeyPair().publicKey, acceptedRegulatorKeys: [regulator.publicKey] };
     expect(await verifyProof(result, rotated, check)).toMatchObject({ valid: true });
@@ -115,7 +132,7 @@ describe("the verifier names what does not match", () => {
   it("refuses a proof whose shifted regulator key is not 2^126 times its key (the escrow ladder's precondition)", async () => {
     const wrong = shiftedRegulatorKey(generateRegulatorKeyPair().publicKey);
     const publicSignals = result.publicSignals.map((s, i) => (PUBLIC_SIGNAL_NAMES[i] === "regulatorKeyShifted.x" ? wrong.x.toString() : PUBLIC_SIGNAL_NAMES[i] === "regulatorKeyShifted.y" ? wrong.y.toString() : s));
-    expect(await verifyProof({ proof: result.proof, publicSignals }, request, check)).toMatchObject({ valid: false, code: "regulator_key_mismatch" });
+    expect(await verifyProof({ ...result, publicSignals }, request, check)).toMatchObject({ valid: false, code: "regulator_key_mismatch" });
   });
 
   it("will not check bounds of 2^32 or more, for which the circuit's range proof means nothing", async () => {
@@ -126,9 +143,9 @@ describe("the verifier names what does not match", () => {
   it("a challenge or scope swapped after proving fails the proof itself", async () => {
     const challenge = randomChallenge();
     const swappedChallenge = result.publicSignals.map((s, i) => (PUBLIC_SIGNAL_NAMES[i] === "challenge" ? challenge.toString() : s));
-    expect(await verifyProof({ proof: result.proof, publicSignals: swappedChallenge }, { ...request, challenge }, check)).toMatchObject({ valid: false, code: "invalid_proof" });
+    expect(await verifyProof({ ...result, publicSignals: swappedChallenge }, { ...request, challenge }, check)).toMatchObject({ valid: false, code: "invalid_proof" });
     const swappedScope = result.publicSignals.map((s, i) => (PUBLIC_SIGNAL_NAMES[i] === "scope" ? scopeToField("news.example").toString() : s));
-    expect(await verifyProof({ proof: result.proof, publicSignals: swappedScope }, { ...request, scope: "news.example" }, check)).toMatchObject({ valid: false, code: "invalid_proof" });
+    expect(await verifyProof({ ...result, publicSignals: swappedScope }, { ...request, scope: "news.example" }, check)).toMatchObject({ valid: false, code: "invalid_proof" });
   });
 
   it.each([

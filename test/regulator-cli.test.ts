@@ -42,7 +42,8 @@ describe("threshold unmasking through the CLI", () => {
     writeFileSync(join(dir, "policy.json"), JSON.stringify({ scope: "forum.example", minAge: 18, regulatorKey: key.publicKey }));
     ok(cli("registrar", "path", "--data", "registrar", "--index", "1", "--out", "p1.path.json"));
     ok(cli("registrar", "export-ledger", "--data", "registrar", "--out", "ledger.jsonl"));
-    ok(cli("prove", "--identity", "p1.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-1.json", "--path", "p1.path.json", "--policy", "policy.json", "--challenge", "77", "--out", "proof.json"));
+    ok(cli("request", "--policy", "policy.json", "--challenge", "77", "--out", "request.json"));
+    ok(cli("prove", "--identity", "p1.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-1.json", "--path", "p1.path.json", "--request", "request.json", "--out", "proof.json"));
     expect(ok(cli("verify", "proof.json", "--policy", "policy.json", "--ledger", "ledger.jsonl", "--challenge", "77"))).toMatchObject({ valid: true });
   });
 

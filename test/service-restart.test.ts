@@ -6,10 +6,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { todayIso } from "../src/attributes/calendar.js";
 import { releaseCurve } from "../src/proof/curve.js";
 import { type ProofFixture, proofFixture } from "./helpers/proof-fixture.js";
-import { post, SHOP_PREDICATES, writeServiceConfig } from "./helpers/service-fixture.js";
+import { challengeAndProof, post, writeServiceConfig } from "./helpers/service-fixture.js";
 import { spawnService } from "./helpers/service-process.js";
 
 let dir: string;
@@ -35,11 +34,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function proveFor(url: string, action: string) {
-  const issued = await post(`${url}/v1/challenges`, { site: "shop", action });
-  const made = await fixture.prove(2, fixture.requestFor(`shop.example/${action}`, SHOP_PREDICATES, todayIso(), BigInt(issued.json.challenge)));
-  return { challenge: issued.json.challenge, proof: { proof: made.proof, publicSignals: made.publicSignals } };
-}
+const proveFor = (url: string, action: string) => challengeAndProof(url, fixture, "shop", { who: 2, action });
 
 it("keeps every accepted nullifier across a SIGKILL", async () => {
   const url = await startService();

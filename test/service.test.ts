@@ -5,11 +5,14 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { todayIso } from "../src/attributes/calendar.js";
 import { releaseCurve } from "../src/proof/curve.js";
+import { proofDocument } from "../src/proof/proof-document.js";
 import { challengeForMessage, scopeToField } from "../src/proof/request.js";
+import { parseRequestDocument, proofRequestFrom } from "../src/proof/request-document.js";
+import { verifyReceipt } from "../src/receipt/receipt.js";
 import { parseServiceConfig } from "../src/service/config.js";
 import { type RunningService, startVerifierService } from "../src/service/server.js";
 import { type ProofFixture, proofFixture } from "./helpers/proof-fixture.js";
-import { post, SHOP_PREDICATES, writeServiceConfig } from "./helpers/service-fixture.js";
+import { challengeAndProof as proveAtService, post, SHOP_PREDICATES, writeServiceConfig } from "./helpers/service-fixture.js";
 
 let dir: string;
 let fixture: ProofFixture;
@@ -28,12 +31,7 @@ afterAll(async () => {
 });
 
 /** Asks the service for a challenge and proves for it as citizen `who`. */
-async function challengeAndProof(site: string, { who = 1, scope = `${site}.example`, predicates = SHOP_PREDICATES as object, action }: { who?: number; scope?: string; predicates?: object; action?: string } = {}) {
-  const issued = await post(`${service.url}/v1/challenges`, { site, ...(action && { action }) });
-  expect(issued.status).toBe(201);
-  const proof = await fixture.prove(who, fixture.requestFor(action ? `${scope}/${action}` : scope, predicates, todayIso(), BigInt(issued.json.challenge)));
-  return { challenge: issued.json.challenge as string, proof: { proof: proof.proof, publicSignals: proof.publicSignals } };
-}
+const challengeAndProof = (site: string, options?: Parameters<typeof proveAtService>[3]) => proveAtService(service.url, fixture, site, options);
 
 const verify = (body: unknown) => post(`${service.url}/v1/verify`, body);
 
@@ -46,15 +44,44 @@ describe("verifier service", () => {
     expect(answer.json.predicates).toEqual(["age >= 18", "region starts with 11", "credential not expired"]);
     expect(answer.json.ledgerEntry).toMatchObject({ seq: 1, root: fixture.tree.root.toString() });
     expect(answer.json.escrow.cipher).toMatch(/^\d+$/);
+    expect(answer.json.keyId).toBe(fixture.artifacts.keyId);
+    // The receipt the site keeps: signed by the service, the whole proof inside.
+    const receipt = verifyReceipt(answer.json.receipt, "receipt", service.receiptKey);
+    expect(receipt).toMatchObject({ site: "shop", action: null, scope: "shop.example", keyId: fixture.artifacts.keyId, didAddress: answer.json.didAddress, ledgerSeq: 1, proof: login.proof });
+    expect(() => verifyReceipt({ ...answer.json.receipt, didAddress: "1" }, "edited receipt", service.receiptKey)).toThrow(/edited receipt: the signature is not the verifier service's/);
+    expect(() => verifyReceipt(answer.json.receipt, "receipt", "ab".repeat(32))).toThrow(/not the trusted/);
 
     const replay = await verify(login);
     expect(replay).toMatchObject({ status: 409, json: { error: { code: "challenge_used" } } });
   });
 
+  it("hands out request documents a prover reads as they are: the site's (no challenge) and a challenge's", async () => {
+    const site = await (await fetch(`${service.url}/v1/sites/shop`)).json();
+    const siteRequest = parseRequestDocument(site, "site request");
+    expect(siteRequest).toMatchObject({ format: "realdid-request/1", keyId: fixture.artifacts.keyId, site: "shop", action: null, scope: "shop.example", day: todayIso() });
+    expect(siteRequest.actions?.["poll-0"]).toEqual({ onePerPerson: true });
+    expect(() => proofRequestFrom(siteRequest)).toThrow(/carries no challenge/);
+    const issued = await post(`${service.url}/v1/challenges`, { site: "shop", action: "poll-1" });
+    const request = proofRequestFrom(parseRequestDocument(issued.json, "challenge"));
+    expect(request).toMatchObject({ scope: "shop.example/poll-1", keyId: fixture.artifacts.keyId, challenge: BigInt(issued.json.challenge) });
+    expect(request.bounds).toEqual(fixture.requestFor("x", SHOP_PREDICATES, todayIso()).bounds);
+    expect(() => proofRequestFrom(parseRequestDocument(issued.json, "challenge"), { now: new Date(Date.parse(issued.json.expiresAt) + 1) })).toThrow(/expired at/);
+    expect(await (await fetch(`${service.url}/v1/sites/%E0%A4%A`)).json()).toMatchObject({ error: { code: expect.stringMatching(/malformed_request|unknown_site/) } });
+  });
+
+  it("names a proof made with other keys: key_mismatch with both key ids", async () => {
+    const login = await challengeAndProof("shop");
+    const otherKeys = "fe".repeat(16);
+    const answer = await verify({ ...login, proof: { ...login.proof, keyId: otherKeys } });
+    expect(answer).toMatchObject({ status: 422, json: { error: { code: "key_mismatch" } } });
+    expect(answer.json.error.message).toContain(otherKeys);
+    expect(answer.json.error.message).toContain(fixture.artifacts.keyId);
+  });
+
   it("refuses a proof made for another site's scope", async () => {
     const issued = await post(`${service.url}/v1/challenges`, { site: "news" });
-    const { proof, publicSignals } = await fixture.prove(1, fixture.requestFor("shop.example", { minAge: 18 }, todayIso(), BigInt(issued.json.challenge)));
-    expect(await verify({ challenge: issued.json.challenge, proof: { proof, publicSignals } })).toMatchObject({ status: 422, json: { error: { code: "scope_mismatch" } } });
+    const made = await fixture.prove(1, fixture.requestFor("shop.example", { minAge: 18 }, todayIso(), BigInt(issued.json.challenge)));
+    expect(await verify({ challenge: issued.json.challenge, proof: proofDocument(made, "shop.example") })).toMatchObject({ status: 422, json: { error: { code: "scope_mismatch" } } });
   });
 
   it("refuses a proof that meets the age but not the region the site asks", async () => {
@@ -83,7 +110,7 @@ describe("verifier service", () => {
   it("accepts message-bound proofs where the site allows them, and only there", async () => {
     const message = "I agree to the terms, 2026-11-25";
     const made = await fixture.prove(4, fixture.requestFor("shop.example", SHOP_PREDICATES, todayIso(), challengeForMessage(message)));
-    const proof = { proof: made.proof, publicSignals: made.publicSignals };
+    const proof = proofDocument(made, "shop.example");
     expect(await verify({ site: "shop", message, proof })).toMatchObject({ status: 200 });
     expect(await verify({ site: "shop", message: message + "!", proof })).toMatchObject({ status: 422, json: { error: { code: "challenge_mismatch" } } });
     expect(await verify({ site: "news", message, proof })).toMatchObject({ status: 403, json: { error: { code: "message_proofs_disabled" } } });
@@ -130,6 +157,12 @@ describe("verifier service", () => {
     expect(metrics).toMatch(/^realdid_verifications_total [1-9]\d*$/m);
     expect(metrics).toMatch(/^realdid_verification_failures_total\{code="challenge_used"\} 1$/m);
     expect(metrics).toMatch(/^realdid_verification_duration_seconds_count \d+$/m);
+    // Every refused request is counted, malformed JSON included (any endpoint).
+    expect(metrics).toMatch(/^realdid_request_errors_total\{code="malformed_request"\} [1-9]\d*$/m);
+    const before = Number(/^realdid_request_errors_total\{code="malformed_request"\} (\d+)$/m.exec(metrics)![1]);
+    await post(`${service.url}/v1/challenges`, "{not json");
+    const after = await (await fetch(`${service.url}/metrics`)).text();
+    expect(after).toMatch(new RegExp(`^realdid_request_errors_total\\{code="malformed_request"\\} ${before + 1}$`, "m"));
   });
 });
 

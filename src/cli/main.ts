@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { ceremonyCommands } from "./commands/ceremony.js";
 import { identityCommands } from "./commands/identity.js";
 import { ledgerCommands } from "./commands/ledger.js";
+import { pathCommands } from "./commands/path.js";
 import { proofCommands } from "./commands/proof.js";
 import { registrarCommands } from "./commands/registrar.js";
 import { regulatorCommands } from "./commands/regulator.js";
@@ -16,6 +17,7 @@ const program = new Command("realdid")
 identityCommands(program);
 registrarCommands(program);
 ledgerCommands(program);
+pathCommands(program);
 proofCommands(program);
 regulatorCommands(program);
 serveCommand(program);

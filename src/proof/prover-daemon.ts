@@ -1,9 +1,8 @@
 import { chmodSync, existsSync, rmSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
-import type * as snarkjs from "snarkjs";
 import { RealDidError } from "../errors.js";
 import type { CircuitInput } from "./circuit-input.js";
-import type { Prover } from "./prover.js";
+import type { Prover, RealDidProof } from "./prover.js";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -38,8 +37,8 @@ export async function startProverDaemon(socketPath: string, prover: Prover): Pro
       queue = queue.then(async () => {
         try {
           const input = JSON.parse(Buffer.concat(chunks).toString("utf8")) as CircuitInput;
-          const { proof, publicSignals } = await prover.proveInput(input);
-          reply(200, { proof, publicSignals });
+          const { keyId, proof, publicSignals } = await prover.proveInput(input);
+          reply(200, { keyId, proof, publicSignals });
         } catch (error) {
           // A failed assertion in the witness names the template; no secret is in it.
           reply(400, { error: { code: "unprovable_input", message: (error as Error).message.split("\n")[0] } });
@@ -62,7 +61,7 @@ export async function startProverDaemon(socketPath: string, prover: Prover): Pro
 }
 
 /** Proves through a daemon started by startProverDaemon (`realdid prover-daemon`). */
-export function proveWithDaemon(socketPath: string, input: CircuitInput): Promise<{ proof: snarkjs.Groth16Proof; publicSignals: string[] }> {
+export function proveWithDaemon(socketPath: string, input: CircuitInput): Promise<RealDidProof> {
   return new Promise((resolve, reject) => {
     const unavailable = () => new RealDidError("prover_unavailable", `no prover daemon answers at ${socketPath} (start one: realdid prover-daemon --socket ${socketPath})`);
     const req = request({ socketPath, path: "/prove", method: "POST", headers: { "content-type": "application/json" } }, (res) => {

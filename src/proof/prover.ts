@@ -1,12 +1,14 @@
 import { type WitnessCalculator, WitnessCalculatorBuilder } from "circom_runtime";
 import type * as snarkjs from "snarkjs";
+import { assertSameKeys } from "../artifacts/key-id.js";
 import type { CircuitArtifacts } from "../artifacts/load.js";
 import { type CircuitInput, circuitInput, type ProofInputs } from "./circuit-input.js";
 import { Groth16Prover } from "./groth16-prover.js";
 import { parsePublicSignals, type PublicSignals } from "./public-signals.js";
 
-/** A proof as it travels: snarkjs's Groth16 proof and the public signals in circuit order. */
+/** A proof as it travels: the key id of its keys, snarkjs's Groth16 proof and the public signals in circuit order. */
 export interface RealDidProof {
+  readonly keyId: string;
   readonly proof: snarkjs.Groth16Proof;
   readonly publicSignals: string[];
 }
@@ -22,16 +24,19 @@ export interface ProofResult extends RealDidProof {
  */
 export class Prover {
   private constructor(
+    /** The key id of the keys this prover proves with. */
+    readonly keyId: string,
     private readonly witnessCalculator: WitnessCalculator,
     private readonly groth16: Groth16Prover,
   ) {}
 
   static async create(artifacts: CircuitArtifacts, options?: { updateLastSums?: boolean }): Promise<Prover> {
-    return new Prover(await WitnessCalculatorBuilder(artifacts.wasm), await Groth16Prover.create(artifacts.zkey, options));
+    return new Prover(artifacts.keyId, await WitnessCalculatorBuilder(artifacts.wasm), await Groth16Prover.create(artifacts.zkey, options));
   }
 
   /** Proves for a citizen; see circuitInput for the checks made first. */
   async prove(inputs: ProofInputs): Promise<ProofResult> {
+    if (inputs.request.keyId !== undefined) assertSameKeys(inputs.request.keyId, this.keyId, "the site's request");
     return this.proveInput(circuitInput(inputs));
   }
 
@@ -39,6 +44,6 @@ export class Prover {
   async proveInput(input: CircuitInput): Promise<ProofResult> {
     const witness = await this.witnessCalculator.calculateWTNSBin(input, true);
     const { proof, publicSignals } = await this.groth16.prove(witness);
-    return { proof, publicSignals, signals: parsePublicSignals(publicSignals) };
+    return { keyId: this.keyId, proof, publicSignals, signals: parsePublicSignals(publicSignals) };
   }
 }

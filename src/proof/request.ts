@@ -12,6 +12,8 @@ export interface ProofRequest {
   readonly bounds: AttributeBounds;
   /** The regulator key the handle must be escrowed to. */
   readonly regulatorKey: Point;
+  /** The key id the site verifies with; a prover with other keys refuses (key_mismatch) before proving. */
+  readonly keyId?: string;
 }
 
 /** 31 bytes (248 bits) are always below the BN254 field modulus: no reduction bias. */

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { decodeAttributes, type EncodedAttributes, encodeAttributes, type PersonAttributes } from "../attributes/attributes.js";
@@ -6,10 +6,11 @@ import { toFieldElement } from "../crypto/field.js";
 import { FastPoseidon, type RegistryHasher } from "../crypto/poseidon.js";
 import { type ErrorCode, RealDidError } from "../errors.js";
 import type { LedgerEntry } from "../ledger/ledger-entry.js";
-import { ed25519Signer, type LogSigner, newSigningKeyHex } from "../signed-log/signed-log.js";
+import type { LogSigner } from "../signed-log/signed-log.js";
+import { createSigningKeyFile, readSigningKeyFile } from "../signed-log/signing-key-file.js";
 import { RootLedger } from "../ledger/root-ledger.js";
 import { type CredentialFile, credentialFile } from "../registry/credential.js";
-import { EMPTY_LEAF, type MerkleProof, RegistryTree, TREE_HEIGHT } from "../registry/registry-tree.js";
+import { BUCKET_LEAVES, BUCKET_LEVEL, EMPTY_LEAF, type MerkleProof, RegistryTree, TREE_HEIGHT } from "../registry/registry-tree.js";
 import type { AuditLog } from "../regulator/audit-log.js";
 import { nationalIdBirthDate } from "./national-id.js";
 
@@ -28,6 +29,7 @@ export interface EnrollmentRequest {
 
 const DB_FILE = "registrar.sqlite";
 const KEY_FILE = "registrar-key.json";
+const KEY_FORMAT = "realdid-registrar-key/1";
 
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -40,12 +42,22 @@ CREATE TABLE people (
   leaf         TEXT NOT NULL,
   revoked      INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
   enrolled_at  TEXT NOT NULL,
-  updated_at   TEXT NOT NULL
+  updated_at   TEXT NOT NULL,
+  -- The ledger entry that last changed this row: other processes catch up by it.
+  changed_seq  INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX people_changed_seq ON people (changed_seq);
 -- Every leaf ever issued, so an escrowed handle from before a re-issue still resolves.
 CREATE TABLE issued_leaves (leaf TEXT PRIMARY KEY, leaf_index INTEGER NOT NULL REFERENCES people (leaf_index), issued_at TEXT NOT NULL);
 CREATE TABLE ledger (seq INTEGER PRIMARY KEY, root TEXT NOT NULL, tree_size INTEGER NOT NULL, time TEXT NOT NULL, prev_hash TEXT NOT NULL, signature TEXT NOT NULL);
 `;
+
+/** Brings a store made by an earlier version up to this schema. */
+function migrate(db: Database.Database): void {
+  const columns = db.prepare("PRAGMA table_info(people)").all() as { name: string }[];
+  if (columns.some((column) => column.name === "changed_seq")) return;
+  db.exec("ALTER TABLE people ADD COLUMN changed_seq INTEGER NOT NULL DEFAULT 0; CREATE INDEX people_changed_seq ON people (changed_seq);");
+}
 
 /** Checks a record (ID number, its birth date, attributes) and returns the encoded attributes. */
 function validateRecord(record: RealNameRecord, today: string, where: string): EncodedAttributes {
@@ -71,11 +83,25 @@ function validateRecord(record: RealNameRecord, today: string, where: string): E
   return encoded!;
 }
 
+/** A leaf's bucket as the registrar serves it: every leaf of its 4,096-leaf subtree and the path above it. */
+export interface Bucket {
+  readonly bucket: number;
+  /** The filled leaves of the bucket, from its first slot (empty slots after them are 0). */
+  readonly leaves: readonly bigint[];
+  /** Siblings of the bucket's subtree root, per level up to the root. */
+  readonly above: readonly (readonly bigint[])[];
+  readonly root: bigint;
+  /** The signed ledger entry that published the root. */
+  readonly entry: LedgerEntry;
+}
+
 /**
  * The registrar: real-name records, the registry tree and the signed root ledger in one
  * SQLite store. Every change is one transaction that writes the records and the ledger
  * entry for the new root together: a crash leaves either all of it or none of it.
- * The tree is derived from the records when the store opens.
+ * The tree is derived from the records when the store opens, and catches up with what
+ * other processes committed (each row records the ledger entry that last changed it), so
+ * several processes can share a store: a change takes SQLite's write lock first.
  */
 export class Registrar {
   private tree: RegistryTree;
@@ -83,7 +109,9 @@ export class Registrar {
 
   private constructor(
     private readonly db: Database.Database,
-    private readonly signer: LogSigner,
+    private readonly publicKeyHex: string,
+    /** Absent when the registrar was opened read-only (a server that only answers). */
+    private readonly signer: LogSigner | undefined,
     private readonly hasher: RegistryHasher,
   ) {
     this.tree = this.loadTree();
@@ -95,9 +123,7 @@ export class Registrar {
     if (existsSync(join(dataDir, DB_FILE))) throw new RealDidError("registrar_exists", `a registrar already exists in ${dataDir}`);
     const tree = new RegistryTree();
     mkdirSync(dataDir, { recursive: true });
-    const secretKey = newSigningKeyHex();
-    const signer = ed25519Signer(secretKey);
-    writeFileSync(join(dataDir, KEY_FILE), JSON.stringify({ format: "realdid-registrar-key/1", algorithm: "ed25519", secretKey, publicKey: signer.publicKey }, null, 2) + "\n", { mode: 0o600, flag: "wx" });
+    const signer = createSigningKeyFile(join(dataDir, KEY_FILE), KEY_FORMAT);
     const db = new Database(join(dataDir, DB_FILE));
     db.pragma("journal_mode = WAL");
     db.transaction(() => {
@@ -110,14 +136,18 @@ export class Registrar {
     return Registrar.open(dataDir);
   }
 
-  static async open(dataDir: string): Promise<Registrar> {
+  /** Opens a registrar; `readOnly` opens it without its signing key (it can answer, not change). */
+  static async open(dataDir: string, { readOnly = false } = {}): Promise<Registrar> {
     const dbPath = join(dataDir, DB_FILE);
     if (!existsSync(dbPath)) throw new RealDidError("registrar_missing", `no registrar in ${dataDir} (run: realdid registrar init --data ${dataDir})`);
-    const key = JSON.parse(readFileSync(join(dataDir, KEY_FILE), "utf8"));
     const db = new Database(dbPath);
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL");
-    return new Registrar(db, ed25519Signer(key.secretKey), await FastPoseidon.create());
+    db.pragma("busy_timeout = 10000");
+    migrate(db);
+    const publicKey = (db.prepare("SELECT value FROM meta WHERE key = 'publicKey'").get() as { value: string }).value;
+    const signer = readOnly ? undefined : readSigningKeyFile(join(dataDir, KEY_FILE), KEY_FORMAT);
+    return new Registrar(db, publicKey, signer, await FastPoseidon.create());
   }
 
   close(): void {
@@ -125,7 +155,7 @@ export class Registrar {
   }
 
   get publicKey(): string {
-    return this.signer.publicKey;
+    return this.publicKeyHex;
   }
 
   get root(): bigint {
@@ -147,47 +177,44 @@ export class Registrar {
   enroll(requests: readonly EnrollmentRequest[], now: Date = new Date()): CredentialFile[] {
     if (requests.length === 0) throw new RealDidError("invalid_argument", "nothing to enroll");
     const today = now.toISOString().slice(0, 10);
-    const idTaken = this.db.prepare("SELECT 1 FROM people WHERE national_id = ?");
-    const commitmentTaken = this.db.prepare("SELECT 1 FROM people WHERE commitment = ?");
-    const seenIds = new Set<string>();
-    const seenCommitments = new Set<string>();
     const prepared = requests.map((request, i) => {
       const where = `record ${i + 1}`;
       const encoded = validateRecord(request?.record, today, where);
       const commitment = toFieldElement(`${where} commitment`, request.commitment);
-      const { nationalId } = request.record;
-      if (seenIds.has(nationalId) || idTaken.get(nationalId)) {
-        throw new RealDidError("already_enrolled", `${where}: nationalId ${nationalId} is already enrolled`);
-      }
-      if (seenCommitments.has(commitment.toString()) || commitmentTaken.get(commitment.toString())) {
-        throw new RealDidError("already_enrolled", `${where}: this identity commitment is already enrolled`);
-      }
-      seenIds.add(nationalId);
-      seenCommitments.add(commitment.toString());
-      return { record: { ...request.record, attributes: decodeAttributes(encoded) }, commitment, leaf: this.hasher.hashLeaf(commitment, encoded) };
+      return { where, record: { ...request.record, attributes: decodeAttributes(encoded) }, commitment, leaf: this.hasher.hashLeaf(commitment, encoded) };
     });
-    if (this.tree.size + prepared.length > this.tree.capacity) {
-      throw new RealDidError("tree_full", `the registry holds ${this.tree.capacity} people; ${this.tree.size} are enrolled`);
-    }
-    const first = this.tree.size;
-    this.change(now, () => {
-      const insertPerson = this.db.prepare("INSERT INTO people (leaf_index, name, national_id, attributes, commitment, leaf, enrolled_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    const first = this.change(now, (seq) => {
+      const idTaken = this.db.prepare("SELECT 1 FROM people WHERE national_id = ?");
+      const commitmentTaken = this.db.prepare("SELECT 1 FROM people WHERE commitment = ?");
+      const seenIds = new Set<string>();
+      const seenCommitments = new Set<string>();
+      for (const { where, record, commitment } of prepared) {
+        if (seenIds.has(record.nationalId) || idTaken.get(record.nationalId)) throw new RealDidError("already_enrolled", `${where}: nationalId ${record.nationalId} is already enrolled`);
+        if (seenCommitments.has(commitment.toString()) || commitmentTaken.get(commitment.toString())) throw new RealDidError("already_enrolled", `${where}: this identity commitment is already enrolled`);
+        seenIds.add(record.nationalId);
+        seenCommitments.add(commitment.toString());
+      }
+      if (this.tree.size + prepared.length > this.tree.capacity) {
+        throw new RealDidError("tree_full", `the registry holds ${this.tree.capacity} people; ${this.tree.size} are enrolled`);
+      }
+      const start = this.tree.size;
+      const insertPerson = this.db.prepare("INSERT INTO people (leaf_index, name, national_id, attributes, commitment, leaf, enrolled_at, updated_at, changed_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
       const insertLeaf = this.db.prepare("INSERT INTO issued_leaves (leaf, leaf_index, issued_at) VALUES (?, ?, ?)");
       prepared.forEach(({ record, commitment, leaf }, i) => {
-        insertPerson.run(first + i, record.name, record.nationalId, JSON.stringify(record.attributes), commitment.toString(), leaf.toString(), now.toISOString(), now.toISOString());
-        insertLeaf.run(leaf.toString(), first + i, now.toISOString());
+        insertPerson.run(start + i, record.name, record.nationalId, JSON.stringify(record.attributes), commitment.toString(), leaf.toString(), now.toISOString(), now.toISOString(), seq);
+        insertLeaf.run(leaf.toString(), start + i, now.toISOString());
       });
       this.tree.insertMany(prepared.map((p) => p.leaf));
+      return start;
     });
     return prepared.map(({ record, commitment, leaf }, i) => credentialFile(this.publicKey, first + i, commitment, record.attributes, leaf, now));
   }
 
   /** Revokes a credential: its leaf becomes empty and a new root is published. */
   revoke(index: number, now: Date = new Date()): LedgerEntry {
-    const person = this.person(index);
-    if (person.revoked) throw new RealDidError("not_enrolled", `leaf ${index} is already revoked`);
-    this.change(now, () => {
-      this.db.prepare("UPDATE people SET revoked = 1, updated_at = ? WHERE leaf_index = ?").run(now.toISOString(), index);
+    this.change(now, (seq) => {
+      if (this.person(index).revoked) throw new RealDidError("not_enrolled", `leaf ${index} is already revoked`);
+      this.db.prepare("UPDATE people SET revoked = 1, updated_at = ?, changed_seq = ? WHERE leaf_index = ?").run(now.toISOString(), seq, index);
       this.tree.remove(index);
     });
     return this.ledger.head!;
@@ -200,12 +227,36 @@ export class Registrar {
     const encoded = validateRecord({ name: person.name, nationalId: person.national_id, attributes }, now.toISOString().slice(0, 10), where);
     const commitment = BigInt(person.commitment);
     const leaf = this.hasher.hashLeaf(commitment, encoded);
-    this.change(now, () => {
-      this.db.prepare("UPDATE people SET attributes = ?, leaf = ?, revoked = 0, updated_at = ? WHERE leaf_index = ?").run(JSON.stringify(decodeAttributes(encoded)), leaf.toString(), now.toISOString(), index);
+    this.change(now, (seq) => {
+      this.db.prepare("UPDATE people SET attributes = ?, leaf = ?, revoked = 0, updated_at = ?, changed_seq = ? WHERE leaf_index = ?").run(JSON.stringify(decodeAttributes(encoded)), leaf.toString(), now.toISOString(), seq, index);
       this.db.prepare("INSERT OR IGNORE INTO issued_leaves (leaf, leaf_index, issued_at) VALUES (?, ?, ?)").run(leaf.toString(), index, now.toISOString());
       this.tree.update(index, leaf);
     });
     return credentialFile(this.publicKey, index, commitment, attributes, leaf, now);
+  }
+
+  /**
+   * Catches up with changes other processes committed since this one last looked: the
+   * rows changed by newer ledger entries are applied to the tree, and the new entries
+   * (each verified) to the ledger. Cheap when nothing changed: one indexed lookup.
+   */
+  sync(): void {
+    this.db.transaction(() => this.catchUp())();
+  }
+
+  /** Bucket `bucket` of the current tree (see BUCKET_LEAVES), for path refresh without naming a leaf. */
+  bucket(bucket: number): Bucket {
+    const buckets = Math.max(1, Math.ceil(this.tree.size / BUCKET_LEAVES));
+    if (!Number.isSafeInteger(bucket) || bucket < 0 || bucket >= buckets) {
+      throw new RealDidError("bucket_out_of_range", `bucket ${bucket} does not exist: the registry has buckets 0 to ${buckets - 1} of ${BUCKET_LEAVES} leaves`);
+    }
+    return {
+      bucket,
+      leaves: this.tree.leavesFrom(bucket * BUCKET_LEAVES, BUCKET_LEAVES),
+      above: this.tree.siblingsAbove(BUCKET_LEVEL, bucket),
+      root: this.tree.root,
+      entry: this.ledgerCopy.head!,
+    };
   }
 
   /** The Merkle path of a leaf under the current root. */
@@ -254,21 +305,57 @@ export class Registrar {
   }
 
   /**
-   * Applies `mutate` (rows + in-memory tree) and publishes the new root, in one SQLite
-   * transaction. On any failure the transaction rolls back and the in-memory tree and
-   * ledger are re-derived from the store, so memory never runs ahead of disk.
+   * Applies `mutate` (rows + in-memory tree; it gets the sequence number of the ledger
+   * entry it will be published under) and publishes the new root, in one SQLite
+   * transaction that takes the write lock first and catches up with other writers. On any
+   * failure the transaction rolls back and the in-memory tree and ledger are re-derived
+   * from the store, so memory never runs ahead of disk.
    */
-  private change(now: Date, mutate: () => void): void {
+  private change<T>(now: Date, mutate: (seq: number) => T): T {
+    const signer = this.signer;
+    if (signer === undefined) throw new RealDidError("invalid_argument", "this registrar was opened read-only");
+    let before: { root: bigint; size: number; entries: number } | undefined;
     try {
-      this.db.transaction(() => {
-        mutate();
-        Registrar.insertEntry(this.db, this.ledgerCopy.publishRoot(this.tree.root, this.tree.size, now, this.signer));
-      })();
+      return this.db
+        .transaction(() => {
+          this.catchUp();
+          before = { root: this.tree.root, size: this.tree.size, entries: this.ledgerCopy.length };
+          const result = mutate(this.ledgerCopy.length);
+          Registrar.insertEntry(this.db, this.ledgerCopy.publishRoot(this.tree.root, this.tree.size, now, signer));
+          return result;
+        })
+        .immediate();
     } catch (error) {
-      this.tree = this.loadTree();
-      this.ledgerCopy = this.loadLedger();
+      // A refusal before anything changed (e.g. already enrolled) needs no rebuild.
+      if (before === undefined || this.tree.root !== before.root || this.tree.size !== before.size || this.ledgerCopy.length !== before.entries) this.reload();
       throw error;
     }
+  }
+
+  /** Within a transaction: applies what other processes committed since our ledger head. */
+  private catchUp(): void {
+    const known = this.ledgerCopy.length;
+    const newer = this.ledgerRows(known);
+    if (newer.length === 0) return;
+    const changed = this.db.prepare("SELECT leaf_index, leaf, revoked FROM people WHERE changed_seq >= ? ORDER BY leaf_index").raw().all(known) as [number, string, number][];
+    const appended: bigint[] = [];
+    for (const [index, leaf, revoked] of changed) {
+      const value = revoked ? EMPTY_LEAF : BigInt(leaf);
+      if (index < this.tree.size) this.tree.update(index, value);
+      else appended.push(value);
+    }
+    this.tree.insertMany(appended);
+    for (const entry of newer) this.ledgerCopy.append(entry);
+    if (this.ledgerCopy.head!.root !== this.tree.root.toString()) this.reload(); // e.g. rows written before changed_seq existed
+  }
+
+  private reload(): void {
+    this.tree = this.loadTree();
+    this.ledgerCopy = this.loadLedger();
+  }
+
+  private ledgerRows(fromSeq: number): LedgerEntry[] {
+    return this.db.prepare("SELECT seq, root, tree_size AS treeSize, time, prev_hash AS prevHash, signature FROM ledger WHERE seq >= ? ORDER BY seq").all(fromSeq) as LedgerEntry[];
   }
 
   private loadTree(): RegistryTree {
@@ -279,8 +366,7 @@ export class Registrar {
   }
 
   private loadLedger(): RootLedger {
-    const rows = this.db.prepare("SELECT seq, root, tree_size AS treeSize, time, prev_hash AS prevHash, signature FROM ledger ORDER BY seq").all() as LedgerEntry[];
-    const ledger = new RootLedger(this.signer.publicKey, rows);
+    const ledger = new RootLedger(this.publicKeyHex, this.ledgerRows(0));
     if (ledger.head?.root !== this.tree.root.toString()) {
       throw new Error(`registrar store is inconsistent: the ledger head root is not the tree's root`);
     }

@@ -7,6 +7,12 @@ export const TREE_ARITY = 8;
 /** Levels of the registry tree (the circuit's HEIGHT): 8^11 = 2^33 leaves. */
 export const TREE_HEIGHT = 11;
 const PARALLEL_MIN_NODES = 256;
+/**
+ * Path refresh hands out whole subtrees ("buckets") of this height: 8^4 = 4,096 leaves, so
+ * the registrar learns which group of 4,096 people asked, not which person.
+ */
+export const BUCKET_LEVEL = 4;
+export const BUCKET_LEAVES = TREE_ARITY ** BUCKET_LEVEL;
 /** Value of an empty (never filled, or revoked) leaf. */
 export const EMPTY_LEAF = 0n;
 
@@ -107,14 +113,24 @@ export class RegistryTree {
 
   proof(index: number): MerkleProof {
     this.checkIndex(index);
+    return { leaf: this.levels[0][index], index, siblings: this.siblingsAbove(0, index), root: this.root };
+  }
+
+  /** Per level from `level` upwards, the other seven children of the parent of node `index` at `level`. */
+  siblingsAbove(level: number, index: number): bigint[][] {
     const siblings: bigint[][] = [];
-    for (let level = 0, i = index; level < this.height; level++, i = Math.floor(i / TREE_ARITY)) {
+    for (let i = index; level < this.height; level++, i = Math.floor(i / TREE_ARITY)) {
       const first = i - (i % TREE_ARITY);
       const others: bigint[] = [];
       for (let child = first; child < first + TREE_ARITY; child++) if (child !== i) others.push(this.node(level, child));
       siblings.push(others);
     }
-    return { leaf: this.levels[0][index], index, siblings, root: this.root };
+    return siblings;
+  }
+
+  /** The filled leaves from `first` on, at most `count` of them (slots past the size are empty). */
+  leavesFrom(first: number, count: number): bigint[] {
+    return this.levels[0].slice(first, first + count);
   }
 
   private hashNodesHere(children: readonly bigint[]): bigint[] {

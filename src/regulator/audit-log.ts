@@ -1,8 +1,9 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeAtomically } from "../files.js";
 import { RealDidError } from "../errors.js";
-import { type ChainFields, ed25519Signer, type LogKind, type LogSigner, newSigningKeyHex, SignedLog } from "../signed-log/signed-log.js";
+import { type ChainFields, type LogKind, type LogSigner, SignedLog } from "../signed-log/signed-log.js";
+import { createSigningKeyFile, readSigningKeyFile } from "../signed-log/signing-key-file.js";
 
 export type AuditEvent = "request" | "partial" | "result" | "refused";
 const EVENTS: readonly string[] = ["request", "partial", "result", "refused"];
@@ -50,6 +51,7 @@ export class AuditLog extends SignedLog<AuditEntry> {
 
 const LOG_FILE = "audit.jsonl";
 const KEY_FILE = "audit-key.json";
+const KEY_FORMAT = "realdid-audit-key/1";
 
 /**
  * The audit log on disk: audit.jsonl and the office's Ed25519 key (mode 600). Appends
@@ -65,16 +67,14 @@ export class AuditFolder {
   static init(dir: string): AuditFolder {
     if (existsSync(join(dir, KEY_FILE))) throw new RealDidError("file_exists", `an audit log already exists in ${dir}`);
     mkdirSync(dir, { recursive: true });
-    const secretKey = newSigningKeyHex();
-    const signer = ed25519Signer(secretKey);
-    writeFileSync(join(dir, KEY_FILE), JSON.stringify({ format: "realdid-audit-key/1", algorithm: "ed25519", secretKey, publicKey: signer.publicKey }, null, 2) + "\n", { mode: 0o600, flag: "wx" });
+    const signer = createSigningKeyFile(join(dir, KEY_FILE), KEY_FORMAT);
     writeAtomically(join(dir, LOG_FILE), new AuditLog(signer.publicKey).toJsonLines());
     return new AuditFolder(dir, signer);
   }
 
   static open(dir: string): AuditFolder {
     if (!existsSync(join(dir, KEY_FILE))) throw new RealDidError("file_not_found", `no audit log in ${dir} (run: realdid regulator audit init --dir ${dir})`);
-    return new AuditFolder(dir, ed25519Signer(JSON.parse(readFileSync(join(dir, KEY_FILE), "utf8")).secretKey));
+    return new AuditFolder(dir, readSigningKeyFile(join(dir, KEY_FILE), KEY_FORMAT));
   }
 
   get publicKey(): string {

@@ -1,9 +1,16 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import express, { type NextFunction, type Request, type Response } from "express";
-import type { ErrorCode } from "../errors.js";
+import { z } from "zod";
+import { type ErrorCode, RealDidError } from "../errors.js";
+import { Decimal } from "../formats/fields.js";
+import { parseDocument } from "../formats/schema.js";
 import { describePredicates, policyRequest } from "../policy/policy.js";
+import { ProofDocumentSchema } from "../proof/proof-document.js";
 import { challengeForMessage, randomChallenge } from "../proof/request.js";
+import { requestDocument } from "../proof/request-document.js";
 import { type ProofCheck, type VerificationResult, verifyProof } from "../proof/verifier.js";
+import { signReceipt } from "../receipt/receipt.js";
+import type { LogSigner } from "../signed-log/signed-log.js";
 import { type ServiceConfig, type SiteConfig, scopeFor } from "./config.js";
 import type { LedgerReplica } from "./ledger-replica.js";
 import type { ServiceMetrics } from "./metrics.js";
@@ -15,6 +22,10 @@ export interface ServiceDeps {
   readonly replica: LedgerReplica;
   readonly check: ProofCheck;
   readonly metrics: ServiceMetrics;
+  /** The key id of the keys `check` verifies with: proofs, requests and receipts carry it. */
+  readonly keyId: string;
+  /** Signs the receipts sites keep. */
+  readonly receiptSigner: LogSigner;
   readonly now?: () => Date;
 }
 
@@ -63,25 +74,23 @@ class ServiceError extends Error {
 
 const malformed = (message: string) => new ServiceError("malformed_request", message);
 
-function field(body: Record<string, unknown>, name: string, kind: "string" | "object", optional = false): any {
-  const value = body[name];
-  if (value === undefined && optional) return undefined;
-  if (kind === "object" ? typeof value !== "object" || value === null || Array.isArray(value) : typeof value !== "string") {
-    throw malformed(`field '${name}' must be ${kind === "object" ? "an object" : "a string"}${value === undefined ? " (missing)" : `, received ${Array.isArray(value) ? "array" : typeof value}`}`);
-  }
-  if (kind === "string" && (value as string).length > 1024) throw malformed(`field '${name}' is longer than 1024 characters`);
-  return value;
-}
+const Name = z.string().max(64);
+/** POST /v1/challenges */
+const ChallengeBody = z.object({ site: Name, action: Name.optional() });
+/**
+ * POST /v1/verify: a proof document (realdid-proof/2) and either the challenge it answers,
+ * or, for sites that allow it, the site and the message whose hash is its challenge.
+ */
+const ChallengeVerifyBody = z.object({ challenge: Decimal, proof: ProofDocumentSchema });
+const MessageVerifyBody = z.object({ site: Name, action: Name.optional(), message: z.string().max(1024), proof: ProofDocumentSchema });
+const verifyBodySchema = (value: unknown) => (typeof value === "object" && value !== null && "message" in value ? MessageVerifyBody : ChallengeVerifyBody);
 
-function checkProofShape(proof: any): void {
-  const isDecimals = (v: unknown, n: number) => Array.isArray(v) && v.length === n && v.every((x) => typeof x === "string" && /^[0-9]{1,78}$/.test(x));
-  const inner = proof.proof;
-  if (typeof inner !== "object" || inner === null) throw malformed("field 'proof.proof' must be a Groth16 proof object");
-  if (!isDecimals(inner.pi_a, 3) || !isDecimals(inner.pi_c, 3) || !Array.isArray(inner.pi_b) || inner.pi_b.length !== 3 || !inner.pi_b.every((row: unknown) => isDecimals(row, 2))) {
-    throw malformed("field 'proof.proof' must have pi_a and pi_c (3 decimal strings) and pi_b (3 pairs)");
-  }
-  if (!Array.isArray(proof.publicSignals) || !proof.publicSignals.every((x: unknown) => typeof x === "string" && /^[0-9]{1,78}$/.test(x))) {
-    throw malformed("field 'proof.publicSignals' must be an array of decimal strings");
+/** A body checked against its schema; a mismatch is a 400 that names the field. */
+function body<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  try {
+    return parseDocument(schema, value, what);
+  } catch (error) {
+    throw malformed((error as RealDidError).message);
   }
 }
 
@@ -94,7 +103,7 @@ function checkProofShape(proof: any): void {
  *   GET  /healthz, GET /metrics
  */
 export function createApp(deps: ServiceDeps): express.Express {
-  const { config, store, replica, check, metrics } = deps;
+  const { config, store, replica, check, metrics, keyId, receiptSigner } = deps;
   const now = deps.now ?? (() => new Date());
   const app = express();
   app.disable("x-powered-by");
@@ -118,41 +127,31 @@ export function createApp(deps: ServiceDeps): express.Express {
     if (typeof action !== "string" || !site.actions.has(action)) throw new ServiceError("unknown_action", `site ${site.id} has no action ${JSON.stringify(action)}`);
     return action;
   };
-  const publicPolicy = (site: SiteConfig, action: string | null, day: string) => {
-    const request = policyRequest(site.policy, 0n, day);
-    return {
-      site: site.id,
-      action,
-      scope: scopeFor(site, action),
-      predicates: describePredicates(site.policy.predicates),
-      bounds: { lo: request.bounds.lo.map(String), hi: request.bounds.hi.map(String) },
-      regulatorKey: { x: site.policy.regulatorKey.x.toString(), y: site.policy.regulatorKey.y.toString() },
-      rootWindowSeconds: site.policy.rootWindowMs / 1000,
-    };
-  };
+  /** What the site asks, as the request document a prover reads (realdid-request/1). */
+  const siteRequest = (site: SiteConfig, action: string | null, day: string, issued?: { challenge: bigint; expiresAt: Date }) =>
+    requestDocument(site.policy, { keyId, day, site: site.id, action, scope: scopeFor(site, action), ...issued, ...(issued === undefined && { actions: Object.fromEntries(site.actions) }) });
 
   app.post("/v1/challenges", async (req, res) => {
-    const body = req.body ?? {};
-    const site = siteOf(field(body, "site", "string"));
-    const action = actionOf(site, field(body, "action", "string", true));
+    const asked = body(ChallengeBody, req.body, "challenge request");
+    const site = siteOf(asked.site);
+    const action = actionOf(site, asked.action);
     const issuedAt = now();
     const day = issuedAt.toISOString().slice(0, 10);
-    const challenge = randomChallenge().toString();
+    const challenge = randomChallenge();
     const expiresAt = new Date(issuedAt.getTime() + config.challengeTtlMs);
-    await store.addChallenge({ challenge, site: site.id, action, expiresAt, day });
+    await store.addChallenge({ challenge: challenge.toString(), site: site.id, action, expiresAt, day });
     metrics.challengeIssued();
-    res.status(201).json({ challenge, expiresAt: expiresAt.toISOString(), ...publicPolicy(site, action, day) });
+    res.status(201).json(siteRequest(site, action, day, { challenge, expiresAt }));
   });
 
   app.get("/v1/sites/:site", (req, res) => {
-    const site = siteOf(req.params.site);
-    res.json({ ...publicPolicy(site, null, now().toISOString().slice(0, 10)), actions: Object.fromEntries(site.actions) });
+    res.json(siteRequest(siteOf(req.params.site), null, now().toISOString().slice(0, 10)));
   });
 
   app.post("/v1/verify", async (req, res) => {
     const started = performance.now();
     try {
-      res.json(await verifyRequest(req.body ?? {}));
+      res.json(await verifyRequest(req.body));
       metrics.verification((performance.now() - started) / 1000);
     } catch (error) {
       metrics.verification((performance.now() - started) / 1000, error instanceof ServiceError ? error.code : "internal_error");
@@ -160,40 +159,38 @@ export function createApp(deps: ServiceDeps): express.Express {
     }
   });
 
-  async function verifyRequest(body: Record<string, unknown>) {
-    const proof = field(body, "proof", "object");
-    checkProofShape(proof);
+  async function verifyRequest(value: unknown) {
+    const asked: z.output<typeof ChallengeVerifyBody> | z.output<typeof MessageVerifyBody> = body(verifyBodySchema(value), value, "verification request");
     let site: SiteConfig;
     let action: string | null;
     let challenge: bigint;
     let day: string;
-    if (body.message !== undefined) {
-      site = siteOf(field(body, "site", "string"));
-      action = actionOf(site, field(body, "action", "string", true));
+    if ("message" in asked) {
+      site = siteOf(asked.site);
+      action = actionOf(site, asked.action);
       if (!site.allowMessageProofs) throw new ServiceError("message_proofs_disabled", `site ${site.id} accepts only proofs that answer a challenge it issued`);
-      challenge = challengeForMessage(field(body, "message", "string"));
+      challenge = challengeForMessage(asked.message);
       day = now().toISOString().slice(0, 10);
     } else {
-      const text = field(body, "challenge", "string");
-      if (!/^[0-9]{1,78}$/.test(text)) throw malformed("field 'challenge' must be a decimal string");
-      const claim = await store.claimChallenge(text, now());
+      const claim = await store.claimChallenge(asked.challenge, now());
       if ("refused" in claim) throw new ServiceError(claim.refused, `challenge ${claim.refused.replace("challenge_", "")}`);
       site = siteOf(claim.claimed.site);
       action = claim.claimed.action;
-      challenge = BigInt(text);
+      challenge = BigInt(asked.challenge);
       day = claim.claimed.day; // bounds as of the day the challenge was issued: no midnight race
     }
     const scope = scopeFor(site, action);
     const request = {
       ...policyRequest(site.policy, challenge, day),
       scope,
+      keyId,
       rootStatus: (root: bigint) => replica.ledger.rootStatus(root, now().getTime(), site.policy.rootWindowMs),
     };
-    let outcome: VerificationResult = await verifyProof(proof, request, check);
+    let outcome: VerificationResult = await verifyProof(asked.proof, request, check);
     if (!outcome.valid && outcome.code === "unknown_root") {
       // The registrar may have published since the last pull: pull once and retry.
       await replica.sync().catch(() => 0);
-      outcome = await verifyProof(proof, request, check);
+      outcome = await verifyProof(asked.proof, request, check);
     }
     if (!outcome.valid) throw new ServiceError(outcome.code, outcome.message);
     if (action !== null && site.actions.get(action)!.onePerPerson) {
@@ -202,16 +199,23 @@ export function createApp(deps: ServiceDeps): express.Express {
       }
     }
     const { entry } = replica.ledger.lookup(outcome.root)!;
+    const predicates = describePredicates(site.policy.predicates);
+    const receipt = signReceipt(
+      { site: site.id, action, scope, time: now().toISOString(), keyId, didAddress: outcome.didAddress.toString(), root: outcome.root.toString(), ledgerSeq: entry.seq, predicates, proof: asked.proof },
+      receiptSigner,
+    );
     return {
       valid: true,
+      keyId,
       site: site.id,
       action,
       scope,
       didAddress: outcome.didAddress.toString(),
-      predicates: describePredicates(site.policy.predicates),
+      predicates,
       escrow: { ephemeral: { x: outcome.escrow.ephemeral.x.toString(), y: outcome.escrow.ephemeral.y.toString() }, cipher: outcome.escrow.cipher.toString() },
       root: outcome.root.toString(),
       ledgerEntry: entry,
+      receipt,
     };
   }
 
@@ -220,8 +224,8 @@ export function createApp(deps: ServiceDeps): express.Express {
     res.json({ status: "ok", ledger: { entries: replica.ledger.length, head: head?.seq ?? null, lastSyncError: replica.lastError ?? null } });
   });
 
-  app.get("/metrics", (_req, res) => {
-    res.type("text/plain; version=0.0.4").send(metrics.render({ realdid_ledger_entries: replica.ledger.length }));
+  app.get("/metrics", async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.render());
   });
 
   app.use((_req, _res, next) => next(new ServiceError("not_found", "no such endpoint")));
@@ -237,6 +241,7 @@ export function createApp(deps: ServiceDeps): express.Express {
       process.stderr.write(`realdid verifier: internal error: ${error?.stack ?? error}\n`);
       refusal = new ServiceError("internal_error", "internal error");
     }
+    metrics.refused(refusal.code);
     res.status(refusal.status).json({ error: { code: refusal.code, message: refusal.message } });
   });
   return app;

@@ -29,6 +29,13 @@ export interface ServiceConfig {
    */
   readonly apiKeyHashes: readonly string[];
   readonly ledger: { readonly source: string; readonly registrarKey?: string; readonly syncIntervalMs: number };
+  /** The key set to verify with (a `realdid ceremony finalize` folder); default: the package's published keys. */
+  readonly keys?: string;
+  /**
+   * The Ed25519 key that signs receipts (realdid-verifier-key/1). Created on first start if
+   * missing; every instance behind one name must share the file.
+   */
+  readonly receiptKeyFile: string;
   readonly sites: ReadonlyMap<string, SiteConfig>;
 }
 
@@ -91,6 +98,8 @@ export function parseServiceConfig(value: unknown, baseDir: string): ServiceConf
     bodyLimitBytes: number("bodyLimitBytes", 64 * 1024, 1024, 16 * 1024 * 1024),
     apiKeyHashes: apiKeyHashes(c.apiKeySha256, bad),
     ledger: { source: path(ledger.source, "ledger.source"), registrarKey: ledger.registrarKey, syncIntervalMs: syncSeconds * 1000 },
+    ...(c.keys !== undefined && { keys: path(c.keys, "keys") }),
+    receiptKeyFile: path(c.receiptKey ?? "verifier-key.json", "receiptKey"),
     sites,
   };
 }

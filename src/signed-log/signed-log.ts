@@ -94,14 +94,17 @@ export class SignedLog<E extends ChainFields> {
       throw new RealDidError("log_broken_chain", `${where}: prevHash does not match the previous entry (edited, removed or reordered entries)`);
     }
     if (previous && Date.parse(entry.time) < Date.parse(previous.time)) throw new RealDidError("log_broken_chain", `${where}: its time is earlier than the previous entry's`);
-    let valid = false;
-    try {
-      valid = ed25519.verify(Buffer.from(entry.signature, "hex"), signingMessage(this.kind, entry), Buffer.from(this.publicKey, "hex"));
-    } catch {
-      valid = false;
-    }
-    if (!valid) throw new RealDidError("log_bad_signature", `${where}: the signature is not the owner's`);
+    if (!SignedLog.isSignedBy(this.kind, entry, this.publicKey)) throw new RealDidError("log_bad_signature", `${where}: the signature is not the owner's`);
     this.items.push(entry);
+  }
+
+  /** Whether one entry carries `publicKey`'s signature (its place in the chain is not checked). */
+  static isSignedBy<E extends ChainFields>(kind: LogKind<E>, entry: E, publicKey: string): boolean {
+    try {
+      return ed25519.verify(Buffer.from(entry.signature, "hex"), signingMessage(kind, entry), Buffer.from(publicKey, "hex"));
+    } catch {
+      return false;
+    }
   }
 
   /** Signs and appends the next entry with `payload`; times never go backwards. */

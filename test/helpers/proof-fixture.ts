@@ -37,6 +37,7 @@ export async function proofFixture(): Promise<ProofFixture> {
       challenge,
       bounds: predicateBounds(predicates, day),
       regulatorKey: regulator.publicKey,
+      keyId: artifacts.keyId,
     }),
     prove: (index, request) =>
       prover.prove({ identity: citizens[index].identity, credential: { index, attributes: citizens[index].attributes }, merkleProof: tree.proof(index), request }),

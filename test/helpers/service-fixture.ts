@@ -2,6 +2,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ed25519Signer, newSigningKeyHex } from "../../src/signed-log/signed-log.js";
 import { RootLedger } from "../../src/ledger/root-ledger.js";
+import { todayIso } from "../../src/attributes/calendar.js";
+import { proofDocument } from "../../src/proof/proof-document.js";
 import type { ProofFixture } from "./proof-fixture.js";
 
 const HOUR = 3600_000;
@@ -46,4 +48,16 @@ export const SHOP_PREDICATES = { minAge: 18, regionPrefix: "11", notExpired: tru
 export async function post(url: string, body: unknown): Promise<{ status: number; json: any }> {
   const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
   return { status: response.status, json: await response.json() };
+}
+
+/**
+ * Asks the service at `url` for a challenge and proves for it as citizen `who` of the
+ * fixture: the body a site posts to /v1/verify.
+ */
+export async function challengeAndProof(url: string, fixture: ProofFixture, site: string, { who = 1, scope = `${site}.example`, predicates = SHOP_PREDICATES as object, action }: { who?: number; scope?: string; predicates?: object; action?: string } = {}) {
+  const issued = await post(`${url}/v1/challenges`, { site, ...(action && { action }) });
+  if (issued.status !== 201) throw new Error(`no challenge: ${JSON.stringify(issued.json)}`);
+  const scoped = action ? `${scope}/${action}` : scope;
+  const made = await fixture.prove(who, fixture.requestFor(scoped, predicates, todayIso(), BigInt(issued.json.challenge)));
+  return { challenge: issued.json.challenge as string, proof: proofDocument(made, scoped) };
 }

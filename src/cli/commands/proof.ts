@@ -1,52 +1,76 @@
 import type { Command } from "commander";
 import { todayIso } from "../../attributes/calendar.js";
-import { loadArtifacts } from "../../artifacts/load.js";
+import { assertSameKeys } from "../../artifacts/key-id.js";
 import { RealDidError } from "../../errors.js";
-import { describePredicates, parseChallenge, parsePoint, parsePolicy, policyRequest } from "../../policy/policy.js";
+import { expectOk, requestJson } from "../../http-client.js";
+import { describePredicates, parseChallenge, parsePolicy, policyRequest } from "../../policy/policy.js";
 import type { ProofInputs } from "../../proof/circuit-input.js";
 import { releaseCurve } from "../../proof/curve.js";
-import type { ProofResult, RealDidProof } from "../../proof/prover.js";
+import { parseProofDocument, proofDocument } from "../../proof/proof-document.js";
+import type { ProofResult } from "../../proof/prover.js";
 import { parsePublicSignals } from "../../proof/public-signals.js";
+import { challengeForMessage } from "../../proof/request.js";
+import { parseRequestDocument, proofRequestFrom, type RequestDocument, requestDocument } from "../../proof/request-document.js";
 import { parseCredentialFile } from "../../registry/credential.js";
 import { parsePathFile } from "../../registry/path-file.js";
-import { defineCommand } from "../command-kit.js";
-import { readJson, readText, writeAtomically } from "../../files.js";
+import { refreshPath } from "../../registrar/path-client.js";
+import { commandKeys, defineCommand } from "../command-kit.js";
+import { passphraseFromEnv, readJson, readText, writeAtomically } from "../../files.js";
 import { loadIdentity } from "./identity.js";
 import { loadLedger } from "./ledger.js";
 import { closeOnSignals } from "./serve.js";
 import type { CommandOutput } from "../output.js";
 
-const PROOF_FORMAT = "realdid-proof/1";
+interface KeysOption {
+  keys?: string;
+}
 
-interface ProveOptions {
+interface CitizenOptions extends KeysOption {
   identity: string;
   credential: string;
-  path: string;
-  policy: string;
-  challenge: string;
-  regulatorKey?: string;
+  path?: string;
+  registrar?: string;
   passphraseEnv?: string;
   daemon?: string;
+}
+
+interface ProveOptions extends CitizenOptions {
+  request: string;
+  challenge?: string;
   out: string;
 }
 
-interface VerifyOptions {
-  policy: string;
-  ledger: string;
-  challenge: string;
+interface LoginOptions extends CitizenOptions {
+  site: string;
+  action?: string;
+  apiKeyEnv?: string;
 }
 
-function parseProofFile(value: unknown): RealDidProof & { scope: string } {
-  const file = value as { format?: unknown; scope?: unknown; proof?: unknown; publicSignals?: unknown };
-  if (file?.format !== PROOF_FORMAT || typeof file.scope !== "string" || typeof file.proof !== "object") {
-    throw new RealDidError("invalid_argument", `the proof file is not a ${PROOF_FORMAT} file`);
-  }
-  return file as RealDidProof & { scope: string };
+const isUrl = (text: string) => /^https?:\/\//.test(text);
+
+/** A request document from a file or a URL (a verifier's /v1/sites/:site or /v1/challenges answer). */
+async function readRequest(source: string): Promise<RequestDocument> {
+  const value = isUrl(source) ? expectOk(await requestJson(source, { what: "the site's request" }), "the site's request") : readJson(source, "request");
+  return parseRequestDocument(value, `request ${source}`);
 }
 
-async function proveHere(inputs: ProofInputs, output: CommandOutput): Promise<ProofResult> {
-  const artifacts = await loadArtifacts({ warn: output.warn });
-  output.progress("proving (a few seconds)");
+/** Identity, credential and a Merkle path (from a file, or refreshed from the registrar without naming the leaf). */
+async function citizenMaterial(options: CitizenOptions, output: CommandOutput) {
+  const identity = loadIdentity(options.identity, options.passphraseEnv);
+  const { credential, commitment, leaf, registrarKey } = parseCredentialFile(readText(options.credential, "credential"));
+  if (commitment !== identity.commitment) throw new RealDidError("credential_mismatch", "this identity does not match the credential (the credential was issued to another commitment)");
+  if ((options.path === undefined) === (options.registrar === undefined)) throw new RealDidError("invalid_argument", "give exactly one of --path (a path file) or --registrar (the registrar's URL, to refresh the path)");
+  let merkleProof;
+  if (options.registrar !== undefined) {
+    output.progress(`refreshing the Merkle path from ${options.registrar} (by bucket: the registrar does not learn your leaf)`);
+    merkleProof = (await refreshPath(options.registrar, { index: credential.index, leaf, registrarKey })).path;
+  } else merkleProof = parsePathFile(readJson(options.path!, "path"));
+  return { identity, credential, merkleProof };
+}
+
+async function proveHere(inputs: ProofInputs, options: KeysOption, output: CommandOutput): Promise<ProofResult> {
+  const artifacts = commandKeys(options, output);
+  output.progress("proving (about a second)");
   const { Prover } = await import("../../proof/prover.js"); // snarkjs loads in ~0.4 s: only for commands that prove
   return (await Prover.create(artifacts)).prove(inputs);
 }
@@ -55,53 +79,116 @@ async function proveThroughDaemon(socket: string, inputs: ProofInputs, output: C
   output.progress(`proving through the daemon at ${socket}`);
   const { circuitInput } = await import("../../proof/circuit-input.js");
   const { proveWithDaemon } = await import("../../proof/prover-daemon.js");
-  const { proof, publicSignals } = await proveWithDaemon(socket, circuitInput(inputs));
-  return { proof, publicSignals, signals: parsePublicSignals(publicSignals) };
+  const made = await proveWithDaemon(socket, circuitInput(inputs));
+  // The daemon may run other keys; its proof is useless to the site then.
+  if (inputs.request.keyId !== undefined) assertSameKeys(inputs.request.keyId, made.keyId, "the site's request");
+  return { ...made, signals: parsePublicSignals(made.publicSignals) };
 }
 
+/** Proves for a request document with the citizen's material (the prover refuses a request for other keys). */
+async function proveForRequest(document: RequestDocument, options: CitizenOptions, output: CommandOutput, challenge?: bigint): Promise<ProofResult> {
+  const request = proofRequestFrom(document, { challenge });
+  const material = await citizenMaterial(options, output);
+  const inputs = { ...material, request };
+  return options.daemon === undefined ? proveHere(inputs, options, output) : proveThroughDaemon(options.daemon, inputs, output);
+}
+
+const citizenOptions = (c: Command) =>
+  c
+    .requiredOption("--identity <file>", "your identity file")
+    .requiredOption("--credential <file>", "your credential from the registrar")
+    .option("--path <file>", "your Merkle path file (realdid registrar path / path refresh)")
+    .option("--registrar <url>", "refresh the Merkle path from the registrar's server instead (it learns only a bucket of 4,096 leaves)")
+    .option("--passphrase-env <variable>", "passphrase variable for an encrypted identity file")
+    .option("--daemon <socket>", "prove through a running `realdid prover-daemon` (no key loading here)");
+
+const escrowJson = (escrow: { ephemeral: { x: bigint; y: bigint }; cipher: bigint }) => ({ ephemeral: { x: escrow.ephemeral.x.toString(), y: escrow.ephemeral.y.toString() }, cipher: escrow.cipher.toString() });
+
 export function proofCommands(program: Command): void {
+  defineCommand<KeysOption & { policy: string; challenge?: string; message?: string; out: string }>(
+    program,
+    { name: "request", summary: "write a site's request document (what a citizen proves) from its policy", example: "realdid request --policy shop.policy.json --challenge 8731… --out shop.request.json" },
+    (c) =>
+      c
+        .requiredOption("--policy <file>", "the site's policy")
+        .option("--challenge <value>", "the challenge this site issues (a field element); without it, the prover gives one")
+        .option("--message <text>", "bind a message instead: the challenge is its hash")
+        .requiredOption("--out <file>", "where to write the request"),
+    async (_, options, output) => {
+      const policy = parsePolicy(readJson(options.policy, "policy"));
+      if (options.challenge !== undefined && options.message !== undefined) throw new RealDidError("invalid_argument", "give --challenge or --message, not both");
+      const challenge = options.challenge !== undefined ? parseChallenge(options.challenge) : options.message !== undefined ? challengeForMessage(options.message) : undefined;
+      const document = requestDocument(policy, { keyId: commandKeys(options, output).keyId, day: todayIso(), challenge });
+      writeAtomically(options.out, JSON.stringify(document, null, 2) + "\n");
+      return {
+        data: { request: options.out, keyId: document.keyId, challenge: document.challenge ?? null },
+        lines: [`request for ${policy.scope} written to ${options.out}${document.challenge === undefined ? " (no challenge: the prover gives the one you issue)" : ` (challenge ${document.challenge})`}`],
+      };
+    },
+  );
+
   defineCommand<ProveOptions>(
     program,
     {
       name: "prove",
       summary: "prove to a site: enrolled, predicates hold, DID address, challenge, escrowed handle",
-      example: "realdid prove --identity me.identity.json --credential me.credential.json --path me.path.json --policy shop.policy.json --challenge 8731… --out proof.json",
+      example: "realdid prove --identity me.identity.json --credential me.credential.json --registrar https://registrar.example --request https://verifier.example/v1/sites/shop --challenge 8731… --out proof.json",
     },
     (c) =>
-      c
-        .requiredOption("--identity <file>", "your identity file")
-        .requiredOption("--credential <file>", "your credential from the registrar")
-        .requiredOption("--path <file>", "your Merkle path (realdid registrar path)")
-        .requiredOption("--policy <file>", "the site's policy")
-        .requiredOption("--challenge <value>", "the site's challenge (a field element)")
-        .option("--regulator-key <file>", "regulator public key file; default: the policy's regulatorKey")
-        .option("--passphrase-env <variable>", "passphrase variable for an encrypted identity file")
-        .option("--daemon <socket>", "prove through a running `realdid prover-daemon` (no key loading here)")
+      citizenOptions(c)
+        .requiredOption("--request <file-or-url>", "the site's request document (a file, or a verifier's /v1/sites/:site URL)")
+        .option("--challenge <value>", "the site's challenge, when the request carries none")
         .requiredOption("--out <file>", "where to write the proof"),
     async (_, options, output) => {
-      const policy = parsePolicy(readJson(options.policy, "policy"));
-      const regulatorKey = options.regulatorKey === undefined ? policy.regulatorKey : parsePoint("regulator key", readJson(options.regulatorKey, "regulator key"));
-      const identity = loadIdentity(options.identity, options.passphraseEnv);
-      const { credential, commitment } = parseCredentialFile(readText(options.credential, "credential"));
-      if (commitment !== identity.commitment) throw new RealDidError("credential_mismatch", "this identity does not match the credential (the credential was issued to another commitment)");
-      const merkleProof = parsePathFile(readJson(options.path, "path"));
-      const request = { ...policyRequest(policy, parseChallenge(options.challenge), todayIso()), regulatorKey };
-      const inputs = { identity, credential, merkleProof, request };
-      const result = options.daemon === undefined ? await proveHere(inputs, output) : await proveThroughDaemon(options.daemon, inputs, output);
-      writeAtomically(options.out, JSON.stringify({ format: PROOF_FORMAT, scope: policy.scope, proof: result.proof, publicSignals: result.publicSignals }, null, 2) + "\n");
+      const document = await readRequest(options.request);
+      const result = await proveForRequest(document, options, output, options.challenge === undefined ? undefined : parseChallenge(options.challenge));
+      writeAtomically(options.out, JSON.stringify(proofDocument(result, document.scope), null, 2) + "\n");
       return {
-        data: { proof: options.out, scope: policy.scope, didAddress: result.signals.didAddress.toString(), root: result.signals.root.toString() },
-        lines: [`proof written to ${options.out}`, `DID address at ${policy.scope}: ${result.signals.didAddress}`],
+        data: { proof: options.out, keyId: result.keyId, scope: document.scope, didAddress: result.signals.didAddress.toString(), root: result.signals.root.toString() },
+        lines: [`proof written to ${options.out}`, `DID address at ${document.scope}: ${result.signals.didAddress}`],
       };
     },
   );
 
-  defineCommand<{ socket: string }>(
+  defineCommand<LoginOptions>(
+    program,
+    {
+      name: "login",
+      summary: "log in to a site through its verifier service: fetch a challenge, refresh the path, prove, submit",
+      example: "realdid login https://verifier.example --site shop --identity me.identity.json --credential me.credential.json --registrar https://registrar.example",
+    },
+    (c) =>
+      citizenOptions(c.argument("<service>", "the verifier service's URL"))
+        .requiredOption("--site <name>", "the site's name at the service")
+        .option("--action <name>", "a one-per-person action of the site")
+        .option("--api-key-env <variable>", "an API key for the service, from this environment variable"),
+    async ([service], options, output) => {
+      const base = service.replace(/\/$/, "");
+      const apiKey = options.apiKeyEnv === undefined ? undefined : passphraseFromEnv(options.apiKeyEnv);
+      const headers: Record<string, string> = apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` };
+      const issued = expectOk(await requestJson(`${base}/v1/challenges`, { method: "POST", body: { site: options.site, ...(options.action !== undefined && { action: options.action }) }, headers, what: "the verifier service" }), "the challenge request");
+      const document = parseRequestDocument(issued, `the challenge from ${base}`);
+      output.progress(`the site asks: ${document.predicates.join(", ") || "nothing but enrolment"}; the real-name handle is escrowed to the regulator`);
+      const result = await proveForRequest(document, options, output);
+      const answer = await requestJson(`${base}/v1/verify`, { method: "POST", body: { challenge: document.challenge, proof: proofDocument(result, document.scope) }, headers, what: "the verifier service" });
+      if (answer.status !== 200) {
+        const error = answer.json?.error ?? { code: "remote_refused", message: `HTTP ${answer.status}` };
+        return { data: { valid: false, error }, lines: [`REFUSED (${error.code}): ${error.message}`], exitCode: 1 };
+      }
+      const verdict = answer.json;
+      return {
+        data: verdict,
+        lines: [`logged in to ${options.site}${options.action ? ` (${options.action})` : ""} as ${verdict.didAddress}`, `predicates held: ${verdict.predicates.length ? verdict.predicates.join(", ") : "none asked"}`, `the site keeps a receipt signed by the verifier service (${verdict.receipt?.verifierKey ?? "none"})`],
+      };
+    },
+  );
+
+  defineCommand<{ socket: string } & KeysOption>(
     program,
     { name: "prover-daemon", summary: "keep a prover running, so `realdid prove --daemon` is fast", example: "realdid prover-daemon --socket ~/.realdid/prover.sock" },
     (c) => c.requiredOption("--socket <path>", "Unix socket to listen on (made owner-only)"),
     async (_, options, output) => {
-      const artifacts = await loadArtifacts({ warn: output.warn });
+      const artifacts = commandKeys(options, output);
       const { Prover } = await import("../../proof/prover.js");
       const { startProverDaemon } = await import("../../proof/prover-daemon.js");
       const daemon = await startProverDaemon(options.socket, await Prover.create(artifacts));
@@ -109,11 +196,11 @@ export function proofCommands(program: Command): void {
         await daemon.close();
         await releaseCurve();
       });
-      return { data: { socket: options.socket }, lines: [`prover daemon listening on ${options.socket}`], keepsCurve: true };
+      return { data: { socket: options.socket, keyId: artifacts.keyId }, lines: [`prover daemon listening on ${options.socket} (keys ${artifacts.keyId})`], keepsCurve: true };
     },
   );
 
-  defineCommand<VerifyOptions>(
+  defineCommand<KeysOption & { policy: string; ledger: string; challenge: string }>(
     program,
     { name: "verify", summary: "verify a proof against a site's policy, challenge and the registrar's ledger", example: "realdid verify proof.json --policy shop.policy.json --ledger ledger.jsonl --challenge 8731…" },
     (c) =>
@@ -124,10 +211,10 @@ export function proofCommands(program: Command): void {
         .requiredOption("--challenge <value>", "the challenge this site issued"),
     async ([proofPath], options, output) => {
       const policy = parsePolicy(readJson(options.policy, "policy"));
-      const candidate = parseProofFile(readJson(proofPath, "proof"));
+      const candidate = parseProofDocument(readJson(proofPath, "proof"), `proof file ${proofPath}`);
       const ledger = loadLedger(options.ledger, policy.registrarKey);
-      const request = { ...policyRequest(policy, parseChallenge(options.challenge), todayIso()), rootStatus: (root: bigint) => ledger.rootStatus(root, Date.now(), policy.rootWindowMs) };
-      const artifacts = await loadArtifacts({ warn: output.warn });
+      const artifacts = commandKeys(options, output);
+      const request = { ...policyRequest(policy, parseChallenge(options.challenge), todayIso()), keyId: artifacts.keyId, rootStatus: (root: bigint) => ledger.rootStatus(root, Date.now(), policy.rootWindowMs) };
       const { groth16Check, verifyProof } = await import("../../proof/verifier.js");
       const outcome = await verifyProof(candidate, request, groth16Check(artifacts.verificationKey));
       if (!outcome.valid) {
@@ -135,9 +222,9 @@ export function proofCommands(program: Command): void {
       }
       const predicates = describePredicates(policy.predicates);
       const { entry } = ledger.lookup(outcome.root)!;
-      const escrow = { ephemeral: { x: outcome.escrow.ephemeral.x.toString(), y: outcome.escrow.ephemeral.y.toString() }, cipher: outcome.escrow.cipher.toString() };
+      const escrow = escrowJson(outcome.escrow);
       return {
-        data: { valid: true, scope: policy.scope, didAddress: outcome.didAddress.toString(), predicates, root: outcome.root.toString(), ledgerEntry: entry, escrow },
+        data: { valid: true, keyId: artifacts.keyId, scope: policy.scope, didAddress: outcome.didAddress.toString(), predicates, root: outcome.root.toString(), ledgerEntry: entry, escrow },
         lines: [
           `VALID proof for ${policy.scope}`,
           `DID address: ${outcome.didAddress}`,

@@ -4,7 +4,7 @@ import type { DocumentType, PersonAttributes } from "../../attributes/attributes
 import { RealDidError } from "../../errors.js";
 import type { CredentialFile } from "../../registry/credential.js";
 import { pathFile } from "../../registry/path-file.js";
-import { startLedgerServer } from "../../registrar/ledger-server.js";
+import { startRegistrarServer } from "../../registrar/registrar-server.js";
 import { AuditLog } from "../../regulator/audit-log.js";
 import { type EnrollmentRequest, Registrar } from "../../registrar/registrar.js";
 import { defineCommand, integerOption } from "../command-kit.js";
@@ -187,12 +187,12 @@ export function registrarCommands(program: Command): void {
 
   defineCommand<RegistrarOptions>(
     registrar,
-    { name: "serve", summary: "serve the signed root ledger over HTTP (GET /v1/ledger?from=N) for verifier replicas", example: "realdid registrar serve --data ./registrar --port 8090" },
+    { name: "serve", summary: "serve the signed root ledger (for verifiers) and path refresh by bucket (for citizens) over HTTP", example: "realdid registrar serve --data ./registrar --port 8090" },
     (c) => dataOption(c).option("--host <host>", "address to listen on", "127.0.0.1").option("--port <port>", "port (0: any free port)", integerOption("--port"), 8090),
     async (_, options) => {
-      const server = await startLedgerServer(options.data, options.host!, options.port!);
+      const server = await startRegistrarServer(options.data, { host: options.host!, port: options.port! });
       closeOnSignals(server.close);
-      return { data: { url: server.url }, lines: [`ledger served at ${server.url}/v1/ledger`] };
+      return { data: { url: server.url }, lines: [`registrar served at ${server.url}: /v1/ledger, /v1/tree, /v1/tree/buckets/:bucket (request log on stderr)`] };
     },
   );
 

@@ -5,15 +5,20 @@ import { AuditFolder, AuditLog } from "../../regulator/audit-log.js";
 import { caseFromProof, caseJson, parseCase, parsePartial, partialJson } from "../../regulator/case-file.js";
 import { openShareFile, parseRegulatorPublicKey, writeThresholdKey } from "../../regulator/key-files.js";
 import { combinePartials, partialDecrypt } from "../../regulator/threshold-key.js";
-import { defineCommand, integerOption } from "../command-kit.js";
+import { assertSameKeys } from "../../artifacts/key-id.js";
+import { verifyReceipt } from "../../receipt/receipt.js";
+import { commandKeys, defineCommand, integerOption } from "../command-kit.js";
 import { passphraseFromEnv, readJson, readText, writeAtomically } from "../../files.js";
 
 interface RegulatorOptions {
+  keys?: string;
+  receipt?: string;
+  verifierKey?: string;
   threshold: number;
   shares: number;
   outDir: string;
   passphrasesEnv: string;
-  proof: string;
+  proof?: string;
   caseId: string;
   legalBasis: string;
   audit: string;
@@ -60,20 +65,42 @@ export function regulatorCommands(program: Command): void {
 
   defineCommand<RegulatorOptions>(
     regulator,
-    { name: "open-case", summary: "open an unmasking case for a proof's escrow ciphertext, recording the legal basis in the audit log", example: "realdid regulator open-case --proof proof.json --case-id 2026-0042 --legal-basis 'Court order 17/2026, Beijing Internet Court' --audit ./audit --out case.json" },
+    {
+      name: "open-case",
+      summary: "open an unmasking case for the escrow ciphertext in a site's receipt (or a proof file), recording the legal basis in the audit log",
+      example: "realdid regulator open-case --receipt account-42.receipt.json --verifier-key 5c1e… --case-id 2026-0042 --legal-basis 'Court order 17/2026, Beijing Internet Court' --audit ./audit --out case.json",
+    },
     (c) =>
       c
-        .requiredOption("--proof <file>", "the proof (or the site's stored copy of it)")
+        .option("--receipt <file>", "the receipt the site kept (signed by its verifier service)")
+        .option("--verifier-key <hex>", "with --receipt: the verifier service's receipt key you trust")
+        .option("--proof <file>", "a proof file instead of a receipt")
         .requiredOption("--case-id <id>")
         .requiredOption("--legal-basis <text>", "why this person may be unmasked")
         .requiredOption("--audit <dir>", "the audit log folder")
         .requiredOption("--out <file>", "where to write the case file"),
-    async (_, o) => {
-      const proof = readJson(o.proof, "proof") as { publicSignals?: unknown };
-      const unmasking = caseFromProof(proof?.publicSignals, o.caseId, o.legalBasis);
+    async (_, o, output) => {
+      if ((o.receipt === undefined) === (o.proof === undefined)) throw new RealDidError("invalid_argument", "give exactly one of --receipt or --proof");
+      let publicSignals: unknown;
+      let source: Record<string, unknown>;
+      if (o.receipt !== undefined) {
+        if (o.verifierKey === undefined) throw new RealDidError("invalid_argument", "--receipt needs --verifier-key: the verifier service's key you trust");
+        const receipt = verifyReceipt(readJson(o.receipt, "receipt"), `receipt ${o.receipt}`, o.verifierKey);
+        // The signature says the service accepted it; the proof itself says the escrow is the real name's.
+        const artifacts = commandKeys(o, output);
+        assertSameKeys(receipt.keyId, artifacts.keyId, `receipt ${o.receipt}`);
+        const { groth16Check } = await import("../../proof/verifier.js");
+        if (!(await groth16Check(artifacts.verificationKey)(receipt.proof.proof, receipt.proof.publicSignals))) throw new RealDidError("receipt_invalid", `receipt ${o.receipt}: its proof does not verify`);
+        publicSignals = receipt.proof.publicSignals;
+        source = { receipt: { site: receipt.site, action: receipt.action, scope: receipt.scope, time: receipt.time, didAddress: receipt.didAddress, verifierKey: receipt.verifierKey } };
+      } else {
+        publicSignals = (readJson(o.proof!, "proof") as { publicSignals?: unknown })?.publicSignals;
+        source = { proofFile: o.proof };
+      }
+      const unmasking = caseFromProof(publicSignals, o.caseId, o.legalBasis);
       const audit = AuditFolder.open(o.audit);
       if (audit.read().caseEvents(o.caseId).length > 0) throw new RealDidError("invalid_argument", `case ${o.caseId} already exists in the audit log`);
-      const entry = audit.append(o.caseId, "request", { legalBasis: o.legalBasis, keyId: unmasking.keyId, ciphertext: caseJson(unmasking).ciphertext });
+      const entry = audit.append(o.caseId, "request", { legalBasis: o.legalBasis, keyId: unmasking.keyId, ciphertext: caseJson(unmasking).ciphertext, ...source });
       writeAtomically(o.out, JSON.stringify(caseJson(unmasking), null, 2) + "\n");
       return { data: { caseId: o.caseId, keyId: unmasking.keyId, auditEntry: entry.seq, case: o.out }, lines: [`case ${o.caseId} opened (audit entry ${entry.seq}); send ${o.out} to the share holders`] };
     },

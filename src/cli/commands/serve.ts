@@ -15,6 +15,7 @@ export function closeOnSignals(close: () => Promise<void>): void {
 
 interface ServeOptions {
   config: string;
+  keys?: string;
   port?: number;
   host?: string;
   database?: string;
@@ -40,12 +41,16 @@ export function serveCommand(program: Command): void {
         ...(options.host !== undefined && { host: options.host }),
         ...(options.database !== undefined && { database: options.database }),
         ...(options.workers !== undefined && { workers: options.workers }),
+        keys: options.keys ?? process.env.REALDID_KEYS ?? parsed.keys,
       };
       const service = await startVerifierService(config, (line) => (output.json ? undefined : process.stderr.write(`[verifier] ${line}\n`)));
       closeOnSignals(service.close);
       return {
-        data: { url: service.url, sites: [...config.sites.keys()], ledgerEntries: service.replica.ledger.length },
-        lines: [`verifier service listening on ${service.url} (sites: ${[...config.sites.keys()].join(", ")}; ledger: ${service.replica.ledger.length} entries)`],
+        data: { url: service.url, sites: [...config.sites.keys()], ledgerEntries: service.replica.ledger.length, keyId: service.keyId, receiptKey: service.receiptKey },
+        lines: [
+          `verifier service listening on ${service.url} (sites: ${[...config.sites.keys()].join(", ")}; ledger: ${service.replica.ledger.length} entries)`,
+          `circuit keys ${service.keyId}; receipts signed by ${service.receiptKey}`,
+        ],
       };
     },
   );

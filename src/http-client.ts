@@ -1,0 +1,42 @@
+import { RealDidError } from "./errors.js";
+
+/** A remote party's answer: its HTTP status and JSON body. */
+export interface JsonAnswer {
+  readonly status: number;
+  readonly json: any;
+}
+
+const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * One JSON request to another party (verifier service, registrar) with a timeout and a
+ * size limit; a network failure or an answer that is not JSON is one clear error.
+ */
+export async function requestJson(url: string, { method = "GET", body, headers = {}, what, timeoutMs = 30_000, maxBytes = DEFAULT_MAX_BYTES }: { method?: "GET" | "POST"; body?: unknown; headers?: Record<string, string>; what: string; timeoutMs?: number; maxBytes?: number }): Promise<JsonAnswer> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: { accept: "application/json", ...(body !== undefined && { "content-type": "application/json" }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    throw new RealDidError("io_error", `cannot reach ${what} at ${url}: ${(error as Error).cause ? String(((error as Error).cause as Error).message ?? (error as Error).cause) : (error as Error).message}`);
+  }
+  const declared = Number(response.headers.get("content-length") ?? 0);
+  const text = declared > maxBytes ? "" : await response.text();
+  if (declared > maxBytes || text.length > maxBytes) throw new RealDidError("io_error", `${what} at ${url} answered more than ${maxBytes} bytes`);
+  try {
+    return { status: response.status, json: JSON.parse(text) };
+  } catch {
+    throw new RealDidError("io_error", `${what} at ${url} did not answer JSON (HTTP ${response.status})`);
+  }
+}
+
+/** The answer's JSON if it is a success; otherwise the remote party's error, as one line. */
+export function expectOk(answer: JsonAnswer, what: string): any {
+  if (answer.status >= 200 && answer.status < 300) return answer.json;
+  const error = answer.json?.error;
+  throw new RealDidError("remote_refused", `${what} refused (HTTP ${answer.status}${typeof error?.code === "string" ? `, ${error.code}` : ""}): ${typeof error?.message === "string" ? error.message : "no reason given"}`);
+}

@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { KEY_ID_PATTERN } from "../artifacts/key-id.js";
+import { parseDocument } from "../formats/schema.js";
+import { Decimal, FieldDecimal } from "../formats/fields.js";
+import type { RealDidProof } from "./prover.js";
+import { PUBLIC_SIGNAL_NAMES } from "./public-signals.js";
+
+export const PROOF_FORMAT = "realdid-proof/2";
+
+export const KeyId = z.string().regex(KEY_ID_PATTERN, "must be a key id (32 hex characters)");
+
+/** snarkjs's Groth16 proof object: projective coordinates as decimal strings. */
+const Groth16ProofSchema = z.object({
+  pi_a: z.array(Decimal).length(3),
+  pi_b: z.array(z.array(Decimal).length(2)).length(3),
+  pi_c: z.array(Decimal).length(3),
+  protocol: z.literal("groth16"),
+  curve: z.literal("bn128"),
+});
+
+/**
+ * A proof as it travels from citizen to site (a file, or the body the site forwards to the
+ * verifier service): the key id of the keys it was made with, the scope it is for, the
+ * Groth16 proof and the public signals in circuit order.
+ */
+export const ProofDocumentSchema = z.object({
+  format: z.literal(PROOF_FORMAT),
+  keyId: KeyId,
+  scope: z.string().min(1).max(300),
+  proof: Groth16ProofSchema,
+  publicSignals: z.array(FieldDecimal).length(PUBLIC_SIGNAL_NAMES.length),
+});
+export type ProofDocument = z.infer<typeof ProofDocumentSchema>;
+
+export const proofDocument = (proof: RealDidProof, scope: string): ProofDocument => ({
+  format: PROOF_FORMAT,
+  keyId: proof.keyId,
+  scope,
+  proof: proof.proof as ProofDocument["proof"],
+  publicSignals: proof.publicSignals,
+});
+
+export const parseProofDocument = (value: unknown, what: string): ProofDocument => parseDocument(ProofDocumentSchema, value, what);

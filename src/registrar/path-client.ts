@@ -1,0 +1,42 @@
+import { RealDidError } from "../errors.js";
+import { expectOk, requestJson } from "../http-client.js";
+import { LEDGER_KIND, type LedgerEntry } from "../ledger/ledger-entry.js";
+import { BUCKET_LEAVES, BUCKET_LEVEL, EMPTY_LEAF, type MerkleProof, merkleRootOf, RegistryTree } from "../registry/registry-tree.js";
+import { SignedLog } from "../signed-log/signed-log.js";
+import { parseBucketDocument } from "./bucket-document.js";
+
+/** What a citizen knows of their credential: where the leaf is, what it is, who issued it. */
+export interface CredentialRef {
+  readonly index: number;
+  readonly leaf: bigint;
+  readonly registrarKey: string;
+}
+
+/**
+ * A fresh Merkle path from the registrar's server, fetched by bucket: the registrar serves
+ * the whole subtree of 4,096 leaves that holds the credential and the path above it, and
+ * the path is computed here, so the registrar does not learn which leaf is proving. The
+ * root must be the one in the registrar's signed ledger head (the credential names the
+ * registrar's key). A revoked or re-issued credential is named as such.
+ */
+export async function refreshPath(registrarUrl: string, credential: CredentialRef): Promise<{ path: MerkleProof; entry: LedgerEntry }> {
+  const bucket = Math.floor(credential.index / BUCKET_LEAVES);
+  const url = `${registrarUrl.replace(/\/$/, "")}/v1/tree/buckets/${bucket}`;
+  const document = parseBucketDocument(expectOk(await requestJson(url, { what: "the registrar" }), "the registrar's bucket"), `the registrar's bucket ${bucket}`);
+  if (document.registrarKey !== credential.registrarKey) {
+    throw new RealDidError("log_wrong_key", `the registrar at ${registrarUrl} signs with key ${document.registrarKey}, but your credential was issued by ${credential.registrarKey}`);
+  }
+  const entry = document.ledgerEntry;
+  if (!SignedLog.isSignedBy(LEDGER_KIND, entry, credential.registrarKey) || entry.root !== document.root) {
+    throw new RealDidError("log_bad_signature", `the registrar's bucket ${bucket} does not carry its root in a ledger entry signed by the registrar`);
+  }
+  const position = credential.index - bucket * BUCKET_LEAVES;
+  const leaf = position < document.leaves.length ? BigInt(document.leaves[position]) : EMPTY_LEAF;
+  if (leaf === EMPTY_LEAF) throw new RealDidError("credential_revoked", `the registrar has revoked leaf ${credential.index} (its slot is empty under root ${document.root})`);
+  if (leaf !== credential.leaf) throw new RealDidError("credential_reissued", `the registrar has re-issued leaf ${credential.index} with other attributes: ask the registrar for the new credential`);
+  const subtree = await RegistryTree.create(BUCKET_LEVEL);
+  subtree.insertMany(document.leaves.map(BigInt));
+  const path = { leaf, index: credential.index, siblings: [...subtree.proof(position).siblings, ...document.above.map((level) => level.map(BigInt))], root: BigInt(document.root) };
+  if (merkleRootOf(path) !== path.root) throw new RealDidError("log_malformed", `the registrar's bucket ${bucket} does not hash up to the root it names`);
+  return { path, entry };
+}

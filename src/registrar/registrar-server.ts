@@ -1,0 +1,83 @@
+import type { AddressInfo } from "node:net";
+import express, { type NextFunction, type Request, type Response } from "express";
+import { pino, type Logger } from "pino";
+import { RealDidError } from "../errors.js";
+import { bucketDocument, treeInfoDocument } from "./bucket-document.js";
+import { Registrar } from "./registrar.js";
+
+export interface RegistrarServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const STATUS: Record<string, number> = { malformed_request: 400, bucket_out_of_range: 404 };
+
+/** The request log: one JSON line per request on stderr (method, path, status, time). */
+export const requestLogToStderr = (): Logger => pino({ base: undefined }, pino.destination(2));
+
+/**
+ * The registrar's public server, read-only over its store (other processes enroll and
+ * revoke; every request first catches up with what they committed):
+ *   GET /v1/ledger?from=N            the signed root ledger as JSON lines (header, then entries N on)
+ *   GET /v1/tree                     the tree's shape, size, current root and its ledger entry
+ *   GET /v1/tree/buckets/:bucket     a whole 4,096-leaf bucket and the path above it, so a
+ *                                    citizen refreshes their path without naming their leaf
+ *                                    (?root=R is answered for the current root, flagged if R is stale)
+ * What the registrar still learns from a refresh: the bucket (one of every 4,096 people),
+ * the time and the network address; the request log shows exactly that.
+ */
+export async function startRegistrarServer(dataDir: string, { host, port, log = requestLogToStderr() }: { host: string; port: number; log?: Logger }): Promise<RegistrarServer> {
+  const registrar = await Registrar.open(dataDir, { readOnly: true });
+  const app = express();
+  app.disable("x-powered-by");
+  app.disable("etag");
+  app.use((req, res, next) => {
+    const started = performance.now();
+    res.on("finish", () => log.info({ method: req.method, path: req.originalUrl, status: res.statusCode, ms: Math.round(performance.now() - started) }, "request"));
+    registrar.sync();
+    next();
+  });
+  const integerParam = (value: unknown, name: string): number => {
+    if (typeof value !== "string" || !/^(0|[1-9][0-9]{0,15})$/.test(value)) throw new RealDidError("invalid_argument", `${name} must be a non-negative integer`);
+    return Number(value);
+  };
+
+  app.get("/v1/ledger", (req, res) => {
+    const from = req.query.from === undefined ? 0 : integerParam(req.query.from, "from");
+    const lines = [{ format: "realdid-ledger/1", publicKey: registrar.publicKey }, ...registrar.ledger.entriesFrom(from)];
+    res.type("application/x-ndjson").send(lines.map((line) => JSON.stringify(line)).join("\n") + "\n");
+  });
+  app.get("/v1/tree", (_req, res) => {
+    res.json(treeInfoDocument(registrar.size, registrar.root, registrar.ledger.head!, registrar.publicKey));
+  });
+  app.get("/v1/tree/buckets/:bucket", (req, res) => {
+    const requestedRoot = typeof req.query.root === "string" ? req.query.root : undefined;
+    res.json(bucketDocument(registrar.bucket(integerParam(req.params.bucket, "bucket")), registrar.publicKey, requestedRoot));
+  });
+  app.use((_req, res) => void res.status(404).json({ error: { code: "not_found", message: "no such endpoint" } }));
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const known = error instanceof RealDidError;
+    const code = known ? (error.code === "invalid_argument" ? "malformed_request" : error.code) : "internal_error";
+    if (!known) log.error({ err: error }, "internal error");
+    res.status(STATUS[code] ?? 500).json({ error: { code, message: known ? error.message : "internal error" } });
+  });
+
+  const server = app.listen(port, host);
+  try {
+    await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
+  } catch (error) {
+    registrar.close();
+    throw error;
+  }
+  return {
+    url: `http://${host}:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          registrar.close();
+          resolve();
+        });
+      }),
+  };
+}
