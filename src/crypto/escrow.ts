@@ -25,14 +25,22 @@ export const randomEscrowScalar = (): bigint => randomBelow(SUBGROUP_ORDER);
 const LADDER_HALF_BITS = 126n;
 const ephemeralScalar = (randomness: bigint): bigint => mod(2n * randomness + (2n ** LADDER_HALF_BITS + 1n) ** 2n, SUBGROUP_ORDER);
 
+// Remembered per key: a verifier accepts only a handful of regulator keys.
+const cacheKey = (key: Point): string => `${key.x},${key.y}`;
 const shiftedKeys = new Map<string, Point>();
+const checkedKeys = new Set<string>();
 
-/**
- * 2^126·PK: a public input of the circuit, which the verifier recomputes from its key.
- * Remembered per key: a verifier accepts only a handful of regulator keys.
- */
+/** assertSubgroupPoint for a key a verifier accepts, once per key rather than once per proof. */
+export function assertRegulatorKey(name: string, regulatorKey: Point): void {
+  const id = cacheKey(regulatorKey);
+  if (checkedKeys.has(id)) return;
+  assertSubgroupPoint(name, regulatorKey);
+  checkedKeys.add(id);
+}
+
+/** 2^126·PK: a public input of the circuit, which the verifier recomputes from its key. */
 export function shiftedRegulatorKey(regulatorKey: Point): Point {
-  const id = `${regulatorKey.x},${regulatorKey.y}`;
+  const id = cacheKey(regulatorKey);
   let shifted = shiftedKeys.get(id);
   if (!shifted) shiftedKeys.set(id, (shifted = multiplyPoint(regulatorKey, 2n ** LADDER_HALF_BITS)));
   return shifted;

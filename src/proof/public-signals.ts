@@ -2,8 +2,8 @@ import { ATTRIBUTE_SLOTS } from "../attributes/attributes.js";
 import type { AttributeBounds } from "../attributes/predicates.js";
 import type { Point } from "../crypto/baby-jubjub.js";
 import type { EscrowCiphertext } from "../crypto/escrow.js";
-import { toFieldElement } from "../crypto/field.js";
 import { RealDidError } from "../errors.js";
+import { publicInputValue } from "./public-input.mjs";
 
 /**
  * The circuit's public signals by name. This module alone knows their positions
@@ -38,16 +38,21 @@ export const PUBLIC_SIGNAL_NAMES = [
   ...ATTRIBUTE_SLOTS.map((slot) => `attributeHi.${slot}`),
 ] as const;
 
+/**
+ * Strict on purpose: only canonical decimal strings below the field order, exactly as the
+ * verify worker reads them (public-input.mjs), not the looser toFieldElement of user input.
+ */
 export function parsePublicSignals(signals: unknown): PublicSignals {
   if (!Array.isArray(signals) || signals.length !== PUBLIC_SIGNAL_NAMES.length) {
     throw new RealDidError("malformed_proof", `publicSignals must be an array of ${PUBLIC_SIGNAL_NAMES.length} decimal strings`);
   }
   const v = signals.map((signal, i) => {
-    try {
-      return toFieldElement(PUBLIC_SIGNAL_NAMES[i], signal);
-    } catch (error) {
-      throw new RealDidError("malformed_proof", (error as Error).message);
+    const value = publicInputValue(signal);
+    if (value === null) {
+      const shown = typeof signal === "string" ? `"${signal.slice(0, 40)}"` : typeof signal;
+      throw new RealDidError("malformed_proof", `publicSignals[${i}] (${PUBLIC_SIGNAL_NAMES[i]}) must be a decimal string without sign or leading zeros, below the BN254 scalar field order; received ${shown}`);
     }
+    return value;
   });
   return {
     root: v[0],

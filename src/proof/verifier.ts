@@ -1,9 +1,11 @@
+import { buildBn128, utils } from "ffjavascript";
 import * as snarkjs from "snarkjs";
 import type { RootStatus } from "../ledger/root-ledger.js";
 import { ATTRIBUTE_MAX, ATTRIBUTE_SLOTS } from "../attributes/attributes.js";
 import { IDENTITY, type Point, pointsEqual } from "../crypto/baby-jubjub.js";
-import { type EscrowCiphertext, shiftedRegulatorKey } from "../crypto/escrow.js";
+import { assertRegulatorKey, type EscrowCiphertext, shiftedRegulatorKey } from "../crypto/escrow.js";
 import { type ErrorCode, RealDidError } from "../errors.js";
+import { isG2SubgroupPoint } from "./g2-subgroup.mjs";
 import type { RealDidProof } from "./prover.js";
 import { parsePublicSignals } from "./public-signals.js";
 import { type ProofRequest, scopeToField } from "./request.js";
@@ -18,11 +20,17 @@ export interface VerificationRequest extends ProofRequest {
 /** The Groth16 pairing check, in this thread or a worker pool. */
 export type ProofCheck = (proof: snarkjs.Groth16Proof, publicSignals: string[]) => Promise<boolean>;
 
-/** snarkjs's verifier in this thread. */
+/**
+ * snarkjs's verifier in this thread, after the check it leaves out: B in G2's prime-order
+ * subgroup, not just on the twist (g2-subgroup.mjs). Its curve is the one snarkjs verifies on.
+ */
 export const groth16Check =
   (verificationKey: Record<string, unknown>): ProofCheck =>
-  (proof, publicSignals) =>
-    snarkjs.groth16.verify(verificationKey, publicSignals, proof);
+  async (proof, publicSignals) => {
+    const curve = await buildBn128();
+    if (!isG2SubgroupPoint(curve, curve.G2.fromObject(utils.unstringifyBigInts(proof.pi_b)))) return false;
+    return snarkjs.groth16.verify(verificationKey, publicSignals, proof);
+  };
 
 export type VerificationResult =
   | { readonly valid: true; readonly didAddress: bigint; readonly root: bigint; readonly escrow: EscrowCiphertext }
@@ -36,6 +44,9 @@ const failure = (code: ErrorCode, message: string): VerificationResult => ({ val
  * Never throws for a bad proof: the result says what did not match.
  */
 export async function verifyProof(candidate: RealDidProof, request: VerificationRequest, check: ProofCheck): Promise<VerificationResult> {
+  // Thrown, not returned: the caller's error, not the proof's. The identity or a key of small order would let anyone open the escrow.
+  assertRegulatorKey("regulatorKey", request.regulatorKey);
+  request.acceptedRegulatorKeys?.forEach((key, i) => assertRegulatorKey(`acceptedRegulatorKeys[${i}]`, key));
   let signals;
   try {
     signals = parsePublicSignals(candidate?.publicSignals);

@@ -1,7 +1,9 @@
 // A Groth16 verification worker (plain JavaScript, so it runs without a TypeScript loader).
 //
 // It checks what snarkjs.groth16.verify checks -- public inputs below the field order,
-// proof points on their curves, e(-A, B)·e(vk_x, γ)·e(C, δ)·e(α, β) = 1 -- on a
+// proof points on their curves, e(-A, B)·e(vk_x, γ)·e(C, δ)·e(α, β) = 1 -- and more
+// strictly: public inputs only as verifyProof reads them (public-input.mjs), and B in the
+// prime-order subgroup G2, not just on the twist (g2-subgroup.mjs). All of it runs on a
 // single-threaded curve (ffjavascript's thread pool cannot start inside a worker), with
 // the verification key decoded once. Several proofs are verified together: with random
 // 128-bit weights r_i,
@@ -15,6 +17,8 @@
 import { webcrypto } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
 import { buildBn128, Scalar, utils } from "ffjavascript";
+import { isG2SubgroupPoint } from "../proof/g2-subgroup.mjs";
+import { publicInputValue } from "../proof/public-input.mjs";
 
 const curve = await buildBn128(true);
 const { G1, G2, Fr } = curve;
@@ -32,13 +36,15 @@ const delta = G2.fromObject(vk.vk_delta_2);
 /** Decodes and checks one proof's points and inputs; null if they cannot be valid. */
 function prepare({ proof, publicSignals }) {
   try {
-    const signals = utils.unstringifyBigInts(publicSignals).map((s) => BigInt(s));
-    if (signals.length !== nPublic || !signals.every((s) => s >= 0n && s < ORDER)) return null;
+    if (!Array.isArray(publicSignals) || publicSignals.length !== nPublic) return null;
+    const signals = publicSignals.map(publicInputValue);
+    if (signals.includes(null)) return null;
     const { pi_a, pi_b, pi_c } = utils.unstringifyBigInts(proof);
     const a = G1.fromObject(pi_a);
     const b = G2.fromObject(pi_b);
     const c = G1.fromObject(pi_c);
-    return G1.isValid(a) && G2.isValid(b) && G1.isValid(c) ? { a, b, c, signals } : null;
+    // G1 has cofactor 1, so on the curve is in the group; the twist holding G2 does not.
+    return G1.isValid(a) && G1.isValid(c) && isG2SubgroupPoint(curve, b) ? { a, b, c, signals } : null;
   } catch {
     return null;
   }

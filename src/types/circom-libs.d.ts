@@ -29,7 +29,7 @@ declare module "circom_runtime" {
   export function WitnessCalculatorBuilder(code: Uint8Array, options?: Record<string, unknown>): Promise<WitnessCalculator>;
 }
 
-// The parts of ffjavascript's BN254 curve that the Groth16 prover uses.
+// The parts of ffjavascript's BN254 curve that the Groth16 prover and verifier use.
 declare module "ffjavascript" {
   export type CurvePoint = Uint8Array;
   export interface Field {
@@ -46,15 +46,22 @@ declare module "ffjavascript" {
   }
   export interface Group {
     F: { n8: number };
+    readonly g: CurvePoint;
+    readonly zero: CurvePoint;
+    isZero(a: CurvePoint): boolean;
+    isValid(a: CurvePoint): boolean;
+    timesScalar(a: CurvePoint, scalar: bigint): CurvePoint;
     add(a: CurvePoint, b: CurvePoint): CurvePoint;
     eq(a: CurvePoint, b: CurvePoint): boolean;
     timesFr(a: CurvePoint, scalar: Uint8Array): CurvePoint;
     toAffine(a: CurvePoint): CurvePoint;
     toObject(a: CurvePoint): unknown;
+    fromObject(a: unknown): CurvePoint;
     fromRprLEM(buffer: Uint8Array, offset: number): CurvePoint;
     multiExpAffine(bases: Uint8Array, scalars: Uint8Array): Promise<CurvePoint>;
   }
   export interface Bn128 {
+    readonly r: bigint;
     Fr: Field;
     G1: Group;
     G2: Group;
@@ -62,4 +69,5 @@ declare module "ffjavascript" {
     terminate(): Promise<void>;
   }
   export function buildBn128(singleThread?: boolean): Promise<Bn128>;
+  export const utils: { unstringifyBigInts(value: unknown): unknown };
 }
