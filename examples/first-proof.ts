@@ -45,7 +45,7 @@ const request = {
 };
 
 // Citizen: proves with their secret, credential and Merkle path.
-const artifacts = await loadArtifacts(); // builds the development keys on first use
+const artifacts = loadArtifacts(); // the published key set (development keys: it says so)
 const prover = await Prover.create(artifacts);
 const citizen = enrolled[0];
 const started = performance.now();
@@ -54,7 +54,7 @@ console.log(`citizen: proof made in ${Math.round(performance.now() - started)} m
 
 // Website: verifies against its own request and the roots it accepts.
 const currentRoot = tree.root;
-const outcome = await verifyProof(proof, { ...request, rootStatus: (root) => (root === currentRoot ? "current" : "unknown") }, groth16Check(artifacts.verificationKey));
+const outcome = await verifyProof(proof, { ...request, keyId: artifacts.keyId, rootStatus: (root) => (root === currentRoot ? "current" : "unknown") }, groth16Check(artifacts.verificationKey));
 if (!outcome.valid) throw new Error(`verification failed: ${outcome.code}: ${outcome.message}`);
 console.log(`website: valid proof, DID address ${outcome.didAddress}`);
 

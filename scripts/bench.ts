@@ -42,7 +42,7 @@ const perSecond = (v: number) => `${v.toFixed(1)}/s`;
 
 const table = new BenchTable();
 const work = mkdtempSync(join(tmpdir(), "realdid-bench-"));
-const artifacts = await loadArtifacts();
+const artifacts = loadArtifacts();
 table.add("constraints (RealDid: 2^33 leaves, 4 slots, escrow)", String(artifacts.manifest.constraints), "Semaphore v4 depth 20: 6,431");
 table.add("published key set", `key id ${artifacts.keyId} (${artifacts.manifest.contributors.length} ceremony steps)`);
 

@@ -26,7 +26,7 @@ let request: VerificationRequest;
 let check: ProofCheck;
 
 beforeAll(async () => {
-  artifacts = await loadArtifacts({ warn: () => {} });
+  artifacts = loadArtifacts({ warn: () => {} });
   check = groth16Check(artifacts.verificationKey);
   const citizens = Array.from({ length: 5 }, () => makeCitizen());
   citizen = citizens[2];
@@ -114,6 +114,13 @@ describe("the verifier names what does not match", () => {
     expect(outcome).toMatchObject({ valid: false, code: "key_mismatch" });
     expect(!outcome.valid && outcome.message).toContain(otherKeys);
     expect(!outcome.valid && outcome.message).toContain(artifacts.keyId);
+  });
+
+  it("makes proofs asked for at the same moment one after another, each for its own request", async () => {
+    const prover = await Prover.create(artifacts);
+    const scopes = ["a.example", "b.example", "c.example"];
+    const made = await Promise.all(scopes.map((scope) => prover.prove({ identity: citizen.identity, credential: { index: 2, attributes: citizen.attributes }, merkleProof: tree.proof(2), request: { ...request, scope } })));
+    for (const [i, scope] of scopes.entries()) expect(await verifyProof(made[i], { ...request, scope }, check)).toMatchObject({ valid: true });
   });
 
   it("proves only for a request made for its own keys", async () => {

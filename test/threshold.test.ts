@@ -2,7 +2,8 @@
 // in the exponent; and ciphertexts made by the real circuit.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { todayIso } from "../src/attributes/calendar.js";
-import { BASE8, multiplyPoint } from "../src/crypto/baby-jubjub.js";
+import { addPoints, BASE8, multiplyPoint } from "../src/crypto/baby-jubjub.js";
+import { SNARK_FIELD } from "../src/crypto/field.js";
 import { encryptHandle } from "../src/crypto/escrow.js";
 import { releaseCurve } from "../src/proof/curve.js";
 import { proveEqualLogs, verifyEqualLogs } from "../src/regulator/chaum-pedersen.js";
@@ -19,6 +20,12 @@ describe("3-of-5 regulator key", () => {
   const handle = randomField(253);
   const ciphertext = encryptHandle(handle, key.publicKey);
   const partials = shareSecrets.map((secret, i) => partialDecrypt(key, i + 1, secret, ciphertext));
+
+  it("refuses to decrypt a ciphertext whose ephemeral key has a torsion part (it would leak the share mod 8)", () => {
+    const twoTorsion = { x: 0n, y: SNARK_FIELD - 1n }; // (0, -1): the point of order 2
+    const mixed = { ...ciphertext, ephemeral: addPoints(ciphertext.ephemeral, twoTorsion) };
+    expect(() => partialDecrypt(key, 1, shareSecrets[0], mixed)).toThrow(/ephemeral key is not in the prime-order subgroup/);
+  });
 
   it("lets every set of 3, 4 or 5 holders recover the same handle", () => {
     for (const size of [3, 4, 5]) {

@@ -19,7 +19,11 @@ export function verificationKeyId(verificationKey: Record<string, unknown>): str
 
 export const KEY_ID_PATTERN = new RegExp(`^[0-9a-f]{${KEY_ID_LENGTH}}$`);
 
+/** Why material made with another key set is refused, naming both ids. */
+export const keyMismatchMessage = (theirs: string, ours: string, what: string): string =>
+  `${what} was made for circuit keys ${theirs}, but these keys are ${ours}: both parties must use the same published key set`;
+
 /** Refuses material made with another key set, naming both ids. */
 export function assertSameKeys(theirs: string, ours: string, what: string): void {
-  if (theirs !== ours) throw new RealDidError("key_mismatch", `${what} was made for circuit keys ${theirs}, but these keys are ${ours}: both parties must use the same published key set`);
+  if (theirs !== ours) throw new RealDidError("key_mismatch", keyMismatchMessage(theirs, ours, what));
 }

@@ -35,17 +35,18 @@ export async function runCommand(json: boolean, action: (output: CommandOutput) 
     progress: (line) => {
       if (!json && process.stderr.isTTY) process.stderr.write(`… ${line}\n`);
     },
-    warn: (line) => {
-      if (json) warnings.push(line);
-      else process.stderr.write(`warning: ${line}\n`);
-    },
+    // Warnings go with the result (JSON: its warnings field); a failure stays one line.
+    warn: (line) => void (warnings.includes(line) || warnings.push(line)),
   };
   let keepsCurve = false;
   try {
     const result = await action(output);
     keepsCurve = result.keepsCurve === true;
     if (json) process.stdout.write(JSON.stringify({ ...result.data, ...(warnings.length ? { warnings } : {}) }, stringifyBigInts, 2) + "\n");
-    else for (const line of result.lines) process.stdout.write(line + "\n");
+    else {
+      for (const line of result.lines) process.stdout.write(line + "\n");
+      for (const line of warnings) process.stderr.write(`warning: ${line}\n`);
+    }
     process.exitCode = result.exitCode ?? 0;
   } catch (error) {
     const known = error instanceof RealDidError;

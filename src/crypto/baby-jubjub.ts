@@ -1,6 +1,6 @@
 import { babyjubjub } from "@noble/curves/misc.js";
 import type { EdwardsPoint } from "@noble/curves/abstract/edwards.js";
-import { RealDidError } from "../errors.js";
+import { type ErrorCode, RealDidError } from "../errors.js";
 import { mod, SNARK_FIELD } from "./field.js";
 
 /**
@@ -79,14 +79,8 @@ export const pointsEqual = (p: Point, q: Point): boolean => p.x === q.x && p.y =
 export const negatePoint = (p: Point): Point => ({ x: mod(-p.x, P), y: p.y });
 
 /** Throws unless `point` is on the curve, in the prime subgroup and not the identity. */
-export function assertSubgroupPoint(name: string, point: Point): void {
-  if (!isOnCurve(point)) {
-    throw new RealDidError("invalid_regulator_key", `${name} is not a point on Baby Jubjub`);
-  }
-  if (pointsEqual(point, IDENTITY)) {
-    throw new RealDidError("invalid_regulator_key", `${name} is the identity point`);
-  }
-  if (!toNoble(point).isTorsionFree()) {
-    throw new RealDidError("invalid_regulator_key", `${name} is not in the prime-order subgroup`);
-  }
+export function assertSubgroupPoint(name: string, point: Point, code: ErrorCode = "invalid_regulator_key"): void {
+  if (!isOnCurve(point)) throw new RealDidError(code, `${name} is not a point on Baby Jubjub`);
+  if (pointsEqual(point, IDENTITY)) throw new RealDidError(code, `${name} is the identity point`);
+  if (!toNoble(point).isTorsionFree()) throw new RealDidError(code, `${name} is not in the prime-order subgroup`);
 }

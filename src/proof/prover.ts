@@ -20,9 +20,12 @@ export interface ProofResult extends RealDidProof {
 
 /**
  * A long-lived prover: the witness calculator is instantiated once and the zkey parsed
- * once, so each proof pays only for the witness and the Groth16 prover itself.
+ * once, so each proof pays only for the witness and the Groth16 prover itself. Proofs
+ * asked for at once are made one after another.
  */
 export class Prover {
+  private queue: Promise<unknown> = Promise.resolve();
+
   private constructor(
     /** The key id of the keys this prover proves with. */
     readonly keyId: string,
@@ -41,9 +44,14 @@ export class Prover {
   }
 
   /** Proves for raw circuit input (tests use it to feed the circuit what the library refuses). */
-  async proveInput(input: CircuitInput): Promise<ProofResult> {
-    const witness = await this.witnessCalculator.calculateWTNSBin(input, true);
-    const { proof, publicSignals } = await this.groth16.prove(witness);
-    return { keyId: this.keyId, proof, publicSignals, signals: parsePublicSignals(publicSignals) };
+  proveInput(input: CircuitInput): Promise<ProofResult> {
+    // One proof at a time: the witness calculator and the prover's last sums are shared state.
+    const proved = this.queue.then(async () => {
+      const witness = await this.witnessCalculator.calculateWTNSBin(input, true);
+      const { proof, publicSignals } = await this.groth16.prove(witness);
+      return { keyId: this.keyId, proof, publicSignals, signals: parsePublicSignals(publicSignals) };
+    });
+    this.queue = proved.catch(() => undefined);
+    return proved;
   }
 }

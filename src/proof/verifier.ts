@@ -1,4 +1,5 @@
 import { buildBn128, utils } from "ffjavascript";
+import { keyMismatchMessage } from "../artifacts/key-id.js";
 import * as snarkjs from "snarkjs";
 import type { RootStatus } from "../ledger/root-ledger.js";
 import { ATTRIBUTE_MAX, ATTRIBUTE_SLOTS } from "../attributes/attributes.js";
@@ -11,6 +12,8 @@ import { parsePublicSignals } from "./public-signals.js";
 import { type ProofRequest, scopeToField } from "./request.js";
 
 export interface VerificationRequest extends ProofRequest {
+  /** The key id of the keys `check` verifies with: a proof made with others is key_mismatch, not a bare invalid_proof. */
+  readonly keyId: string;
   /** Older regulator keys still accepted during a key rotation (besides `regulatorKey`). */
   readonly acceptedRegulatorKeys?: readonly Point[];
   /** Where a root stands in the verifier's ledger (RootLedger.rootStatus with its window). */
@@ -47,6 +50,7 @@ export async function verifyProof(candidate: RealDidProof, request: Verification
   // Thrown, not returned: the caller's error, not the proof's. The identity or a key of small order would let anyone open the escrow.
   assertRegulatorKey("regulatorKey", request.regulatorKey);
   request.acceptedRegulatorKeys?.forEach((key, i) => assertRegulatorKey(`acceptedRegulatorKeys[${i}]`, key));
+  if (candidate?.keyId !== request.keyId) return failure("key_mismatch", keyMismatchMessage(String(candidate?.keyId ?? "(none named)"), request.keyId, "the proof"));
   let signals;
   try {
     signals = parsePublicSignals(candidate?.publicSignals);

@@ -57,9 +57,11 @@ export async function startRegistrarServer(dataDir: string, { host, port, log = 
   app.use((_req, res) => void res.status(404).json({ error: { code: "not_found", message: "no such endpoint" } }));
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const known = error instanceof RealDidError;
-    const code = known ? (error.code === "invalid_argument" ? "malformed_request" : error.code) : "internal_error";
-    if (!known) log.error({ err: error }, "internal error");
-    res.status(STATUS[code] ?? 500).json({ error: { code, message: known ? error.message : "internal error" } });
+    // Express's own 4xx (e.g. a bad %-escape in the path) is the client's mistake too.
+    const clientMistake = !known && (error as { status?: number })?.status !== undefined && (error as { status: number }).status < 500;
+    const code = known ? (error.code === "invalid_argument" ? "malformed_request" : error.code) : clientMistake ? "malformed_request" : "internal_error";
+    if (code === "internal_error") log.error({ err: error }, "internal error");
+    res.status(STATUS[code] ?? 500).json({ error: { code, message: known ? error.message : clientMistake ? "the request's path is not well formed" : "internal error" } });
   });
 
   const server = app.listen(port, host);

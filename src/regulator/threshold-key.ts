@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { addPoints, BASE8, IDENTITY, multiplyPoint, type Point, pointsEqual, SUBGROUP_ORDER } from "../crypto/baby-jubjub.js";
+import { addPoints, assertSubgroupPoint, BASE8, IDENTITY, multiplyPoint, type Point, pointsEqual, SUBGROUP_ORDER } from "../crypto/baby-jubjub.js";
 import { type EscrowCiphertext, handleFromSharedKey } from "../crypto/escrow.js";
 import { mod } from "../crypto/field.js";
 import { RealDidError } from "../errors.js";
@@ -63,6 +63,8 @@ export function shareIsValid(key: RegulatorPublicKey, index: number, secret: big
 }
 
 export function partialDecrypt(key: RegulatorPublicKey, index: number, secret: bigint, ciphertext: EscrowCiphertext): PartialDecryption {
+  // A torsion component in R would leak the share modulo 8 through the published K_i.
+  assertSubgroupPoint("the ciphertext's ephemeral key", ciphertext.ephemeral, "invalid_argument");
   return { keyId: key.keyId, index, sharedKey: multiplyPoint(ciphertext.ephemeral, secret), proof: proveEqualLogs(secret, ciphertext.ephemeral) };
 }
 

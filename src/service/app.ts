@@ -236,7 +236,7 @@ export function createApp(deps: ServiceDeps): express.Express {
     if (error instanceof ServiceError) refusal = error;
     else if (error?.type === "entity.too.large") refusal = new ServiceError("payload_too_large", `the body is larger than ${config.bodyLimitBytes} bytes`);
     else if (error?.type === "entity.parse.failed") refusal = malformed("the body is not valid JSON");
-    else if (error?.type !== undefined && error?.status >= 400 && error?.status < 500) refusal = malformed(String(error.message));
+    else if (error?.status >= 400 && error?.status < 500) refusal = malformed(String(error.message)); // body-parser's, or a bad %-escape in the path
     else {
       process.stderr.write(`realdid verifier: internal error: ${error?.stack ?? error}\n`);
       refusal = new ServiceError("internal_error", "internal error");

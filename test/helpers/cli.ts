@@ -12,9 +12,11 @@ export interface CliRun {
   json: Record<string, any>;
 }
 
-/** Runs the real `realdid` binary as a subprocess in `cwd`. */
-export function realdid(cwd: string, args: string[], env: Record<string, string> = {}): CliRun {
-  const run = spawnSync(process.execPath, [join(PROJECT_ROOT, "bin", "realdid.js"), ...args], { cwd, encoding: "utf8", env: { ...process.env, ...env } });
+export const CHECKOUT_BIN = join(PROJECT_ROOT, "bin", "realdid.js");
+
+/** Runs the real `realdid` binary (the checkout's, or another install's) as a subprocess in `cwd`. */
+export function realdid(cwd: string, args: string[], env: Record<string, string> = {}, bin = CHECKOUT_BIN): CliRun {
+  const run = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", env: { ...process.env, ...env } });
   let json = {};
   try {
     json = JSON.parse(run.stdout);

@@ -14,13 +14,13 @@ export interface ProofFixture {
   citizens: Citizen[];
   regulator: RegulatorKeyPair;
   /** A request for `scope` on `day`, with the given predicates. */
-  requestFor(scope: string, predicates?: object, day?: string, challenge?: bigint): ProofRequest;
+  requestFor(scope: string, predicates?: object, day?: string, challenge?: bigint): ProofRequest & { keyId: string };
   /** A real proof by citizen `index` for `request`. */
   prove(index: number, request: ProofRequest): ReturnType<Prover["prove"]>;
 }
 
 export async function proofFixture(): Promise<ProofFixture> {
-  const artifacts = await loadArtifacts({ warn: () => {} });
+  const artifacts = loadArtifacts({ warn: () => {} });
   const prover = await Prover.create(artifacts);
   const citizens = Array.from({ length: 5 }, () => makeCitizen());
   const tree = await RegistryTree.create();

@@ -1,0 +1,98 @@
+// The phase-2 ceremony through the real CLI, as contributors on different machines would run
+// it (the folder is what travels): three contributors and a beacon, a tampered contribution
+// named by the next contributor, and the resulting key set -- other keys than the published
+// ones, so a proof made with them is named key_mismatch, with both key ids, by a verifier.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadArtifacts } from "../src/artifacts/load.js";
+import { sha256Hex } from "../src/artifacts/manifest.js";
+import { enrollThroughCli, expectSuccess as ok, realdid } from "./helpers/cli.js";
+import { NAMED_PEOPLE } from "./helpers/people.js";
+
+let dir: string;
+const ENV = { PASS: "pw", REG1: "holder", ENTROPY: "dice rolled by Bob: 3 1 4 1 5" };
+const cli = (...args: string[]) => realdid(dir, ["--json", ...args], ENV);
+const refused = (run: ReturnType<typeof realdid>, message: RegExp) => {
+  expect(run.status, run.stdout).toBe(1);
+  expect(run.stderr.trim().split("\n").filter((line) => !/garbage collection|trace-warnings|DEP0137/.test(line))).toHaveLength(1);
+  expect(run.stderr).toMatch(message);
+};
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "realdid-ceremony-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("realdid ceremony", () => {
+  let steps: Record<string, any>[] = [];
+
+  it("runs three contributors and a beacon; each step verifies the last before adding its own", () => {
+    expect(ok(cli("ceremony", "init", "--dir", "ceremony"))).toMatchObject({ circuit: "realdid-32-4", constraints: loadArtifacts({ warn: () => {} }).manifest.constraints });
+    steps.push(ok(cli("ceremony", "contribute", "--dir", "ceremony", "--name", "Alice")));
+    steps.push(ok(cli("ceremony", "contribute", "--dir", "ceremony", "--name", "Bob", "--entropy-env", "ENTROPY")));
+    cpSync(join(dir, "ceremony"), join(dir, "tampered"), { recursive: true }); // the folder as Bob passes it on
+    steps.push(ok(cli("ceremony", "contribute", "--dir", "ceremony", "--name", "Carol")));
+    steps.push(ok(cli("ceremony", "beacon", "--dir", "ceremony", "--beacon", "ab".repeat(32), "--iterations", "4")));
+    expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4]);
+    expect(new Set(steps.map((s) => s.contributionHash)).size).toBe(4);
+    steps.forEach((s) => expect(s.contributionHash).toMatch(/^[0-9a-f]{128}$/));
+  });
+
+  it("names the contribution that was tampered with, and a transcript that lies about a file", () => {
+    // Bob's zkey altered after he contributed (its hash updated in the transcript, so only the cryptography can tell).
+    const transcriptFile = join(dir, "tampered", "ceremony.json");
+    const transcript = JSON.parse(readFileSync(transcriptFile, "utf8"));
+    const bobsFile = join(dir, "tampered", transcript.steps[2].file);
+    const zkey = readFileSync(bobsFile);
+    zkey[Math.floor(zkey.length / 2)] ^= 0x01;
+    writeFileSync(bobsFile, zkey);
+    writeFileSync(transcriptFile, JSON.stringify({ ...transcript, steps: transcript.steps.map((s: any) => (s.index === 2 ? { ...s, sha256: sha256Hex(zkey) } : s)) }));
+    refused(realdid(dir, ["ceremony", "contribute", "--dir", "tampered", "--name", "Carol"], ENV), /step 2 \(contribution by "Bob", realdid-32-4-0002\.zkey\) does not verify against the ceremony's initial key/);
+
+    // A transcript that names another file than the one in the folder.
+    writeFileSync(transcriptFile, JSON.stringify({ ...transcript, steps: transcript.steps.map((s: any) => (s.index === 2 ? { ...s, sha256: "0".repeat(64) } : s)) }));
+    refused(realdid(dir, ["ceremony", "contribute", "--dir", "tampered", "--name", "Carol"], ENV), /step 2 \(contribution by "Bob".*is not the file the transcript records/);
+    refused(realdid(dir, ["ceremony", "contribute", "--dir", "nowhere", "--name", "Carol"], ENV), /ceremony transcript file not found/);
+    refused(realdid(dir, ["ceremony", "contribute", "--dir", "ceremony", "--name", "bad:name"], ENV), /contributor's name/);
+  });
+
+  it("finalizes a key set with its key id, listing every contributor", () => {
+    const finalized = ok(cli("ceremony", "finalize", "--dir", "ceremony", "--out-dir", "other-keys"));
+    expect(finalized.contributors).toEqual(["Alice", "Bob", "Carol", `beacon ${"ab".repeat(32)}`]);
+    const keys = loadArtifacts({ dir: join(dir, "other-keys"), warn: () => {} });
+    expect(keys.keyId).toBe(finalized.keyId);
+    expect(keys.manifest.warning).toBeUndefined(); // not --development
+    expect(keys.keyId).not.toBe(loadArtifacts({ warn: () => {} }).keyId);
+    const transcript = JSON.parse(readFileSync(join(dir, "other-keys", "transcript.json"), "utf8"));
+    expect(transcript.steps.slice(1).map((s: any) => s.contributionHash)).toEqual(steps.map((s) => s.contributionHash));
+  });
+
+  it("a proof made with the other keys is named key_mismatch with both ids; a request for other keys is refused before proving", () => {
+    enrollThroughCli(cli, dir, NAMED_PEOPLE.slice(0, 1), "p");
+    ok(cli("regulator", "keygen", "--out-dir", "regulator", "--passphrases-env", "REG"));
+    const { x, y } = JSON.parse(readFileSync(join(dir, "regulator", "regulator-public.json"), "utf8"));
+    writeFileSync(join(dir, "policy.json"), JSON.stringify({ scope: "shop.example", minAge: 18, regulatorKey: { x, y } }));
+    ok(cli("registrar", "path", "--data", "registrar", "--index", "0", "--out", "p0.path.json"));
+    ok(cli("registrar", "export-ledger", "--data", "registrar", "--out", "ledger.jsonl"));
+    const published = loadArtifacts({ warn: () => {} }).keyId;
+    const other = loadArtifacts({ dir: join(dir, "other-keys"), warn: () => {} }).keyId;
+    const prove = (keys: string[], request: string) => cli(...keys, "prove", "--identity", "p0.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-0.json", "--path", "p0.path.json", "--request", request, "--out", "other.proof.json");
+
+    ok(cli("request", "--policy", "policy.json", "--challenge", "5", "--out", "published.request.json"));
+    const wrongProver = prove(["--keys", "other-keys"], "published.request.json");
+    expect(wrongProver.json.error).toMatchObject({ code: "key_mismatch" });
+    expect(wrongProver.json.error.message).toContain(published);
+    expect(wrongProver.json.error.message).toContain(other);
+
+    ok(cli("--keys", "other-keys", "request", "--policy", "policy.json", "--challenge", "5", "--out", "other.request.json"));
+    expect(ok(prove(["--keys", "other-keys"], "other.request.json")).keyId).toBe(other);
+    expect(ok(cli("--keys", "other-keys", "verify", "other.proof.json", "--policy", "policy.json", "--ledger", "ledger.jsonl", "--challenge", "5"))).toMatchObject({ valid: true, keyId: other });
+    const verified = cli("verify", "other.proof.json", "--policy", "policy.json", "--ledger", "ledger.jsonl", "--challenge", "5");
+    expect(verified.status).toBe(1);
+    expect(verified.json.error.code).toBe("key_mismatch");
+    expect(verified.json.error.message).toContain(published);
+    expect(verified.json.error.message).toContain(other);
+  });
+});

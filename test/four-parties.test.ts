@@ -1,0 +1,131 @@
+// Four parties, four folders, no shared files: a registrar serving over HTTP, a website's
+// verifier service in its own process, a citizen on a second install (the packed tarball,
+// installed from the registry into an empty project) and a regulator. Everything that
+// passes between them goes over HTTP or as a document one hands to another.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadArtifacts } from "../src/artifacts/load.js";
+import { expectSuccess as ok, realdid } from "./helpers/cli.js";
+import { packedInstall } from "./helpers/packed-install.js";
+import { NAMED_PEOPLE } from "./helpers/people.js";
+import { type RunningChild, spawnRealdid, stopChild } from "./helpers/service-process.js";
+
+let root: string;
+let installedBin: string;
+let registrarServer: RunningChild;
+let verifierService: RunningChild;
+const folder = (party: string) => join(root, party);
+const ENV = { PASS: "citizen passphrase", REG_1: "holder one", REG_2: "holder two", REG_3: "holder three" };
+/** A party's command: the checkout's CLI, or the second install's for the citizen. */
+const as = (party: string, bin?: string) => (...args: string[]) => realdid(folder(party), ["--json", ...args], ENV, bin);
+const registrar = as("registrar");
+const regulator = as("regulator");
+let citizen: ReturnType<typeof as>;
+const [liWei, ...others] = NAMED_PEOPLE;
+const enroll = (person: (typeof NAMED_PEOPLE)[number], commitment: string, out: string) =>
+  ok(registrar("registrar", "enroll", "--data", ".", "--name", person.name, "--national-id", person.nationalId, "--birth-date", person.birthDate, "--region", person.region, "--expiry", person.expiry, "--document-type", person.documentType, "--commitment", commitment, "--out", out));
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), "realdid-four-parties-"));
+  for (const party of ["registrar", "site", "citizen", "regulator", "second-install"]) mkdirSync(folder(party));
+  installedBin = packedInstall(folder("second-install")).bin;
+  citizen = as("citizen", installedBin);
+
+  // Registrar: a store and its public server.
+  ok(registrar("registrar", "init", "--data", "."));
+  registrarServer = await spawnRealdid(["registrar", "serve", "--data", ".", "--port", "0"], folder("registrar"));
+
+  // Regulator: a 2-of-3 key and the audit log; the public key goes to the site.
+  ok(regulator("regulator", "keygen", "--threshold", "2", "--shares", "3", "--passphrases-env", "REG_", "--out-dir", "key"));
+  ok(regulator("regulator", "audit", "init", "--dir", "audit"));
+  const { x, y } = JSON.parse(readFileSync(join(folder("regulator"), "key", "regulator-public.json"), "utf8"));
+
+  // Site: its verifier service, pulling the ledger from the registrar's server.
+  const registrarKey = JSON.parse(readFileSync(join(folder("registrar"), "registrar-key.json"), "utf8")).publicKey;
+  const shop = { scope: "shop.example", minAge: 18, checkExpiry: true, regulatorKey: { x, y } };
+  writeFileSync(join(folder("site"), "shop.policy.json"), JSON.stringify({ ...shop, registrarKey }));
+  writeFileSync(join(folder("site"), "verifier.json"), JSON.stringify({ port: 0, database: "data", workers: 1, ledger: { source: registrarServer.url, registrarKey, syncSeconds: 1 }, sites: { shop } }));
+  verifierService = await spawnRealdid(["serve", "--config", "verifier.json"], folder("site"));
+});
+
+afterAll(async () => {
+  await stopChild(verifierService?.child);
+  await stopChild(registrarServer?.child);
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe("four parties on four installs", () => {
+  it("a citizen on the second install enrolls, others enroll after, and `realdid login` refreshes the path over HTTP and logs in", () => {
+    const { commitment } = ok(citizen("identity", "new", "--out", "me.identity.json", "--passphrase-env", "PASS"));
+    enroll(liWei, commitment, "li-wei.credential.json");
+    writeFileSync(join(folder("citizen"), "me.credential.json"), readFileSync(join(folder("registrar"), "li-wei.credential.json"))); // handed over at the counter
+    others.forEach((person, i) => enroll(person, ok(as("registrar")("identity", "new", "--out", `other-${i}.identity.json`)).commitment, `other-${i}.credential.json`));
+
+    const login = ok(citizen("login", verifierService.url, "--site", "shop", "--identity", "me.identity.json", "--passphrase-env", "PASS", "--credential", "me.credential.json", "--registrar", registrarServer.url));
+    expect(login).toMatchObject({ valid: true, site: "shop", keyId: loadArtifacts({ warn: () => {} }).keyId, predicates: ["age >= 18", "credential not expired"] });
+    expect(login.ledgerEntry.treeSize).toBe(NAMED_PEOPLE.length); // proved under the root after everyone enrolled
+    // The site keeps the receipt with the account.
+    writeFileSync(join(folder("site"), `account-${login.didAddress}.receipt.json`), JSON.stringify(login.receipt));
+    writeFileSync(join(folder("site"), "last-account"), login.didAddress);
+  });
+
+  it("the registrar's request log shows buckets and ledger pulls, never a leaf index", () => {
+    const paths = registrarServer
+      .stderr()
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line).path as string);
+    expect(paths).toContain("/v1/tree/buckets/0");
+    expect(paths.every((path) => /^\/v1\/(tree\/buckets\/\d+|ledger\?from=\d+)$/.test(path))).toBe(true);
+  });
+
+  it("the regulator opens the case from the receipt the site stored, and two holders unmask Li Wei", () => {
+    const account = readFileSync(join(folder("site"), "last-account"), "utf8");
+    writeFileSync(join(folder("regulator"), "receipt.json"), readFileSync(join(folder("site"), `account-${account}.receipt.json`))); // handed over with the court order
+    const opened = ok(regulator("regulator", "open-case", "--receipt", "receipt.json", "--verifier-key", verifierService.started.receiptKey, "--case-id", "2026-0001", "--legal-basis", "Court order 17/2026 (fraud investigation)", "--audit", "audit", "--out", "case.json"));
+    expect(opened.caseId).toBe("2026-0001");
+    for (const holder of ["1", "3"]) ok(regulator("regulator", "partial", "--share", `key/share-${holder}.json`, "--passphrase-env", `REG_${holder}`, "--key", "key/regulator-public.json", "--case", "case.json", "--out", `partial-${holder}.json`));
+    const unmasked = ok(regulator("regulator", "unmask", "--case", "case.json", "--key", "key/regulator-public.json", "--partials", "partial-1.json", "partial-3.json", "--audit", "audit"));
+    const audit = regulator("regulator", "audit", "verify", "audit/audit.jsonl");
+    expect(ok(audit).entries).toBe(4);
+    // The registrar resolves the handle only from the regulator's verified audit log.
+    writeFileSync(join(folder("registrar"), "audit.jsonl"), readFileSync(join(folder("regulator"), "audit", "audit.jsonl")));
+    const resolved = ok(registrar("registrar", "resolve", "--data", ".", "--case-id", "2026-0001", "--audit", "audit.jsonl", "--audit-key", ok(audit).publicKey));
+    expect(resolved.person).toMatchObject({ name: "Li Wei", nationalId: liWei.nationalId });
+    expect(unmasked.handle).toMatch(/^\d+$/);
+  });
+
+  it("two installs verify each other's proofs", async () => {
+    writeFileSync(join(folder("site"), "ledger.jsonl"), await (await fetch(`${registrarServer.url}/v1/ledger`)).text());
+    const proveWith = (bin: string | undefined, out: string, challenge: string) =>
+      ok(as("citizen", bin)("prove", "--identity", "me.identity.json", "--passphrase-env", "PASS", "--credential", "me.credential.json", "--registrar", registrarServer.url, "--request", `${verifierService.url}/v1/sites/shop`, "--challenge", challenge, "--out", out));
+    const verifyWith = (bin: string | undefined, proofFile: string, challenge: string) => {
+      writeFileSync(join(folder("site"), proofFile), readFileSync(join(folder("citizen"), proofFile)));
+      return ok(as("site", bin)("verify", proofFile, "--policy", "shop.policy.json", "--ledger", "ledger.jsonl", "--challenge", challenge));
+    };
+    const byInstall = proveWith(installedBin, "by-install.proof.json", "99");
+    expect(verifyWith(undefined, "by-install.proof.json", "99")).toMatchObject({ valid: true, didAddress: byInstall.didAddress });
+    const byCheckout = proveWith(undefined, "by-checkout.proof.json", "98");
+    expect(verifyWith(installedBin, "by-checkout.proof.json", "98")).toMatchObject({ valid: true, didAddress: byCheckout.didAddress });
+    expect(byCheckout.didAddress).toBe(byInstall.didAddress);
+  });
+
+  it("bad input across the boundaries: one line and a code", () => {
+    const oneLine = (run: ReturnType<typeof realdid>, code: string, message: RegExp) => {
+      expect(run.status).toBe(1);
+      expect(run.json.error).toMatchObject({ code });
+      expect(run.stderr.trim().split("\n")).toHaveLength(1);
+      expect(run.stderr).toMatch(message);
+    };
+    oneLine(citizen("prove", "--identity", "me.identity.json", "--passphrase-env", "PASS", "--credential", "me.credential.json", "--registrar", registrarServer.url, "--request", `${verifierService.url}/v1/sites/nope`, "--challenge", "1", "--out", "x.json"), "remote_refused", /HTTP 404, unknown_site/);
+    oneLine(citizen("path", "refresh", "--registrar", "http://127.0.0.1:9", "--credential", "me.credential.json", "--out", "x.json"), "io_error", /cannot reach the registrar/);
+    const receipt = JSON.parse(readFileSync(join(folder("regulator"), "receipt.json"), "utf8"));
+    writeFileSync(join(folder("regulator"), "forged.json"), JSON.stringify({ ...receipt, site: "another-site" }));
+    const openCase = (file: string) => regulator("regulator", "open-case", "--receipt", file, "--verifier-key", verifierService.started.receiptKey, "--case-id", "2026-0002", "--legal-basis", "Court order 18/2026 (fraud investigation)", "--audit", "audit", "--out", "case-2.json");
+    oneLine(openCase("forged.json"), "receipt_invalid", /the signature is not the verifier service's/);
+    writeFileSync(join(folder("regulator"), "malformed.json"), JSON.stringify({ ...receipt, proof: { ...receipt.proof, publicSignals: ["1"] } }));
+    oneLine(openCase("malformed.json"), "receipt_invalid", /field 'proof.publicSignals'/);
+  });
+});
