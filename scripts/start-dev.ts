@@ -1,6 +1,6 @@
 // `npm start`: a development verifier service on a fresh checkout. Creates (once) under
-// data/dev/ a registrar, a regulator key and a service config with one site, builds the
-// development circuit keys if needed, and serves on http://127.0.0.1:8080.
+// data/dev/ a registrar, a regulator key and a service config with one site, and serves on
+// http://127.0.0.1:8080 (or $PORT, which always wins over the stored config).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../src/artifacts/paths.js";
@@ -27,7 +27,6 @@ if (!existsSync(configFile)) {
   const regulatorKey = { x, y };
   const config = {
     host: "127.0.0.1",
-    port: Number(process.env.PORT ?? 8080),
     database: "verifier",
     ledger: { source: "registrar" },
     sites: { demo: { scope: "demo.localhost", minAge: 18, checkExpiry: true, regulatorKey, actions: { "poll-1": { onePerPerson: true } } } },
@@ -35,7 +34,13 @@ if (!existsSync(configFile)) {
   writeFileSync(configFile, JSON.stringify(config, null, 2) + "\n");
   say(`wrote ${configFile}`);
 }
-const service = await startVerifierService(parseServiceConfig(JSON.parse(readFileSync(configFile, "utf8")), dev), say);
+const config = parseServiceConfig(JSON.parse(readFileSync(configFile, "utf8")), dev);
+const port = process.env.PORT === undefined ? config.port : Number(process.env.PORT);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`[dev] PORT must be a port number, received ${JSON.stringify(process.env.PORT)}`);
+  process.exit(1);
+}
+const service = await startVerifierService({ ...config, port }, say);
 closeOnSignals(service.close);
 say(`verifier service listening on ${service.url}  (try: curl -s -XPOST -H 'content-type: application/json' -d '{"site":"demo"}' ${service.url}/v1/challenges)`);
 say("enroll people with: npx realdid registrar enroll --data data/dev/registrar …");

@@ -34,7 +34,8 @@ describe("realdid ceremony", () => {
     steps.push(ok(cli("ceremony", "contribute", "--dir", "ceremony", "--name", "Bob", "--entropy-env", "ENTROPY")));
     cpSync(join(dir, "ceremony"), join(dir, "tampered"), { recursive: true }); // the folder as Bob passes it on
     steps.push(ok(cli("ceremony", "contribute", "--dir", "ceremony", "--name", "Carol")));
-    steps.push(ok(cli("ceremony", "beacon", "--dir", "ceremony", "--beacon", "ab".repeat(32), "--iterations", "4")));
+    refused(realdid(dir, ["ceremony", "beacon", "--dir", "ceremony", "--beacon", "ab".repeat(32), "--iterations", "4"], ENV), /iteration exponent must be an integer from 10 to 63/);
+    steps.push(ok(cli("ceremony", "beacon", "--dir", "ceremony", "--beacon", "ab".repeat(32), "--iterations", "10")));
     expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4]);
     expect(new Set(steps.map((s) => s.contributionHash)).size).toBe(4);
     steps.forEach((s) => expect(s.contributionHash).toMatch(/^[0-9a-f]{128}$/));

@@ -199,9 +199,11 @@ export function contribute(dir: string, name: string, extraEntropy = ""): Promis
 /** The closing step: a public random value (e.g. a future block hash) hashed 2^iterationsExp times. */
 export function applyBeacon(dir: string, beaconHash: string, iterationsExp: number): Promise<ContributionStep> {
   if (!/^[0-9a-f]{64}$/.test(beaconHash)) throw new RealDidError("invalid_argument", "the beacon must be 64 hex characters (32 bytes)");
-  if (!Number.isInteger(iterationsExp) || iterationsExp < 0 || iterationsExp > 63) throw new RealDidError("invalid_argument", "the beacon's iteration exponent must be an integer from 0 to 63");
+  if (!Number.isInteger(iterationsExp) || iterationsExp < 10 || iterationsExp > 63) throw new RealDidError("invalid_argument", "the beacon's iteration exponent must be an integer from 10 to 63 (snarkjs's range)");
   return addStep(dir, async (snarkjs, from, to) => {
-    const hash = await snarkjs.zKey.beacon(from, to, "beacon", beaconHash, iterationsExp, recordingLogger().logger);
+    const { logger, lines } = recordingLogger();
+    const hash = await snarkjs.zKey.beacon(from, to, "beacon", beaconHash, iterationsExp, logger);
+    if (hash === false) throw new RealDidError("ceremony_invalid", `the beacon was refused: ${lines.join("; ")}`);
     return { kind: "beacon", name: "beacon", contributionHash: hex(hash), beaconHash, iterationsExp };
   });
 }

@@ -13,7 +13,7 @@ export interface RegistrarServer {
 const STATUS: Record<string, number> = { malformed_request: 400, bucket_out_of_range: 404 };
 
 /** The request log: one JSON line per request on stderr (method, path, status, time). */
-export const requestLogToStderr = (): Logger => pino({ base: undefined }, pino.destination(2));
+export const requestLogToStderr = (): Logger => pino({ base: undefined }, pino.destination({ dest: 2, sync: true }));
 
 /**
  * The registrar's public server, read-only over its store (other processes enroll and

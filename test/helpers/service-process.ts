@@ -7,8 +7,12 @@ export interface RunningChild {
   readonly started: Record<string, any>;
   readonly url: string;
   readonly child: ChildProcess;
-  /** Everything it wrote to stderr so far (a server's request log). */
-  stderr(): string;
+  /**
+   * What it wrote to stderr (a server's request log) once `pattern` shows up in it. The
+   * tests' synchronous CLI runs keep this process from reading the pipe meanwhile, so
+   * the output is awaited, not read off at once.
+   */
+  stderrOnce(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
 /** A long-running `realdid --json …` command (a server) as a child process, once it has printed that it is up. */
@@ -21,7 +25,7 @@ export function spawnRealdid(args: string[], cwd: string, bin = join(PROJECT_ROO
       out += chunk;
       try {
         const started = JSON.parse(out);
-        resolve({ started, url: started.url, child, stderr: () => err });
+        resolve({ started, url: started.url, child, stderrOnce: (pattern, timeoutMs = 10_000) => waitFor(() => err, pattern, timeoutMs) });
       } catch {
         // not a whole JSON object yet
       }
@@ -29,6 +33,14 @@ export function spawnRealdid(args: string[], cwd: string, bin = join(PROJECT_ROO
     child.stderr!.on("data", (chunk) => (err += chunk));
     child.on("exit", (code) => reject(new Error(`${args.join(" ")} exited (${code}): ${err}`)));
   });
+}
+
+async function waitFor(text: () => string, pattern: RegExp, timeoutMs: number): Promise<string> {
+  for (const deadline = Date.now() + timeoutMs; !pattern.test(text()); ) {
+    if (Date.now() > deadline) throw new Error(`${pattern} did not appear in:\n${text()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return text();
 }
 
 /** `realdid serve` as a child process: its URL once it listens, and the process to stop. */
