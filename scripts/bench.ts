@@ -6,12 +6,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { pino } from "pino";
 import * as snarkjs from "snarkjs";
 import { WitnessCalculatorBuilder } from "circom_runtime";
 import { encodeAttributes } from "../src/attributes/attributes.js";
 import { todayIso } from "../src/attributes/calendar.js";
 import { predicateBounds } from "../src/attributes/predicates.js";
 import { loadArtifacts } from "../src/artifacts/load.js";
+import { proofDocument } from "../src/proof/proof-document.js";
+import { refreshPath } from "../src/registrar/path-client.js";
+import { startRegistrarServer } from "../src/registrar/registrar-server.js";
 import { generateRegulatorKeyPair } from "../src/crypto/escrow.js";
 import { PoseidonPool } from "../src/crypto/poseidon-pool.js";
 import { Identity } from "../src/identity/identity.js";
@@ -79,7 +83,7 @@ const cliProof = await coldCliProofMs(work, regulator.publicKey);
 table.add("cold CLI proof (process start to proof file): alone / with `realdid prover-daemon`", `${ms(cliProof.alone)} / ${ms(cliProof.withDaemon)}`);
 
 // --- Verification ------------------------------------------------------------------
-const single = { proof: proof.proof, publicSignals: proof.publicSignals };
+const single = proofDocument(proof, "bench.example");
 const snarkjsOne = await timeRuns(30, () => snarkjs.groth16.verify(artifacts.verificationKey, single.publicSignals, single.proof));
 table.compare("verification, one proof (snarkjs vs Semaphore)", snarkjsOne.median, semaphore.verify.median, ms, "lower");
 const pool = await VerifyPool.create(artifacts.verificationKey, 2);
@@ -130,9 +134,15 @@ table.add("  single insert / Merkle path (2^33 tree)", `${ms((await timeRuns(200
 const registrar = await Registrar.init(join(work, "registrar"));
 const people = Array.from({ length: ENROLLMENTS }, (_, i) => ({ record: personRecord(i), commitment: BigInt(i + 1) * 104729n }));
 const enrollStart = performance.now();
-registrar.enroll(people);
+const credentials = registrar.enroll(people);
 const enrollSeconds = (performance.now() - enrollStart) / 1000;
 table.add(`registrar: enroll ${ENROLLMENTS} people (one batch, SQLite)`, `${enrollSeconds.toFixed(1)} s, ${Math.round(ENROLLMENTS / enrollSeconds)} people/s`);
+// A citizen's path refresh: the whole 4,096-leaf bucket over HTTP, the path computed locally.
+const registrarServer = await startRegistrarServer(join(work, "registrar"), { host: "127.0.0.1", port: 0, log: pino({ level: "silent" }) });
+const someone = credentials[ENROLLMENTS / 2];
+const refresh = await timeRuns(20, () => refreshPath(registrarServer.url, { index: someone.index, leaf: BigInt(someone.leaf), registrarKey: registrar.publicKey }));
+table.add(`registrar: path refresh by bucket (${ENROLLMENTS} people, 4,096 leaves over HTTP, path computed by the citizen)`, timing(refresh));
+await registrarServer.close();
 registrar.close();
 
 table.print();

@@ -2,7 +2,7 @@
 //
 // Preparing phase 2 of a 2^15 ceremony takes many minutes on 2 cores, so the prepared
 // file is committed under keys/ptau/ and reused by every circuit build; only the
-// circuit-specific phase 2 (scripts/build-keys.ts) reruns when a circuit changes.
+// circuit-specific phase 2 (realdid ceremony; npm run keys:dev-ceremony) reruns when a circuit changes.
 // DEVELOPMENT CEREMONY: one local contributor plus a public beacon. Not for production;
 // a production phase 1 needs many independent contributors (see README, Trusted setup).
 import { createHash, randomBytes } from "node:crypto";

@@ -23,8 +23,9 @@ export async function coldCliProofMs(dir: string, regulatorKey: Point): Promise<
   registrar.close();
   writeFileSync(join(dir, "policy.json"), JSON.stringify({ scope: "bench.example", minAge: 18, regulatorKey: { x: regulatorKey.x.toString(), y: regulatorKey.y.toString() } }));
   const cli = join(PROJECT_ROOT, "bin", "realdid.js");
+  spawnSync(process.execPath, [cli, "request", "--policy", "policy.json", "--challenge", "1", "--out", "request.json"], { cwd: dir });
   const prove = (...extra: string[]) => {
-    const args = [cli, "--json", "prove", "--identity", "id.json", "--credential", "cred.json", "--path", "path.json", "--policy", "policy.json", "--challenge", "1", "--out", "proof.json", ...extra];
+    const args = [cli, "--json", "prove", "--identity", "id.json", "--credential", "cred.json", "--path", "path.json", "--request", "request.json", "--out", "proof.json", ...extra];
     const start = performance.now();
     const run = spawnSync(process.execPath, args, { cwd: dir, encoding: "utf8" });
     if (run.status !== 0) throw new Error(`realdid prove failed: ${run.stderr}`);
