@@ -50,7 +50,7 @@ const config = parseServiceConfig(
 const verifier = await startVerifierService(config, () => {});
 
 // --- The website backend: two routes, and accounts keyed by DID address. ------------
-const accounts = new Map<string, { receipt: unknown; since: string }>();
+const accounts = new Map<string, { receipts: unknown[]; since: string }>();
 const website = express().use(express.json({ limit: "64kb" }));
 website.post("/login/start", async (_req, res) => {
   const issued = await postJson(`${verifier.url}/v1/challenges`, { site: "shop" });
@@ -63,7 +63,8 @@ website.post("/login/finish", async (req, res) => {
     return;
   }
   // The receipt (signed by the verifier service, the proof inside) is what a regulator's case starts from.
-  const account = accounts.get(verdict.json.didAddress) ?? { receipt: verdict.json.receipt, since: new Date().toISOString() };
+  const account = accounts.get(verdict.json.didAddress) ?? { receipts: [], since: new Date().toISOString() };
+  account.receipts.push(verdict.json.receipt); // one per login: a case names the login it is about
   accounts.set(verdict.json.didAddress, account);
   res.json({ account: verdict.json.didAddress, predicates: verdict.json.predicates });
 });
@@ -74,7 +75,8 @@ const siteUrl = `http://127.0.0.1:${(websiteServer.address() as AddressInfo).por
 // --- The citizen's browser. ------------------------------------------------------
 const start = await postJson(`${siteUrl}/login/start`, {});
 console.log(`browser: the site asks for ${start.json.predicates.join(", ")} at scope ${start.json.scope}`);
-const request = proofRequestFrom(parseRequestDocument(start.json, "the site's request"));
+// The citizen escrows their real name only to the regulator key they trust (the regulator publishes it).
+const request = proofRequestFrom(parseRequestDocument(start.json, "the site's request"), { regulatorKeys: [regulator.publicKey] });
 const { path } = await refreshPath(registrarServer.url, { index: credential.index, leaf: BigInt(credential.leaf), registrarKey });
 const prover = await Prover.create(loadArtifacts({ warn: () => {} }));
 // The credential file carries dates and codes; the circuit takes them encoded.

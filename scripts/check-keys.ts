@@ -7,7 +7,7 @@ import { RealDidError } from "../src/errors.js";
 
 const started = Date.now();
 try {
-  const manifest = await checkKeySet(publishedKeysDir(REALDID_CIRCUIT), REALDID_CIRCUIT, (line) => console.log(`[keys] ${line}`));
+  const manifest = await checkKeySet(publishedKeysDir(REALDID_CIRCUIT), REALDID_CIRCUIT, { log: (line) => console.log(`[keys] ${line}`) });
   console.log(`[keys] ${REALDID_CIRCUIT.name}: key id ${manifest.keyId} verified against the circuit in ${((Date.now() - started) / 1000).toFixed(1)} s (contributors: ${manifest.contributors.join(", ")})`);
   process.exit(0);
 } catch (error) {

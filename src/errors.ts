@@ -19,6 +19,7 @@ export type ErrorCode =
   | "predicate_unsatisfied"
   | "prover_unavailable"
   | "request_expired"
+  | "regulator_key_untrusted"
   // circuit keys and their ceremony
   | "artifacts_mismatch"
   | "artifacts_missing"

@@ -24,14 +24,28 @@ export async function requestJson(url: string, { method = "GET", body, headers =
   } catch (error) {
     throw new RealDidError("io_error", `cannot reach ${what} at ${url}: ${(error as Error).cause ? String(((error as Error).cause as Error).message ?? (error as Error).cause) : (error as Error).message}`);
   }
-  const declared = Number(response.headers.get("content-length") ?? 0);
-  const text = declared > maxBytes ? "" : await response.text();
-  if (declared > maxBytes || text.length > maxBytes) throw new RealDidError("io_error", `${what} at ${url} answered more than ${maxBytes} bytes`);
+  const text = await readLimited(response, maxBytes, () => new RealDidError("io_error", `${what} at ${url} answered more than ${maxBytes} bytes`));
   try {
     return { status: response.status, json: JSON.parse(text) };
   } catch {
     throw new RealDidError("io_error", `${what} at ${url} did not answer JSON (HTTP ${response.status})`);
   }
+}
+
+/** The body as text, counting bytes as they arrive: an answer past `maxBytes` is cut off, not buffered. */
+async function readLimited(response: Response, maxBytes: number, tooLarge: () => Error): Promise<string> {
+  if (Number(response.headers.get("content-length") ?? 0) > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body ?? []) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw tooLarge(); // leaving the loop cancels the stream
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** The answer's JSON if it is a success; otherwise the remote party's error, as one line. */

@@ -44,7 +44,7 @@ describe("realdid CLI end to end", () => {
     ok(cli("registrar", "export-ledger", "--data", "registrar", "--out", "ledger.jsonl"));
 
     const prove = (requestFile: string, out: string, challenge: string, person = 0) =>
-      cli("prove", "--identity", `person${person}.identity.json`, "--passphrase-env", "PASS", "--credential", `credentials/credential-${person}.json`, "--path", `person${person}.path.json`, "--request", requestFile, "--challenge", challenge, "--out", out);
+      cli("prove", "--regulator-key", "regulator/regulator-public.json", "--identity", `person${person}.identity.json`, "--passphrase-env", "PASS", "--credential", `credentials/credential-${person}.json`, "--path", `person${person}.path.json`, "--request", requestFile, "--challenge", challenge, "--out", out);
     const a = ok(prove("a.request.json", "a.proof.json", "1111"));
     const verifiedA = ok(cli("verify", "a.proof.json", "--policy", "a.policy.json", "--ledger", "ledger.jsonl", "--challenge", "1111"));
     expect(verifiedA).toMatchObject({ valid: true, didAddress: a.didAddress, predicates: ["age >= 18", "credential not expired"] });
@@ -98,7 +98,7 @@ describe("realdid prover-daemon", () => {
       ok(cli("registrar", "path", "--data", "registrar", "--index", "2", "--out", "person2.path.json"));
       ok(cli("registrar", "export-ledger", "--data", "registrar", "--out", "ledger.jsonl"));
       const proveThroughDaemon = (requestFile: string, out: string) =>
-        cli("prove", "--daemon", socket, "--identity", "person2.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-2.json", "--path", "person2.path.json", "--request", requestFile, "--challenge", "4444", "--out", out);
+        cli("prove", "--regulator-key", "regulator/regulator-public.json", "--daemon", socket, "--identity", "person2.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-2.json", "--path", "person2.path.json", "--request", requestFile, "--challenge", "4444", "--out", out);
       const [a, b] = [ok(proveThroughDaemon("a.request.json", "daemon-a.proof.json")), ok(proveThroughDaemon("b.request.json", "daemon-b.proof.json"))];
       expect(ok(cli("verify", "daemon-a.proof.json", "--policy", "a.policy.json", "--ledger", "ledger.jsonl", "--challenge", "4444"))).toMatchObject({ valid: true, didAddress: a.didAddress });
       expect(ok(cli("verify", "daemon-b.proof.json", "--policy", "b.policy.json", "--ledger", "ledger.jsonl", "--challenge", "4444"))).toMatchObject({ valid: true, didAddress: b.didAddress });
@@ -107,7 +107,7 @@ describe("realdid prover-daemon", () => {
       await new Promise((resolve) => daemon.once("exit", resolve));
     }
     expect(existsSync(socket)).toBe(false);
-    fails(realdid(dir, ["prove", "--daemon", socket, "--identity", "person2.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-2.json", "--path", "person2.path.json", "--request", "a.request.json", "--challenge", "1", "--out", "x.json"], ENV), /no prover daemon answers at/);
+    fails(realdid(dir, ["prove", "--regulator-key", "regulator/regulator-public.json", "--daemon", socket, "--identity", "person2.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-2.json", "--path", "person2.path.json", "--request", "a.request.json", "--challenge", "1", "--out", "x.json"], ENV), /no prover daemon answers at/);
   });
 });
 
@@ -118,12 +118,15 @@ describe("realdid CLI bad input: one line, non-zero exit, nothing changed", () =
     ["a missing file", ["identity", "show", "missing.json"], /identity file not found: missing.json/],
     ["malformed JSON", ["verify", "broken.json", "--policy", "a.policy.json", "--ledger", "ledger.jsonl", "--challenge", "1"], /proof file broken.json is not valid JSON/],
     ["a proof file of an older format", ["verify", "old-format.proof.json", "--policy", "a.policy.json", "--ledger", "ledger.jsonl", "--challenge", "1111"], /proof file old-format.proof.json: field 'format'/],
-    ["a request document with a malformed bound", ["prove", "--identity", "person0.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-0.json", "--path", "person0.path.json", "--request", "bad.request.json", "--challenge", "1", "--out", "x.json"], /request bad.request.json: field 'bounds.lo\[1\]'/],
-    ["a request for other keys", ["prove", "--identity", "person0.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-0.json", "--path", "person0.path.json", "--request", "other-keys.request.json", "--challenge", "1", "--out", "x.json"], /made for circuit keys 0{32}, but these keys are [0-9a-f]{32}/],
+    ["a request document with a malformed bound", ["prove", "--regulator-key", "regulator/regulator-public.json", "--identity", "person0.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-0.json", "--path", "person0.path.json", "--request", "bad.request.json", "--challenge", "1", "--out", "x.json"], /request bad.request.json: field 'bounds.lo\[1\]'/],
+    ["a request that escrows to a key the citizen does not trust", ["prove", "--regulator-key", "regulator/regulator-public.json", "--identity", "person0.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-0.json", "--path", "person0.path.json", "--request", "site-key.request.json", "--challenge", "1", "--out", "x.json"], /regulator key you do not trust/],
+    ["a request whose bounds ask more than its predicates say", ["prove", "--regulator-key", "regulator/regulator-public.json", "--identity", "person0.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-0.json", "--path", "person0.path.json", "--request", "pinned.request.json", "--challenge", "1", "--out", "x.json"], /bounds on birthDate are not what its predicates \(age >= 18, credential not expired\) give/],
+    ["a request for another day", ["prove", "--regulator-key", "regulator/regulator-public.json", "--identity", "person0.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-0.json", "--path", "person0.path.json", "--request", "stale.request.json", "--challenge", "1", "--out", "x.json"], /bounds are for 2020-01-01, not for today/],
+    ["a request for other keys", ["prove", "--regulator-key", "regulator/regulator-public.json", "--identity", "person0.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-0.json", "--path", "person0.path.json", "--request", "other-keys.request.json", "--challenge", "1", "--out", "x.json"], /made for circuit keys 0{32}, but these keys are [0-9a-f]{32}/],
     ["a wrong field type", ["verify", "a.proof.json", "--policy", "typo.policy.json", "--ledger", "ledger.jsonl", "--challenge", "1"], /policy: minAge must be a whole number/],
     ["an unknown region code", ["registrar", "enroll", "--data", "registrar", "--name", "X", "--national-id", withCheckCharacter("11010519800101005"), "--birth-date", "1980-01-01", "--region", "990101", "--expiry", "2030-01-01", "--document-type", "passport", "--commitment", "77", "--out", "x.json"], /unknown region code 990101/],
     ["a birth date in the future", ["registrar", "enroll", "--data", "registrar", "--name", "X", "--national-id", withCheckCharacter("11010520990101005"), "--birth-date", "2099-01-01", "--region", "110101", "--expiry", "2100-01-01", "--document-type", "passport", "--commitment", "77", "--out", "x.json"], /birthDate 2099-01-01 is in the future/],
-    ["an identity that does not match the credential", ["prove", "--identity", "person1.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-0.json", "--path", "person0.path.json", "--request", "a.request.json", "--challenge", "1", "--out", "x.json"], /does not match the credential/],
+    ["an identity that does not match the credential", ["prove", "--regulator-key", "regulator/regulator-public.json", "--identity", "person1.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-0.json", "--path", "person0.path.json", "--request", "a.request.json", "--challenge", "1", "--out", "x.json"], /does not match the credential/],
     ["a revoked credential", ["registrar", "revoke", "--data", "registrar", "--index", "0"], /already revoked/],
     ["an unknown root", ["verify", "a.proof.json", "--policy", "a.policy.json", "--ledger", "other-ledger.jsonl", "--challenge", "1111"], /INVALID|root/],
     ["a non-numeric challenge", ["verify", "a.proof.json", "--policy", "a.policy.json", "--ledger", "ledger.jsonl", "--challenge", "abc"], /'challenge' is not an integer/],
@@ -133,6 +136,11 @@ describe("realdid CLI bad input: one line, non-zero exit, nothing changed", () =
     const siteRequest = JSON.parse(readFileSync(join(dir, "a.request.json"), "utf8"));
     writeFileSync(join(dir, "bad.request.json"), JSON.stringify({ ...siteRequest, bounds: { ...siteRequest.bounds, lo: ["0", "-1", "0", "0"] } }));
     writeFileSync(join(dir, "other-keys.request.json"), JSON.stringify({ ...siteRequest, keyId: "0".repeat(32) }));
+    // A valid subgroup point that is not the regulator's key: holder 1's share key.
+    const { shareKeys } = JSON.parse(readFileSync(join(dir, "regulator", "regulator-public.json"), "utf8"));
+    writeFileSync(join(dir, "site-key.request.json"), JSON.stringify({ ...siteRequest, regulatorKey: shareKeys[0] }));
+    writeFileSync(join(dir, "pinned.request.json"), JSON.stringify({ ...siteRequest, bounds: { ...siteRequest.bounds, lo: ["32944", ...siteRequest.bounds.lo.slice(1)] } }));
+    writeFileSync(join(dir, "stale.request.json"), JSON.stringify({ ...siteRequest, day: "2020-01-01" }));
     writeFileSync(join(dir, "old-format.proof.json"), JSON.stringify({ ...JSON.parse(readFileSync(join(dir, "a.proof.json"), "utf8")), format: "realdid-proof/1" }));
     writeFileSync(join(dir, "typo.policy.json"), JSON.stringify({ ...JSON.parse(readFileSync(join(dir, "a.policy.json"), "utf8")), minAge: "18" }));
     if (args.includes("other-ledger.jsonl")) {

@@ -8,12 +8,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadArtifacts } from "../src/artifacts/load.js";
 import { expectSuccess as ok, realdid } from "./helpers/cli.js";
-import { packedInstall } from "./helpers/packed-install.js";
+import { packedInstall, run } from "./helpers/packed-install.js";
 import { NAMED_PEOPLE } from "./helpers/people.js";
 import { type RunningChild, spawnRealdid, stopChild } from "./helpers/service-process.js";
 
 let root: string;
 let installedBin: string;
+let installedProject: string;
 let registrarServer: RunningChild;
 let verifierService: RunningChild;
 const folder = (party: string) => join(root, party);
@@ -30,7 +31,7 @@ const enroll = (person: (typeof NAMED_PEOPLE)[number], commitment: string, out: 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "realdid-four-parties-"));
   for (const party of ["registrar", "site", "citizen", "regulator", "second-install"]) mkdirSync(folder(party));
-  installedBin = packedInstall(folder("second-install")).bin;
+  ({ bin: installedBin, project: installedProject } = packedInstall(folder("second-install")));
   citizen = as("citizen", installedBin);
 
   // Registrar: a store and its public server.
@@ -41,6 +42,7 @@ beforeAll(async () => {
   ok(regulator("regulator", "keygen", "--threshold", "2", "--shares", "3", "--passphrases-env", "REG_", "--out-dir", "key"));
   ok(regulator("regulator", "audit", "init", "--dir", "audit"));
   const { x, y } = JSON.parse(readFileSync(join(folder("regulator"), "key", "regulator-public.json"), "utf8"));
+  writeFileSync(join(folder("citizen"), "regulator-public.json"), readFileSync(join(folder("regulator"), "key", "regulator-public.json"))); // the regulator publishes its key
 
   // Site: its verifier service, pulling the ledger from the registrar's server.
   const registrarKey = JSON.parse(readFileSync(join(folder("registrar"), "registrar-key.json"), "utf8")).publicKey;
@@ -63,7 +65,7 @@ describe("four parties on four installs", () => {
     writeFileSync(join(folder("citizen"), "me.credential.json"), readFileSync(join(folder("registrar"), "li-wei.credential.json"))); // handed over at the counter
     others.forEach((person, i) => enroll(person, ok(as("registrar")("identity", "new", "--out", `other-${i}.identity.json`)).commitment, `other-${i}.credential.json`));
 
-    const login = ok(citizen("login", verifierService.url, "--site", "shop", "--identity", "me.identity.json", "--passphrase-env", "PASS", "--credential", "me.credential.json", "--registrar", registrarServer.url));
+    const login = ok(citizen("login", "--regulator-key", "regulator-public.json", verifierService.url, "--site", "shop", "--identity", "me.identity.json", "--passphrase-env", "PASS", "--credential", "me.credential.json", "--registrar", registrarServer.url));
     expect(login).toMatchObject({ valid: true, site: "shop", keyId: loadArtifacts({ warn: () => {} }).keyId, predicates: ["age >= 18", "credential not expired"] });
     expect(login.ledgerEntry.treeSize).toBe(NAMED_PEOPLE.length); // proved under the root after everyone enrolled
     // The site keeps the receipt with the account.
@@ -99,7 +101,7 @@ describe("four parties on four installs", () => {
   it("two installs verify each other's proofs", async () => {
     writeFileSync(join(folder("site"), "ledger.jsonl"), await (await fetch(`${registrarServer.url}/v1/ledger`)).text());
     const proveWith = (bin: string | undefined, out: string, challenge: string) =>
-      ok(as("citizen", bin)("prove", "--identity", "me.identity.json", "--passphrase-env", "PASS", "--credential", "me.credential.json", "--registrar", registrarServer.url, "--request", `${verifierService.url}/v1/sites/shop`, "--challenge", challenge, "--out", out));
+      ok(as("citizen", bin)("prove", "--regulator-key", "regulator-public.json", "--identity", "me.identity.json", "--passphrase-env", "PASS", "--credential", "me.credential.json", "--registrar", registrarServer.url, "--request", `${verifierService.url}/v1/sites/shop`, "--challenge", challenge, "--out", out));
     const verifyWith = (bin: string | undefined, proofFile: string, challenge: string) => {
       writeFileSync(join(folder("site"), proofFile), readFileSync(join(folder("citizen"), proofFile)));
       return ok(as("site", bin)("verify", proofFile, "--policy", "shop.policy.json", "--ledger", "ledger.jsonl", "--challenge", challenge));
@@ -111,6 +113,19 @@ describe("four parties on four installs", () => {
     expect(byCheckout.didAddress).toBe(byInstall.didAddress);
   });
 
+  it("the library works from the second install with plain Node (no TypeScript loader)", () => {
+    const receipt = readFileSync(join(folder("regulator"), "receipt.json"), "utf8");
+    const script = [
+      'import { loadArtifacts, verificationKeyId, verifyReceipt } from "realdid";',
+      "const keys = loadArtifacts({ warn: () => {} });",
+      'const receipt = verifyReceipt(JSON.parse(process.argv[1]), "receipt", process.argv[2]);',
+      "console.log(JSON.stringify({ keyId: keys.keyId, recomputed: verificationKeyId(keys.verificationKey), site: receipt.site }));",
+    ].join("\n");
+    const output = JSON.parse(run(process.execPath, ["--input-type=module", "-e", script, receipt, verifierService.started.receiptKey], installedProject));
+    const keyId = loadArtifacts({ warn: () => {} }).keyId;
+    expect(output).toEqual({ keyId, recomputed: keyId, site: "shop" });
+  });
+
   it("bad input across the boundaries: one line and a code", () => {
     const oneLine = (run: ReturnType<typeof realdid>, code: string, message: RegExp) => {
       expect(run.status).toBe(1);
@@ -118,7 +133,7 @@ describe("four parties on four installs", () => {
       expect(run.stderr.trim().split("\n")).toHaveLength(1);
       expect(run.stderr).toMatch(message);
     };
-    oneLine(citizen("prove", "--identity", "me.identity.json", "--passphrase-env", "PASS", "--credential", "me.credential.json", "--registrar", registrarServer.url, "--request", `${verifierService.url}/v1/sites/nope`, "--challenge", "1", "--out", "x.json"), "remote_refused", /HTTP 404, unknown_site/);
+    oneLine(citizen("prove", "--regulator-key", "regulator-public.json", "--identity", "me.identity.json", "--passphrase-env", "PASS", "--credential", "me.credential.json", "--registrar", registrarServer.url, "--request", `${verifierService.url}/v1/sites/nope`, "--challenge", "1", "--out", "x.json"), "remote_refused", /HTTP 404, unknown_site/);
     oneLine(citizen("path", "refresh", "--registrar", "http://127.0.0.1:9", "--credential", "me.credential.json", "--out", "x.json"), "io_error", /cannot reach the registrar/);
     const receipt = JSON.parse(readFileSync(join(folder("regulator"), "receipt.json"), "utf8"));
     writeFileSync(join(folder("regulator"), "forged.json"), JSON.stringify({ ...receipt, site: "another-site" }));

@@ -1,6 +1,8 @@
 // The registrar's server over real HTTP on 127.0.0.1: path refresh by bucket (the request
 // log never shows a leaf), credential status by the same bucket, catching up with other
 // processes writing the store, and clear refusals of bad requests.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -94,6 +96,21 @@ describe("registrar server", () => {
     writer.revoke(INDEX);
     await expect(refreshPath(server.url, ref())).rejects.toMatchObject({ code: "credential_revoked" });
     await expect(refreshPath(server.url, { ...ref(), registrarKey: "ab".repeat(32) })).rejects.toMatchObject({ code: "log_wrong_key" });
+  });
+
+  it("checks the bucket against the signed root before believing its slot: a proxy that changes the leaf is caught", async () => {
+    const proxy = createServer(async (req, res) => {
+      const bucket = await (await fetch(`${server.url}${req.url}`)).json();
+      bucket.leaves[INDEX - BUCKET_LEAVES] = bucket.leaves[INDEX - BUCKET_LEAVES] === "0" ? "1" : "0"; // "revoked" or "re-issued", says the proxy
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(bucket));
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = proxy.address() as AddressInfo;
+      await expect(refreshPath(`http://127.0.0.1:${port}`, ref())).rejects.toMatchObject({ code: "log_malformed" });
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it.each([

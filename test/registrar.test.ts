@@ -89,3 +89,40 @@ describe("Registrar", () => {
     expect(readFileSync(join(dir, "registrar-key.json"), "utf8")).toContain("ed25519");
   });
 });
+
+describe("Registrar shared by processes", () => {
+  it("two writers on one store, interleaving enrolments, revocations and re-issues, agree with the store after every change", async () => {
+    const dir = freshDir();
+    (await Registrar.init(dir)).close();
+    const [a, b] = [await Registrar.open(dir), await Registrar.open(dir)];
+    const reader = await Registrar.open(dir, { readOnly: true });
+    try {
+      const agree = async () => {
+        const fresh = await Registrar.open(dir, { readOnly: true });
+        try {
+          for (const registrar of [a, b, reader]) {
+            registrar.sync();
+            expect(registrar.root).toBe(fresh.root);
+            expect(registrar.ledger.head).toEqual(fresh.ledger.head);
+            expect(registrar.ledger.head!.root).toBe(registrar.root.toString());
+          }
+        } finally {
+          fresh.close();
+        }
+      };
+      a.enroll(enrollmentRequests(3, 0).requests);
+      b.enroll(enrollmentRequests(2, 3).requests); // b has not seen a's enrolment: it catches up under the write lock
+      await agree();
+      b.revoke(1); // a's person
+      a.reissue(3, { ...personRecord(3).attributes, expiry: "2040-01-01" }); // b's person, while a has not seen b's revocation
+      await agree();
+      a.enroll(enrollmentRequests(1, 5).requests);
+      b.revoke(5);
+      await agree();
+      expect(() => reader.revoke(0)).toThrow(/opened read-only/);
+      expect(a.size).toBe(6);
+    } finally {
+      [a, b, reader].forEach((registrar) => registrar.close());
+    }
+  });
+});

@@ -43,7 +43,7 @@ describe("threshold unmasking through the CLI", () => {
     ok(cli("registrar", "path", "--data", "registrar", "--index", "1", "--out", "p1.path.json"));
     ok(cli("registrar", "export-ledger", "--data", "registrar", "--out", "ledger.jsonl"));
     ok(cli("request", "--policy", "policy.json", "--challenge", "77", "--out", "request.json"));
-    ok(cli("prove", "--identity", "p1.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-1.json", "--path", "p1.path.json", "--request", "request.json", "--out", "proof.json"));
+    ok(cli("prove", "--regulator-key", "regulator/regulator-public.json", "--identity", "p1.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-1.json", "--path", "p1.path.json", "--request", "request.json", "--out", "proof.json"));
     expect(ok(cli("verify", "proof.json", "--policy", "policy.json", "--ledger", "ledger.jsonl", "--challenge", "77"))).toMatchObject({ valid: true });
   });
 

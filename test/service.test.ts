@@ -60,13 +60,18 @@ describe("verifier service", () => {
     const siteRequest = parseRequestDocument(site, "site request");
     expect(siteRequest).toMatchObject({ format: "realdid-request/1", keyId: fixture.artifacts.keyId, site: "shop", action: null, scope: "shop.example", day: todayIso() });
     expect(siteRequest.actions?.["poll-0"]).toEqual({ onePerPerson: true });
-    expect(() => proofRequestFrom(siteRequest)).toThrow(/carries no challenge/);
+    const trust = { regulatorKeys: [fixture.regulator.publicKey] };
+    expect(() => proofRequestFrom(siteRequest, trust)).toThrow(/carries no challenge/);
     const issued = await post(`${service.url}/v1/challenges`, { site: "shop", action: "poll-1" });
-    const request = proofRequestFrom(parseRequestDocument(issued.json, "challenge"));
+    const request = proofRequestFrom(parseRequestDocument(issued.json, "challenge"), trust);
     expect(request).toMatchObject({ scope: "shop.example/poll-1", keyId: fixture.artifacts.keyId, challenge: BigInt(issued.json.challenge) });
     expect(request.bounds).toEqual(fixture.requestFor("x", SHOP_PREDICATES, todayIso()).bounds);
-    expect(() => proofRequestFrom(parseRequestDocument(issued.json, "challenge"), { now: new Date(Date.parse(issued.json.expiresAt) + 1) })).toThrow(/expired at/);
-    expect(await (await fetch(`${service.url}/v1/sites/%E0%A4%A`)).json()).toMatchObject({ error: { code: expect.stringMatching(/malformed_request|unknown_site/) } });
+    expect(() => proofRequestFrom(parseRequestDocument(issued.json, "challenge"), { ...trust, now: new Date(Date.parse(issued.json.expiresAt) + 1) })).toThrow(/expired at/);
+    expect(() => proofRequestFrom(parseRequestDocument(issued.json, "challenge"), { regulatorKeys: [] })).toThrow(/regulator key you do not trust/);
+    expect(siteRequest.predicates).toEqual({ minAge: 18, regionPrefix: "11", notExpired: true });
+    const badEscape = await fetch(`${service.url}/v1/sites/%E0%A4%A`);
+    expect(badEscape.status).toBe(400);
+    expect(await badEscape.json()).toMatchObject({ error: { code: "malformed_request" } });
   });
 
   it("names a proof made with other keys: key_mismatch with both key ids", async () => {
@@ -76,6 +81,11 @@ describe("verifier service", () => {
     expect(answer).toMatchObject({ status: 422, json: { error: { code: "key_mismatch" } } });
     expect(answer.json.error.message).toContain(otherKeys);
     expect(answer.json.error.message).toContain(fixture.artifacts.keyId);
+  });
+
+  it("refuses a proof document that names another scope than the one it proves for", async () => {
+    const login = await challengeAndProof("shop");
+    expect(await verify({ ...login, proof: { ...login.proof, scope: "not-the-site.example" } })).toMatchObject({ status: 422, json: { error: { code: "scope_mismatch" } } });
   });
 
   it("refuses a proof made for another site's scope", async () => {

@@ -21,11 +21,13 @@ export async function coldCliProofMs(dir: string, regulatorKey: Point): Promise<
   writeFileSync(join(dir, "cred.json"), JSON.stringify(credential));
   writeFileSync(join(dir, "path.json"), JSON.stringify(pathFile(registrar.path(0))));
   registrar.close();
-  writeFileSync(join(dir, "policy.json"), JSON.stringify({ scope: "bench.example", minAge: 18, regulatorKey: { x: regulatorKey.x.toString(), y: regulatorKey.y.toString() } }));
+  const regulatorKeyJson = { x: regulatorKey.x.toString(), y: regulatorKey.y.toString() };
+  writeFileSync(join(dir, "regulator-key.json"), JSON.stringify(regulatorKeyJson));
+  writeFileSync(join(dir, "policy.json"), JSON.stringify({ scope: "bench.example", minAge: 18, regulatorKey: regulatorKeyJson }));
   const cli = join(PROJECT_ROOT, "bin", "realdid.js");
   spawnSync(process.execPath, [cli, "request", "--policy", "policy.json", "--challenge", "1", "--out", "request.json"], { cwd: dir });
   const prove = (...extra: string[]) => {
-    const args = [cli, "--json", "prove", "--identity", "id.json", "--credential", "cred.json", "--path", "path.json", "--request", "request.json", "--out", "proof.json", ...extra];
+    const args = [cli, "--json", "prove", "--identity", "id.json", "--credential", "cred.json", "--path", "path.json", "--request", "request.json", "--regulator-key", "regulator-key.json", "--out", "proof.json", ...extra];
     const start = performance.now();
     const run = spawnSync(process.execPath, args, { cwd: dir, encoding: "utf8" });
     if (run.status !== 0) throw new Error(`realdid prove failed: ${run.stderr}`);

@@ -41,7 +41,14 @@ function readKeyFile(path: string, what: string): Buffer {
  */
 export function loadArtifacts({ circuit = REALDID_CIRCUIT, dir = publishedKeysDir(circuit), warn = toStderr }: LoadOptions = {}): CircuitArtifacts {
   const files = keySetFiles(dir, circuit);
-  const manifest = parseDocument(KeySetManifestSchema, JSON.parse(readKeyFile(files.manifest, "key set manifest").toString("utf8")), `key set manifest ${files.manifest}`, "artifacts_mismatch");
+  let manifestJson: unknown;
+  try {
+    manifestJson = JSON.parse(readKeyFile(files.manifest, "key set manifest").toString("utf8"));
+  } catch (error) {
+    if (error instanceof RealDidError) throw error;
+    throw new RealDidError("artifacts_mismatch", `the key set manifest ${files.manifest} is not valid JSON`);
+  }
+  const manifest = parseDocument(KeySetManifestSchema, manifestJson, `key set manifest ${files.manifest}`, "artifacts_mismatch");
   if (manifest.circuit !== circuit.name) throw new RealDidError("artifacts_mismatch", `${files.manifest} is for circuit ${manifest.circuit}, not ${circuit.name}`);
   const checked = (kind: "wasm" | "zkey" | "verificationKey") => {
     const data = readKeyFile(files[kind], "key file");

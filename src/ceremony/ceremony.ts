@@ -2,9 +2,11 @@
 // machines: a ceremony folder holds the circuit (r1cs, wasm), one zkey per step and
 // ceremony.json, the transcript. Each contributor verifies the last step, adds theirs and
 // passes the folder on; anyone can verify the whole chain; the coordinator finalizes it
-// into a key set (see README, "Trusted setup"). Any one honest contributor makes the keys sound.
+// into a key set (see README, "Trusted setup"). Given an honest phase 1, any one honest
+// contributor makes the keys sound.
 import { randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "snarkjs";
 import { z } from "zod";
@@ -14,6 +16,7 @@ import { DEVELOPMENT_KEYS_WARNING, KEY_SET_FORMAT, type KeySetManifest, sha256He
 import { type CircuitId, keySetFiles, ptauPath } from "../artifacts/paths.js";
 import { RealDidError } from "../errors.js";
 import { readJson, writeAtomically } from "../files.js";
+import { Hex, Sha256Hex } from "../formats/fields.js";
 import { parseDocument } from "../formats/schema.js";
 import { compileCircuit, compilerVersion, sourceFingerprint } from "./circuit-source.js";
 
@@ -22,29 +25,30 @@ const TRANSCRIPT_FILE = "ceremony.json";
 /** snarkjs keeps the first 64 bytes of a contributor's name in the zkey. */
 const MAX_NAME_LENGTH = 64;
 
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
-const hash512 = z.string().regex(/^[0-9a-f]{128}$/);
+const sha256 = Sha256Hex;
+const hash512 = Hex(64, "a 64-byte contribution hash in hex");
 const fileName = z.string().regex(/^[A-Za-z0-9._-]+$/, "must be a plain file name");
 const StepSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("init"), index: z.literal(0), file: fileName, sha256 }),
-  z.object({ kind: z.literal("contribution"), index: z.number().int().positive(), name: z.string(), file: fileName, sha256, contributionHash: hash512, at: z.string() }),
-  z.object({ kind: z.literal("beacon"), index: z.number().int().positive(), name: z.string(), file: fileName, sha256, contributionHash: hash512, beaconHash: z.string().regex(/^[0-9a-f]{64}$/), iterationsExp: z.number().int(), at: z.string() }),
+  z.strictObject({ kind: z.literal("init"), index: z.literal(0), file: fileName, sha256 }),
+  z.strictObject({ kind: z.literal("contribution"), index: z.number().int().positive(), name: z.string(), file: fileName, sha256, contributionHash: hash512, at: z.string() }),
+  z.strictObject({ kind: z.literal("beacon"), index: z.number().int().positive(), name: z.string(), file: fileName, sha256, contributionHash: hash512, beaconHash: Hex(32), iterationsExp: z.number().int(), at: z.string() }),
 ]);
 export type CeremonyStep = z.infer<typeof StepSchema>;
 /** A step after the initial key: a contribution or the beacon. */
 export type ContributionStep = Exclude<CeremonyStep, { kind: "init" }>;
 
 /** ceremony.json: what the ceremony is for and every step so far, each with its file's hash. */
-const CeremonySchema = z.object({
+const CeremonySchema = z.strictObject({
   format: z.literal(CEREMONY_FORMAT),
-  circuit: z.string(),
+  /** circuits/main/<circuit>.circom; also the stem of its file names. */
+  circuit: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "must be a circuit name (lowercase letters, digits, '-')"),
   constraints: z.number().int().positive(),
   sourceFingerprint: sha256,
   compiler: z.string(),
-  r1cs: z.object({ file: fileName, sha256 }),
-  wasm: z.object({ file: fileName, sha256 }),
+  r1cs: z.strictObject({ file: fileName, sha256 }),
+  wasm: z.strictObject({ file: fileName, sha256 }),
   /** The prepared phase-1 powers of tau every step is checked against. */
-  ptau: z.object({ sha256 }),
+  ptau: z.strictObject({ sha256 }),
   steps: z.array(StepSchema).min(1),
 });
 export type Ceremony = z.infer<typeof CeremonySchema>;
@@ -76,67 +80,138 @@ function checkedFile(dir: string, file: string, expected: string, what: string):
   return path;
 }
 
-function localPtau(ceremony: Ceremony): string {
-  const path = ptauPath();
-  if (!existsSync(path) || sha256Hex(readFileSync(path)) !== ceremony.ptau.sha256) {
-    fail(`this checkout's powers of tau (${path}) is not the one the ceremony uses (SHA-256 ${ceremony.ptau.sha256})`);
-  }
-  return path;
+/** Where the prepared phase-1 powers of tau is: `--ptau`, else this checkout's development one. */
+export interface PtauOption {
+  readonly ptau?: string;
 }
 
-/** Collects snarkjs's log, which is where it names the contributions a zkey carries. */
-function recordingLogger(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const keep = (message: string) => void lines.push(message);
-  return { logger: { debug() {}, info: keep, warn: keep, error: keep }, lines };
+function ceremonyPtau(ceremony: Ceremony, { ptau = ptauPath() }: PtauOption): string {
+  if (!existsSync(ptau) || sha256Hex(readFileSync(ptau)) !== ceremony.ptau.sha256) {
+    fail(`the powers of tau ${ptau} is not the one the ceremony uses (SHA-256 ${ceremony.ptau.sha256}): give it with --ptau`);
+  }
+  return ptau;
 }
 
 /**
- * The contributions a zkey carries, by number, as snarkjs's verifier lists them
- * ("contribution #2 Bob:" and the 64-byte hash in four lines of hex words).
+ * Runs one of snarkjs's verifiers and keeps what it says: its logger lines (where it names
+ * the contributions a zkey carries) and what it prints with console.log (the reason a
+ * contribution is invalid), which would otherwise land in the command's own output.
  */
-function contributionHashesInLog(lines: readonly string[]): Map<number, string> {
-  const found = new Map<number, string>();
+async function snarkjsVerify(run: (logger: Logger) => Promise<boolean>, what: string): Promise<{ valid: boolean; lines: string[] }> {
+  const lines: string[] = [];
+  const keep = (message: string) => void lines.push(message);
+  const consoleLog = console.log;
+  console.log = (...args: unknown[]) => keep(args.map(String).join(" ").trim());
+  try {
+    return { valid: await run({ debug() {}, info: keep, warn: keep, error: keep }), lines };
+  } catch (error) {
+    return fail(`${what} is not a readable zkey: ${(error as Error).message}`);
+  } finally {
+    console.log = consoleLog;
+  }
+}
+
+const quietLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Why snarkjs refused, from what it said. */
+const refusalReason = (lines: readonly string[]) => lines.filter((line) => /INVALID|not identical|does not match|Invalid/.test(line)).join("; ") || "invalid contribution";
+
+interface CarriedContribution {
+  name: string;
+  hash: string;
+  beacon?: { hash: string; iterationsExp: number };
+}
+
+/**
+ * The contributions a zkey carries, by number, as snarkjs's verifiers list them:
+ * "contribution #2 Bob:" and the 64-byte hash in four lines of hex words, then for a
+ * beacon "Beacon generator: <hex>" and "Beacon iterations Exp: <n>".
+ */
+function carriedContributions(lines: readonly string[]): Map<number, CarriedContribution> {
+  const found = new Map<number, CarriedContribution>();
+  let current: CarriedContribution | undefined;
   for (const line of lines) {
-    const match = /^contribution #(\d+) .*:\n([\s0-9a-f]+)$/.exec(line);
-    if (match) found.set(Number(match[1]), match[2].replace(/\s+/g, ""));
+    const contribution = /^contribution #(\d+) (.*):\n([\s0-9a-f]+)$/.exec(line);
+    const generator = /^Beacon generator: ([0-9a-f]+)$/.exec(line);
+    const iterations = /^Beacon iterations Exp: (\d+)$/.exec(line);
+    if (contribution) found.set(Number(contribution[1]), (current = { name: contribution[2], hash: contribution[3].replace(/\s+/g, "") }));
+    else if (generator && current) current.beacon = { hash: generator[1], iterationsExp: current.beacon?.iterationsExp ?? -1 };
+    else if (iterations && current?.beacon) current.beacon.iterationsExp = Number(iterations[1]);
   }
   return found;
 }
 
-/** Fails unless the contributions snarkjs listed are exactly the transcript's steps 1..upTo. */
+/**
+ * Fails unless the contributions snarkjs listed are exactly the transcript's steps
+ * 1..upTo: the same contribution hashes, names, kinds and beacon parameters.
+ */
 function checkCarriedHistory(lines: readonly string[], ceremony: Ceremony, upTo: number, what: string): void {
-  const carried = contributionHashesInLog(lines);
+  const carried = carriedContributions(lines);
   if (carried.size !== upTo) fail(`${what} carries ${carried.size} contributions; the transcript has ${upTo} up to it`);
-  for (const earlier of ceremony.steps.slice(1, upTo + 1)) {
-    if (earlier.kind !== "init" && carried.get(earlier.index) !== earlier.contributionHash) fail(`${what} does not carry ${describeStep(earlier)} as the transcript records it (contribution hash differs)`);
+  for (const step of ceremony.steps.slice(1, upTo + 1)) {
+    if (step.kind === "init") continue;
+    const theirs = carried.get(step.index);
+    const beaconMatches = step.kind === "beacon" ? theirs?.beacon?.hash === step.beaconHash && theirs.beacon.iterationsExp === step.iterationsExp : theirs?.beacon === undefined;
+    if (theirs?.hash !== step.contributionHash || theirs.name !== step.name || !beaconMatches) {
+      fail(`${what} does not carry ${describeStep(step)} as the transcript records it (its ${theirs?.hash !== step.contributionHash ? "contribution hash" : theirs.name !== step.name ? "contributor's name" : "beacon"} differs)`);
+    }
   }
 }
 
 /**
- * Verifies one step against the ceremony's initial key: its file is the recorded one, it is
- * a valid chain of contributions from the initial key (snarkjs's proofs of knowledge and
- * same-ratio checks), and the history it carries is the transcript's, contributor by contributor.
+ * The ceremony's circuit is the one this checkout's sources compile to: the same sources
+ * (fingerprint), and the folder's r1cs and wasm are those the compiler makes from them, bit
+ * for bit. Without this a coordinator could run a ceremony for another (backdoored) circuit.
  */
-async function verifyStep(dir: string, ceremony: Ceremony, index: number, snarkjs: Snarkjs, ptau: string): Promise<void> {
+function checkCircuit(dir: string, ceremony: Ceremony, log: (line: string) => void): string {
+  const circuit = { name: ceremony.circuit };
+  if (ceremony.sourceFingerprint !== sourceFingerprint(circuit)) fail(`the ceremony is for other circuit sources than this checkout's ${circuit.name} (check out the version it names)`);
+  const r1cs = checkedFile(dir, ceremony.r1cs.file, ceremony.r1cs.sha256, "the circuit's r1cs");
+  checkedFile(dir, ceremony.wasm.file, ceremony.wasm.sha256, "the circuit's wasm");
+  log(`compiling ${circuit.name} to compare with the ceremony's circuit files`);
+  const compiled = compiledHashes(circuit);
+  if (compiled.r1cs !== ceremony.r1cs.sha256 || compiled.wasm !== ceremony.wasm.sha256) fail(`the ceremony's r1cs or wasm is not what ${circuit.name} compiles to`);
+  return r1cs;
+}
+
+/** SHA-256 of the r1cs and wasm this checkout's circuit compiles to (compiled in a scratch folder). */
+function compiledHashes(circuit: CircuitId): { r1cs: string; wasm: string } {
+  const build = mkdtempSync(join(tmpdir(), "realdid-compile-"));
+  try {
+    compileCircuit(circuit, build);
+    const files = keySetFiles(build, circuit);
+    return { r1cs: sha256Hex(readFileSync(files.r1cs)), wasm: sha256Hex(readFileSync(files.wasm)) };
+  } finally {
+    rmSync(build, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Verifies one step: its file is the recorded one; the initial key is this circuit's (snarkjs
+ * recomputes it from the r1cs and the powers of tau: about 30 s); a later step is a valid
+ * chain of contributions from the initial key (proofs of knowledge, same-ratio checks) that
+ * carries the transcript's history, contributor by contributor.
+ */
+async function verifyStep(dir: string, ceremony: Ceremony, index: number, snarkjs: Snarkjs, ptau: string, r1cs: string): Promise<void> {
   const step = ceremony.steps[index];
   const what = describeStep(step);
   const path = checkedFile(dir, step.file, step.sha256, what);
-  if (step.kind === "init") return;
-  const init = checkedFile(dir, ceremony.steps[0].file, ceremony.steps[0].sha256, describeStep(ceremony.steps[0]));
-  const { logger, lines } = recordingLogger();
-  let valid = false;
-  try {
-    valid = await snarkjs.zKey.verifyFromInit(init, ptau, path, logger);
-  } catch (error) {
-    fail(`${what} is not a readable zkey: ${(error as Error).message}`);
+  if (step.kind === "init") {
+    const { valid, lines } = await snarkjsVerify((logger) => snarkjs.zKey.verifyFromR1cs(r1cs, ptau, path, logger), what);
+    if (!valid) fail(`${what} is not the initial key of this circuit and powers of tau: ${refusalReason(lines)}`);
+    return;
   }
-  if (!valid) fail(`${what} does not verify against the ceremony's initial key${lines.length ? `: ${lines.filter((l) => l.startsWith("INVALID") || /not identical|does not match/.test(l)).join("; ") || "invalid contribution"}` : ""}`);
+  const init = checkedFile(dir, ceremony.steps[0].file, ceremony.steps[0].sha256, describeStep(ceremony.steps[0]));
+  const { valid, lines } = await snarkjsVerify((logger) => snarkjs.zKey.verifyFromInit(init, ptau, path, logger), what);
+  if (!valid) fail(`${what} does not verify against the ceremony's initial key: ${refusalReason(lines)}`);
   checkCarriedHistory(lines, ceremony, index, what);
 }
 
-/** Starts a ceremony in a new folder: compiles the circuit and makes the initial zkey (about 30 s). */
-export async function initCeremony(dir: string, circuit: CircuitId, log: (line: string) => void): Promise<Ceremony> {
+/**
+ * Starts a ceremony in a new folder: compiles the circuit and makes the initial zkey from
+ * the prepared phase-1 powers of tau (`ptau`; about 30 s).
+ */
+export async function initCeremony(dir: string, circuit: CircuitId, log: (line: string) => void, { ptau = ptauPath() }: PtauOption = {}): Promise<Ceremony> {
   if (existsSync(join(dir, TRANSCRIPT_FILE))) throw new RealDidError("file_exists", `${dir} already holds a ceremony`);
   const snarkjs = await loadSnarkjs();
   log(`compiling ${circuit.name} with ${compilerVersion()}`);
@@ -145,7 +220,8 @@ export async function initCeremony(dir: string, circuit: CircuitId, log: (line: 
   const wasm = `${circuit.name}.wasm`;
   log(`initial key for ${constraints} constraints (about 30 s)`);
   const init = stepFile(circuit.name, 0);
-  await snarkjs.zKey.newZKey(join(dir, r1cs), ptauPath(), join(dir, init), recordingLogger().logger);
+  if (!existsSync(ptau)) throw new RealDidError("file_not_found", `powers of tau file not found: ${ptau}`);
+  await snarkjs.zKey.newZKey(join(dir, r1cs), ptau, join(dir, init), quietLogger);
   const fileHash = (file: string) => sha256Hex(readFileSync(join(dir, file)));
   const ceremony: Ceremony = {
     format: CEREMONY_FORMAT,
@@ -155,11 +231,15 @@ export async function initCeremony(dir: string, circuit: CircuitId, log: (line: 
     compiler: compilerVersion(),
     r1cs: { file: r1cs, sha256: fileHash(r1cs) },
     wasm: { file: wasm, sha256: fileHash(wasm) },
-    ptau: { sha256: sha256Hex(readFileSync(ptauPath())) },
+    ptau: { sha256: sha256Hex(readFileSync(ptau)) },
     steps: [{ kind: "init", index: 0, file: init, sha256: fileHash(init) }],
   };
   writeCeremony(dir, ceremony);
   return ceremony;
+}
+
+export interface StepOptions extends PtauOption {
+  readonly log?: (line: string) => void;
 }
 
 function checkName(name: string): void {
@@ -168,13 +248,17 @@ function checkName(name: string): void {
   }
 }
 
-/** Adds a step after verifying the last one; the new zkey is written under the next number. */
-async function addStep(dir: string, make: (snarkjs: Snarkjs, from: string, to: string) => Promise<Omit<ContributionStep, "index" | "file" | "sha256" | "at">>): Promise<ContributionStep> {
+/**
+ * Adds a step after checking the circuit and verifying the last step (the first contributor
+ * checks the initial key itself); the new zkey is written under the next number.
+ */
+async function addStep(dir: string, options: StepOptions, make: (snarkjs: Snarkjs, from: string, to: string) => Promise<Omit<ContributionStep, "index" | "file" | "sha256" | "at">>): Promise<ContributionStep> {
   const ceremony = readCeremony(dir);
   const snarkjs = await loadSnarkjs();
-  const ptau = localPtau(ceremony);
+  const ptau = ceremonyPtau(ceremony, options);
+  const r1cs = checkCircuit(dir, ceremony, options.log ?? (() => {}));
   const last = ceremony.steps.at(-1)!;
-  await verifyStep(dir, ceremony, last.index, snarkjs, ptau);
+  await verifyStep(dir, ceremony, last.index, snarkjs, ptau, r1cs);
   const index = last.index + 1;
   const file = stepFile(ceremony.circuit, index);
   const made = await make(snarkjs, join(dir, last.file), join(dir, file));
@@ -188,43 +272,37 @@ async function addStep(dir: string, make: (snarkjs: Snarkjs, from: string, to: s
  * the key on; the randomness is never written anywhere. Publish the returned hash so others
  * can check your contribution is in the final keys.
  */
-export function contribute(dir: string, name: string, extraEntropy = ""): Promise<ContributionStep> {
+export function contribute(dir: string, name: string, { entropy = "", ...options }: StepOptions & { entropy?: string } = {}): Promise<ContributionStep> {
   checkName(name);
-  return addStep(dir, async (snarkjs, from, to) => {
-    const hash = await snarkjs.zKey.contribute(from, to, name, randomBytes(64).toString("hex") + extraEntropy, recordingLogger().logger);
+  return addStep(dir, options, async (snarkjs, from, to) => {
+    const hash = await snarkjs.zKey.contribute(from, to, name, randomBytes(64).toString("hex") + entropy, quietLogger);
     return { kind: "contribution", name, contributionHash: hex(hash) };
   });
 }
 
 /** The closing step: a public random value (e.g. a future block hash) hashed 2^iterationsExp times. */
-export function applyBeacon(dir: string, beaconHash: string, iterationsExp: number): Promise<ContributionStep> {
+export function applyBeacon(dir: string, beaconHash: string, iterationsExp: number, options: StepOptions = {}): Promise<ContributionStep> {
   if (!/^[0-9a-f]{64}$/.test(beaconHash)) throw new RealDidError("invalid_argument", "the beacon must be 64 hex characters (32 bytes)");
   if (!Number.isInteger(iterationsExp) || iterationsExp < 10 || iterationsExp > 63) throw new RealDidError("invalid_argument", "the beacon's iteration exponent must be an integer from 10 to 63 (snarkjs's range)");
-  return addStep(dir, async (snarkjs, from, to) => {
-    const { logger, lines } = recordingLogger();
-    const hash = await snarkjs.zKey.beacon(from, to, "beacon", beaconHash, iterationsExp, logger);
-    if (hash === false) throw new RealDidError("ceremony_invalid", `the beacon was refused: ${lines.join("; ")}`);
+  return addStep(dir, options, async (snarkjs, from, to) => {
+    const hash = await snarkjs.zKey.beacon(from, to, "beacon", beaconHash, iterationsExp, quietLogger);
+    if (hash === false) throw new RealDidError("ceremony_invalid", "snarkjs refused the beacon");
     return { kind: "beacon", name: "beacon", contributionHash: hex(hash), beaconHash, iterationsExp };
   });
 }
 
 /**
- * Verifies the whole ceremony: the circuit files, the initial key against the circuit and
- * the powers of tau (snarkjs recomputes it: about 30 s), then every step in order. The
- * first step that does not verify is named.
+ * Verifies the whole ceremony: the circuit is this checkout's, the initial key is the
+ * circuit's (about 30 s), then every step in order; the first step that does not verify is named.
  */
-export async function verifyCeremony(dir: string, log: (line: string) => void = () => {}): Promise<Ceremony> {
+export async function verifyCeremony(dir: string, { log = () => {}, ...options }: StepOptions = {}): Promise<Ceremony> {
   const ceremony = readCeremony(dir);
   const snarkjs = await loadSnarkjs();
-  const ptau = localPtau(ceremony);
-  const r1cs = checkedFile(dir, ceremony.r1cs.file, ceremony.r1cs.sha256, "the circuit's r1cs");
-  checkedFile(dir, ceremony.wasm.file, ceremony.wasm.sha256, "the circuit's wasm");
-  log("checking the initial key against the circuit and the powers of tau (about 30 s)");
-  const init = checkedFile(dir, ceremony.steps[0].file, ceremony.steps[0].sha256, describeStep(ceremony.steps[0]));
-  if (!(await snarkjs.zKey.verifyFromR1cs(r1cs, ptau, init, recordingLogger().logger))) fail(`${describeStep(ceremony.steps[0])} is not the initial key of this circuit`);
-  for (const step of ceremony.steps.slice(1)) {
+  const ptau = ceremonyPtau(ceremony, options);
+  const r1cs = checkCircuit(dir, ceremony, log);
+  for (const step of ceremony.steps) {
     log(`verifying ${describeStep(step)}`);
-    await verifyStep(dir, ceremony, step.index, snarkjs, ptau);
+    await verifyStep(dir, ceremony, step.index, snarkjs, ptau, r1cs);
   }
   return ceremony;
 }
@@ -234,14 +312,16 @@ export async function verifyCeremony(dir: string, log: (line: string) => void = 
  * zkey, verification key, the transcript and a manifest with the key id. Written to a
  * temporary folder and renamed into place, so a crash leaves no half key set.
  */
-export async function finalizeCeremony(dir: string, outDir: string, { development = false, log = (_line: string) => {} } = {}): Promise<KeySetManifest> {
-  const ceremony = await verifyCeremony(dir, log);
+export async function finalizeCeremony(dir: string, outDir: string, { development = false, ...options }: StepOptions & { development?: boolean } = {}): Promise<KeySetManifest> {
+  // It replaces a key set, never anything else (not the ceremony folder, not a folder of other files).
+  if (existsSync(outDir) && !isKeySet(outDir)) throw new RealDidError("file_exists", `${outDir} exists and is not a key set: give a new folder (or an earlier key set to replace)`);
+  const ceremony = await verifyCeremony(dir, options);
   const contributions = ceremony.steps.filter((step) => step.kind === "contribution");
   if (contributions.length === 0) throw new RealDidError("ceremony_invalid", "the ceremony has no contribution yet: nobody's randomness protects the keys");
   const circuit = { name: ceremony.circuit };
   const snarkjs = await loadSnarkjs();
   const last = ceremony.steps.at(-1)!;
-  const verificationKey = await snarkjs.zKey.exportVerificationKey(join(dir, last.file), recordingLogger().logger);
+  const verificationKey = await snarkjs.zKey.exportVerificationKey(join(dir, last.file), quietLogger);
   const tmp = `${outDir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
@@ -271,29 +351,30 @@ export async function finalizeCeremony(dir: string, outDir: string, { developmen
   return manifest;
 }
 
+const isKeySet = (dir: string): boolean => {
+  try {
+    return JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"))?.format === KEY_SET_FORMAT;
+  } catch {
+    return false;
+  }
+};
+
 /**
  * Checks a finalized key set against this checkout's circuit (what `npm test` runs): made
  * from these sources, the circuit compiles to its r1cs and wasm bit for bit, its zkey
  * verifies against the r1cs and the powers of tau, and carries exactly the contributions
  * its transcript records; the verification key and key id are the zkey's.
  */
-export async function checkKeySet(dir: string, circuit: CircuitId, log: (line: string) => void = () => {}): Promise<KeySetManifest> {
+export async function checkKeySet(dir: string, circuit: CircuitId, { log = () => {}, ...options }: StepOptions = {}): Promise<KeySetManifest> {
   const { manifest } = loadArtifacts({ circuit, dir, warn: () => {} });
   const stale = (why: string): never => {
     throw new RealDidError("artifacts_mismatch", `the key set in ${dir} ${why}: the circuit changed, so its keys need a new ceremony (npm run keys:dev-ceremony for development keys)`);
   };
   if (manifest.sourceFingerprint !== sourceFingerprint(circuit)) stale("was made from other circuit sources");
+  log(`compiling ${circuit.name}`);
+  const compiled = compiledHashes(circuit);
+  if (compiled.r1cs !== manifest.files.r1cs || compiled.wasm !== manifest.files.wasm) stale("has another r1cs or wasm than this circuit compiles to");
   const files = keySetFiles(dir, circuit);
-  const build = `${dir}.check-${process.pid}`;
-  try {
-    log(`compiling ${circuit.name}`);
-    compileCircuit(circuit, build);
-    const compiled = keySetFiles(build, circuit);
-    if (sha256Hex(readFileSync(compiled.r1cs)) !== manifest.files.r1cs) stale("has another r1cs than this circuit compiles to");
-    if (sha256Hex(readFileSync(compiled.wasm)) !== manifest.files.wasm) stale("has another wasm than this circuit compiles to");
-  } finally {
-    rmSync(build, { recursive: true, force: true });
-  }
   if (sha256Hex(readFileSync(files.r1cs)) !== manifest.files.r1cs || sha256Hex(readFileSync(files.transcript)) !== manifest.files.transcript) {
     throw new RealDidError("artifacts_mismatch", `the r1cs or transcript in ${dir} does not match the manifest`);
   }
@@ -301,10 +382,10 @@ export async function checkKeySet(dir: string, circuit: CircuitId, log: (line: s
   if (ceremony.steps.at(-1)!.sha256 !== manifest.files.zkey) fail(`${files.transcript}: its last step is not this key set's zkey`);
   const snarkjs = await loadSnarkjs();
   log("verifying the zkey against the circuit and the powers of tau (about 30 s)");
-  const { logger, lines } = recordingLogger();
-  if (!(await snarkjs.zKey.verifyFromR1cs(files.r1cs, localPtau(ceremony), files.zkey, logger))) fail(`${files.zkey} does not verify against the circuit and the powers of tau`);
+  const { valid, lines } = await snarkjsVerify((logger) => snarkjs.zKey.verifyFromR1cs(files.r1cs, ceremonyPtau(ceremony, options), files.zkey, logger), files.zkey);
+  if (!valid) fail(`${files.zkey} does not verify against the circuit and the powers of tau: ${refusalReason(lines)}`);
   checkCarriedHistory(lines, ceremony, ceremony.steps.length - 1, files.zkey);
-  if (verificationKeyId(await snarkjs.zKey.exportVerificationKey(files.zkey, recordingLogger().logger)) !== manifest.keyId) {
+  if (verificationKeyId(await snarkjs.zKey.exportVerificationKey(files.zkey, quietLogger)) !== manifest.keyId) {
     throw new RealDidError("artifacts_mismatch", `${files.verificationKey} is not the verification key of ${files.zkey}`);
   }
   return manifest;

@@ -8,6 +8,14 @@ import { registrarCommands } from "./commands/registrar.js";
 import { regulatorCommands } from "./commands/regulator.js";
 import { serveCommand } from "./commands/serve.js";
 
+// snarkjs leaves zkey file handles for the garbage collector to close (ceremony commands);
+// Node's warning about each is noise to a user, so only that one is kept off stderr.
+process.removeAllListeners("warning");
+process.on("warning", (warning) => {
+  if (/^Closing (file descriptor \d+|a FileHandle object) on garbage collection/.test(warning.message)) return;
+  process.stderr.write(`${warning.name}: ${warning.message}\n`);
+});
+
 const program = new Command("realdid")
   .description("zero-knowledge real-name identity: anonymous at the front desk, real name at the backend")
   .option("--json", "machine-readable output (one JSON object on stdout)")

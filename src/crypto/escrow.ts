@@ -14,6 +14,9 @@ export interface EscrowCiphertext {
   readonly cipher: bigint;
 }
 
+/** A ciphertext as JSON: decimal strings, as verification results and case files write it. */
+export const escrowJson = (escrow: EscrowCiphertext) => ({ ephemeral: { x: escrow.ephemeral.x.toString(), y: escrow.ephemeral.y.toString() }, cipher: escrow.cipher.toString() });
+
 export interface RegulatorKeyPair {
   readonly secretKey: bigint;
   readonly publicKey: Point;

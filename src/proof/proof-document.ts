@@ -1,16 +1,13 @@
 import { z } from "zod";
-import { KEY_ID_PATTERN } from "../artifacts/key-id.js";
 import { parseDocument } from "../formats/schema.js";
-import { Decimal, FieldDecimal } from "../formats/fields.js";
+import { Decimal, FieldDecimal, KeyId } from "../formats/fields.js";
 import type { RealDidProof } from "./prover.js";
 import { PUBLIC_SIGNAL_NAMES } from "./public-signals.js";
 
 export const PROOF_FORMAT = "realdid-proof/2";
 
-export const KeyId = z.string().regex(KEY_ID_PATTERN, "must be a key id (32 hex characters)");
-
 /** snarkjs's Groth16 proof object: projective coordinates as decimal strings. */
-const Groth16ProofSchema = z.object({
+const Groth16ProofSchema = z.strictObject({
   pi_a: z.array(Decimal).length(3),
   pi_b: z.array(z.array(Decimal).length(2)).length(3),
   pi_c: z.array(Decimal).length(3),
@@ -23,7 +20,7 @@ const Groth16ProofSchema = z.object({
  * verifier service): the key id of the keys it was made with, the scope it is for, the
  * Groth16 proof and the public signals in circuit order.
  */
-export const ProofDocumentSchema = z.object({
+export const ProofDocumentSchema = z.strictObject({
   format: z.literal(PROOF_FORMAT),
   keyId: KeyId,
   scope: z.string().min(1).max(300),

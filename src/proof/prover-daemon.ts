@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, rmSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
+import { keyMismatchMessage } from "../artifacts/key-id.js";
 import { RealDidError } from "../errors.js";
 import type { CircuitInput } from "./circuit-input.js";
 import type { Prover, RealDidProof } from "./prover.js";
@@ -36,7 +37,9 @@ export async function startProverDaemon(socketPath: string, prover: Prover): Pro
     req.on("end", () => {
       queue = queue.then(async () => {
         try {
-          const input = JSON.parse(Buffer.concat(chunks).toString("utf8")) as CircuitInput;
+          const { keyId: asked, input } = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { keyId?: string; input: CircuitInput };
+          // Before any work: a proof with other keys than the site's is useless to it.
+          if (asked !== undefined && asked !== prover.keyId) return reply(409, { error: { code: "key_mismatch", message: keyMismatchMessage(asked, prover.keyId, "the site's request") } });
           const { keyId, proof, publicSignals } = await prover.proveInput(input);
           reply(200, { keyId, proof, publicSignals });
         } catch (error) {
@@ -60,8 +63,8 @@ export async function startProverDaemon(socketPath: string, prover: Prover): Pro
   };
 }
 
-/** Proves through a daemon started by startProverDaemon (`realdid prover-daemon`). */
-export function proveWithDaemon(socketPath: string, input: CircuitInput): Promise<RealDidProof> {
+/** Proves through a daemon started by startProverDaemon (`realdid prover-daemon`); it refuses a request for other keys than its own. */
+export function proveWithDaemon(socketPath: string, input: CircuitInput, keyId?: string): Promise<RealDidProof> {
   return new Promise((resolve, reject) => {
     const unavailable = () => new RealDidError("prover_unavailable", `no prover daemon answers at ${socketPath} (start one: realdid prover-daemon --socket ${socketPath})`);
     const req = request({ socketPath, path: "/prove", method: "POST", headers: { "content-type": "application/json" } }, (res) => {
@@ -71,6 +74,7 @@ export function proveWithDaemon(socketPath: string, input: CircuitInput): Promis
         try {
           const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
           if (res.statusCode === 200) resolve(body);
+          else if (body?.error?.code === "key_mismatch") reject(new RealDidError("key_mismatch", body.error.message));
           else reject(new RealDidError("prover_unavailable", `the prover daemon could not prove: ${body?.error?.message ?? res.statusCode}`));
         } catch {
           reject(unavailable());
@@ -78,6 +82,6 @@ export function proveWithDaemon(socketPath: string, input: CircuitInput): Promis
       });
     });
     req.on("error", () => reject(unavailable()));
-    req.end(JSON.stringify(input));
+    req.end(JSON.stringify({ keyId, input }));
   });
 }

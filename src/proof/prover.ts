@@ -9,6 +9,8 @@ import { parsePublicSignals, type PublicSignals } from "./public-signals.js";
 /** A proof as it travels: the key id of its keys, snarkjs's Groth16 proof and the public signals in circuit order. */
 export interface RealDidProof {
   readonly keyId: string;
+  /** The scope it says it is for, when it travels as a document (realdid-proof/2): it must be the request's. */
+  readonly scope?: string;
   readonly proof: snarkjs.Groth16Proof;
   readonly publicSignals: string[];
 }

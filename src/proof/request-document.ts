@@ -1,41 +1,52 @@
 import { z } from "zod";
-import { ATTRIBUTE_MAX, ATTRIBUTE_SLOTS } from "../attributes/attributes.js";
-import { predicateBounds } from "../attributes/predicates.js";
+import { ATTRIBUTE_MAX, ATTRIBUTE_SLOTS, DOCUMENT_TYPES, type DocumentType } from "../attributes/attributes.js";
+import { dayNumber } from "../attributes/calendar.js";
+import { type Predicates, predicateBounds } from "../attributes/predicates.js";
+import { type Point, pointsEqual } from "../crypto/baby-jubjub.js";
 import { parseDocument } from "../formats/schema.js";
-import { FieldDecimal, IsoTime, PointJson } from "../formats/fields.js";
+import { FieldDecimal, IsoTime, KeyId, PointJson } from "../formats/fields.js";
 import { RealDidError } from "../errors.js";
 import { describePredicates, type Policy, parsePoint } from "../policy/policy.js";
-import { KeyId } from "./proof-document.js";
 import type { ProofRequest } from "./request.js";
 
 export const REQUEST_FORMAT = "realdid-request/1";
 
 const Bound = FieldDecimal.refine((value) => BigInt(value) <= ATTRIBUTE_MAX, `must be at most ${ATTRIBUTE_MAX}`);
 const Bounds = z.array(Bound).length(ATTRIBUTE_SLOTS.length);
+const Years = z.number().int().min(0).max(150);
+
+/** What the site asks, as data: the prover shows it in words and checks the bounds are exactly these. */
+const PredicatesSchema = z.strictObject({
+  minAge: Years.optional(),
+  maxAge: Years.optional(),
+  notExpired: z.boolean().optional(),
+  regionPrefix: z.string().regex(/^\d{1,6}$/, "must be 1 to 6 digits").optional(),
+  documentType: z.enum(Object.keys(DOCUMENT_TYPES) as [DocumentType, ...DocumentType[]]).optional(),
+});
 
 /**
  * What a site asks a citizen to prove, as the verifier service hands it out (GET
  * /v1/sites/:site without a challenge, POST /v1/challenges with one) and as `realdid
- * prove --request` reads it: the scope, the attribute bounds for `day` (and the same in
- * words), the regulator key the real-name handle must be escrowed to, and the key id of
+ * prove --request` reads it: the scope, the predicates and the attribute bounds they give
+ * on `day`, the regulator key the real-name handle must be escrowed to, and the key id of
  * the circuit keys the site verifies with.
  */
-export const RequestDocumentSchema = z.object({
+export const RequestDocumentSchema = z.strictObject({
   format: z.literal(REQUEST_FORMAT),
   keyId: KeyId,
   /** The verifier service's name for the site, and the action if the request is for one. */
   site: z.string().max(64).optional(),
   action: z.string().max(64).nullable().optional(),
   scope: z.string().min(1).max(300),
-  predicates: z.array(z.string().max(200)).max(16),
+  predicates: PredicatesSchema,
   day: z.iso.date(),
-  bounds: z.object({ lo: Bounds, hi: Bounds }),
+  bounds: z.strictObject({ lo: Bounds, hi: Bounds }),
   regulatorKey: PointJson,
   rootWindowSeconds: z.number().int().min(0),
   challenge: FieldDecimal.optional(),
   expiresAt: IsoTime.optional(),
   /** The site's actions (a one-per-person action's address is a nullifier). */
-  actions: z.record(z.string(), z.object({ onePerPerson: z.boolean() })).optional(),
+  actions: z.record(z.string(), z.strictObject({ onePerPerson: z.boolean() })).optional(),
 });
 export type RequestDocument = z.infer<typeof RequestDocumentSchema>;
 
@@ -59,7 +70,7 @@ export function requestDocument(policy: Policy, context: RequestContext): Reques
     keyId: context.keyId,
     ...(context.site !== undefined && { site: context.site, action: context.action ?? null }),
     scope: context.scope ?? policy.scope,
-    predicates: describePredicates(policy.predicates),
+    predicates: JSON.parse(JSON.stringify(policy.predicates)) as RequestDocument["predicates"], // without the unset ones
     day: context.day,
     bounds: { lo: bounds.lo.map(String), hi: bounds.hi.map(String) },
     regulatorKey: { x: policy.regulatorKey.x.toString(), y: policy.regulatorKey.y.toString() },
@@ -72,12 +83,39 @@ export function requestDocument(policy: Policy, context: RequestContext): Reques
 
 export const parseRequestDocument = (value: unknown, what: string): RequestDocument => parseDocument(RequestDocumentSchema, value, what);
 
+/** What a citizen accepts in a request beyond its own form (see proofRequestFrom). */
+export interface CitizenTrust {
+  /** The regulator keys the citizen lets their real-name handle be escrowed to (published by the regulator). */
+  readonly regulatorKeys: readonly Point[];
+  readonly now?: Date;
+  /** The site's challenge, for a request that carries none. */
+  readonly challenge?: bigint;
+}
+
+/** The site's request in words, made here from its predicates (never the site's own wording). */
+export const describeRequest = (document: RequestDocument): string[] => describePredicates(document.predicates as Predicates);
+
 /**
- * What a prover proves for a request document: refused when the request has expired or
- * there is no challenge to answer (`challenge` supplies one for a request without). The
- * key id goes along: a prover with other keys refuses it before proving.
+ * What a prover proves for a request document, after the checks that keep a site from
+ * asking for more than it says: the regulator key must be one the citizen trusts (a site's
+ * own key would let it open the handle); the bounds must be exactly the ones its predicates
+ * give on its day, and that day today give or take one (so a request cannot pin a birth
+ * date while saying "age >= 18"); it must not have expired, and there must be a challenge.
+ * The key id goes along: a prover with other keys refuses it before proving.
  */
-export function proofRequestFrom(document: RequestDocument, { now = new Date(), challenge }: { now?: Date; challenge?: bigint } = {}): ProofRequest {
+export function proofRequestFrom(document: RequestDocument, { regulatorKeys, now = new Date(), challenge }: CitizenTrust): ProofRequest {
+  const regulatorKey = parsePoint("the request's regulatorKey", document.regulatorKey);
+  if (!regulatorKeys.some((key) => pointsEqual(key, regulatorKey))) {
+    throw new RealDidError("regulator_key_untrusted", "the site asks to escrow your real name to a regulator key you do not trust: refused (give the regulator's published key with --regulator-key)");
+  }
+  const today = dayNumber("today", now.toISOString().slice(0, 10));
+  if (Math.abs(dayNumber("the request's day", document.day) - today) > 1) throw new RealDidError("invalid_argument", `the request's bounds are for ${document.day}, not for today`);
+  const bounds = predicateBounds(document.predicates as Predicates, document.day);
+  ATTRIBUTE_SLOTS.forEach((slot, i) => {
+    if (BigInt(document.bounds.lo[i]) !== bounds.lo[i] || BigInt(document.bounds.hi[i]) !== bounds.hi[i]) {
+      throw new RealDidError("invalid_argument", `the request's bounds on ${slot} are not what its predicates (${describeRequest(document).join(", ") || "none"}) give on ${document.day}: refused`);
+    }
+  });
   if (document.expiresAt !== undefined && Date.parse(document.expiresAt) <= now.getTime()) {
     throw new RealDidError("request_expired", `the site's request expired at ${document.expiresAt}: ask the site for a new challenge`);
   }
@@ -86,14 +124,5 @@ export function proofRequestFrom(document: RequestDocument, { now = new Date(), 
   }
   const answered = challenge ?? (document.challenge === undefined ? undefined : BigInt(document.challenge));
   if (answered === undefined) throw new RealDidError("invalid_argument", "the request carries no challenge: give the site's challenge (--challenge)");
-  ATTRIBUTE_SLOTS.forEach((slot, i) => {
-    if (BigInt(document.bounds.lo[i]) > BigInt(document.bounds.hi[i])) throw new RealDidError("invalid_argument", `the request's bounds on ${slot} are an empty range`);
-  });
-  return {
-    keyId: document.keyId,
-    scope: document.scope,
-    challenge: answered,
-    bounds: { lo: document.bounds.lo.map(BigInt), hi: document.bounds.hi.map(BigInt) },
-    regulatorKey: parsePoint("the request's regulatorKey", document.regulatorKey),
-  };
+  return { keyId: document.keyId, scope: document.scope, challenge: answered, bounds, regulatorKey };
 }

@@ -57,7 +57,8 @@ export async function verifyProof(candidate: RealDidProof, request: Verification
   } catch (error) {
     return failure("malformed_proof", (error as RealDidError).message);
   }
-  if (signals.scope !== scopeToField(request.scope)) return failure("scope_mismatch", `the proof is for another scope than "${request.scope}"`);
+  // The document's own scope is checked too: a receipt carries it, and must not say another site.
+  if (signals.scope !== scopeToField(request.scope) || (candidate.scope !== undefined && candidate.scope !== request.scope)) return failure("scope_mismatch", `the proof is for another scope than "${request.scope}"`);
   if (signals.challenge !== request.challenge) return failure("challenge_mismatch", "the proof answers another challenge");
   const acceptedKeys = [request.regulatorKey, ...(request.acceptedRegulatorKeys ?? [])];
   if (!acceptedKeys.some((key) => pointsEqual(signals.regulatorKey, key))) return failure("regulator_key_mismatch", "the handle is escrowed to a regulator key this site does not accept");

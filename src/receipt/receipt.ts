@@ -2,14 +2,12 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { z } from "zod";
 import { RealDidError } from "../errors.js";
 import { canonicalJson } from "../formats/canonical-json.js";
-import { FieldDecimal, IsoTime } from "../formats/fields.js";
+import { Ed25519PublicKey, FieldDecimal, Hex, IsoTime, KeyId } from "../formats/fields.js";
 import { parseDocument } from "../formats/schema.js";
-import { KeyId, ProofDocumentSchema } from "../proof/proof-document.js";
+import { ProofDocumentSchema } from "../proof/proof-document.js";
 import type { LogSigner } from "../signed-log/signed-log.js";
 
 export const RECEIPT_FORMAT = "realdid-receipt/1";
-
-const Hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `must be ${bytes} bytes of hex`);
 
 /**
  * What a site keeps after a login: the verifier service's signed statement that this proof
@@ -17,10 +15,10 @@ const Hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 
  * under the root in this ledger entry. It is enough for the regulator to open a case
  * (`realdid regulator open-case --receipt`), without the site's proof file or logs.
  */
-export const ReceiptSchema = z.object({
+export const ReceiptSchema = z.strictObject({
   format: z.literal(RECEIPT_FORMAT),
   /** The verifier service's Ed25519 public key. */
-  verifierKey: Hex(32),
+  verifierKey: Ed25519PublicKey,
   site: z.string(),
   action: z.string().nullable(),
   scope: z.string(),
@@ -44,10 +42,12 @@ export function signReceipt(content: UnsignedReceipt, signer: LogSigner): Receip
 }
 
 /**
- * Parses a receipt and checks its signature, and, given `trustedKey`, that the verifier
- * service that signed it is the one trusted. A forged or edited receipt is refused.
+ * Parses a receipt (nothing but its fields: a signed document carries no unsigned extras)
+ * and checks its signature and that the verifier service that signed it is the one
+ * trusted. A forged, edited or self-signed receipt is refused.
  */
-export function verifyReceipt(value: unknown, where: string, trustedKey?: string): Receipt {
+export function verifyReceipt(value: unknown, where: string, trustedKey: string): Receipt {
+  if (!/^[0-9a-f]{64}$/.test(trustedKey)) throw new RealDidError("invalid_argument", "the trusted verifier key must be an Ed25519 public key: 64 lowercase hex characters");
   const receipt = parseDocument(ReceiptSchema, value, where, "receipt_invalid");
   const { signature, ...unsigned } = receipt;
   let valid = false;
@@ -57,7 +57,7 @@ export function verifyReceipt(value: unknown, where: string, trustedKey?: string
     valid = false;
   }
   if (!valid) throw new RealDidError("receipt_invalid", `${where}: the signature is not the verifier service's (the receipt was forged or edited)`);
-  if (trustedKey !== undefined && receipt.verifierKey !== trustedKey) throw new RealDidError("receipt_invalid", `${where} is signed by verifier key ${receipt.verifierKey}, not the trusted ${trustedKey}`);
+  if (receipt.verifierKey !== trustedKey) throw new RealDidError("receipt_invalid", `${where} is signed by verifier key ${receipt.verifierKey}, not the trusted ${trustedKey}`);
   if (receipt.proof.keyId !== receipt.keyId || receipt.proof.scope !== receipt.scope) throw new RealDidError("receipt_invalid", `${where}: its proof's key id or scope differs from the receipt's`);
   return receipt;
 }

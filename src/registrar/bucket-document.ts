@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FieldDecimal } from "../formats/fields.js";
+import { Ed25519PublicKey, FieldDecimal } from "../formats/fields.js";
 import { parseDocument } from "../formats/schema.js";
 import { LEDGER_KIND, type LedgerEntry } from "../ledger/ledger-entry.js";
 import { BUCKET_LEAVES, BUCKET_LEVEL, TREE_ARITY, TREE_HEIGHT } from "../registry/registry-tree.js";
@@ -9,16 +9,14 @@ import type { Bucket } from "./registrar.js";
 export const BUCKET_FORMAT = "realdid-bucket/1";
 export const TREE_INFO_FORMAT = "realdid-tree/1";
 
-const Hex64 = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 hex characters");
-
 /**
  * GET /v1/tree/buckets/:bucket: every leaf of a 4,096-leaf subtree and the siblings of
  * its root up to the registry root, with the signed ledger entry that published that root.
  * A citizen computes their own path from it, so the registrar learns only the bucket.
  */
-export const BucketDocumentSchema = z.object({
+export const BucketDocumentSchema = z.strictObject({
   format: z.literal(BUCKET_FORMAT),
-  registrarKey: Hex64,
+  registrarKey: Ed25519PublicKey,
   bucket: z.number().int().min(0),
   bucketLevel: z.literal(BUCKET_LEVEL),
   leaves: z.array(FieldDecimal).max(BUCKET_LEAVES),

@@ -30,13 +30,15 @@ export async function refreshPath(registrarUrl: string, credential: CredentialRe
   if (!SignedLog.isSignedBy(LEDGER_KIND, entry, credential.registrarKey) || entry.root !== document.root) {
     throw new RealDidError("log_bad_signature", `the registrar's bucket ${bucket} does not carry its root in a ledger entry signed by the registrar`);
   }
+  // The whole bucket must hash up to the signed root before its slot says anything about the credential.
   const position = credential.index - bucket * BUCKET_LEAVES;
-  const leaf = position < document.leaves.length ? BigInt(document.leaves[position]) : EMPTY_LEAF;
-  if (leaf === EMPTY_LEAF) throw new RealDidError("credential_revoked", `the registrar has revoked leaf ${credential.index} (its slot is empty under root ${document.root})`);
-  if (leaf !== credential.leaf) throw new RealDidError("credential_reissued", `the registrar has re-issued leaf ${credential.index} with other attributes: ask the registrar for the new credential`);
+  const leaves = document.leaves.map(BigInt);
+  while (leaves.length <= position) leaves.push(EMPTY_LEAF); // empty slots hash like the empty subtree
   const subtree = await RegistryTree.create(BUCKET_LEVEL);
-  subtree.insertMany(document.leaves.map(BigInt));
-  const path = { leaf, index: credential.index, siblings: [...subtree.proof(position).siblings, ...document.above.map((level) => level.map(BigInt))], root: BigInt(document.root) };
+  subtree.insertMany(leaves);
+  const path = { leaf: leaves[position], index: credential.index, siblings: [...subtree.proof(position).siblings, ...document.above.map((level) => level.map(BigInt))], root: BigInt(document.root) };
   if (merkleRootOf(path) !== path.root) throw new RealDidError("log_malformed", `the registrar's bucket ${bucket} does not hash up to the root it names`);
+  if (path.leaf === EMPTY_LEAF) throw new RealDidError("credential_revoked", `the registrar has revoked leaf ${credential.index} (its slot is empty under root ${document.root})`);
+  if (path.leaf !== credential.leaf) throw new RealDidError("credential_reissued", `the registrar has re-issued leaf ${credential.index} with other attributes: ask the registrar for the new credential`);
   return { path, entry };
 }

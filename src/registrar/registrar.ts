@@ -136,7 +136,10 @@ export class Registrar {
     return Registrar.open(dataDir);
   }
 
-  /** Opens a registrar; `readOnly` opens it without its signing key (it can answer, not change). */
+  /**
+   * Opens a registrar; `readOnly` opens it without its signing key: it answers and catches
+   * up, it never changes records (it may still bring an older store's schema up to date).
+   */
   static async open(dataDir: string, { readOnly = false } = {}): Promise<Registrar> {
     const dbPath = join(dataDir, DB_FILE);
     if (!existsSync(dbPath)) throw new RealDidError("registrar_missing", `no registrar in ${dataDir} (run: realdid registrar init --data ${dataDir})`);

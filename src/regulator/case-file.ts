@@ -1,5 +1,5 @@
 import { toFieldElement } from "../crypto/field.js";
-import type { EscrowCiphertext } from "../crypto/escrow.js";
+import { type EscrowCiphertext, escrowJson } from "../crypto/escrow.js";
 import { RealDidError } from "../errors.js";
 import { parsePoint } from "../policy/policy.js";
 import { parsePublicSignals } from "../proof/public-signals.js";
@@ -29,7 +29,7 @@ export const caseJson = (c: UnmaskingCase) => ({
   caseId: c.caseId,
   legalBasis: c.legalBasis,
   keyId: c.keyId,
-  ciphertext: { ephemeral: { x: c.ciphertext.ephemeral.x.toString(), y: c.ciphertext.ephemeral.y.toString() }, cipher: c.ciphertext.cipher.toString() },
+  ciphertext: escrowJson(c.ciphertext),
 });
 
 export function parseCase(value: unknown): UnmaskingCase {

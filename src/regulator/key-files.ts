@@ -39,6 +39,14 @@ export function parseRegulatorPublicKey(value: unknown): RegulatorPublicKey {
 }
 
 /**
+ * The regulator key a citizen trusts, from the regulator's published file (realdid-regulator-key/1)
+ * or a bare {x, y}; the point must be a prime-order subgroup point.
+ */
+export function trustedRegulatorKey(value: unknown, where: string): Point {
+  return (value as { format?: unknown })?.format === PUBLIC_FORMAT ? parseRegulatorPublicKey(value).publicKey : parsePoint(where, value);
+}
+
+/**
  * The key ceremony: deals a k-of-n key and writes regulator-public.json and one
  * share-<i>.json per holder, each sealed with that holder's passphrase (scrypt +
  * AES-256-GCM). The whole secret key exists only in memory during the call.

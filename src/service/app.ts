@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { z } from "zod";
+import { escrowJson } from "../crypto/escrow.js";
 import { type ErrorCode, RealDidError } from "../errors.js";
 import { Decimal } from "../formats/fields.js";
 import { parseDocument } from "../formats/schema.js";
@@ -76,13 +77,13 @@ const malformed = (message: string) => new ServiceError("malformed_request", mes
 
 const Name = z.string().max(64);
 /** POST /v1/challenges */
-const ChallengeBody = z.object({ site: Name, action: Name.optional() });
+const ChallengeBody = z.strictObject({ site: Name, action: Name.optional() });
 /**
  * POST /v1/verify: a proof document (realdid-proof/2) and either the challenge it answers,
  * or, for sites that allow it, the site and the message whose hash is its challenge.
  */
-const ChallengeVerifyBody = z.object({ challenge: Decimal, proof: ProofDocumentSchema });
-const MessageVerifyBody = z.object({ site: Name, action: Name.optional(), message: z.string().max(1024), proof: ProofDocumentSchema });
+const ChallengeVerifyBody = z.strictObject({ challenge: Decimal, proof: ProofDocumentSchema });
+const MessageVerifyBody = z.strictObject({ site: Name, action: Name.optional(), message: z.string().max(1024), proof: ProofDocumentSchema });
 const verifyBodySchema = (value: unknown) => (typeof value === "object" && value !== null && "message" in value ? MessageVerifyBody : ChallengeVerifyBody);
 
 /** A body checked against its schema; a mismatch is a 400 that names the field. */
@@ -212,7 +213,7 @@ export function createApp(deps: ServiceDeps): express.Express {
       scope,
       didAddress: outcome.didAddress.toString(),
       predicates,
-      escrow: { ephemeral: { x: outcome.escrow.ephemeral.x.toString(), y: outcome.escrow.ephemeral.y.toString() }, cipher: outcome.escrow.cipher.toString() },
+      escrow: escrowJson(outcome.escrow),
       root: outcome.root.toString(),
       ledgerEntry: entry,
       receipt,

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { RealDidError } from "../errors.js";
 import { ed25519Signer, type LogSigner, newSigningKeyHex } from "./signed-log.js";
 
@@ -10,7 +10,14 @@ import { ed25519Signer, type LogSigner, newSigningKeyHex } from "./signed-log.js
 export function createSigningKeyFile(path: string, format: string): LogSigner {
   const secretKey = newSigningKeyHex();
   const signer = ed25519Signer(secretKey);
-  writeFileSync(path, JSON.stringify({ format, algorithm: "ed25519", secretKey, publicKey: signer.publicKey }, null, 2) + "\n", { mode: 0o600, flag: "wx" });
+  // Written whole under another name, then linked into place: no reader ever sees a half-written key, and linking fails if the file exists.
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  writeFileSync(tmp, JSON.stringify({ format, algorithm: "ed25519", secretKey, publicKey: signer.publicKey }, null, 2) + "\n", { mode: 0o600, flag: "wx" });
+  try {
+    linkSync(tmp, path);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
   return signer;
 }
 

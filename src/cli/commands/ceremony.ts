@@ -6,6 +6,7 @@ import { passphraseFromEnv } from "../../files.js";
 
 interface CeremonyOptions {
   dir: string;
+  ptau?: string;
   name: string;
   entropyEnv?: string;
   beacon: string;
@@ -14,7 +15,10 @@ interface CeremonyOptions {
   development?: boolean;
 }
 
-const dirOption = (c: Command) => c.requiredOption("--dir <dir>", "the ceremony folder (it travels from contributor to contributor)");
+const dirOption = (c: Command) =>
+  c
+    .requiredOption("--dir <dir>", "the ceremony folder (it travels from contributor to contributor)")
+    .option("--ptau <file>", "the prepared phase-1 powers of tau (default: this checkout's development keys/ptau/pot15.ptau; production: a public multi-party one)");
 
 const stepResult = (step: ContributionStep, dir: string) => ({
   data: { step: step.index, kind: step.kind, file: step.file, contributionHash: step.contributionHash },
@@ -29,7 +33,7 @@ export function ceremonyCommands(program: Command): void {
     { name: "init", summary: "start a ceremony: compile the circuit and make the initial key (about 30 s)", example: "realdid ceremony init --dir ./ceremony" },
     (c) => dirOption(c),
     async (_, o, output) => {
-      const started = await initCeremony(o.dir, REALDID_CIRCUIT, output.progress);
+      const started = await initCeremony(o.dir, REALDID_CIRCUIT, output.progress, { ptau: o.ptau });
       return {
         data: { dir: o.dir, circuit: started.circuit, constraints: started.constraints },
         lines: [`ceremony for ${started.circuit} (${started.constraints} constraints) started in ${o.dir}`, `send the folder to the first contributor: realdid ceremony contribute --dir ${o.dir} --name '<your name>'`],
@@ -39,11 +43,11 @@ export function ceremonyCommands(program: Command): void {
 
   defineCommand<CeremonyOptions>(
     ceremony,
-    { name: "contribute", summary: "verify the last step, add your own randomness, and pass the folder on", example: "realdid ceremony contribute --dir ./ceremony --name 'Alice (Example University)'" },
+    { name: "contribute", summary: "check the circuit and the last step, add your own randomness, and pass the folder on", example: "realdid ceremony contribute --dir ./ceremony --name 'Alice (Example University)'" },
     (c) => dirOption(c).requiredOption("--name <name>", "who you are, as the transcript will show it").option("--entropy-env <variable>", "extra entropy from an environment variable (mixed with this machine's randomness)"),
     async (_, o, output) => {
-      output.progress("verifying the last step, then contributing (a few seconds)");
-      const step = await contribute(o.dir, o.name, o.entropyEnv === undefined ? "" : passphraseFromEnv(o.entropyEnv));
+      output.progress("checking the circuit and the last step, then contributing");
+      const step = await contribute(o.dir, o.name, { entropy: o.entropyEnv === undefined ? "" : passphraseFromEnv(o.entropyEnv), ptau: o.ptau, log: output.progress });
       return stepResult(step, o.dir);
     },
   );
@@ -52,7 +56,7 @@ export function ceremonyCommands(program: Command): void {
     ceremony,
     { name: "beacon", summary: "close the ceremony with a public random beacon (announced in advance)", example: "realdid ceremony beacon --dir ./ceremony --beacon 0a1b…(64 hex) --iterations 10" },
     (c) => dirOption(c).requiredOption("--beacon <hex>", "the beacon value: 32 bytes, hex").option("--iterations <exp>", "hash the beacon 2^exp times", integerOption("--iterations"), 10),
-    async (_, o) => stepResult(await applyBeacon(o.dir, o.beacon, o.iterations), o.dir),
+    async (_, o, output) => stepResult(await applyBeacon(o.dir, o.beacon, o.iterations, { ptau: o.ptau, log: output.progress }), o.dir),
   );
 
   defineCommand<CeremonyOptions>(
@@ -60,7 +64,7 @@ export function ceremonyCommands(program: Command): void {
     { name: "verify", summary: "verify every step of a ceremony and name the first that is wrong", example: "realdid ceremony verify --dir ./ceremony" },
     (c) => dirOption(c),
     async (_, o, output) => {
-      const verified = await verifyCeremony(o.dir, output.progress);
+      const verified = await verifyCeremony(o.dir, { ptau: o.ptau, log: output.progress });
       const steps = verified.steps.map((step) => ({ index: step.index, kind: step.kind, name: step.kind === "init" ? null : step.name, contributionHash: step.kind === "init" ? null : step.contributionHash }));
       return {
         data: { valid: true, circuit: verified.circuit, steps },
@@ -74,7 +78,7 @@ export function ceremonyCommands(program: Command): void {
     { name: "finalize", summary: "verify the ceremony and write its result as a key set (prints the key id)", example: "realdid ceremony finalize --dir ./ceremony --out-dir ./keys/realdid-32-4" },
     (c) => dirOption(c).requiredOption("--out-dir <dir>", "where to write the key set").option("--development", "label the keys as development keys (printed wherever they are used)"),
     async (_, o, output) => {
-      const manifest = await finalizeCeremony(o.dir, o.outDir, { development: o.development === true, log: output.progress });
+      const manifest = await finalizeCeremony(o.dir, o.outDir, { development: o.development === true, ptau: o.ptau, log: output.progress });
       if (manifest.warning) output.warn(manifest.warning);
       return {
         data: { keyId: manifest.keyId, outDir: o.outDir, contributors: manifest.contributors },

@@ -1,7 +1,10 @@
 import type { Command } from "commander";
+import { z } from "zod";
 import { todayIso } from "../../attributes/calendar.js";
-import { assertSameKeys } from "../../artifacts/key-id.js";
+import { escrowJson } from "../../crypto/escrow.js";
 import { RealDidError } from "../../errors.js";
+import { Ed25519PublicKey, FieldDecimal } from "../../formats/fields.js";
+import { parseDocument } from "../../formats/schema.js";
 import { expectOk, requestJson } from "../../http-client.js";
 import { describePredicates, parseChallenge, parsePolicy, policyRequest } from "../../policy/policy.js";
 import type { ProofInputs } from "../../proof/circuit-input.js";
@@ -10,7 +13,8 @@ import { parseProofDocument, proofDocument } from "../../proof/proof-document.js
 import type { ProofResult } from "../../proof/prover.js";
 import { parsePublicSignals } from "../../proof/public-signals.js";
 import { challengeForMessage } from "../../proof/request.js";
-import { parseRequestDocument, proofRequestFrom, type RequestDocument, requestDocument } from "../../proof/request-document.js";
+import { describeRequest, parseRequestDocument, proofRequestFrom, type RequestDocument, requestDocument } from "../../proof/request-document.js";
+import { trustedRegulatorKey } from "../../regulator/key-files.js";
 import { parseCredentialFile } from "../../registry/credential.js";
 import { parsePathFile } from "../../registry/path-file.js";
 import { refreshPath } from "../../registrar/path-client.js";
@@ -26,6 +30,7 @@ interface KeysOption {
 }
 
 interface CitizenOptions extends KeysOption {
+  regulatorKey: string[];
   identity: string;
   credential: string;
   path?: string;
@@ -47,6 +52,9 @@ interface LoginOptions extends CitizenOptions {
 }
 
 const isUrl = (text: string) => /^https?:\/\//.test(text);
+
+/** What login reads of a verifier service's answer (the rest it passes on as it is). */
+const VerdictSchema = z.looseObject({ valid: z.literal(true), didAddress: FieldDecimal, predicates: z.array(z.string()), receipt: z.looseObject({ verifierKey: Ed25519PublicKey }) });
 
 /** A request document from a file or a URL (a verifier's /v1/sites/:site or /v1/challenges answer). */
 async function readRequest(source: string): Promise<RequestDocument> {
@@ -79,30 +87,30 @@ async function proveThroughDaemon(socket: string, inputs: ProofInputs, output: C
   output.progress(`proving through the daemon at ${socket}`);
   const { circuitInput } = await import("../../proof/circuit-input.js");
   const { proveWithDaemon } = await import("../../proof/prover-daemon.js");
-  const made = await proveWithDaemon(socket, circuitInput(inputs));
-  // The daemon may run other keys; its proof is useless to the site then.
-  if (inputs.request.keyId !== undefined) assertSameKeys(inputs.request.keyId, made.keyId, "the site's request");
+  const made = await proveWithDaemon(socket, circuitInput(inputs), inputs.request.keyId);
   return { ...made, signals: parsePublicSignals(made.publicSignals) };
 }
 
 /** Proves for a request document with the citizen's material (the prover refuses a request for other keys). */
 async function proveForRequest(document: RequestDocument, options: CitizenOptions, output: CommandOutput, challenge?: bigint): Promise<ProofResult> {
-  const request = proofRequestFrom(document, { challenge });
+  const regulatorKeys = options.regulatorKey.map((file) => trustedRegulatorKey(readJson(file, "regulator key"), `regulator key ${file}`));
+  const request = proofRequestFrom(document, { regulatorKeys, challenge });
   const material = await citizenMaterial(options, output);
   const inputs = { ...material, request };
   return options.daemon === undefined ? proveHere(inputs, options, output) : proveThroughDaemon(options.daemon, inputs, output);
 }
 
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
 const citizenOptions = (c: Command) =>
   c
+    .requiredOption("--regulator-key <file>", "the regulator's published key (regulator-public.json) you let your real name be escrowed to; repeat for several", collect)
     .requiredOption("--identity <file>", "your identity file")
     .requiredOption("--credential <file>", "your credential from the registrar")
     .option("--path <file>", "your Merkle path file (realdid registrar path / path refresh)")
     .option("--registrar <url>", "refresh the Merkle path from the registrar's server instead (it learns only a bucket of 4,096 leaves)")
     .option("--passphrase-env <variable>", "passphrase variable for an encrypted identity file")
     .option("--daemon <socket>", "prove through a running `realdid prover-daemon` (no key loading here)");
-
-const escrowJson = (escrow: { ephemeral: { x: bigint; y: bigint }; cipher: bigint }) => ({ ephemeral: { x: escrow.ephemeral.x.toString(), y: escrow.ephemeral.y.toString() }, cipher: escrow.cipher.toString() });
 
 export function proofCommands(program: Command): void {
   defineCommand<KeysOption & { policy: string; challenge?: string; message?: string; out: string }>(
@@ -168,17 +176,20 @@ export function proofCommands(program: Command): void {
       const headers: Record<string, string> = apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` };
       const issued = expectOk(await requestJson(`${base}/v1/challenges`, { method: "POST", body: { site: options.site, ...(options.action !== undefined && { action: options.action }) }, headers, what: "the verifier service" }), "the challenge request");
       const document = parseRequestDocument(issued, `the challenge from ${base}`);
-      output.progress(`the site asks: ${document.predicates.join(", ") || "nothing but enrolment"}; the real-name handle is escrowed to the regulator`);
+      if (document.site !== options.site || (document.action ?? undefined) !== options.action) {
+        throw new RealDidError("invalid_argument", `the service answered a request for site ${JSON.stringify(document.site)}${document.action ? ` (${document.action})` : ""}, not for ${options.site}${options.action ? ` (${options.action})` : ""}`);
+      }
+      output.progress(`${options.site} (scope ${document.scope}) asks: ${describeRequest(document).join(", ") || "nothing but enrolment"}; your real-name handle is escrowed to the regulator`);
       const result = await proveForRequest(document, options, output);
       const answer = await requestJson(`${base}/v1/verify`, { method: "POST", body: { challenge: document.challenge, proof: proofDocument(result, document.scope) }, headers, what: "the verifier service" });
       if (answer.status !== 200) {
         const error = answer.json?.error ?? { code: "remote_refused", message: `HTTP ${answer.status}` };
         return { data: { valid: false, error }, lines: [`REFUSED (${error.code}): ${error.message}`], exitCode: 1 };
       }
-      const verdict = answer.json;
+      const verdict = parseDocument(VerdictSchema, answer.json, `the answer of ${base}/v1/verify`, "io_error");
       return {
         data: verdict,
-        lines: [`logged in to ${options.site}${options.action ? ` (${options.action})` : ""} as ${verdict.didAddress}`, `predicates held: ${verdict.predicates.length ? verdict.predicates.join(", ") : "none asked"}`, `the site keeps a receipt signed by the verifier service (${verdict.receipt?.verifierKey ?? "none"})`],
+        lines: [`logged in to ${options.site}${options.action ? ` (${options.action})` : ""} as ${verdict.didAddress}`, `predicates held: ${verdict.predicates.length ? verdict.predicates.join(", ") : "none asked"}`, `the site keeps a receipt signed by the verifier service (${verdict.receipt.verifierKey})`],
       };
     },
   );
