@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../src/artifacts/paths.js";
+import { generateRegulatorKeyPair } from "../src/crypto/escrow.js";
 import { withCheckCharacter } from "../src/registrar/national-id.js";
 import { enrollThroughCli, expectSuccess, realdid } from "./helpers/cli.js";
 import { NAMED_PEOPLE } from "./helpers/people.js";
@@ -136,9 +137,9 @@ describe("realdid CLI bad input: one line, non-zero exit, nothing changed", () =
     const siteRequest = JSON.parse(readFileSync(join(dir, "a.request.json"), "utf8"));
     writeFileSync(join(dir, "bad.request.json"), JSON.stringify({ ...siteRequest, bounds: { ...siteRequest.bounds, lo: ["0", "-1", "0", "0"] } }));
     writeFileSync(join(dir, "other-keys.request.json"), JSON.stringify({ ...siteRequest, keyId: "0".repeat(32) }));
-    // A valid subgroup point that is not the regulator's key: holder 1's share key.
-    const { shareKeys } = JSON.parse(readFileSync(join(dir, "regulator", "regulator-public.json"), "utf8"));
-    writeFileSync(join(dir, "site-key.request.json"), JSON.stringify({ ...siteRequest, regulatorKey: shareKeys[0] }));
+    // The site's own key (valid, but not the regulator's): it could open the escrow itself.
+    const siteKey = generateRegulatorKeyPair().publicKey;
+    writeFileSync(join(dir, "site-key.request.json"), JSON.stringify({ ...siteRequest, regulatorKey: { x: siteKey.x.toString(), y: siteKey.y.toString() } }));
     writeFileSync(join(dir, "pinned.request.json"), JSON.stringify({ ...siteRequest, bounds: { ...siteRequest.bounds, lo: ["32944", ...siteRequest.bounds.lo.slice(1)] } }));
     writeFileSync(join(dir, "stale.request.json"), JSON.stringify({ ...siteRequest, day: "2020-01-01" }));
     writeFileSync(join(dir, "old-format.proof.json"), JSON.stringify({ ...JSON.parse(readFileSync(join(dir, "a.proof.json"), "utf8")), format: "realdid-proof/1" }));
