@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import express from "express";
 import { pino } from "pino";
-import { encodeAttributes, Identity, loadArtifacts, parseRequestDocument, proofDocument, proofRequestFrom, Prover, refreshPath, releaseCurve } from "../src/index.js";
+import { describeRequest, encodeAttributes, Identity, loadArtifacts, parseRequestDocument, proofDocument, proofRequestFrom, Prover, refreshPath, releaseCurve } from "../src/index.js";
 import { startRegistrarServer } from "../src/registrar/registrar-server.js";
 import { Registrar } from "../src/registrar/registrar.js";
 import { dealThresholdKey } from "../src/regulator/threshold-key.js";
@@ -74,9 +74,10 @@ const siteUrl = `http://127.0.0.1:${(websiteServer.address() as AddressInfo).por
 
 // --- The citizen's browser. ------------------------------------------------------
 const start = await postJson(`${siteUrl}/login/start`, {});
-console.log(`browser: the site asks for ${start.json.predicates.join(", ")} at scope ${start.json.scope}`);
+const asked = parseRequestDocument(start.json, "the site's request");
+console.log(`browser: the site asks for ${describeRequest(asked).join(", ")} at scope ${asked.scope}`);
 // The citizen escrows their real name only to the regulator key they trust (the regulator publishes it).
-const request = proofRequestFrom(parseRequestDocument(start.json, "the site's request"), { regulatorKeys: [regulator.publicKey] });
+const request = proofRequestFrom(asked, { regulatorKeys: [regulator.publicKey] });
 const { path } = await refreshPath(registrarServer.url, { index: credential.index, leaf: BigInt(credential.leaf), registrarKey });
 const prover = await Prover.create(loadArtifacts({ warn: () => {} }));
 // The credential file carries dates and codes; the circuit takes them encoded.
