@@ -27,7 +27,8 @@ const postJson = async (url: string, body: unknown) => {
 };
 
 // --- The registrar enrolls a citizen and serves its signed ledger and tree. ----------
-const registrar = await Registrar.init(join(dir, "registrar"));
+// Its keys are sealed by a key file kept outside its data folder (a development key: insecure by design).
+const registrar = await Registrar.init(join(dir, "registrar"), { keyFile: join(dir, "registrar.dev-key.json") });
 const citizen = Identity.random();
 const [credential] = registrar.enroll([
   { record: { name: "Li Wei", nationalId: "11010519900314002X", attributes: { birthDate: "1990-03-14", region: "110105", expiry: "2031-05-01", documentType: "national_id_card" } }, commitment: citizen.commitment },

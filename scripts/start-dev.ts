@@ -13,9 +13,11 @@ import { startVerifierService } from "../src/service/server.js";
 const dev = join(PROJECT_ROOT, "data", "dev");
 const say = (line: string) => console.log(`[dev] ${line}`);
 
+// A development key file beside the registrar's folder, not in it: insecure by design (anyone with this checkout has it).
+const devKeyFile = join(dev, "registrar.dev-key.json");
 if (!existsSync(join(dev, "registrar", "registrar.sqlite"))) {
-  say("creating a development registrar in data/dev/registrar");
-  (await Registrar.init(join(dev, "registrar"))).close();
+  say("creating a development registrar in data/dev/registrar, its keys sealed by the development key file data/dev/registrar.dev-key.json (insecure)");
+  (await Registrar.init(join(dev, "registrar"), { keyFile: devKeyFile })).close();
 }
 if (!existsSync(join(dev, "regulator", "regulator-public.json"))) {
   say("creating a development regulator key in data/dev/regulator (one share, passphrase 'development')");
@@ -43,4 +45,4 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const service = await startVerifierService({ ...config, port }, say);
 closeOnSignals(service.close);
 say(`verifier service listening on ${service.url}  (try: curl -s -XPOST -H 'content-type: application/json' -d '{"site":"demo"}' ${service.url}/v1/challenges)`);
-say("enroll people with: npx realdid registrar enroll --data data/dev/registrar …");
+say("enroll people with: npx realdid registrar enroll --data data/dev/registrar --key-file data/dev/registrar.dev-key.json …");

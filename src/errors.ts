@@ -55,6 +55,10 @@ export type ErrorCode =
   | "not_enrolled"
   | "registrar_exists"
   | "registrar_missing"
+  | "keys_locked"
+  | "wrong_key"
+  | "keys_rotated"
+  | "store_tampered"
   | "bucket_out_of_range"
   | "credential_revoked"
   | "credential_reissued";

@@ -64,7 +64,7 @@ describe("realdid CLI end to end", () => {
     expect(minor.json.error).toMatchObject({ code: "predicate_unsatisfied" });
 
     // Revoke Li Wei; a new proof from the old path verifies within the window (15 s), not after it.
-    ok(cli("registrar", "revoke", "--data", "registrar", "--national-id", people[0].nationalId));
+    ok(cli("registrar", "revoke", "--data", "registrar", "--passphrase-env", "REGISTRAR_PASS", "--national-id", people[0].nationalId));
     ok(cli("registrar", "export-ledger", "--data", "registrar", "--out", "ledger.jsonl"));
     fails(realdid(dir, ["registrar", "path", "--data", "registrar", "--index", "0", "--out", "x.json"]), /leaf 0 is revoked/);
     const revokedAt = Date.parse(JSON.parse(readFileSync(join(dir, "ledger.jsonl"), "utf8").trim().split("\n").at(-1)!).time);
@@ -125,10 +125,10 @@ describe("realdid CLI bad input: one line, non-zero exit, nothing changed", () =
     ["a request for another day", ["prove", "--regulator-key", "regulator/regulator-public.json", "--identity", "person0.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-0.json", "--path", "person0.path.json", "--request", "stale.request.json", "--challenge", "1", "--out", "x.json"], /bounds are for 2020-01-01, not for today/],
     ["a request for other keys", ["prove", "--regulator-key", "regulator/regulator-public.json", "--identity", "person0.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-0.json", "--path", "person0.path.json", "--request", "other-keys.request.json", "--challenge", "1", "--out", "x.json"], /made for circuit keys 0{32}, but these keys are [0-9a-f]{32}/],
     ["a wrong field type", ["verify", "a.proof.json", "--policy", "typo.policy.json", "--ledger", "ledger.jsonl", "--challenge", "1"], /policy: minAge must be a whole number/],
-    ["an unknown region code", ["registrar", "enroll", "--data", "registrar", "--name", "X", "--national-id", withCheckCharacter("11010519800101005"), "--birth-date", "1980-01-01", "--region", "990101", "--expiry", "2030-01-01", "--document-type", "passport", "--commitment", "77", "--out", "x.json"], /unknown region code 990101/],
-    ["a birth date in the future", ["registrar", "enroll", "--data", "registrar", "--name", "X", "--national-id", withCheckCharacter("11010520990101005"), "--birth-date", "2099-01-01", "--region", "110101", "--expiry", "2100-01-01", "--document-type", "passport", "--commitment", "77", "--out", "x.json"], /birthDate 2099-01-01 is in the future/],
+    ["an unknown region code", ["registrar", "enroll", "--data", "registrar", "--passphrase-env", "REGISTRAR_PASS", "--name", "X", "--national-id", withCheckCharacter("11010519800101005"), "--birth-date", "1980-01-01", "--region", "990101", "--expiry", "2030-01-01", "--document-type", "passport", "--commitment", "77", "--out", "x.json"], /unknown region code 990101/],
+    ["a birth date in the future", ["registrar", "enroll", "--data", "registrar", "--passphrase-env", "REGISTRAR_PASS", "--name", "X", "--national-id", withCheckCharacter("11010520990101005"), "--birth-date", "2099-01-01", "--region", "110101", "--expiry", "2100-01-01", "--document-type", "passport", "--commitment", "77", "--out", "x.json"], /birthDate 2099-01-01 is in the future/],
     ["an identity that does not match the credential", ["prove", "--regulator-key", "regulator/regulator-public.json", "--identity", "person1.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-0.json", "--path", "person0.path.json", "--request", "a.request.json", "--challenge", "1", "--out", "x.json"], /does not match the credential/],
-    ["a revoked credential", ["registrar", "revoke", "--data", "registrar", "--index", "0"], /already revoked/],
+    ["a revoked credential", ["registrar", "revoke", "--data", "registrar", "--passphrase-env", "REGISTRAR_PASS", "--index", "0"], /already revoked/],
     ["an unknown root", ["verify", "a.proof.json", "--policy", "a.policy.json", "--ledger", "other-ledger.jsonl", "--challenge", "1111"], /INVALID|root/],
     ["a non-numeric challenge", ["verify", "a.proof.json", "--policy", "a.policy.json", "--ledger", "ledger.jsonl", "--challenge", "abc"], /'challenge' is not an integer/],
     ["a wrong passphrase", ["identity", "show", "person0.identity.json", "--passphrase-env", "WRONG"], /wrong passphrase/],
@@ -145,7 +145,7 @@ describe("realdid CLI bad input: one line, non-zero exit, nothing changed", () =
     writeFileSync(join(dir, "old-format.proof.json"), JSON.stringify({ ...JSON.parse(readFileSync(join(dir, "a.proof.json"), "utf8")), format: "realdid-proof/1" }));
     writeFileSync(join(dir, "typo.policy.json"), JSON.stringify({ ...JSON.parse(readFileSync(join(dir, "a.policy.json"), "utf8")), minAge: "18" }));
     if (args.includes("other-ledger.jsonl")) {
-      realdid(dir, ["registrar", "init", "--data", "other-registrar"]);
+      realdid(dir, ["registrar", "init", "--data", "other-registrar", "--passphrase-env", "REGISTRAR_PASS"]);
       realdid(dir, ["registrar", "export-ledger", "--data", "other-registrar", "--out", "other-ledger.jsonl"]);
     }
     const before = snapshot();

@@ -26,7 +26,7 @@ const regulator = as("regulator");
 let citizen: ReturnType<typeof as>;
 const [liWei, ...others] = NAMED_PEOPLE;
 const enroll = (person: (typeof NAMED_PEOPLE)[number], commitment: string, out: string) =>
-  ok(registrar("registrar", "enroll", "--data", ".", "--name", person.name, "--national-id", person.nationalId, "--birth-date", person.birthDate, "--region", person.region, "--expiry", person.expiry, "--document-type", person.documentType, "--commitment", commitment, "--out", out));
+  ok(registrar("registrar", "enroll", "--data", ".", "--passphrase-env", "REGISTRAR_PASS", "--name", person.name, "--national-id", person.nationalId, "--birth-date", person.birthDate, "--region", person.region, "--expiry", person.expiry, "--document-type", person.documentType, "--commitment", commitment, "--out", out));
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "realdid-four-parties-"));
@@ -35,7 +35,7 @@ beforeAll(async () => {
   citizen = as("citizen", installedBin);
 
   // Registrar: a store and its public server.
-  ok(registrar("registrar", "init", "--data", "."));
+  ok(registrar("registrar", "init", "--data", ".", "--passphrase-env", "REGISTRAR_PASS"));
   registrarServer = await spawnRealdid(["registrar", "serve", "--data", ".", "--port", "0"], folder("registrar"));
 
   // Regulator: a 2-of-3 key and the audit log; the public key goes to the site.
@@ -93,7 +93,7 @@ describe("four parties on four installs", () => {
     expect(ok(audit).entries).toBe(4);
     // The registrar resolves the handle only from the regulator's verified audit log.
     writeFileSync(join(folder("registrar"), "audit.jsonl"), readFileSync(join(folder("regulator"), "audit", "audit.jsonl")));
-    const resolved = ok(registrar("registrar", "resolve", "--data", ".", "--case-id", "2026-0001", "--audit", "audit.jsonl", "--audit-key", ok(audit).publicKey));
+    const resolved = ok(registrar("registrar", "resolve", "--data", ".", "--passphrase-env", "REGISTRAR_PASS", "--case-id", "2026-0001", "--audit", "audit.jsonl", "--audit-key", ok(audit).publicKey));
     expect(resolved.person).toMatchObject({ name: "Li Wei", nationalId: liWei.nationalId });
     expect(unmasked.handle).toMatch(/^\d+$/);
   });

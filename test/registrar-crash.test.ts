@@ -10,6 +10,7 @@ import { afterAll, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../src/artifacts/paths.js";
 import { RootLedger } from "../src/ledger/root-ledger.js";
 import { Registrar } from "../src/registrar/registrar.js";
+import { TEST_UNLOCK } from "./helpers/registrar-keys.js";
 
 const BATCH = 1000;
 const dir = mkdtempSync(join(tmpdir(), "realdid-crash-"));
@@ -32,11 +33,11 @@ function enrollAndKill(dataDir: string, commits: number, extraMs: number): Promi
 
 it("reopens consistent after SIGKILLs at different points of a batch", async () => {
   const dataDir = join(dir, "registrar");
-  (await Registrar.init(dataDir)).close();
+  (await Registrar.init(dataDir, TEST_UNLOCK)).close();
   let sizeBefore = 0;
   for (const extraMs of [5, 60, 150, 300]) {
     const committed = await enrollAndKill(dataDir, 1, extraMs);
-    const registrar = await Registrar.open(dataDir); // throws if the ledger head is not the tree's root
+    const registrar = await Registrar.open(dataDir, { unlock: TEST_UNLOCK }); // throws if the ledger head is not the tree's root
     try {
       expect(registrar.size % BATCH).toBe(0); // whole batches only
       expect(registrar.size).toBeGreaterThanOrEqual(sizeBefore + committed * BATCH); // nothing reported committed is lost

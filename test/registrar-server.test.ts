@@ -22,6 +22,7 @@ import { type RegistrarServer, startRegistrarServer } from "../src/registrar/reg
 import { TODAY } from "./helpers/fixtures.js";
 import { enrollmentRequests } from "./helpers/people.js";
 import { proofFixture } from "./helpers/proof-fixture.js";
+import { TEST_UNLOCK } from "./helpers/registrar-keys.js";
 
 let dir: string;
 let server: RegistrarServer;
@@ -41,7 +42,7 @@ let credential: ReturnType<typeof parseCredentialFile>;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "realdid-registrar-server-"));
-  writer = await Registrar.init(join(dir, "registrar"));
+  writer = await Registrar.init(join(dir, "registrar"), TEST_UNLOCK);
   enrolled = enrollmentRequests(BUCKET_LEAVES + 200);
   const credentials = writer.enroll(enrolled.requests);
   credential = parseCredentialFile(JSON.stringify(credentials[INDEX]));

@@ -63,7 +63,7 @@ describe("threshold unmasking through the CLI", () => {
     for (const i of [1, 2, 3, 4, 5]) {
       ok(cli("regulator", "partial", "--share", `regulator/share-${i}.json`, "--passphrase-env", `REG${i}`, "--key", "regulator/regulator-public.json", "--case", "case.json", "--out", `partial-${i}.json`));
     }
-    const unmasked = ok(cli("regulator", "unmask", "--case", "case.json", "--key", "regulator/regulator-public.json", "--partials", "partial-1.json", "partial-3.json", "partial-5.json", "--audit", "audit", "--registrar", "registrar"));
+    const unmasked = ok(cli("regulator", "unmask", "--case", "case.json", "--key", "regulator/regulator-public.json", "--partials", "partial-1.json", "partial-3.json", "partial-5.json", "--audit", "audit", "--registrar", "registrar", "--registrar-passphrase-env", "REGISTRAR_PASS"));
     expect(unmasked.person).toMatchObject({ name: "Chen Jing", nationalId: people[1].nationalId, leafIndex: 1 });
   });
 
@@ -84,14 +84,14 @@ describe("threshold unmasking through the CLI", () => {
     const audit = ok(cli("regulator", "audit", "verify", "audit/audit.jsonl"));
     expect(audit).toMatchObject({ valid: true, cases: 1 });
     const auditKey = audit.publicKey;
-    expect(ok(cli("registrar", "resolve", "--data", "registrar", "--case-id", "case-1", "--audit", "audit/audit.jsonl", "--audit-key", auditKey)).person.name).toBe("Chen Jing");
-    refused(cli("registrar", "resolve", "--data", "registrar", "--case-id", "case-2", "--audit", "audit/audit.jsonl", "--audit-key", auditKey), "case_not_in_audit_log", /no unmasking result for case case-2/);
-    refused(cli("registrar", "resolve", "--data", "registrar", "--case-id", "case-1", "--audit", "audit/audit.jsonl", "--audit-key", "ab".repeat(32)), "case_not_in_audit_log", /not signed by the trusted/);
+    expect(ok(cli("registrar", "resolve", "--data", "registrar", "--passphrase-env", "REGISTRAR_PASS", "--case-id", "case-1", "--audit", "audit/audit.jsonl", "--audit-key", auditKey)).person.name).toBe("Chen Jing");
+    refused(cli("registrar", "resolve", "--data", "registrar", "--passphrase-env", "REGISTRAR_PASS", "--case-id", "case-2", "--audit", "audit/audit.jsonl", "--audit-key", auditKey), "case_not_in_audit_log", /no unmasking result for case case-2/);
+    refused(cli("registrar", "resolve", "--data", "registrar", "--passphrase-env", "REGISTRAR_PASS", "--case-id", "case-1", "--audit", "audit/audit.jsonl", "--audit-key", "ab".repeat(32)), "case_not_in_audit_log", /not signed by the trusted/);
 
     const lines = readFileSync(join(dir, "audit", "audit.jsonl"), "utf8").trim().split("\n");
     const edited = lines.map((line, i) => (i === 1 ? line.replace("Court order 17/2026", "Court order 18/2026") : line));
     writeFileSync(join(dir, "edited.jsonl"), edited.join("\n"));
-    refused(cli("registrar", "resolve", "--data", "registrar", "--case-id", "case-1", "--audit", "edited.jsonl", "--audit-key", auditKey), "log_bad_signature", /audit entry 0/);
+    refused(cli("registrar", "resolve", "--data", "registrar", "--passphrase-env", "REGISTRAR_PASS", "--case-id", "case-1", "--audit", "edited.jsonl", "--audit-key", auditKey), "log_bad_signature", /audit entry 0/);
     refused(cli("regulator", "audit", "verify", "edited.jsonl"), "log_bad_signature", /audit entry 0/);
   });
 

@@ -13,7 +13,7 @@ import type { Point } from "../../src/crypto/baby-jubjub.js";
 /** Enrolls one person in a fresh registrar under `dir`, then times `realdid prove` for them, alone and with a daemon. */
 export async function coldCliProofMs(dir: string, regulatorKey: Point): Promise<{ alone: number; withDaemon: number }> {
   const identity = Identity.random();
-  const registrar = await Registrar.init(join(dir, "cli-registrar"));
+  const registrar = await Registrar.init(join(dir, "cli-registrar"), { keyFile: join(dir, "cli-registrar.bench-key.json") }); // a throwaway, insecure key file
   const [credential] = registrar.enroll([
     { record: { name: "Bench", nationalId: withCheckCharacter("11010519900314002"), attributes: { birthDate: "1990-03-14", region: "110105", expiry: "2035-01-01", documentType: "national_id_card" } }, commitment: identity.commitment },
   ]);

@@ -27,7 +27,7 @@ export const requestLogToStderr = (): Logger => pino({ base: undefined }, pino.d
  * the time and the network address; the request log shows exactly that.
  */
 export async function startRegistrarServer(dataDir: string, { host, port, log = requestLogToStderr() }: { host: string; port: number; log?: Logger }): Promise<RegistrarServer> {
-  const registrar = await Registrar.open(dataDir, { readOnly: true });
+  const registrar = await Registrar.open(dataDir);
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { decodeAttributes, type EncodedAttributes, encodeAttributes, type PersonAttributes } from "../attributes/attributes.js";
@@ -6,13 +6,15 @@ import { toFieldElement } from "../crypto/field.js";
 import { FastPoseidon, type RegistryHasher } from "../crypto/poseidon.js";
 import { type ErrorCode, RealDidError } from "../errors.js";
 import type { LedgerEntry } from "../ledger/ledger-entry.js";
-import type { LogSigner } from "../signed-log/signed-log.js";
-import { createSigningKeyFile, readSigningKeyFile } from "../signed-log/signing-key-file.js";
 import { RootLedger } from "../ledger/root-ledger.js";
 import { type CredentialFile, credentialFile } from "../registry/credential.js";
 import { BUCKET_LEAVES, BUCKET_LEVEL, EMPTY_LEAF, type MerkleProof, RegistryTree, TREE_HEIGHT } from "../registry/registry-tree.js";
 import type { AuditLog } from "../regulator/audit-log.js";
 import { nationalIdBirthDate } from "./national-id.js";
+import { RecordVault, type SealedPerson } from "./record-vault.js";
+import { DB_FILE, SCHEMA } from "./store-schema.js";
+import { type KeyProtection, LocalKeyProvider, type RegistrarKeyProvider, type RegistrarUnlock, unlockKeys } from "./registrar-keys.js";
+import { upgradePlaintextStore } from "./plaintext-upgrade.js";
 
 /** A person as the registrar verified them. Never leaves the registrar's store. */
 export interface RealNameRecord {
@@ -25,38 +27,6 @@ export interface EnrollmentRequest {
   record: RealNameRecord;
   /** The citizen's identity commitment (from their identity file). */
   commitment: string | bigint;
-}
-
-const DB_FILE = "registrar.sqlite";
-const KEY_FILE = "registrar-key.json";
-const KEY_FORMAT = "realdid-registrar-key/1";
-
-const SCHEMA = `
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE people (
-  leaf_index   INTEGER PRIMARY KEY,
-  name         TEXT NOT NULL,
-  national_id  TEXT NOT NULL UNIQUE,
-  attributes   TEXT NOT NULL,
-  commitment   TEXT NOT NULL UNIQUE,
-  leaf         TEXT NOT NULL,
-  revoked      INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
-  enrolled_at  TEXT NOT NULL,
-  updated_at   TEXT NOT NULL,
-  -- The ledger entry that last changed this row: other processes catch up by it.
-  changed_seq  INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX people_changed_seq ON people (changed_seq);
--- Every leaf ever issued, so an escrowed handle from before a re-issue still resolves.
-CREATE TABLE issued_leaves (leaf TEXT PRIMARY KEY, leaf_index INTEGER NOT NULL REFERENCES people (leaf_index), issued_at TEXT NOT NULL);
-CREATE TABLE ledger (seq INTEGER PRIMARY KEY, root TEXT NOT NULL, tree_size INTEGER NOT NULL, time TEXT NOT NULL, prev_hash TEXT NOT NULL, signature TEXT NOT NULL);
-`;
-
-/** Brings a store made by an earlier version up to this schema. */
-function migrate(db: Database.Database): void {
-  const columns = db.prepare("PRAGMA table_info(people)").all() as { name: string }[];
-  if (columns.some((column) => column.name === "changed_seq")) return;
-  db.exec("ALTER TABLE people ADD COLUMN changed_seq INTEGER NOT NULL DEFAULT 0; CREATE INDEX people_changed_seq ON people (changed_seq);");
 }
 
 /** Checks a record (ID number, its birth date, attributes) and returns the encoded attributes. */
@@ -106,51 +76,98 @@ export interface Bucket {
 export class Registrar {
   private tree: RegistryTree;
   private ledgerCopy: RootLedger;
+  private readonly vault: RecordVault | undefined;
 
   private constructor(
     private readonly db: Database.Database,
     private readonly publicKeyHex: string,
-    /** Absent when the registrar was opened read-only (a server that only answers). */
-    private readonly signer: LogSigner | undefined,
+    /** Absent when the registrar was opened without its keys: it answers and catches up, it reads and changes no record. */
+    private readonly keys: RegistrarKeyProvider | undefined,
     private readonly hasher: RegistryHasher,
   ) {
+    this.vault = keys && new RecordVault(db, keys);
     this.tree = this.loadTree();
     this.ledgerCopy = this.loadLedger();
   }
 
-  /** Creates a registrar in `dataDir`: store, Ed25519 signing key, genesis ledger entry. */
-  static async init(dataDir: string, { now = new Date() } = {}): Promise<Registrar> {
-    if (existsSync(join(dataDir, DB_FILE))) throw new RealDidError("registrar_exists", `a registrar already exists in ${dataDir}`);
-    const tree = new RegistryTree();
-    mkdirSync(dataDir, { recursive: true });
-    const signer = createSigningKeyFile(join(dataDir, KEY_FILE), KEY_FORMAT);
-    const db = new Database(join(dataDir, DB_FILE));
+  /**
+   * Creates a registrar in `dataDir` (made mode 700, its files 600): the sealed key file
+   * (ledger key, blind-index key, master key; or the operator's own provider), the store
+   * and the genesis ledger entry.
+   */
+  static async init(dataDir: string, unlock: RegistrarUnlock, { now = new Date() } = {}): Promise<Registrar> {
+    const dbPath = join(dataDir, DB_FILE);
+    if (existsSync(dbPath)) throw new RealDidError("registrar_exists", `a registrar already exists in ${dataDir}`);
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(dataDir, 0o700);
+    const keys = "provider" in unlock ? unlock.provider : LocalKeyProvider.create(dataDir, unlock);
+    // SQLite gives the -wal and -shm files the mode of the database file.
+    writeFileSync(dbPath, "", { mode: 0o600, flag: "wx" });
+    const db = new Database(dbPath);
     db.pragma("journal_mode = WAL");
     db.transaction(() => {
       db.exec(SCHEMA);
-      db.prepare("INSERT INTO meta (key, value) VALUES ('publicKey', ?)").run(signer.publicKey);
-      const genesis = new RootLedger(signer.publicKey).publishRoot(tree.root, 0, now, signer);
-      Registrar.insertEntry(db, genesis);
+      const meta = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
+      meta.run("publicKey", keys.ledgerSigner.publicKey);
+      meta.run("masterKeyId", keys.masterKeyId);
+      Registrar.insertEntry(db, new RootLedger(keys.ledgerSigner.publicKey).publishRoot(new RegistryTree().root, 0, now, keys.ledgerSigner));
     })();
     db.close();
-    return Registrar.open(dataDir);
+    return Registrar.open(dataDir, { unlock });
   }
 
   /**
-   * Opens a registrar; `readOnly` opens it without its signing key: it answers and catches
-   * up, it never changes records (it may still bring an older store's schema up to date).
+   * Opens a registrar. With `unlock` it can read and change records; without, it only
+   * answers (tree, buckets, paths, ledger) and catches up, as a registrar server does.
    */
-  static async open(dataDir: string, { readOnly = false } = {}): Promise<Registrar> {
+  static async open(dataDir: string, { unlock }: { unlock?: RegistrarUnlock } = {}): Promise<Registrar> {
     const dbPath = join(dataDir, DB_FILE);
     if (!existsSync(dbPath)) throw new RealDidError("registrar_missing", `no registrar in ${dataDir} (run: realdid registrar init --data ${dataDir})`);
     const db = new Database(dbPath);
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = FULL");
-    db.pragma("busy_timeout = 10000");
-    migrate(db);
-    const publicKey = (db.prepare("SELECT value FROM meta WHERE key = 'publicKey'").get() as { value: string }).value;
-    const signer = readOnly ? undefined : readSigningKeyFile(join(dataDir, KEY_FILE), KEY_FORMAT);
-    return new Registrar(db, publicKey, signer, await FastPoseidon.create());
+    try {
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = FULL");
+      db.pragma("busy_timeout = 10000");
+      if (upgradePlaintextStore(db, dataDir, unlock)) db.exec("VACUUM"); // no freed page keeps a plaintext record
+      const publicKey = Registrar.meta(db, "publicKey");
+      const keys = unlock && unlockKeys(dataDir, unlock);
+      if (keys && keys.ledgerSigner.publicKey !== publicKey) throw new RealDidError("wrong_key", `these keys belong to another registrar (ledger key ${keys.ledgerSigner.publicKey}, this store's is ${publicKey})`);
+      return new Registrar(db, publicKey, keys, await FastPoseidon.create());
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Rotates the master key of a registrar whose keys are in its sealed key file: a new master
+   * key, every data key re-wrapped under it (records are not touched), the old one retired.
+   * `reseal` seals the key file under another passphrase or key file at the same time.
+   */
+  static async rotateMasterKey(dataDir: string, protection: KeyProtection, reseal: KeyProtection = protection): Promise<{ rewrapped: number; masterKeyId: string; retired: string[] }> {
+    const rotated = LocalKeyProvider.open(dataDir, protection).addMasterKey(dataDir, reseal);
+    const registrar = await Registrar.open(dataDir, { unlock: { provider: rotated } });
+    try {
+      const rewrapped = registrar.rewrapDataKeys();
+      return { rewrapped, masterKeyId: rotated.masterKeyId, ...rotated.retireMasterKeys(dataDir, reseal) };
+    } finally {
+      registrar.close();
+    }
+  }
+
+  /**
+   * Re-wraps every data key under the key provider's current master key, in one transaction
+   * that also records that key as current: a writer still holding an older key is refused.
+   */
+  rewrapDataKeys(): number {
+    const { vault, keys } = this.unlocked();
+    return this.db
+      .transaction(() => {
+        const count = vault.rewrap();
+        this.db.prepare("UPDATE meta SET value = ? WHERE key = 'masterKeyId'").run(keys.masterKeyId);
+        return count;
+      })
+      .immediate();
   }
 
   close(): void {
@@ -186,25 +203,30 @@ export class Registrar {
       const commitment = toFieldElement(`${where} commitment`, request.commitment);
       return { where, record: { ...request.record, attributes: decodeAttributes(encoded) }, commitment, leaf: this.hasher.hashLeaf(commitment, encoded) };
     });
-    const first = this.change(now, (seq) => {
-      const idTaken = this.db.prepare("SELECT 1 FROM people WHERE national_id = ?");
-      const commitmentTaken = this.db.prepare("SELECT 1 FROM people WHERE commitment = ?");
+    const first = this.change(now, (seq, vault) => {
+      const idTaken = this.db.prepare("SELECT 1 FROM people WHERE national_id_index = ?");
+      const commitmentTaken = this.db.prepare("SELECT 1 FROM people WHERE commitment_index = ?");
       const seenIds = new Set<string>();
       const seenCommitments = new Set<string>();
-      for (const { where, record, commitment } of prepared) {
-        if (seenIds.has(record.nationalId) || idTaken.get(record.nationalId)) throw new RealDidError("already_enrolled", `${where}: nationalId ${record.nationalId} is already enrolled`);
-        if (seenCommitments.has(commitment.toString()) || commitmentTaken.get(commitment.toString())) throw new RealDidError("already_enrolled", `${where}: this identity commitment is already enrolled`);
-        seenIds.add(record.nationalId);
-        seenCommitments.add(commitment.toString());
+      const indexed = prepared.map((p) => ({ ...p, idIndex: this.nationalIdIndex(p.record.nationalId), commitmentIndex: this.commitmentIndex(p.commitment) }));
+      for (const { where, record, idIndex, commitmentIndex } of indexed) {
+        if (seenIds.has(idIndex) || idTaken.get(idIndex)) throw new RealDidError("already_enrolled", `${where}: nationalId ${record.nationalId} is already enrolled`);
+        if (seenCommitments.has(commitmentIndex) || commitmentTaken.get(commitmentIndex)) throw new RealDidError("already_enrolled", `${where}: this identity commitment is already enrolled`);
+        seenIds.add(idIndex);
+        seenCommitments.add(commitmentIndex);
       }
       if (this.tree.size + prepared.length > this.tree.capacity) {
         throw new RealDidError("tree_full", `the registry holds ${this.tree.capacity} people; ${this.tree.size} are enrolled`);
       }
       const start = this.tree.size;
-      const insertPerson = this.db.prepare("INSERT INTO people (leaf_index, name, national_id, attributes, commitment, leaf, enrolled_at, updated_at, changed_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      const dataKey = vault.newDataKey();
+      const insertPerson = this.db.prepare(
+        "INSERT INTO people (leaf_index, national_id_index, commitment_index, record, data_key_id, leaf, enrolled_at, updated_at, changed_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      );
       const insertLeaf = this.db.prepare("INSERT INTO issued_leaves (leaf, leaf_index, issued_at) VALUES (?, ?, ?)");
-      prepared.forEach(({ record, commitment, leaf }, i) => {
-        insertPerson.run(start + i, record.name, record.nationalId, JSON.stringify(record.attributes), commitment.toString(), leaf.toString(), now.toISOString(), now.toISOString(), seq);
+      indexed.forEach(({ record, commitment, leaf, idIndex, commitmentIndex }, i) => {
+        const sealed = dataKey.seal(start + i, { ...record, commitment: commitment.toString() });
+        insertPerson.run(start + i, idIndex, commitmentIndex, sealed, dataKey.id, leaf.toString(), now.toISOString(), now.toISOString(), seq);
         insertLeaf.run(leaf.toString(), start + i, now.toISOString());
       });
       this.tree.insertMany(prepared.map((p) => p.leaf));
@@ -216,7 +238,7 @@ export class Registrar {
   /** Revokes a credential: its leaf becomes empty and a new root is published. */
   revoke(index: number, now: Date = new Date()): LedgerEntry {
     this.change(now, (seq) => {
-      if (this.person(index).revoked) throw new RealDidError("not_enrolled", `leaf ${index} is already revoked`);
+      if (this.row(index).revoked) throw new RealDidError("not_enrolled", `leaf ${index} is already revoked`);
       this.db.prepare("UPDATE people SET revoked = 1, updated_at = ?, changed_seq = ? WHERE leaf_index = ?").run(now.toISOString(), seq, index);
       this.tree.remove(index);
     });
@@ -225,13 +247,14 @@ export class Registrar {
 
   /** Re-issues a credential with new attributes (e.g. a renewed expiry); the old leaf stops proving. */
   reissue(index: number, attributes: PersonAttributes, now: Date = new Date()): CredentialFile {
-    const person = this.person(index);
-    const where = `leaf ${index}`;
-    const encoded = validateRecord({ name: person.name, nationalId: person.national_id, attributes }, now.toISOString().slice(0, 10), where);
+    const person = this.sealedPerson(index);
+    const encoded = validateRecord({ ...person, attributes }, now.toISOString().slice(0, 10), `leaf ${index}`);
     const commitment = BigInt(person.commitment);
     const leaf = this.hasher.hashLeaf(commitment, encoded);
-    this.change(now, (seq) => {
-      this.db.prepare("UPDATE people SET attributes = ?, leaf = ?, revoked = 0, updated_at = ?, changed_seq = ? WHERE leaf_index = ?").run(JSON.stringify(decodeAttributes(encoded)), leaf.toString(), now.toISOString(), seq, index);
+    this.change(now, (seq, vault) => {
+      const dataKey = vault.newDataKey();
+      const sealed = dataKey.seal(index, { ...person, attributes: decodeAttributes(encoded) });
+      this.db.prepare("UPDATE people SET record = ?, data_key_id = ?, leaf = ?, revoked = 0, updated_at = ?, changed_seq = ? WHERE leaf_index = ?").run(sealed, dataKey.id, leaf.toString(), now.toISOString(), seq, index);
       this.db.prepare("INSERT OR IGNORE INTO issued_leaves (leaf, leaf_index, issued_at) VALUES (?, ?, ?)").run(leaf.toString(), index, now.toISOString());
       this.tree.update(index, leaf);
     });
@@ -264,21 +287,20 @@ export class Registrar {
 
   /** The Merkle path of a leaf under the current root. */
   path(index: number): MerkleProof {
-    const person = this.person(index);
-    if (person.revoked) throw new RealDidError("not_enrolled", `leaf ${index} is revoked`);
+    if (this.row(index).revoked) throw new RealDidError("not_enrolled", `leaf ${index} is revoked`);
     return this.tree.proof(index);
   }
 
   indexOfNationalId(nationalId: string): number {
-    const row = this.db.prepare("SELECT leaf_index FROM people WHERE national_id = ?").get(nationalId) as { leaf_index: number } | undefined;
+    const row = this.db.prepare("SELECT leaf_index FROM people WHERE national_id_index = ?").get(this.nationalIdIndex(nationalId)) as { leaf_index: number } | undefined;
     if (!row) throw new RealDidError("not_enrolled", `nobody with nationalId ${nationalId} is enrolled`);
     return row.leaf_index;
   }
 
   /** The real-name record behind a leaf index (attributes are stored normalised: decoded from their encoding). */
   record(index: number): RealNameRecord & { revoked: boolean } {
-    const person = this.person(index);
-    return { name: person.name, nationalId: person.national_id, attributes: JSON.parse(person.attributes) as PersonAttributes, revoked: person.revoked === 1 };
+    const { name, nationalId, attributes } = this.sealedPerson(index);
+    return { name, nationalId, attributes, revoked: this.row(index).revoked === 1 };
   }
 
   /** The person behind an escrowed handle (any leaf ever issued, also before a re-issue). */
@@ -299,12 +321,28 @@ export class Registrar {
     return this.resolveHandle(BigInt(result.details.handle));
   }
 
-  private person(index: number) {
-    const row = this.db.prepare("SELECT * FROM people WHERE leaf_index = ?").get(index) as
-      | { name: string; national_id: string; attributes: string; commitment: string; revoked: number }
-      | undefined;
+  private row(index: number): { record: Buffer; data_key_id: number; revoked: number } {
+    const row = this.db.prepare("SELECT record, data_key_id, revoked FROM people WHERE leaf_index = ?").get(index) as ReturnType<Registrar["row"]> | undefined;
     if (!row) throw new RealDidError("not_enrolled", `no credential has leaf index ${index}`);
     return row;
+  }
+
+  private sealedPerson(index: number): SealedPerson {
+    const row = this.row(index);
+    return this.unlocked().vault.open(index, row.data_key_id, row.record);
+  }
+
+  private unlocked(): { vault: RecordVault; keys: RegistrarKeyProvider } {
+    if (this.vault === undefined || this.keys === undefined) throw new RealDidError("keys_locked", "the registrar was opened without its keys: records are sealed (give --passphrase-env or --key-file)");
+    return { vault: this.vault, keys: this.keys };
+  }
+
+  private nationalIdIndex(nationalId: string): string {
+    return this.unlocked().keys.blindIndex(`national-id:${nationalId}`);
+  }
+
+  private commitmentIndex(commitment: bigint): string {
+    return this.unlocked().keys.blindIndex(`commitment:${commitment}`);
   }
 
   /**
@@ -314,17 +352,18 @@ export class Registrar {
    * failure the transaction rolls back and the in-memory tree and ledger are re-derived
    * from the store, so memory never runs ahead of disk.
    */
-  private change<T>(now: Date, mutate: (seq: number) => T): T {
-    const signer = this.signer;
-    if (signer === undefined) throw new RealDidError("invalid_argument", "this registrar was opened read-only");
+  private change<T>(now: Date, mutate: (seq: number, vault: RecordVault) => T): T {
+    const { vault, keys } = this.unlocked();
     let before: { root: bigint; size: number; entries: number } | undefined;
     try {
       return this.db
         .transaction(() => {
+          const current = Registrar.meta(this.db, "masterKeyId");
+          if (current !== keys.masterKeyId) throw new RealDidError("keys_rotated", `the master key was rotated to ${current} since these keys were read: open the registrar again`);
           this.catchUp();
           before = { root: this.tree.root, size: this.tree.size, entries: this.ledgerCopy.length };
-          const result = mutate(this.ledgerCopy.length);
-          Registrar.insertEntry(this.db, this.ledgerCopy.publishRoot(this.tree.root, this.tree.size, now, signer));
+          const result = mutate(this.ledgerCopy.length, vault);
+          Registrar.insertEntry(this.db, this.ledgerCopy.publishRoot(this.tree.root, this.tree.size, now, keys.ledgerSigner));
           return result;
         })
         .immediate();
@@ -374,6 +413,12 @@ export class Registrar {
       throw new Error(`registrar store is inconsistent: the ledger head root is not the tree's root`);
     }
     return ledger;
+  }
+
+  private static meta(db: Database.Database, key: string): string {
+    const row = db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+    if (row === undefined) throw new RealDidError("store_tampered", `the registrar store has no ${key}`);
+    return row.value;
   }
 
   private static insertEntry(db: Database.Database, e: LedgerEntry): void {

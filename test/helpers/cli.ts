@@ -14,9 +14,12 @@ export interface CliRun {
 
 export const CHECKOUT_BIN = join(PROJECT_ROOT, "bin", "realdid.js");
 
+/** The registrar's passphrase in CLI tests ($REGISTRAR_PASS; insecure, for tests only). */
+export const REGISTRAR_ENV = { REGISTRAR_PASS: "registrar passphrase (test only, insecure)" };
+
 /** Runs the real `realdid` binary (the checkout's, or another install's) as a subprocess in `cwd`. */
 export function realdid(cwd: string, args: string[], env: Record<string, string> = {}, bin = CHECKOUT_BIN): CliRun {
-  const run = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", env: { ...process.env, ...env } });
+  const run = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", env: { ...process.env, ...REGISTRAR_ENV, ...env } });
   let json = {};
   try {
     json = JSON.parse(run.stdout);
@@ -39,8 +42,8 @@ export function expectSuccess(run: CliRun): Record<string, any> {
  * ./credentials/credential-<i>.json.
  */
 export function enrollThroughCli(cli: (...args: string[]) => CliRun, dir: string, people: readonly object[], prefix: string): Record<string, any> {
-  expectSuccess(cli("registrar", "init", "--data", "registrar"));
+  expectSuccess(cli("registrar", "init", "--data", "registrar", "--passphrase-env", "REGISTRAR_PASS"));
   const commitments = people.map((_, i) => expectSuccess(cli("identity", "new", "--out", `${prefix}${i}.identity.json`, "--passphrase-env", "PASS")).commitment);
   writeFileSync(join(dir, "batch.jsonl"), people.map((p, i) => JSON.stringify({ ...p, commitment: commitments[i] })).join("\n"));
-  return expectSuccess(cli("registrar", "enroll", "--data", "registrar", "--batch", "batch.jsonl", "--out-dir", "credentials"));
+  return expectSuccess(cli("registrar", "enroll", "--data", "registrar", "--passphrase-env", "REGISTRAR_PASS", "--batch", "batch.jsonl", "--out-dir", "credentials"));
 }

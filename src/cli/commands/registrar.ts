@@ -8,11 +8,12 @@ import { startRegistrarServer } from "../../registrar/registrar-server.js";
 import { AuditLog } from "../../regulator/audit-log.js";
 import { type EnrollmentRequest, Registrar } from "../../registrar/registrar.js";
 import { defineCommand, integerOption } from "../command-kit.js";
-import { ensureFolder, readText, writeAtomically } from "../../files.js";
+import { ensureFolder, passphraseFromEnv, readText, writeAtomically } from "../../files.js";
+import type { KeyProtection } from "../../registrar/registrar-keys.js";
 import type { CommandOutput } from "../output.js";
 import { closeOnSignals } from "./serve.js";
 
-interface RegistrarOptions {
+interface RegistrarOptions extends KeyOptions {
   data: string;
   host?: string;
   port?: number;
@@ -31,9 +32,28 @@ interface RegistrarOptions {
 
 const dataOption = (c: Command) => c.requiredOption("--data <dir>", "the registrar's data folder");
 
-async function withRegistrar<T>(options: RegistrarOptions, output: CommandOutput, use: (registrar: Registrar) => T): Promise<T> {
+export interface KeyOptions {
+  passphraseEnv?: string;
+  keyFile?: string;
+}
+
+/** The options that unlock the registrar's sealed keys (a passphrase, or a key file kept outside the data folder). */
+export const keyOptions = (c: Command, prefix = "") =>
+  c
+    .option(`--${prefix}passphrase-env <variable>`, "environment variable holding the passphrase that seals the registrar's keys")
+    .option(`--${prefix}key-file <file>`, "key file (outside the data folder) that seals the registrar's keys");
+
+export function keyProtection({ passphraseEnv, keyFile }: KeyOptions, prefix = ""): KeyProtection {
+  if ((passphraseEnv === undefined) === (keyFile === undefined)) {
+    throw new RealDidError("keys_locked", `the registrar's keys are sealed: give one of --${prefix}passphrase-env <variable> or --${prefix}key-file <file>`);
+  }
+  return keyFile !== undefined ? { keyFile } : { passphrase: passphraseFromEnv(passphraseEnv)! };
+}
+
+/** Opens the registrar for `use`: unlocked when the command reads or changes records, else without its keys. */
+async function withRegistrar<T>(options: RegistrarOptions, output: CommandOutput, use: (registrar: Registrar) => T, { locked = false } = {}): Promise<T> {
   output.progress("opening the registrar store");
-  const registrar = await Registrar.open(options.data);
+  const registrar = await Registrar.open(options.data, locked ? {} : { unlock: keyProtection(options) });
   try {
     return use(registrar);
   } finally {
@@ -77,14 +97,21 @@ export function registrarCommands(program: Command): void {
 
   defineCommand<RegistrarOptions>(
     registrar,
-    { name: "init", summary: "create a registrar (store, Ed25519 ledger key, genesis root)", example: "realdid registrar init --data ./registrar" },
-    (c) => dataOption(c),
+    {
+      name: "init",
+      summary: "create a registrar: sealed keys (ledger, master, blind index), encrypted store, genesis root",
+      example: "REGISTRAR_PASSPHRASE=… realdid registrar init --data ./registrar --passphrase-env REGISTRAR_PASSPHRASE",
+    },
+    (c) => keyOptions(dataOption(c)),
     async (_, options, output) => {
-      output.progress("creating the registrar store");
-      const created = await Registrar.init(options.data);
+      output.progress("creating the registrar store and sealing its keys");
+      const created = await Registrar.init(options.data, keyProtection(options));
       const result = { data: options.data, publicKey: created.publicKey, root: created.root.toString() };
       created.close();
-      return { data: result, lines: [`registrar created in ${options.data}`, `ledger signing key (public): ${result.publicKey}`, `empty root: ${result.root}`] };
+      return {
+        data: result,
+        lines: [`registrar created in ${options.data} (records encrypted; keys sealed)`, `ledger signing key (public): ${result.publicKey}`, `empty root: ${result.root}`],
+      };
     },
   );
 
@@ -96,7 +123,7 @@ export function registrarCommands(program: Command): void {
       example: "realdid registrar enroll --data ./registrar --name 'Li Wei' --national-id 11010519900314002X --birth-date 1990-03-14 --region 110105 --expiry 2031-05-01 --document-type national_id_card --commitment 1234… --out li-wei.credential.json",
     },
     (c) =>
-      dataOption(c)
+      keyOptions(dataOption(c))
         .option("--batch <file>", "JSON lines: {name, nationalId, birthDate, region, expiry, documentType, commitment}")
         .option("--out-dir <dir>", "with --batch: folder for credential-<index>.json files")
         .option("--name <name>")
@@ -128,7 +155,7 @@ export function registrarCommands(program: Command): void {
   defineCommand<RegistrarOptions>(
     registrar,
     { name: "revoke", summary: "revoke a credential (its leaf is emptied) and publish the new root", example: "realdid registrar revoke --data ./registrar --national-id 11010519900314002X" },
-    (c) => dataOption(c).option("--index <n>", "leaf index", integerOption("--index")).option("--national-id <id>"),
+    (c) => keyOptions(dataOption(c)).option("--index <n>", "leaf index", integerOption("--index")).option("--national-id <id>"),
     async (_, options, output) => {
       const entry = await withRegistrar(options, output, (r) => r.revoke(leafIndex(r, options)));
       return { data: { revoked: true, ledgerEntry: entry }, lines: [`revoked; new root ${entry.root} published as ledger entry ${entry.seq}`] };
@@ -139,7 +166,7 @@ export function registrarCommands(program: Command): void {
     registrar,
     { name: "reissue", summary: "re-issue a credential with new attributes (e.g. a renewed expiry)", example: "realdid registrar reissue --data ./registrar --index 0 --expiry 2036-05-01 --out li-wei.credential.json" },
     (c) =>
-      dataOption(c)
+      keyOptions(dataOption(c))
         .option("--index <n>", "leaf index", integerOption("--index"))
         .option("--national-id <id>")
         .option("--region <code>")
@@ -168,7 +195,7 @@ export function registrarCommands(program: Command): void {
     { name: "path", summary: "write the Merkle path of a leaf under the current root", example: "realdid registrar path --data ./registrar --index 0 --out li-wei.path.json" },
     (c) => dataOption(c).requiredOption("--index <n>", "leaf index", integerOption("--index")).requiredOption("--out <file>"),
     async (_, options, output) => {
-      const proof = await withRegistrar(options, output, (r) => r.path(options.index!));
+      const proof = await withRegistrar(options, output, (r) => r.path(options.index!), { locked: true });
       writeAtomically(options.out!, JSON.stringify(pathFile(proof), null, 2) + "\n");
       return { data: { index: proof.index, root: proof.root.toString(), path: options.out }, lines: [`path of leaf ${proof.index} under root ${proof.root} written to ${options.out}`] };
     },
@@ -179,7 +206,7 @@ export function registrarCommands(program: Command): void {
     { name: "export-ledger", summary: "export the signed root ledger as JSON lines", example: "realdid registrar export-ledger --data ./registrar --out ledger.jsonl" },
     (c) => dataOption(c).requiredOption("--out <file>"),
     async (_, options, output) => {
-      const { text, length, publicKey } = await withRegistrar(options, output, (r) => ({ text: r.ledger.toJsonLines(), length: r.ledger.length, publicKey: r.publicKey }));
+      const { text, length, publicKey } = await withRegistrar(options, output, (r) => ({ text: r.ledger.toJsonLines(), length: r.ledger.length, publicKey: r.publicKey }), { locked: true });
       writeAtomically(options.out!, text);
       return { data: { entries: length, publicKey, file: options.out }, lines: [`${length} ledger entries written to ${options.out}`, `registrar key: ${publicKey}`] };
     },
@@ -196,10 +223,27 @@ export function registrarCommands(program: Command): void {
     },
   );
 
+  defineCommand<RegistrarOptions & { newPassphraseEnv?: string; newKeyFile?: string }>(
+    registrar,
+    {
+      name: "rotate-master-key",
+      summary: "rotate the master key: every data key is re-wrapped under a new one (records untouched); optionally re-seal the keys under a new passphrase or key file",
+      example: "realdid registrar rotate-master-key --data ./registrar --passphrase-env REGISTRAR_PASSPHRASE --new-passphrase-env NEW_PASSPHRASE",
+    },
+    (c) => keyOptions(keyOptions(dataOption(c)), "new-"),
+    async (_, options, output) => {
+      const protection = keyProtection(options);
+      const reseal = options.newPassphraseEnv === undefined && options.newKeyFile === undefined ? protection : keyProtection({ passphraseEnv: options.newPassphraseEnv, keyFile: options.newKeyFile }, "new-");
+      output.progress("re-wrapping the data keys");
+      const rotated = await Registrar.rotateMasterKey(options.data, protection, reseal);
+      return { data: rotated, lines: [`master key rotated to ${rotated.masterKeyId}: ${rotated.rewrapped} data keys re-wrapped; retired ${rotated.retired.join(", ") || "none"}`] };
+    },
+  );
+
   defineCommand<RegistrarOptions & { caseId: string; audit: string; auditKey: string }>(
     registrar,
     { name: "resolve", summary: "resolve an unmasked handle to the real-name record: only for a case in a verified audit log", example: "realdid registrar resolve --data ./registrar --case-id 2026-0042 --audit audit.jsonl --audit-key 9f2c…" },
-    (c) => dataOption(c).requiredOption("--case-id <id>").requiredOption("--audit <file>", "the regulator's audit log (audit.jsonl)").requiredOption("--audit-key <hex>", "the regulator's audit signing key this registrar trusts"),
+    (c) => keyOptions(dataOption(c)).requiredOption("--case-id <id>").requiredOption("--audit <file>", "the regulator's audit log (audit.jsonl)").requiredOption("--audit-key <hex>", "the regulator's audit signing key this registrar trusts"),
     async (_, options, output) => {
       const log = AuditLog.fromJsonLines(readText(options.audit, "audit log"));
       const person = await withRegistrar(options, output, (r) => r.resolveCase(options.caseId, log, options.auditKey));

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { type ErrorCode, RealDidError } from "../../errors.js";
 import { Registrar } from "../../registrar/registrar.js";
+import { keyProtection } from "./registrar.js";
 import { AuditFolder, AuditLog } from "../../regulator/audit-log.js";
 import { caseFromProof, caseJson, parseCase, parsePartial, partialJson } from "../../regulator/case-file.js";
 import { openShareFile, parseRegulatorPublicKey, writeThresholdKey } from "../../regulator/key-files.js";
@@ -29,6 +30,8 @@ interface RegulatorOptions {
   passphraseEnv: string;
   partials: string[];
   registrar?: string;
+  registrarPassphraseEnv?: string;
+  registrarKeyFile?: string;
   dir: string;
   auditKey?: string;
 }
@@ -136,7 +139,9 @@ export function regulatorCommands(program: Command): void {
         .requiredOption("--key <file>", "the regulator public key file")
         .requiredOption("--partials <files...>", "partial decryption files from the holders")
         .requiredOption("--audit <dir>", "the audit log folder")
-        .option("--registrar <dir>", "resolve the handle at this registrar (on this machine)"),
+        .option("--registrar <dir>", "resolve the handle at this registrar (on this machine; unlocked with --registrar-passphrase-env or --registrar-key-file)")
+        .option("--registrar-passphrase-env <variable>", "environment variable holding the registrar's passphrase")
+        .option("--registrar-key-file <file>", "the registrar's key file"),
     async (_, o) => {
       const key = parseRegulatorPublicKey(readJson(o.key, "regulator key"));
       const unmasking = parseCase(readJson(o.case, "case"));
@@ -164,7 +169,8 @@ export function regulatorCommands(program: Command): void {
       const lines = [`case ${unmasking.caseId}: handle ${handle} (audit entry ${result.seq})`];
       let person;
       if (o.registrar !== undefined) {
-        const registrar = await Registrar.open(o.registrar);
+        const unlock = keyProtection({ passphraseEnv: o.registrarPassphraseEnv, keyFile: o.registrarKeyFile }, "registrar-");
+        const registrar = await Registrar.open(o.registrar, { unlock });
         try {
           person = registrar.resolveCase(unmasking.caseId, audit.read(), audit.publicKey);
         } finally {

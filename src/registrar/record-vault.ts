@@ -1,0 +1,69 @@
+import { randomBytes } from "node:crypto";
+import type Database from "better-sqlite3";
+import type { PersonAttributes } from "../attributes/attributes.js";
+import { aeadOpen, aeadSeal } from "../crypto/aead.js";
+import { RealDidError } from "../errors.js";
+import type { RegistrarKeyProvider } from "./registrar-keys.js";
+
+/** What the registrar keeps about a person, sealed: nothing of it is stored in the clear. */
+export interface SealedPerson {
+  name: string;
+  nationalId: string;
+  attributes: PersonAttributes;
+  /** Sealed too: with the public leaf, a commitment in the clear would let anyone search the attributes. */
+  commitment: string;
+}
+
+const recordAad = (leafIndex: number) => `realdid-record/1:${leafIndex}`;
+
+/**
+ * Seals and opens the registrar's records. Each record is AES-256-GCM under its change's
+ * data key, bound to its leaf index (rows cannot be swapped); data keys are wrapped by the
+ * provider's master key, so rotating the master key re-wraps data keys, never records.
+ */
+export class RecordVault {
+  private readonly opened = new Map<number, Buffer>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly keys: RegistrarKeyProvider,
+  ) {}
+
+  /** Within a change's transaction: a new data key for the records this change writes. */
+  newDataKey(): { id: number; seal(leafIndex: number, person: SealedPerson): Buffer } {
+    const dataKey = randomBytes(32);
+    const { lastInsertRowid } = this.db.prepare("INSERT INTO data_keys (master_key_id, wrapped) VALUES (?, ?)").run(this.keys.masterKeyId, this.keys.wrapDataKey(dataKey));
+    const id = Number(lastInsertRowid);
+    return { id, seal: (leafIndex, person) => aeadSeal(dataKey, Buffer.from(JSON.stringify(person), "utf8"), recordAad(leafIndex)) };
+  }
+
+  open(leafIndex: number, dataKeyId: number, sealed: Uint8Array): SealedPerson {
+    const person = aeadOpen(this.dataKey(dataKeyId), sealed, recordAad(leafIndex));
+    if (person === undefined) throw new RealDidError("store_tampered", `the record at leaf ${leafIndex} does not open: the store was altered`);
+    return JSON.parse(person.toString("utf8")) as SealedPerson;
+  }
+
+  /** Re-wraps every data key not under the provider's current master key; returns how many. */
+  rewrap(): number {
+    const stale = this.db.prepare("SELECT id, master_key_id, wrapped FROM data_keys WHERE master_key_id != ?").all(this.keys.masterKeyId) as { id: number; master_key_id: string; wrapped: Buffer }[];
+    const update = this.db.prepare("UPDATE data_keys SET master_key_id = ?, wrapped = ? WHERE id = ?");
+    for (const row of stale) {
+      const dataKey = this.keys.unwrapDataKey(row.wrapped, row.master_key_id);
+      update.run(this.keys.masterKeyId, this.keys.wrapDataKey(dataKey), row.id);
+      dataKey.fill(0);
+    }
+    this.opened.clear();
+    return stale.length;
+  }
+
+  private dataKey(id: number): Buffer {
+    let key = this.opened.get(id);
+    if (key === undefined) {
+      const row = this.db.prepare("SELECT master_key_id, wrapped FROM data_keys WHERE id = ?").get(id) as { master_key_id: string; wrapped: Buffer } | undefined;
+      if (row === undefined) throw new RealDidError("store_tampered", `data key ${id} is missing from the store`);
+      key = this.keys.unwrapDataKey(row.wrapped, row.master_key_id);
+      this.opened.set(id, key);
+    }
+    return key;
+  }
+}
