@@ -11,6 +11,7 @@ import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/signed-log.js
 import { Identity } from "../src/identity/identity.js";
 import { NAMED_PEOPLE, personRecord } from "./helpers/people.js";
 import { TEST_UNLOCK } from "./helpers/registrar-keys.js";
+import { expectSuccess, realdid } from "./helpers/cli.js";
 import type { PersonAttributes } from "../src/attributes/attributes.js";
 
 const TEST_PASSPHRASE = (TEST_UNLOCK as { passphrase: string }).passphrase;
@@ -241,5 +242,35 @@ describe("a store from before records were sealed", () => {
       for (const { record } of requests) expect(bytes.includes(record.name) || bytes.includes(record.nationalId), `${name} still holds ${record.name}`).toBe(false);
       expect(bytes.includes(ledgerKey)).toBe(false);
     }
+  });
+});
+
+describe("the registrar's keys from the command line", () => {
+  it("init, enroll and rotation take a passphrase or a key file; without one a command that needs them is refused in one line", () => {
+    const dir = freshDir();
+    mkdirSync(join(dir, "secrets"));
+    const env = { NEW_PASS: "new registrar passphrase (test only, insecure)" };
+    const cli = (...args: string[]) => realdid(dir, ["--json", ...args], env);
+    const refused = (run: ReturnType<typeof cli>, message: RegExp) => {
+      expect(run.status).toBe(1);
+      expect(run.stderr.trim().split("\n")).toHaveLength(1);
+      expect(run.stderr).toMatch(message);
+    };
+    const person = NAMED_PEOPLE[0];
+    const enroll = (...keys: string[]) =>
+      cli("registrar", "enroll", "--data", "registrar", ...keys, "--name", person.name, "--national-id", person.nationalId, "--birth-date", person.birthDate, "--region", person.region, "--expiry", person.expiry, "--document-type", person.documentType, "--commitment", "4242", "--out", "c.json");
+
+    refused(cli("registrar", "init", "--data", "registrar"), /keys are sealed: give one of --passphrase-env <variable> or --key-file <file>/);
+    refused(cli("registrar", "init", "--data", "registrar", "--key-file", "registrar/k.json"), /inside the data folder/);
+    expect(expectSuccess(cli("registrar", "init", "--data", "registrar", "--key-file", "secrets/registrar.key.json")).publicKey).toMatch(/^[0-9a-f]{64}$/);
+    refused(enroll(), /keys are sealed/);
+    refused(enroll("--passphrase-env", "REGISTRAR_PASS"), /sealed with a key file: give --key-file/);
+    expect(expectSuccess(enroll("--key-file", "secrets/registrar.key.json")).index).toBe(0);
+    expect(expectSuccess(cli("registrar", "path", "--data", "registrar", "--index", "0", "--out", "p.json")).index).toBe(0); // no keys needed
+
+    const rotated = expectSuccess(cli("registrar", "rotate-master-key", "--data", "registrar", "--key-file", "secrets/registrar.key.json", "--new-passphrase-env", "NEW_PASS"));
+    expect(rotated).toMatchObject({ rewrapped: 1, retired: [expect.stringMatching(/^mk-/)] });
+    refused(cli("registrar", "revoke", "--data", "registrar", "--key-file", "secrets/registrar.key.json", "--index", "0"), /sealed with a passphrase/);
+    expect(expectSuccess(cli("registrar", "revoke", "--data", "registrar", "--passphrase-env", "NEW_PASS", "--index", "0")).revoked).toBe(true);
   });
 });
