@@ -221,8 +221,11 @@ export function sealDeal(roster: Roster, dealer: number, secrets: HolderSecrets,
       return { recipient: j + 1, iv: iv.toString("base64"), ciphertext: ciphertext.toString("base64"), tag: cipher.getAuthTag().toString("base64") };
     }),
   } as const;
-  return signed(unsigned, secrets.signingSecret);
+  return signDeal(unsigned, secrets);
 }
+
+/** The dealer's signature over its deal: what makes everything in it the dealer's own word. */
+export const signDeal = (body: Omit<DealDocument, "signature">, secrets: HolderSecrets): DealDocument => signed(body, secrets.signingSecret);
 
 /** Step 2: holder `dealer`'s contribution. Its polynomial exists only during this call. */
 export function deal(roster: Roster, dealer: number, secrets: HolderSecrets, polynomial: Polynomial = randomPolynomial(roster.threshold)): DealDocument {
