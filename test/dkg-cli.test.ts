@@ -16,18 +16,26 @@ import { openShareFile, parseRegulatorPublicKey } from "../src/regulator/key-fil
 import { evaluate, lagrangeAtZero, randomPolynomial } from "../src/regulator/shamir.js";
 import { releaseCurve } from "../src/proof/curve.js";
 import { proofDocument } from "../src/proof/proof-document.js";
-import { type CliRun, expectSuccess, realdid } from "./helpers/cli.js";
+import { type CliRun, expectSuccess, realdid, realdidConcurrently } from "./helpers/cli.js";
 import { proofFixture } from "./helpers/proof-fixture.js";
 
 const HOLDERS = [1, 2, 3, 4, 5];
 const ENV: Record<string, string> = Object.fromEntries(HOLDERS.map((i) => [`H${i}`, `holder ${i} passphrase`]));
 let dir: string;
+/** Formed by the test alone, from three opened shares, to look for it everywhere. */
+let sk: bigint;
 /** Every run's output: the sk check reads these too. */
 const runs: CliRun[] = [];
 const cli = (...args: string[]) => {
   const run = realdid(dir, ["--json", ...args], ENV);
   runs.push(run);
   return run;
+};
+/** The same step by several holders at once, each a subprocess of its own (as on their own machines). */
+const eachHolder = async (holders: readonly number[], args: (i: number) => string[]): Promise<Record<string, any>[]> => {
+  const done = await Promise.all(holders.map((i) => realdidConcurrently(dir, ["--json", ...args(i)], ENV)));
+  runs.push(...done);
+  return done.map(ok);
 };
 const ok = expectSuccess;
 const refused = (run: CliRun, code: string, message: RegExp) => {
@@ -84,6 +92,18 @@ function spells(text: string, secret: bigint): { found: boolean; checked: number
   return { found, checked: numbers.length };
 }
 
+/** Checks every file under the test folder and every output so far; returns how many numbers were read. */
+function numbersSpelling(secret: bigint): number {
+  let checked = 0;
+  for (const file of filesUnder(dir)) {
+    const scan = spells(readFileSync(file, "utf8"), secret);
+    expect(scan.found, file).toBe(false);
+    checked += scan.checked;
+  }
+  for (const run of runs) expect(spells(run.stdout + run.stderr, secret).found).toBe(false);
+  return checked;
+}
+
 const filesUnder = (root: string): string[] => readdirSync(root).flatMap((name) => (statSync(join(root, name)).isDirectory() ? filesUnder(join(root, name)) : [join(root, name)]));
 
 describe("3-of-5 DKG through the CLI", () => {
@@ -91,18 +111,16 @@ describe("3-of-5 DKG through the CLI", () => {
     refused(cli("regulator", "dkg", "init", "--dir", "x", "--ceremony", "reg-2026", "--holder", "1", "--of", "5", "--threshold", "6", passphrase(1)), "invalid_argument", /1 <= threshold <= shares <= 255, received 6 of 5/);
   });
 
-  it("step 1: each holder joins and publishes its holder document", () => {
-    for (const i of HOLDERS) {
-      const out = ok(cli("regulator", "dkg", "init", "--dir", holderDir(i), "--ceremony", "reg-2026", "--holder", String(i), "--of", "5", "--threshold", "3", passphrase(i)));
-      publish(out.holderFile);
-    }
+  it("step 1: each holder joins and publishes its holder document", async () => {
+    const outs = await eachHolder(HOLDERS, (i) => ["regulator", "dkg", "init", "--dir", holderDir(i), "--ceremony", "reg-2026", "--holder", String(i), "--of", "5", "--threshold", "3", passphrase(i)]);
+    for (const out of outs) publish(out.holderFile);
     expect(statSync(join(dir, holderDir(1), "dkg-secret.json")).mode & 0o777).toBe(0o600);
   });
 
-  it("step 2: honest holders deal through the CLI; holder 4 cheats with its own keys", () => {
+  it("step 2: honest holders deal through the CLI; holder 4 cheats with its own keys", async () => {
     const holders = onBoard("holder-");
     refused(cli("regulator", "dkg", "deal", "--dir", holderDir(1), "--holders", ...holders.slice(0, 4), holders[0], passphrase(1)), "dkg_invalid", /holder index 1 appears twice/);
-    for (const i of [1, 2, 3, 5]) publish(ok(cli("regulator", "dkg", "deal", "--dir", holderDir(i), "--holders", ...holders, passphrase(i))).dealFile);
+    for (const out of await eachHolder([1, 2, 3, 5], (i) => ["regulator", "dkg", "deal", "--dir", holderDir(i), "--holders", ...holders, passphrase(i)])) publish(out.dealFile);
     refused(cli("regulator", "dkg", "deal", "--dir", holderDir(1), "--holders", ...holders, passphrase(1)), "file_exists", /deal-1.json already exists/);
     // Holder 4's own (modified) program: correct commitments, but holder 2 gets f(3).
     const cheater = openHolderFolder(join(dir, holderDir(4)), ENV.H4);
@@ -112,19 +130,16 @@ describe("3-of-5 DKG through the CLI", () => {
     publish(writeDeal(cheater, sealDeal(roster, 4, cheater.secrets, f.coefficients.map((a) => multiplyPoint(BASE8, a)), shares)));
   });
 
-  it("step 3: holder 2's check names holder 4; a tampered deal is refused by name", () => {
+  it("step 3: holder 2's check names holder 4; a tampered deal is refused by name", async () => {
     const holders = onBoard("holder-");
     const tampered = JSON.parse(readFileSync(join(dir, board("deal-3.json")), "utf8"));
     tampered.commitments[1] = tampered.commitments[2];
     writeFileSync(join(dir, "tampered-deal-3.json"), JSON.stringify(tampered));
     refused(cli("regulator", "dkg", "receive", "--dir", holderDir(1), "--holders", ...holders, "--deals", "tampered-deal-3.json", passphrase(1)), "dkg_invalid", /tampered-deal-3.json: the signature is not holder 3's/);
 
-    const accused = HOLDERS.map((i) => {
-      const out = ok(cli("regulator", "dkg", "receive", "--dir", holderDir(i), "--holders", ...holders, "--deals", ...onBoard("deal-"), passphrase(i)));
-      out.complaintFiles.forEach(publish);
-      return out.accused;
-    });
-    expect(accused).toEqual([[], [4], [], [], []]);
+    const outs = await eachHolder(HOLDERS, (i) => ["regulator", "dkg", "receive", "--dir", holderDir(i), "--holders", ...holders, "--deals", ...onBoard("deal-"), passphrase(i)]);
+    outs.forEach((out) => out.complaintFiles.forEach(publish));
+    expect(outs.map((out) => out.accused)).toEqual([[], [4], [], [], []]);
     // Holder 1 falsely accuses holder 3 (its own program, its own keys).
     const liar = openHolderFolder(join(dir, holderDir(1)), ENV.H1);
     const roster = readRoster(liar, holders.map((f) => join(dir, f)));
@@ -133,10 +148,8 @@ describe("3-of-5 DKG through the CLI", () => {
     expect(onBoard("complaint-")).toEqual([board("complaint-1-against-3.json"), board("complaint-2-against-4.json")]);
   });
 
-  it("step 4: every holder finishes with the same key; holder 4 disqualified, holder 3 kept", () => {
-    const results = HOLDERS.map((i) =>
-      ok(cli("regulator", "dkg", "finish", "--dir", holderDir(i), "--holders", ...onBoard("holder-"), "--deals", ...onBoard("deal-"), "--complaints", ...onBoard("complaint-"), passphrase(i))),
-    );
+  it("step 4: every holder finishes with the same key; holder 4 disqualified, holder 3 kept", async () => {
+    const results = await eachHolder(HOLDERS, (i) => ["regulator", "dkg", "finish", "--dir", holderDir(i), "--holders", ...onBoard("holder-"), "--deals", ...onBoard("deal-"), "--complaints", ...onBoard("complaint-"), passphrase(i)]);
     for (const r of results) {
       expect(r).toMatchObject({ keyId: results[0].keyId, transcript: results[0].transcript, publicKey: results[0].publicKey, threshold: 3, shares: 5, qualified: [1, 2, 3, 5] });
       expect(r.disqualified).toEqual([{ holder: 4, reason: "complaint of holder 2 upheld: holder 4's share for holder 2 does not match holder 4's commitments" }]);
@@ -152,21 +165,13 @@ describe("3-of-5 DKG through the CLI", () => {
     // Only the test forms sk: by Lagrange from holders 1, 3 and 5's opened shares.
     const opened = [1, 3, 5].map((i) => openShareFile(JSON.parse(readFileSync(join(dir, holderDir(i), `share-${i}.json`), "utf8")), ENV[`H${i}`], key));
     const lambdas = lagrangeAtZero(opened.map((o) => o.index));
-    const sk = opened.reduce((acc, o, i) => mod(acc + lambdas[i] * o.secret, SUBGROUP_ORDER), 0n);
+    sk = opened.reduce((acc, o, i) => mod(acc + lambdas[i] * o.secret, SUBGROUP_ORDER), 0n);
     expect(pointsEqual(multiplyPoint(BASE8, sk), key.publicKey)).toBe(true);
     // The detector finds sk when it is there, in each spelling.
     for (const planted of [`{"v":"${sk}"}`, `0x${sk.toString(16)}`, Buffer.from(sk.toString(16).padStart(64, "0"), "hex").toString("base64")]) expect(spells(planted, sk).found).toBe(true);
 
-    const files = filesUnder(dir);
-    expect(files.length).toBeGreaterThanOrEqual(5 * 6);
-    let checked = 0;
-    for (const file of files) {
-      const scan = spells(readFileSync(file, "utf8"), sk);
-      expect(scan.found, file).toBe(false);
-      checked += scan.checked;
-    }
-    for (const run of runs) expect(spells(run.stdout + run.stderr, sk).found).toBe(false);
-    expect(checked).toBeGreaterThan(1000);
+    expect(filesUnder(dir).length).toBeGreaterThanOrEqual(5 * 6);
+    expect(numbersSpelling(sk)).toBeGreaterThan(1000);
   });
 
   it("unmasks a real proof's escrow to the DKG key with holders 1, 3 and 5, and refuses 2 and 4", async () => {
@@ -178,12 +183,12 @@ describe("3-of-5 DKG through the CLI", () => {
 
     ok(cli("regulator", "audit", "init", "--dir", "audit"));
     ok(cli("regulator", "open-case", "--proof", "proof.json", "--case-id", "case-dkg", "--legal-basis", "Court order 21/2026 (DKG key)", "--audit", "audit", "--out", "case.json"));
-    for (const i of HOLDERS) {
-      ok(cli("regulator", "partial", "--share", join(holderDir(i), `share-${i}.json`), passphrase(i), "--key", "regulator-public.json", "--case", "case.json", "--out", `partial-${i}.json`));
-    }
+    await eachHolder(HOLDERS, (i) => ["regulator", "partial", "--share", join(holderDir(i), `share-${i}.json`), passphrase(i), "--key", "regulator-public.json", "--case", "case.json", "--out", `partial-${i}.json`]);
     const unmasked = ok(cli("regulator", "unmask", "--case", "case.json", "--key", "regulator-public.json", "--partials", "partial-1.json", "partial-3.json", "partial-5.json", "--audit", "audit"));
     expect(unmasked.handle).toBe(fixture.citizens[2].leaf.toString());
     refused(cli("regulator", "unmask", "--case", "case.json", "--key", "regulator-public.json", "--partials", "partial-2.json", "partial-4.json", "--audit", "audit"), "not_enough_partials", /2 valid partials .* 3 are needed/);
     expect(ok(cli("regulator", "audit", "verify", "audit/audit.jsonl"))).toMatchObject({ valid: true, cases: 1 });
+    // Unmasking used the shares, never sk: the case, partials and audit log do not hold it either.
+    numbersSpelling(sk);
   });
 });
