@@ -255,9 +255,16 @@ export function parseDeal(value: unknown, where: string, roster: Roster): DealDo
   if (d.rosterHash !== roster.hash) throw invalid(`${where} was made for other holder documents (roster ${d.rosterHash.slice(0, 16)}…, ours ${roster.hash.slice(0, 16)}…)`);
   if (!signatureIsValid(d, memberOf(roster, d.dealer).signingKey)) throw invalid(`${where}: the signature is not holder ${d.dealer}'s (the deal was altered or forged)`);
   // From here on the document is the dealer's own word: what is wrong with it is the dealer's fault.
-  if (d.commitments.length !== roster.threshold) throw invalid(`${where}: holder ${d.dealer} committed to ${d.commitments.length} coefficients, the threshold ${roster.threshold} needs ${roster.threshold}`);
-  if (d.shares.length !== roster.holders || d.shares.some((s, j) => s.recipient !== j + 1)) throw invalid(`${where}: holder ${d.dealer}'s deal must carry one share for each holder 1..${roster.holders}, in order`);
-  d.commitments.forEach((c, m) => assertSubgroupPoint(`${where}: holder ${d.dealer}'s commitments[${m}]`, toPoint(c), "dkg_invalid"));
+  const malformed = (fault: string) => invalid(`${where}: ${fault}; leave this deal out, and holder ${d.dealer} is disqualified for dealing none`);
+  if (d.commitments.length !== roster.threshold) throw malformed(`holder ${d.dealer} committed to ${d.commitments.length} coefficients, the threshold ${roster.threshold} needs ${roster.threshold}`);
+  if (d.shares.length !== roster.holders || d.shares.some((s, j) => s.recipient !== j + 1)) throw malformed(`holder ${d.dealer}'s deal must carry one share for each holder 1..${roster.holders}, in order`);
+  d.commitments.forEach((c, m) => {
+    try {
+      assertSubgroupPoint(`holder ${d.dealer}'s commitments[${m}]`, toPoint(c), "dkg_invalid");
+    } catch (error) {
+      throw malformed((error as Error).message);
+    }
+  });
   return d;
 }
 
@@ -320,7 +327,11 @@ export function parseComplaint(value: unknown, where: string, roster: Roster): C
   return c;
 }
 
-export type Verdict = { readonly guilty: "dealer"; readonly reason: string } | { readonly guilty: "complainer"; readonly reason: string };
+/** Who a complaint shows to be at fault, and why. */
+export interface Verdict {
+  readonly guilty: "dealer" | "complainer";
+  readonly reason: string;
+}
 
 /**
  * Judges a complaint from public data only: the proof must show the revealed key is the
