@@ -49,6 +49,9 @@ export type ErrorCode =
   | "wrong_regulator_key"
   | "case_not_in_audit_log"
   | "receipt_invalid"
+  // regulator key generation without a dealer (DKG)
+  | "dkg_invalid"
+  | "dkg_failed"
   // registrar
   | "invalid_record"
   | "already_enrolled"

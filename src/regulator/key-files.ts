@@ -46,10 +46,22 @@ export function trustedRegulatorKey(value: unknown, where: string): Point {
   return (value as { format?: unknown })?.format === PUBLIC_FORMAT ? parseRegulatorPublicKey(value).publicKey : parsePoint(where, value);
 }
 
+/** Writes holder `index`'s share file (never overwriting one), its share sealed with the holder's passphrase. */
+export function writeShareFile(file: string, key: RegulatorPublicKey, index: number, secret: bigint, passphrase: string): void {
+  const content = { format: SHARE_FORMAT, keyId: key.keyId, index, threshold: key.threshold, shares: key.shares, shareKey: pointJson(key.shareKeys[index - 1]), sealed: seal(new TextEncoder().encode(secret.toString()), passphrase) };
+  writeAtomically(file, JSON.stringify(content, null, 2) + "\n", { overwrite: false, mode: 0o600 });
+}
+
+/** Writes the public key file (never overwriting one). */
+export function writePublicKeyFile(file: string, key: RegulatorPublicKey): void {
+  writeAtomically(file, JSON.stringify(publicKeyJson(key), null, 2) + "\n", { overwrite: false });
+}
+
 /**
- * The key ceremony: deals a k-of-n key and writes regulator-public.json and one
- * share-<i>.json per holder, each sealed with that holder's passphrase (scrypt +
- * AES-256-GCM). The whole secret key exists only in memory during the call.
+ * The dealer-trusted key ceremony (development and tests; `regulator dkg` is the dealer-free
+ * one): deals a k-of-n key and writes regulator-public.json and one share-<i>.json per
+ * holder, each sealed with that holder's passphrase (scrypt + AES-256-GCM). The whole
+ * secret key exists in memory during the call.
  */
 export function writeThresholdKey(dir: string, threshold: number, shares: number, passphrases: readonly string[]): { key: RegulatorPublicKey; publicFile: string; shareFiles: string[] } {
   if (passphrases.length !== shares) throw new RealDidError("invalid_argument", `${shares} share holders need ${shares} passphrases, received ${passphrases.length}`);
@@ -58,11 +70,10 @@ export function writeThresholdKey(dir: string, threshold: number, shares: number
   const publicFile = join(dir, "regulator-public.json");
   const shareFiles = shareSecrets.map((secret, i) => {
     const file = join(dir, `share-${i + 1}.json`);
-    const content = { format: SHARE_FORMAT, keyId: key.keyId, index: i + 1, threshold, shares, shareKey: pointJson(key.shareKeys[i]), sealed: seal(new TextEncoder().encode(secret.toString()), passphrases[i]) };
-    writeAtomically(file, JSON.stringify(content, null, 2) + "\n", { overwrite: false, mode: 0o600 });
+    writeShareFile(file, key, i + 1, secret, passphrases[i]);
     return file;
   });
-  writeAtomically(publicFile, JSON.stringify(publicKeyJson(key), null, 2) + "\n", { overwrite: false });
+  writePublicKeyFile(publicFile, key);
   return { key, publicFile, shareFiles };
 }
 

@@ -32,34 +32,47 @@ export interface PartialDecryption {
 /** A short, stable name for a regulator key (policies and files refer to keys by it). */
 export const keyIdOf = (key: Point): string => createHash("sha256").update(`realdid/regulator-key/1\n${key.x},${key.y}`).digest("hex").slice(0, 16);
 
+/** Feldman: the share key f(index)·G of holder `index`, from commitments C_j = a_j·G as Σ C_j·index^j. */
+export const feldmanShareKey = (commitments: readonly Point[], index: number): Point =>
+  commitments.reduce((acc, c, j) => addPoints(acc, multiplyPoint(c, mod(BigInt(index) ** BigInt(j), SUBGROUP_ORDER))), IDENTITY);
+
 /**
- * The dealer's ceremony: draws sk and a random degree-(k-1) polynomial with f(0) = sk
- * and hands out f(1..n). The dealer sees sk while it runs and must forget it: nothing
- * here writes or returns it. (A dealer-free DKG would remove that trust; see README.)
+ * The public side of a sharing, from the commitments to its polynomial alone: a dealer's
+ * polynomial, or the sum of the qualified holders' polynomials in a DKG.
+ */
+export function publicKeyFromCommitments(threshold: number, shares: number, commitments: readonly Point[]): RegulatorPublicKey {
+  checkThreshold(threshold, shares);
+  const publicKey = commitments[0];
+  assertSubgroupPoint("the regulator key", publicKey);
+  return {
+    keyId: keyIdOf(publicKey),
+    publicKey,
+    threshold,
+    shares,
+    shareKeys: Array.from({ length: shares }, (_, i) => feldmanShareKey(commitments, i + 1)),
+    commitments,
+  };
+}
+
+/**
+ * The dealer's ceremony (dealer-trusted, for development and tests): draws sk and a random
+ * degree-(k-1) polynomial with f(0) = sk and hands out f(1..n). The dealer sees sk while it
+ * runs and must forget it: nothing here writes or returns it. The dealer-free ceremony is
+ * the DKG in dkg.ts.
  */
 export function dealThresholdKey(threshold: number, shares: number): { key: RegulatorPublicKey; shareSecrets: bigint[] } {
   checkThreshold(threshold, shares);
   const polynomial = randomPolynomial(threshold);
-  const shareSecrets = Array.from({ length: shares }, (_, i) => evaluate(polynomial, BigInt(i + 1)));
-  const publicKey = multiplyPoint(BASE8, polynomial.coefficients[0]);
   return {
-    key: {
-      keyId: keyIdOf(publicKey),
-      publicKey,
-      threshold,
-      shares,
-      shareKeys: shareSecrets.map((s) => multiplyPoint(BASE8, s)),
-      commitments: polynomial.coefficients.map((a) => multiplyPoint(BASE8, a)),
-    },
-    shareSecrets,
+    key: publicKeyFromCommitments(threshold, shares, polynomial.coefficients.map((a) => multiplyPoint(BASE8, a))),
+    shareSecrets: Array.from({ length: shares }, (_, i) => evaluate(polynomial, BigInt(i + 1))),
   };
 }
 
 /** Feldman check: s·G = Σ C_j·i^j, and it is the published share key of holder i. */
 export function shareIsValid(key: RegulatorPublicKey, index: number, secret: bigint): boolean {
-  const expected = key.commitments.reduce((acc, c, j) => addPoints(acc, multiplyPoint(c, mod(BigInt(index) ** BigInt(j), SUBGROUP_ORDER))), IDENTITY);
   const actual = multiplyPoint(BASE8, secret);
-  return pointsEqual(actual, expected) && pointsEqual(actual, key.shareKeys[index - 1] ?? IDENTITY);
+  return pointsEqual(actual, feldmanShareKey(key.commitments, index)) && pointsEqual(actual, key.shareKeys[index - 1] ?? IDENTITY);
 }
 
 export function partialDecrypt(key: RegulatorPublicKey, index: number, secret: bigint, ciphertext: EscrowCiphertext): PartialDecryption {

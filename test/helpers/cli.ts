@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
@@ -20,13 +20,28 @@ export const REGISTRAR_ENV = { REGISTRAR_PASS: "registrar passphrase (test only,
 /** Runs the real `realdid` binary (the checkout's, or another install's) as a subprocess in `cwd`. */
 export function realdid(cwd: string, args: string[], env: Record<string, string> = {}, bin = CHECKOUT_BIN): CliRun {
   const run = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", env: { ...process.env, ...REGISTRAR_ENV, ...env } });
-  let json = {};
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr, json: jsonOf(run.stdout) };
+}
+
+function jsonOf(stdout: string): Record<string, any> {
   try {
-    json = JSON.parse(run.stdout);
+    return JSON.parse(stdout);
   } catch {
-    // not a --json run
+    return {}; // not a --json run
   }
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr, json };
+}
+
+/** `realdid` as a subprocess that runs alongside others (parties that act at the same time, e.g. the holders of a DKG step). */
+export function realdidConcurrently(cwd: string, args: string[], env: Record<string, string> = {}, bin = CHECKOUT_BIN): Promise<CliRun> {
+  const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, ...REGISTRAR_ENV, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (status) => resolve({ status, stdout, stderr, json: jsonOf(stdout) }));
+  });
 }
 
 /** Expects a run that succeeded without a stack trace, and returns its --json output. */

@@ -9,6 +9,7 @@ import { combinePartials, partialDecrypt } from "../../regulator/threshold-key.j
 import { assertSameKeys } from "../../artifacts/key-id.js";
 import { verifyReceipt } from "../../receipt/receipt.js";
 import { commandKeys, defineCommand, integerOption } from "../command-kit.js";
+import { dkgCommands } from "./regulator-dkg.js";
 import { passphraseFromEnv, readJson, readText, writeAtomically } from "../../files.js";
 
 interface RegulatorOptions {
@@ -46,7 +47,7 @@ export function regulatorCommands(program: Command): void {
     regulator,
     {
       name: "keygen",
-      summary: "make a k-of-n regulator key: a public key file and one passphrase-sealed share file per holder",
+      summary: "DEALER-TRUSTED, for development and tests: make a k-of-n regulator key on this one machine (it sees the whole key); use `regulator dkg` for a real key",
       example: "REG_PASS_1=… REG_PASS_2=… REG_PASS_3=… realdid regulator keygen --threshold 2 --shares 3 --passphrases-env REG_PASS_ --out-dir ./regulator",
     },
     (c) =>
@@ -58,10 +59,10 @@ export function regulatorCommands(program: Command): void {
     async (_, o, output) => {
       const passphrases = Array.from({ length: o.shares }, (_, i) => passphraseFromEnv(`${o.passphrasesEnv}${i + 1}`)!);
       const { key, publicFile, shareFiles } = writeThresholdKey(o.outDir, o.threshold, o.shares, passphrases);
-      output.warn("this command was the dealer: it saw the whole secret key in memory (and kept it nowhere); hand each share file to its holder");
+      output.warn("dealer-trusted key, for development and tests: this command saw the whole secret key in memory (and kept it nowhere); make a real regulator key with `regulator dkg`");
       return {
         data: { keyId: key.keyId, publicKey: { x: key.publicKey.x.toString(), y: key.publicKey.y.toString() }, threshold: key.threshold, shares: key.shares, publicFile, shareFiles },
-        lines: [`regulator key ${key.keyId}: ${key.threshold} of ${key.shares} holders unmask`, `public key: ${publicFile} (its x and y go in site policies as regulatorKey)`, ...shareFiles.map((f, i) => `share for holder ${i + 1}: ${f}`)],
+        lines: [`regulator key ${key.keyId} (dealer-trusted, development): ${key.threshold} of ${key.shares} holders unmask`, `public key: ${publicFile} (its x and y go in site policies as regulatorKey)`, ...shareFiles.map((f, i) => `share for holder ${i + 1}: ${f}`)],
       };
     },
   );
@@ -181,6 +182,8 @@ export function regulatorCommands(program: Command): void {
       return { data: { caseId: unmasking.caseId, handle: handle.toString(), auditEntry: result.seq, ...(person && { person }) }, lines };
     },
   );
+
+  dkgCommands(regulator);
 
   const audit = regulator.command("audit").description("the regulator's signed, hash-chained audit log of unmaskings");
   defineCommand<RegulatorOptions>(
