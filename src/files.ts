@@ -21,6 +21,9 @@ export function readJson(path: string, what: string): unknown {
   }
 }
 
+/** The mode of files only their owner may read: identity files, credentials (birth date, region), paths, backups, shares. */
+export const OWNER_ONLY = 0o600;
+
 /**
  * Writes a whole file or nothing: a temporary file renamed into place, so an
  * interrupted command never leaves a truncated identity, credential or proof.

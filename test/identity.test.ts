@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SUBGROUP_ORDER } from "../src/crypto/baby-jubjub.js";
 import { hashCommitment, hashPair } from "../src/crypto/poseidon.js";
-import { Identity } from "../src/identity/identity.js";
+import { Identity, parseIdentityFile } from "../src/identity/identity.js";
 
 describe("Identity", () => {
   it("draws a canonical secret and commits to it with Poseidon1", () => {
@@ -17,12 +17,12 @@ describe("Identity", () => {
     expect(identity.didAddress(1n)).not.toBe(identity.didAddress(2n));
   });
 
-  it("round-trips through a plain and a passphrase-sealed file", () => {
+  it("round-trips through a passphrase-sealed and an insecure plaintext file", () => {
     const identity = Identity.random();
-    expect(Identity.import(identity.export()).secret).toBe(identity.secret);
+    expect(parseIdentityFile(identity.exportInsecurePlaintext())).toMatchObject({ identity: { secret: identity.secret }, plaintext: true });
     const sealed = identity.export("correct horse");
     expect(sealed).not.toContain(identity.secret.toString());
-    expect(Identity.import(sealed, "correct horse").secret).toBe(identity.secret);
+    expect(parseIdentityFile(sealed, "correct horse")).toMatchObject({ identity: { secret: identity.secret }, plaintext: false });
   });
 
   it("names what is wrong with a file", () => {
@@ -32,9 +32,10 @@ describe("Identity", () => {
     expect(() => Identity.import(sealed)).toThrow(/passphrase is needed/);
     expect(() => Identity.import("{not json")).toThrow(/not valid JSON/);
     expect(() => Identity.import(JSON.stringify({ format: "other" }))).toThrow(/format/);
-    const file = JSON.parse(identity.export());
+    const file = JSON.parse(identity.exportInsecurePlaintext());
     expect(() => Identity.import(JSON.stringify({ ...file, commitment: "1" }))).toThrow(/does not match/);
     expect(() => Identity.import(JSON.stringify({ ...file, secret: SUBGROUP_ORDER.toString() }))).toThrow(/\[1, l\)/);
+    expect(() => Identity.import(JSON.stringify({ ...file, sealed: JSON.parse(sealed).sealed }))).toThrow(/exactly one of 'sealed' and 'secret'/);
     const tampered = JSON.parse(sealed);
     tampered.sealed.ciphertext = Buffer.from("x".repeat(80)).toString("base64");
     expect(() => Identity.import(JSON.stringify(tampered), "correct horse")).toThrow(/wrong passphrase|altered/);
