@@ -24,8 +24,8 @@ import { SealedDataSchema, seal, unseal } from "./passphrase-seal.js";
  *   order, and each guardian's file holds one share and the ciphertext. k shares give K;
  *   fewer say nothing about it; an altered share gives a wrong K, which GCM's tag refuses.
  */
-export const BACKUP_FORMAT = "realdid-identity-backup/1";
-export const SHARE_FORMAT = "realdid-identity-share/1";
+const BACKUP_FORMAT = "realdid-identity-backup/1";
+const SHARE_FORMAT = "realdid-identity-share/1";
 const CONTENT_FORMAT = "realdid-identity-backup-content/1";
 
 export type CarriedFileKind = "credential" | "path";
@@ -165,12 +165,19 @@ function* subsets(n: number, size: number, start = 0, chosen: number[] = []): Ge
 /** How many k-subsets a restore tries when more than k shares are given and one is bad. */
 const MAX_SUBSETS = 1000;
 
+/** K from k shares: f(0) = Σ λ_i·f(i) over the subgroup order. */
+function sharedKey(chosen: readonly ShareFile[]): bigint {
+  const lambdas = lagrangeAtZero(chosen.map((s) => s.guardian));
+  return chosen.reduce((acc, s, j) => mod(acc + lambdas[j] * BigInt(s.share), SUBGROUP_ORDER), 0n);
+}
+
 /**
  * Restores from guardian share documents (`where[i]` names document i in errors). With
  * more than k shares it looks for k that open the backup, so one bad share among spares
- * does not block a restore; the tag of AES-GCM is what tells a right K from a wrong one.
+ * does not block a restore, and names the shares that disagree (`suspect`); the tag of
+ * AES-GCM is what tells a right K from a wrong one.
  */
-export function combineGuardianShares(values: readonly unknown[], where: readonly string[]): RestoredBackup {
+export function combineGuardianShares(values: readonly unknown[], where: readonly string[]): RestoredBackup & { suspect: string[] } {
   const shares = values.map((value, i) => parseDocument(ShareSchema, value, `share ${where[i]}`, "invalid_argument"));
   if (shares.length === 0) throw new RealDidError("not_enough_shares", "no guardian shares given");
   const [first] = shares;
@@ -188,12 +195,18 @@ export function combineGuardianShares(values: readonly unknown[], where: readonl
   let tried = 0;
   for (const subset of subsets(shares.length, first.threshold)) {
     if (tried++ === MAX_SUBSETS) break;
-    const chosen = subset.map((i) => shares[i]);
-    const lambdas = lagrangeAtZero(chosen.map((s) => s.guardian));
-    const k = chosen.reduce((acc, s, j) => mod(acc + lambdas[j] * BigInt(s.share), SUBGROUP_ORDER), 0n);
+    const k = sharedKey(subset.map((i) => shares[i]));
     for (const box of boxes) {
       const plaintext = aesGcmDecrypt(shareKey(k), box, shareAad(first));
-      if (plaintext !== undefined) return parseContent(plaintext);
+      if (plaintext === undefined) continue;
+      // A share outside the subset agrees if it gives the same K in place of one inside it.
+      const others = subset.slice(1).map((i) => shares[i]);
+      const suspect = shares.flatMap((s, i) => {
+        const sameBox = JSON.stringify(s.backup) === JSON.stringify(box);
+        const sameKey = subset.includes(i) || sharedKey([...others, s]) === k;
+        return sameBox && sameKey ? [] : [where[i]];
+      });
+      return { ...parseContent(plaintext), suspect };
     }
   }
   throw new RealDidError("backup_tampered", `the guardian shares do not open the backup: a share was altered, or ${first.threshold} good shares were not among those given`);

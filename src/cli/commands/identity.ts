@@ -69,18 +69,20 @@ const carriedFiles = (options: BackupOptions): CarriedFile[] => [
 
 /** The backup's passphrase: its own variable, else the identity file's. */
 function backupPassphrase(options: { backupPassphraseEnv?: string; passphraseEnv?: string }): string {
-  const variable = options.backupPassphraseEnv ?? options.passphraseEnv;
-  if (variable === undefined) throw new RealDidError("invalid_argument", "the backup needs a passphrase: give --backup-passphrase-env <variable> (or --passphrase-env)");
-  return passphraseFromEnv(variable)!;
+  if (options.backupPassphraseEnv !== undefined) return passphraseFromEnv(options.backupPassphraseEnv, "--backup-passphrase-env")!;
+  if (options.passphraseEnv === undefined) throw new RealDidError("invalid_argument", "the backup needs a passphrase: give --backup-passphrase-env <variable> (or --passphrase-env)");
+  return passphraseFromEnv(options.passphraseEnv)!;
 }
 
-function openBackup(options: RestoreOptions): RestoredBackup {
+function openBackup(options: RestoreOptions, output: CommandOutput): RestoredBackup {
   if ((options.backup === undefined) === (options.share.length === 0)) throw new RealDidError("invalid_argument", "give --backup <file> or guardian shares (--share <file>, repeated), not both");
   if (options.backup !== undefined) return openSealedBackup(readJson(options.backup, "backup"), backupPassphrase(options));
-  return combineGuardianShares(
+  const restored = combineGuardianShares(
     options.share.map((file) => readJson(file, "share")),
     options.share,
   );
+  for (const file of restored.suspect) output.warn(`share ${file} does not agree with the others (altered, or a damaged copy): it was not used`);
+  return restored;
 }
 
 export function identityCommands(program: Command): void {
@@ -175,7 +177,7 @@ export function identityCommands(program: Command): void {
           .option("--out-dir <dir>", "where to write the carried credential and path files (default: the folder of --out)"),
       ),
     async (_, options, output) => {
-      const restored = openBackup(options);
+      const restored = openBackup(options, output);
       const text = identityFileText(restored.identity, options, output);
       const dir = options.outDir ?? dirname(options.out);
       const targets = [options.out, ...restored.files.map((f) => join(dir, f.name))];
