@@ -18,15 +18,20 @@ export interface SealedData {
 
 const Base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64");
 
-/** The schema of a sealed field inside a document; scrypt's cost is bounded so a file cannot make us allocate gigabytes. */
+/** scrypt needs 128·N·r bytes: a file may ask for at most 256 MiB (the default is 64 MiB). */
+const MAX_SCRYPT_MEMORY = 256 * 2 ** 20;
+
+/** The schema of a sealed field inside a document; scrypt's cost is bounded so a file cannot make us allocate gigabytes or spin for minutes. */
 export const SealedDataSchema = z.strictObject({
-  kdf: z.strictObject({
-    name: z.literal("scrypt"),
-    N: z.number().int().min(2 ** 14).max(2 ** 20).refine((n) => (n & (n - 1)) === 0, "must be a power of two"),
-    r: z.number().int().min(1).max(32),
-    p: z.number().int().min(1).max(16),
-    salt: Base64,
-  }),
+  kdf: z
+    .strictObject({
+      name: z.literal("scrypt"),
+      N: z.number().int().min(2 ** 14).max(2 ** 20).refine((n) => (n & (n - 1)) === 0, "must be a power of two"),
+      r: z.number().int().min(1).max(32),
+      p: z.number().int().min(1).max(4),
+      salt: Base64,
+    })
+    .refine((kdf) => 128 * kdf.N * kdf.r <= MAX_SCRYPT_MEMORY, "asks scrypt for more than 256 MiB"),
   cipher: z.literal("aes-256-gcm"),
   iv: Base64,
   tag: Base64,
