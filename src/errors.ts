@@ -14,6 +14,9 @@ export type ErrorCode =
   | "wrong_passphrase"
   | "leaf_index_out_of_range"
   | "tree_full"
+  // citizen backups
+  | "not_enough_shares"
+  | "backup_tampered"
   // proving
   | "credential_mismatch"
   | "predicate_unsatisfied"

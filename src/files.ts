@@ -21,6 +21,9 @@ export function readJson(path: string, what: string): unknown {
   }
 }
 
+/** The mode of files only their owner may read: identity files, credentials (birth date, region), paths, backups, shares. */
+export const OWNER_ONLY = 0o600;
+
 /**
  * Writes a whole file or nothing: a temporary file renamed into place, so an
  * interrupted command never leaves a truncated identity, credential or proof.
@@ -37,10 +40,10 @@ export function writeAtomically(path: string, content: string, { overwrite = tru
 }
 
 /** A passphrase from the environment variable the user named (never from argv, which other users can read). */
-export function passphraseFromEnv(variable: string | undefined): string | undefined {
+export function passphraseFromEnv(variable: string | undefined, option = "--passphrase-env"): string | undefined {
   if (variable === undefined) return undefined;
   const value = process.env[variable];
-  if (value === undefined || value === "") throw new RealDidError("invalid_argument", `environment variable ${variable} (--passphrase-env) is not set`);
+  if (value === undefined || value === "") throw new RealDidError("invalid_argument", `environment variable ${variable} (${option}) is not set`);
   return value;
 }
 

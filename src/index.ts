@@ -5,6 +5,7 @@ export * from "./crypto/poseidon.js";
 export * from "./crypto/baby-jubjub.js";
 export * from "./crypto/escrow.js";
 export * from "./identity/identity.js";
+export * from "./identity/backup.js";
 export * from "./attributes/attributes.js";
 export * from "./attributes/calendar.js";
 export * from "./attributes/predicates.js";

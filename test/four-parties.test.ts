@@ -2,7 +2,7 @@
 // verifier service in its own process, a citizen on a second install (the packed tarball,
 // installed from the registry into an empty project) and a regulator. Everything that
 // passes between them goes over HTTP or as a document one hands to another.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -63,7 +63,7 @@ describe("four parties on four installs", () => {
     const { commitment } = ok(citizen("identity", "new", "--out", "me.identity.json", "--passphrase-env", "PASS"));
     enroll(liWei, commitment, "li-wei.credential.json");
     writeFileSync(join(folder("citizen"), "me.credential.json"), readFileSync(join(folder("registrar"), "li-wei.credential.json"))); // handed over at the counter
-    others.forEach((person, i) => enroll(person, ok(as("registrar")("identity", "new", "--out", `other-${i}.identity.json`)).commitment, `other-${i}.credential.json`));
+    others.forEach((person, i) => enroll(person, ok(as("registrar")("identity", "new", "--out", `other-${i}.identity.json`, "--insecure-plaintext")).commitment, `other-${i}.credential.json`));
 
     const login = ok(citizen("login", "--regulator-key", "regulator-public.json", verifierService.url, "--site", "shop", "--identity", "me.identity.json", "--passphrase-env", "PASS", "--credential", "me.credential.json", "--registrar", registrarServer.url));
     expect(login).toMatchObject({ valid: true, site: "shop", keyId: loadArtifacts({ warn: () => {} }).keyId, predicates: ["age >= 18", "credential not expired"] });
@@ -71,6 +71,9 @@ describe("four parties on four installs", () => {
     // The site keeps the receipt with the account.
     writeFileSync(join(folder("site"), `account-${login.didAddress}.receipt.json`), JSON.stringify(login.receipt));
     writeFileSync(join(folder("site"), "last-account"), login.didAddress);
+    // What the citizen keeps is readable by them alone.
+    ok(citizen("path", "refresh", "--registrar", registrarServer.url, "--credential", "me.credential.json", "--out", "me.path.json"));
+    for (const file of ["me.identity.json", "me.path.json"]) expect(statSync(join(folder("citizen"), file)).mode & 0o777, file).toBe(0o600);
   });
 
   it("the registrar's request log shows buckets and ledger pulls, never a leaf index", async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { SUBGROUP_ORDER } from "../src/crypto/baby-jubjub.js";
 import { hashCommitment, hashPair } from "../src/crypto/poseidon.js";
-import { Identity } from "../src/identity/identity.js";
+import { combineGuardianShares, guardianShares } from "../src/identity/backup.js";
+import { Identity, parseIdentityFile } from "../src/identity/identity.js";
 
 describe("Identity", () => {
   it("draws a canonical secret and commits to it with Poseidon1", () => {
@@ -17,12 +18,12 @@ describe("Identity", () => {
     expect(identity.didAddress(1n)).not.toBe(identity.didAddress(2n));
   });
 
-  it("round-trips through a plain and a passphrase-sealed file", () => {
+  it("round-trips through a passphrase-sealed and an insecure plaintext file", () => {
     const identity = Identity.random();
-    expect(Identity.import(identity.export()).secret).toBe(identity.secret);
+    expect(parseIdentityFile(identity.exportInsecurePlaintext())).toMatchObject({ identity: { secret: identity.secret }, plaintext: true });
     const sealed = identity.export("correct horse");
     expect(sealed).not.toContain(identity.secret.toString());
-    expect(Identity.import(sealed, "correct horse").secret).toBe(identity.secret);
+    expect(parseIdentityFile(sealed, "correct horse")).toMatchObject({ identity: { secret: identity.secret }, plaintext: false });
   });
 
   it("names what is wrong with a file", () => {
@@ -32,11 +33,33 @@ describe("Identity", () => {
     expect(() => Identity.import(sealed)).toThrow(/passphrase is needed/);
     expect(() => Identity.import("{not json")).toThrow(/not valid JSON/);
     expect(() => Identity.import(JSON.stringify({ format: "other" }))).toThrow(/format/);
-    const file = JSON.parse(identity.export());
+    const file = JSON.parse(identity.exportInsecurePlaintext());
     expect(() => Identity.import(JSON.stringify({ ...file, commitment: "1" }))).toThrow(/does not match/);
     expect(() => Identity.import(JSON.stringify({ ...file, secret: SUBGROUP_ORDER.toString() }))).toThrow(/\[1, l\)/);
+    expect(() => Identity.import(JSON.stringify({ ...file, sealed: JSON.parse(sealed).sealed }))).toThrow(/exactly one of 'sealed' and 'secret'/);
+    const costly = JSON.parse(sealed);
+    costly.sealed.kdf.N = 2 ** 20;
+    expect(() => Identity.import(JSON.stringify(costly), "correct horse")).toThrow(/field 'sealed.kdf' asks scrypt for more than 256 MiB/);
     const tampered = JSON.parse(sealed);
     tampered.sealed.ciphertext = Buffer.from("x".repeat(80)).toString("base64");
     expect(() => Identity.import(JSON.stringify(tampered), "correct horse")).toThrow(/wrong passphrase|altered/);
+  });
+
+  it("guardian shares: every 3 of 5 restore the identity, 2 say nothing, no share alone holds the secret", () => {
+    const identity = Identity.random();
+    const shares = guardianShares(identity, [], 5, 3).map((text) => JSON.parse(text));
+    for (const share of shares) expect(JSON.stringify(share)).not.toContain(identity.secret.toString());
+    const names = shares.map((_, i) => `g${i + 1}`);
+    for (let a = 0; a < 5; a++)
+      for (let b = a + 1; b < 5; b++) {
+        expect(() => combineGuardianShares([shares[a], shares[b]], [names[a], names[b]])).toThrow(/needs 3 of its 5 guardian shares; received 2/);
+        for (let c = b + 1; c < 5; c++) {
+          const restored = combineGuardianShares([shares[c], shares[a], shares[b]], [names[c], names[a], names[b]]);
+          expect(restored).toMatchObject({ identity: { secret: identity.secret }, files: [], suspect: [] });
+        }
+      }
+    const altered = { ...shares[4], share: "1" };
+    expect(combineGuardianShares([...shares.slice(0, 4), altered], names).suspect).toEqual(["g5"]);
+    expect(() => combineGuardianShares([shares[0], shares[1], altered], ["g1", "g2", "g5"])).toThrow(/do not open the backup/);
   });
 });

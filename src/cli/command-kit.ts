@@ -30,6 +30,9 @@ export function integerOption(name: string) {
   };
 }
 
+/** A repeatable option's parser: every value given, in order. */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
 /** The key set a command proves or verifies with: --keys, else $REALDID_KEYS, else the keys published with the package. */
 export const commandKeys = (options: { keys?: string }, output: CommandOutput): CircuitArtifacts =>
   loadArtifacts({ dir: options.keys ?? process.env.REALDID_KEYS, warn: output.warn });

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { readText, writeAtomically } from "../../files.js";
+import { OWNER_ONLY, readText, writeAtomically } from "../../files.js";
 import { parseCredentialFile } from "../../registry/credential.js";
 import { pathFile } from "../../registry/path-file.js";
 import { refreshPath } from "../../registrar/path-client.js";
@@ -20,7 +20,7 @@ export function pathCommands(program: Command): void {
       const { credential, leaf, registrarKey } = parseCredentialFile(readText(options.credential, "credential"));
       output.progress(`fetching the bucket of leaf ${credential.index} from ${options.registrar}`);
       const { path: proof, entry } = await refreshPath(options.registrar, { index: credential.index, leaf, registrarKey });
-      writeAtomically(options.out, JSON.stringify(pathFile(proof), null, 2) + "\n");
+      writeAtomically(options.out, JSON.stringify(pathFile(proof), null, 2) + "\n", { mode: OWNER_ONLY });
       return {
         data: { path: options.out, status: "valid", root: proof.root.toString(), ledgerEntry: entry },
         lines: [`credential valid; path under root ${proof.root} (ledger entry ${entry.seq}, ${entry.time}) written to ${options.out}`],

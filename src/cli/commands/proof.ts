@@ -18,7 +18,7 @@ import { trustedRegulatorKey } from "../../regulator/key-files.js";
 import { parseCredentialFile } from "../../registry/credential.js";
 import { parsePathFile } from "../../registry/path-file.js";
 import { refreshPath } from "../../registrar/path-client.js";
-import { commandKeys, defineCommand } from "../command-kit.js";
+import { collect, commandKeys, defineCommand } from "../command-kit.js";
 import { passphraseFromEnv, readJson, readText, writeAtomically } from "../../files.js";
 import { loadIdentity } from "./identity.js";
 import { loadLedger } from "./ledger.js";
@@ -64,7 +64,7 @@ async function readRequest(source: string): Promise<RequestDocument> {
 
 /** Identity, credential and a Merkle path (from a file, or refreshed from the registrar without naming the leaf). */
 async function citizenMaterial(options: CitizenOptions, output: CommandOutput) {
-  const identity = loadIdentity(options.identity, options.passphraseEnv);
+  const identity = loadIdentity(options.identity, options.passphraseEnv, output);
   const { credential, commitment, leaf, registrarKey } = parseCredentialFile(readText(options.credential, "credential"));
   if (commitment !== identity.commitment) throw new RealDidError("credential_mismatch", "this identity does not match the credential (the credential was issued to another commitment)");
   if ((options.path === undefined) === (options.registrar === undefined)) throw new RealDidError("invalid_argument", "give exactly one of --path (a path file) or --registrar (the registrar's URL, to refresh the path)");
@@ -99,8 +99,6 @@ async function proveForRequest(document: RequestDocument, options: CitizenOption
   const inputs = { ...material, request };
   return options.daemon === undefined ? proveHere(inputs, options, output) : proveThroughDaemon(options.daemon, inputs, output);
 }
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 const citizenOptions = (c: Command) =>
   c

@@ -8,7 +8,7 @@ import { startRegistrarServer } from "../../registrar/registrar-server.js";
 import { AuditLog } from "../../regulator/audit-log.js";
 import { type EnrollmentRequest, Registrar } from "../../registrar/registrar.js";
 import { defineCommand, integerOption } from "../command-kit.js";
-import { ensureFolder, passphraseFromEnv, readText, writeAtomically } from "../../files.js";
+import { ensureFolder, OWNER_ONLY, passphraseFromEnv, readText, writeAtomically } from "../../files.js";
 import type { KeyProtection } from "../../registrar/registrar-keys.js";
 import type { CommandOutput } from "../output.js";
 import { closeOnSignals } from "./serve.js";
@@ -47,7 +47,7 @@ export function keyProtection({ passphraseEnv, keyFile }: KeyOptions, prefix = "
   if ((passphraseEnv === undefined) === (keyFile === undefined)) {
     throw new RealDidError("keys_locked", `the registrar's keys are sealed: give one of --${prefix}passphrase-env <variable> or --${prefix}key-file <file>`);
   }
-  return keyFile !== undefined ? { keyFile } : { passphrase: passphraseFromEnv(passphraseEnv)! };
+  return keyFile !== undefined ? { keyFile } : { passphrase: passphraseFromEnv(passphraseEnv, `--${prefix}passphrase-env`)! };
 }
 
 /** Opens the registrar for `use`: unlocked when the command reads or changes records, else without its keys. */
@@ -140,14 +140,14 @@ export function registrarCommands(program: Command): void {
         const requests = parseBatch(readText(options.batch, "batch"), options.batch);
         const credentials = await withRegistrar(options, output, (r) => r.enroll(requests));
         ensureFolder(options.outDir);
-        for (const credential of credentials) writeAtomically(join(options.outDir, `credential-${credential.index}.json`), JSON.stringify(credential, null, 2) + "\n");
+        for (const credential of credentials) writeAtomically(join(options.outDir, `credential-${credential.index}.json`), JSON.stringify(credential, null, 2) + "\n", { mode: OWNER_ONLY });
         return { data: { enrolled: credentials.length, firstIndex: credentials[0].index, outDir: options.outDir }, lines: credentialLines(credentials, options.outDir) };
       }
       const missing = (["name", "nationalId", "birthDate", "region", "expiry", "documentType", "commitment", "out"] as const).filter((key) => options[key] === undefined);
       if (missing.length > 0) throw new RealDidError("invalid_argument", `missing ${missing.map((key) => "--" + key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} (or use --batch)`);
       const attributes = { birthDate: options.birthDate, region: options.region, expiry: options.expiry, documentType: options.documentType as DocumentType } as PersonAttributes;
       const [credential] = await withRegistrar(options, output, (r) => r.enroll([{ record: { name: options.name!, nationalId: options.nationalId!, attributes }, commitment: options.commitment! }]));
-      writeAtomically(options.out!, JSON.stringify(credential, null, 2) + "\n");
+      writeAtomically(options.out!, JSON.stringify(credential, null, 2) + "\n", { mode: OWNER_ONLY });
       return { data: { index: credential.index, credential: options.out }, lines: credentialLines([credential], options.out!) };
     },
   );
@@ -185,7 +185,7 @@ export function registrarCommands(program: Command): void {
         };
         return r.reissue(index, attributes);
       });
-      writeAtomically(options.out!, JSON.stringify(credential, null, 2) + "\n");
+      writeAtomically(options.out!, JSON.stringify(credential, null, 2) + "\n", { mode: OWNER_ONLY });
       return { data: { index: credential.index, credential: options.out }, lines: [`re-issued leaf ${credential.index}; credential written to ${options.out}`] };
     },
   );
@@ -196,7 +196,7 @@ export function registrarCommands(program: Command): void {
     (c) => dataOption(c).requiredOption("--index <n>", "leaf index", integerOption("--index")).requiredOption("--out <file>"),
     async (_, options, output) => {
       const proof = await withRegistrar(options, output, (r) => r.path(options.index!), { locked: true });
-      writeAtomically(options.out!, JSON.stringify(pathFile(proof), null, 2) + "\n");
+      writeAtomically(options.out!, JSON.stringify(pathFile(proof), null, 2) + "\n", { mode: OWNER_ONLY });
       return { data: { index: proof.index, root: proof.root.toString(), path: options.out }, lines: [`path of leaf ${proof.index} under root ${proof.root} written to ${options.out}`] };
     },
   );
