@@ -133,8 +133,8 @@ describe("challenge floods", () => {
 });
 
 describe("client mistakes are 4xx, never an internal error", () => {
-  const post = (body: Buffer | string, headers: Record<string, string>) =>
-    fetch(`${service.url}/v1/challenges`, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": "10.0.3.1", ...headers }, body });
+  const post = (body: Uint8Array | string, headers: Record<string, string>) =>
+    fetch(`${service.url}/v1/challenges`, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": "10.0.3.1", ...headers }, body: typeof body === "string" ? body : new Uint8Array(body) });
 
   it.each([
     ["gzip", "not gzip at all"],

@@ -20,6 +20,32 @@ export interface PostgresStoreOptions {
 }
 
 /**
+ * Runs `work` on a client of its own. While checked out a client is not covered by the
+ * pool's `error` listener: a connection terminated between two queries would emit an
+ * unhandled `error` and end the process, so it gets a listener of its own; a failed
+ * client is destroyed, not returned to the pool.
+ */
+async function withClient<T>(pool: pg.Pool, what: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return guarded(what, async () => {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    const onError = (error: Error) => (broken = error);
+    client.on("error", onError);
+    try {
+      const result = await work(client);
+      if (broken) throw broken;
+      return result;
+    } catch (error) {
+      broken ??= error as Error;
+      throw error;
+    } finally {
+      client.off("error", onError);
+      client.release(broken);
+    }
+  });
+}
+
+/**
  * The scale-out store: several verifier instances behind a load balancer share one
  * PostgreSQL database. Claims are one conditional UPDATE and nullifiers a primary key,
  * so the database decides every race. While the database is down or restarting every
@@ -34,18 +60,11 @@ export class PostgresVerifierStore implements VerifierStore {
     // end the process (pg's Pool re-emits its clients' errors).
     const pool = new pg.Pool({ connectionString, max: 8, connectionTimeoutMillis: 3000, query_timeout: 10_000 });
     pool.on("error", (error) => onConnectionError?.(error));
-    await guarded("opening", async () => {
-      const client = await pool.connect();
-      try {
-        // Several instances may start at once: serialise the schema creation.
-        await client.query("SELECT pg_advisory_lock($1)", [SCHEMA_LOCK]);
-        await client.query(SCHEMA);
-        await client.query("SELECT pg_advisory_unlock($1)", [SCHEMA_LOCK]);
-        client.release();
-      } catch (error) {
-        client.release(error as Error);
-        throw error;
-      }
+    await withClient(pool, "opening", async (client) => {
+      // Several instances may start at once: serialise the schema creation.
+      await client.query("SELECT pg_advisory_lock($1)", [SCHEMA_LOCK]);
+      await client.query(SCHEMA);
+      await client.query("SELECT pg_advisory_unlock($1)", [SCHEMA_LOCK]);
     }).catch(async (error) => {
       await pool.end();
       throw error;
@@ -58,22 +77,15 @@ export class PostgresVerifierStore implements VerifierStore {
   }
 
   async addChallenge(r: ChallengeRecord, maxUnexpired = Number.MAX_SAFE_INTEGER): Promise<boolean> {
-    return guarded("issuing a challenge", async () => {
-      const client = await this.pool.connect();
-      try {
-        await client.query("BEGIN");
-        await client.query("SELECT pg_advisory_xact_lock($1)", [CHALLENGE_CAP_LOCK]);
-        const inserted = await client.query(
-          "INSERT INTO realdid_challenges (challenge, site, action, day, expires_at) SELECT $1, $2, $3, $4, $5 WHERE (SELECT count(*) FROM realdid_challenges WHERE expires_at > now()) < $6",
-          [r.challenge, r.site, r.action, r.day, r.expiresAt, maxUnexpired],
-        );
-        await client.query("COMMIT");
-        client.release();
-        return inserted.rowCount === 1;
-      } catch (error) {
-        client.release(error as Error); // a broken connection is dropped, not reused
-        throw error;
-      }
+    return withClient(this.pool, "issuing a challenge", async (client) => {
+      await client.query("BEGIN");
+      await client.query("SELECT pg_advisory_xact_lock($1)", [CHALLENGE_CAP_LOCK]);
+      const inserted = await client.query(
+        "INSERT INTO realdid_challenges (challenge, site, action, day, expires_at) SELECT $1, $2, $3, $4, $5 WHERE (SELECT count(*) FROM realdid_challenges WHERE expires_at > now()) < $6",
+        [r.challenge, r.site, r.action, r.day, r.expiresAt, maxUnexpired],
+      );
+      await client.query("COMMIT");
+      return inserted.rowCount === 1;
     });
   }
 
