@@ -15,6 +15,7 @@ import { releaseCurve } from "../src/proof/curve.js";
 import { parseServiceConfig } from "../src/service/config.js";
 import { type RunningService, startVerifierService } from "../src/service/server.js";
 import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/signed-log.js";
+import { realdid } from "./helpers/cli.js";
 import { LedgerHttpSource } from "./helpers/ledger-http-source.js";
 
 const dir = mkdtempSync(join(tmpdir(), "realdid-abuse-"));
@@ -211,3 +212,17 @@ describe("request ids, health and readiness", () => {
     }
   });
 });
+
+it("`realdid serve` on a busy port exits non-zero at once with one line", () => {
+  // The ledger comes from a file here: this process is blocked while the CLI runs.
+  writeFileSync(join(dir, "ledger.jsonl"), ledger.toJsonLines());
+  const busyPort = Number(new URL(service.url).port);
+  const config = { port: busyPort, database: "busy-port", workers: 1, ledger: { source: "ledger.jsonl", registrarKey: signer.publicKey }, sites: { shop: { scope: "shop.example", minAge: 18, regulatorKey } } };
+  writeFileSync(join(dir, "busy-port.json"), JSON.stringify(config));
+  const run = realdid(dir, ["serve", "--config", "busy-port.json"]);
+  expect(run.status).toBe(1);
+  // Besides the service's JSON log lines (the development-keys warning), one line: the error.
+  const plain = run.stderr.split("\n").filter((line) => line !== "" && !line.startsWith("{"));
+  expect(plain).toEqual([`realdid: cannot listen on 127.0.0.1:${busyPort}: the address is already in use`]);
+  expect(run.stdout).toBe("");
+}, 60_000);

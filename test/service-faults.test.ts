@@ -100,13 +100,14 @@ describe.skipIf(whyNot !== undefined)("two verifier instances on one PostgreSQL,
     // 3. It comes back: readiness recovers by itself.
     const restarting = performance.now();
     await db.start();
+    const started = performance.now() - restarting;
     const readyAfter = await Promise.all(
       instances.map(async (instance) => {
         await expect.poll(async () => (await fetch(`${instance.url}/readyz`)).status, { timeout: 20_000, interval: 50 }).toBe(200);
         return performance.now() - restarting;
       }),
     );
-    console.log(`ready again ${readyAfter.map((ms) => `${Math.round(ms)} ms`).join(" and ")} after the database was started (pg_ctl start -w took part of it)`);
+    console.log(`ready again ${readyAfter.map((ms) => `${Math.round(ms)} ms`).join(" and ")} after \`pg_ctl start\` was run (${Math.round(started)} ms of it until pg_ctl saw the server up)`);
     for (const instance of instances) await expect.poll(async () => (await answerOf(askChallenge(instance.url))).status, { timeout: 10_000 }).toBe(201);
     loading = false;
     await load;
@@ -152,7 +153,10 @@ describe.skipIf(whyNot !== undefined)("two verifier instances on one PostgreSQL,
     const exited = new Promise((resolve) => instance.child.once("exit", (code) => resolve(code)));
     expect((await answer).status).toBe(201);
     expect(await exited).toBe(0);
-    expect(await instance.stderrOnce(/"msg":"shut down"/)).toMatch(/shutting down: finishing requests in flight/);
+    const log = await instance.stderrOnce(/"msg":"shut down"/);
+    expect(log).toMatch(/shutting down: finishing requests in flight/);
+    const at = (msg: string) => JSON.parse(log.split("\n").find((line) => line.includes(`"msg":"${msg}"`))!).time;
+    console.log(`shutdown took ${at("shut down") - at("shutting down: finishing requests in flight")} ms`);
     exits.length = 0;
   }, 30_000);
 });

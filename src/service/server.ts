@@ -100,9 +100,15 @@ export async function startVerifierService(config: ServiceConfig, log: Logger | 
         ledger.stopPolling();
         clearInterval(pruner);
         await new Promise<void>((resolve) => {
-          server.close(() => resolve()); // no new connections; each keep-alive connection closes after its current answer
+          // No new connections; a keep-alive connection is closed as soon as its answer is out (idle), every one after the grace period.
+          const idle = setInterval(() => server.closeIdleConnections(), 100);
+          const force = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+          server.close(() => {
+            clearInterval(idle);
+            clearTimeout(force);
+            resolve();
+          });
           server.closeIdleConnections();
-          setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs).unref();
         });
         await pool.close();
         await store.close();
