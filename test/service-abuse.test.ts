@@ -133,6 +133,24 @@ describe("challenge floods", () => {
   });
 });
 
+it("a locked embedded database is 503 store_unavailable (after SQLite's 5 s busy timeout), and served again once it is free", async () => {
+  const locked = await startService("locked", {});
+  const issue = () => fetch(`${locked.url}/v1/challenges`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ site: "news" }) });
+  const other = new Database(join(dir, "locked", "verifier.sqlite"));
+  try {
+    other.exec("BEGIN EXCLUSIVE"); // another writer holds the file (a backup tool, a stuck process)
+    const answer = await issue();
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get("retry-after")).toBe("5");
+    expect(await answer.json()).toMatchObject({ error: { code: "store_unavailable", message: expect.stringMatching(/database is (busy|locked)/) } });
+    other.exec("ROLLBACK");
+    expect((await issue()).status).toBe(201); // the same store, no reopening
+  } finally {
+    other.close();
+    await locked.close();
+  }
+}, 20_000);
+
 describe("client mistakes are 4xx, never an internal error", () => {
   const post = (body: Uint8Array | string, headers: Record<string, string>) =>
     fetch(`${service.url}/v1/challenges`, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": "10.0.3.1", ...headers }, body: typeof body === "string" ? body : new Uint8Array(body) });
