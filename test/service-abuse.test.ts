@@ -4,6 +4,7 @@
 // compressed bodies and bad escapes get 400s without an internal error, request ids
 // are echoed, and liveness, readiness and a ledger rollback are reported.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliCompressSync, gzipSync } from "node:zlib";
@@ -244,3 +245,24 @@ it("`realdid serve` on a busy port exits non-zero at once with one line", () => 
   expect(plain).toEqual([`realdid: cannot listen on 127.0.0.1:${busyPort}: the address is already in use`]);
   expect(run.stdout).toBe("");
 }, 60_000);
+
+it("takes its port first and answers 503 service_starting until it is ready", async () => {
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+  source.behaviour = () => undefined; // the first ledger pull hangs until its timeout: start-up takes that long
+  const starting = startService("starting", { port, ledger: { source: source.url, registrarKey: signer.publicKey, timeoutSeconds: 2 } });
+  try {
+    const ask = () => fetch(`http://127.0.0.1:${port}/v1/sites/shop`).catch(() => undefined);
+    let answer: Response | undefined;
+    await expect.poll(async () => (answer = await ask()), { timeout: 5000, interval: 20 }).toBeDefined();
+    expect(answer!.status).toBe(503);
+    expect(await answer!.json()).toEqual({ error: { code: "service_starting", message: "the service is starting" } });
+  } finally {
+    source.behaviour = undefined;
+    await (await starting).close();
+  }
+}, 30_000);

@@ -1,3 +1,4 @@
+import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Logger, pino } from "pino";
 import { loadArtifacts } from "../artifacts/load.js";
@@ -46,6 +47,20 @@ export async function startVerifierService(config: ServiceConfig, log: Logger | 
   const logger = typeof log === "function" ? pino({ base: undefined, level: config.logLevel }, { write: (line: string) => log(line.trimEnd()) }) : log;
   const undo: (() => unknown)[] = [];
   try {
+    // The port first: a busy port is reported at once, before minutes of store, ledger and key set-up.
+    // Until the service is ready every request is answered 503 service_starting.
+    let handle: RequestListener = (_req, res) =>
+      void res.writeHead(503, { "content-type": "application/json", "retry-after": "1" }).end(JSON.stringify({ error: { code: "service_starting", message: "the service is starting" } }));
+    const server = createServer((req, res) => handle(req, res));
+    await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject).listen(config.port, config.host)).catch((error) => {
+      if (error.code === "EADDRINUSE") throw new RealDidError("io_error", `cannot listen on ${config.host}:${config.port}: the address is already in use`);
+      if (error.code === "EACCES" || error.code === "EADDRNOTAVAIL") throw new RealDidError("io_error", `cannot listen on ${config.host}:${config.port}: ${error.code}`);
+      throw error;
+    });
+    undo.push(() => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    });
     let replica: LedgerReplica | undefined;
     const metrics = new ServiceMetrics(() => replica?.ledger.length ?? 0);
     const store = await openStore(config.database, {
@@ -80,40 +95,36 @@ export async function startVerifierService(config: ServiceConfig, log: Logger | 
     const limiter = await ChallengeLimiter.create(store, config.limits);
     const pool = await VerifyPool.create(artifacts.verificationKey, config.workers);
     undo.push(() => pool.close());
-    const app = createApp({ config, store, replica: ledger, check: batchingCheck(pool), metrics, keyId: artifacts.keyId, receiptSigner: receiptKey.signer, limiter, logger });
-    const server = app.listen(config.port, config.host);
-    await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject)).catch((error) => {
-      if (error.code === "EADDRINUSE") throw new RealDidError("io_error", `cannot listen on ${config.host}:${config.port}: the address is already in use`);
-      if (error.code === "EACCES" || error.code === "EADDRNOTAVAIL") throw new RealDidError("io_error", `cannot listen on ${config.host}:${config.port}: ${error.code}`);
-      throw error;
-    });
+    handle = createApp({ config, store, replica: ledger, check: batchingCheck(pool), metrics, keyId: artifacts.keyId, receiptSigner: receiptKey.signer, limiter, logger });
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.host}:${port}`;
     logger.info({ url, keyId: artifacts.keyId, ledgerEntries: ledger.ledger.length }, "verifier service listening");
+    const shutDown = async () => {
+      logger.info("shutting down: finishing requests in flight");
+      ledger.stopPolling();
+      clearInterval(pruner);
+      await new Promise<void>((resolve) => {
+        // No new connections; a keep-alive connection is closed as soon as its answer is out (idle), every one after the grace period.
+        const idle = setInterval(() => server.closeIdleConnections(), 100);
+        const force = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+        server.close(() => {
+          clearInterval(idle);
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      await pool.close();
+      await store.close();
+      logger.info("shut down");
+    };
+    let closing: Promise<void> | undefined; // a second signal waits for the same shutdown
     return {
       url,
       keyId: artifacts.keyId,
       receiptKey: receiptKey.signer.publicKey,
       replica: ledger,
-      async close() {
-        logger.info("shutting down: finishing requests in flight");
-        ledger.stopPolling();
-        clearInterval(pruner);
-        await new Promise<void>((resolve) => {
-          // No new connections; a keep-alive connection is closed as soon as its answer is out (idle), every one after the grace period.
-          const idle = setInterval(() => server.closeIdleConnections(), 100);
-          const force = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
-          server.close(() => {
-            clearInterval(idle);
-            clearTimeout(force);
-            resolve();
-          });
-          server.closeIdleConnections();
-        });
-        await pool.close();
-        await store.close();
-        logger.info("shut down");
-      },
+      close: () => (closing ??= shutDown()),
     };
   } catch (error) {
     for (const step of undo.reverse()) await Promise.resolve(step()).catch(() => undefined);
