@@ -15,8 +15,8 @@ import { signReceipt } from "../receipt/receipt.js";
 import type { LogSigner } from "../signed-log/signed-log.js";
 import { type ServiceConfig, type SiteConfig, scopeFor } from "./config.js";
 import type { LedgerReplica } from "./ledger-replica.js";
+import type { ChallengeLimiter, OverLimit } from "./challenge-limiter.js";
 import type { ServiceMetrics } from "./metrics.js";
-import type { ChallengeLimiter } from "./challenge-limiter.js";
 import { isStoreUnavailable } from "./store-errors.js";
 import type { VerifierStore } from "./store.js";
 
@@ -173,8 +173,8 @@ export function createApp(deps: ServiceDeps): express.Express {
     requestDocument(site.policy, { keyId, day, site: site.id, action, scope: scopeFor(site, action), ...issued, ...(issued === undefined && { actions: Object.fromEntries(site.actions) }) });
 
   /** Refuses with rate_limited (and when to come back) once a limit is used up. */
-  const withinLimit = async (check: Promise<{ retryAfterSeconds: number; limit: string } | undefined>) => {
-    const over = await check;
+  const withinLimit = async (consumed: Promise<OverLimit | undefined>) => {
+    const over = await consumed;
     if (over) throw new ServiceError("rate_limited", `too many challenge requests (${over.limit}); retry in ${over.retryAfterSeconds} s`, over.retryAfterSeconds);
   };
 
