@@ -9,6 +9,8 @@ export type ErrorCode =
   | "file_exists"
   | "io_error"
   | "remote_refused"
+  // a database the service depends on is unreachable or failing (a retry later may work)
+  | "store_unavailable"
   | "invalid_attribute"
   | "invalid_identity_file"
   | "wrong_passphrase"
@@ -45,6 +47,7 @@ export type ErrorCode =
   | "log_broken_chain"
   | "log_bad_signature"
   | "log_fork"
+  | "log_rollback"
   | "log_wrong_key"
   // regulator
   | "forged_partial"

@@ -8,27 +8,52 @@ export interface JsonAnswer {
 
 const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
 
+interface RequestOptions {
+  method?: "GET" | "POST";
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** What the other party is, for messages ("the verifier service"). */
+  what: string;
+  /** For the whole exchange, the body's last byte included: a source that stalls mid-answer times out too. */
+  timeoutMs?: number;
+  maxBytes?: number;
+}
+
 /**
- * One JSON request to another party (verifier service, registrar) with a timeout and a
- * size limit; a network failure or an answer that is not JSON is one clear error.
+ * One request to another party with a timeout and a size limit counted while the answer
+ * streams in; a network failure, a timeout or an oversized answer is one clear io_error.
  */
-export async function requestJson(url: string, { method = "GET", body, headers = {}, what, timeoutMs = 30_000, maxBytes = DEFAULT_MAX_BYTES }: { method?: "GET" | "POST"; body?: unknown; headers?: Record<string, string>; what: string; timeoutMs?: number; maxBytes?: number }): Promise<JsonAnswer> {
+export async function requestText(url: string, { method = "GET", body, headers = {}, what, timeoutMs = 30_000, maxBytes = DEFAULT_MAX_BYTES }: RequestOptions): Promise<{ status: number; text: string }> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  const failed = (error: unknown) => {
+    const cause = (error as Error).cause ? String(((error as Error).cause as Error).message ?? (error as Error).cause) : (error as Error).message;
+    return new RealDidError("io_error", `cannot reach ${what} at ${url}: ${signal.aborted ? `no complete answer within ${timeoutMs} ms` : cause}`);
+  };
   let response: Response;
   try {
     response = await fetch(url, {
       method,
       headers: { accept: "application/json", ...(body !== undefined && { "content-type": "application/json" }), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal,
     });
   } catch (error) {
-    throw new RealDidError("io_error", `cannot reach ${what} at ${url}: ${(error as Error).cause ? String(((error as Error).cause as Error).message ?? (error as Error).cause) : (error as Error).message}`);
+    throw failed(error);
   }
-  const text = await readLimited(response, maxBytes, () => new RealDidError("io_error", `${what} at ${url} answered more than ${maxBytes} bytes`));
   try {
-    return { status: response.status, json: JSON.parse(text) };
+    return { status: response.status, text: await readLimited(response, maxBytes, () => new RealDidError("io_error", `${what} at ${url} answered more than ${maxBytes} bytes`)) };
+  } catch (error) {
+    throw error instanceof RealDidError ? error : failed(error);
+  }
+}
+
+/** One JSON request to another party (verifier service, registrar): requestText, then an answer that is not JSON is one clear error. */
+export async function requestJson(url: string, options: RequestOptions): Promise<JsonAnswer> {
+  const { status, text } = await requestText(url, options);
+  try {
+    return { status, json: JSON.parse(text) };
   } catch {
-    throw new RealDidError("io_error", `${what} at ${url} did not answer JSON (HTTP ${response.status})`);
+    throw new RealDidError("io_error", `${options.what} at ${url} did not answer JSON (HTTP ${status})`);
   }
 }
 

@@ -1,5 +1,6 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import express, { type NextFunction, type Request, type Response } from "express";
+import type { Logger } from "pino";
 import { z } from "zod";
 import { escrowJson } from "../crypto/escrow.js";
 import { type ErrorCode, RealDidError } from "../errors.js";
@@ -14,7 +15,9 @@ import { signReceipt } from "../receipt/receipt.js";
 import type { LogSigner } from "../signed-log/signed-log.js";
 import { type ServiceConfig, type SiteConfig, scopeFor } from "./config.js";
 import type { LedgerReplica } from "./ledger-replica.js";
+import type { ChallengeLimiter, OverLimit } from "./challenge-limiter.js";
 import type { ServiceMetrics } from "./metrics.js";
+import { isStoreUnavailable } from "./store-errors.js";
 import type { VerifierStore } from "./store.js";
 
 export interface ServiceDeps {
@@ -27,6 +30,10 @@ export interface ServiceDeps {
   readonly keyId: string;
   /** Signs the receipts sites keep. */
   readonly receiptSigner: LogSigner;
+  /** Rate limits on challenge issuance. */
+  readonly limiter: ChallengeLimiter;
+  /** Structured log: one line per request (with its request id) and every internal error. */
+  readonly logger: Logger;
   readonly now?: () => Date;
 }
 
@@ -43,6 +50,8 @@ type ServiceErrorCode =
   | "nullifier_used"
   | "message_proofs_disabled"
   | "not_found"
+  | "rate_limited"
+  | "challenges_exhausted"
   | "internal_error";
 
 const STATUS: Partial<Record<ServiceErrorCode, number>> = {
@@ -57,7 +66,10 @@ const STATUS: Partial<Record<ServiceErrorCode, number>> = {
   nullifier_used: 409,
   challenge_expired: 410,
   message_proofs_disabled: 403,
+  rate_limited: 429,
   internal_error: 500,
+  store_unavailable: 503,
+  challenges_exhausted: 503,
 };
 
 /** A refusal with a stable code; the error handler turns it into {error: {code, message}}. */
@@ -65,6 +77,8 @@ class ServiceError extends Error {
   constructor(
     readonly code: ServiceErrorCode,
     message: string,
+    /** Sent as Retry-After: when asking again may work. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -74,6 +88,19 @@ class ServiceError extends Error {
 }
 
 const malformed = (message: string) => new ServiceError("malformed_request", message);
+/** A failing database: the client may retry in a few seconds (the store reconnects by itself). */
+const STORE_RETRY_SECONDS = 5;
+const storeUnavailable = (message: string) => new ServiceError("store_unavailable", message, STORE_RETRY_SECONDS);
+/** A request id a client or proxy sent is kept if it is plain (it ends up in logs); otherwise a new one is made. */
+const REQUEST_ID = /^[\w.:@-]{1,128}$/;
+
+/** The client's mistakes that body-parser reports: a body that does not decompress, an unsupported encoding, an aborted upload. */
+function bodyParserMistake(error: any): string | undefined {
+  if (typeof error?.code === "string" && /^(Z_|ERR__ERROR|ERR_BROTLI)/.test(error.code)) return `the body does not decompress as its Content-Encoding says (${error.message})`;
+  if (error?.type === "encoding.unsupported") return String(error.message);
+  if (error?.type === "request.aborted") return "the request was aborted before its body was complete";
+  return undefined;
+}
 
 const Name = z.string().max(64);
 /** POST /v1/challenges */
@@ -101,13 +128,26 @@ function body<S extends z.ZodType>(schema: S, value: unknown, what: string): z.o
  *   POST /v1/verify       {challenge, proof}                   -> the verified identity facts
  *                         {site, action?, message, proof}      -> same, for message-bound proofs
  *   GET  /v1/sites/:site  the site's public policy (what a prover must answer)
- *   GET  /healthz, GET /metrics
+ *   GET  /livez          liveness: the process answers
+ *   GET  /readyz         readiness: database and ledger replica usable (503 with the problems if not); /healthz is an alias
+ *   GET  /metrics
  */
 export function createApp(deps: ServiceDeps): express.Express {
-  const { config, store, replica, check, metrics, keyId, receiptSigner } = deps;
+  const { config, store, replica, check, metrics, keyId, receiptSigner, limiter, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const app = express();
   app.disable("x-powered-by");
+  app.set("trust proxy", config.trustProxy);
+  // A request id per request (the caller's X-Request-Id if plain), echoed back and on every log line about it.
+  app.use((req, res, next) => {
+    const asked = req.get("x-request-id");
+    const id = asked !== undefined && REQUEST_ID.test(asked) ? asked : randomUUID();
+    res.setHeader("X-Request-Id", id);
+    res.locals.log = logger.child({ reqId: id });
+    const started = performance.now();
+    res.on("finish", () => res.locals.log.info({ method: req.method, path: req.originalUrl.slice(0, 256), status: res.statusCode, ms: Math.round(performance.now() - started) }, "request"));
+    next();
+  });
   // Relying parties authenticate before anything is parsed; health and metrics stay open.
   app.use("/v1", (req, _res, next) => {
     if (config.apiKeyHashes.length === 0) return next();
@@ -132,15 +172,26 @@ export function createApp(deps: ServiceDeps): express.Express {
   const siteRequest = (site: SiteConfig, action: string | null, day: string, issued?: { challenge: bigint; expiresAt: Date }) =>
     requestDocument(site.policy, { keyId, day, site: site.id, action, scope: scopeFor(site, action), ...issued, ...(issued === undefined && { actions: Object.fromEntries(site.actions) }) });
 
+  /** Refuses with rate_limited (and when to come back) once a limit is used up. */
+  const withinLimit = async (consumed: Promise<OverLimit | undefined>) => {
+    const over = await consumed;
+    if (over) throw new ServiceError("rate_limited", `too many challenge requests (${over.limit}); retry in ${over.retryAfterSeconds} s`, over.retryAfterSeconds);
+  };
+
   app.post("/v1/challenges", async (req, res) => {
+    await withinLimit(limiter.client(req.ip ?? "unknown"));
     const asked = body(ChallengeBody, req.body, "challenge request");
     const site = siteOf(asked.site);
     const action = actionOf(site, asked.action);
+    await withinLimit(limiter.site(site.id));
     const issuedAt = now();
     const day = issuedAt.toISOString().slice(0, 10);
     const challenge = randomChallenge();
     const expiresAt = new Date(issuedAt.getTime() + config.challengeTtlMs);
-    await store.addChallenge({ challenge: challenge.toString(), site: site.id, action, expiresAt, day });
+    if (!(await store.addChallenge({ challenge: challenge.toString(), site: site.id, action, expiresAt, day }, config.limits.maxUnexpiredChallenges))) {
+      // Issued challenges expire and are purged: room comes back within the TTL.
+      throw new ServiceError("challenges_exhausted", `${config.limits.maxUnexpiredChallenges} challenges are outstanding, the most this service keeps; retry later`, Math.min(60, Math.ceil(config.challengeTtlMs / 1000)));
+    }
     metrics.challengeIssued();
     res.status(201).json(siteRequest(site, action, day, { challenge, expiresAt }));
   });
@@ -189,8 +240,8 @@ export function createApp(deps: ServiceDeps): express.Express {
     };
     let outcome: VerificationResult = await verifyProof(asked.proof, request, check);
     if (!outcome.valid && outcome.code === "unknown_root") {
-      // The registrar may have published since the last pull: pull once and retry.
-      await replica.sync().catch(() => 0);
+      // The registrar may have published since the last pull: pull (shared, at most once per interval) and retry.
+      await replica.syncForUnknownRoot().catch(() => 0);
       outcome = await verifyProof(asked.proof, request, check);
     }
     if (!outcome.valid) throw new ServiceError(outcome.code, outcome.message);
@@ -220,10 +271,26 @@ export function createApp(deps: ServiceDeps): express.Express {
     };
   }
 
-  app.get("/healthz", (_req, res) => {
+  // Liveness: the process answers (restart it if not). Readiness: it can do its work now
+  // (send it traffic if so): the database answers and the ledger replica has entries.
+  const live = (_req: Request, res: Response) => void res.json({ status: "ok" });
+  const ready = async (_req: Request, res: Response) => {
+    const problems: string[] = [];
+    const storeState = await store.ping().then(
+      () => "ok",
+      (error) => (problems.push(`store_unavailable: ${(error as Error).message}`), "unavailable"),
+    );
+    if (replica.ledger.length === 0) problems.push(`ledger_empty: no verified ledger entries yet${replica.lastError ? ` (${replica.lastError})` : ""}`);
     const head = replica.ledger.head;
-    res.json({ status: "ok", ledger: { entries: replica.ledger.length, head: head?.seq ?? null, lastSyncError: replica.lastError ?? null } });
-  });
+    res.status(problems.length === 0 ? 200 : 503).json({
+      status: problems.length === 0 ? "ok" : "unavailable",
+      ...(problems.length > 0 && { problems }),
+      store: storeState,
+      ledger: { entries: replica.ledger.length, head: head?.seq ?? null, lastSyncError: replica.lastError ?? null, rollback: replica.rollback ?? null },
+    });
+  };
+  app.get(["/livez", "/healthz/live"], live);
+  app.get(["/readyz", "/healthz/ready", "/healthz"], ready); // /healthz: readiness, so a load balancer probing it stops sending traffic during an outage
 
   app.get("/metrics", async (_req, res) => {
     res.type(metrics.contentType).send(await metrics.render());
@@ -233,16 +300,22 @@ export function createApp(deps: ServiceDeps): express.Express {
 
   // Every error becomes {error: {code, message}}: body-parser's too, never an HTML page or a stack.
   app.use((error: any, _req: Request, res: Response, _next: NextFunction) => {
+    const log: Logger = res.locals.log ?? logger;
     let refusal: ServiceError;
     if (error instanceof ServiceError) refusal = error;
+    else if (error instanceof RealDidError && error.code === "store_unavailable") refusal = storeUnavailable(error.message);
+    else if (isStoreUnavailable(error)) refusal = storeUnavailable(`the database is unavailable: ${error.message}`); // a rate limiter's own query
     else if (error?.type === "entity.too.large") refusal = new ServiceError("payload_too_large", `the body is larger than ${config.bodyLimitBytes} bytes`);
     else if (error?.type === "entity.parse.failed") refusal = malformed("the body is not valid JSON");
-    else if (error?.status >= 400 && error?.status < 500) refusal = malformed(String(error.message)); // body-parser's, or a bad %-escape in the path
+    else if (bodyParserMistake(error) !== undefined) refusal = malformed(bodyParserMistake(error)!);
+    else if (error?.status >= 400 && error?.status < 500) refusal = malformed(String(error.message)); // a bad %-escape in the path, or another client mistake express reports
     else {
-      process.stderr.write(`realdid verifier: internal error: ${error?.stack ?? error}\n`);
+      log.error({ err: error }, "internal error");
       refusal = new ServiceError("internal_error", "internal error");
     }
+    if (refusal.code === "store_unavailable") log.warn({ code: refusal.code, detail: refusal.message }, "database unavailable");
     metrics.refused(refusal.code);
+    if (refusal.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(refusal.retryAfterSeconds));
     res.status(refusal.status).json({ error: { code: refusal.code, message: refusal.message } });
   });
   return app;

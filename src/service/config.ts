@@ -1,6 +1,9 @@
 import { isAbsolute, resolve } from "node:path";
+import { z } from "zod";
 import { RealDidError } from "../errors.js";
+import { parseDocument } from "../formats/schema.js";
 import { type Policy, parsePolicy } from "../policy/policy.js";
+import type { RateLimit } from "./store.js";
 
 export interface ActionConfig {
   /** The action's DID address is a nullifier: each person may do it once. */
@@ -28,7 +31,23 @@ export interface ServiceConfig {
    * KEY" on /v1/*; empty means the API is open (bind it to an internal address then).
    */
   readonly apiKeyHashes: readonly string[];
-  readonly ledger: { readonly source: string; readonly registrarKey?: string; readonly syncIntervalMs: number };
+  readonly ledger: {
+    readonly source: string;
+    readonly registrarKey?: string;
+    readonly syncIntervalMs: number;
+    /** A source's answer past this size is refused while it streams in. */
+    readonly maxAnswerBytes: number;
+    /** A source that has not answered completely by then is given up on. */
+    readonly timeoutMs: number;
+    /** Proofs with an unknown root pull at most once per this interval. */
+    readonly unknownRootPullIntervalMs: number;
+  };
+  readonly limits: ServiceLimits;
+  /** Express's "trust proxy": false (the peer's address is the client's), a hop count, or the proxies' addresses. */
+  readonly trustProxy: boolean | number | string;
+  /** On SIGTERM/SIGINT, requests in flight get this long to finish before their connections are closed. */
+  readonly shutdownGraceMs: number;
+  readonly logLevel: LogLevel;
   /** The key set to verify with (a `realdid ceremony finalize` folder); default: the package's published keys. */
   readonly keys?: string;
   /**
@@ -38,6 +57,39 @@ export interface ServiceConfig {
   readonly receiptKeyFile: string;
   readonly sites: ReadonlyMap<string, SiteConfig>;
 }
+
+export interface ServiceLimits {
+  /** Challenges one client (IP address, see trustProxy) may ask for. */
+  readonly challengesPerClient: RateLimit;
+  /** Challenges asked for one site, by all clients together. */
+  readonly challengesPerSite: RateLimit;
+  /** Challenges issued and not yet expired (used or not), across all instances: the challenge table's bound. */
+  readonly maxUnexpiredChallenges: number;
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const Window = z.strictObject({ points: int(1, 1_000_000_000), seconds: int(1, 86_400) });
+/** The options added for running under faults and abuse, checked by one schema (names the field that is wrong). */
+const OperationsSchema = z.object({
+  limits: z
+    .strictObject({
+      challengesPerClient: Window.default({ points: 1000, seconds: 10 }),
+      challengesPerSite: Window.default({ points: 2000, seconds: 10 }),
+      maxUnexpiredChallenges: int(1, 100_000_000).default(100_000),
+    })
+    .prefault({}),
+  trustProxy: z.union([z.boolean(), int(0, 100), z.string().min(1)]).default(false),
+  shutdownGraceSeconds: int(0, 600).default(10),
+  logLevel: z.enum(LOG_LEVELS).default("info"),
+  ledger: z.object({
+    maxAnswerBytes: int(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
+    timeoutSeconds: int(1, 600).default(10),
+    unknownRootPullSeconds: int(0, 3600).default(5),
+  }),
+});
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
@@ -89,6 +141,7 @@ export function parseServiceConfig(value: unknown, baseDir: string): ServiceConf
   if (ledger.registrarKey !== undefined && !/^[0-9a-f]{64}$/.test(ledger.registrarKey)) bad("ledger.registrarKey must be 64 hex characters");
   const syncSeconds = ledger.syncSeconds ?? 10;
   if (!Number.isInteger(syncSeconds) || syncSeconds < 1 || syncSeconds > 3600) bad("ledger.syncSeconds must be an integer from 1 to 3600");
+  const operations = parseDocument(OperationsSchema, c, "config");
   return {
     host: typeof c.host === "string" ? c.host : "127.0.0.1",
     port: number("port", 8080, 0, 65535),
@@ -97,7 +150,18 @@ export function parseServiceConfig(value: unknown, baseDir: string): ServiceConf
     challengeTtlMs: number("challengeTtlSeconds", 300, 1, 86400) * 1000,
     bodyLimitBytes: number("bodyLimitBytes", 64 * 1024, 1024, 16 * 1024 * 1024),
     apiKeyHashes: apiKeyHashes(c.apiKeySha256, bad),
-    ledger: { source: path(ledger.source, "ledger.source"), registrarKey: ledger.registrarKey, syncIntervalMs: syncSeconds * 1000 },
+    ledger: {
+      source: path(ledger.source, "ledger.source"),
+      registrarKey: ledger.registrarKey,
+      syncIntervalMs: syncSeconds * 1000,
+      maxAnswerBytes: operations.ledger.maxAnswerBytes,
+      timeoutMs: operations.ledger.timeoutSeconds * 1000,
+      unknownRootPullIntervalMs: operations.ledger.unknownRootPullSeconds * 1000,
+    },
+    limits: operations.limits,
+    trustProxy: operations.trustProxy,
+    shutdownGraceMs: operations.shutdownGraceSeconds * 1000,
+    logLevel: operations.logLevel,
     ...(c.keys !== undefined && { keys: path(c.keys, "keys") }),
     receiptKeyFile: path(c.receiptKey ?? "verifier-key.json", "receiptKey"),
     sites,

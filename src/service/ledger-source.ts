@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { RealDidError } from "../errors.js";
+import { requestText } from "../http-client.js";
 import { LEDGER_KIND, type LedgerEntry } from "../ledger/ledger-entry.js";
 import { SignedLog } from "../signed-log/signed-log.js";
 import { RootLedger } from "../ledger/root-ledger.js";
@@ -14,33 +15,43 @@ export interface LedgerSource {
   entriesFrom(seq: number): Promise<LedgerEntry[]>;
 }
 
+/** How much of a source's answer is read, and how long it may take (a bigger or slower answer is an io_error). */
+export interface SourceLimits {
+  readonly maxBytes: number;
+  readonly timeoutMs: number;
+}
+
 /** The registrar's ledger server: GET {url}/v1/ledger?from=N answers JSON lines. */
-function httpSource(url: string): LedgerSource {
+function httpSource(url: string, { maxBytes, timeoutMs }: SourceLimits): LedgerSource {
   return {
     description: url,
     async entriesFrom(seq) {
-      let text: string;
-      try {
-        const response = await fetch(`${url.replace(/\/$/, "")}/v1/ledger?from=${seq}`, { signal: AbortSignal.timeout(10_000) });
-        if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        text = await response.text();
-      } catch (error) {
-        throw new RealDidError("io_error", `cannot fetch the ledger from ${url}: ${(error as Error).message}`);
-      }
+      const { status, text } = await requestText(`${url.replace(/\/$/, "")}/v1/ledger?from=${seq}`, { what: "the registrar's ledger", maxBytes, timeoutMs });
+      if (status !== 200) throw new RealDidError("io_error", `cannot fetch the ledger from ${url}: HTTP ${status}`);
       return text
         .split("\n")
         .filter((line) => line.trim() !== "")
         .slice(1) // header: the key is checked against the configured one, entry by entry
-        .map((line, i) => SignedLog.parseEntry(LEDGER_KIND, JSON.parse(line), `ledger line ${i + 2} from ${url}`));
+        .map((line, i) => SignedLog.parseEntry(LEDGER_KIND, parseLine(line, `ledger line ${i + 2} from ${url}`), `ledger line ${i + 2} from ${url}`));
     },
   };
 }
 
+function parseLine(line: string, where: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new RealDidError("log_malformed", `${where} is not valid JSON`);
+  }
+}
+
 /** An exported ledger file (realdid registrar export-ledger), re-read on every sync. */
-function fileSource(path: string): LedgerSource {
+function fileSource(path: string, { maxBytes }: SourceLimits): LedgerSource {
   return {
     description: path,
     async entriesFrom(seq) {
+      const size = statSync(path).size;
+      if (size > maxBytes) throw new RealDidError("io_error", `the ledger file ${path} is ${size} bytes, more than ledger.maxAnswerBytes (${maxBytes})`);
       return RootLedger.fromJsonLines(readFileSync(path, "utf8")).entriesFrom(seq);
     },
   };
@@ -63,9 +74,9 @@ export function registrarFolderSource(dir: string): LedgerSource {
   };
 }
 
-export function ledgerSource(location: string): LedgerSource {
-  if (/^https?:\/\//.test(location)) return httpSource(location);
+export function ledgerSource(location: string, limits: SourceLimits = { maxBytes: 16 * 1024 * 1024, timeoutMs: 10_000 }): LedgerSource {
+  if (/^https?:\/\//.test(location)) return httpSource(location, limits);
   if (existsSync(join(location, "registrar-key.json"))) return registrarFolderSource(location);
-  if (existsSync(location)) return fileSource(location);
+  if (existsSync(location)) return fileSource(location, limits);
   throw new RealDidError("invalid_argument", `ledger source ${location} is not a URL, a registrar folder or a ledger file`);
 }

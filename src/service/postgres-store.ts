@@ -1,64 +1,136 @@
 import pg from "pg";
+import { type RateLimiterAbstract, RateLimiterPostgres } from "rate-limiter-flexible";
 import type { LedgerEntry } from "../ledger/ledger-entry.js";
-import { type ChallengeClaim, type ChallengeRecord, claimFrom, type VerifierStore } from "./store.js";
+import { guarded } from "./store-errors.js";
+import { type ChallengeClaim, type ChallengeRecord, claimFrom, type RateLimit, type VerifierStore } from "./store.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS realdid_challenges (challenge TEXT PRIMARY KEY, site TEXT NOT NULL, action TEXT, day TEXT NOT NULL, expires_at TIMESTAMPTZ NOT NULL, used_at TIMESTAMPTZ);
+CREATE INDEX IF NOT EXISTS realdid_challenges_expires_at ON realdid_challenges (expires_at);
 CREATE TABLE IF NOT EXISTS realdid_nullifiers (scope TEXT NOT NULL, nullifier TEXT NOT NULL, used_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (scope, nullifier));
 CREATE TABLE IF NOT EXISTS realdid_ledger_entries (seq INTEGER PRIMARY KEY, root TEXT NOT NULL, tree_size BIGINT NOT NULL, time TEXT NOT NULL, prev_hash TEXT NOT NULL, signature TEXT NOT NULL);
 `;
+const SCHEMA_LOCK = 7415001;
+/** Serialises challenge issuance while the cap is checked, so instances cannot overshoot it together. */
+const CHALLENGE_CAP_LOCK = 7415002;
+
+export interface PostgresStoreOptions {
+  /** Told about connections the server dropped while idle (pg's Pool `error` event); the pool replaces them by itself. */
+  readonly onConnectionError?: (error: Error) => void;
+}
+
+/**
+ * Runs `work` on a client of its own. While checked out a client is not covered by the
+ * pool's `error` listener: a connection terminated between two queries would emit an
+ * unhandled `error` and end the process, so it gets a listener of its own; a failed
+ * client is destroyed, not returned to the pool.
+ */
+async function withClient<T>(pool: pg.Pool, what: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return guarded(what, async () => {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    const onError = (error: Error) => (broken = error);
+    client.on("error", onError);
+    try {
+      const result = await work(client);
+      if (broken) throw broken;
+      return result;
+    } catch (error) {
+      broken ??= error as Error;
+      throw error;
+    } finally {
+      client.off("error", onError);
+      client.release(broken);
+    }
+  });
+}
 
 /**
  * The scale-out store: several verifier instances behind a load balancer share one
  * PostgreSQL database. Claims are one conditional UPDATE and nullifiers a primary key,
- * so the database decides every race.
+ * so the database decides every race. While the database is down or restarting every
+ * call fails fast with store_unavailable; the pool opens new connections once it is back.
  */
 export class PostgresVerifierStore implements VerifierStore {
   private constructor(private readonly pool: pg.Pool) {}
 
-  static async open(connectionString: string): Promise<PostgresVerifierStore> {
-    const pool = new pg.Pool({ connectionString, max: 8 });
-    const client = await pool.connect();
-    try {
+  static async open(connectionString: string, { onConnectionError }: PostgresStoreOptions = {}): Promise<PostgresVerifierStore> {
+    // A short connect timeout and a query timeout: during an outage requests get a 503 in
+    // seconds instead of hanging; with no `error` listener a dropped idle connection would
+    // end the process (pg's Pool re-emits its clients' errors).
+    const pool = new pg.Pool({ connectionString, max: 8, connectionTimeoutMillis: 3000, query_timeout: 10_000 });
+    pool.on("error", (error) => onConnectionError?.(error));
+    await withClient(pool, "opening", async (client) => {
       // Several instances may start at once: serialise the schema creation.
-      await client.query("SELECT pg_advisory_lock(7415001)");
+      await client.query("SELECT pg_advisory_lock($1)", [SCHEMA_LOCK]);
       await client.query(SCHEMA);
-      await client.query("SELECT pg_advisory_unlock(7415001)");
-    } finally {
-      client.release();
-    }
+      await client.query("SELECT pg_advisory_unlock($1)", [SCHEMA_LOCK]);
+    }).catch(async (error) => {
+      await pool.end();
+      throw error;
+    });
     return new PostgresVerifierStore(pool);
   }
 
-  async addChallenge(r: ChallengeRecord): Promise<void> {
-    await this.pool.query("INSERT INTO realdid_challenges (challenge, site, action, day, expires_at) VALUES ($1, $2, $3, $4, $5)", [r.challenge, r.site, r.action, r.day, r.expiresAt]);
+  private query(what: string, text: string, values?: unknown[]): Promise<pg.QueryResult> {
+    return guarded(what, () => this.pool.query(text, values));
+  }
+
+  async addChallenge(r: ChallengeRecord, maxUnexpired = Number.MAX_SAFE_INTEGER): Promise<boolean> {
+    return withClient(this.pool, "issuing a challenge", async (client) => {
+      await client.query("BEGIN");
+      await client.query("SELECT pg_advisory_xact_lock($1)", [CHALLENGE_CAP_LOCK]);
+      const inserted = await client.query(
+        "INSERT INTO realdid_challenges (challenge, site, action, day, expires_at) SELECT $1, $2, $3, $4, $5 WHERE (SELECT count(*) FROM realdid_challenges WHERE expires_at > now()) < $6",
+        [r.challenge, r.site, r.action, r.day, r.expiresAt, maxUnexpired],
+      );
+      await client.query("COMMIT");
+      return inserted.rowCount === 1;
+    });
   }
 
   async claimChallenge(challenge: string, now: Date): Promise<ChallengeClaim> {
-    const claimed = await this.pool.query("UPDATE realdid_challenges SET used_at = $1 WHERE challenge = $2 AND used_at IS NULL RETURNING challenge, site, action, day, expires_at", [now, challenge]);
+    const claimed = await this.query("claiming a challenge", "UPDATE realdid_challenges SET used_at = $1 WHERE challenge = $2 AND used_at IS NULL RETURNING challenge, site, action, day, expires_at", [now, challenge]);
     const row = claimed.rows[0];
-    const existing = row ? undefined : (await this.pool.query("SELECT expires_at FROM realdid_challenges WHERE challenge = $1", [challenge])).rows[0];
+    const existing = row ? undefined : (await this.query("claiming a challenge", "SELECT expires_at FROM realdid_challenges WHERE challenge = $1", [challenge])).rows[0];
     return claimFrom(row && { challenge: row.challenge, site: row.site, action: row.action, day: row.day, expiresAt: new Date(row.expires_at) }, existing && { expiresAt: new Date(existing.expires_at) }, now);
   }
 
   async pruneChallenges(before: Date): Promise<number> {
-    return (await this.pool.query("DELETE FROM realdid_challenges WHERE expires_at < $1", [before])).rowCount ?? 0;
+    return (await this.query("pruning challenges", "DELETE FROM realdid_challenges WHERE expires_at < $1", [before])).rowCount ?? 0;
   }
 
   async addNullifier(scope: string, nullifier: string, now: Date): Promise<boolean> {
-    const result = await this.pool.query("INSERT INTO realdid_nullifiers (scope, nullifier, used_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", [scope, nullifier, now]);
+    const result = await this.query("recording a nullifier", "INSERT INTO realdid_nullifiers (scope, nullifier, used_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", [scope, nullifier, now]);
     return result.rowCount === 1;
   }
 
   async ledgerEntries(): Promise<LedgerEntry[]> {
-    const result = await this.pool.query("SELECT seq, root, tree_size, time, prev_hash, signature FROM realdid_ledger_entries ORDER BY seq");
+    const result = await this.query("reading the ledger", "SELECT seq, root, tree_size, time, prev_hash, signature FROM realdid_ledger_entries ORDER BY seq");
     return result.rows.map((r) => ({ seq: r.seq, root: r.root, treeSize: Number(r.tree_size), time: r.time, prevHash: r.prev_hash, signature: r.signature }));
   }
 
   async addLedgerEntries(entries: readonly LedgerEntry[]): Promise<void> {
     for (const e of entries) {
-      await this.pool.query("INSERT INTO realdid_ledger_entries (seq, root, tree_size, time, prev_hash, signature) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (seq) DO NOTHING", [e.seq, e.root, e.treeSize, e.time, e.prevHash, e.signature]);
+      await this.query("storing ledger entries", "INSERT INTO realdid_ledger_entries (seq, root, tree_size, time, prev_hash, signature) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (seq) DO NOTHING", [e.seq, e.root, e.treeSize, e.time, e.prevHash, e.signature]);
     }
+  }
+
+  async ping(): Promise<void> {
+    await this.query("health check", "SELECT 1");
+  }
+
+  /** Counters in one table every instance updates atomically (rate-limiter-flexible's upsert). */
+  rateLimiter(name: string, { points, seconds }: RateLimit): Promise<RateLimiterAbstract> {
+    return guarded(
+      "creating the rate-limit table",
+      () =>
+        new Promise<RateLimiterAbstract>((resolve, reject) => {
+          const limiter: RateLimiterPostgres = new RateLimiterPostgres({ storeClient: this.pool, storeType: "pool", tableName: "realdid_rate_limits", keyPrefix: name, points, duration: seconds }, (error?: Error) =>
+            error ? reject(error) : resolve(limiter),
+          );
+        }),
+    );
   }
 
   async close(): Promise<void> {

@@ -1,12 +1,16 @@
+import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type Logger, pino } from "pino";
 import { loadArtifacts } from "../artifacts/load.js";
+import { RealDidError } from "../errors.js";
+import { openOrCreateSigningKeyFile } from "../signed-log/signing-key-file.js";
 import { createApp } from "./app.js";
-import type { ServiceConfig } from "./config.js";
+import { ChallengeLimiter } from "./challenge-limiter.js";
+import type { LogLevel, ServiceConfig } from "./config.js";
 import { LedgerReplica } from "./ledger-replica.js";
 import { ledgerSource } from "./ledger-source.js";
-import { openOrCreateSigningKeyFile } from "../signed-log/signing-key-file.js";
 import { ServiceMetrics } from "./metrics.js";
-import { PostgresVerifierStore } from "./postgres-store.js";
+import { PostgresVerifierStore, type PostgresStoreOptions } from "./postgres-store.js";
 import { SqliteVerifierStore } from "./sqlite-store.js";
 import type { VerifierStore } from "./store.js";
 import { batchingCheck } from "./verify-batcher.js";
@@ -14,6 +18,8 @@ import { VerifyPool } from "./verify-pool.js";
 
 /** The verifier service's receipt key file format. */
 const RECEIPT_KEY_FORMAT = "realdid-verifier-key/1";
+/** Expired challenges are purged this often (or every TTL, if shorter), which bounds the challenge table. */
+const PURGE_INTERVAL_MS = 60_000;
 
 export interface RunningService {
   readonly url: string;
@@ -21,45 +27,107 @@ export interface RunningService {
   readonly keyId: string;
   readonly receiptKey: string;
   readonly replica: LedgerReplica;
+  /** Stops taking connections, lets requests in flight finish (up to shutdownGraceSeconds), then closes workers and store. */
   close(): Promise<void>;
 }
 
-export const openStore = async (database: string): Promise<VerifierStore> =>
-  /^postgres(ql)?:\/\//.test(database) ? PostgresVerifierStore.open(database) : SqliteVerifierStore.open(database);
+/** The service's structured log: JSON lines on stderr (pino). */
+export const serviceLogToStderr = (level: LogLevel): Logger => pino({ base: undefined, level }, pino.destination({ dest: 2, sync: true }));
+
+export const openStore = async (database: string, options: PostgresStoreOptions = {}): Promise<VerifierStore> =>
+  /^postgres(ql)?:\/\//.test(database) ? PostgresVerifierStore.open(database, options) : SqliteVerifierStore.open(database);
 
 /**
  * Starts the verifier service: store, ledger replica (pulled now and every
- * syncInterval), verification keys on a worker pool, and the HTTP API.
+ * syncInterval), verification keys on a worker pool, rate limits and the HTTP API.
+ * `log` is a pino logger, or a function that gets each JSON log line. If any step fails
+ * (a busy port included) what was opened is closed again, so the process can exit.
  */
-export async function startVerifierService(config: ServiceConfig, log: (line: string) => void): Promise<RunningService> {
-  const store = await openStore(config.database);
-  const replica = await LedgerReplica.open(store, ledgerSource(config.ledger.source), config.ledger.registrarKey);
-  await replica.sync().catch((error) => log(`ledger sync from ${config.ledger.source} failed (will retry): ${(error as Error).message}`));
-  replica.startPolling(config.ledger.syncIntervalMs, (message) => log(`ledger sync failed: ${message}`));
-  // Expired challenges can never be claimed: drop them (an hour late, so "expired" stays distinguishable from "unknown" for a while).
-  const pruner = setInterval(() => store.pruneChallenges(new Date(Date.now() - 3600_000)).catch((error) => log(`challenge pruning failed: ${(error as Error).message}`)), 60_000);
-  pruner.unref();
-  const artifacts = loadArtifacts({ dir: config.keys, warn: log });
-  const receiptKey = openOrCreateSigningKeyFile(config.receiptKeyFile, RECEIPT_KEY_FORMAT);
-  if (receiptKey.created) log(`created the receipt signing key ${config.receiptKeyFile} (public ${receiptKey.signer.publicKey}); every instance of this service must use the same file`);
-  const pool = await VerifyPool.create(artifacts.verificationKey, config.workers);
-  const metrics = new ServiceMetrics(() => replica.ledger.length);
-  const app = createApp({ config, store, replica, check: batchingCheck(pool), metrics, keyId: artifacts.keyId, receiptSigner: receiptKey.signer });
-  const server = app.listen(config.port, config.host);
-  await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${config.host}:${port}`,
-    keyId: artifacts.keyId,
-    receiptKey: receiptKey.signer.publicKey,
-    replica,
-    async close() {
-      replica.stopPolling();
-      clearInterval(pruner);
+export async function startVerifierService(config: ServiceConfig, log: Logger | ((line: string) => void)): Promise<RunningService> {
+  const logger = typeof log === "function" ? pino({ base: undefined, level: config.logLevel }, { write: (line: string) => log(line.trimEnd()) }) : log;
+  const undo: (() => unknown)[] = [];
+  try {
+    // The port first: a busy port is reported at once, before minutes of store, ledger and key set-up.
+    // Until the service is ready every request is answered 503 service_starting.
+    let handle: RequestListener = (_req, res) =>
+      void res.writeHead(503, { "content-type": "application/json", "retry-after": "1" }).end(JSON.stringify({ error: { code: "service_starting", message: "the service is starting" } }));
+    const server = createServer((req, res) => handle(req, res));
+    await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject).listen(config.port, config.host)).catch((error) => {
+      if (error.code === "EADDRINUSE") throw new RealDidError("io_error", `cannot listen on ${config.host}:${config.port}: the address is already in use`);
+      if (error.code === "EACCES" || error.code === "EADDRNOTAVAIL") throw new RealDidError("io_error", `cannot listen on ${config.host}:${config.port}: ${error.code}`);
+      throw error;
+    });
+    undo.push(() => {
       server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      return new Promise((resolve) => server.close(resolve));
+    });
+    let replica: LedgerReplica | undefined;
+    const metrics = new ServiceMetrics(() => replica?.ledger.length ?? 0);
+    const store = await openStore(config.database, {
+      onConnectionError: (error) => {
+        metrics.storeConnectionError();
+        logger.warn({ detail: error.message }, "a database connection dropped; a new one is opened on demand");
+      },
+    });
+    undo.push(() => store.close());
+    replica = await LedgerReplica.open(store, ledgerSource(config.ledger.source, { maxBytes: config.ledger.maxAnswerBytes, timeoutMs: config.ledger.timeoutMs }), config.ledger.registrarKey, {
+      unknownRootPullIntervalMs: config.ledger.unknownRootPullIntervalMs,
+      onPull: () => metrics.ledgerPull(),
+      onRollback: (rollback) => {
+        metrics.ledgerRollback();
+        logger.error({ rollback }, "ledger source rolled back; refused, keeping the verified ledger");
+      },
+    });
+    const ledger = replica;
+    await ledger.sync().catch((error) => logger.warn({ source: config.ledger.source, detail: (error as Error).message }, "ledger sync failed (will retry)"));
+    ledger.startPolling(config.ledger.syncIntervalMs, (message) => logger.warn({ detail: message }, "ledger sync failed"));
+    undo.push(() => ledger.stopPolling());
+    // An expired challenge can never be claimed: it is deleted at the next purge (a late proof for it is then challenge_unknown).
+    const pruner = setInterval(
+      () => store.pruneChallenges(new Date()).catch((error) => logger.warn({ detail: (error as Error).message }, "challenge purge failed")),
+      Math.min(PURGE_INTERVAL_MS, config.challengeTtlMs),
+    );
+    pruner.unref();
+    undo.push(() => clearInterval(pruner));
+    const artifacts = loadArtifacts({ dir: config.keys, warn: (line) => logger.warn(line) });
+    const receiptKey = openOrCreateSigningKeyFile(config.receiptKeyFile, RECEIPT_KEY_FORMAT);
+    if (receiptKey.created) logger.info({ file: config.receiptKeyFile, publicKey: receiptKey.signer.publicKey }, "created the receipt signing key; every instance of this service must use the same file");
+    const limiter = await ChallengeLimiter.create(store, config.limits);
+    const pool = await VerifyPool.create(artifacts.verificationKey, config.workers);
+    undo.push(() => pool.close());
+    handle = createApp({ config, store, replica: ledger, check: batchingCheck(pool), metrics, keyId: artifacts.keyId, receiptSigner: receiptKey.signer, limiter, logger });
+    const { port } = server.address() as AddressInfo;
+    const url = `http://${config.host}:${port}`;
+    logger.info({ url, keyId: artifacts.keyId, ledgerEntries: ledger.ledger.length }, "verifier service listening");
+    const shutDown = async () => {
+      logger.info("shutting down: finishing requests in flight");
+      ledger.stopPolling();
+      clearInterval(pruner);
+      await new Promise<void>((resolve) => {
+        // No new connections; a keep-alive connection is closed as soon as its answer is out (idle), every one after the grace period.
+        const idle = setInterval(() => server.closeIdleConnections(), 100);
+        const force = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+        server.close(() => {
+          clearInterval(idle);
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
       await pool.close();
       await store.close();
-    },
-  };
+      logger.info("shut down");
+    };
+    let closing: Promise<void> | undefined; // a second signal waits for the same shutdown
+    return {
+      url,
+      keyId: artifacts.keyId,
+      receiptKey: receiptKey.signer.publicKey,
+      replica: ledger,
+      close: () => (closing ??= shutDown()),
+    };
+  } catch (error) {
+    for (const step of undo.reverse()) await Promise.resolve(step()).catch(() => undefined);
+    throw error;
+  }
 }

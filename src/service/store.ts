@@ -1,3 +1,4 @@
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { LedgerEntry } from "../ledger/ledger-entry.js";
 
 /** A challenge the service issued: single use, bound to a site (and action), expiring. */
@@ -13,13 +14,25 @@ export interface ChallengeRecord {
 
 export type ChallengeClaim = { readonly claimed: ChallengeRecord } | { readonly refused: "challenge_unknown" | "challenge_used" | "challenge_expired" };
 
+/** A fixed-window limit: `points` requests per `seconds`, counted per key. */
+export interface RateLimit {
+  readonly points: number;
+  readonly seconds: number;
+}
+
 /**
- * What verifier instances share: issued challenges, used nullifiers and the ledger
- * replica. Single use is enforced by the database itself (an atomic conditional update
- * and a primary key), so instances sharing one database cannot both win a race.
+ * What verifier instances share: issued challenges, used nullifiers, the ledger replica
+ * and rate-limit counters. Single use is enforced by the database itself (an atomic
+ * conditional update and a primary key), so instances sharing one database cannot both
+ * win a race. A database that is down or cut off fails with `store_unavailable`; the store
+ * reconnects by itself when it is back.
  */
 export interface VerifierStore {
-  addChallenge(record: ChallengeRecord): Promise<void>;
+  /**
+   * Stores a new challenge unless `maxUnexpired` challenges (used or not) have not expired
+   * yet; false when that cap is reached. The cap and the check are one atomic step.
+   */
+  addChallenge(record: ChallengeRecord, maxUnexpired?: number): Promise<boolean>;
   /** Marks the challenge used, atomically; says why when it cannot. */
   claimChallenge(challenge: string, now: Date): Promise<ChallengeClaim>;
   /** Deletes challenges that expired before `before`; returns how many. */
@@ -29,6 +42,10 @@ export interface VerifierStore {
   ledgerEntries(): Promise<LedgerEntry[]>;
   /** Appends verified entries; entries another instance already stored are skipped. */
   addLedgerEntries(entries: readonly LedgerEntry[]): Promise<void>;
+  /** Throws store_unavailable unless the database answers a trivial query now. */
+  ping(): Promise<void>;
+  /** A rate limiter whose counters live where instances share them (PostgreSQL), or in this process (SQLite). */
+  rateLimiter(name: string, limit: RateLimit): Promise<RateLimiterAbstract>;
   close(): Promise<void>;
 }
 

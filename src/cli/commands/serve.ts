@@ -1,14 +1,20 @@
 import { dirname } from "node:path";
 import type { Command } from "commander";
 import { parseServiceConfig } from "../../service/config.js";
-import { startVerifierService } from "../../service/server.js";
+import { serviceLogToStderr, startVerifierService } from "../../service/server.js";
 import { defineCommand, integerOption } from "../command-kit.js";
 import { readJson } from "../../files.js";
-import type { CommandOutput } from "../output.js";
 
-/** Stops a long-running server cleanly on SIGINT/SIGTERM. */
+/** Stops a long-running server cleanly on SIGINT/SIGTERM (exit 0), or says in one line why it could not (exit 1). */
 export function closeOnSignals(close: () => Promise<void>): void {
-  const stop = () => void close().then(() => process.exit(0));
+  const stop = () =>
+    void close().then(
+      () => process.exit(0),
+      (error) => {
+        process.stderr.write(`realdid: shutting down failed: ${(error as Error)?.message ?? error}\n`);
+        process.exit(1);
+      },
+    );
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 }
@@ -33,7 +39,7 @@ export function serveCommand(program: Command): void {
         .option("--host <host>", "override the config's host")
         .option("--database <url-or-folder>", "postgres://… or a folder for the embedded SQLite store")
         .option("--workers <n>", "verification worker threads", integerOption("--workers")),
-    async (_, options, output: CommandOutput) => {
+    async (_, options) => {
       const parsed = parseServiceConfig(readJson(options.config, "config"), dirname(options.config));
       const config = {
         ...parsed,
@@ -43,7 +49,8 @@ export function serveCommand(program: Command): void {
         ...(options.workers !== undefined && { workers: options.workers }),
         keys: options.keys ?? process.env.REALDID_KEYS ?? parsed.keys,
       };
-      const service = await startVerifierService(config, (line) => (output.json ? undefined : process.stderr.write(`[verifier] ${line}\n`)));
+      // The service's log is JSON lines on stderr in both output modes; stdout carries only the result.
+      const service = await startVerifierService(config, serviceLogToStderr(config.logLevel));
       closeOnSignals(service.close);
       return {
         data: { url: service.url, sites: [...config.sites.keys()], ledgerEntries: service.replica.ledger.length, keyId: service.keyId, receiptKey: service.receiptKey },
