@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { RealDidError } from "../errors.js";
+import { DB_FILE } from "../registrar/store-schema.js";
 import { requestText } from "../http-client.js";
 import { LEDGER_KIND, type LedgerEntry } from "../ledger/ledger-entry.js";
 import { SignedLog } from "../signed-log/signed-log.js";
@@ -59,24 +60,28 @@ function fileSource(path: string, { maxBytes }: SourceLimits): LedgerSource {
 
 /** A registrar data folder on this machine, read-only. */
 export function registrarFolderSource(dir: string): LedgerSource {
-  const key = JSON.parse(readFileSync(join(dir, "registrar-key.json"), "utf8"));
+  const read = <T>(query: (db: Database.Database) => T): T => {
+    const db = new Database(join(dir, DB_FILE), { readonly: true });
+    try {
+      return query(db);
+    } finally {
+      db.close();
+    }
+  };
+  // The ledger and its key are public: read from the store, without the registrar's sealed keys.
+  const { value: publicKey } = read((db) => db.prepare("SELECT value FROM meta WHERE key = 'publicKey'").get() as { value: string });
   return {
     description: dir,
-    localKey: key.publicKey,
+    localKey: publicKey,
     async entriesFrom(seq) {
-      const db = new Database(join(dir, "registrar.sqlite"), { readonly: true });
-      try {
-        return db.prepare("SELECT seq, root, tree_size AS treeSize, time, prev_hash AS prevHash, signature FROM ledger WHERE seq >= ? ORDER BY seq").all(seq) as LedgerEntry[];
-      } finally {
-        db.close();
-      }
+      return read((db) => db.prepare("SELECT seq, root, tree_size AS treeSize, time, prev_hash AS prevHash, signature FROM ledger WHERE seq >= ? ORDER BY seq").all(seq) as LedgerEntry[]);
     },
   };
 }
 
 export function ledgerSource(location: string, limits: SourceLimits = { maxBytes: 16 * 1024 * 1024, timeoutMs: 10_000 }): LedgerSource {
   if (/^https?:\/\//.test(location)) return httpSource(location, limits);
-  if (existsSync(join(location, "registrar-key.json"))) return registrarFolderSource(location);
+  if (existsSync(join(location, DB_FILE))) return registrarFolderSource(location);
   if (existsSync(location)) return fileSource(location, limits);
   throw new RealDidError("invalid_argument", `ledger source ${location} is not a URL, a registrar folder or a ledger file`);
 }
