@@ -35,7 +35,7 @@ beforeAll(async () => {
   citizen = as("citizen", installedBin);
 
   // Registrar: a store and its public server.
-  ok(registrar("registrar", "init", "--data", ".", "--passphrase-env", "REGISTRAR_PASS"));
+  const { publicKey: registrarKey } = ok(registrar("registrar", "init", "--data", ".", "--passphrase-env", "REGISTRAR_PASS")); // published by the registrar
   registrarServer = await spawnRealdid(["registrar", "serve", "--data", ".", "--port", "0"], folder("registrar"));
 
   // Regulator: a 2-of-3 key and the audit log; the public key goes to the site.
@@ -45,7 +45,6 @@ beforeAll(async () => {
   writeFileSync(join(folder("citizen"), "regulator-public.json"), readFileSync(join(folder("regulator"), "key", "regulator-public.json"))); // the regulator publishes its key
 
   // Site: its verifier service, pulling the ledger from the registrar's server.
-  const registrarKey = JSON.parse(readFileSync(join(folder("registrar"), "registrar-key.json"), "utf8")).publicKey;
   const shop = { scope: "shop.example", minAge: 18, checkExpiry: true, regulatorKey: { x, y } };
   writeFileSync(join(folder("site"), "shop.policy.json"), JSON.stringify({ ...shop, registrarKey }));
   writeFileSync(join(folder("site"), "verifier.json"), JSON.stringify({ port: 0, database: "data", workers: 1, ledger: { source: registrarServer.url, registrarKey, syncSeconds: 1 }, sites: { shop } }));
