@@ -29,7 +29,7 @@ import { credentialLeaf } from "../src/registry/credential.js";
 import { RegistryTree } from "../src/registry/registry-tree.js";
 import { Registrar } from "../src/registrar/registrar.js";
 import { LocalKeyProvider } from "../src/registrar/registrar-keys.js";
-import { aeadSeal } from "../src/crypto/aead.js";
+import { aesGcmSealPacked } from "../src/crypto/aes-gcm.js";
 import { VerifyPool } from "../src/service/verify-pool.js";
 import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/signed-log.js";
 import { personRecord } from "../test/helpers/people.js";
@@ -146,7 +146,7 @@ const keys = LocalKeyProvider.open(join(work, "registrar"), registrarKeys);
 const dataKey = randomBytes(32);
 const sealStart = performance.now();
 people.forEach(({ record, commitment }, i) => {
-  aeadSeal(dataKey, Buffer.from(JSON.stringify({ ...record, commitment: commitment.toString() })), `realdid-record/1:${i}`);
+  aesGcmSealPacked(dataKey, Buffer.from(JSON.stringify({ ...record, commitment: commitment.toString() })), `realdid-record/1:${i}`);
   keys.blindIndex(`national-id:${record.nationalId}`);
   keys.blindIndex(`commitment:${commitment}`);
 });

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { RealDidError } from "./errors.js";
 
 /** Reads a file for a command; a missing or unreadable file is a one-line error. */
@@ -25,17 +26,23 @@ export function readJson(path: string, what: string): unknown {
 export const OWNER_ONLY = 0o600;
 
 /**
- * Writes a whole file or nothing: a temporary file renamed into place, so an
- * interrupted command never leaves a truncated identity, credential or proof.
+ * Writes a whole file or nothing: a temporary file renamed into place, so an interrupted
+ * command never leaves a truncated identity, credential or proof. Without `overwrite` it is
+ * linked into place instead, which fails if the file exists, even if another process
+ * creates it a moment earlier.
  */
 export function writeAtomically(path: string, content: string, { overwrite = true, mode = 0o644 } = {}): void {
-  if (!overwrite && existsSync(path)) throw new RealDidError("file_exists", `${path} already exists; refusing to overwrite it`);
-  const tmp = `${path}.tmp-${process.pid}`;
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   try {
-    writeFileSync(tmp, content, { mode });
-    renameSync(tmp, path);
+    writeFileSync(tmp, content, { mode, flag: "wx" });
+    if (overwrite) renameSync(tmp, path);
+    else linkSync(tmp, path);
   } catch (error) {
-    throw new RealDidError("io_error", `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") throw new RealDidError("file_exists", `${path} already exists; refusing to overwrite it`);
+    throw new RealDidError("io_error", `cannot write ${path}: ${code ?? (error as Error).message}`);
+  } finally {
+    rmSync(tmp, { force: true });
   }
 }
 

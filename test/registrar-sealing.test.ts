@@ -1,11 +1,11 @@
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, symlinkSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { unseal } from "../src/identity/passphrase-seal.js";
 import { RootLedger } from "../src/ledger/root-ledger.js";
-import { REGISTRAR_KEYS_FILE } from "../src/registrar/registrar-keys.js";
+import { LocalKeyProvider, REGISTRAR_KEYS_FILE } from "../src/registrar/registrar-keys.js";
 import { Registrar } from "../src/registrar/registrar.js";
 import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/signed-log.js";
 import { Identity } from "../src/identity/identity.js";
@@ -143,6 +143,9 @@ describe("registrar keys", () => {
     const keyFile = join(base, "secrets", "registrar.key.json");
     mkdirSync(join(base, "secrets"));
     await expect(Registrar.init(data, { keyFile: join(data, "inside.key.json") })).rejects.toThrow(/inside the data folder/);
+    await expect(Registrar.init(data, { keyFile: join(data, "..", "registrar", "sub", "..", "inside.key.json") })).rejects.toThrow(/inside the data folder/);
+    symlinkSync(data, join(base, "link-to-data"));
+    await expect(Registrar.init(data, { keyFile: join(base, "link-to-data", "inside.key.json") })).rejects.toThrow(/inside the data folder/);
     rmSync(data, { recursive: true, force: true });
     const registrar = await Registrar.init(data, { keyFile });
     registrar.enroll(requests.slice(0, 1));
@@ -198,6 +201,27 @@ describe("registrar keys", () => {
   });
 });
 
+describe("a master-key rotation that stopped half-way", () => {
+  it("leaves every record readable; writers are told to finish it, and running it again retires every unused key", async () => {
+    const data = join(freshDir(), "registrar");
+    const registrar = await Registrar.init(data, TEST_UNLOCK);
+    registrar.enroll(requests.slice(0, 2));
+    registrar.close();
+    // The first step of a rotation, with no re-wrap after it (a crash).
+    LocalKeyProvider.open(data, TEST_UNLOCK).addMasterKey(data, TEST_UNLOCK);
+    const writer = await Registrar.open(data, { unlock: TEST_UNLOCK });
+    expect(writer.record(1).name).toBe("Zhang Min");
+    expect(() => writer.revoke(0)).toThrow(/did not finish \(run rotate-master-key again\)/);
+    writer.close();
+    const rotated = await Registrar.rotateMasterKey(data, TEST_UNLOCK);
+    expect(rotated.retired).toHaveLength(2);
+    const after = await Registrar.open(data, { unlock: TEST_UNLOCK });
+    after.revoke(0);
+    expect(after.record(1).name).toBe("Zhang Min");
+    after.close();
+  });
+});
+
 describe("a store from before records were sealed", () => {
   it("is sealed on its first open with keys: the ledger key moves into the sealed file, every record is encrypted, nothing plaintext is left", async () => {
     const base = freshDir();
@@ -231,12 +255,17 @@ describe("a store from before records were sealed", () => {
     writeFileSync(join(old, "registrar-key.json"), JSON.stringify({ format: "realdid-registrar-key/1", algorithm: "ed25519", secretKey: ledgerKey }));
 
     await expect(Registrar.open(old)).rejects.toMatchObject({ code: "keys_locked" });
+    const bystander = new Database(join(old, "registrar.sqlite"), { readonly: true }); // e.g. a registrar server still running
+    bystander.prepare("SELECT count(*) FROM people").get();
     const upgraded = await Registrar.open(old, { unlock: TEST_UNLOCK });
+    bystander.close();
     expect(upgraded.root).toBe(root);
     expect(upgraded.resolveHandle(leaves[2])).toMatchObject({ name: "Wang Fang", leafIndex: 2 });
     upgraded.enroll([{ record: personRecord(70), commitment: 777n }]);
     upgraded.close();
     expect(readdirSync(old)).not.toContain("registrar-key.json");
+    expect(statSync(old).mode & 0o777).toBe(0o700);
+    for (const name of readdirSync(old)) expect(`${name} ${(statSync(join(old, name)).mode & 0o777).toString(8)}`).toBe(`${name} 600`);
     for (const name of readdirSync(old)) {
       const bytes = readFileSync(join(old, name)).toString("latin1");
       for (const { record } of requests) expect(bytes.includes(record.name) || bytes.includes(record.nationalId), `${name} still holds ${record.name}`).toBe(false);

@@ -28,13 +28,16 @@ interface PlaintextRow {
  * ledger key in registrar-key.json): on its first open with a passphrase or key file, the
  * ledger key moves into the sealed key file, every record is sealed in one transaction, and
  * only then is the plaintext key file deleted. A crash in between leaves a store this opens
- * again. Returns true when it rewrote records (the caller vacuums the freed pages away).
+ * again. The connection must have secure_delete on: the plaintext rows' pages are zeroed in
+ * the same commit; the database file itself is cleaned when the write-ahead log is
+ * checkpointed, retried on every open until no other reader holds it back.
  */
-export function upgradePlaintextStore(db: Database.Database, dataDir: string, unlock: RegistrarUnlock | undefined): boolean {
+export function upgradePlaintextStore(db: Database.Database, dataDir: string, unlock: RegistrarUnlock | undefined): void {
   const columns = (db.prepare("PRAGMA table_info(people)").all() as { name: string }[]).map((column) => column.name);
   if (!columns.includes("name")) {
     rmSync(join(dataDir, PLAINTEXT_KEY_FILE), { force: true }); // an upgrade that stopped after its commit
-    return false;
+    checkpointScrub(db);
+    return;
   }
   if (unlock === undefined || "provider" in unlock) {
     throw new RealDidError("keys_locked", `${dataDir} was written by an earlier realdid that kept records in the clear: open it once with --passphrase-env or --key-file to seal them`);
@@ -60,11 +63,19 @@ export function upgradePlaintextStore(db: Database.Database, dataDir: string, un
     }
     db.exec("DROP TABLE people_plaintext");
     db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('masterKeyId', ?)").run(keys.masterKeyId);
+    db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('plaintextScrub', 'pending')").run();
   })();
   db.pragma("legacy_alter_table = OFF");
   db.pragma("foreign_keys = ON");
   rmSync(join(dataDir, PLAINTEXT_KEY_FILE), { force: true });
-  return true;
+  checkpointScrub(db);
+}
+
+/** Copies the zeroed pages into the database file and empties the log, once no reader holds an older snapshot. */
+function checkpointScrub(db: Database.Database): void {
+  if (db.prepare("SELECT 1 FROM meta WHERE key = 'plaintextScrub'").get() === undefined) return;
+  const [{ busy }] = db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[];
+  if (busy === 0) db.prepare("DELETE FROM meta WHERE key = 'plaintextScrub'").run();
 }
 
 function plaintextLedgerKey(dataDir: string): string {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
 import type { PersonAttributes } from "../attributes/attributes.js";
-import { aeadOpen, aeadSeal } from "../crypto/aead.js";
+import { aesGcmOpenPacked, aesGcmSealPacked } from "../crypto/aes-gcm.js";
 import { RealDidError } from "../errors.js";
 import type { RegistrarKeyProvider } from "./registrar-keys.js";
 
@@ -34,11 +34,11 @@ export class RecordVault {
     const dataKey = randomBytes(32);
     const { lastInsertRowid } = this.db.prepare("INSERT INTO data_keys (master_key_id, wrapped) VALUES (?, ?)").run(this.keys.masterKeyId, this.keys.wrapDataKey(dataKey));
     const id = Number(lastInsertRowid);
-    return { id, seal: (leafIndex, person) => aeadSeal(dataKey, Buffer.from(JSON.stringify(person), "utf8"), recordAad(leafIndex)) };
+    return { id, seal: (leafIndex, person) => aesGcmSealPacked(dataKey, Buffer.from(JSON.stringify(person), "utf8"), recordAad(leafIndex)) };
   }
 
   open(leafIndex: number, dataKeyId: number, sealed: Uint8Array): SealedPerson {
-    const person = aeadOpen(this.dataKey(dataKeyId), sealed, recordAad(leafIndex));
+    const person = aesGcmOpenPacked(this.dataKey(dataKeyId), sealed, recordAad(leafIndex));
     if (person === undefined) throw new RealDidError("store_tampered", `the record at leaf ${leafIndex} does not open: the store was altered`);
     return JSON.parse(person.toString("utf8")) as SealedPerson;
   }

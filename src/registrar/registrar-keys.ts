@@ -1,8 +1,8 @@
 import { createHmac, randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { z } from "zod";
-import { aeadOpen, aeadSeal } from "../crypto/aead.js";
+import { aesGcmOpenPacked, aesGcmSealPacked } from "../crypto/aes-gcm.js";
 import { RealDidError } from "../errors.js";
 import { writeAtomically } from "../files.js";
 import { parseDocument } from "../formats/schema.js";
@@ -82,11 +82,11 @@ export class LocalKeyProvider implements RegistrarKeyProvider {
   }
 
   wrapDataKey(dataKey: Uint8Array): Buffer {
-    return aeadSeal(this.masterKey(this.masterKeyId), dataKey, `data-key:${this.masterKeyId}`);
+    return aesGcmSealPacked(this.masterKey(this.masterKeyId), dataKey, `data-key:${this.masterKeyId}`);
   }
 
   unwrapDataKey(wrapped: Uint8Array, masterKeyId: string): Buffer {
-    const dataKey = aeadOpen(this.masterKey(masterKeyId), wrapped, `data-key:${masterKeyId}`);
+    const dataKey = aesGcmOpenPacked(this.masterKey(masterKeyId), wrapped, `data-key:${masterKeyId}`);
     if (dataKey === undefined) throw new RealDidError("store_tampered", `a data key wrapped under master key ${masterKeyId} does not open: the store was altered`);
     return dataKey;
   }
@@ -139,8 +139,9 @@ export class LocalKeyProvider implements RegistrarKeyProvider {
   /**
    * Master-key rotation, step by step so a crash at any point leaves every data key readable:
    * `addMasterKey` seals a new current master key beside the old ones, the registrar re-wraps
-   * its data keys, then `retireMasterKeys` drops the old ones. `newProtection` re-seals the
-   * file under another passphrase or key file on the way.
+   * its data keys, then `retireMasterKeys` drops the keys no data key is wrapped under.
+   * `protection` may re-seal the file under another passphrase or key file on the way. The
+   * registrar runs each step under its store's write lock, re-reading this file there.
    */
   addMasterKey(dataDir: string, protection: KeyProtection): LocalKeyProvider {
     const id = newMasterKeyId();
@@ -149,10 +150,11 @@ export class LocalKeyProvider implements RegistrarKeyProvider {
     return new LocalKeyProvider(secrets);
   }
 
-  retireMasterKeys(dataDir: string, protection: KeyProtection): { retired: string[] } {
-    const current = this.secrets.currentMasterKey;
-    const retired = Object.keys(this.secrets.masterKeys).filter((id) => id !== current);
-    const secrets: Secrets = { ...this.secrets, masterKeys: { [current]: this.secrets.masterKeys[current] } };
+  /** Drops every master key but the current one and those in `stillWrapping` (ids some data key is still wrapped under). */
+  retireMasterKeys(dataDir: string, protection: KeyProtection, stillWrapping: ReadonlySet<string>): { retired: string[] } {
+    const keep = (id: string) => id === this.secrets.currentMasterKey || stillWrapping.has(id);
+    const retired = Object.keys(this.secrets.masterKeys).filter((id) => !keep(id));
+    const secrets: Secrets = { ...this.secrets, masterKeys: Object.fromEntries(Object.entries(this.secrets.masterKeys).filter(([id]) => keep(id))) };
     writeKeysFile(dataDir, secrets, this.ledgerSigner.publicKey, protection, { create: false });
     return { retired };
   }
@@ -163,7 +165,7 @@ function writeKeysFile(dataDir: string, secrets: Secrets, ledgerPublicKey: strin
   const sealed =
     "passphrase" in protection
       ? { kind: "passphrase" as const, sealed: seal(plaintext, protection.passphrase) }
-      : { kind: "key-file" as const, sealed: aeadSeal(keyFileKey(protection.keyFile, dataDir, { create }), plaintext, KEYS_FORMAT).toString("base64") };
+      : { kind: "key-file" as const, sealed: aesGcmSealPacked(keyFileKey(protection.keyFile, dataDir, { create }), plaintext, KEYS_FORMAT).toString("base64") };
   plaintext.fill(0);
   writeAtomically(join(dataDir, REGISTRAR_KEYS_FILE), JSON.stringify({ format: KEYS_FORMAT, ledgerPublicKey, protection: sealed }, null, 2) + "\n", { overwrite: !create, mode: 0o600 });
 }
@@ -178,7 +180,7 @@ function openProtection(stored: z.infer<typeof keysFileSchema>["protection"], gi
     }
   }
   if (!("keyFile" in given)) throw new RealDidError("wrong_key", `${path} is sealed with a key file: give --key-file, not a passphrase`);
-  const plaintext = aeadOpen(keyFileKey(given.keyFile, dataDir, { create: false }), Buffer.from(stored.sealed, "base64"), KEYS_FORMAT);
+  const plaintext = aesGcmOpenPacked(keyFileKey(given.keyFile, dataDir, { create: false }), Buffer.from(stored.sealed, "base64"), KEYS_FORMAT);
   if (plaintext === undefined) throw new RealDidError("wrong_key", `the key file ${given.keyFile} does not open ${path}`);
   return plaintext;
 }
@@ -188,8 +190,7 @@ function openProtection(stored: z.infer<typeof keysFileSchema>["protection"], gi
  * data folder: a copy of the folder must not carry the key that opens it.
  */
 function keyFileKey(keyFile: string, dataDir: string, { create }: { create: boolean }): Buffer {
-  const inside = relative(resolve(dataDir), resolve(keyFile));
-  if (!inside.startsWith("..") && !isAbsolute(inside)) throw new RealDidError("invalid_argument", `the key file ${keyFile} is inside the data folder ${dataDir}: keep it elsewhere (another disk, a mounted secret)`);
+  if (isInside(keyFile, dataDir)) throw new RealDidError("invalid_argument", `the key file ${keyFile} is inside the data folder ${dataDir}: keep it elsewhere (another disk, a mounted secret)`);
   if (!existsSync(keyFile)) {
     if (!create) throw new RealDidError("file_not_found", `key file not found: ${keyFile}`);
     const key = randomBytes(32);
@@ -203,6 +204,20 @@ function keyFileKey(keyFile: string, dataDir: string, { create }: { create: bool
     throw new RealDidError("invalid_argument", `${keyFile} is not a ${KEY_FILE_FORMAT} file`);
   }
   return Buffer.from(parseDocument(keyFileSchema, json, keyFile).key, "hex");
+}
+
+/** Whether `path` is in `folder` or below, symbolic links resolved (a file need not exist yet; its folder must). */
+function isInside(path: string, folder: string): boolean {
+  let real: string;
+  let realFolder: string;
+  try {
+    real = join(realpathSync(dirname(resolve(path))), basename(path));
+    realFolder = realpathSync(folder);
+  } catch (error) {
+    throw new RealDidError("file_not_found", `cannot resolve ${path} or ${folder}: ${(error as NodeJS.ErrnoException).code}`);
+  }
+  const rel = relative(realFolder, real);
+  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
 /** Unlocks a registrar's keys as asked. */

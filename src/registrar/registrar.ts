@@ -13,7 +13,7 @@ import type { AuditLog } from "../regulator/audit-log.js";
 import { nationalIdBirthDate } from "./national-id.js";
 import { RecordVault, type SealedPerson } from "./record-vault.js";
 import { DB_FILE, SCHEMA } from "./store-schema.js";
-import { type KeyProtection, LocalKeyProvider, type RegistrarKeyProvider, type RegistrarUnlock, unlockKeys } from "./registrar-keys.js";
+import { type KeyProtection, LocalKeyProvider, REGISTRAR_KEYS_FILE, type RegistrarKeyProvider, type RegistrarUnlock, unlockKeys } from "./registrar-keys.js";
 import { upgradePlaintextStore } from "./plaintext-upgrade.js";
 
 /** A person as the registrar verified them. Never leaves the registrar's store. */
@@ -27,6 +27,14 @@ export interface EnrollmentRequest {
   record: RealNameRecord;
   /** The citizen's identity commitment (from their identity file). */
   commitment: string | bigint;
+}
+
+/** The data folder mode 700 and the registrar's files in it 600 (an older store had 755 and 644). */
+function ownerOnly(dataDir: string): void {
+  chmodSync(dataDir, 0o700);
+  for (const name of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, REGISTRAR_KEYS_FILE]) {
+    if (existsSync(join(dataDir, name))) chmodSync(join(dataDir, name), 0o600);
+  }
 }
 
 /** Checks a record (ID number, its birth date, attributes) and returns the encoded attributes. */
@@ -99,7 +107,7 @@ export class Registrar {
     const dbPath = join(dataDir, DB_FILE);
     if (existsSync(dbPath)) throw new RealDidError("registrar_exists", `a registrar already exists in ${dataDir}`);
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    chmodSync(dataDir, 0o700);
+    ownerOnly(dataDir);
     const keys = "provider" in unlock ? unlock.provider : LocalKeyProvider.create(dataDir, unlock);
     // SQLite gives the -wal and -shm files the mode of the database file.
     writeFileSync(dbPath, "", { mode: 0o600, flag: "wx" });
@@ -128,10 +136,13 @@ export class Registrar {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = FULL");
       db.pragma("busy_timeout = 10000");
-      if (upgradePlaintextStore(db, dataDir, unlock)) db.exec("VACUUM"); // no freed page keeps a plaintext record
+      // Freed pages are zeroed: a rewritten record, a re-wrapped data key or an upgraded plaintext row leaves nothing behind.
+      db.pragma("secure_delete = ON");
+      upgradePlaintextStore(db, dataDir, unlock);
       const publicKey = Registrar.meta(db, "publicKey");
       const keys = unlock && unlockKeys(dataDir, unlock);
       if (keys && keys.ledgerSigner.publicKey !== publicKey) throw new RealDidError("wrong_key", `these keys belong to another registrar (ledger key ${keys.ledgerSigner.publicKey}, this store's is ${publicKey})`);
+      if (keys) ownerOnly(dataDir);
       return new Registrar(db, publicKey, keys, await FastPoseidon.create());
     } catch (error) {
       db.close();
@@ -145,11 +156,21 @@ export class Registrar {
    * `reseal` seals the key file under another passphrase or key file at the same time.
    */
   static async rotateMasterKey(dataDir: string, protection: KeyProtection, reseal: KeyProtection = protection): Promise<{ rewrapped: number; masterKeyId: string; retired: string[] }> {
-    const rotated = LocalKeyProvider.open(dataDir, protection).addMasterKey(dataDir, reseal);
-    const registrar = await Registrar.open(dataDir, { unlock: { provider: rotated } });
+    const registrar = await Registrar.open(dataDir, { unlock: protection });
+    // Each step holds the store's write lock and re-reads the key file under it: two
+    // rotations never interleave, and no writer wraps a data key between the steps.
+    const underLock = <T>(step: () => T): T => registrar.db.transaction(step).immediate();
     try {
-      const rewrapped = registrar.rewrapDataKeys();
-      return { rewrapped, masterKeyId: rotated.masterKeyId, ...rotated.retireMasterKeys(dataDir, reseal) };
+      const { rotated, rewrapped } = underLock(() => {
+        const rotated = LocalKeyProvider.open(dataDir, protection).addMasterKey(dataDir, reseal);
+        return { rotated, rewrapped: Registrar.rewrap(registrar.db, rotated) };
+      });
+      // After the re-wrap committed: a crash before this line leaves the old key in the file, unused.
+      const { retired } = underLock(() => {
+        const wrapping = registrar.db.prepare("SELECT DISTINCT master_key_id FROM data_keys").pluck().all() as string[];
+        return LocalKeyProvider.open(dataDir, reseal).retireMasterKeys(dataDir, reseal, new Set(wrapping));
+      });
+      return { rewrapped, masterKeyId: rotated.masterKeyId, retired };
     } finally {
       registrar.close();
     }
@@ -160,14 +181,15 @@ export class Registrar {
    * that also records that key as current: a writer still holding an older key is refused.
    */
   rewrapDataKeys(): number {
-    const { vault, keys } = this.unlocked();
-    return this.db
-      .transaction(() => {
-        const count = vault.rewrap();
-        this.db.prepare("UPDATE meta SET value = ? WHERE key = 'masterKeyId'").run(keys.masterKeyId);
-        return count;
-      })
-      .immediate();
+    const { keys } = this.unlocked();
+    return this.db.transaction(() => Registrar.rewrap(this.db, keys)).immediate();
+  }
+
+  /** Within a transaction: every data key under `keys`' current master key, which becomes the store's. */
+  private static rewrap(db: Database.Database, keys: RegistrarKeyProvider): number {
+    const count = new RecordVault(db, keys).rewrap();
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'masterKeyId'").run(keys.masterKeyId);
+    return count;
   }
 
   close(): void {
@@ -359,7 +381,9 @@ export class Registrar {
       return this.db
         .transaction(() => {
           const current = Registrar.meta(this.db, "masterKeyId");
-          if (current !== keys.masterKeyId) throw new RealDidError("keys_rotated", `the master key was rotated to ${current} since these keys were read: open the registrar again`);
+          if (current !== keys.masterKeyId) {
+            throw new RealDidError("keys_rotated", `the store's master key is ${current}, not these keys' ${keys.masterKeyId}: a rotation happened since they were read (open the registrar again) or did not finish (run rotate-master-key again)`);
+          }
           this.catchUp();
           before = { root: this.tree.root, size: this.tree.size, entries: this.ledgerCopy.length };
           const result = mutate(this.ledgerCopy.length, vault);

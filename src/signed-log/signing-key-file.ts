@@ -1,23 +1,18 @@
-import { linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { writeAtomically } from "../files.js";
 import { RealDidError } from "../errors.js";
 import { ed25519Signer, type LogSigner, newSigningKeyHex } from "./signed-log.js";
 
 /**
- * An Ed25519 signing key in a file of its own, mode 600: the registrar's ledger key, the
- * regulator's audit key, the verifier service's receipt key. The secret is in plain text:
- * protect the folder (sealing keys at rest is planned work).
+ * An Ed25519 signing key in a file of its own, mode 600: the regulator's audit key, the
+ * verifier service's receipt key. The secret is in plain text: protect the folder. (The
+ * registrar's ledger key is sealed with its other keys: see registrar-keys.ts.)
  */
 export function createSigningKeyFile(path: string, format: string): LogSigner {
   const secretKey = newSigningKeyHex();
   const signer = ed25519Signer(secretKey);
-  // Written whole under another name, then linked into place: no reader ever sees a half-written key, and linking fails if the file exists.
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  writeFileSync(tmp, JSON.stringify({ format, algorithm: "ed25519", secretKey, publicKey: signer.publicKey }, null, 2) + "\n", { mode: 0o600, flag: "wx" });
-  try {
-    linkSync(tmp, path);
-  } finally {
-    rmSync(tmp, { force: true });
-  }
+  // Linked into place whole: no reader sees a half-written key, and it fails if the file exists.
+  writeAtomically(path, JSON.stringify({ format, algorithm: "ed25519", secretKey, publicKey: signer.publicKey }, null, 2) + "\n", { overwrite: false, mode: 0o600 });
   return signer;
 }
 
@@ -40,7 +35,7 @@ export function openOrCreateSigningKeyFile(path: string, format: string): { sign
   try {
     return { signer: createSigningKeyFile(path, format), created: true };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw new RealDidError("io_error", `cannot create signing key file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    if (!(error instanceof RealDidError && error.code === "file_exists")) throw error;
     return { signer: readSigningKeyFile(path, format), created: false };
   }
 }
