@@ -181,12 +181,12 @@ describe("3-of-5 DKG through the CLI", () => {
     const proof = await fixture.prove(2, request);
     writeFileSync(join(dir, "proof.json"), JSON.stringify(proofDocument(proof, "forum.example")));
 
-    ok(cli("regulator", "audit", "init", "--dir", "audit"));
-    ok(cli("regulator", "open-case", "--proof", "proof.json", "--case-id", "case-dkg", "--legal-basis", "Court order 21/2026 (DKG key)", "--audit", "audit", "--out", "case.json"));
+    ok(cli("regulator", "audit", "init", "--dir", "audit", "--passphrase-env", "AUDIT_PASS"));
+    ok(cli("regulator", "open-case", "--proof", "proof.json", "--case-id", "case-dkg", "--legal-basis", "Court order 21/2026 (DKG key)", "--audit", "audit", "--audit-passphrase-env", "AUDIT_PASS", "--out", "case.json"));
     await eachHolder(HOLDERS, (i) => ["regulator", "partial", "--share", join(holderDir(i), `share-${i}.json`), passphrase(i), "--key", "regulator-public.json", "--case", "case.json", "--out", `partial-${i}.json`]);
-    const unmasked = ok(cli("regulator", "unmask", "--case", "case.json", "--key", "regulator-public.json", "--partials", "partial-1.json", "partial-3.json", "partial-5.json", "--audit", "audit"));
+    const unmasked = ok(cli("regulator", "unmask", "--case", "case.json", "--key", "regulator-public.json", "--partials", "partial-1.json", "partial-3.json", "partial-5.json", "--audit", "audit", "--audit-passphrase-env", "AUDIT_PASS"));
     expect(unmasked.handle).toBe(fixture.citizens[2].leaf.toString());
-    refused(cli("regulator", "unmask", "--case", "case.json", "--key", "regulator-public.json", "--partials", "partial-2.json", "partial-4.json", "--audit", "audit"), "not_enough_partials", /2 valid partials .* 3 are needed/);
+    refused(cli("regulator", "unmask", "--case", "case.json", "--key", "regulator-public.json", "--partials", "partial-2.json", "partial-4.json", "--audit", "audit", "--audit-passphrase-env", "AUDIT_PASS"), "not_enough_partials", /2 valid partials .* 3 are needed/);
     expect(ok(cli("regulator", "audit", "verify", "audit/audit.jsonl"))).toMatchObject({ valid: true, cases: 1 });
     // Unmasking used the shares, never sk: the case, partials and audit log do not hold it either.
     numbersSpelling(sk);

@@ -40,7 +40,7 @@ beforeAll(async () => {
 
   // Regulator: a 2-of-3 key and the audit log; the public key goes to the site.
   ok(regulator("regulator", "keygen", "--threshold", "2", "--shares", "3", "--passphrases-env", "REG_", "--out-dir", "key"));
-  ok(regulator("regulator", "audit", "init", "--dir", "audit"));
+  ok(regulator("regulator", "audit", "init", "--dir", "audit", "--passphrase-env", "AUDIT_PASS"));
   const { x, y } = JSON.parse(readFileSync(join(folder("regulator"), "key", "regulator-public.json"), "utf8"));
   writeFileSync(join(folder("citizen"), "regulator-public.json"), readFileSync(join(folder("regulator"), "key", "regulator-public.json"))); // the regulator publishes its key
 
@@ -87,10 +87,10 @@ describe("four parties on four installs", () => {
   it("the regulator opens the case from the receipt the site stored, and two holders unmask Li Wei", () => {
     const account = readFileSync(join(folder("site"), "last-account"), "utf8");
     writeFileSync(join(folder("regulator"), "receipt.json"), readFileSync(join(folder("site"), `account-${account}.receipt.json`))); // handed over with the court order
-    const opened = ok(regulator("regulator", "open-case", "--receipt", "receipt.json", "--verifier-key", verifierService.started.receiptKey, "--case-id", "2026-0001", "--legal-basis", "Court order 17/2026 (fraud investigation)", "--audit", "audit", "--out", "case.json"));
+    const opened = ok(regulator("regulator", "open-case", "--receipt", "receipt.json", "--verifier-key", verifierService.started.receiptKey, "--case-id", "2026-0001", "--legal-basis", "Court order 17/2026 (fraud investigation)", "--audit", "audit", "--audit-passphrase-env", "AUDIT_PASS", "--out", "case.json"));
     expect(opened.caseId).toBe("2026-0001");
     for (const holder of ["1", "3"]) ok(regulator("regulator", "partial", "--share", `key/share-${holder}.json`, "--passphrase-env", `REG_${holder}`, "--key", "key/regulator-public.json", "--case", "case.json", "--out", `partial-${holder}.json`));
-    const unmasked = ok(regulator("regulator", "unmask", "--case", "case.json", "--key", "key/regulator-public.json", "--partials", "partial-1.json", "partial-3.json", "--audit", "audit"));
+    const unmasked = ok(regulator("regulator", "unmask", "--case", "case.json", "--key", "key/regulator-public.json", "--partials", "partial-1.json", "partial-3.json", "--audit", "audit", "--audit-passphrase-env", "AUDIT_PASS"));
     const audit = regulator("regulator", "audit", "verify", "audit/audit.jsonl");
     expect(ok(audit).entries).toBe(4);
     // The registrar resolves the handle only from the regulator's verified audit log.
@@ -139,7 +139,7 @@ describe("four parties on four installs", () => {
     oneLine(citizen("path", "refresh", "--registrar", "http://127.0.0.1:9", "--credential", "me.credential.json", "--out", "x.json"), "io_error", /cannot reach the registrar/);
     const receipt = JSON.parse(readFileSync(join(folder("regulator"), "receipt.json"), "utf8"));
     writeFileSync(join(folder("regulator"), "forged.json"), JSON.stringify({ ...receipt, site: "another-site" }));
-    const openCase = (file: string) => regulator("regulator", "open-case", "--receipt", file, "--verifier-key", verifierService.started.receiptKey, "--case-id", "2026-0002", "--legal-basis", "Court order 18/2026 (fraud investigation)", "--audit", "audit", "--out", "case-2.json");
+    const openCase = (file: string) => regulator("regulator", "open-case", "--receipt", file, "--verifier-key", verifierService.started.receiptKey, "--case-id", "2026-0002", "--legal-basis", "Court order 18/2026 (fraud investigation)", "--audit", "audit", "--audit-passphrase-env", "AUDIT_PASS", "--out", "case-2.json");
     oneLine(openCase("forged.json"), "receipt_invalid", /the signature is not the verifier service's/);
     writeFileSync(join(folder("regulator"), "malformed.json"), JSON.stringify({ ...receipt, proof: { ...receipt.proof, publicSignals: ["1"] } }));
     oneLine(openCase("malformed.json"), "receipt_invalid", /field 'proof.publicSignals'/);

@@ -38,7 +38,7 @@ describe("threshold unmasking through the CLI", () => {
     enrollThroughCli(cli, dir, people, "p");
     const key = ok(cli("regulator", "keygen", "--threshold", "3", "--shares", "5", "--passphrases-env", "REG", "--out-dir", "regulator"));
     expect(key).toMatchObject({ threshold: 3, shares: 5 });
-    ok(cli("regulator", "audit", "init", "--dir", "audit"));
+    ok(cli("regulator", "audit", "init", "--dir", "audit", "--passphrase-env", "AUDIT_PASS"));
     writeFileSync(join(dir, "policy.json"), JSON.stringify({ scope: "forum.example", minAge: 18, regulatorKey: key.publicKey }));
     ok(cli("registrar", "path", "--data", "registrar", "--index", "1", "--out", "p1.path.json"));
     ok(cli("registrar", "export-ledger", "--data", "registrar", "--out", "ledger.jsonl"));
@@ -59,22 +59,22 @@ describe("threshold unmasking through the CLI", () => {
   });
 
   it("unmasks with holders 1, 3 and 5, and the registrar names the person", () => {
-    ok(cli("regulator", "open-case", "--proof", "proof.json", "--case-id", "case-1", "--legal-basis", "Court order 17/2026 (fraud investigation)", "--audit", "audit", "--out", "case.json"));
+    ok(cli("regulator", "open-case", "--proof", "proof.json", "--case-id", "case-1", "--legal-basis", "Court order 17/2026 (fraud investigation)", "--audit", "audit", "--audit-passphrase-env", "AUDIT_PASS", "--out", "case.json"));
     for (const i of [1, 2, 3, 4, 5]) {
       ok(cli("regulator", "partial", "--share", `regulator/share-${i}.json`, "--passphrase-env", `REG${i}`, "--key", "regulator/regulator-public.json", "--case", "case.json", "--out", `partial-${i}.json`));
     }
-    const unmasked = ok(cli("regulator", "unmask", "--case", "case.json", "--key", "regulator/regulator-public.json", "--partials", "partial-1.json", "partial-3.json", "partial-5.json", "--audit", "audit", "--registrar", "registrar", "--registrar-passphrase-env", "REGISTRAR_PASS"));
+    const unmasked = ok(cli("regulator", "unmask", "--case", "case.json", "--key", "regulator/regulator-public.json", "--partials", "partial-1.json", "partial-3.json", "partial-5.json", "--audit", "audit", "--audit-passphrase-env", "AUDIT_PASS", "--registrar", "registrar", "--registrar-passphrase-env", "REGISTRAR_PASS"));
     expect(unmasked.person).toMatchObject({ name: "Chen Jing", nationalId: people[1].nationalId, leafIndex: 1 });
   });
 
   it("refuses holders 2 and 4 alone, saying that fewer than 3 reveal nothing", () => {
-    refused(cli("regulator", "unmask", "--case", "case.json", "--key", "regulator/regulator-public.json", "--partials", "partial-2.json", "partial-4.json", "--audit", "audit"), "not_enough_partials", /2 valid partials .* 3 are needed/);
+    refused(cli("regulator", "unmask", "--case", "case.json", "--key", "regulator/regulator-public.json", "--partials", "partial-2.json", "partial-4.json", "--audit", "audit", "--audit-passphrase-env", "AUDIT_PASS"), "not_enough_partials", /2 valid partials .* 3 are needed/);
   });
 
   it("names a forged partial", () => {
     const honest = JSON.parse(readFileSync(join(dir, "partial-2.json"), "utf8"));
     writeFileSync(join(dir, "forged.json"), JSON.stringify({ ...honest, index: 4 }));
-    refused(cli("regulator", "unmask", "--case", "case.json", "--key", "regulator/regulator-public.json", "--partials", "partial-1.json", "forged.json", "partial-5.json", "--audit", "audit"), "forged_partial", /holder 4/);
+    refused(cli("regulator", "unmask", "--case", "case.json", "--key", "regulator/regulator-public.json", "--partials", "partial-1.json", "forged.json", "partial-5.json", "--audit", "audit", "--audit-passphrase-env", "AUDIT_PASS"), "forged_partial", /holder 4/);
     const wrongPassphrase = realdid(dir, ["regulator", "partial", "--share", "regulator/share-2.json", "--passphrase-env", "REG3", "--key", "regulator/regulator-public.json", "--case", "case.json", "--out", "x.json"], ENV);
     expect(wrongPassphrase.status).toBe(1);
     expect(wrongPassphrase.stderr).toMatch(/wrong passphrase/);
@@ -96,7 +96,7 @@ describe("threshold unmasking through the CLI", () => {
   });
 
   it("opens a case only for a proof's escrow and a stated legal basis", () => {
-    refused(cli("regulator", "open-case", "--proof", "proof.json", "--case-id", "case-3", "--legal-basis", "because", "--audit", "audit", "--out", "c3.json"), "invalid_argument", /legal basis/);
-    refused(cli("regulator", "open-case", "--proof", "proof.json", "--case-id", "case-1", "--legal-basis", "Court order 19/2026 (again)", "--audit", "audit", "--out", "c3.json"), "invalid_argument", /already exists/);
+    refused(cli("regulator", "open-case", "--proof", "proof.json", "--case-id", "case-3", "--legal-basis", "because", "--audit", "audit", "--audit-passphrase-env", "AUDIT_PASS", "--out", "c3.json"), "invalid_argument", /legal basis/);
+    refused(cli("regulator", "open-case", "--proof", "proof.json", "--case-id", "case-1", "--legal-basis", "Court order 19/2026 (again)", "--audit", "audit", "--audit-passphrase-env", "AUDIT_PASS", "--out", "c3.json"), "invalid_argument", /already exists/);
   });
 });

@@ -6,7 +6,7 @@ import { aesGcmOpenPacked, aesGcmSealPacked } from "../crypto/aes-gcm.js";
 import { RealDidError } from "../errors.js";
 import { writeAtomically } from "../files.js";
 import { parseDocument } from "../formats/schema.js";
-import { seal, unseal } from "../identity/passphrase-seal.js";
+import { SealedDataSchema, seal, unseal } from "../identity/passphrase-seal.js";
 import { ed25519Signer, type LogSigner, newSigningKeyHex } from "../signed-log/signed-log.js";
 
 /**
@@ -46,19 +46,11 @@ const secretsSchema = z.strictObject({
 });
 type Secrets = z.infer<typeof secretsSchema>;
 
-const sealedSchema = z.strictObject({
-  kdf: z.strictObject({ name: z.literal("scrypt"), N: z.number().int(), r: z.number().int(), p: z.number().int(), salt: z.string() }),
-  cipher: z.literal("aes-256-gcm"),
-  iv: z.string(),
-  tag: z.string(),
-  ciphertext: z.string(),
-});
-
 const keysFileSchema = z.strictObject({
   format: z.literal(KEYS_FORMAT),
   ledgerPublicKey: hex32,
   protection: z.discriminatedUnion("kind", [
-    z.strictObject({ kind: z.literal("passphrase"), sealed: sealedSchema }),
+    z.strictObject({ kind: z.literal("passphrase"), sealed: SealedDataSchema }),
     z.strictObject({ kind: z.literal("key-file"), sealed: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/) }),
   ]),
 });

@@ -64,17 +64,18 @@ export class AuditFolder {
     private readonly signer: LogSigner,
   ) {}
 
-  static init(dir: string): AuditFolder {
+  /** Creates the log and its signing key, sealed with `passphrase` (in the clear without one). */
+  static init(dir: string, passphrase?: string): AuditFolder {
     if (existsSync(join(dir, KEY_FILE))) throw new RealDidError("file_exists", `an audit log already exists in ${dir}`);
     mkdirSync(dir, { recursive: true });
-    const signer = createSigningKeyFile(join(dir, KEY_FILE), KEY_FORMAT);
+    const signer = createSigningKeyFile(join(dir, KEY_FILE), KEY_FORMAT, passphrase);
     writeAtomically(join(dir, LOG_FILE), new AuditLog(signer.publicKey).toJsonLines());
     return new AuditFolder(dir, signer);
   }
 
-  static open(dir: string): AuditFolder {
+  static open(dir: string, passphrase?: string, option?: string): AuditFolder {
     if (!existsSync(join(dir, KEY_FILE))) throw new RealDidError("file_not_found", `no audit log in ${dir} (run: realdid regulator audit init --dir ${dir})`);
-    return new AuditFolder(dir, readSigningKeyFile(join(dir, KEY_FILE), KEY_FORMAT));
+    return new AuditFolder(dir, readSigningKeyFile(join(dir, KEY_FILE), KEY_FORMAT, passphrase, option));
   }
 
   get publicKey(): string {

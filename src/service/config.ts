@@ -55,6 +55,8 @@ export interface ServiceConfig {
    * missing; every instance behind one name must share the file.
    */
   readonly receiptKeyFile: string;
+  /** The environment variable holding the passphrase that seals the receipt key file (unset: the key is kept in the clear, with a warning). */
+  readonly receiptKeyPassphraseEnv?: string;
   readonly sites: ReadonlyMap<string, SiteConfig>;
 }
 
@@ -84,6 +86,7 @@ const OperationsSchema = z.object({
   trustProxy: z.union([z.boolean(), int(0, 100), z.string().min(1)]).default(false),
   shutdownGraceSeconds: int(0, 600).default(10),
   logLevel: z.enum(LOG_LEVELS).default("info"),
+  receiptKeyPassphraseEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable's name").optional(),
   ledger: z.object({
     maxAnswerBytes: int(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
     timeoutSeconds: int(1, 600).default(10),
@@ -164,6 +167,7 @@ export function parseServiceConfig(value: unknown, baseDir: string): ServiceConf
     logLevel: operations.logLevel,
     ...(c.keys !== undefined && { keys: path(c.keys, "keys") }),
     receiptKeyFile: path(c.receiptKey ?? "verifier-key.json", "receiptKey"),
+    ...(operations.receiptKeyPassphraseEnv !== undefined && { receiptKeyPassphraseEnv: operations.receiptKeyPassphraseEnv }),
     sites,
   };
 }

@@ -4,6 +4,7 @@ import { type Logger, pino } from "pino";
 import { loadArtifacts } from "../artifacts/load.js";
 import { RealDidError } from "../errors.js";
 import { openOrCreateSigningKeyFile } from "../signed-log/signing-key-file.js";
+import { passphraseFromEnv } from "../files.js";
 import { createApp } from "./app.js";
 import { ChallengeLimiter } from "./challenge-limiter.js";
 import type { LogLevel, ServiceConfig } from "./config.js";
@@ -90,7 +91,9 @@ export async function startVerifierService(config: ServiceConfig, log: Logger | 
     pruner.unref();
     undo.push(() => clearInterval(pruner));
     const artifacts = loadArtifacts({ dir: config.keys, warn: (line) => logger.warn(line) });
-    const receiptKey = openOrCreateSigningKeyFile(config.receiptKeyFile, RECEIPT_KEY_FORMAT);
+    const receiptPassphrase = passphraseFromEnv(config.receiptKeyPassphraseEnv, "receiptKeyPassphraseEnv");
+    const receiptKey = openOrCreateSigningKeyFile(config.receiptKeyFile, RECEIPT_KEY_FORMAT, receiptPassphrase, "receiptKeyPassphraseEnv in the service config");
+    if (receiptPassphrase === undefined) logger.warn({ file: config.receiptKeyFile }, "the receipt signing key is kept in the clear: set receiptKeyPassphraseEnv in the config to seal it");
     if (receiptKey.created) logger.info({ file: config.receiptKeyFile, publicKey: receiptKey.signer.publicKey }, "created the receipt signing key; every instance of this service must use the same file");
     const limiter = await ChallengeLimiter.create(store, config.limits);
     const pool = await VerifyPool.create(artifacts.verificationKey, config.workers);

@@ -14,12 +14,12 @@ export interface CliRun {
 
 export const CHECKOUT_BIN = join(PROJECT_ROOT, "bin", "realdid.js");
 
-/** The registrar's passphrase in CLI tests ($REGISTRAR_PASS; insecure, for tests only). */
-export const REGISTRAR_ENV = { REGISTRAR_PASS: "registrar passphrase (test only, insecure)" };
+/** The registrar's and the audit log's passphrases in CLI tests ($REGISTRAR_PASS, $AUDIT_PASS; insecure, for tests only). */
+export const TEST_PASSPHRASES = { REGISTRAR_PASS: "registrar passphrase (test only, insecure)", AUDIT_PASS: "audit key passphrase (test only, insecure)" };
 
 /** Runs the real `realdid` binary (the checkout's, or another install's) as a subprocess in `cwd`. */
 export function realdid(cwd: string, args: string[], env: Record<string, string> = {}, bin = CHECKOUT_BIN): CliRun {
-  const run = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", env: { ...process.env, ...REGISTRAR_ENV, ...env } });
+  const run = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", env: { ...process.env, ...TEST_PASSPHRASES, ...env } });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr, json: jsonOf(run.stdout) };
 }
 
@@ -33,7 +33,7 @@ function jsonOf(stdout: string): Record<string, any> {
 
 /** `realdid` as a subprocess that runs alongside others (parties that act at the same time, e.g. the holders of a DKG step). */
 export function realdidConcurrently(cwd: string, args: string[], env: Record<string, string> = {}, bin = CHECKOUT_BIN): Promise<CliRun> {
-  const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, ...REGISTRAR_ENV, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, ...TEST_PASSPHRASES, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));

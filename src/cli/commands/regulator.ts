@@ -1,4 +1,5 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
+import type { CommandOutput } from "../output.js";
 import { type ErrorCode, RealDidError } from "../../errors.js";
 import { Registrar } from "../../registrar/registrar.js";
 import { keyProtection } from "./registrar.js";
@@ -35,6 +36,18 @@ interface RegulatorOptions {
   registrarKeyFile?: string;
   dir: string;
   auditKey?: string;
+  auditPassphraseEnv?: string;
+  insecurePlaintext?: boolean;
+}
+
+const auditPassphraseOption = () => new Option("--audit-passphrase-env <variable>", "environment variable holding the passphrase of the audit log's signing key");
+
+/** The audit folder with its signing key unsealed; a key kept in the clear is used, with a warning. */
+function openAudit(o: RegulatorOptions, output: CommandOutput): AuditFolder {
+  const passphrase = passphraseFromEnv(o.auditPassphraseEnv, "--audit-passphrase-env");
+  const folder = AuditFolder.open(o.audit, passphrase, "--audit-passphrase-env");
+  if (passphrase === undefined) output.warn(`the audit signing key in ${o.audit} is stored in the clear (it was created with --insecure-plaintext)`);
+  return folder;
 }
 
 /** Refusals that are recorded in the audit log before the command fails. */
@@ -82,7 +95,8 @@ export function regulatorCommands(program: Command): void {
         .requiredOption("--case-id <id>")
         .requiredOption("--legal-basis <text>", "why this person may be unmasked")
         .requiredOption("--audit <dir>", "the audit log folder")
-        .requiredOption("--out <file>", "where to write the case file"),
+        .requiredOption("--out <file>", "where to write the case file")
+        .addOption(auditPassphraseOption()),
     async (_, o, output) => {
       if ((o.receipt === undefined) === (o.proof === undefined)) throw new RealDidError("invalid_argument", "give exactly one of --receipt or --proof");
       let publicSignals: unknown;
@@ -102,7 +116,7 @@ export function regulatorCommands(program: Command): void {
         source = { proofFile: o.proof };
       }
       const unmasking = caseFromProof(publicSignals, o.caseId, o.legalBasis);
-      const audit = AuditFolder.open(o.audit);
+      const audit = openAudit(o, output);
       if (audit.read().caseEvents(o.caseId).length > 0) throw new RealDidError("invalid_argument", `case ${o.caseId} already exists in the audit log`);
       const entry = audit.append(o.caseId, "request", { legalBasis: o.legalBasis, keyId: unmasking.keyId, ciphertext: caseJson(unmasking).ciphertext, ...source });
       writeAtomically(o.out, JSON.stringify(caseJson(unmasking), null, 2) + "\n");
@@ -140,13 +154,14 @@ export function regulatorCommands(program: Command): void {
         .requiredOption("--key <file>", "the regulator public key file")
         .requiredOption("--partials <files...>", "partial decryption files from the holders")
         .requiredOption("--audit <dir>", "the audit log folder")
+        .addOption(auditPassphraseOption())
         .option("--registrar <dir>", "resolve the handle at this registrar (on this machine; unlocked with --registrar-passphrase-env or --registrar-key-file)")
         .option("--registrar-passphrase-env <variable>", "environment variable holding the registrar's passphrase")
         .option("--registrar-key-file <file>", "the registrar's key file"),
-    async (_, o) => {
+    async (_, o, output) => {
       const key = parseRegulatorPublicKey(readJson(o.key, "regulator key"));
       const unmasking = parseCase(readJson(o.case, "case"));
-      const audit = AuditFolder.open(o.audit);
+      const audit = openAudit(o, output);
       if (!audit.read().caseEvents(unmasking.caseId).some((e) => e.event === "request")) {
         throw new RealDidError("case_not_in_audit_log", `case ${unmasking.caseId} was never opened in the audit log`);
       }
@@ -188,11 +203,17 @@ export function regulatorCommands(program: Command): void {
   const audit = regulator.command("audit").description("the regulator's signed, hash-chained audit log of unmaskings");
   defineCommand<RegulatorOptions>(
     audit,
-    { name: "init", summary: "create an audit log and its Ed25519 signing key", example: "realdid regulator audit init --dir ./audit" },
-    (c) => c.requiredOption("--dir <dir>"),
-    async (_, o) => {
-      const folder = AuditFolder.init(o.dir);
-      return { data: { dir: o.dir, publicKey: folder.publicKey }, lines: [`audit log created in ${o.dir}`, `audit signing key (public): ${folder.publicKey}`] };
+    { name: "init", summary: "create an audit log and its Ed25519 signing key, sealed with a passphrase", example: "AUDIT_PASS=… realdid regulator audit init --dir ./audit --passphrase-env AUDIT_PASS" },
+    (c) =>
+      c
+        .requiredOption("--dir <dir>")
+        .option("--passphrase-env <variable>", "seal the signing key with the passphrase in this environment variable")
+        .option("--insecure-plaintext", "write the signing key unencrypted (anyone who reads the file can sign audit entries)"),
+    async (_, o, output) => {
+      if ((o.passphraseEnv === undefined) === (o.insecurePlaintext === undefined)) throw new RealDidError("invalid_argument", "give --passphrase-env <variable> to seal the audit signing key (or, knowingly, --insecure-plaintext)");
+      const folder = AuditFolder.init(o.dir, passphraseFromEnv(o.passphraseEnv));
+      if (o.insecurePlaintext) output.warn(`the audit signing key in ${o.dir} is stored in the clear`);
+      return { data: { dir: o.dir, publicKey: folder.publicKey, sealed: !o.insecurePlaintext }, lines: [`audit log created in ${o.dir}`, `audit signing key (public): ${folder.publicKey}`] };
     },
   );
   defineCommand<RegulatorOptions>(
