@@ -58,6 +58,8 @@ export type ErrorCode =
   // regulator key generation without a dealer (DKG)
   | "dkg_invalid"
   | "dkg_failed"
+  | "dkg_roster_mismatch"
+  | "dkg_transcript_mismatch"
   // registrar
   | "invalid_record"
   | "already_enrolled"

@@ -6,13 +6,17 @@ import { BASE8, multiplyPoint, pointsEqual, SUBGROUP_ORDER } from "../src/crypto
 import { encryptHandle } from "../src/crypto/escrow.js";
 import { mod } from "../src/crypto/field.js";
 import {
+  assertTranscript,
   buildRoster,
+  type ComplaintDocument,
   complain,
   type DealDocument,
   deal,
   type DkgResult,
+  documentHash,
   finish,
   type HolderDocument,
+  holderFingerprint,
   type HolderSecrets,
   judgeComplaint,
   newHolder,
@@ -20,8 +24,10 @@ import {
   parseHolderDocument,
   receive,
   sealDeal,
+  signComplaint,
   signDeal,
 } from "../src/regulator/dkg.js";
+import { parseRegulatorPublicKey, publicKeyJson } from "../src/regulator/key-files.js";
 import { evaluate, lagrangeAtZero, type Polynomial, randomPolynomial } from "../src/regulator/shamir.js";
 import { combinePartials, partialDecrypt, shareIsValid } from "../src/regulator/threshold-key.js";
 import { randomField } from "./helpers/fixtures.js";
@@ -29,6 +35,7 @@ import { randomField } from "./helpers/fixtures.js";
 const subsets = <T>(items: T[], size: number): T[][] =>
   size === 0 ? [[]] : items.flatMap((item, i) => subsets(items.slice(i + 1), size - 1).map((rest) => [item, ...rest]));
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value));
+const unsigned = ({ signature: _, ...rest }: ComplaintDocument): Omit<ComplaintDocument, "signature"> => rest;
 const where = (documents: readonly HolderDocument[]) => documents.map((d) => `holder-${d.index}.json`);
 
 function ceremony(holders = 5, threshold = 3, name = "test-ceremony") {
@@ -49,7 +56,7 @@ describe("3-of-5 DKG with a cheating dealer and a false complaint", () => {
   const c = ceremony();
   // The test alone sees the polynomials (each holder's lives only inside its own deal call).
   const polynomials = Array.from({ length: 5 }, () => randomPolynomial(3));
-  const deals = polynomials.map((p, i) => (i + 1 === 4 ? wrongShareDeal(c, 4, p, 2, 3) : deal(c.roster, i + 1, c.secrets[i], p)));
+  const deals = polynomials.map((p, i) => (i + 1 === 4 ? wrongShareDeal(c, 4, p, 2, 3) : deal(c.roster, i + 1, c.secrets[i], c.roster.hash, p)));
   const received = c.secrets.map((s, i) => receive(c.roster, i + 1, s, deals));
   const falseComplaint = complain(c.roster, 1, c.secrets[0], deals[2]);
   const complaints = [...received.flatMap((r) => r.complaints), falseComplaint];
@@ -97,7 +104,7 @@ describe("3-of-5 DKG with a cheating dealer and a false complaint", () => {
 
 describe("DKG documents that are refused or judged", () => {
   const c = ceremony();
-  const deals = c.secrets.map((s, i) => deal(c.roster, i + 1, s));
+  const deals = c.secrets.map((s, i) => deal(c.roster, i + 1, s, c.roster.hash));
 
   it("refuses a tampered deal: a changed commitment, share or field breaks the dealer's signature", () => {
     const changedCommitment = copy(deals[2]);
@@ -126,11 +133,11 @@ describe("DKG documents that are refused or judged", () => {
 
   it("refuses a deal made for another roster (a share for holders of another ceremony)", () => {
     const other = ceremony(5, 3, "other-ceremony");
-    const foreign = deal(other.roster, 1, other.secrets[0]);
+    const foreign = deal(other.roster, 1, other.secrets[0], other.roster.hash);
     expect(() => parseDeal(foreign, "deal-1.json", c.roster)).toThrow(/deal-1.json is for ceremony other-ceremony, not test-ceremony/);
     const sameName = ceremony(5, 3, "test-ceremony");
-    expect(() => parseDeal(deal(sameName.roster, 1, sameName.secrets[0]), "deal-1.json", c.roster)).toThrow(/was made for other holder documents/);
-    expect(() => deal(c.roster, 1, sameName.secrets[0])).toThrow(/holder 1 document is not this holder's/);
+    expect(() => parseDeal(deal(sameName.roster, 1, sameName.secrets[0], sameName.roster.hash), "deal-1.json", c.roster)).toThrow(/was made for other holder documents/);
+    expect(() => deal(c.roster, 1, sameName.secrets[0], c.roster.hash)).toThrow(/holder 1 document is not this holder's/);
   });
 
   it("refuses a wrong threshold: a holder document or a deal that disagrees with the ceremony", () => {
@@ -159,23 +166,88 @@ describe("DKG documents that are refused or judged", () => {
   it("judges a false complaint false (the accused stays) and a forged pair key too", () => {
     const falseOne = complain(c.roster, 5, c.secrets[4], deals[0]);
     expect(judgeComplaint(c.roster, deals[0], falseOne)).toEqual({ guilty: "complainer", reason: "false complaint of holder 5 against holder 1: the share decrypts and matches holder 1's commitments" });
-    // Holder 5 claims a made-up pair key: the proof does not hold, so the accused is not blamed.
-    const forged = { ...falseOne, pairKey: { x: BASE8.x.toString(), y: BASE8.y.toString() } };
+    // Holder 5 claims a made-up pair key (and signs it): the proof does not hold, so the accused is not blamed.
+    const forged = signComplaint({ ...unsigned(falseOne), pairKey: { x: BASE8.x.toString(), y: BASE8.y.toString() } }, c.secrets[4]);
     expect(judgeComplaint(c.roster, deals[0], forged).guilty).toBe("complainer");
-    // Holder 5 replays holder 2's (true or false) complaint as its own: the proof is not for holder 5's key.
-    const borrowed = { ...complain(c.roster, 2, c.secrets[1], deals[0]), complainer: 5 };
+    // Holder 5 replays holder 2's complaint as its own: the proof is not for holder 5's key, nor for holder 5's complaint.
+    const borrowed = signComplaint({ ...unsigned(complain(c.roster, 2, c.secrets[1], deals[0])), complainer: 5 }, c.secrets[4]);
     expect(judgeComplaint(c.roster, deals[0], borrowed)).toMatchObject({ guilty: "complainer", reason: /not proven to be theirs/ });
     const result = finish(c.roster, 1, c.secrets[0], deals, [falseOne, forged, borrowed]);
     expect(result.qualified).toEqual([1, 2, 3, 4, 5]);
     expect(result.falseComplaints.map((f) => f.complainer)).toEqual([5, 5, 5]);
+    expect(result.skippedComplaints).toEqual([]);
+  });
+
+  it("skips and reports a reposted complaint with another dealHash, or one about no given deal; finish goes on", () => {
+    const genuine = complain(c.roster, 2, c.secrets[1], deals[3]);
+    // Anyone can repost holder 2's complaint naming another deal: it is no longer holder 2's word.
+    const reposted = { ...copy(genuine), dealHash: documentHash(deals[0]) };
+    // Holder 2 itself complains about a deal of holder 4's that nobody was given.
+    const unseen = complain(c.roster, 2, c.secrets[1], deal(c.roster, 4, c.secrets[3], c.roster.hash));
+    const result = finish(c.roster, 1, c.secrets[0], deals, [reposted, unseen, genuine]);
+    expect(result.qualified).toEqual([1, 2, 3, 4, 5]);
+    expect(result.skippedComplaints).toEqual([
+      { complainer: 2, accused: 4, reason: "the complaint of holder 2 against holder 4 is not signed by holder 2 (altered or forged): skipped" },
+      { complainer: 2, accused: 4, reason: expect.stringMatching(/^the complaint of holder 2 against holder 4 is about a deal that is not among the deals given \(deal [0-9a-f]{16}…\): skipped$/) },
+    ]);
+    expect(result.falseComplaints).toEqual([{ complainer: 2, accused: 4, reason: "false complaint of holder 2 against holder 4: the share decrypts and matches holder 4's commitments" }]);
+    // The proof is bound to the deal it was made about: re-signed by holder 2 for another deal of holder 4's, it proves nothing.
+    const second = deal(c.roster, 4, c.secrets[3], c.roster.hash);
+    const moved = signComplaint({ ...unsigned(genuine), dealHash: documentHash(second) }, c.secrets[1]);
+    expect(judgeComplaint(c.roster, second, moved)).toMatchObject({ guilty: "complainer", reason: /not proven to be theirs/ });
+    // Skipped complaints do not enter the transcript: a junk file on the board does not split the holders.
+    expect(result.transcript).toBe(finish(c.roster, 1, c.secrets[0], deals, [genuine]).transcript);
+  });
+
+  it("gives a different transcript to a holder that saw an extra deal (and so another qualified set)", () => {
+    const second = deal(c.roster, 3, c.secrets[2], c.roster.hash);
+    const sawBoth = finish(c.roster, 1, c.secrets[0], [...deals, second], []);
+    const sawOne = finish(c.roster, 2, c.secrets[1], [deals[0], deals[1], second, deals[3], deals[4]], []);
+    expect(sawBoth.qualified).toEqual([1, 2, 4, 5]);
+    expect(sawOne.qualified).toEqual([1, 2, 3, 4, 5]);
+    expect(sawBoth.transcript).not.toBe(sawOne.transcript);
+    // Holders given the same files agree, in whatever order they were given.
+    expect(finish(c.roster, 4, c.secrets[3], [second, ...deals].reverse(), []).transcript).toBe(sawBoth.transcript);
+    expect(() => assertTranscript(sawOne, sawBoth.transcript)).toThrow(expect.objectContaining({ code: "dkg_transcript_mismatch" }));
+    assertTranscript(sawBoth, sawBoth.transcript);
+  });
+
+  it("refuses to deal to a roster with a swapped holder document: its hash is not the confirmed one", () => {
+    // Whoever runs the board replaces holder 3's document with its own (self-signed, so it parses).
+    const attacker = newHolder("test-ceremony", 3, 5, 3);
+    const swapped = [...c.documents.slice(0, 2), parseHolderDocument(copy(attacker.document), "holder-3.json"), ...c.documents.slice(3)];
+    const roster = buildRoster(swapped, where(swapped));
+    expect(() => deal(roster, 1, c.secrets[0], c.roster.hash)).toThrow(expect.objectContaining({ code: "dkg_roster_mismatch", message: expect.stringMatching(/not to the confirmed roster hash .*a holder document was swapped/) }));
+    expect(holderFingerprint(swapped[2])).not.toBe(holderFingerprint(c.documents[2]));
+    expect(deal(c.roster, 1, c.secrets[0], c.roster.hash).rosterHash).toBe(c.roster.hash);
+  });
+
+  it("refuses threshold 1 (every share would be the key)", () => {
+    expect(() => newHolder("test-ceremony", 1, 5, 1)).toThrow(expect.objectContaining({ code: "invalid_argument", message: expect.stringMatching(/threshold of at least 2 .* received 1 of 5/) }));
+  });
+
+  it("refuses a regulator-public.json whose keyId, key or share keys are not the ones its commitments give", () => {
+    const { key } = finish(c.roster, 1, c.secrets[0], deals, []);
+    const file = copy(publicKeyJson(key));
+    expect(parseRegulatorPublicKey(copy(file))).toEqual(key);
+    const other = publicKeyJson(finish(c.roster, 1, c.secrets[0], deals.slice(0, 4), []).key);
+    const forgeries: [string, object, RegExp][] = [
+      ["keyId", { ...file, keyId: other.keyId }, /keyId [0-9a-f]{16} is not the one its commitments give/],
+      ["shareKeys", { ...file, shareKeys: [file.shareKeys[1], file.shareKeys[0], ...file.shareKeys.slice(2)] }, /share key of holder 1 is not the one/],
+      ["key", { ...file, x: other.x, y: other.y }, /key \(x, y\) is not the one/],
+      ["everything but the commitments", { ...other, commitments: file.commitments }, /is not the one its commitments give/],
+      ["a share key too few", { ...file, shareKeys: file.shareKeys.slice(1) }, /number of shares 5 \(it has 4 share keys\)/],
+    ];
+    for (const [what, forged, message] of forgeries) expect(() => parseRegulatorPublicKey(forged), what).toThrow(expect.objectContaining({ code: "invalid_regulator_key", message: expect.stringMatching(message) }));
+    expect(() => parseRegulatorPublicKey({ ...file, extra: 1 })).toThrow(/the regulator key file: .*extra/);
   });
 
   it("disqualifies a dealer that signed two different deals, and leaves out one that dealt nothing", () => {
-    const second = deal(c.roster, 3, c.secrets[2]);
+    const second = deal(c.roster, 3, c.secrets[2], c.roster.hash);
     const result = finish(c.roster, 1, c.secrets[0], [deals[0], deals[1], deals[2], second, deals[4]], []);
     expect(result.qualified).toEqual([1, 2, 5]);
     expect(result.disqualified).toEqual([
-      { holder: 3, reason: "holder 3 signed two different deals" },
+      { holder: 3, reason: "holder 3 signed 2 different deals" },
       { holder: 4, reason: "holder 4 published no deal" },
     ]);
     expect(() => finish(c.roster, 1, c.secrets[0], deals.slice(0, 2), [])).toThrow(/only 2 holders qualified \(1, 2\); the key needs at least 3 contributors/);

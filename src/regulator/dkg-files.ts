@@ -1,3 +1,4 @@
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { RealDidError } from "../errors.js";
@@ -9,6 +10,7 @@ import {
   type ComplaintDocument,
   type DealDocument,
   type DkgResult,
+  type HolderDocument,
   type HolderSecrets,
   newHolder,
   parseComplaint,
@@ -59,18 +61,23 @@ export const complaintFile = (dir: string, complainer: number, accused: number) 
 const writeDocument = (file: string, document: object, mode = 0o644) => writeAtomically(file, JSON.stringify(document, null, 2) + "\n", { overwrite: false, mode });
 
 /** Step 1: the holder's secrets (sealed, mode 600) and its public holder document. */
-export function initHolderFolder(dir: string, ceremony: string, index: number, holders: number, threshold: number, passphrase: string): string {
+export function initHolderFolder(dir: string, ceremony: string, index: number, holders: number, threshold: number, passphrase: string): { file: string; document: HolderDocument } {
   const { document, secrets } = newHolder(ceremony, index, holders, threshold);
   ensureFolder(dir);
   const sealed = seal(new TextEncoder().encode(JSON.stringify({ encryptionSecret: secrets.encryptionSecret.toString(), signingSecret: secrets.signingSecret })), passphrase);
   writeDocument(join(dir, SECRET_FILE), { format: SECRET_FORMAT, ceremony: document.ceremony, index, threshold, holders, sealed }, 0o600);
   const file = holderFile(dir, index);
   writeDocument(file, document);
-  return file;
+  return { file, document };
 }
+
+const PUBLIC_FILE = "regulator-public.json";
 
 export function openHolderFolder(dir: string, passphrase: string): HolderFolder {
   const path = join(dir, SECRET_FILE);
+  if (!existsSync(path) && existsSync(join(dir, PUBLIC_FILE))) {
+    throw new RealDidError("dkg_invalid", `the ceremony in ${dir} has finished: its secrets were removed; the holder's share is its share-<i>.json`);
+  }
   const file = parseDocument(SecretFileSchema, readJson(path, "DKG secret"), path);
   const inner = parseDocument(SealedSecretsSchema, JSON.parse(new TextDecoder().decode(unseal(file.sealed, passphrase))), path);
   return { dir, ceremony: file.ceremony, index: file.index, threshold: file.threshold, holders: file.holders, secrets: { encryptionSecret: BigInt(inner.encryptionSecret), signingSecret: inner.signingSecret } };
@@ -104,11 +111,16 @@ export const writeComplaints = (holder: HolderFolder, complaints: readonly Compl
     return file;
   });
 
-/** Step 4's output: share-<i>.json sealed with the holder's passphrase, and regulator-public.json. */
+/**
+ * Step 4's output: share-<i>.json sealed with the holder's passphrase, and regulator-public.json.
+ * Then the ceremony secrets go: with the public deals, e_j would recompute the share x_j for
+ * as long as it exists, whatever later becomes of the share file (re-sealed, deleted).
+ */
 export function writeDkgResult(holder: HolderFolder, result: DkgResult, passphrase: string): { shareFile: string; publicFile: string } {
   const shareFile = join(holder.dir, `share-${holder.index}.json`);
-  const publicFile = join(holder.dir, "regulator-public.json");
+  const publicFile = join(holder.dir, PUBLIC_FILE);
   writeShareFile(shareFile, result.key, holder.index, result.share, passphrase);
   writePublicKeyFile(publicFile, result.key);
+  rmSync(join(holder.dir, SECRET_FILE));
   return { shareFile, publicFile };
 }

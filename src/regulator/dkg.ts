@@ -29,10 +29,19 @@ import { feldmanShareKey, publicKeyFromCommitments, type RegulatorPublicKey } fr
  *    x_j = Σ_{i∈QUAL} f_i(j); the key's commitments are Σ_{i∈QUAL} C_{i,m}, so PK = Σ a_{i,0}·G
  *    and every holder's share key follow from public data. sk = Σ a_{i,0} is never formed.
  *
- * Deals and complaints are signed / proven, so a complaint names the guilty party and
- * nobody can frame an honest dealer. Deals must reach every holder unchanged (publish them in
- * one place); holders compare the transcript hash and key id that `finish` prints, which
- * differ if a dealer gave different holders different deals.
+ * Deals and complaints are signed by their authors, and a complaint's proof is bound to its
+ * ceremony, complainer, accused and deal, so a complaint names the guilty party and nobody
+ * can frame an honest dealer or replay someone else's complaint.
+ *
+ * What the holders must confirm to each other out of band (the documents are self-signed,
+ * so whoever runs the board could otherwise swap them): before dealing, the roster hash
+ * (`deal` refuses any other roster, so no share is encrypted to a swapped-in key); after
+ * `finish`, the transcript hash, which covers every deal and judged complaint used and the
+ * qualified set, and so differs if a dealer gave different holders different deals.
+ *
+ * Joint-Feldman lets cheating holders bias the key (GJKR '99): by getting themselves
+ * disqualified or not after seeing the others' deals, t of them choose among up to 2^t keys.
+ * They never learn sk, and ElGamal-type encryption (the escrow) stays secure under such keys.
  *
  * Why the pair key is on Baby Jubjub rather than X25519: a complaint must prove the key it
  * reveals is the right one, and the project already has a tested Chaum–Pedersen proof on
@@ -41,7 +50,8 @@ import { feldmanShareKey, publicKeyFromCommitments, type RegulatorPublicKey } fr
 
 export const HOLDER_FORMAT = "realdid-dkg-holder/1";
 export const DEAL_FORMAT = "realdid-dkg-deal/1";
-export const COMPLAINT_FORMAT = "realdid-dkg-complaint/1";
+/** /2: signed by the complainer, its proof bound to the complaint's context. */
+export const COMPLAINT_FORMAT = "realdid-dkg-complaint/2";
 
 const Ceremony = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "must be 1-100 letters, digits, '.', '_' or '-'");
 const HolderIndex = z.number().int().min(1).max(255);
@@ -90,8 +100,10 @@ export const ComplaintDocumentSchema = z.strictObject({
   dealHash: Sha256Hex,
   /** K = e_complainer·E_accused: lets anyone decrypt the disputed share. */
   pairKey: PointJson,
-  /** Chaum–Pedersen: log_G(E_complainer) = log_{E_accused}(pairKey). */
+  /** Chaum–Pedersen: log_G(E_complainer) = log_{E_accused}(pairKey), in this complaint's context. */
   proof: z.strictObject({ challenge: Scalar, response: Scalar }),
+  /** The complainer's: nobody else can post a complaint in its name. */
+  signature: Hex(64),
 });
 export type ComplaintDocument = z.infer<typeof ComplaintDocumentSchema>;
 
@@ -115,6 +127,8 @@ const toPoint = (p: { x: string; y: string }): Point => ({ x: BigInt(p.x), y: Bi
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 /** The hash a complaint and the transcript name a document by. */
 export const documentHash = (document: DealDocument | ComplaintDocument): string => sha256(canonicalJson(document));
+/** What a holder reads out to the others so they can tell its holder document from a swapped one. */
+export const holderFingerprint = (document: HolderDocument): string => sha256(canonicalJson(document));
 
 const signed = <D extends { format: string }>(unsigned: D, signingSecret: string): D & { signature: string } => ({
   ...unsigned,
@@ -132,9 +146,15 @@ function signatureIsValid(document: { format: string; signature: string }, signi
 
 const invalid = (message: string) => new RealDidError("dkg_invalid", message);
 
+/** Shamir's bounds, and k >= 2: with k = 1 every holder's share would be sk itself. */
+function checkDkgThreshold(threshold: number, holders: number): void {
+  checkThreshold(threshold, holders);
+  if (threshold < 2) throw new RealDidError("invalid_argument", `the DKG needs a threshold of at least 2 (with 1, every holder's share would be the key itself), received ${threshold} of ${holders}`);
+}
+
 /** Step 1: a holder's keys for the ceremony, and the document it publishes. */
 export function newHolder(ceremony: string, index: number, holders: number, threshold: number): { document: HolderDocument; secrets: HolderSecrets } {
-  checkThreshold(threshold, holders);
+  checkDkgThreshold(threshold, holders);
   if (!Number.isInteger(index) || index < 1 || index > holders) throw new RealDidError("invalid_argument", `the holder index must be 1..${holders}, received ${index}`);
   const secrets = { encryptionSecret: randomBelow(SUBGROUP_ORDER), signingSecret: newSigningKeyHex() };
   const unsigned = {
@@ -177,7 +197,7 @@ export function buildRoster(documents: readonly HolderDocument[], where: readonl
     members[d.index - 1] = d;
     from.set(d.index, where[i]);
   });
-  checkThreshold(first.threshold, first.holders);
+  checkDkgThreshold(first.threshold, first.holders);
   const missing = Array.from({ length: first.holders }, (_, i) => i + 1).filter((i) => members[i - 1] === undefined);
   if (missing.length > 0) throw invalid(`no holder document for holder${missing.length > 1 ? "s" : ""} ${missing.join(", ")} of ${first.holders}`);
   return { ceremony: first.ceremony, threshold: first.threshold, holders: first.holders, members, hash: sha256(canonicalJson(members)) };
@@ -227,8 +247,25 @@ export function sealDeal(roster: Roster, dealer: number, secrets: HolderSecrets,
 /** The dealer's signature over its deal: what makes everything in it the dealer's own word. */
 export const signDeal = (body: Omit<DealDocument, "signature">, secrets: HolderSecrets): DealDocument => signed(body, secrets.signingSecret);
 
-/** Step 2: holder `dealer`'s contribution. Its polynomial exists only during this call. */
-export function deal(roster: Roster, dealer: number, secrets: HolderSecrets, polynomial: Polynomial = randomPolynomial(roster.threshold)): DealDocument {
+/**
+ * The roster must be the one every holder confirmed out of band: holder documents are only
+ * self-signed, so a board that swapped some would otherwise receive their shares.
+ */
+export function assertRosterConfirmed(roster: Roster, confirmedHash: string): void {
+  if (roster.hash !== confirmedHash) {
+    throw new RealDidError(
+      "dkg_roster_mismatch",
+      `the holder documents given hash to ${roster.hash}, not to the confirmed roster hash ${confirmedHash}: a holder document was swapped, altered or left out; deal only when every holder confirms the same hash`,
+    );
+  }
+}
+
+/**
+ * Step 2: holder `dealer`'s contribution, only to the roster whose hash the holders confirmed.
+ * Its polynomial exists only during this call.
+ */
+export function deal(roster: Roster, dealer: number, secrets: HolderSecrets, confirmedRosterHash: string, polynomial: Polynomial = randomPolynomial(roster.threshold)): DealDocument {
+  assertRosterConfirmed(roster, confirmedRosterHash);
   assertOwnKeys(roster, dealer, secrets);
   return sealDeal(
     roster,
@@ -288,20 +325,27 @@ function openDealtShare(roster: Roster, deal: DealDocument, recipient: number, k
   return { share };
 }
 
-/** A complaint by `complainer` against the dealer of `deal`: the pair key, proven. */
+type ComplaintContext = Pick<ComplaintDocument, "ceremony" | "rosterHash" | "complainer" | "accused" | "dealHash">;
+/** What a complaint's proof is bound to: the same proof says nothing about another deal, ceremony or pair. */
+const complaintContext = (c: ComplaintContext): string => `${COMPLAINT_FORMAT}\n${c.ceremony}\n${c.rosterHash}\ncomplainer ${c.complainer}\naccused ${c.accused}\ndeal ${c.dealHash}`;
+
+/** The complainer's signature over its complaint (tests build cheating complaints with it). */
+export const signComplaint = (body: Omit<ComplaintDocument, "signature">, secrets: HolderSecrets): ComplaintDocument => signed(body, secrets.signingSecret);
+
+/** A complaint by `complainer` against the dealer of `deal`: the pair key, proven in context, signed. */
 export function complain(roster: Roster, complainer: number, secrets: HolderSecrets, deal: DealDocument): ComplaintDocument {
   const accusedKey = toPoint(memberOf(roster, deal.dealer).encryptionKey);
-  const proof = proveEqualLogs(secrets.encryptionSecret, accusedKey);
-  return {
-    format: COMPLAINT_FORMAT,
-    ceremony: roster.ceremony,
-    rosterHash: roster.hash,
-    complainer,
-    accused: deal.dealer,
-    dealHash: documentHash(deal),
-    pairKey: pointJson(multiplyPoint(accusedKey, secrets.encryptionSecret)),
-    proof: { challenge: proof.challenge.toString(), response: proof.response.toString() },
-  };
+  const context = { ceremony: roster.ceremony, rosterHash: roster.hash, complainer, accused: deal.dealer, dealHash: documentHash(deal) };
+  const proof = proveEqualLogs(secrets.encryptionSecret, accusedKey, complaintContext(context));
+  return signComplaint(
+    {
+      format: COMPLAINT_FORMAT,
+      ...context,
+      pairKey: pointJson(multiplyPoint(accusedKey, secrets.encryptionSecret)),
+      proof: { challenge: proof.challenge.toString(), response: proof.response.toString() },
+    },
+    secrets,
+  );
 }
 
 /** Step 3: holder `index` checks its share in every deal; a complaint for each bad one. */
@@ -336,6 +380,7 @@ export interface Verdict {
 /**
  * Judges a complaint from public data only: the proof must show the revealed key is the
  * complainer's pair key with the accused; then the disputed share is decrypted and checked.
+ * (Whether the complaint is the complainer's own, signed, is `finish`'s first question.)
  */
 export function judgeComplaint(roster: Roster, deal: DealDocument, complaint: ComplaintDocument): Verdict {
   const by = `complaint of holder ${complaint.complainer} against holder ${complaint.accused}`;
@@ -351,7 +396,7 @@ export function judgeComplaint(roster: Roster, deal: DealDocument, complaint: Co
   } catch {
     return { guilty: "complainer", reason: `false ${by}: the revealed pair key is not a subgroup point` };
   }
-  if (!verifyEqualLogs(proof, complainerKey, accusedKey, key)) return { guilty: "complainer", reason: `false ${by}: the revealed pair key is not proven to be theirs` };
+  if (!verifyEqualLogs(proof, complainerKey, accusedKey, key, complaintContext(complaint))) return { guilty: "complainer", reason: `false ${by}: the revealed pair key is not proven to be theirs` };
   const opened = openDealtShare(roster, deal, complaint.complainer, key);
   return "fault" in opened ? { guilty: "dealer", reason: opened.fault } : { guilty: "complainer", reason: `false ${by}: the share decrypts and matches holder ${complaint.accused}'s commitments` };
 }
@@ -364,32 +409,52 @@ export interface DkgResult {
   readonly qualified: readonly number[];
   readonly disqualified: readonly { readonly holder: number; readonly reason: string }[];
   readonly falseComplaints: readonly { readonly complainer: number; readonly accused: number; readonly reason: string }[];
-  /** SHA-256 of the roster, deals and complaints used: holders compare it. */
+  /** Complaints left out: not signed by their complainer, or about a deal that was not given. */
+  readonly skippedComplaints: readonly { readonly complainer: number; readonly accused: number; readonly reason: string }[];
+  /** SHA-256 of the roster, every deal given, the complaints judged, the qualified set and the key: holders compare it. */
   readonly transcript: string;
+}
+
+/** Why `finish` leaves a complaint out, or undefined when it is to be judged against `deal`. */
+function whyIgnored(roster: Roster, complaint: ComplaintDocument, deal: DealDocument | undefined): string | undefined {
+  const by = `the complaint of holder ${complaint.complainer} against holder ${complaint.accused}`;
+  if (!signatureIsValid(complaint, memberOf(roster, complaint.complainer).signingKey)) return `${by} is not signed by holder ${complaint.complainer} (altered or forged): skipped`;
+  if (deal === undefined || deal.dealer !== complaint.accused) return `${by} is about a deal that is not among the deals given (deal ${complaint.dealHash.slice(0, 16)}…): skipped`;
+  return undefined;
 }
 
 /**
  * Step 4: judges every complaint, forms QUAL and this holder's share of the joint key.
- * Every holder given the same deals and complaints gets the same key. A dealer without a
- * deal is left out; a dealer that signed two different deals is disqualified.
+ * Every holder given the same deals and complaints gets the same key and transcript. A dealer
+ * without a deal is left out; a dealer that signed two different deals is disqualified; a
+ * complaint that is not its complainer's or names no given deal is skipped and reported
+ * (anyone can post one, and it must not stop the ceremony).
  */
 export function finish(roster: Roster, index: number, secrets: HolderSecrets, deals: readonly DealDocument[], complaints: readonly ComplaintDocument[]): DkgResult {
   assertOwnKeys(roster, index, secrets);
+  const dealsByHash = new Map(deals.map((d) => [documentHash(d), d]));
   const disqualified = new Map<number, string>();
   const byDealer = new Map<number, DealDocument>();
-  for (const d of deals) {
-    const other = byDealer.get(d.dealer);
-    if (other !== undefined && documentHash(other) !== documentHash(d)) disqualified.set(d.dealer, `holder ${d.dealer} signed two different deals`);
-    byDealer.set(d.dealer, d);
+  for (let i = 1; i <= roster.holders; i++) {
+    const given = [...dealsByHash.values()].filter((d) => d.dealer === i);
+    if (given.length === 0) disqualified.set(i, `holder ${i} published no deal`);
+    else if (given.length > 1) disqualified.set(i, `holder ${i} signed ${given.length} different deals`);
+    else byDealer.set(i, given[0]);
   }
-  for (let i = 1; i <= roster.holders; i++) if (!byDealer.has(i)) disqualified.set(i, `holder ${i} published no deal`);
 
+  const judged = new Set<string>();
   const falseComplaints: DkgResult["falseComplaints"][number][] = [];
+  const skippedComplaints: DkgResult["skippedComplaints"][number][] = [];
   for (const c of complaints) {
-    const d = byDealer.get(c.accused);
-    if (d !== undefined && disqualified.has(c.accused)) continue; // already out (it signed two deals)
-    if (d === undefined) throw invalid(`the complaint of holder ${c.complainer} against holder ${c.accused} is about a deal that is not among the deals given`);
-    const verdict = judgeComplaint(roster, d, c);
+    const d = dealsByHash.get(c.dealHash);
+    const ignored = whyIgnored(roster, c, d);
+    if (ignored !== undefined) {
+      skippedComplaints.push({ complainer: c.complainer, accused: c.accused, reason: ignored });
+      continue;
+    }
+    judged.add(documentHash(c));
+    if (disqualified.has(c.accused)) continue; // already out (it signed two deals)
+    const verdict = judgeComplaint(roster, d!, c);
     if (verdict.guilty === "dealer") disqualified.set(c.accused, `complaint of holder ${c.complainer} upheld: ${verdict.reason}`);
     else falseComplaints.push({ complainer: c.complainer, accused: c.accused, reason: verdict.reason });
   }
@@ -406,6 +471,26 @@ export function finish(roster: Roster, index: number, secrets: HolderSecrets, de
   }
   const commitments = Array.from({ length: roster.threshold }, (_, m) => qualified.reduce((acc, i) => addPoints(acc, toPoint(byDealer.get(i)!.commitments[m])), IDENTITY));
   const key = publicKeyFromCommitments(roster.threshold, roster.holders, commitments);
-  const transcript = sha256(canonicalJson({ roster: roster.hash, deals: [...byDealer.values()].map(documentHash).sort(), complaints: complaints.map(documentHash).sort() }));
-  return { key, share, qualified, disqualified: [...disqualified].sort(([a], [b]) => a - b).map(([holder, reason]) => ({ holder, reason })), falseComplaints, transcript };
+  // Every deal given counts, a dealer's second one too: two holders that saw different deals
+  // must not see one transcript, even where the deals alone would not change their key.
+  const transcript = sha256(canonicalJson({ roster: roster.hash, deals: [...dealsByHash.keys()].sort(), complaints: [...judged].sort(), qualified, keyId: key.keyId }));
+  return {
+    key,
+    share,
+    qualified,
+    disqualified: [...disqualified].sort(([a], [b]) => a - b).map(([holder, reason]) => ({ holder, reason })),
+    falseComplaints,
+    skippedComplaints,
+    transcript,
+  };
+}
+
+/** Refuses a finish whose transcript is not the one the holders confirmed to each other. */
+export function assertTranscript(result: DkgResult, expected: string): void {
+  if (result.transcript !== expected) {
+    throw new RealDidError(
+      "dkg_transcript_mismatch",
+      `this holder's transcript is ${result.transcript}, not the expected ${expected}: the holders were given different deals or complaints (compare the files); do not use this key`,
+    );
+  }
 }

@@ -1,11 +1,14 @@
 import { join } from "node:path";
+import { z } from "zod";
 import { ensureFolder, writeAtomically } from "../files.js";
-import type { Point } from "../crypto/baby-jubjub.js";
+import { type Point, pointsEqual } from "../crypto/baby-jubjub.js";
 import { toFieldElement } from "../crypto/field.js";
 import { seal, type SealedData, unseal } from "../identity/passphrase-seal.js";
 import { RealDidError } from "../errors.js";
+import { FieldDecimal, Hex, PointJson } from "../formats/fields.js";
+import { parseDocument } from "../formats/schema.js";
 import { parsePoint } from "../policy/policy.js";
-import { dealThresholdKey, type RegulatorPublicKey, shareIsValid } from "./threshold-key.js";
+import { dealThresholdKey, publicKeyFromCommitments, type RegulatorPublicKey, shareIsValid } from "./threshold-key.js";
 
 const PUBLIC_FORMAT = "realdid-regulator-key/1";
 const SHARE_FORMAT = "realdid-regulator-share/1";
@@ -23,19 +26,38 @@ export const publicKeyJson = (key: RegulatorPublicKey) => ({
   commitments: key.commitments.map(pointJson),
 });
 
+const RegulatorKeyFileSchema = z.strictObject({
+  format: z.literal(PUBLIC_FORMAT),
+  keyId: Hex(8, "a regulator key id (16 lowercase hex characters)"),
+  x: FieldDecimal,
+  y: FieldDecimal,
+  threshold: z.number().int().min(1).max(255),
+  shares: z.number().int().min(1).max(255),
+  shareKeys: z.array(PointJson).max(255),
+  commitments: z.array(PointJson).max(255),
+});
+
+/**
+ * Reads a realdid-regulator-key/1 file. Only the commitments are taken from it: the key, its
+ * id and every holder's share key are rebuilt from them, and a file that states other values
+ * (an altered keyId or shareKeys, which `unmask` would check partials against) is refused.
+ */
 export function parseRegulatorPublicKey(value: unknown): RegulatorPublicKey {
-  const v = value as ReturnType<typeof publicKeyJson>;
-  if (v?.format !== PUBLIC_FORMAT || !Array.isArray(v.shareKeys) || !Array.isArray(v.commitments)) {
-    throw new RealDidError("invalid_argument", `the regulator key file is not a ${PUBLIC_FORMAT} file`);
-  }
-  return {
-    keyId: String(v.keyId),
-    publicKey: parsePoint("regulator key", v),
-    threshold: Number(v.threshold),
-    shares: Number(v.shares),
-    shareKeys: v.shareKeys.map((p, i) => parsePoint(`shareKeys[${i}]`, p)),
-    commitments: v.commitments.map((p, i) => parsePoint(`commitments[${i}]`, p)),
-  };
+  const v = parseDocument(RegulatorKeyFileSchema, value, "the regulator key file");
+  const forged = (what: string) => new RealDidError("invalid_regulator_key", `the regulator key file's ${what} is not the one its commitments give: the file was altered`);
+  if (v.commitments.length !== v.threshold) throw forged(`threshold ${v.threshold} (it has ${v.commitments.length} commitments)`);
+  if (v.shareKeys.length !== v.shares) throw forged(`number of shares ${v.shares} (it has ${v.shareKeys.length} share keys)`);
+  const key = publicKeyFromCommitments(
+    v.threshold,
+    v.shares,
+    v.commitments.map((p, i) => parsePoint(`commitments[${i}]`, p)),
+  );
+  if (!pointsEqual(parsePoint("regulator key", v), key.publicKey)) throw forged("key (x, y)");
+  if (v.keyId !== key.keyId) throw forged(`keyId ${v.keyId}`);
+  v.shareKeys.forEach((p, i) => {
+    if (!pointsEqual(parsePoint(`shareKeys[${i}]`, p), key.shareKeys[i])) throw forged(`share key of holder ${i + 1}`);
+  });
+  return key;
 }
 
 /**

@@ -1,7 +1,9 @@
 import type { Command } from "commander";
-import { deal, finish, receive } from "../../regulator/dkg.js";
+import { assertOwnKeys, assertTranscript, deal, finish, holderFingerprint, receive } from "../../regulator/dkg.js";
 import { initHolderFolder, openHolderFolder, readComplaints, readDeals, readRoster, writeComplaints, writeDeal, writeDkgResult } from "../../regulator/dkg-files.js";
 import { passphraseFromEnv } from "../../files.js";
+import { Sha256Hex } from "../../formats/fields.js";
+import { parseDocument } from "../../formats/schema.js";
 import { defineCommand, integerOption } from "../command-kit.js";
 
 interface DkgOptions {
@@ -14,7 +16,12 @@ interface DkgOptions {
   holders: string[];
   deals: string[];
   complaints?: string[];
+  rosterHash: string;
+  expectTranscript?: string;
 }
+
+/** A hash the holders confirmed to each other (read aloud, so either case is taken). */
+const confirmedHash = (option: string, value: string): string => parseDocument(Sha256Hex, value.toLowerCase(), option);
 
 const passphraseOption = (c: Command) => c.requiredOption("--passphrase-env <variable>", "the variable holding this holder's passphrase (seals its ceremony secrets and its share)");
 const holdersOption = (c: Command) => c.requiredOption("--holders <files...>", "every holder's holder-<i>.json, this holder's included");
@@ -46,8 +53,39 @@ export function dkgCommands(regulator: Command): void {
           .requiredOption("--threshold <k>", "holders needed to unmask", integerOption("--threshold")),
       ),
     async (_, o) => {
-      const file = initHolderFolder(o.dir, o.ceremony, o.holder, o.of, o.threshold, passphraseFromEnv(o.passphraseEnv)!);
-      return { data: { holder: o.holder, holderFile: file }, lines: [`holder ${o.holder} of ${o.of} joined ceremony ${o.ceremony} (${o.threshold} to unmask)`, `publish ${file} to every other holder`] };
+      const { file, document } = initHolderFolder(o.dir, o.ceremony, o.holder, o.of, o.threshold, passphraseFromEnv(o.passphraseEnv)!);
+      const fingerprint = holderFingerprint(document);
+      return {
+        data: { holder: o.holder, holderFile: file, fingerprint },
+        lines: [
+          `holder ${o.holder} of ${o.of} joined ceremony ${o.ceremony} (${o.threshold} to unmask)`,
+          `publish ${file} to every other holder, and tell them its fingerprint out of band (in person or by phone): ${fingerprint}`,
+        ],
+      };
+    },
+  );
+
+  defineCommand<DkgOptions>(
+    dkg,
+    {
+      name: "roster",
+      summary: "between steps 1 and 2: check the holder documents and print the roster hash every holder must confirm out of band before dealing",
+      example: "REG_PASS=… realdid regulator dkg roster --dir ./holder-2 --holders holder-*.json --passphrase-env REG_PASS",
+    },
+    (c) => passphraseOption(holdersOption(c.requiredOption("--dir <dir>", "this holder's folder"))),
+    async (_, o) => {
+      const holder = openHolderFolder(o.dir, passphraseFromEnv(o.passphraseEnv)!);
+      const roster = readRoster(holder, o.holders);
+      assertOwnKeys(roster, holder.index, holder.secrets);
+      const fingerprints = roster.members.map(holderFingerprint);
+      return {
+        data: { holder: holder.index, rosterHash: roster.hash, fingerprints },
+        lines: [
+          ...fingerprints.map((f, i) => `holder ${i + 1}: ${f}${i + 1 === holder.index ? " (this holder's own document)" : ""}`),
+          `roster hash ${roster.hash}`,
+          "confirm this hash with every other holder out of band, then deal with --roster-hash; if any holder's differs, do not deal",
+        ],
+      };
     },
   );
 
@@ -56,13 +94,20 @@ export function dkgCommands(regulator: Command): void {
     {
       name: "deal",
       summary: "step 2: this holder's contribution: commitments to a random polynomial and each holder's share encrypted to them, signed (deal-<i>.json)",
-      example: "REG_PASS=… realdid regulator dkg deal --dir ./holder-2 --holders holder-*.json --passphrase-env REG_PASS",
+      example: "REG_PASS=… realdid regulator dkg deal --dir ./holder-2 --holders holder-*.json --roster-hash 5f1c… --passphrase-env REG_PASS",
     },
-    (c) => passphraseOption(holdersOption(c.requiredOption("--dir <dir>", "this holder's folder"))),
+    (c) =>
+      passphraseOption(
+        holdersOption(c.requiredOption("--dir <dir>", "this holder's folder")).requiredOption(
+          "--roster-hash <sha256>",
+          "the roster hash (from `dkg roster`) every holder confirmed out of band: no share is dealt to any other roster",
+        ),
+      ),
     async (_, o) => {
+      const rosterHash = confirmedHash("--roster-hash", o.rosterHash);
       const holder = openHolderFolder(o.dir, passphraseFromEnv(o.passphraseEnv)!);
       const roster = readRoster(holder, o.holders);
-      const file = writeDeal(holder, deal(roster, holder.index, holder.secrets));
+      const file = writeDeal(holder, deal(roster, holder.index, holder.secrets, rosterHash));
       return { data: { holder: holder.index, dealFile: file }, lines: [`holder ${holder.index}'s deal written to ${file}: publish it to every holder`] };
     },
   );
@@ -93,14 +138,20 @@ export function dkgCommands(regulator: Command): void {
     {
       name: "finish",
       summary: "step 4: judge the complaints, form the qualified set and write this holder's share-<i>.json and regulator-public.json",
-      example: "REG_PASS=… realdid regulator dkg finish --dir ./holder-2 --holders holder-*.json --deals deal-*.json --complaints complaint-*.json --passphrase-env REG_PASS",
+      example: "REG_PASS=… realdid regulator dkg finish --dir ./holder-2 --holders holder-*.json --deals deal-*.json --complaints complaint-*.json --passphrase-env REG_PASS [--expect-transcript 9a0e…]",
     },
-    (c) => passphraseOption(dealsOption(holdersOption(c.requiredOption("--dir <dir>", "this holder's folder"))).option("--complaints <files...>", "every complaint the holders published")),
-    async (_, o) => {
+    (c) =>
+      passphraseOption(dealsOption(holdersOption(c.requiredOption("--dir <dir>", "this holder's folder"))))
+        .option("--complaints <files...>", "every complaint the holders published")
+        .option("--expect-transcript <sha256>", "the transcript hash another holder's finish printed (confirmed out of band): refuse, writing nothing, if this holder's differs"),
+    async (_, o, output) => {
+      const expected = o.expectTranscript === undefined ? undefined : confirmedHash("--expect-transcript", o.expectTranscript);
       const passphrase = passphraseFromEnv(o.passphraseEnv)!;
       const holder = openHolderFolder(o.dir, passphrase);
       const roster = readRoster(holder, o.holders);
       const result = finish(roster, holder.index, holder.secrets, readDeals(roster, o.deals), readComplaints(roster, o.complaints ?? []));
+      if (expected !== undefined) assertTranscript(result, expected);
+      for (const skipped of result.skippedComplaints) output.warn(skipped.reason);
       const { shareFile, publicFile } = writeDkgResult(holder, result, passphrase);
       const { key } = result;
       return {
@@ -113,6 +164,7 @@ export function dkgCommands(regulator: Command): void {
           qualified: result.qualified,
           disqualified: result.disqualified,
           falseComplaints: result.falseComplaints,
+          skippedComplaints: result.skippedComplaints,
           transcript: result.transcript,
           shareFile,
           publicFile,
@@ -121,8 +173,11 @@ export function dkgCommands(regulator: Command): void {
           `regulator key ${key.keyId}: ${key.threshold} of ${key.shares} holders unmask; contributed by holders ${result.qualified.join(", ")}`,
           ...result.disqualified.map((d) => `disqualified holder ${d.holder}: ${d.reason}`),
           ...result.falseComplaints.map((c) => c.reason),
-          `transcript ${result.transcript}: every holder must see the same transcript and key id`,
-          `your share: ${shareFile}; public key: ${publicFile}`,
+          `your share: ${shareFile}; public key: ${publicFile}; the ceremony secrets are deleted`,
+          `TRANSCRIPT ${result.transcript}`,
+          expected === undefined
+            ? "compare this transcript with every other holder out of band (or let them finish with --expect-transcript): if any differs, the holders were given different deals; do not use the key"
+            : "the transcript is the one expected",
         ],
       };
     },
