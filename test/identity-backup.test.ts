@@ -6,9 +6,25 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enrollThroughCli, expectSuccess as ok, realdid } from "./helpers/cli.js";
 import { NAMED_PEOPLE } from "./helpers/people.js";
+import { unseal } from "../src/identity/passphrase-seal.js";
 
 let oldMachine: string;
-const ENV = { PASS: "old machine passphrase", NEW_PASS: "new machine passphrase", BACKUP_PASS: "backup passphrase", WRONG: "not it" };
+/** Guardians' passphrases: GUARD_i is guardian i's; at a restore only the guardians who come set theirs (AWAY_: guardian 2 is away). */
+const GUARDIANS = { GUARD_1: "guardian one's passphrase", GUARD_2: "guardian two's passphrase", GUARD_3: "guardian three's passphrase" };
+const ENV = {
+  PASS: "old machine passphrase",
+  NEW_PASS: "new machine passphrase",
+  BACKUP_PASS: "backup passphrase",
+  WRONG: "not it",
+  ...GUARDIANS,
+  AWAY_1: GUARDIANS.GUARD_1,
+  AWAY_3: GUARDIANS.GUARD_3,
+  MISTYPED_1: GUARDIANS.GUARD_1,
+  MISTYPED_2: "guardian two's passphrasE",
+  SAME_1: "one passphrase for all",
+  SAME_2: "one passphrase for all",
+  SAME_3: "one passphrase for all",
+};
 const onOld = (...args: string[]) => realdid(oldMachine, ["--json", ...args], ENV);
 /** A fresh folder: another machine that has nothing but what is copied to it. */
 const newMachine = () => {
@@ -62,7 +78,7 @@ describe("identity files are sealed by default", () => {
   });
 
   it("writes identity, credential and path files for their owner alone (0600)", () => {
-    ok(onOld("registrar", "enroll", "--data", "registrar", "--name", "Wang Fang", "--national-id", NAMED_PEOPLE[2].nationalId, "--birth-date", "1985-11-30", "--region", "440305", "--expiry", "2029-09-09", "--document-type", "passport", "--commitment", ok(onOld("identity", "show", "plain.identity.json")).commitment, "--out", "wang-fang.credential.json"));
+    ok(onOld("registrar", "enroll", "--data", "registrar", "--passphrase-env", "REGISTRAR_PASS", "--name", "Wang Fang", "--national-id", NAMED_PEOPLE[2].nationalId, "--birth-date", "1985-11-30", "--region", "440305", "--expiry", "2029-09-09", "--document-type", "passport", "--commitment", ok(onOld("identity", "show", "plain.identity.json")).commitment, "--out", "wang-fang.credential.json"));
     for (const file of ["person0.identity.json", "plain.identity.json", "credentials/credential-0.json", "wang-fang.credential.json", "person0.path.json"]) {
       expect(mode(join(oldMachine, file)), file).toBe(0o600);
     }
@@ -96,16 +112,57 @@ describe("backup and restore on a new machine", () => {
     fails(onOld("identity", "backup", "--identity", "person0.identity.json", "--passphrase-env", "PASS", "--credential", "wang-fang.credential.json", "--out", "x.backup.json"), "credential_mismatch", /wang-fang\.credential\.json was issued to another identity/);
   });
 
-  it("2-of-3 guardian shares: any two restore, one does not, a tampered share is detected", () => {
-    const made = ok(onOld("identity", "backup", "--identity", "person0.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-0.json", "--guardians", "3", "--threshold", "2", "--out-dir", "guardians"));
-    expect(made.shares).toEqual([1, 2, 3].map((i) => join("guardians", `guardian-${i}.share.json`)));
+  it("2-of-3 guardian shares, each sealed with its guardian's passphrase: any two guardians restore, a wrong passphrase names its guardian", () => {
+    const backup = (...args: string[]) => onOld("identity", "backup", "--identity", "person0.identity.json", "--passphrase-env", "PASS", "--guardians", "3", "--threshold", "2", ...args);
+    fails(backup("--out-dir", "refused"), "invalid_argument", /guardian shares are sealed: give --guardian-passphrases-env <prefix>/);
+    fails(backup("--out-dir", "refused", "--guardian-passphrases-env", "GUARD_", "--insecure-plaintext-shares"), "invalid_argument", /not both/);
+    fails(backup("--out-dir", "refused", "--guardian-passphrases-env", "SAME_"), "invalid_argument", /guardians 1 and 2 have the same passphrase/);
+    const made = ok(backup("--credential", "credentials/credential-0.json", "--out-dir", "sealed-guardians", "--guardian-passphrases-env", "GUARD_"));
+    expect(made).toMatchObject({ sealed: true, shares: [1, 2, 3].map((i) => join("sealed-guardians", `guardian-${i}.share.json`)) });
+    expect(made.warnings).toBeUndefined();
+
+    const shareFile = (i: number) => `guardian-${i}.share.json`;
+    for (const i of [1, 2, 3]) {
+      const text = readFileSync(join(oldMachine, "sealed-guardians", shareFile(i)), "utf8");
+      const file = JSON.parse(text);
+      expect(file).toMatchObject({ format: "realdid-identity-share/2", guardian: i, guardians: 3, threshold: 2 });
+      expect(file.share).toBeUndefined();
+      // The share is inside `sealed` (guardian i's passphrase opens it), and nowhere in the file's text.
+      const inner = JSON.parse(new TextDecoder().decode(unseal(file.sealed, ENV[`GUARD_${i}` as keyof typeof ENV])));
+      expect(inner).toMatchObject({ backupId: file.backupId, guardian: i, share: expect.stringMatching(/^\d+$/) });
+      expect(text).not.toContain(inner.share);
+    }
+
+    const { dir, cli } = newMachine(); // each guardian hands back their file and types their own passphrase
+    for (const i of [1, 2, 3]) copy(join(oldMachine, "sealed-guardians"), dir, shareFile(i));
+    const restore = (out: string, prefix: string, ...shares: number[]) =>
+      cli("identity", "restore", ...shares.flatMap((i) => ["--share", shareFile(i)]), "--share-passphrases-env", prefix, "--passphrase-env", "NEW_PASS", "--out", out, "--out-dir", `${out}.carried`);
+    for (const pair of [[1, 2], [2, 3]]) {
+      const restored = ok(restore(`from-${pair.join("-")}.identity.json`, "GUARD_", ...pair));
+      expect(restored).toMatchObject({ commitment: original[0].commitment, files: [join(`from-${pair.join("-")}.identity.json.carried`, "credential-0.json")] });
+      expect(restored.warnings).toBeUndefined();
+    }
+    expect(ok(restore("away.identity.json", "AWAY_", 3, 1)).commitment).toBe(original[0].commitment); // guardian 2's variable is not needed
+
+    fails(restore("mistyped.identity.json", "MISTYPED_", 1, 2), "wrong_passphrase", /guardian 2's passphrase does not open share guardian-2\.share\.json/);
+    fails(restore("missing.identity.json", "AWAY_", 1, 2), "invalid_argument", /environment variable AWAY_2 \(--share-passphrases-env, guardian 2's passphrase\) is not set/);
+    fails(cli("identity", "restore", "--share", shareFile(1), "--share", shareFile(2), "--passphrase-env", "NEW_PASS", "--out", "x.identity.json"), "invalid_argument", /share guardian-1\.share\.json is sealed with guardian 1's passphrase: give --share-passphrases-env/);
+    fails(restore("one.identity.json", "GUARD_", 2), "not_enough_shares", /needs 2 of its 3 guardian shares; received 1/);
+  });
+
+  it("--insecure-plaintext-shares writes realdid-identity-share/1 with a warning; tampering is detected", () => {
+    const made = ok(onOld("identity", "backup", "--identity", "person0.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-0.json", "--guardians", "3", "--threshold", "2", "--out-dir", "guardians", "--insecure-plaintext-shares"));
+    expect(made).toMatchObject({ sealed: false, shares: [1, 2, 3].map((i) => join("guardians", `guardian-${i}.share.json`)) });
+    expect(made.warnings).toEqual(["the guardian shares in guardians are not passphrase-sealed: anyone who collects enough of these files can restore your identity (seal each guardian's share with --guardian-passphrases-env instead)"]);
+    expect(JSON.parse(readFileSync(join(oldMachine, "guardians", "guardian-1.share.json"), "utf8")).format).toBe("realdid-identity-share/1");
     const shareFile = (i: number) => `guardian-${i}.share.json`;
     for (const i of [1, 2, 3]) expect(mode(join(oldMachine, "guardians", shareFile(i)))).toBe(0o600);
 
     const { dir, cli } = newMachine(); // each guardian hands back their file
     for (const i of [1, 2, 3]) copy(join(oldMachine, "guardians"), dir, shareFile(i));
     const restore = (out: string, ...shares: number[]) => cli("identity", "restore", ...shares.flatMap((i) => ["--share", shareFile(i)]), "--passphrase-env", "NEW_PASS", "--out", out, "--out-dir", `${out}.carried`);
-    for (const pair of [[1, 2], [1, 3], [3, 2]]) expect(ok(restore(`from-${pair.join("-")}.identity.json`, ...pair)).commitment).toBe(original[0].commitment);
+    const plain = ok(restore("from-3-2.identity.json", 3, 2));
+    expect(plain).toMatchObject({ commitment: original[0].commitment, warnings: [expect.stringMatching(/^guardian-3\.share\.json, guardian-2\.share\.json are not passphrase-sealed: anyone who collects/)] });
     expect(who(cli, "from-3-2.identity.json", "NEW_PASS")).toEqual(original);
     fails(restore("one.identity.json", 2), "not_enough_shares", /needs 2 of its 3 guardian shares; received 1/);
 
@@ -115,11 +172,12 @@ describe("backup and restore on a new machine", () => {
     fails(restore("tampered.identity.json", 1, 2), "backup_tampered", /do not open the backup: a share was altered/);
     // With a spare good share, the restore finds two that open it, and names the bad one.
     const spare = ok(restore("spare.identity.json", 1, 2, 3));
-    expect(spare).toMatchObject({ commitment: original[0].commitment, warnings: ["share guardian-2.share.json does not agree with the others (altered, or a damaged copy): it was not used"] });
+    expect(spare).toMatchObject({ commitment: original[0].commitment });
+    expect(spare.warnings).toContain("share guardian-2.share.json does not agree with the others (altered, or a damaged copy): it was not used");
     // An altered ciphertext beside an intact copy is named and not used; in every file given, it is refused.
     const badBackup = { ...share.backup, ciphertext: Buffer.from("x".repeat(64)).toString("base64") };
     writeFileSync(join(dir, "guardian-2.share.json"), JSON.stringify({ ...share, backup: badBackup }));
-    expect(ok(restore("copy.identity.json", 2, 1)).warnings).toEqual([expect.stringMatching(/share guardian-2\.share\.json does not agree/)]);
+    expect(ok(restore("copy.identity.json", 2, 1)).warnings).toContainEqual(expect.stringMatching(/share guardian-2\.share\.json does not agree/));
     const share1 = JSON.parse(readFileSync(join(dir, shareFile(1)), "utf8"));
     writeFileSync(join(dir, "altered-1.share.json"), JSON.stringify({ ...share1, backup: badBackup }));
     fails(cli("identity", "restore", "--share", "altered-1.share.json", "--share", shareFile(2), "--passphrase-env", "NEW_PASS", "--out", "x.identity.json"), "backup_tampered", /do not open the backup/);

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Command } from "commander";
 import { RealDidError } from "../../errors.js";
-import { type CarriedFile, combineGuardianShares, guardianShares, openSealedBackup, type RestoredBackup, sealedBackup } from "../../identity/backup.js";
+import { type CarriedFile, combineGuardianShares, guardianShares, openSealedBackup, type RestoredBackup, sealedBackup, type ShareProtection } from "../../identity/backup.js";
 import { Identity, parseIdentityFile } from "../../identity/identity.js";
 import { scopeToField } from "../../proof/request.js";
 import { collect, defineCommand, integerOption } from "../command-kit.js";
@@ -26,12 +26,15 @@ interface BackupOptions {
   guardians?: number;
   threshold?: number;
   outDir?: string;
+  guardianPassphrasesEnv?: string;
+  insecurePlaintextShares?: boolean;
 }
 
 interface RestoreOptions extends IdentityOptions {
   backup?: string;
   backupPassphraseEnv?: string;
   share: string[];
+  sharePassphrasesEnv?: string;
   outDir?: string;
 }
 
@@ -74,13 +77,40 @@ function backupPassphrase(options: { backupPassphraseEnv?: string; passphraseEnv
   return passphraseFromEnv(options.passphraseEnv)!;
 }
 
+const plaintextSharesWarning = (where: string) =>
+  `${where}: anyone who collects enough of these files can restore your identity (seal each guardian's share with --guardian-passphrases-env instead)`;
+
+/** How guardian shares are kept: sealed with $PREFIX<i> for guardian i, or plaintext only when --insecure-plaintext-shares says so. */
+function shareProtection(options: BackupOptions, output: CommandOutput): ShareProtection {
+  const prefix = options.guardianPassphrasesEnv;
+  if (prefix !== undefined && options.insecurePlaintextShares === true) throw new RealDidError("invalid_argument", "give --guardian-passphrases-env or --insecure-plaintext-shares, not both");
+  if (options.insecurePlaintextShares === true) {
+    output.warn(plaintextSharesWarning(`the guardian shares in ${options.outDir} are not passphrase-sealed`));
+    return "insecure-plaintext";
+  }
+  if (prefix === undefined) {
+    throw new RealDidError("invalid_argument", "guardian shares are sealed: give --guardian-passphrases-env <prefix> (guardian i's passphrase in <prefix><i>), or --insecure-plaintext-shares");
+  }
+  return { passphrases: Array.from({ length: options.guardians! }, (_, i) => passphraseFromEnv(`${prefix}${i + 1}`, `--guardian-passphrases-env, guardian ${i + 1}'s passphrase`)!) };
+}
+
+/** Guardian i's passphrase for their sealed share, from $PREFIX<i>. */
+const sharePassphrase =
+  (prefix: string | undefined) =>
+  (guardian: number, file: string): string => {
+    if (prefix === undefined) throw new RealDidError("invalid_argument", `share ${file} is sealed with guardian ${guardian}'s passphrase: give --share-passphrases-env <prefix> (guardian i's passphrase in <prefix><i>)`);
+    return passphraseFromEnv(`${prefix}${guardian}`, `--share-passphrases-env, guardian ${guardian}'s passphrase`)!;
+  };
+
 function openBackup(options: RestoreOptions, output: CommandOutput): RestoredBackup {
   if ((options.backup === undefined) === (options.share.length === 0)) throw new RealDidError("invalid_argument", "give --backup <file> or guardian shares (--share <file>, repeated), not both");
   if (options.backup !== undefined) return openSealedBackup(readJson(options.backup, "backup"), backupPassphrase(options));
   const restored = combineGuardianShares(
     options.share.map((file) => readJson(file, "share")),
     options.share,
+    sharePassphrase(options.sharePassphrasesEnv),
   );
+  if (restored.plaintext.length > 0) output.warn(plaintextSharesWarning(`${restored.plaintext.join(", ")} ${restored.plaintext.length === 1 ? "is" : "are"} not passphrase-sealed`));
   for (const file of restored.suspect) output.warn(`share ${file} does not agree with the others (altered, or a damaged copy): it was not used`);
   return restored;
 }
@@ -131,13 +161,16 @@ export function identityCommands(program: Command): void {
         .option("--path <file>", "carry this path file too (repeatable)", collect, [])
         .option("--out <file>", "write one backup sealed with a passphrase (realdid-identity-backup/1)")
         .option("--backup-passphrase-env <variable>", "the backup's passphrase (default: the identity's, --passphrase-env)")
-        .option("--guardians <n>", "instead, split the backup into n guardian share files (realdid-identity-share/1)", integerOption("--guardians"))
+        .option("--guardians <n>", "instead, split the backup into n guardian share files (realdid-identity-share/2)", integerOption("--guardians"))
         .option("--threshold <k>", "with --guardians: how many shares restore it", integerOption("--threshold"))
-        .option("--out-dir <dir>", "with --guardians: folder for guardian-<i>.share.json"),
+        .option("--out-dir <dir>", "with --guardians: folder for guardian-<i>.share.json")
+        .option("--guardian-passphrases-env <prefix>", "with --guardians: seal guardian i's share with the passphrase in the environment variable <prefix><i>")
+        .option("--insecure-plaintext-shares", "with --guardians: write the shares unsealed (realdid-identity-share/1): whoever collects k of the files restores you (tests only)"),
     async (_, options, output) => {
       const guardians = options.guardians !== undefined;
       if (guardians === (options.out !== undefined)) throw new RealDidError("invalid_argument", "give --out <file> (a passphrase-sealed backup) or --guardians <n> --threshold <k> --out-dir <dir> (guardian shares)");
       if (guardians && (options.threshold === undefined || options.outDir === undefined)) throw new RealDidError("invalid_argument", "--guardians needs --threshold <k> and --out-dir <dir>");
+      const protection = guardians ? shareProtection(options, output) : undefined;
       const me = loadIdentity(options.identity, options.passphraseEnv, output);
       const files = carriedFiles(options);
       const carried = files.map((f) => f.name);
@@ -148,14 +181,17 @@ export function identityCommands(program: Command): void {
           lines: [`backup written to ${options.out} (sealed with the backup passphrase${carried.length ? `; carries ${carried.join(", ")}` : ""})`, "keep it off this machine; restore with: realdid identity restore --backup …"],
         };
       }
-      const shares = guardianShares(me, files, options.guardians!, options.threshold!);
+      const shares = guardianShares(me, files, options.guardians!, options.threshold!, protection!);
       const paths = shares.map((_, i) => join(options.outDir!, `guardian-${i + 1}.share.json`));
       for (const path of paths) if (existsSync(path)) throw new RealDidError("file_exists", `${path} already exists; refusing to overwrite it`);
       ensureFolder(options.outDir!);
       shares.forEach((text, i) => writeAtomically(paths[i], text, { overwrite: false, mode: OWNER_ONLY }));
       return {
-        data: { shares: paths, guardians: options.guardians, threshold: options.threshold, commitment: me.commitment.toString(), files: carried },
-        lines: [`${shares.length} guardian shares written to ${options.outDir}: any ${options.threshold} of them restore this identity`, "give each guardian one file, and keep none of them on this machine"],
+        data: { shares: paths, sealed: protection !== "insecure-plaintext", guardians: options.guardians, threshold: options.threshold, commitment: me.commitment.toString(), files: carried },
+        lines: [
+          `${shares.length} guardian shares written to ${options.outDir}: any ${options.threshold} of them restore this identity${protection === "insecure-plaintext" ? "" : ", each opened with its guardian's passphrase"}`,
+          "give each guardian one file, and keep none of them on this machine",
+        ],
       };
     },
   );
@@ -173,6 +209,7 @@ export function identityCommands(program: Command): void {
           .option("--backup <file>", "a passphrase-sealed backup (realdid-identity-backup/1)")
           .option("--backup-passphrase-env <variable>", "the backup's passphrase (default: --passphrase-env)")
           .option("--share <file>", "a guardian's share file (repeat for k of them)", collect, [])
+          .option("--share-passphrases-env <prefix>", "guardian i's passphrase, for the share whose header says guardian i, is in the environment variable <prefix><i>")
           .requiredOption("--out <file>", "where to write the restored identity file (never overwritten; mode 0600)")
           .option("--out-dir <dir>", "where to write the carried credential and path files (default: the folder of --out)"),
       ),
