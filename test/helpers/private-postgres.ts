@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -8,7 +8,14 @@ import pg from "pg";
 
 const exec = promisify(execFile);
 
-const BIN = process.env.REALDID_PG_BIN ?? "/usr/lib/postgresql/15/bin";
+/** The server binaries of the newest PostgreSQL installed from Debian's packages (or $REALDID_PG_BIN). */
+const BIN =
+  process.env.REALDID_PG_BIN ??
+  join(
+    "/usr/lib/postgresql",
+    (existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql") : ["15"]).sort((a, b) => Number(b) - Number(a))[0] ?? "15",
+    "bin",
+  );
 
 /**
  * A PostgreSQL cluster of a test's own (initdb into a temporary folder, on a free port),
