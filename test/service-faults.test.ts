@@ -8,8 +8,10 @@ import { request } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { releaseCurve } from "../src/proof/curve.js";
+import { isStoreUnavailable } from "../src/service/store-errors.js";
 import { PrivatePostgres } from "./helpers/private-postgres.js";
 import { type ProofFixture, proofFixture } from "./helpers/proof-fixture.js";
 import { challengeAndProof, post, writeServiceConfig } from "./helpers/service-fixture.js";
@@ -56,6 +58,39 @@ describe.skipIf(whyNot !== undefined)("two verifier instances on one PostgreSQL,
     const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => answerOf(askChallenge(instances[i % 2].url, "10.200.0.1"))));
     expect(answers.filter((a) => a.status === 201)).toHaveLength(40);
     expect(answers.filter((a) => a.status === 429 && a.code === "rate_limited")).toHaveLength(20);
+  });
+
+  it("a burst of challenge requests waiting on the cap lock leaves pool connections for readiness", async () => {
+    // Another instance holds the challenge cap lock (7415002) for a while: issuance queues behind it.
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query("SELECT pg_advisory_lock(7415002)");
+      const burst = Array.from({ length: 16 }, () => answerOf(askChallenge(instances[0].url)));
+      await new Promise((resolve) => setTimeout(resolve, 300)); // every request of the burst is waiting now
+      const ready = await fetch(`${instances[0].url}/readyz`);
+      expect(ready.status).toBe(200);
+      await holder.query("SELECT pg_advisory_unlock(7415002)");
+      expect((await Promise.all(burst)).every((a) => a.status === 201)).toBe(true);
+    } finally {
+      await holder.end();
+    }
+  });
+
+  it("a statement timeout and a read-only server (as after a failover) are store unavailable", async () => {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query("SET statement_timeout = 10");
+      const timedOut = await client.query("SELECT pg_sleep(1)").catch((error) => error);
+      await client.query("SET statement_timeout = 0; SET default_transaction_read_only = on");
+      const readOnly = await client.query("CREATE TABLE realdid_faults_read_only (x int)").catch((error) => error);
+      expect([timedOut.code, readOnly.code]).toEqual(["57014", "25006"]);
+      expect([timedOut, readOnly].every(isStoreUnavailable)).toBe(true);
+      expect(isStoreUnavailable(await client.query("SELECT * FROM no_such_table").catch((error) => error))).toBe(false); // a bug stays a 500
+    } finally {
+      await client.end();
+    }
   });
 
   it("survives terminated connections and a database restart under load, and loses nothing", async () => {

@@ -1,6 +1,7 @@
 import pg from "pg";
 import { type RateLimiterAbstract, RateLimiterPostgres } from "rate-limiter-flexible";
 import type { LedgerEntry } from "../ledger/ledger-entry.js";
+import { Semaphore } from "./semaphore.js";
 import { guarded } from "./store-errors.js";
 import { type ChallengeClaim, type ChallengeRecord, claimFrom, type RateLimit, type VerifierStore } from "./store.js";
 
@@ -13,6 +14,14 @@ CREATE TABLE IF NOT EXISTS realdid_ledger_entries (seq INTEGER PRIMARY KEY, root
 const SCHEMA_LOCK = 7415001;
 /** Serialises challenge issuance while the cap is checked, so instances cannot overshoot it together. */
 const CHALLENGE_CAP_LOCK = 7415002;
+/** Pool connections per instance. */
+const POOL_SIZE = 8;
+/**
+ * Challenge issuance per instance that may hold a connection at once: it waits on the
+ * cap lock, and a burst must not take the connections claims, nullifiers, rate limits
+ * and the readiness ping need.
+ */
+const CONCURRENT_CHALLENGE_ISSUES = 2;
 
 export interface PostgresStoreOptions {
   /** Told about connections the server dropped while idle (pg's Pool `error` event); the pool replaces them by itself. */
@@ -52,13 +61,15 @@ async function withClient<T>(pool: pg.Pool, what: string, work: (client: pg.Pool
  * call fails fast with store_unavailable; the pool opens new connections once it is back.
  */
 export class PostgresVerifierStore implements VerifierStore {
+  private readonly issuing = new Semaphore(CONCURRENT_CHALLENGE_ISSUES);
+
   private constructor(private readonly pool: pg.Pool) {}
 
   static async open(connectionString: string, { onConnectionError }: PostgresStoreOptions = {}): Promise<PostgresVerifierStore> {
     // A short connect timeout and a query timeout: during an outage requests get a 503 in
     // seconds instead of hanging; with no `error` listener a dropped idle connection would
     // end the process (pg's Pool re-emits its clients' errors).
-    const pool = new pg.Pool({ connectionString, max: 8, connectionTimeoutMillis: 3000, query_timeout: 10_000 });
+    const pool = new pg.Pool({ connectionString, max: POOL_SIZE, connectionTimeoutMillis: 3000, query_timeout: 10_000 });
     pool.on("error", (error) => onConnectionError?.(error));
     await withClient(pool, "opening", async (client) => {
       // Several instances may start at once: serialise the schema creation.
@@ -77,8 +88,13 @@ export class PostgresVerifierStore implements VerifierStore {
   }
 
   async addChallenge(r: ChallengeRecord, maxUnexpired = Number.MAX_SAFE_INTEGER): Promise<boolean> {
+    return this.issuing.run(() => this.insertChallengeUnderCap(r, maxUnexpired));
+  }
+
+  private insertChallengeUnderCap(r: ChallengeRecord, maxUnexpired: number): Promise<boolean> {
     return withClient(this.pool, "issuing a challenge", async (client) => {
-      await client.query("BEGIN");
+      // READ COMMITTED: the count, taken after the lock, must see what the last holder committed.
+      await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
       await client.query("SELECT pg_advisory_xact_lock($1)", [CHALLENGE_CAP_LOCK]);
       const inserted = await client.query(
         "INSERT INTO realdid_challenges (challenge, site, action, day, expires_at) SELECT $1, $2, $3, $4, $5 WHERE (SELECT count(*) FROM realdid_challenges WHERE expires_at > now()) < $6",

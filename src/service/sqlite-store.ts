@@ -35,7 +35,8 @@ export class SqliteVerifierStore implements VerifierStore {
     const db = new Database(join(dataDir, "verifier.sqlite"));
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL"); // an accepted nullifier must survive a crash
-    db.pragma("busy_timeout = 5000");
+    // better-sqlite3 waits synchronously: a long busy timeout would stall the whole event loop (/livez included).
+    db.pragma("busy_timeout = 200");
     db.exec(SCHEMA);
     return new SqliteVerifierStore(db);
   }

@@ -2,11 +2,16 @@ import { RealDidError } from "../errors.js";
 
 /** Node's network errors: the database is not reachable (stopped, restarting, cut off). */
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
+/** SQLSTATEs that say "not now" rather than "wrong query" (see isStoreUnavailable). */
+const TRANSIENT_SQLSTATES = new Set(["25006", "25P03", "40001", "40P01", "55P03", "57014", "57P04", "57P05"]);
 
 /**
  * Whether `error` says the database is unavailable rather than that the query is wrong:
  * PostgreSQL's connection exceptions (SQLSTATE 08…), operator intervention (57P01
- * terminated, 57P02 crash, 57P03 starting up), insufficient resources (53…), pg's own
+ * terminated, 57P02 crash, 57P03 starting up, 57P04 database dropped, 57P05 idle session
+ * timeout, 57014 statement timeout), insufficient resources (53…), a read-only server
+ * after a failover (25006), serialization failures and deadlocks (40001, 40P01), a lock
+ * not available (55P03), an idle-in-transaction timeout (25P03), pg's own
  * "Connection terminated"/connect timeouts, and SQLite's busy, locked, I/O and full errors.
  * Anything else (a bug in a query) stays an internal error.
  */
@@ -18,6 +23,7 @@ export function isStoreUnavailable(error: unknown): boolean {
     NETWORK_CODES.has(code) ||
     /^(08|53)/.test(code) ||
     /^57P0[123]$/.test(code) ||
+    TRANSIENT_SQLSTATES.has(code) ||
     /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|PROTOCOL|NOMEM)/.test(code) ||
     /Connection terminated|timeout exceeded when trying to connect|Query read timeout|not queryable|Cannot use a pool after calling end/.test(message)
   );
