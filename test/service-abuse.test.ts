@@ -246,7 +246,7 @@ it("`realdid serve` on a busy port exits non-zero at once with one line", () => 
   expect(run.stdout).toBe("");
 }, 60_000);
 
-it("takes its port first and answers 503 service_starting until it is ready", async () => {
+it("takes its port first: live at once, 503 service_starting for the rest until it is ready", async () => {
   const port = await new Promise<number>((resolve) => {
     const probe = createServer().listen(0, "127.0.0.1", () => {
       const { port } = probe.address() as { port: number };
@@ -261,6 +261,9 @@ it("takes its port first and answers 503 service_starting until it is ready", as
     await expect.poll(async () => (answer = await ask()), { timeout: 5000, interval: 20 }).toBeDefined();
     expect(answer!.status).toBe(503);
     expect(await answer!.json()).toEqual({ error: { code: "service_starting", message: "the service is starting" } });
+    // Live from the start (an orchestrator must not restart a slow start), not ready until started.
+    for (const path of ["/livez", "/healthz/live?probe=1"]) expect(await (await fetch(`http://127.0.0.1:${port}${path}`)).json()).toEqual({ status: "ok" });
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
   } finally {
     source.behaviour = undefined;
     await (await starting).close();

@@ -21,6 +21,11 @@ import { VerifyPool } from "./verify-pool.js";
 const RECEIPT_KEY_FORMAT = "realdid-verifier-key/1";
 /** Expired challenges are purged this often (or every TTL, if shorter), which bounds the challenge table. */
 const PURGE_INTERVAL_MS = 60_000;
+/** Liveness answers 200 from the moment the port is taken (app.ts serves them once ready). */
+const LIVENESS_PATHS = new Set(["/livez", "/healthz/live"]);
+/** A request's headers must be in within this, its whole body within REQUEST_TIMEOUT_MS. */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface RunningService {
   readonly url: string;
@@ -49,15 +54,27 @@ export async function startVerifierService(config: ServiceConfig, log: Logger | 
   const undo: (() => unknown)[] = [];
   try {
     // The port first: a busy port is reported at once, before minutes of store, ledger and key set-up.
-    // Until the service is ready every request is answered 503 service_starting.
-    let handle: RequestListener = (_req, res) =>
-      void res.writeHead(503, { "content-type": "application/json", "retry-after": "1" }).end(JSON.stringify({ error: { code: "service_starting", message: "the service is starting" } }));
+    // Until the service is ready it is live (the process answers) but every other request is 503 service_starting.
+    let handle: RequestListener = (req, res) => {
+      if (LIVENESS_PATHS.has((req.url ?? "").split("?")[0])) return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok" }));
+      res.writeHead(503, { "content-type": "application/json", "retry-after": "1" }).end(JSON.stringify({ error: { code: "service_starting", message: "the service is starting" } }));
+    };
     const server = createServer((req, res) => handle(req, res));
-    await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject).listen(config.port, config.host)).catch((error) => {
+    // A client that never finishes its headers or body is cut off instead of holding a socket.
+    server.headersTimeout = HEADERS_TIMEOUT_MS;
+    server.requestTimeout = REQUEST_TIMEOUT_MS;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject).listen(config.port, config.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    }).catch((error) => {
       if (error.code === "EADDRINUSE") throw new RealDidError("io_error", `cannot listen on ${config.host}:${config.port}: the address is already in use`);
       if (error.code === "EACCES" || error.code === "EADDRNOTAVAIL") throw new RealDidError("io_error", `cannot listen on ${config.host}:${config.port}: ${error.code}`);
       throw error;
     });
+    // Listening: a later server error (rare: the listening socket failing) is logged, not thrown at nobody.
+    server.on("error", (error) => logger.error({ err: error }, "HTTP server error"));
     undo.push(() => {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(resolve));
