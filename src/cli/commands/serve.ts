@@ -5,9 +5,16 @@ import { serviceLogToStderr, startVerifierService } from "../../service/server.j
 import { defineCommand, integerOption } from "../command-kit.js";
 import { readJson } from "../../files.js";
 
-/** Stops a long-running server cleanly on SIGINT/SIGTERM (exit 0), or says in one line why it could not (exit 1). */
+/**
+ * Stops a long-running server cleanly on SIGINT/SIGTERM (exit 0), or says in one line why it
+ * could not (exit 1). A repeated signal during the shutdown is noted and otherwise ignored:
+ * with no listener left, Node's default action would kill the requests still finishing.
+ */
 export function closeOnSignals(close: () => Promise<void>): void {
-  const stop = () =>
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return void process.stderr.write(`realdid: ${signal} received, already shutting down\n`);
+    stopping = true;
     void close().then(
       () => process.exit(0),
       (error) => {
@@ -15,8 +22,9 @@ export function closeOnSignals(close: () => Promise<void>): void {
         process.exit(1);
       },
     );
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
 }
 
 interface ServeOptions {
