@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeEach, expect, it } from "vitest";
 import { RootLedger } from "../src/ledger/root-ledger.js";
 import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/signed-log.js";
@@ -25,6 +26,7 @@ function ledgerOf(roots: bigint[], base?: RootLedger, keep = 0): RootLedger {
 
 let source: LedgerHttpSource;
 let store: SqliteVerifierStore;
+let storeDir: string;
 let rollbacks: LedgerRollback[];
 let run = 0;
 const open = (options: { maxBytes?: number; timeoutMs?: number; intervalMs?: number } = {}) =>
@@ -35,7 +37,8 @@ const open = (options: { maxBytes?: number; timeoutMs?: number; intervalMs?: num
 
 beforeEach(async () => {
   source = await LedgerHttpSource.start(ledgerOf([1n, 2n, 3n]));
-  store = SqliteVerifierStore.open(join(dir, `store-${run++}`));
+  storeDir = join(dir, `store-${run++}`);
+  store = SqliteVerifierStore.open(storeDir);
   rollbacks = [];
 });
 afterEach(async () => {
@@ -119,4 +122,26 @@ it("refuses a rollback (a shorter or a diverging history), keeps its ledger and 
   source.ledger = ledgerOf([4n], verified, 3); // the real history, one entry on
   expect(await replica.sync()).toBe(1);
   expect(replica.rollback).toBeUndefined();
+});
+
+it("a pull whose store write fails is a failed pull (lastError set); the pull's own failure is the one reported; the write is retried", async () => {
+  const replica = await open();
+  const other = new Database(join(storeDir, "verifier.sqlite"));
+  try {
+    other.exec("BEGIN EXCLUSIVE"); // another writer holds the file: the replica cannot store what it verified
+    await expect(replica.sync()).rejects.toMatchObject({ code: "store_unavailable" });
+    expect(replica.lastError).toMatch(/database is unavailable/);
+    expect(replica.ledger.length).toBe(3); // verified, kept in memory
+
+    source.ledger = new RootLedger(signer.publicKey, source.ledger.entriesFrom(0).slice(0, 2));
+    await expect(replica.sync()).rejects.toMatchObject({ code: "log_rollback" }); // not replaced by the store's error
+    expect(replica.lastError).toMatch(/fewer than the 3 entries/);
+    other.exec("ROLLBACK");
+  } finally {
+    other.close();
+  }
+  source.ledger = ledgerOf([4n], ledgerOf([1n, 2n, 3n]), 3);
+  expect(await replica.sync()).toBe(1);
+  expect(replica.lastError).toBeUndefined();
+  expect((await store.ledgerEntries()).map((e) => e.root)).toEqual(["1", "2", "3", "4"]);
 });

@@ -73,6 +73,7 @@ export class LedgerReplica {
     this.lastPullStarted = Date.now();
     this.options.onPull?.();
     const before = this.ledger.length;
+    let failure: unknown;
     try {
       const from = Math.max(0, before - 1); // overlap one entry: a rewritten head is a fork too
       const theirs = await this.source.entriesFrom(from);
@@ -84,19 +85,26 @@ export class LedgerReplica {
         if ((error as RealDidError).code === "log_fork") throw this.rolledBack(`the source ${this.source.description} diverges from the verified history: ${(error as Error).message}`);
         throw error;
       }
-      this.lastError = undefined;
       this.rollback = undefined;
-      return this.ledger.length - before;
     } catch (error) {
-      this.lastError = (error as Error).message;
-      throw error;
-    } finally {
-      // Entries verified before a bad one are kept: stored even when the pull failed later.
+      failure = error;
+    }
+    // Entries verified before a bad one are kept: stored even when the pull failed later.
+    // A failed write is retried at the next pull; the pull's own failure, if any, is the one reported.
+    try {
       if (this.ledger.length > this.stored) {
         await this.store.addLedgerEntries(this.ledger.entriesFrom(this.stored));
         this.stored = this.ledger.length;
       }
+    } catch (error) {
+      failure ??= error;
     }
+    if (failure !== undefined) {
+      this.lastError = (failure as Error).message;
+      throw failure;
+    }
+    this.lastError = undefined;
+    return this.ledger.length - before;
   }
 
   private rolledBack(message: string): RealDidError {
