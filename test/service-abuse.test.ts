@@ -167,6 +167,13 @@ describe("client mistakes are 4xx, never an internal error", () => {
     expect(await answer.json()).toMatchObject({ error: { code: "malformed_request", message: expect.stringMatching(/decompress|Content-Encoding|unexpected end/) } });
   });
 
+  it("an unknown site named by a long path segment is 404, and the message quotes only its start", async () => {
+    const answer = await fetch(`${service.url}/v1/sites/${"a".repeat(5000)}`);
+    expect(answer.status).toBe(404);
+    const { error } = (await answer.json()) as { error: { code: string; message: string } };
+    expect(error).toEqual({ code: "unknown_site", message: `no site "${"a".repeat(63)}… is configured` });
+  });
+
   it("an unsupported encoding, and a bad %-escape in a path: 400", async () => {
     expect(await (await post("{}", { "content-encoding": "zstd-or-something" })).json()).toMatchObject({ error: { code: "malformed_request" } });
     const badEscape = await fetch(`${service.url}/v1/sites/%E0%A4%A`);

@@ -126,11 +126,14 @@ describe.skipIf(whyNot !== undefined)("two verifier instances on one PostgreSQL,
       await expect.poll(async () => answerOf(askChallenge(instance.url)), { timeout: 10_000 }).toEqual({ status: 503, code: "store_unavailable" });
       const ready = await fetch(`${instance.url}/readyz`);
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toMatchObject({ status: "unavailable", store: "unavailable", problems: [expect.stringMatching(/^store_unavailable/)] });
+      const readiness = await ready.text();
+      expect(JSON.parse(readiness)).toMatchObject({ status: "unavailable", store: "unavailable", problems: ["store_unavailable: the database does not answer (details in the service log)"] });
+      expect(readiness).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|postgres/); // the database's own words stay in the log
       expect((await fetch(`${instance.url}/livez`)).status).toBe(200);
     }
     const refused = await post(`${instances[1].url}/v1/verify`, duringOutage);
     expect(refused).toMatchObject({ status: 503, json: { error: { code: "store_unavailable" } } });
+    expect(await (await fetch(`${instances[1].url}/metrics`)).text()).toMatch(/^realdid_verification_failures_total\{code="store_unavailable"\} [1-9]/m);
 
     // 3. It comes back: readiness recovers by itself.
     const restarting = performance.now();

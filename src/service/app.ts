@@ -91,6 +91,12 @@ const malformed = (message: string) => new ServiceError("malformed_request", mes
 /** A failing database: the client may retry in a few seconds (the store reconnects by itself). */
 const STORE_RETRY_SECONDS = 5;
 const storeUnavailable = (message: string) => new ServiceError("store_unavailable", message, STORE_RETRY_SECONDS);
+/** A client's value quoted in an error message, cut to SHOWN_CHARS (a path segment can be as long as the URL). */
+const SHOWN_CHARS = 64;
+const shown = (value: unknown): string => {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}…` : text;
+};
 /** A request id a client or proxy sent is kept if it is plain (it ends up in logs); otherwise a new one is made. */
 const REQUEST_ID = /^[\w.:@-]{1,128}$/;
 
@@ -160,12 +166,12 @@ export function createApp(deps: ServiceDeps): express.Express {
 
   const siteOf = (id: unknown): SiteConfig => {
     const site = typeof id === "string" ? config.sites.get(id) : undefined;
-    if (!site) throw new ServiceError("unknown_site", `no site ${JSON.stringify(id)} is configured`);
+    if (!site) throw new ServiceError("unknown_site", `no site ${shown(id)} is configured`);
     return site;
   };
   const actionOf = (site: SiteConfig, action: unknown): string | null => {
     if (action === undefined || action === null) return null;
-    if (typeof action !== "string" || !site.actions.has(action)) throw new ServiceError("unknown_action", `site ${site.id} has no action ${JSON.stringify(action)}`);
+    if (typeof action !== "string" || !site.actions.has(action)) throw new ServiceError("unknown_action", `site ${site.id} has no action ${shown(action)}`);
     return action;
   };
   /** What the site asks, as the request document a prover reads (realdid-request/1). */
@@ -206,7 +212,7 @@ export function createApp(deps: ServiceDeps): express.Express {
       res.json(await verifyRequest(req.body));
       metrics.verification((performance.now() - started) / 1000);
     } catch (error) {
-      metrics.verification((performance.now() - started) / 1000, error instanceof ServiceError ? error.code : "internal_error");
+      metrics.verification((performance.now() - started) / 1000, refusalFor(error)?.code ?? "internal_error");
       throw error;
     }
   });
@@ -276,9 +282,14 @@ export function createApp(deps: ServiceDeps): express.Express {
   const live = (_req: Request, res: Response) => void res.json({ status: "ok" });
   const ready = async (_req: Request, res: Response) => {
     const problems: string[] = [];
+    // Readiness is unauthenticated: the database's own words (host, user, database names) go to the log only.
     const storeState = await store.ping().then(
       () => "ok",
-      (error) => (problems.push(`store_unavailable: ${(error as Error).message}`), "unavailable"),
+      (error) => {
+        res.locals.log.warn({ detail: (error as Error).message }, "readiness: the database does not answer");
+        problems.push("store_unavailable: the database does not answer (details in the service log)");
+        return "unavailable";
+      },
     );
     if (replica.ledger.length === 0) problems.push(`ledger_empty: no verified ledger entries yet${replica.lastError ? ` (${replica.lastError})` : ""}`);
     const head = replica.ledger.head;
@@ -299,17 +310,22 @@ export function createApp(deps: ServiceDeps): express.Express {
   app.use((_req, _res, next) => next(new ServiceError("not_found", "no such endpoint")));
 
   // Every error becomes {error: {code, message}}: body-parser's too, never an HTML page or a stack.
+  /** The refusal an error is answered with; undefined for an internal error (a bug). */
+  function refusalFor(error: any): ServiceError | undefined {
+    if (error instanceof ServiceError) return error;
+    if (error instanceof RealDidError && error.code === "store_unavailable") return storeUnavailable(error.message);
+    if (isStoreUnavailable(error)) return storeUnavailable(`the database is unavailable: ${error.message}`); // a rate limiter's own query
+    if (error?.type === "entity.too.large") return new ServiceError("payload_too_large", `the body is larger than ${config.bodyLimitBytes} bytes`);
+    if (error?.type === "entity.parse.failed") return malformed("the body is not valid JSON");
+    if (bodyParserMistake(error) !== undefined) return malformed(bodyParserMistake(error)!);
+    if (error?.status >= 400 && error?.status < 500) return malformed(String(error.message)); // a bad %-escape in the path, or another client mistake express reports
+    return undefined;
+  }
+
   app.use((error: any, _req: Request, res: Response, _next: NextFunction) => {
     const log: Logger = res.locals.log ?? logger;
-    let refusal: ServiceError;
-    if (error instanceof ServiceError) refusal = error;
-    else if (error instanceof RealDidError && error.code === "store_unavailable") refusal = storeUnavailable(error.message);
-    else if (isStoreUnavailable(error)) refusal = storeUnavailable(`the database is unavailable: ${error.message}`); // a rate limiter's own query
-    else if (error?.type === "entity.too.large") refusal = new ServiceError("payload_too_large", `the body is larger than ${config.bodyLimitBytes} bytes`);
-    else if (error?.type === "entity.parse.failed") refusal = malformed("the body is not valid JSON");
-    else if (bodyParserMistake(error) !== undefined) refusal = malformed(bodyParserMistake(error)!);
-    else if (error?.status >= 400 && error?.status < 500) refusal = malformed(String(error.message)); // a bad %-escape in the path, or another client mistake express reports
-    else {
+    let refusal = refusalFor(error);
+    if (refusal === undefined) {
       log.error({ err: error }, "internal error");
       refusal = new ServiceError("internal_error", "internal error");
     }

@@ -100,7 +100,8 @@ export class LedgerReplica {
       failure ??= error;
     }
     if (failure !== undefined) {
-      this.lastError = (failure as Error).message;
+      // Shown by the unauthenticated readiness check: a database's own words (host, user names) stay in the log the caller writes.
+      this.lastError = (failure as RealDidError).code === "store_unavailable" ? "store_unavailable: the verified entries could not be stored" : (failure as Error).message;
       throw failure;
     }
     this.lastError = undefined;
