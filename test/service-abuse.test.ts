@@ -152,6 +152,12 @@ it("a locked embedded database is 503 store_unavailable (after a short busy time
   }
 }, 20_000);
 
+it("refuses trustProxy: true (any client could choose its address) with a clear config error", () => {
+  const config = { ledger: { source: source.url, registrarKey: signer.publicKey }, sites: { shop: { scope: "shop.example", minAge: 18, regulatorKey } } };
+  expect(() => parseServiceConfig({ ...config, trustProxy: true }, dir)).toThrow(/^config: trustProxy: true would let any client choose its address .* the number of proxies .* their addresses/);
+  expect(parseServiceConfig({ ...config, trustProxy: 1 }, dir).trustProxy).toBe(1);
+});
+
 describe("client mistakes are 4xx, never an internal error", () => {
   const post = (body: Uint8Array | string, headers: Record<string, string>) =>
     fetch(`${service.url}/v1/challenges`, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": "10.0.3.1", ...headers }, body: typeof body === "string" ? body : new Uint8Array(body) });

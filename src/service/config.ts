@@ -43,8 +43,11 @@ export interface ServiceConfig {
     readonly unknownRootPullIntervalMs: number;
   };
   readonly limits: ServiceLimits;
-  /** Express's "trust proxy": false (the peer's address is the client's), a hop count, or the proxies' addresses. */
-  readonly trustProxy: boolean | number | string;
+  /**
+   * Express's "trust proxy": false (the peer's address is the client's), a hop count, or the
+   * proxies' addresses. Never true: then any client names its own address in X-Forwarded-For.
+   */
+  readonly trustProxy: false | number | string;
   /** On SIGTERM/SIGINT, requests in flight get this long to finish before their connections are closed. */
   readonly shutdownGraceMs: number;
   readonly logLevel: LogLevel;
@@ -83,7 +86,7 @@ const OperationsSchema = z.object({
       maxUnexpiredChallenges: int(1, 100_000_000).default(100_000),
     })
     .prefault({}),
-  trustProxy: z.union([z.boolean(), int(0, 100), z.string().min(1)]).default(false),
+  trustProxy: z.union([z.literal(false), int(0, 100), z.string().min(1)]).default(false),
   shutdownGraceSeconds: int(0, 600).default(10),
   logLevel: z.enum(LOG_LEVELS).default("info"),
   receiptKeyPassphraseEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable's name").optional(),
@@ -144,6 +147,9 @@ export function parseServiceConfig(value: unknown, baseDir: string): ServiceConf
   if (ledger.registrarKey !== undefined && !/^[0-9a-f]{64}$/.test(ledger.registrarKey)) bad("ledger.registrarKey must be 64 hex characters");
   const syncSeconds = ledger.syncSeconds ?? 10;
   if (!Number.isInteger(syncSeconds) || syncSeconds < 1 || syncSeconds > 3600) bad("ledger.syncSeconds must be an integer from 1 to 3600");
+  if (c.trustProxy === true) {
+    bad('trustProxy: true would let any client choose its address in X-Forwarded-For and escape the per-client limit; give the number of proxies in front of the service (e.g. 1) or their addresses (e.g. "loopback" or "10.0.0.0/8")');
+  }
   const operations = parseDocument(OperationsSchema, c, "config");
   return {
     host: typeof c.host === "string" ? c.host : "127.0.0.1",
