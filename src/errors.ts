@@ -11,6 +11,8 @@ export type ErrorCode =
   | "remote_refused"
   // a database the service depends on is unreachable or failing (a retry later may work)
   | "store_unavailable"
+  // the verifier service's proof checks are saturated or a worker failed (a retry soon may work)
+  | "verifier_busy"
   | "invalid_attribute"
   | "invalid_identity_file"
   | "wrong_passphrase"

@@ -1,5 +1,6 @@
 // The worker pool's own Groth16 verifier, single and batched, against snarkjs on valid
 // and invalid proofs: a batch with bad proofs names exactly those.
+import type { Worker } from "node:worker_threads";
 import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { releaseCurve } from "../src/proof/curve.js";
@@ -68,5 +69,33 @@ describe("worker verification", () => {
     const all = cases();
     const burst = Array.from({ length: 40 }, (_, i) => all[i % all.length]);
     expect(await Promise.all(burst.map(([c]) => check(c.proof, c.publicSignals)))).toEqual(burst.map(([, expected]) => expected));
+  });
+});
+
+describe("worker failures and overload", () => {
+  let own: VerifyPool;
+  beforeAll(async () => {
+    own = await VerifyPool.create(fixture.artifacts.verificationKey, 2);
+  });
+  afterAll(() => own?.close());
+
+  it("a worker that dies fails only its own lists, is replaced, and the pool serves on", async () => {
+    const valid = Array.from({ length: 12 }, (_, i) => item(proofs[i % 3]));
+    const onFirst = own.checkMany(valid); // the least busy worker: the first
+    const onSecond = own.checkMany(valid.slice(0, 3));
+    await (own as unknown as { workers: Worker[] }).workers[0].terminate(); // the thread ends mid-batch (a crash, an out-of-memory kill)
+    await expect(onFirst).rejects.toMatchObject({ code: "verifier_busy", message: expect.stringMatching(/worker failed .* being replaced/) });
+    expect(await onSecond).toEqual([true, true, true]);
+    await expect.poll(() => own.idleWorkers, { timeout: 10_000 }).toBe(2);
+    const check = batchingCheck(own);
+    expect(await Promise.all(valid.map((p) => check(p.proof, p.publicSignals)))).toEqual(valid.map(() => true));
+  }, 20_000);
+
+  it("refuses a proof at once with verifier_busy while the queue is full; the queued ones are answered", async () => {
+    const check = batchingCheck(own, { maxQueue: 2 });
+    const [p] = proofs.map(item);
+    const answers = Array.from({ length: 4 }, () => check(p.proof, p.publicSignals)); // two on the workers, two queued
+    await expect(check(p.proof, p.publicSignals)).rejects.toMatchObject({ code: "verifier_busy", message: expect.stringMatching(/2 proofs are waiting/) });
+    expect(await Promise.all(answers)).toEqual([true, true, true, true]);
   });
 });

@@ -83,7 +83,8 @@ export async function verifyProof(candidate: RealDidProof, request: Verification
   let valid = false;
   try {
     valid = await check(candidate.proof, candidate.publicSignals);
-  } catch {
+  } catch (error) {
+    if (error instanceof RealDidError && error.code === "verifier_busy") throw error; // the verifier's trouble, not the proof's
     return failure("malformed_proof", "the Groth16 proof is not well formed");
   }
   if (!valid) return failure("invalid_proof", "the Groth16 proof does not verify");

@@ -70,6 +70,7 @@ const STATUS: Partial<Record<ServiceErrorCode, number>> = {
   internal_error: 500,
   store_unavailable: 503,
   challenges_exhausted: 503,
+  verifier_busy: 503,
 };
 
 /** A refusal with a stable code; the error handler turns it into {error: {code, message}}. */
@@ -90,6 +91,8 @@ class ServiceError extends Error {
 const malformed = (message: string) => new ServiceError("malformed_request", message);
 /** A failing database: the client may retry in a few seconds (the store reconnects by itself). */
 const STORE_RETRY_SECONDS = 5;
+/** Saturated or replacing a worker: proofs drain in well under a second. */
+const VERIFIER_RETRY_SECONDS = 1;
 const storeUnavailable = (message: string) => new ServiceError("store_unavailable", message, STORE_RETRY_SECONDS);
 /** A client's value quoted in an error message, cut to SHOWN_CHARS (a path segment can be as long as the URL). */
 const SHOWN_CHARS = 64;
@@ -314,6 +317,7 @@ export function createApp(deps: ServiceDeps): express.Express {
   function refusalFor(error: any): ServiceError | undefined {
     if (error instanceof ServiceError) return error;
     if (error instanceof RealDidError && error.code === "store_unavailable") return storeUnavailable(error.message);
+    if (error instanceof RealDidError && error.code === "verifier_busy") return new ServiceError("verifier_busy", error.message, VERIFIER_RETRY_SECONDS);
     if (isStoreUnavailable(error)) return storeUnavailable(`the database is unavailable: ${error.message}`); // a rate limiter's own query
     if (error?.type === "entity.too.large") return new ServiceError("payload_too_large", `the body is larger than ${config.bodyLimitBytes} bytes`);
     if (error?.type === "entity.parse.failed") return malformed("the body is not valid JSON");
