@@ -2,7 +2,7 @@
 // 127.0.0.1): answers past the size limit are cut off while streaming, concurrent proofs
 // with unknown roots share one pull (and do not pull again within the interval), a
 // hanging source times out, and a shorter or diverging history is refused and reported.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -144,4 +144,34 @@ it("a pull whose store write fails is a failed pull (lastError set); the pull's 
   expect(await replica.sync()).toBe(1);
   expect(replica.lastError).toBeUndefined();
   expect((await store.ledgerEntries()).map((e) => e.root)).toEqual(["1", "2", "3", "4"]);
+});
+
+it("a ledger file is re-read only when its size or time changes; the replica verifies the entries it did not have", async () => {
+  const file = join(storeDir, "ledger.jsonl");
+  const three = ledgerOf([1n, 2n, 3n]);
+  writeFileSync(file, three.toJsonLines());
+  const replica = await LedgerReplica.open(store, ledgerSource(file), signer.publicKey);
+  expect(await replica.sync()).toBe(3);
+
+  const four = ledgerOf([4n], three, 3);
+  writeFileSync(file, four.toJsonLines());
+  expect(await replica.sync()).toBe(1);
+
+  // A new entry with a bad signature is refused by the replica (the source only parses).
+  const forged = four.entriesFrom(0);
+  const five = ledgerOf([5n], four, 4).entriesFrom(4)[0];
+  writeFileSync(file, new RootLedger(signer.publicKey, forged).toJsonLines() + JSON.stringify({ ...five, signature: "0".repeat(128) }) + "\n");
+  const readAt = 1_800_000_000; // whole seconds: the time is put back exactly below
+  utimesSync(file, readAt, readAt);
+  await expect(replica.sync()).rejects.toMatchObject({ code: "log_bad_signature" });
+  expect(replica.ledger.length).toBe(4);
+
+  // The good file, the same size, with the time of the last read put back: not read again.
+  const good = ledgerOf([5n], four, 4).toJsonLines();
+  expect(good.length).toBe(statSync(file).size);
+  writeFileSync(file, good);
+  utimesSync(file, readAt, readAt);
+  await expect(replica.sync()).rejects.toMatchObject({ code: "log_bad_signature" });
+  utimesSync(file, readAt + 1, readAt + 1); // a real change moves the time
+  expect(await replica.sync()).toBe(1);
 });

@@ -6,7 +6,6 @@ import { DB_FILE } from "../registrar/store-schema.js";
 import { requestText } from "../http-client.js";
 import { LEDGER_KIND, type LedgerEntry } from "../ledger/ledger-entry.js";
 import { SignedLog } from "../signed-log/signed-log.js";
-import { RootLedger } from "../ledger/root-ledger.js";
 
 /** Where a verifier pulls the registrar's ledger from. Entries are verified by the replica, not here. */
 export interface LedgerSource {
@@ -46,14 +45,21 @@ function parseLine(line: string, where: string): unknown {
   }
 }
 
-/** An exported ledger file (realdid registrar export-ledger), re-read on every sync. */
+/**
+ * An exported ledger file (realdid registrar export-ledger), re-read when its size or
+ * modification time changes. Parsed only: the replica verifies the entries it does not
+ * hold yet, so a sync costs nothing while the file is unchanged and one signature check
+ * per new entry when it grew.
+ */
 function fileSource(path: string, { maxBytes }: SourceLimits): LedgerSource {
+  let cached: { size: number; mtimeMs: number; entries: LedgerEntry[] } | undefined;
   return {
     description: path,
     async entriesFrom(seq) {
-      const size = statSync(path).size;
+      const { size, mtimeMs } = statSync(path);
       if (size > maxBytes) throw new RealDidError("io_error", `the ledger file ${path} is ${size} bytes, more than ledger.maxAnswerBytes (${maxBytes})`);
-      return RootLedger.fromJsonLines(readFileSync(path, "utf8")).entriesFrom(seq);
+      if (cached?.size !== size || cached.mtimeMs !== mtimeMs) cached = { size, mtimeMs, entries: SignedLog.parseJsonLines(LEDGER_KIND, readFileSync(path, "utf8")).entries };
+      return cached.entries.filter((entry) => entry.seq >= seq);
     },
   };
 }
