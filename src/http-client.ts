@@ -23,7 +23,7 @@ interface RequestOptions {
  * One request to another party with a timeout and a size limit counted while the answer
  * streams in; a network failure, a timeout or an oversized answer is one clear io_error.
  */
-export async function requestText(url: string, { method = "GET", body, headers = {}, what, timeoutMs = 30_000, maxBytes = DEFAULT_MAX_BYTES }: RequestOptions): Promise<{ status: number; text: string }> {
+export async function requestText(url: string, { method = "GET", body, headers = {}, what, timeoutMs = 30_000, maxBytes = DEFAULT_MAX_BYTES }: RequestOptions): Promise<{ status: number; text: string; headers: Headers }> {
   const signal = AbortSignal.timeout(timeoutMs);
   const failed = (error: unknown) => {
     const cause = (error as Error).cause ? String(((error as Error).cause as Error).message ?? (error as Error).cause) : (error as Error).message;
@@ -41,7 +41,7 @@ export async function requestText(url: string, { method = "GET", body, headers =
     throw failed(error);
   }
   try {
-    return { status: response.status, text: await readLimited(response, maxBytes, () => new RealDidError("io_error", `${what} at ${url} answered more than ${maxBytes} bytes`)) };
+    return { status: response.status, headers: response.headers, text: await readLimited(response, maxBytes, () => new RealDidError("io_error", `${what} at ${url} answered more than ${maxBytes} bytes`)) };
   } catch (error) {
     throw error instanceof RealDidError ? error : failed(error);
   }

@@ -19,6 +19,9 @@ import { BUCKET_LEAVES } from "../src/registry/registry-tree.js";
 import { refreshPath } from "../src/registrar/path-client.js";
 import { Registrar } from "../src/registrar/registrar.js";
 import { type RegistrarServer, startRegistrarServer } from "../src/registrar/registrar-server.js";
+import { LedgerReplica } from "../src/service/ledger-replica.js";
+import { ledgerSource } from "../src/service/ledger-source.js";
+import { SqliteVerifierStore } from "../src/service/sqlite-store.js";
 import { TODAY } from "./helpers/fixtures.js";
 import { enrollmentRequests } from "./helpers/people.js";
 import { proofFixture } from "./helpers/proof-fixture.js";
@@ -134,4 +137,30 @@ describe("registrar server", () => {
     expect(paths.join("\n")).not.toContain(String(INDEX));
     expect(requestLog.every((line) => typeof line.status === "number")).toBe(true);
   });
+});
+
+it("pages the ledger (limit, X-Ledger-Length) and a verifier's replica reads every page", async () => {
+  for (const index of [0, 1, 2]) writer.revoke(index); // more ledger entries than one page
+  const paged = await startRegistrarServer(join(dir, "registrar"), { host: "127.0.0.1", port: 0, maxLedgerPage: 2, log: pino({ level: "silent" }) });
+  const store = SqliteVerifierStore.open(join(dir, "verifier"));
+  try {
+    const length = writer.ledger.length;
+    expect(length).toBeGreaterThan(4);
+    const page = await fetch(`${paged.url}/v1/ledger?from=1`);
+    expect(page.headers.get("x-ledger-length")).toBe(String(length));
+    expect((await page.text()).trim().split("\n").slice(1).map((line) => JSON.parse(line).seq)).toEqual([1, 2]);
+    expect((await (await fetch(`${paged.url}/v1/ledger?from=0&limit=1`)).text()).trim().split("\n")).toHaveLength(2);
+    for (const limit of ["0", "3", "x"]) {
+      const refused = await fetch(`${paged.url}/v1/ledger?limit=${limit}`);
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({ error: { code: "malformed_request" } });
+    }
+    const replica = await LedgerReplica.open(store, ledgerSource(paged.url), writer.publicKey);
+    expect(await replica.sync()).toBe(length);
+    expect(replica.ledger.head).toEqual(writer.ledger.head);
+    expect(await replica.sync()).toBe(0); // caught up: one page (the overlapping entry)
+  } finally {
+    await store.close();
+    await paged.close();
+  }
 });

@@ -12,13 +12,20 @@ export interface RegistrarServer {
 
 const STATUS: Record<string, number> = { malformed_request: 400, bucket_out_of_range: 404 };
 
+/** Ledger entries in one answer when the client names no `limit` (about 3.5 MB). */
+export const DEFAULT_LEDGER_PAGE = 10_000;
+/** The response header with the ledger's whole length: a client keeps paging until it has read that far. */
+export const LEDGER_LENGTH_HEADER = "X-Ledger-Length";
+
 /** The request log: one JSON line per request on stderr (method, path, status, time). */
 export const requestLogToStderr = (): Logger => pino({ base: undefined }, pino.destination({ dest: 2, sync: true }));
 
 /**
  * The registrar's public server, read-only over its store (other processes enroll and
  * revoke; every request first catches up with what they committed):
- *   GET /v1/ledger?from=N            the signed root ledger as JSON lines (header, then entries N on)
+ *   GET /v1/ledger?from=N&limit=L    the signed root ledger as JSON lines (header, then at most L
+ *                                    entries from N; L defaults to and may not exceed maxLedgerPage;
+ *                                    X-Ledger-Length says how many entries there are in all)
  *   GET /v1/tree                     the tree's shape, size, current root and its ledger entry
  *   GET /v1/tree/buckets/:bucket     a whole 4,096-leaf bucket and the path above it, so a
  *                                    citizen refreshes their path without naming their leaf
@@ -26,7 +33,11 @@ export const requestLogToStderr = (): Logger => pino({ base: undefined }, pino.d
  * What the registrar still learns from a refresh: the bucket (one of every 4,096 people),
  * the time and the network address; the request log shows exactly that.
  */
-export async function startRegistrarServer(dataDir: string, { host, port, log = requestLogToStderr() }: { host: string; port: number; log?: Logger }): Promise<RegistrarServer> {
+export async function startRegistrarServer(
+  dataDir: string,
+  { host, port, log = requestLogToStderr(), maxLedgerPage = DEFAULT_LEDGER_PAGE }: { host: string; port: number; log?: Logger; maxLedgerPage?: number },
+): Promise<RegistrarServer> {
+  if (!Number.isSafeInteger(maxLedgerPage) || maxLedgerPage < 1) throw new RealDidError("invalid_argument", `the ledger page size must be at least 1 entry (got ${maxLedgerPage})`);
   const registrar = await Registrar.open(dataDir);
   const app = express();
   app.disable("x-powered-by");
@@ -44,7 +55,10 @@ export async function startRegistrarServer(dataDir: string, { host, port, log = 
 
   app.get("/v1/ledger", (req, res) => {
     const from = req.query.from === undefined ? 0 : integerParam(req.query.from, "from");
-    const lines = [{ format: "realdid-ledger/1", publicKey: registrar.publicKey }, ...registrar.ledger.entriesFrom(from)];
+    const limit = req.query.limit === undefined ? maxLedgerPage : integerParam(req.query.limit, "limit");
+    if (limit < 1 || limit > maxLedgerPage) throw new RealDidError("invalid_argument", `limit must be from 1 to ${maxLedgerPage}`);
+    const lines = [{ format: "realdid-ledger/1", publicKey: registrar.publicKey }, ...registrar.ledger.entriesFrom(from).slice(0, limit)];
+    res.setHeader(LEDGER_LENGTH_HEADER, String(registrar.ledger.length));
     res.type("application/x-ndjson").send(lines.map((line) => JSON.stringify(line)).join("\n") + "\n");
   });
   app.get("/v1/tree", (_req, res) => {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { RealDidError } from "../errors.js";
 import { DB_FILE } from "../registrar/store-schema.js";
+import { LEDGER_LENGTH_HEADER } from "../registrar/registrar-server.js";
 import { requestText } from "../http-client.js";
 import { LEDGER_KIND, type LedgerEntry } from "../ledger/ledger-entry.js";
 import { SignedLog } from "../signed-log/signed-log.js";
@@ -21,18 +22,32 @@ export interface SourceLimits {
   readonly timeoutMs: number;
 }
 
-/** The registrar's ledger server: GET {url}/v1/ledger?from=N answers JSON lines. */
+/**
+ * The registrar's ledger server: GET {url}/v1/ledger?from=N answers JSON lines, a page at a
+ * time (the server's limit); pages are read until X-Ledger-Length entries are in, so a
+ * ledger of any size is caught up with, `maxBytes` and `timeoutMs` counting per page.
+ */
 function httpSource(url: string, { maxBytes, timeoutMs }: SourceLimits): LedgerSource {
+  const base = url.replace(/\/$/, "");
   return {
     description: url,
     async entriesFrom(seq) {
-      const { status, text } = await requestText(`${url.replace(/\/$/, "")}/v1/ledger?from=${seq}`, { what: "the registrar's ledger", maxBytes, timeoutMs });
-      if (status !== 200) throw new RealDidError("io_error", `cannot fetch the ledger from ${url}: HTTP ${status}`);
-      return text
-        .split("\n")
-        .filter((line) => line.trim() !== "")
-        .slice(1) // header: the key is checked against the configured one, entry by entry
-        .map((line, i) => SignedLog.parseEntry(LEDGER_KIND, parseLine(line, `ledger line ${i + 2} from ${url}`), `ledger line ${i + 2} from ${url}`));
+      const entries: LedgerEntry[] = [];
+      for (let from = seq; ; ) {
+        const { status, text, headers } = await requestText(`${base}/v1/ledger?from=${from}`, { what: "the registrar's ledger", maxBytes, timeoutMs });
+        if (status !== 200) throw new RealDidError("io_error", `cannot fetch the ledger from ${url}: HTTP ${status}`);
+        const page = text
+          .split("\n")
+          .filter((line) => line.trim() !== "")
+          .slice(1) // header: the key is checked against the configured one, entry by entry
+          .map((line, i) => SignedLog.parseEntry(LEDGER_KIND, parseLine(line, `ledger line ${i + 2} from ${url}`), `ledger line ${i + 2} from ${url}`));
+        if (page.length > 0 && page[0].seq !== from) throw new RealDidError("log_malformed", `the source ${url} answered from entry ${page[0].seq} when asked from ${from}`);
+        entries.push(...page);
+        // A server without the header (or an older one) answers everything at once.
+        const length = Number(headers.get(LEDGER_LENGTH_HEADER));
+        if (page.length === 0 || !Number.isSafeInteger(length) || from + page.length >= length) return entries;
+        from += page.length;
+      }
     },
   };
 }

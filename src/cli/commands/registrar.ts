@@ -4,7 +4,7 @@ import type { DocumentType, PersonAttributes } from "../../attributes/attributes
 import { RealDidError } from "../../errors.js";
 import type { CredentialFile } from "../../registry/credential.js";
 import { pathFile } from "../../registry/path-file.js";
-import { startRegistrarServer } from "../../registrar/registrar-server.js";
+import { DEFAULT_LEDGER_PAGE, startRegistrarServer } from "../../registrar/registrar-server.js";
 import { AuditLog } from "../../regulator/audit-log.js";
 import { type EnrollmentRequest, Registrar } from "../../registrar/registrar.js";
 import { defineCommand, integerOption } from "../command-kit.js";
@@ -17,6 +17,7 @@ interface RegistrarOptions extends KeyOptions {
   data: string;
   host?: string;
   port?: number;
+  ledgerPage?: number;
   out?: string;
   outDir?: string;
   batch?: string;
@@ -215,9 +216,13 @@ export function registrarCommands(program: Command): void {
   defineCommand<RegistrarOptions>(
     registrar,
     { name: "serve", summary: "serve the signed root ledger (for verifiers) and path refresh by bucket (for citizens) over HTTP", example: "realdid registrar serve --data ./registrar --port 8090" },
-    (c) => dataOption(c).option("--host <host>", "address to listen on", "127.0.0.1").option("--port <port>", "port (0: any free port)", integerOption("--port"), 8090),
+    (c) =>
+      dataOption(c)
+        .option("--host <host>", "address to listen on", "127.0.0.1")
+        .option("--port <port>", "port (0: any free port)", integerOption("--port"), 8090)
+        .option("--ledger-page <n>", "most ledger entries in one /v1/ledger answer (verifiers page through the rest)", integerOption("--ledger-page"), DEFAULT_LEDGER_PAGE),
     async (_, options) => {
-      const server = await startRegistrarServer(options.data, { host: options.host!, port: options.port! });
+      const server = await startRegistrarServer(options.data, { host: options.host!, port: options.port!, maxLedgerPage: options.ledgerPage });
       closeOnSignals(server.close);
       return { data: { url: server.url }, lines: [`registrar served at ${server.url}: /v1/ledger, /v1/tree, /v1/tree/buckets/:bucket (request log on stderr)`] };
     },
