@@ -40,6 +40,15 @@ function folderBytes(dir: string, publicValues: readonly string[]): Map<string, 
   return files;
 }
 
+/** What the test passphrase unseals from a registrar's key file (only a test looks inside). */
+const unsealedKeys = (data: string) => JSON.parse(Buffer.from(unseal(JSON.parse(readFileSync(join(data, REGISTRAR_KEYS_FILE), "utf8")).protection.sealed, TEST_PASSPHRASE)).toString("utf8"));
+
+/** The folder mode 700 and every file in it 600. */
+function expectOwnerOnly(dir: string): void {
+  expect(statSync(dir).mode & 0o777).toBe(0o700);
+  for (const name of readdirSync(dir)) expect(`${name} ${(statSync(join(dir, name)).mode & 0o777).toString(8)}`).toBe(`${name} 600`);
+}
+
 /** The ways a value could sit in a file: as written, and for secrets, hex and base64 of its bytes. */
 const encodings = (value: string): string[] =>
   /^[0-9a-f]{64}$/.test(value) ? [value, Buffer.from(value, "hex").toString("base64"), Buffer.from(value, "hex").toString("latin1")] : [value];
@@ -61,11 +70,10 @@ describe("a registrar's data folder, stolen", () => {
     for (let i = 0; i < registrar.size; i++) publicValues.push(registrar.bucket(0).leaves[i].toString());
     registrar.close();
 
-    expect(statSync(data).mode & 0o777).toBe(0o700);
-    for (const name of readdirSync(data)) expect(`${name} ${(statSync(join(data, name)).mode & 0o777).toString(8)}`).toBe(`${name} 600`);
+    expectOwnerOnly(data);
     expect(readdirSync(stolen).some((name) => name.endsWith("-wal"))).toBe(true);
 
-    const secrets = JSON.parse(Buffer.from(unseal(JSON.parse(readFileSync(join(data, REGISTRAR_KEYS_FILE), "utf8")).protection.sealed, TEST_PASSPHRASE)).toString("utf8"));
+    const secrets = unsealedKeys(data);
     const forbidden = [
       ...requests.flatMap(({ record, commitment }) => [
         record.name,
@@ -228,7 +236,7 @@ describe("a store from before records were sealed", () => {
     const data = join(base, "registrar");
     const original = await Registrar.init(data, TEST_UNLOCK);
     original.enroll(requests);
-    const ledgerKey = JSON.parse(Buffer.from(unseal(JSON.parse(readFileSync(join(data, REGISTRAR_KEYS_FILE), "utf8")).protection.sealed, TEST_PASSPHRASE)).toString()).ledgerSecretKey;
+    const ledgerKey = unsealedKeys(data).ledgerSecretKey;
     const root = original.root;
     const ledger = original.ledger.toJsonLines();
     const leaves = original.bucket(0).leaves.slice(0, requests.length);
@@ -264,8 +272,7 @@ describe("a store from before records were sealed", () => {
     upgraded.enroll([{ record: personRecord(70), commitment: 777n }]);
     upgraded.close();
     expect(readdirSync(old)).not.toContain("registrar-key.json");
-    expect(statSync(old).mode & 0o777).toBe(0o700);
-    for (const name of readdirSync(old)) expect(`${name} ${(statSync(join(old, name)).mode & 0o777).toString(8)}`).toBe(`${name} 600`);
+    expectOwnerOnly(old);
     for (const name of readdirSync(old)) {
       const bytes = readFileSync(join(old, name)).toString("latin1");
       for (const { record } of requests) expect(bytes.includes(record.name) || bytes.includes(record.nationalId), `${name} still holds ${record.name}`).toBe(false);

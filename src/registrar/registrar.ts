@@ -176,15 +176,6 @@ export class Registrar {
     }
   }
 
-  /**
-   * Re-wraps every data key under the key provider's current master key, in one transaction
-   * that also records that key as current: a writer still holding an older key is refused.
-   */
-  rewrapDataKeys(): number {
-    const { keys } = this.unlocked();
-    return this.db.transaction(() => Registrar.rewrap(this.db, keys)).immediate();
-  }
-
   /** Within a transaction: every data key under `keys`' current master key, which becomes the store's. */
   private static rewrap(db: Database.Database, keys: RegistrarKeyProvider): number {
     const count = new RecordVault(db, keys).rewrap();

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { RealDidError } from "../errors.js";
 import { ensureFolder, readJson, writeAtomically } from "../files.js";
 import { parseDocument } from "../formats/schema.js";
-import { seal, unseal } from "../identity/passphrase-seal.js";
+import { SealedDataSchema, seal, unseal } from "../identity/passphrase-seal.js";
 import {
   buildRoster,
   type ComplaintDocument,
@@ -35,13 +35,7 @@ const SecretFileSchema = z.strictObject({
   threshold: z.number().int().min(1).max(255),
   holders: z.number().int().min(1).max(255),
   /** The holder's encryption and signing secrets, sealed with its passphrase (scrypt + AES-256-GCM). */
-  sealed: z.strictObject({
-    kdf: z.strictObject({ name: z.literal("scrypt"), N: z.number().int(), r: z.number().int(), p: z.number().int(), salt: z.string() }),
-    cipher: z.literal("aes-256-gcm"),
-    iv: z.string(),
-    tag: z.string(),
-    ciphertext: z.string(),
-  }),
+  sealed: SealedDataSchema,
 });
 const SealedSecretsSchema = z.strictObject({ encryptionSecret: z.string().regex(/^[0-9]{1,77}$/), signingSecret: z.string().regex(/^[0-9a-f]{64}$/) });
 

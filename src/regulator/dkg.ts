@@ -1,6 +1,8 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
+import { hkdfSync } from "node:crypto";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { z } from "zod";
+import { sha256Hex } from "../artifacts/manifest.js";
+import { aesGcmDecrypt, aesGcmEncrypt } from "../crypto/aes-gcm.js";
 import { addPoints, assertSubgroupPoint, BASE8, IDENTITY, multiplyPoint, type Point, pointsEqual, SUBGROUP_ORDER } from "../crypto/baby-jubjub.js";
 import { mod, randomBelow } from "../crypto/field.js";
 import { RealDidError } from "../errors.js";
@@ -124,11 +126,10 @@ export interface Roster {
 
 const pointJson = (p: Point) => ({ x: p.x.toString(), y: p.y.toString() });
 const toPoint = (p: { x: string; y: string }): Point => ({ x: BigInt(p.x), y: BigInt(p.y) });
-const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 /** The hash a complaint and the transcript name a document by. */
-export const documentHash = (document: DealDocument | ComplaintDocument): string => sha256(canonicalJson(document));
+export const documentHash = (document: DealDocument | ComplaintDocument): string => sha256Hex(canonicalJson(document));
 /** What a holder reads out to the others so they can tell its holder document from a swapped one. */
-export const holderFingerprint = (document: HolderDocument): string => sha256(canonicalJson(document));
+export const holderFingerprint = (document: HolderDocument): string => sha256Hex(canonicalJson(document));
 
 const signed = <D extends { format: string }>(unsigned: D, signingSecret: string): D & { signature: string } => ({
   ...unsigned,
@@ -200,7 +201,7 @@ export function buildRoster(documents: readonly HolderDocument[], where: readonl
   checkDkgThreshold(first.threshold, first.holders);
   const missing = Array.from({ length: first.holders }, (_, i) => i + 1).filter((i) => members[i - 1] === undefined);
   if (missing.length > 0) throw invalid(`no holder document for holder${missing.length > 1 ? "s" : ""} ${missing.join(", ")} of ${first.holders}`);
-  return { ceremony: first.ceremony, threshold: first.threshold, holders: first.holders, members, hash: sha256(canonicalJson(members)) };
+  return { ceremony: first.ceremony, threshold: first.threshold, holders: first.holders, members, hash: sha256Hex(canonicalJson(members)) };
 }
 
 const memberOf = (roster: Roster, index: number): HolderDocument => {
@@ -235,10 +236,7 @@ export function sealDeal(roster: Roster, dealer: number, secrets: HolderSecrets,
     commitments: commitments.map(pointJson),
     shares: shares.map((share, j) => {
       const { key, aad } = shareCipher(roster, dealer, j + 1, pairKey(roster, secrets.encryptionSecret, j + 1));
-      const iv = randomBytes(12);
-      const cipher = createCipheriv("aes-256-gcm", key, iv).setAAD(aad);
-      const ciphertext = Buffer.concat([cipher.update(Buffer.from(share.toString(16).padStart(64, "0"), "hex")), cipher.final()]);
-      return { recipient: j + 1, iv: iv.toString("base64"), ciphertext: ciphertext.toString("base64"), tag: cipher.getAuthTag().toString("base64") };
+      return { recipient: j + 1, ...aesGcmEncrypt(key, Buffer.from(share.toString(16).padStart(64, "0"), "hex"), aad) };
     }),
   } as const;
   return signDeal(unsigned, secrets);
@@ -309,15 +307,9 @@ export function parseDeal(value: unknown, where: string, roster: Roster): DealDo
 function openDealtShare(roster: Roster, deal: DealDocument, recipient: number, key: Point): { share: bigint } | { fault: string } {
   const box = deal.shares[recipient - 1];
   const { key: aesKey, aad } = shareCipher(roster, deal.dealer, recipient, key);
-  let plaintext: Buffer;
-  try {
-    const decipher = createDecipheriv("aes-256-gcm", aesKey, Buffer.from(box.iv, "base64")).setAAD(aad);
-    decipher.setAuthTag(Buffer.from(box.tag, "base64"));
-    plaintext = Buffer.concat([decipher.update(Buffer.from(box.ciphertext, "base64")), decipher.final()]);
-  } catch {
-    return { fault: `holder ${deal.dealer}'s share for holder ${recipient} does not decrypt with their pair key` };
-  }
-  const share = BigInt("0x" + plaintext.toString("hex"));
+  const plaintext = aesGcmDecrypt(aesKey, box, aad);
+  if (plaintext === undefined) return { fault: `holder ${deal.dealer}'s share for holder ${recipient} does not decrypt with their pair key` };
+  const share = BigInt("0x" + Buffer.from(plaintext).toString("hex"));
   const expected = feldmanShareKey(deal.commitments.map(toPoint), recipient);
   if (share >= SUBGROUP_ORDER || !pointsEqual(multiplyPoint(BASE8, share), expected)) {
     return { fault: `holder ${deal.dealer}'s share for holder ${recipient} does not match holder ${deal.dealer}'s commitments` };
@@ -473,7 +465,7 @@ export function finish(roster: Roster, index: number, secrets: HolderSecrets, de
   const key = publicKeyFromCommitments(roster.threshold, roster.holders, commitments);
   // Every deal given counts, a dealer's second one too: two holders that saw different deals
   // must not see one transcript, even where the deals alone would not change their key.
-  const transcript = sha256(canonicalJson({ roster: roster.hash, deals: [...dealsByHash.keys()].sort(), complaints: [...judged].sort(), qualified, keyId: key.keyId }));
+  const transcript = sha256Hex(canonicalJson({ roster: roster.hash, deals: [...dealsByHash.keys()].sort(), complaints: [...judged].sort(), qualified, keyId: key.keyId }));
   return {
     key,
     share,

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { ensureFolder, writeAtomically } from "../files.js";
 import { type Point, pointsEqual } from "../crypto/baby-jubjub.js";
 import { toFieldElement } from "../crypto/field.js";
-import { seal, type SealedData, unseal } from "../identity/passphrase-seal.js";
+import { SealedDataSchema, seal, type SealedData, unseal } from "../identity/passphrase-seal.js";
 import { RealDidError } from "../errors.js";
 import { FieldDecimal, Hex, PointJson } from "../formats/fields.js";
 import { parseDocument } from "../formats/schema.js";
@@ -104,7 +104,8 @@ export function openShareFile(value: unknown, passphrase: string, key: Regulator
   const v = value as { format?: string; keyId?: string; index?: number; sealed?: SealedData };
   if (v?.format !== SHARE_FORMAT || !Number.isInteger(v.index) || v.sealed === undefined) throw new RealDidError("invalid_argument", `the share file is not a ${SHARE_FORMAT} file`);
   if (v.keyId !== key.keyId) throw new RealDidError("wrong_regulator_key", `the share is for regulator key ${v.keyId}, the case for ${key.keyId}`);
-  const secret = toFieldElement("share", new TextDecoder().decode(unseal(v.sealed, passphrase)));
+  const sealed = parseDocument(SealedDataSchema, v.sealed, "the share file's sealed share"); // bounds scrypt's cost before it runs
+  const secret = toFieldElement("share", new TextDecoder().decode(unseal(sealed, passphrase)));
   if (!shareIsValid(key, v.index!, secret)) throw new RealDidError("forged_partial", `share ${v.index} does not match the regulator key's commitments`);
   return { index: v.index!, secret };
 }
