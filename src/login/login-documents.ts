@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { RealDidError } from "../errors.js";
+import { base64UrlToBytes, bytesToBase64Url } from "../formats/base64url.js";
+import { parseDocument } from "../formats/schema.js";
+import { ProofDocumentSchema } from "../proof/proof-document.js";
+import { RequestDocumentSchema } from "../proof/request-document.js";
+
+/**
+ * The hand-off between the OpenID Provider (the verifier service) and the citizen's wallet
+ * (docs/login-protocol.md). The provider sends the browser to the wallet with a login
+ * request in the URL fragment (`<wallet>#login=<base64url JSON>`: a fragment never reaches
+ * the wallet's server); the wallet answers with a top-level form POST of a login answer
+ * (field `answer`) to the request's `returnUrl`. The request carries the site's request
+ * document with its challenge, so the proof is bound to this login and no other.
+ */
+export const LOGIN_REQUEST_FORMAT = "realdid-login-request/1";
+export const LOGIN_ANSWER_FORMAT = "realdid-login-answer/1";
+
+const HttpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2048);
+
+export const LoginRequestSchema = z.strictObject({
+  format: z.literal(LOGIN_REQUEST_FORMAT),
+  /** What the site asks, with the challenge the provider issued for this login. */
+  request: RequestDocumentSchema.refine((request) => request.challenge !== undefined && request.expiresAt !== undefined && request.site !== undefined, "must carry the site, its challenge and when it expires"),
+  /** The website the person is logging into, as its OpenID client is registered. */
+  client: z.strictObject({ name: z.string().min(1).max(100), uri: HttpUrl }),
+  /** Where the wallet posts its answer: the provider's endpoint for this login. */
+  returnUrl: HttpUrl,
+});
+export type LoginRequest = z.infer<typeof LoginRequestSchema>;
+
+/** Why a person did not prove; the provider ends the login with access_denied and this reason. */
+export const DECLINE_CODES = ["user_declined", "predicate_unsatisfied", "credential_problem"] as const;
+
+export const LoginAnswerSchema = z.union([
+  z.strictObject({ format: z.literal(LOGIN_ANSWER_FORMAT), proof: ProofDocumentSchema }),
+  z.strictObject({ format: z.literal(LOGIN_ANSWER_FORMAT), declined: z.strictObject({ code: z.enum(DECLINE_CODES), message: z.string().max(500) }) }),
+]);
+export type LoginAnswer = z.infer<typeof LoginAnswerSchema>;
+
+export const encodeLoginRequest = (request: LoginRequest): string => bytesToBase64Url(new TextEncoder().encode(JSON.stringify(request)));
+
+/** The login request in a wallet URL's `#login=` fragment value. */
+export function decodeLoginRequest(encoded: string): LoginRequest {
+  const bytes = base64UrlToBytes(encoded);
+  let value: unknown;
+  try {
+    value = bytes === undefined ? undefined : JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    value = undefined;
+  }
+  if (value === undefined) throw new RealDidError("invalid_argument", "the login request in the link is not base64url-encoded JSON");
+  return parseDocument(LoginRequestSchema, value, "the login request");
+}
+
+export function parseLoginAnswer(json: string): LoginAnswer {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new RealDidError("invalid_argument", "the login answer is not valid JSON");
+  }
+  return parseDocument(LoginAnswerSchema, value, "the login answer");
+}
