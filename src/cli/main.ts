@@ -7,6 +7,7 @@ import { proofCommands } from "./commands/proof.js";
 import { registrarCommands } from "./commands/registrar.js";
 import { regulatorCommands } from "./commands/regulator.js";
 import { serveCommand } from "./commands/serve.js";
+import { walletCommand } from "./commands/wallet.js";
 
 // snarkjs leaves zkey file handles for the garbage collector to close (ceremony commands);
 // Node's warning about each is noise to a user, so only that one is kept off stderr.
@@ -29,6 +30,7 @@ pathCommands(program);
 proofCommands(program);
 regulatorCommands(program);
 serveCommand(program);
+walletCommand(program);
 ceremonyCommands(program);
 
 await program.parseAsync(process.argv);

@@ -32,10 +32,14 @@ export type LoginRequest = z.infer<typeof LoginRequestSchema>;
 /** Why a person did not prove; the provider ends the login with access_denied and this reason. */
 export const DECLINE_CODES = ["user_declined", "predicate_unsatisfied", "credential_problem"] as const;
 
-export const LoginAnswerSchema = z.union([
-  z.strictObject({ format: z.literal(LOGIN_ANSWER_FORMAT), proof: ProofDocumentSchema }),
-  z.strictObject({ format: z.literal(LOGIN_ANSWER_FORMAT), declined: z.strictObject({ code: z.enum(DECLINE_CODES), message: z.string().max(500) }) }),
-]);
+/** A login answer: the proof, or why the person did not prove (exactly one of the two). */
+export const LoginAnswerSchema = z
+  .strictObject({
+    format: z.literal(LOGIN_ANSWER_FORMAT),
+    proof: ProofDocumentSchema.optional(),
+    declined: z.strictObject({ code: z.enum(DECLINE_CODES), message: z.string().max(500) }).optional(),
+  })
+  .refine((answer) => (answer.proof === undefined) !== (answer.declined === undefined), "must hold exactly one of 'proof' and 'declined'");
 export type LoginAnswer = z.infer<typeof LoginAnswerSchema>;
 
 export const encodeLoginRequest = (request: LoginRequest): string => bytesToBase64Url(new TextEncoder().encode(JSON.stringify(request)));

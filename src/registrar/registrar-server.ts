@@ -30,6 +30,7 @@ export const requestLogToStderr = (): Logger => pino({ base: undefined }, pino.d
  *   GET /v1/tree/buckets/:bucket     a whole 4,096-leaf bucket and the path above it, so a
  *                                    citizen refreshes their path without naming their leaf
  *                                    (?root=R is answered for the current root, flagged if R is stale)
+ * Every answer allows any origin (CORS): the data is public and a browser wallet reads it.
  * What the registrar still learns from a refresh: the bucket (one of every 4,096 people),
  * the time and the network address; the request log shows exactly that.
  */
@@ -46,6 +47,10 @@ export async function startRegistrarServer(
     const started = performance.now();
     res.on("finish", () => log.info({ method: req.method, path: req.originalUrl, status: res.statusCode, ms: Math.round(performance.now() - started) }, "request"));
     registrar.sync();
+    // Everything served here is public and read-only: a citizen's browser wallet on another
+    // origin may read it (no credentials are sent or accepted).
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    res.setHeader("Access-Control-Expose-Headers", LEDGER_LENGTH_HEADER);
     next();
   });
   const integerParam = (value: unknown, name: string): number => {

@@ -1,0 +1,72 @@
+/// <reference lib="webworker" />
+// The wallet's prover, in a Web Worker so the page stays responsive while it proves. It
+// fetches the published key set (checked against its manifest and key id, as the CLI
+// does), keeps the witness calculator and the parsed proving key for the page's lifetime,
+// and proves circuit inputs the page sends; the inputs never leave this browser.
+import { artifactsFromBytes } from "../../artifacts/artifacts.js";
+import { RealDidError } from "../../errors.js";
+import { Prover } from "../../proof/prover.js";
+import type { FromWorker, KeyFileUrls, ToWorker } from "./prover-protocol.js";
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post = (message: FromWorker) => scope.postMessage(message);
+let prover: Promise<Prover> | undefined;
+
+/** Fetches a key file's headers; its body is read by readAll. */
+async function open(url: string, what: string): Promise<Response & { body: ReadableStream<Uint8Array> }> {
+  const response = await fetch(url);
+  if (!response.ok || response.body === null) throw new RealDidError("artifacts_missing", `the ${what} could not be fetched from ${url} (HTTP ${response.status})`);
+  return response as Response & { body: ReadableStream<Uint8Array> };
+}
+
+/** Reads key files, reporting bytes as they arrive (the proving key is megabytes: the person sees it move). */
+async function readAll(responses: readonly Response[]): Promise<Uint8Array[]> {
+  const total = responses.reduce((sum, response) => sum + Number(response.headers.get("content-length") ?? 0), 0);
+  let loaded = 0;
+  return Promise.all(
+    responses.map(async (response) => {
+      const chunks: Uint8Array[] = [];
+      const reader = response.body!.getReader();
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
+        chunks.push(read.value);
+        loaded += read.value.byteLength;
+        post({ type: "progress", stage: "keys", loadedBytes: loaded, totalBytes: total });
+      }
+      const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
+      chunks.reduce((offset, chunk) => (bytes.set(chunk, offset), offset + chunk.byteLength), 0);
+      return bytes;
+    }),
+  );
+}
+
+async function load(urls: KeyFileUrls): Promise<Prover> {
+  const responses = await Promise.all([open(urls.manifest, "key set manifest"), open(urls.wasm, "circuit"), open(urls.zkey, "proving key"), open(urls.verificationKey, "verification key")]);
+  const [manifest, wasm, zkey, verificationKey] = await readAll(responses);
+  const artifacts = artifactsFromBytes({ manifest, wasm, zkey, verificationKey });
+  post({ type: "progress", stage: "setup" });
+  const created = await Prover.create(artifacts);
+  post({ type: "ready", keyId: created.keyId, ...(artifacts.manifest.warning !== undefined && { warning: artifacts.manifest.warning }) });
+  return created;
+}
+
+const failed = (error: unknown): FromWorker =>
+  error instanceof RealDidError ? { type: "failed", code: error.code, message: error.message } : { type: "failed", code: "prover_unavailable", message: `the prover failed: ${(error as Error)?.message ?? String(error)}` };
+
+scope.onmessage = async (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  try {
+    if (message.type === "load") {
+      prover ??= load(message.keys);
+      await prover;
+    } else {
+      if (prover === undefined) throw new RealDidError("prover_unavailable", "the prover has no keys loaded");
+      const ready = await prover;
+      const started = performance.now();
+      const proof = await ready.proveInput(message.input, (stage) => post({ type: "progress", stage }));
+      post({ type: "proved", proof: { keyId: proof.keyId, proof: proof.proof, publicSignals: proof.publicSignals }, milliseconds: Math.round(performance.now() - started) });
+    }
+  } catch (error) {
+    if (message.type === "load") prover = undefined; // a failed download may be retried
+    post(failed(error));
+  }
+};

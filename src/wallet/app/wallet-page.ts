@@ -1,0 +1,291 @@
+// The citizen's wallet page: create or import an identity (sealed in IndexedDB), import the
+// registrar's credential, and answer login requests from a verifier service's OpenID
+// Provider with a proof made in a Web Worker. Nothing but the proof (and, on a decline, the
+// reason) leaves this page; the secret is never sent anywhere.
+import { parsePoint } from "../../policy/policy.js";
+import { RealDidError } from "../../errors.js";
+import { Identity } from "../../identity/identity.js";
+import { decodeLoginRequest, DECLINE_CODES, LOGIN_ANSWER_FORMAT, type LoginAnswer, type LoginRequest } from "../../login/login-documents.js";
+import { proofDocument } from "../../proof/proof-document.js";
+import { refreshPath } from "../../registrar/path-client.js";
+import { parseCredentialFile } from "../../registry/credential.js";
+import { type Consent, loginCircuitInput, loginConsent } from "../consent.js";
+import { parseSealedIdentity, sealIdentity, unsealIdentity } from "../identity-vault.js";
+import { readIdentityFile } from "../identity-import.js";
+import { parseWalletConfig, type WalletConfig } from "../wallet-config.js";
+import { ProverClient, type ProgressUpdate } from "./prover-client.js";
+import { WalletStore } from "./wallet-store.js";
+
+const element = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const found = document.getElementById(id);
+  if (found === null) throw new Error(`the page has no #${id}`);
+  return found as T;
+};
+const input = (id: string) => element<HTMLInputElement>(id);
+const show = (id: string, visible = true) => {
+  element(id).hidden = !visible;
+};
+
+function say(text: string, ok = false): void {
+  const message = element("message");
+  message.textContent = text;
+  message.classList.toggle("ok", ok);
+  message.hidden = text === "";
+}
+
+const inWords = (error: unknown): string =>
+  error instanceof RealDidError ? error.message : `Something went wrong in the wallet: ${(error as Error)?.message ?? String(error)}`;
+
+/** Runs a button's action with the button disabled; a failure is shown in words, nothing stored changes. */
+function onClick(id: string, action: () => Promise<void>): void {
+  const button = element<HTMLButtonElement>(id);
+  button.addEventListener("click", async (event) => {
+    event.preventDefault();
+    button.disabled = true;
+    say("");
+    try {
+      await action();
+    } catch (error) {
+      say(inWords(error));
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+/** A file input's text, or else the textarea's. */
+async function chosenText(fileId: string, textId: string, what: string): Promise<string> {
+  const file = input(fileId).files?.[0];
+  const text = file !== undefined ? await file.text() : element<HTMLTextAreaElement>(textId).value.trim();
+  if (text === "") throw new RealDidError("invalid_argument", `choose the ${what} file or paste its text`);
+  return text;
+}
+
+function newPassphrase(id: string, repeatId?: string): string {
+  const passphrase = input(id).value;
+  if (repeatId !== undefined && input(repeatId).value !== passphrase) throw new RealDidError("invalid_argument", "the two passphrases differ");
+  return passphrase;
+}
+
+const short = (text: string) => `${text.slice(0, 10)}…${text.slice(-6)}`;
+
+class Wallet {
+  private readonly prover: ProverClient;
+
+  constructor(
+    private readonly config: WalletConfig,
+    private readonly store: WalletStore,
+  ) {
+    const base = new URL(".", location.href);
+    const keys = Object.fromEntries(Object.entries(config.keys).map(([kind, path]) => [kind, new URL(path, base).href])) as WalletConfig["keys"];
+    this.prover = new ProverClient(new URL("prover-worker.js", base), keys);
+  }
+
+  /** The stored identity's commitment; a damaged record is reported and left as it is. */
+  private async storedCommitment(): Promise<string | undefined> {
+    const stored = await this.store.sealedIdentity();
+    return stored === undefined ? undefined : parseSealedIdentity(stored).commitment;
+  }
+
+  private async credential() {
+    const text = await this.store.credentialText();
+    return text === undefined ? undefined : parseCredentialFile(text);
+  }
+
+  async start(): Promise<void> {
+    this.bindSetup();
+    this.bindHome();
+    const login = location.hash.startsWith("#login=") ? location.hash.slice("#login=".length) : undefined;
+    if (login !== undefined) return this.startLogin(login);
+    return this.showHome();
+  }
+
+  private async showHome(): Promise<void> {
+    show("login", false);
+    let commitment: string | undefined;
+    try {
+      commitment = await this.storedCommitment();
+    } catch (error) {
+      say(`${inWords(error)}. It has been left as it is; import your identity file to replace it.`);
+    }
+    show("setup", commitment === undefined);
+    show("home", commitment !== undefined);
+    if (commitment === undefined) return;
+    element("commitment").textContent = commitment;
+    const credential = await this.credential();
+    element("credential-status").textContent =
+      credential === undefined ? "No credential yet." : `Credential for registry leaf ${credential.credential.index}, issued by registrar ${short(credential.registrarKey)}.`;
+    element<HTMLButtonElement>("refresh-path").disabled = credential === undefined;
+    const logins = await this.store.logins();
+    show("no-logins", logins.length === 0);
+    show("logins", logins.length > 0);
+    element("logins").querySelector("tbody")!.replaceChildren(
+      ...logins.map((login) => {
+        const row = document.createElement("tr");
+        for (const [text, code] of [[`${login.siteName} (${login.siteUri})`, false], [login.did, true], [new Date(login.at).toLocaleString(), false]] as const) {
+          const cell = document.createElement("td");
+          if (code) cell.append(Object.assign(document.createElement("code"), { textContent: text }));
+          else cell.textContent = text;
+          row.append(cell);
+        }
+        row.dataset.scope = login.scope;
+        return row;
+      }),
+    );
+  }
+
+  private bindSetup(): void {
+    onClick("create", async () => {
+      const passphrase = newPassphrase("create-passphrase", "create-passphrase-repeat");
+      await this.store.saveIdentity(await sealIdentity(Identity.random(), passphrase));
+      await this.showHome();
+      say("Your identity was created and sealed in this browser. Give the registrar your commitment to enroll.", true);
+    });
+    onClick("import-identity", async () => {
+      const identity = await readIdentityFile(await chosenText("import-identity-file", "import-identity-text", "identity"), input("import-identity-file-passphrase").value);
+      await this.store.saveIdentity(await sealIdentity(identity, newPassphrase("import-identity-passphrase")));
+      await this.showHome();
+      say("Your identity was imported and sealed in this browser.", true);
+    });
+  }
+
+  /** Checks a credential is this identity's, from this wallet's registrar, and still live under its signed root. */
+  private async checkCredential(text: string) {
+    const parsed = parseCredentialFile(text);
+    if (parsed.commitment.toString() !== (await this.storedCommitment())) {
+      throw new RealDidError("credential_mismatch", "this credential was issued to another identity (its commitment is not yours)");
+    }
+    if (parsed.registrarKey !== this.config.registrarKey) {
+      throw new RealDidError("log_wrong_key", `this credential was issued by registrar ${short(parsed.registrarKey)}, but this wallet works with registrar ${short(this.config.registrarKey)} at ${this.config.registrarUrl}`);
+    }
+    const { entry } = await refreshPath(this.config.registrarUrl, { index: parsed.credential.index, leaf: parsed.leaf, registrarKey: parsed.registrarKey });
+    return { parsed, entry };
+  }
+
+  private bindHome(): void {
+    onClick("import-credential", async () => {
+      const text = await chosenText("credential-file", "credential-text", "credential");
+      const { parsed, entry } = await this.checkCredential(text);
+      await this.store.saveCredentialText(text);
+      await this.showHome();
+      say(`Credential imported: registry leaf ${parsed.credential.index}, present under the registrar's signed root #${entry.seq}.`, true);
+    });
+    onClick("refresh-path", async () => {
+      const text = await this.store.credentialText();
+      if (text === undefined) throw new RealDidError("invalid_argument", "import a credential first");
+      const { entry } = await this.checkCredential(text);
+      say(`Your credential is current under the registrar's signed root #${entry.seq} (the registrar learned only your bucket of 4,096 people).`, true);
+    });
+  }
+
+  private async startLogin(encoded: string): Promise<void> {
+    show("setup", false);
+    show("home", false);
+    show("login");
+    let login: LoginRequest;
+    try {
+      login = decodeLoginRequest(encoded);
+    } catch (error) {
+      element("consent-site").textContent = "a site";
+      return say(`${inWords(error)}. Go back to the site and start again.`);
+    }
+    element("consent-site").textContent = login.client.name;
+    const trusted = this.config.trustedVerifiers.includes(new URL(login.returnUrl).origin);
+    const refuse = (text: string, code: (typeof DECLINE_CODES)[number]) => {
+      show("unlock", false);
+      show("consent", false);
+      show("refusal");
+      element("refusal-text").textContent = text;
+      show("return-refused", trusted); // an untrusted verifier gets nothing, not even a refusal
+      onClick("return-refused", async () => this.answer(login, { format: LOGIN_ANSWER_FORMAT, declined: { code, message: text } }));
+    };
+    if (!trusted) return refuse(`This sign-in would send your proof to ${new URL(login.returnUrl).origin}, which is not a verifier service this wallet trusts. Nothing was sent.`, "user_declined");
+    const credential = await this.credential().catch(() => undefined);
+    if ((await this.store.sealedIdentity()) === undefined || credential === undefined) {
+      return refuse("This wallet has no identity with a registrar's credential yet: create one and import your credential first.", "credential_problem");
+    }
+    // The keys download while the person unlocks and reads the consent screen.
+    const loaded = this.prover.load((update) => this.progress(update));
+    loaded.catch(() => undefined);
+    show("unlock");
+    input("unlock-passphrase").focus();
+    onClick("unlock-button", async () => {
+      const identity = await unsealIdentity(await this.store.sealedIdentity(), input("unlock-passphrase").value);
+      let consent: Consent;
+      try {
+        consent = loginConsent(login, {
+          identity,
+          credential: credential.credential,
+          regulatorKeys: this.config.regulatorKeys.map((key, i) => parsePoint(`regulator key ${i + 1}`, key)),
+          trustedVerifiers: this.config.trustedVerifiers,
+        });
+      } catch (error) {
+        const code = error instanceof RealDidError && error.code === "predicate_unsatisfied" ? "predicate_unsatisfied" : "user_declined";
+        return refuse(inWords(error), code);
+      }
+      show("unlock", false);
+      this.showConsent(consent);
+      onClick("decline", async () => this.answer(login, { format: LOGIN_ANSWER_FORMAT, declined: { code: "user_declined", message: "the person cancelled the sign-in" } }));
+      onClick("approve", async () => {
+        show("consent", false);
+        show("progress");
+        this.progress({ stage: "keys" }, "Fetching your registry path (by bucket: the registrar does not learn which person you are)");
+        const { path } = await refreshPath(this.config.registrarUrl, { index: credential.credential.index, leaf: credential.leaf, registrarKey: credential.registrarKey });
+        const circuitInput = loginCircuitInput(consent, identity, credential.credential, path);
+        await loaded;
+        const { proof, milliseconds } = await this.prover.prove(circuitInput, (update) => this.progress(update));
+        element("progress-text").textContent = `Proof made in ${(milliseconds / 1000).toFixed(1)} s. Returning to ${consent.siteName}…`;
+        element<HTMLProgressElement>("progress-bar").value = 100;
+        await this.store.addLogin({ siteName: consent.siteName, siteUri: consent.siteUri, scope: consent.scope, did: consent.did, at: new Date().toISOString() });
+        this.answer(login, { format: LOGIN_ANSWER_FORMAT, proof: proofDocument(proof, consent.scope) });
+      });
+    });
+  }
+
+  private showConsent(consent: Consent): void {
+    element("consent-site-name").textContent = consent.siteName;
+    element("consent-site-uri").textContent = consent.siteUri;
+    element("consent-verifier").textContent = consent.verifierOrigin;
+    element("consent-learns").replaceChildren(...consent.learns.map((line) => Object.assign(document.createElement("li"), { textContent: line })));
+    element("consent-did").textContent = consent.did;
+    show("consent");
+  }
+
+  private progress(update: ProgressUpdate, text?: string): void {
+    const bar = element<HTMLProgressElement>("progress-bar");
+    const words: Record<ProgressUpdate["stage"], [number, string]> = {
+      keys: [0, "Loading the proving keys"],
+      setup: [62, "Preparing the prover"],
+      witness: [70, "Computing your private inputs"],
+      proof: [80, "Making the zero-knowledge proof"],
+    };
+    let [value, line] = words[update.stage];
+    if (update.stage === "keys" && update.totalBytes) {
+      value = Math.round((60 * (update.loadedBytes ?? 0)) / update.totalBytes);
+      line = `${line}: ${((update.loadedBytes ?? 0) / 1e6).toFixed(1)} of ${(update.totalBytes / 1e6).toFixed(1)} MB`;
+    }
+    bar.value = Math.max(bar.value, value);
+    if (!element("progress").hidden) element("progress-text").textContent = text ?? `${line}…`;
+  }
+
+  /** Sends the answer to the verifier service as a top-level form POST (the browser follows it back to the site). */
+  private answer(login: LoginRequest, answer: LoginAnswer): void {
+    const form = element<HTMLFormElement>("answer-form");
+    form.action = login.returnUrl;
+    form.querySelector<HTMLInputElement>("input[name=answer]")!.value = JSON.stringify(answer);
+    form.submit();
+  }
+}
+
+async function main(): Promise<void> {
+  let config: WalletConfig;
+  try {
+    const response = await fetch("wallet-config.json");
+    config = parseWalletConfig(await response.json());
+  } catch (error) {
+    return say(`The wallet's configuration could not be read: ${inWords(error)}`);
+  }
+  await new Wallet(config, WalletStore.open()).start().catch((error) => say(inWords(error)));
+}
+
+void main();

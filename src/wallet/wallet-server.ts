@@ -1,0 +1,102 @@
+import { cpSync, existsSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { basename, join } from "node:path";
+import express from "express";
+import { keySetFiles, PROJECT_ROOT, REALDID_CIRCUIT } from "../artifacts/paths.js";
+import { RealDidError } from "../errors.js";
+import { ensureFolder, writeAtomically } from "../files.js";
+import { WALLET_CONFIG_FORMAT, type WalletConfig } from "./wallet-config.js";
+
+/** What `realdid wallet` is told: the registrar, the regulator keys and verifiers the person trusts, the key set. */
+export interface WalletSettings {
+  readonly registrarUrl: string;
+  readonly registrarKey: string;
+  readonly regulatorKeys: WalletConfig["regulatorKeys"];
+  readonly trustedVerifiers: readonly string[];
+  /** A key set folder (realdid ceremony finalize); the package's published keys by default. */
+  readonly keysDir: string;
+}
+
+/**
+ * The wallet's static files: in a checkout they are bundled from src/wallet/app by esbuild
+ * on every start (a second or so, never stale); an installed package ships them built in
+ * dist/wallet (npm run build).
+ */
+export async function walletAssetsDir(): Promise<string> {
+  if (existsSync(join(PROJECT_ROOT, "src", "wallet", "app"))) {
+    const { buildWallet } = await import(new URL("../../scripts/build-wallet.ts", import.meta.url).href);
+    return buildWallet(join(PROJECT_ROOT, ".cache", "wallet"));
+  }
+  const built = join(PROJECT_ROOT, "dist", "wallet");
+  if (!existsSync(join(built, "index.html"))) throw new RealDidError("artifacts_missing", `the wallet's files are missing from ${built}: reinstall the package`);
+  return built;
+}
+
+const KEY_FILES = ["manifest", "wasm", "zkey", "verificationKey"] as const;
+
+function walletConfig(settings: WalletSettings): WalletConfig {
+  const files = keySetFiles(settings.keysDir, REALDID_CIRCUIT);
+  return {
+    format: WALLET_CONFIG_FORMAT,
+    registrarUrl: settings.registrarUrl,
+    registrarKey: settings.registrarKey,
+    regulatorKeys: settings.regulatorKeys,
+    trustedVerifiers: [...settings.trustedVerifiers],
+    keys: Object.fromEntries(KEY_FILES.map((kind) => [kind, `keys/${basename(files[kind])}`])) as WalletConfig["keys"],
+  };
+}
+
+/**
+ * The page's Content-Security-Policy: scripts only from here (WebAssembly allowed for the
+ * prover; ffjavascript starts its threads from blob: URLs), data only from here and the
+ * registrar, forms only to the trusted verifier services, never framed (a framed consent
+ * screen could be clickjacked).
+ */
+const contentSecurityPolicy = (settings: WalletSettings) =>
+  [
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval' blob:",
+    "worker-src 'self' blob:",
+    `connect-src 'self' ${new URL(settings.registrarUrl).origin}`,
+    `form-action ${settings.trustedVerifiers.join(" ")}`,
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join("; ");
+
+/** Serves the wallet: its page, its configuration and the key set it proves with. */
+export async function startWalletServer(settings: WalletSettings, { host = "127.0.0.1", port = 0 } = {}): Promise<{ url: string; close: () => Promise<void> }> {
+  const assets = await walletAssetsDir();
+  const files = keySetFiles(settings.keysDir, REALDID_CIRCUIT);
+  for (const kind of KEY_FILES) if (!existsSync(files[kind])) throw new RealDidError("artifacts_missing", `the key set file ${files[kind]} is missing`);
+  const app = express();
+  app.disable("x-powered-by");
+  app.use((_req, res, next) => {
+    res.setHeader("Content-Security-Policy", contentSecurityPolicy(settings));
+    res.setHeader("Referrer-Policy", "no-referrer");
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    next();
+  });
+  const config = walletConfig(settings);
+  app.get("/wallet-config.json", (_req, res) => void res.json(config));
+  for (const kind of KEY_FILES) app.get(`/${config.keys[kind]}`, (_req, res) => res.sendFile(files[kind]));
+  app.use(express.static(assets, { index: "index.html" }));
+  app.use((_req, res) => void res.status(404).type("text/plain").send("Not found. The wallet is at /"));
+  const server = app.listen(port, host);
+  await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${address.port}/`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Writes the wallet as static files (with its configuration and key set) for any web server. */
+export async function writeStaticWallet(settings: WalletSettings, outDir: string): Promise<void> {
+  ensureFolder(outDir);
+  cpSync(await walletAssetsDir(), outDir, { recursive: true });
+  const config = walletConfig(settings);
+  const files = keySetFiles(settings.keysDir, REALDID_CIRCUIT);
+  ensureFolder(join(outDir, "keys"));
+  for (const kind of KEY_FILES) cpSync(files[kind], join(outDir, config.keys[kind]));
+  writeAtomically(join(outDir, "wallet-config.json"), JSON.stringify(config, null, 2) + "\n");
+}
