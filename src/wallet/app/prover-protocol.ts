@@ -9,7 +9,8 @@ export interface KeyFileUrls {
   readonly verificationKey: string;
 }
 
-export type ToWorker = { readonly type: "load"; readonly keys: KeyFileUrls } | { readonly type: "prove"; readonly input: CircuitInput };
+/** `wholeProofs`: every MSM computed whole each time, never updated from the last proof (the bench compares it with snarkjs). */
+export type ToWorker = { readonly type: "load"; readonly keys: KeyFileUrls; readonly wholeProofs?: boolean } | { readonly type: "prove"; readonly input: CircuitInput };
 
 export type ProvingStage = "keys" | "setup" | "witness" | "proof";
 

@@ -39,12 +39,12 @@ async function readAll(responses: readonly Response[]): Promise<Uint8Array[]> {
   );
 }
 
-async function load(urls: KeyFileUrls): Promise<Prover> {
+async function load(urls: KeyFileUrls, wholeProofs = false): Promise<Prover> {
   const responses = await Promise.all([open(urls.manifest, "key set manifest"), open(urls.wasm, "circuit"), open(urls.zkey, "proving key"), open(urls.verificationKey, "verification key")]);
   const [manifest, wasm, zkey, verificationKey] = await readAll(responses);
   const artifacts = artifactsFromBytes({ manifest, wasm, zkey, verificationKey });
   post({ type: "progress", stage: "setup" });
-  const created = await Prover.create(artifacts);
+  const created = await Prover.create(artifacts, { updateLastSums: !wholeProofs });
   post({ type: "ready", keyId: created.keyId, ...(artifacts.manifest.warning !== undefined && { warning: artifacts.manifest.warning }) });
   return created;
 }
@@ -56,7 +56,7 @@ scope.onmessage = async (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   try {
     if (message.type === "load") {
-      prover ??= load(message.keys);
+      prover ??= load(message.keys, message.wholeProofs);
       await prover;
     } else {
       if (prover === undefined) throw new RealDidError("prover_unavailable", "the prover has no keys loaded");
