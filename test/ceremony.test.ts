@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadArtifacts } from "../src/artifacts/load.js";
 import { sha256Hex } from "../src/artifacts/manifest.js";
-import { REALDID_CIRCUIT } from "../src/artifacts/paths.js";
+import { REALDID_CIRCUIT } from "../src/artifacts/circuit-id.js";
 import { checkKeySet } from "../src/ceremony/ceremony.js";
 import { enrollThroughCli, expectSuccess as ok, realdid } from "./helpers/cli.js";
 import { NAMED_PEOPLE } from "./helpers/people.js";
