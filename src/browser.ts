@@ -24,5 +24,7 @@ export * from "./policy/policy.js";
 export * from "./policy/predicate-claims.js";
 export * from "./login/login-documents.js";
 export * from "./did/did-uri.js";
+export * from "./signed-log/signed-log.js";
+export * from "./ledger/ledger-entry.js";
 export * from "./registrar/path-client.js";
 export * from "./formats/base64url.js";
