@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadArtifacts } from "../src/artifacts/load.js";
-import { sha256Hex } from "../src/artifacts/manifest.js";
+import { sha256Hex } from "../src/crypto/sha256.js";
 import { REALDID_CIRCUIT } from "../src/artifacts/circuit-id.js";
 import { checkKeySet } from "../src/ceremony/ceremony.js";
 import { enrollThroughCli, expectSuccess as ok, realdid } from "./helpers/cli.js";

@@ -1,8 +1,9 @@
+import { sha256Hex } from "../crypto/sha256.js";
 import { RealDidError } from "../errors.js";
 import { parseDocument } from "../formats/schema.js";
 import { type CircuitId, REALDID_CIRCUIT } from "./circuit-id.js";
 import { verificationKeyId } from "./key-id.js";
-import { type KeySetManifest, KeySetManifestSchema, sha256Hex } from "./manifest.js";
+import { type KeySetManifest, KeySetManifestSchema } from "./manifest.js";
 
 /** A circuit's proving and verifying material, read once and kept in memory. */
 export interface CircuitArtifacts {

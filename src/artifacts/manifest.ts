@@ -1,5 +1,3 @@
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { z } from "zod";
 import { KeyId, Sha256Hex } from "../formats/fields.js";
 
@@ -29,6 +27,3 @@ export const KeySetManifestSchema = z.strictObject({
   finalizedAt: z.string(),
 });
 export type KeySetManifest = z.infer<typeof KeySetManifestSchema>;
-
-/** SHA-256 as hex (a string counts as its UTF-8 bytes); platform-neutral. Node hashes key files with crypto/node-sha256.ts. */
-export const sha256Hex = (data: Uint8Array | string): string => bytesToHex(sha256(typeof data === "string" ? utf8ToBytes(data) : data));

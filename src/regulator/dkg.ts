@@ -1,7 +1,7 @@
 import { hkdfSync } from "node:crypto";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { z } from "zod";
-import { sha256Hex } from "../artifacts/manifest.js";
+import { sha256Hex } from "../crypto/sha256.js";
 import { aesGcmDecrypt, aesGcmEncrypt } from "../crypto/aes-gcm.js";
 import { addPoints, assertSubgroupPoint, BASE8, IDENTITY, multiplyPoint, type Point, pointsEqual, SUBGROUP_ORDER } from "../crypto/baby-jubjub.js";
 import { mod, randomBelow } from "../crypto/field.js";

@@ -1,6 +1,6 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
+import { hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
+import { sha256Hex } from "../crypto/sha256.js";
 import { RealDidError } from "../errors.js";
 
 /**
@@ -45,7 +45,7 @@ export interface LogSigner {
 const signingMessage = <E extends ChainFields>(kind: LogKind<E>, entry: Unsigned<E>) => utf8ToBytes(`${kind.format}\n${kind.canonical(entry)}`);
 
 export const entryHash = <E extends ChainFields>(kind: LogKind<E>, entry: E): string =>
-  bytesToHex(sha256(utf8ToBytes(`${kind.canonical(entry)}\n${entry.signature}`)));
+  sha256Hex(`${kind.canonical(entry)}\n${entry.signature}`);
 
 /** The log's class of entries, kept apart from the chain logic below. */
 export class SignedLog<E extends ChainFields> {
