@@ -8,6 +8,7 @@ import { predicateBounds } from "../src/attributes/predicates.js";
 import type { CircuitArtifacts } from "../src/artifacts/artifacts.js";
 import { loadArtifacts } from "../src/artifacts/load.js";
 import { decryptHandle, encryptHandle, generateRegulatorKeyPair, shiftedRegulatorKey } from "../src/crypto/escrow.js";
+import { FastPoseidon } from "../src/crypto/fast-poseidon.js";
 import { circuitInput } from "../src/proof/circuit-input.js";
 import { releaseCurve } from "../src/proof/curve.js";
 import { Groth16Prover } from "../src/proof/groth16-prover.js";
@@ -16,7 +17,6 @@ import { PUBLIC_SIGNAL_NAMES } from "../src/proof/public-signals.js";
 import { randomChallenge, scopeToField } from "../src/proof/request.js";
 import { groth16Check, type ProofCheck, type VerificationRequest, verifyProof } from "../src/proof/verifier.js";
 import { RegistryTree, TREE_HEIGHT } from "../src/registry/registry-tree.js";
-import { FastPoseidon } from "../src/crypto/fast-poseidon.js";
 import { type Citizen, makeCitizen, TODAY } from "./helpers/fixtures.js";
 
 const regulator = generateRegulatorKeyPair();

@@ -7,13 +7,13 @@ import { predicateBounds } from "../src/attributes/predicates.js";
 import { REALDID_CIRCUIT } from "../src/artifacts/circuit-id.js";
 import { circuitMainPath } from "../src/artifacts/paths.js";
 import { encryptHandle, generateRegulatorKeyPair } from "../src/crypto/escrow.js";
+import { FastPoseidon } from "../src/crypto/fast-poseidon.js";
 import { SNARK_FIELD } from "../src/crypto/field.js";
 import { Identity } from "../src/identity/identity.js";
 import { type CircuitInput, circuitInput } from "../src/proof/circuit-input.js";
 import { type ProofRequest, randomChallenge, scopeToField } from "../src/proof/request.js";
 import { credentialLeaf } from "../src/registry/credential.js";
 import { RegistryTree, TREE_HEIGHT } from "../src/registry/registry-tree.js";
-import { FastPoseidon } from "../src/crypto/fast-poseidon.js";
 import { ADULT, type Citizen, makeCitizen, TODAY } from "./helpers/fixtures.js";
 import { TestCircuit } from "./helpers/test-circuit.js";
 
