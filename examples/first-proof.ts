@@ -5,6 +5,7 @@ import {
   credentialLeaf,
   decryptHandle,
   encodeAttributes,
+  FastPoseidon,
   groth16Check,
   generateRegulatorKeyPair,
   Identity,
@@ -15,6 +16,7 @@ import {
   RegistryTree,
   releaseCurve,
   todayIso,
+  TREE_HEIGHT,
   verifyProof,
 } from "../src/index.js";
 
@@ -27,7 +29,7 @@ const people = [
   { name: "Zhang Min", attributes: { birthDate: "2012-07-01", region: "310101", expiry: "2030-01-01", documentType: "national_id_card" as const } },
   { name: "Wang Fang", attributes: { birthDate: "1985-11-30", region: "440305", expiry: "2029-09-09", documentType: "passport" as const } },
 ];
-const tree = await RegistryTree.create();
+const tree = new RegistryTree(TREE_HEIGHT, await FastPoseidon.create());
 const enrolled = people.map((person) => {
   const identity = Identity.random(); // made on the citizen's machine; only the commitment is sent
   const attributes = encodeAttributes(person.attributes, today);

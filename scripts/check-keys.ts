@@ -1,7 +1,8 @@
 // `npm test` runs this first: the committed key set must be the one this checkout's circuit
 // and powers of tau give, from a verified ceremony. Keys are never rebuilt here: when the
 // circuit changes, a new ceremony is an explicit step (npm run keys:dev-ceremony).
-import { publishedKeysDir, REALDID_CIRCUIT } from "../src/artifacts/paths.js";
+import { REALDID_CIRCUIT } from "../src/artifacts/circuit-id.js";
+import { publishedKeysDir } from "../src/artifacts/paths.js";
 import { checkKeySet } from "../src/ceremony/ceremony.js";
 import { RealDidError } from "../src/errors.js";
 

@@ -7,7 +7,8 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { publishedKeysDir, REALDID_CIRCUIT } from "../src/artifacts/paths.js";
+import { REALDID_CIRCUIT } from "../src/artifacts/circuit-id.js";
+import { publishedKeysDir } from "../src/artifacts/paths.js";
 import { applyBeacon, contribute, finalizeCeremony, initCeremony } from "../src/ceremony/ceremony.js";
 
 const log = (line: string) => console.log(`[ceremony] ${line}`);

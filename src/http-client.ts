@@ -1,5 +1,7 @@
 import { RealDidError } from "./errors.js";
 
+// Platform-neutral: only fetch, AbortSignal and TextDecoder, which Node 20 and browsers have.
+
 /** A remote party's answer: its HTTP status and JSON body. */
 export interface JsonAnswer {
   readonly status: number;
@@ -63,14 +65,22 @@ async function readLimited(response: Response, maxBytes: number, tooLarge: () =>
     await response.body?.cancel();
     throw tooLarge();
   }
-  const chunks: Uint8Array[] = [];
+  if (response.body === null) return "";
+  // A reader and a streaming TextDecoder, not `for await` and Buffer: the same code runs in browsers.
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
   let size = 0;
-  for await (const chunk of response.body ?? []) {
-    size += chunk.byteLength;
-    if (size > maxBytes) throw tooLarge(); // leaving the loop cancels the stream
-    chunks.push(chunk);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
   }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** The answer's JSON if it is a success; otherwise the remote party's error, as one line. */

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditFolder, AuditLog } from "../src/regulator/audit-log.js";
-import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/signed-log.js";
+import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signer.js";
 
 let dir: string;
 let lines: string[];

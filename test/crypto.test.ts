@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { addPoints, assertSubgroupPoint, BASE8, IDENTITY, isOnCurve, multiplyPoint, SUBGROUP_ORDER } from "../src/crypto/baby-jubjub.js";
 import { decryptHandle, encryptHandle, generateRegulatorKeyPair, handleFromSharedKey } from "../src/crypto/escrow.js";
 import { SNARK_FIELD, toFieldElement } from "../src/crypto/field.js";
-import { FastPoseidon, hashLeaf } from "../src/crypto/poseidon.js";
+import { FastPoseidon } from "../src/crypto/fast-poseidon.js";
+import { hashLeaf } from "../src/crypto/poseidon.js";
 import { randomField } from "./helpers/fixtures.js";
 
 describe("Poseidon", () => {

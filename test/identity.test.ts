@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { SUBGROUP_ORDER } from "../src/crypto/baby-jubjub.js";
 import { hashCommitment, hashPair } from "../src/crypto/poseidon.js";
 import { combineGuardianShares, guardianShares } from "../src/identity/backup.js";
-import { Identity, parseIdentityFile } from "../src/identity/identity.js";
+import { Identity } from "../src/identity/identity.js";
+import { exportIdentity, exportIdentityInsecurePlaintext, importIdentity, parseIdentityFile } from "../src/identity/identity-file.js";
 
 describe("Identity", () => {
   it("draws a canonical secret and commits to it with Poseidon1", () => {
@@ -20,29 +21,29 @@ describe("Identity", () => {
 
   it("round-trips through a passphrase-sealed and an insecure plaintext file", () => {
     const identity = Identity.random();
-    expect(parseIdentityFile(identity.exportInsecurePlaintext())).toMatchObject({ identity: { secret: identity.secret }, plaintext: true });
-    const sealed = identity.export("correct horse");
+    expect(parseIdentityFile(exportIdentityInsecurePlaintext(identity))).toMatchObject({ identity: { secret: identity.secret }, plaintext: true });
+    const sealed = exportIdentity(identity, "correct horse");
     expect(sealed).not.toContain(identity.secret.toString());
     expect(parseIdentityFile(sealed, "correct horse")).toMatchObject({ identity: { secret: identity.secret }, plaintext: false });
   });
 
   it("names what is wrong with a file", () => {
     const identity = Identity.random();
-    const sealed = identity.export("correct horse");
-    expect(() => Identity.import(sealed, "wrong")).toThrow(/wrong passphrase/);
-    expect(() => Identity.import(sealed)).toThrow(/passphrase is needed/);
-    expect(() => Identity.import("{not json")).toThrow(/not valid JSON/);
-    expect(() => Identity.import(JSON.stringify({ format: "other" }))).toThrow(/format/);
-    const file = JSON.parse(identity.exportInsecurePlaintext());
-    expect(() => Identity.import(JSON.stringify({ ...file, commitment: "1" }))).toThrow(/does not match/);
-    expect(() => Identity.import(JSON.stringify({ ...file, secret: SUBGROUP_ORDER.toString() }))).toThrow(/\[1, l\)/);
-    expect(() => Identity.import(JSON.stringify({ ...file, sealed: JSON.parse(sealed).sealed }))).toThrow(/exactly one of 'sealed' and 'secret'/);
+    const sealed = exportIdentity(identity, "correct horse");
+    expect(() => importIdentity(sealed, "wrong")).toThrow(/wrong passphrase/);
+    expect(() => importIdentity(sealed)).toThrow(/passphrase is needed/);
+    expect(() => importIdentity("{not json")).toThrow(/not valid JSON/);
+    expect(() => importIdentity(JSON.stringify({ format: "other" }))).toThrow(/format/);
+    const file = JSON.parse(exportIdentityInsecurePlaintext(identity));
+    expect(() => importIdentity(JSON.stringify({ ...file, commitment: "1" }))).toThrow(/does not match/);
+    expect(() => importIdentity(JSON.stringify({ ...file, secret: SUBGROUP_ORDER.toString() }))).toThrow(/\[1, l\)/);
+    expect(() => importIdentity(JSON.stringify({ ...file, sealed: JSON.parse(sealed).sealed }))).toThrow(/exactly one of 'sealed' and 'secret'/);
     const costly = JSON.parse(sealed);
     costly.sealed.kdf.N = 2 ** 20;
-    expect(() => Identity.import(JSON.stringify(costly), "correct horse")).toThrow(/field 'sealed.kdf' asks scrypt for more than 256 MiB/);
+    expect(() => importIdentity(JSON.stringify(costly), "correct horse")).toThrow(/field 'sealed.kdf' asks scrypt for more than 256 MiB/);
     const tampered = JSON.parse(sealed);
     tampered.sealed.ciphertext = Buffer.from("x".repeat(80)).toString("base64");
-    expect(() => Identity.import(JSON.stringify(tampered), "correct horse")).toThrow(/wrong passphrase|altered/);
+    expect(() => importIdentity(JSON.stringify(tampered), "correct horse")).toThrow(/wrong passphrase|altered/);
   });
 
   it("guardian shares: every 3 of 5 restore the identity, 2 say nothing, no share alone holds the secret", () => {

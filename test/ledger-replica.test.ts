@@ -8,7 +8,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeEach, expect, it } from "vitest";
 import { RootLedger } from "../src/ledger/root-ledger.js";
-import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/signed-log.js";
+import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signer.js";
 import { type LedgerRollback, LedgerReplica } from "../src/service/ledger-replica.js";
 import { ledgerSource } from "../src/service/ledger-source.js";
 import { SqliteVerifierStore } from "../src/service/sqlite-store.js";

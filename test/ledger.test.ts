@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LEDGER_KIND } from "../src/ledger/ledger-entry.js";
-import { ed25519Signer, entryHash, newSigningKeyHex } from "../src/signed-log/signed-log.js";
+import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signer.js";
+import { entryHash } from "../src/signed-log/signed-log.js";
 import { RootLedger } from "../src/ledger/root-ledger.js";
 
 const signer = ed25519Signer(newSigningKeyHex());

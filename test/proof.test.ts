@@ -5,8 +5,10 @@ import { buildBn128 } from "ffjavascript";
 import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { predicateBounds } from "../src/attributes/predicates.js";
-import { type CircuitArtifacts, loadArtifacts } from "../src/artifacts/load.js";
+import type { CircuitArtifacts } from "../src/artifacts/artifacts.js";
+import { loadArtifacts } from "../src/artifacts/load.js";
 import { decryptHandle, encryptHandle, generateRegulatorKeyPair, shiftedRegulatorKey } from "../src/crypto/escrow.js";
+import { FastPoseidon } from "../src/crypto/fast-poseidon.js";
 import { circuitInput } from "../src/proof/circuit-input.js";
 import { releaseCurve } from "../src/proof/curve.js";
 import { Groth16Prover } from "../src/proof/groth16-prover.js";
@@ -14,7 +16,7 @@ import { type ProofResult, Prover } from "../src/proof/prover.js";
 import { PUBLIC_SIGNAL_NAMES } from "../src/proof/public-signals.js";
 import { randomChallenge, scopeToField } from "../src/proof/request.js";
 import { groth16Check, type ProofCheck, type VerificationRequest, verifyProof } from "../src/proof/verifier.js";
-import { RegistryTree } from "../src/registry/registry-tree.js";
+import { RegistryTree, TREE_HEIGHT } from "../src/registry/registry-tree.js";
 import { type Citizen, makeCitizen, TODAY } from "./helpers/fixtures.js";
 
 const regulator = generateRegulatorKeyPair();
@@ -30,7 +32,7 @@ beforeAll(async () => {
   check = groth16Check(artifacts.verificationKey);
   const citizens = Array.from({ length: 5 }, () => makeCitizen());
   citizen = citizens[2];
-  tree = await RegistryTree.create();
+  tree = new RegistryTree(TREE_HEIGHT, await FastPoseidon.create());
   tree.insertMany(citizens.map((c) => c.leaf));
   const acceptedRoot = tree.root;
   request = {
@@ -191,7 +193,7 @@ describe("realdid's Groth16 prover against snarkjs's", () => {
   it("keeps proofs valid when it updates its last sums: same person at other sites, then someone else, then back", async () => {
     const calculator = await WitnessCalculatorBuilder(artifacts.wasm);
     const stranger = makeCitizen();
-    const strangerTree = await RegistryTree.create();
+    const strangerTree = new RegistryTree(TREE_HEIGHT, await FastPoseidon.create());
     strangerTree.insert(stranger.leaf);
     const proofInputs = [
       { identity: citizen.identity, credential: { index: 2, attributes: citizen.attributes }, merkleProof: tree.proof(2), request },

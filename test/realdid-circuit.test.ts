@@ -4,14 +4,16 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodeAttributes, type PersonAttributes } from "../src/attributes/attributes.js";
 import { predicateBounds } from "../src/attributes/predicates.js";
-import { circuitMainPath, REALDID_CIRCUIT } from "../src/artifacts/paths.js";
+import { REALDID_CIRCUIT } from "../src/artifacts/circuit-id.js";
+import { circuitMainPath } from "../src/artifacts/paths.js";
 import { encryptHandle, generateRegulatorKeyPair } from "../src/crypto/escrow.js";
+import { FastPoseidon } from "../src/crypto/fast-poseidon.js";
 import { SNARK_FIELD } from "../src/crypto/field.js";
 import { Identity } from "../src/identity/identity.js";
 import { type CircuitInput, circuitInput } from "../src/proof/circuit-input.js";
 import { type ProofRequest, randomChallenge, scopeToField } from "../src/proof/request.js";
 import { credentialLeaf } from "../src/registry/credential.js";
-import { RegistryTree } from "../src/registry/registry-tree.js";
+import { RegistryTree, TREE_HEIGHT } from "../src/registry/registry-tree.js";
 import { ADULT, type Citizen, makeCitizen, TODAY } from "./helpers/fixtures.js";
 import { TestCircuit } from "./helpers/test-circuit.js";
 
@@ -30,7 +32,7 @@ const citizens: Citizen[] = [];
 beforeAll(async () => {
   circuit = await TestCircuit.compile("realdid_main", readFileSync(circuitMainPath(REALDID_CIRCUIT), "utf8"));
   for (let i = 0; i < 6; i++) citizens.push(makeCitizen());
-  tree = await RegistryTree.create();
+  tree = new RegistryTree(TREE_HEIGHT, await FastPoseidon.create());
   tree.insertMany(citizens.map((c) => c.leaf));
 });
 

@@ -7,7 +7,7 @@ import { unseal } from "../src/identity/passphrase-seal.js";
 import { RootLedger } from "../src/ledger/root-ledger.js";
 import { LocalKeyProvider, REGISTRAR_KEYS_FILE } from "../src/registrar/registrar-keys.js";
 import { Registrar } from "../src/registrar/registrar.js";
-import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/signed-log.js";
+import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signer.js";
 import { Identity } from "../src/identity/identity.js";
 import { NAMED_PEOPLE, personRecord } from "./helpers/people.js";
 import { TEST_UNLOCK } from "./helpers/registrar-keys.js";

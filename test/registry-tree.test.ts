@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PoseidonPool } from "../src/crypto/poseidon-pool.js";
 import { SNARK_FIELD } from "../src/crypto/field.js";
+import { FastPoseidon } from "../src/crypto/fast-poseidon.js";
 import { hashNode } from "../src/crypto/poseidon.js";
 import { merkleRootOf, RegistryTree, TREE_ARITY, TREE_HEIGHT } from "../src/registry/registry-tree.js";
 import { randomField } from "./helpers/fixtures.js";
@@ -15,7 +16,7 @@ function referenceRoot(leaves: bigint[], height: number): bigint {
 
 describe("RegistryTree", () => {
   it("matches the reference root after inserts, batch inserts, updates and removals", async () => {
-    const tree = await RegistryTree.create(2);
+    const tree = new RegistryTree(2, await FastPoseidon.create());
     const leaves = Array.from({ length: 23 }, () => randomField(253));
     expect(tree.root).toBe(referenceRoot([], 2));
     tree.insert(leaves[0]);
@@ -30,7 +31,7 @@ describe("RegistryTree", () => {
   });
 
   it("gives proofs that recompute the root, at the full height (2^33 leaves)", async () => {
-    const tree = await RegistryTree.create();
+    const tree = new RegistryTree(TREE_HEIGHT, await FastPoseidon.create());
     tree.insertMany(Array.from({ length: 1000 }, () => randomField(253)));
     expect(tree.capacity).toBe(2 ** 33);
     for (const index of [0, 1, 7, 8, 511, 999]) {
@@ -43,7 +44,7 @@ describe("RegistryTree", () => {
 
   it("a batch insert equals one-by-one inserts", async () => {
     const leaves = Array.from({ length: 300 }, () => randomField(253));
-    const batch = await RegistryTree.create();
+    const batch = new RegistryTree(TREE_HEIGHT, await FastPoseidon.create());
     const single = new RegistryTree();
     batch.insertMany(leaves);
     leaves.forEach((leaf) => single.insert(leaf));
@@ -54,8 +55,8 @@ describe("RegistryTree", () => {
     const pool = await PoseidonPool.create(2);
     try {
       const leaves = Array.from({ length: 3000 }, () => randomField(253));
-      const here = await RegistryTree.create();
-      const there = await RegistryTree.create();
+      const here = new RegistryTree(TREE_HEIGHT, await FastPoseidon.create());
+      const there = new RegistryTree(TREE_HEIGHT, await FastPoseidon.create());
       here.insertMany(leaves.slice(0, 1001));
       there.insertMany(leaves.slice(0, 1001));
       here.insertMany(leaves.slice(1001));

@@ -15,7 +15,7 @@ import { RootLedger } from "../src/ledger/root-ledger.js";
 import { releaseCurve } from "../src/proof/curve.js";
 import { parseServiceConfig } from "../src/service/config.js";
 import { type RunningService, startVerifierService } from "../src/service/server.js";
-import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/signed-log.js";
+import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signer.js";
 import { realdid } from "./helpers/cli.js";
 import { LedgerHttpSource } from "./helpers/ledger-http-source.js";
 

@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../src/artifacts/paths.js";
 import { Identity } from "../../src/identity/identity.js";
+import { exportIdentity } from "../../src/identity/identity-file.js";
 import { pathFile } from "../../src/registry/path-file.js";
 import { Registrar } from "../../src/registrar/registrar.js";
 import { withCheckCharacter } from "../../src/registrar/national-id.js";
@@ -18,7 +19,7 @@ export async function coldCliProofMs(dir: string, regulatorKey: Point): Promise<
     { record: { name: "Bench", nationalId: withCheckCharacter("11010519900314002"), attributes: { birthDate: "1990-03-14", region: "110105", expiry: "2035-01-01", documentType: "national_id_card" } }, commitment: identity.commitment },
   ]);
   // Sealed, as every citizen's identity file is: the timing includes the ~0.2 s scrypt.
-  writeFileSync(join(dir, "id.json"), identity.export("bench passphrase"));
+  writeFileSync(join(dir, "id.json"), exportIdentity(identity, "bench passphrase"));
   writeFileSync(join(dir, "cred.json"), JSON.stringify(credential));
   writeFileSync(join(dir, "path.json"), JSON.stringify(pathFile(registrar.path(0))));
   registrar.close();

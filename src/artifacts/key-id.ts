@@ -1,5 +1,4 @@
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex } from "@noble/hashes/utils.js";
+import { sha256Hex } from "../crypto/sha256.js";
 import { RealDidError } from "../errors.js";
 
 /** Hex characters of a key id: 128 bits of SHA-256, enough to tell key sets apart. */
@@ -14,7 +13,7 @@ const KEY_ID_LENGTH = 32;
 export function verificationKeyId(verificationKey: Record<string, unknown>): string {
   const fields = ["protocol", "curve", "nPublic", "vk_alpha_1", "vk_beta_2", "vk_gamma_2", "vk_delta_2", "IC"] as const;
   const canonical = JSON.stringify(fields.map((name) => [name, verificationKey[name]]));
-  return bytesToHex(sha256(new TextEncoder().encode(`realdid/verification-key/1\n${canonical}`))).slice(0, KEY_ID_LENGTH);
+  return sha256Hex(`realdid/verification-key/1\n${canonical}`).slice(0, KEY_ID_LENGTH);
 }
 
 export const KEY_ID_PATTERN = new RegExp(`^[0-9a-f]{${KEY_ID_LENGTH}}$`);

@@ -1,19 +1,9 @@
 import { readFileSync } from "node:fs";
 import { RealDidError } from "../errors.js";
-import { parseDocument } from "../formats/schema.js";
-import { verificationKeyId } from "./key-id.js";
-import { type KeySetManifest, KeySetManifestSchema, sha256Hex } from "./manifest.js";
-import { type CircuitId, keySetFiles, publishedKeysDir, REALDID_CIRCUIT } from "./paths.js";
-
-/** A circuit's proving and verifying material, read once and kept in memory. */
-export interface CircuitArtifacts {
-  readonly manifest: KeySetManifest;
-  /** The key id every proof, request and result made with these keys carries. */
-  readonly keyId: string;
-  readonly wasm: Uint8Array;
-  readonly zkey: Uint8Array;
-  readonly verificationKey: Record<string, unknown>;
-}
+import { nodeSha256Hex } from "../crypto/node-sha256.js";
+import { artifactsFromBytes, type CircuitArtifacts } from "./artifacts.js";
+import { type CircuitId, REALDID_CIRCUIT } from "./circuit-id.js";
+import { keySetFiles, publishedKeysDir } from "./paths.js";
 
 export interface LoadOptions {
   readonly circuit?: CircuitId;
@@ -35,30 +25,17 @@ function readKeyFile(path: string, what: string): Buffer {
 }
 
 /**
- * Loads a published key set and checks every file against its manifest, and the key id
- * against the verification key, so keys of different ceremonies are never mixed.
+ * Loads a published key set from its folder: the Node file adapter of artifactsFromBytes,
+ * which checks every file against the manifest and the key id against the verification key.
  * Nothing is built or downloaded here.
  */
 export function loadArtifacts({ circuit = REALDID_CIRCUIT, dir = publishedKeysDir(circuit), warn = toStderr }: LoadOptions = {}): CircuitArtifacts {
   const files = keySetFiles(dir, circuit);
-  let manifestJson: unknown;
-  try {
-    manifestJson = JSON.parse(readKeyFile(files.manifest, "key set manifest").toString("utf8"));
-  } catch (error) {
-    if (error instanceof RealDidError) throw error;
-    throw new RealDidError("artifacts_mismatch", `the key set manifest ${files.manifest} is not valid JSON`);
-  }
-  const manifest = parseDocument(KeySetManifestSchema, manifestJson, `key set manifest ${files.manifest}`, "artifacts_mismatch");
-  if (manifest.circuit !== circuit.name) throw new RealDidError("artifacts_mismatch", `${files.manifest} is for circuit ${manifest.circuit}, not ${circuit.name}`);
-  const checked = (kind: "wasm" | "zkey" | "verificationKey") => {
-    const data = readKeyFile(files[kind], "key file");
-    if (sha256Hex(data) !== manifest.files[kind]) throw new RealDidError("artifacts_mismatch", `${files[kind]} does not match its manifest: the key set was altered`);
-    return data;
+  const bytes = {
+    manifest: readKeyFile(files.manifest, "key set manifest"),
+    wasm: readKeyFile(files.wasm, "key file"),
+    zkey: readKeyFile(files.zkey, "key file"),
+    verificationKey: readKeyFile(files.verificationKey, "key file"),
   };
-  const verificationKey = JSON.parse(checked("verificationKey").toString("utf8")) as Record<string, unknown>;
-  const keyId = verificationKeyId(verificationKey);
-  if (keyId !== manifest.keyId) throw new RealDidError("artifacts_mismatch", `${files.verificationKey} has key id ${keyId}, its manifest says ${manifest.keyId}`);
-  const artifacts = { manifest, keyId, wasm: checked("wasm"), zkey: checked("zkey"), verificationKey };
-  if (manifest.warning !== undefined) warn(manifest.warning);
-  return artifacts;
+  return artifactsFromBytes(bytes, { circuit, names: files, warn, sha256Hex: nodeSha256Hex });
 }

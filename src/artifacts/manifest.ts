@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import { KeyId, Sha256Hex } from "../formats/fields.js";
 
@@ -28,5 +27,3 @@ export const KeySetManifestSchema = z.strictObject({
   finalizedAt: z.string(),
 });
 export type KeySetManifest = z.infer<typeof KeySetManifestSchema>;
-
-export const sha256Hex = (data: Uint8Array | string): string => createHash("sha256").update(data).digest("hex");

@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { CircuitId } from "./circuit-id.js";
 
 /** The package's root (the checkout, or node_modules/realdid when installed): the published keys live there. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -11,12 +12,6 @@ export const PTAU_POWER = 15;
 
 export const ptauPath = (power: number = PTAU_POWER) => join(PTAU_DIR, `pot${power}.ptau`);
 export const ptauTranscriptPath = (power: number = PTAU_POWER) => join(PTAU_DIR, `pot${power}.transcript.json`);
-
-/** A main circuit: circuits/main/<name>.circom, its published keys in keys/<name>/. */
-export interface CircuitId {
-  readonly name: string;
-}
-export const REALDID_CIRCUIT: CircuitId = { name: "realdid-32-4" };
 
 export const circuitMainPath = (circuit: CircuitId) => join(CIRCUITS_DIR, "main", `${circuit.name}.circom`);
 /** Where the package's published key set for a circuit lives. */

@@ -10,10 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "snarkjs";
 import { z } from "zod";
+import type { CircuitId } from "../artifacts/circuit-id.js";
 import { verificationKeyId } from "../artifacts/key-id.js";
 import { loadArtifacts } from "../artifacts/load.js";
-import { DEVELOPMENT_KEYS_WARNING, KEY_SET_FORMAT, type KeySetManifest, sha256Hex } from "../artifacts/manifest.js";
-import { type CircuitId, keySetFiles, ptauPath } from "../artifacts/paths.js";
+import { DEVELOPMENT_KEYS_WARNING, KEY_SET_FORMAT, type KeySetManifest } from "../artifacts/manifest.js";
+import { keySetFiles, ptauPath } from "../artifacts/paths.js";
+import { nodeSha256Hex } from "../crypto/node-sha256.js";
 import { RealDidError } from "../errors.js";
 import { readJson, writeAtomically } from "../files.js";
 import { Hex, Sha256Hex } from "../formats/fields.js";
@@ -76,7 +78,7 @@ const writeCeremony = (dir: string, ceremony: Ceremony) => writeAtomically(join(
 function checkedFile(dir: string, file: string, expected: string, what: string): string {
   const path = join(dir, file);
   if (!existsSync(path)) fail(`${what}: ${path} is missing`);
-  if (sha256Hex(readFileSync(path)) !== expected) fail(`${what}: ${path} is not the file the transcript records (its SHA-256 differs)`);
+  if (nodeSha256Hex(readFileSync(path)) !== expected) fail(`${what}: ${path} is not the file the transcript records (its SHA-256 differs)`);
   return path;
 }
 
@@ -86,7 +88,7 @@ export interface PtauOption {
 }
 
 function ceremonyPtau(ceremony: Ceremony, { ptau = ptauPath() }: PtauOption): string {
-  if (!existsSync(ptau) || sha256Hex(readFileSync(ptau)) !== ceremony.ptau.sha256) {
+  if (!existsSync(ptau) || nodeSha256Hex(readFileSync(ptau)) !== ceremony.ptau.sha256) {
     fail(`the powers of tau ${ptau} is not the one the ceremony uses (SHA-256 ${ceremony.ptau.sha256}): give it with --ptau`);
   }
   return ptau;
@@ -180,7 +182,7 @@ function compiledHashes(circuit: CircuitId): { r1cs: string; wasm: string } {
   try {
     compileCircuit(circuit, build);
     const files = keySetFiles(build, circuit);
-    return { r1cs: sha256Hex(readFileSync(files.r1cs)), wasm: sha256Hex(readFileSync(files.wasm)) };
+    return { r1cs: nodeSha256Hex(readFileSync(files.r1cs)), wasm: nodeSha256Hex(readFileSync(files.wasm)) };
   } finally {
     rmSync(build, { recursive: true, force: true });
   }
@@ -222,7 +224,7 @@ export async function initCeremony(dir: string, circuit: CircuitId, log: (line: 
   const init = stepFile(circuit.name, 0);
   if (!existsSync(ptau)) throw new RealDidError("file_not_found", `powers of tau file not found: ${ptau}`);
   await snarkjs.zKey.newZKey(join(dir, r1cs), ptau, join(dir, init), quietLogger);
-  const fileHash = (file: string) => sha256Hex(readFileSync(join(dir, file)));
+  const fileHash = (file: string) => nodeSha256Hex(readFileSync(join(dir, file)));
   const ceremony: Ceremony = {
     format: CEREMONY_FORMAT,
     circuit: circuit.name,
@@ -231,7 +233,7 @@ export async function initCeremony(dir: string, circuit: CircuitId, log: (line: 
     compiler: compilerVersion(),
     r1cs: { file: r1cs, sha256: fileHash(r1cs) },
     wasm: { file: wasm, sha256: fileHash(wasm) },
-    ptau: { sha256: sha256Hex(readFileSync(ptau)) },
+    ptau: { sha256: nodeSha256Hex(readFileSync(ptau)) },
     steps: [{ kind: "init", index: 0, file: init, sha256: fileHash(init) }],
   };
   writeCeremony(dir, ceremony);
@@ -262,7 +264,7 @@ async function addStep(dir: string, options: StepOptions, make: (snarkjs: Snarkj
   const index = last.index + 1;
   const file = stepFile(ceremony.circuit, index);
   const made = await make(snarkjs, join(dir, last.file), join(dir, file));
-  const step = { ...made, index, file, sha256: sha256Hex(readFileSync(join(dir, file))), at: new Date().toISOString() } as ContributionStep;
+  const step = { ...made, index, file, sha256: nodeSha256Hex(readFileSync(join(dir, file))), at: new Date().toISOString() } as ContributionStep;
   writeCeremony(dir, { ...ceremony, steps: [...ceremony.steps, step] });
   return step;
 }
@@ -331,7 +333,7 @@ export async function finalizeCeremony(dir: string, outDir: string, { developmen
   copyFileSync(join(dir, last.file), files.zkey);
   writeFileSync(files.verificationKey, JSON.stringify(verificationKey, null, 1) + "\n");
   writeFileSync(files.transcript, JSON.stringify(ceremony, null, 2) + "\n");
-  const fileHash = (path: string) => sha256Hex(readFileSync(path));
+  const fileHash = (path: string) => nodeSha256Hex(readFileSync(path));
   const manifest: KeySetManifest = {
     format: KEY_SET_FORMAT,
     ...(development && { warning: DEVELOPMENT_KEYS_WARNING }),
@@ -375,7 +377,7 @@ export async function checkKeySet(dir: string, circuit: CircuitId, { log = () =>
   const compiled = compiledHashes(circuit);
   if (compiled.r1cs !== manifest.files.r1cs || compiled.wasm !== manifest.files.wasm) stale("has another r1cs or wasm than this circuit compiles to");
   const files = keySetFiles(dir, circuit);
-  if (sha256Hex(readFileSync(files.r1cs)) !== manifest.files.r1cs || sha256Hex(readFileSync(files.transcript)) !== manifest.files.transcript) {
+  if (nodeSha256Hex(readFileSync(files.r1cs)) !== manifest.files.r1cs || nodeSha256Hex(readFileSync(files.transcript)) !== manifest.files.transcript) {
     throw new RealDidError("artifacts_mismatch", `the r1cs or transcript in ${dir} does not match the manifest`);
   }
   const ceremony = readTranscript(files.transcript);

@@ -5,7 +5,8 @@ import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { RealDidError } from "../errors.js";
-import { CIRCUITS_DIR, type CircuitId, circuitMainPath, PROJECT_ROOT, ptauTranscriptPath } from "../artifacts/paths.js";
+import type { CircuitId } from "../artifacts/circuit-id.js";
+import { CIRCUITS_DIR, circuitMainPath, PROJECT_ROOT, ptauTranscriptPath } from "../artifacts/paths.js";
 
 function packageVersion(name: string): string {
   try {

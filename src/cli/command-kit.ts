@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from "commander";
-import { type CircuitArtifacts, loadArtifacts } from "../artifacts/load.js";
+import type { CircuitArtifacts } from "../artifacts/artifacts.js";
+import { loadArtifacts } from "../artifacts/load.js";
 import { type CommandOutput, type CommandResult, runCommand } from "./output.js";
 
 /**

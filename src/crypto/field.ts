@@ -1,3 +1,4 @@
+import { bytesToHex } from "@noble/hashes/utils.js";
 import { RealDidError } from "../errors.js";
 
 /** The BN254 scalar field: every circuit signal lives here. */
@@ -55,8 +56,7 @@ export function randomBelow(bound: bigint): bigint {
   const bytes = Math.ceil(bound.toString(2).length / 8);
   const topMask = (1n << BigInt(bound.toString(2).length)) - 1n;
   for (;;) {
-    const buf = crypto.getRandomValues(new Uint8Array(bytes));
-    const candidate = BigInt("0x" + Buffer.from(buf).toString("hex")) & topMask;
+    const candidate = BigInt("0x" + bytesToHex(globalThis.crypto.getRandomValues(new Uint8Array(bytes)))) & topMask;
     if (candidate > 0n && candidate < bound) return candidate;
   }
 }

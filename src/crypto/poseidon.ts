@@ -1,4 +1,3 @@
-import type { PoseidonFn } from "circomlibjs";
 // Per-arity entry points: the package index parses the constants of all 16 arities.
 import { poseidon1 } from "poseidon-lite/poseidon1";
 import { poseidon2 } from "poseidon-lite/poseidon2";
@@ -22,29 +21,5 @@ export interface RegistryHasher {
   hashLeaf(commitment: bigint, attributes: readonly bigint[]): bigint;
 }
 
-/** Reference implementation (poseidon-lite): no set-up, ~0.6 ms per node hash. */
+/** Reference implementation (poseidon-lite): no set-up, ~0.6 ms per node hash; the one the browser has (FastPoseidon, in fast-poseidon.ts, is Node only). */
 export const REFERENCE_HASHER: RegistryHasher = { hashNode, hashLeaf };
-
-/**
- * circomlibjs's WebAssembly Poseidon for bulk work (tree building, enrollment batches):
- * about 3x faster per hash than poseidon-lite after an ~0.8 s set-up. Results are
- * identical (checked in test/crypto.test.ts).
- */
-export class FastPoseidon implements RegistryHasher {
-  private constructor(private readonly poseidon: PoseidonFn) {}
-
-  static async create(): Promise<FastPoseidon> {
-    // Imported on first use: circomlibjs takes ~0.7 s to load, which commands that
-    // never build a tree should not pay.
-    const { buildPoseidon } = await import("circomlibjs");
-    return new FastPoseidon(await buildPoseidon());
-  }
-
-  hashNode(children: readonly bigint[]): bigint {
-    return this.poseidon.F.toObject(this.poseidon([...children]));
-  }
-
-  hashLeaf(commitment: bigint, attributes: readonly bigint[]): bigint {
-    return this.poseidon.F.toObject(this.poseidon([commitment, ...attributes]));
-  }
-}

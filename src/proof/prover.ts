@@ -1,7 +1,7 @@
 import { type WitnessCalculator, WitnessCalculatorBuilder } from "circom_runtime";
 import type * as snarkjs from "snarkjs";
 import { assertSameKeys } from "../artifacts/key-id.js";
-import type { CircuitArtifacts } from "../artifacts/load.js";
+import type { CircuitArtifacts } from "../artifacts/artifacts.js";
 import { type CircuitInput, circuitInput, type ProofInputs } from "./circuit-input.js";
 import { Groth16Prover } from "./groth16-prover.js";
 import { parsePublicSignals, type PublicSignals } from "./public-signals.js";

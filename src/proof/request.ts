@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from "node:crypto";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import type { AttributeBounds } from "../attributes/predicates.js";
 import type { Point } from "../crypto/baby-jubjub.js";
 
@@ -17,15 +18,17 @@ export interface ProofRequest {
 }
 
 /** 31 bytes (248 bits) are always below the BN254 field modulus: no reduction bias. */
-const toField248 = (bytes: Uint8Array): bigint => BigInt("0x" + Buffer.from(bytes.subarray(0, 31)).toString("hex"));
+const toField248 = (bytes: Uint8Array): bigint => BigInt("0x" + bytesToHex(bytes.subarray(0, 31)));
+
+/** SHA-256 of a domain tag and a message (a string counts as its UTF-8 bytes). */
+const taggedHash = (tag: string, message: string | Uint8Array): Uint8Array =>
+  sha256(concatBytes(utf8ToBytes(tag), typeof message === "string" ? utf8ToBytes(message) : message));
 
 /** The field element for a scope string (domain-separated SHA-256, truncated to 248 bits). */
-export const scopeToField = (scope: string): bigint =>
-  toField248(createHash("sha256").update("realdid/scope/1\0").update(scope, "utf8").digest());
+export const scopeToField = (scope: string): bigint => toField248(taggedHash("realdid/scope/1\0", scope));
 
 /** A fresh random challenge. */
-export const randomChallenge = (): bigint => toField248(randomBytes(31));
+export const randomChallenge = (): bigint => toField248(globalThis.crypto.getRandomValues(new Uint8Array(31)));
 
 /** A challenge that binds a message (e.g. a login request or a vote) into the proof. */
-export const challengeForMessage = (message: string | Uint8Array): bigint =>
-  toField248(createHash("sha256").update("realdid/challenge/1\0").update(message).digest());
+export const challengeForMessage = (message: string | Uint8Array): bigint => toField248(taggedHash("realdid/challenge/1\0", message));

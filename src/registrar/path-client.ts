@@ -34,7 +34,8 @@ export async function refreshPath(registrarUrl: string, credential: CredentialRe
   const position = credential.index - bucket * BUCKET_LEAVES;
   const leaves = document.leaves.map(BigInt);
   while (leaves.length <= position) leaves.push(EMPTY_LEAF); // empty slots hash like the empty subtree
-  const subtree = await RegistryTree.create(BUCKET_LEVEL);
+  // poseidon-lite, not FastPoseidon: one bucket is ~600 node hashes, less than circomlibjs's set-up, and it runs in a browser.
+  const subtree = new RegistryTree(BUCKET_LEVEL);
   subtree.insertMany(leaves);
   const path = { leaf: leaves[position], index: credential.index, siblings: [...subtree.proof(position).siblings, ...document.above.map((level) => level.map(BigInt))], root: BigInt(document.root) };
   if (merkleRootOf(path) !== path.root) throw new RealDidError("log_malformed", `the registrar's bucket ${bucket} does not hash up to the root it names`);

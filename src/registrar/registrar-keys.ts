@@ -7,7 +7,8 @@ import { RealDidError } from "../errors.js";
 import { writeAtomically } from "../files.js";
 import { parseDocument } from "../formats/schema.js";
 import { SealedDataSchema, seal, unseal } from "../identity/passphrase-seal.js";
-import { ed25519Signer, type LogSigner, newSigningKeyHex } from "../signed-log/signed-log.js";
+import { ed25519Signer, newSigningKeyHex } from "../signed-log/ed25519-signer.js";
+import type { LogSigner } from "../signed-log/signed-log.js";
 
 /**
  * What the registrar needs from whoever keeps its keys. Records are sealed under data keys

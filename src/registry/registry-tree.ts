@@ -1,4 +1,4 @@
-import { FastPoseidon, hashNode, REFERENCE_HASHER, type RegistryHasher } from "../crypto/poseidon.js";
+import { hashNode, REFERENCE_HASHER, type RegistryHasher } from "../crypto/poseidon.js";
 import type { PoseidonPool } from "../crypto/poseidon-pool.js";
 import { RealDidError } from "../errors.js";
 
@@ -32,7 +32,8 @@ export interface MerkleProof {
  * circuit's Merkle part to 11 levels and cost a seventh of a hash per leaf to build (29 µs
  * per leaf against 36 µs for four-way nodes and 50 µs for binary ones). Leaves are appended
  * (singly or in batches, bottom-up: about one hash per new node), updated or removed. Only
- * filled nodes are stored, one dense array per level.
+ * filled nodes are stored, one dense array per level. Node's bulk builders pass a
+ * FastPoseidon (crypto/fast-poseidon.ts, about 3x faster) as the hasher.
  */
 export class RegistryTree {
   private readonly levels: bigint[][];
@@ -48,11 +49,6 @@ export class RegistryTree {
     this.levels = Array.from({ length: height + 1 }, () => []);
     this.zeros = [EMPTY_LEAF];
     for (let level = 0; level < height; level++) this.zeros.push(hasher.hashNode(Array(TREE_ARITY).fill(this.zeros[level])));
-  }
-
-  /** A tree using the fast WASM-backed Poseidon (about 3x faster to build). */
-  static async create(height: number = TREE_HEIGHT): Promise<RegistryTree> {
-    return new RegistryTree(height, await FastPoseidon.create());
   }
 
   get capacity(): number {

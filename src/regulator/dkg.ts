@@ -1,7 +1,7 @@
 import { hkdfSync } from "node:crypto";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { z } from "zod";
-import { sha256Hex } from "../artifacts/manifest.js";
+import { sha256Hex } from "../crypto/sha256.js";
 import { aesGcmDecrypt, aesGcmEncrypt } from "../crypto/aes-gcm.js";
 import { addPoints, assertSubgroupPoint, BASE8, IDENTITY, multiplyPoint, type Point, pointsEqual, SUBGROUP_ORDER } from "../crypto/baby-jubjub.js";
 import { mod, randomBelow } from "../crypto/field.js";
@@ -9,7 +9,7 @@ import { RealDidError } from "../errors.js";
 import { canonicalJson } from "../formats/canonical-json.js";
 import { Decimal, Ed25519PublicKey, Hex, PointJson, Sha256Hex } from "../formats/fields.js";
 import { parseDocument } from "../formats/schema.js";
-import { ed25519Signer, newSigningKeyHex } from "../signed-log/signed-log.js";
+import { ed25519Signer, newSigningKeyHex } from "../signed-log/ed25519-signer.js";
 import { proveEqualLogs, verifyEqualLogs } from "./chaum-pedersen.js";
 import { checkThreshold, evaluate, type Polynomial, randomPolynomial } from "./shamir.js";
 import { feldmanShareKey, publicKeyFromCommitments, type RegulatorPublicKey } from "./threshold-key.js";

@@ -4,7 +4,8 @@ import { RealDidError } from "../errors.js";
 import { writeAtomically } from "../files.js";
 import { parseDocument } from "../formats/schema.js";
 import { SealedDataSchema, seal, unseal } from "../identity/passphrase-seal.js";
-import { ed25519Signer, type LogSigner, newSigningKeyHex } from "./signed-log.js";
+import { ed25519Signer, newSigningKeyHex } from "./ed25519-signer.js";
+import type { LogSigner } from "./signed-log.js";
 
 /**
  * An Ed25519 signing key in a file of its own, mode 600: the regulator's audit key, the

@@ -1,9 +1,11 @@
 import { predicateBounds } from "../../src/attributes/predicates.js";
-import { type CircuitArtifacts, loadArtifacts } from "../../src/artifacts/load.js";
+import type { CircuitArtifacts } from "../../src/artifacts/artifacts.js";
+import { loadArtifacts } from "../../src/artifacts/load.js";
+import { FastPoseidon } from "../../src/crypto/fast-poseidon.js";
 import { generateRegulatorKeyPair, type RegulatorKeyPair } from "../../src/crypto/escrow.js";
 import { Prover } from "../../src/proof/prover.js";
 import { type ProofRequest, randomChallenge } from "../../src/proof/request.js";
-import { RegistryTree } from "../../src/registry/registry-tree.js";
+import { RegistryTree, TREE_HEIGHT } from "../../src/registry/registry-tree.js";
 import { type Citizen, makeCitizen, TODAY } from "./fixtures.js";
 
 /** A registry of five citizens, a regulator, the real keys and a warm prover. */
@@ -23,7 +25,7 @@ export async function proofFixture(): Promise<ProofFixture> {
   const artifacts = loadArtifacts({ warn: () => {} });
   const prover = await Prover.create(artifacts);
   const citizens = Array.from({ length: 5 }, () => makeCitizen());
-  const tree = await RegistryTree.create();
+  const tree = new RegistryTree(TREE_HEIGHT, await FastPoseidon.create());
   tree.insertMany(citizens.map((c) => c.leaf));
   const regulator = generateRegulatorKeyPair();
   return {

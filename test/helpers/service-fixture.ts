@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ed25519Signer, newSigningKeyHex } from "../../src/signed-log/signed-log.js";
+import { ed25519Signer, newSigningKeyHex } from "../../src/signed-log/ed25519-signer.js";
 import { RootLedger } from "../../src/ledger/root-ledger.js";
 import { todayIso } from "../../src/attributes/calendar.js";
 import { proofDocument } from "../../src/proof/proof-document.js";

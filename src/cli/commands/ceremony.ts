@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { REALDID_CIRCUIT } from "../../artifacts/paths.js";
+import { REALDID_CIRCUIT } from "../../artifacts/circuit-id.js";
 import { applyBeacon, type ContributionStep, contribute, finalizeCeremony, initCeremony, verifyCeremony } from "../../ceremony/ceremony.js";
 import { defineCommand, integerOption } from "../command-kit.js";
 import { passphraseFromEnv } from "../../files.js";

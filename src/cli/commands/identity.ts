@@ -3,7 +3,8 @@ import { basename, dirname, join } from "node:path";
 import type { Command } from "commander";
 import { RealDidError } from "../../errors.js";
 import { type CarriedFile, combineGuardianShares, guardianShares, openSealedBackup, type RestoredBackup, sealedBackup, type ShareProtection } from "../../identity/backup.js";
-import { Identity, parseIdentityFile } from "../../identity/identity.js";
+import { Identity } from "../../identity/identity.js";
+import { exportIdentity, exportIdentityInsecurePlaintext, parseIdentityFile } from "../../identity/identity-file.js";
 import { scopeToField } from "../../proof/request.js";
 import { collect, defineCommand, integerOption } from "../command-kit.js";
 import type { CommandOutput } from "../output.js";
@@ -54,12 +55,12 @@ function identityFileText(identity: Identity, options: IdentityOptions, output: 
   if (options.passphraseEnv !== undefined && options.insecurePlaintext === true) throw new RealDidError("invalid_argument", "give --passphrase-env or --insecure-plaintext, not both");
   if (options.insecurePlaintext === true) {
     output.warn(plaintextWarning(options.out));
-    return identity.exportInsecurePlaintext();
+    return exportIdentityInsecurePlaintext(identity);
   }
   if (options.passphraseEnv === undefined) {
     throw new RealDidError("invalid_argument", "identity files are sealed: give --passphrase-env <variable> with your passphrase (or --insecure-plaintext for a throwaway identity)");
   }
-  return identity.export(passphraseFromEnv(options.passphraseEnv)!);
+  return exportIdentity(identity, passphraseFromEnv(options.passphraseEnv)!);
 }
 
 const protectionOptions = (c: Command) =>
