@@ -27,4 +27,4 @@ export * from "./did/did-uri.js";
 export * from "./signed-log/signed-log.js";
 export * from "./ledger/ledger-entry.js";
 export * from "./registrar/path-client.js";
-export * from "./formats/base64url.js";
+export * from "./formats/base64.js";

@@ -11,6 +11,8 @@ import { scopeToField } from "../src/proof/request.js";
 import { requestDocument } from "../src/proof/request-document.js";
 import { loginConsent, predicatesInWords } from "../src/wallet/consent.js";
 import { sealIdentity, unsealIdentity } from "../src/wallet/identity-vault.js";
+import { readIdentityFile } from "../src/wallet/identity-import.js";
+import { exportIdentity, exportIdentityInsecurePlaintext } from "../src/identity/identity-file.js";
 import { makeCitizen } from "./helpers/fixtures.js";
 import { encodeAttributes } from "../src/attributes/attributes.js";
 
@@ -59,6 +61,18 @@ function loginRequest(predicates: object, overrides: Partial<LoginRequest> = {})
     ...overrides,
   };
 }
+
+describe("importing a CLI identity file with WebCrypto", () => {
+  it("opens a file sealed by the Node CLI (scrypt + AES-GCM) and a plaintext one; refuses a wrong passphrase", async () => {
+    const identity = Identity.random();
+    const sealedFile = exportIdentity(identity, PASSPHRASE);
+    expect((await readIdentityFile(sealedFile, PASSPHRASE)).secret).toBe(identity.secret);
+    expect((await readIdentityFile(exportIdentityInsecurePlaintext(identity), "")).secret).toBe(identity.secret);
+    await expect(readIdentityFile(sealedFile, "not the passphrase")).rejects.toMatchObject({ code: "wrong_passphrase" });
+    await expect(readIdentityFile(sealedFile, "")).rejects.toMatchObject({ code: "wrong_passphrase", message: expect.stringContaining("give its passphrase") });
+    await expect(readIdentityFile("{}", PASSPHRASE)).rejects.toMatchObject({ code: "invalid_identity_file" });
+  });
+});
 
 describe("login hand-off documents", () => {
   it("round-trip through the wallet link's fragment, and refuse a damaged one in words", () => {

@@ -5,7 +5,8 @@
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import express from "express";
-import { keySetFiles, PROJECT_ROOT, publishedKeysDir, REALDID_CIRCUIT } from "../../src/artifacts/paths.js";
+import { REALDID_CIRCUIT } from "../../src/artifacts/circuit-id.js";
+import { keySetFiles, PROJECT_ROOT, publishedKeysDir } from "../../src/artifacts/paths.js";
 import type { CircuitInput } from "../../src/proof/circuit-input.js";
 import { evaluationContext, launchChromium } from "../../test/helpers/chromium.js";
 import { buildWallet } from "../build-wallet.js";

@@ -12,7 +12,8 @@ import { parseCredentialFile } from "../registry/credential.js";
 import { parsePathFile } from "../registry/path-file.js";
 import { checkThreshold, evaluate, lagrangeAtZero, randomPolynomial } from "../regulator/shamir.js";
 import { Identity } from "./identity.js";
-import { SealedDataSchema, seal, unseal } from "./passphrase-seal.js";
+import { seal, unseal } from "./passphrase-seal.js";
+import { SealedDataSchema } from "./sealed-data.js";
 
 /**
  * An encrypted backup of a citizen's identity, to restore on a new machine: the secret

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { RealDidError } from "../errors.js";
-import { base64UrlToBytes, bytesToBase64Url } from "../formats/base64url.js";
+import { base64UrlToBytes, bytesToBase64Url } from "../formats/base64.js";
 import { parseDocument } from "../formats/schema.js";
 import { ProofDocumentSchema } from "../proof/proof-document.js";
 import { RequestDocumentSchema } from "../proof/request-document.js";

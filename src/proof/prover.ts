@@ -45,11 +45,17 @@ export class Prover {
     return this.proveInput(circuitInput(inputs));
   }
 
-  /** Proves for raw circuit input (tests use it to feed the circuit what the library refuses). */
-  proveInput(input: CircuitInput): Promise<ProofResult> {
+  /**
+   * Proves for circuit input (the wallet builds it itself; tests feed the circuit what the
+   * library refuses). `onStage` hears when the witness and then the proof begin (a person
+   * watches a progress indicator).
+   */
+  proveInput(input: CircuitInput, onStage?: (stage: "witness" | "proof") => void): Promise<ProofResult> {
     // One proof at a time: the witness calculator and the prover's last sums are shared state.
     const proved = this.queue.then(async () => {
+      onStage?.("witness");
       const witness = await this.witnessCalculator.calculateWTNSBin(input, true);
+      onStage?.("proof");
       const { proof, publicSignals } = await this.groth16.prove(witness);
       return { keyId: this.keyId, proof, publicSignals, signals: parsePublicSignals(publicSignals) };
     });

@@ -6,7 +6,8 @@ import { aesGcmOpenPacked, aesGcmSealPacked } from "../crypto/aes-gcm.js";
 import { RealDidError } from "../errors.js";
 import { writeAtomically } from "../files.js";
 import { parseDocument } from "../formats/schema.js";
-import { SealedDataSchema, seal, unseal } from "../identity/passphrase-seal.js";
+import { seal, unseal } from "../identity/passphrase-seal.js";
+import { SealedDataSchema } from "../identity/sealed-data.js";
 import { ed25519Signer, newSigningKeyHex } from "../signed-log/ed25519-signer.js";
 import type { LogSigner } from "../signed-log/signed-log.js";
 

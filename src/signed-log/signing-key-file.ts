@@ -3,7 +3,8 @@ import { z } from "zod";
 import { RealDidError } from "../errors.js";
 import { writeAtomically } from "../files.js";
 import { parseDocument } from "../formats/schema.js";
-import { SealedDataSchema, seal, unseal } from "../identity/passphrase-seal.js";
+import { seal, unseal } from "../identity/passphrase-seal.js";
+import { SealedDataSchema } from "../identity/sealed-data.js";
 import { ed25519Signer, newSigningKeyHex } from "./ed25519-signer.js";
 import type { LogSigner } from "./signed-log.js";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { RealDidError } from "../errors.js";
-import { base64UrlToBytes, bytesToBase64Url } from "../formats/base64url.js";
+import { base64UrlToBytes, bytesToBase64Url } from "../formats/base64.js";
 import { FieldDecimal } from "../formats/fields.js";
 import { parseDocument } from "../formats/schema.js";
 import { Identity } from "../identity/identity.js";

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { publishedKeysDir, REALDID_CIRCUIT } from "../../artifacts/paths.js";
+import { REALDID_CIRCUIT } from "../../artifacts/circuit-id.js";
+import { publishedKeysDir } from "../../artifacts/paths.js";
 import { RealDidError } from "../../errors.js";
 import { readJson } from "../../files.js";
 import { trustedRegulatorKey } from "../../regulator/key-files.js";

@@ -1,6 +1,7 @@
 /**
- * base64url without padding (RFC 4648 §5), for documents carried in URLs. Through btoa/atob,
- * which Node 20 and every browser have, so the core needs no Buffer.
+ * base64 (RFC 4648 §4, in sealed files) and base64url without padding (§5, for documents
+ * carried in URLs). Through btoa/atob, which Node 20 and every browser have, so the core
+ * needs no Buffer.
  */
 export function bytesToBase64Url(bytes: Uint8Array): string {
   let binary = "";
@@ -13,4 +14,10 @@ export function base64UrlToBytes(text: string): Uint8Array | undefined {
   if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return undefined;
   const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4));
   return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+}
+
+/** The bytes of a standard base64 string (padding allowed); undefined when it is not one. */
+export function base64ToBytes(text: string): Uint8Array | undefined {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
+  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
 }
