@@ -7,6 +7,8 @@ import { Registrar } from "./registrar.js";
 
 export interface RegistrarServer {
   readonly url: string;
+  /** The Ed25519 key its ledger is signed with. */
+  readonly publicKey: string;
   close(): Promise<void>;
 }
 
@@ -92,6 +94,7 @@ export async function startRegistrarServer(
   }
   return {
     url: `http://${host}:${(server.address() as AddressInfo).port}`,
+    publicKey: registrar.publicKey,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
