@@ -7,11 +7,14 @@ import { Decimal } from "../formats/fields.js";
 import { parseDocument } from "../formats/schema.js";
 import { ProofDocumentSchema } from "../proof/proof-document.js";
 import { malformed, refusalFor, ServiceError } from "./service-error.js";
+import { mountOidcProvider, type OidcDeps } from "./oidc-provider.js";
 import { SiteVerification, type VerificationDeps } from "./site-verification.js";
 
 export interface ServiceDeps extends VerificationDeps {
   /** Structured log: one line per request (with its request id) and every internal error. */
   readonly logger: Logger;
+  /** The OpenID Provider's keys and client secrets, when the config has an `oidc` section. */
+  readonly oidc?: Pick<OidcDeps, "secrets" | "clientSecrets">;
 }
 
 /** A request id a client or proxy sent is kept if it is plain (it ends up in logs); otherwise a new one is made. */
@@ -28,6 +31,9 @@ const ChallengeVerifyBody = z.strictObject({ challenge: Decimal, proof: ProofDoc
 const MessageVerifyBody = z.strictObject({ site: Name, action: Name.optional(), message: z.string().max(1024), proof: ProofDocumentSchema });
 const verifyBodySchema = (value: unknown) => (typeof value === "object" && value !== null && "message" in value ? MessageVerifyBody : ChallengeVerifyBody);
 
+/** GET /v1/receipts: a site's receipts for one pairwise DID. */
+const ReceiptsQuery = z.strictObject({ site: Name, did: z.string().regex(/^did:realdid:pairwise:[0-9a-f]{64}$/, "must be a pairwise DID (did:realdid:pairwise: and 64 lowercase hex digits)") });
+
 /** A body checked against its schema; a mismatch is a 400 that names the field. */
 function body<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   try {
@@ -43,6 +49,8 @@ function body<S extends z.ZodType>(schema: S, value: unknown, what: string): z.o
  *   POST /v1/verify       {challenge, proof}                   -> the verified identity facts
  *                         {site, action?, message, proof}      -> same, for message-bound proofs
  *   GET  /v1/sites/:site  the site's public policy (what a prover must answer)
+ *   GET  /v1/receipts?site=&did=  receipts of the site's OpenID logins by a pairwise DID
+ *   <issuer path>/…       the OpenID Provider (oidc-provider.ts), when configured
  *   GET  /livez          liveness: the process answers
  *   GET  /readyz         readiness: database and ledger replica usable (503 with the problems if not); /healthz is an alias
  *   GET  /metrics
@@ -70,9 +78,10 @@ export function createApp(deps: ServiceDeps): express.Express {
     const known = presented !== undefined && config.apiKeyHashes.some((hash) => timingSafeEqual(Buffer.from(hash), presented));
     next(known ? undefined : new ServiceError("unauthorized", "a valid API key is required: Authorization: Bearer <key>"));
   });
-  app.use(express.json({ limit: config.bodyLimitBytes, strict: true }));
-
   const verification = new SiteVerification(deps);
+  // The provider parses its own bodies (form posts), so it is mounted before the JSON parser.
+  if (config.oidc !== undefined && deps.oidc !== undefined) mountOidcProvider(app, { ...deps.oidc, config, oidc: config.oidc, store, verification, logger, now: deps.now });
+  app.use(express.json({ limit: config.bodyLimitBytes, strict: true }));
 
   app.post("/v1/challenges", async (req, res) => {
     const asked = body(ChallengeBody, req.body, "challenge request");
@@ -86,6 +95,14 @@ export function createApp(deps: ServiceDeps): express.Express {
 
   app.post("/v1/verify", async (req, res) => {
     res.json(await verification.verify(req.body, (value) => body(verifyBodySchema(value), value, "verification request")));
+  });
+
+  // The receipts of logins through the OpenID Provider (the site never saw those proofs), for the site's regulator requests.
+  app.get("/v1/receipts", async (req, res) => {
+    const asked = body(ReceiptsQuery, req.query, "receipts query");
+    const site = verification.site(asked.site);
+    const receipts = await store.receipts(site.id, asked.did);
+    res.json({ site: site.id, did: asked.did, receipts: receipts.map((stored) => stored.receipt) });
   });
 
   // Liveness: the process answers (restart it if not). Readiness: it can do its work now

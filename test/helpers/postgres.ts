@@ -8,7 +8,7 @@ export async function resetVerifierTables(url = TEST_POSTGRES_URL): Promise<void
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query("DROP TABLE IF EXISTS realdid_challenges, realdid_nullifiers, realdid_ledger_entries, realdid_rate_limits");
+    await client.query("DROP TABLE IF EXISTS realdid_challenges, realdid_nullifiers, realdid_ledger_entries, realdid_rate_limits, realdid_oidc_records, realdid_receipts");
   } finally {
     await client.end();
   }

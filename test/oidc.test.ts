@@ -1,0 +1,217 @@
+// "Sign in with RealDID": the verifier service as an OpenID Provider, driven over real HTTP by
+// openid-client (discovery, PKCE, code exchange, ID token signature and claims) while the
+// test plays the browser (cookies, redirects) and the wallet (real proofs from the library).
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import * as client from "openid-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pairwiseDid } from "../src/did/did-uri.js";
+import { releaseCurve } from "../src/proof/curve.js";
+import { scopeToField } from "../src/proof/request.js";
+import { verifyReceipt } from "../src/receipt/receipt.js";
+import { parseServiceConfig } from "../src/service/config.js";
+import { type RunningService, startVerifierService } from "../src/service/server.js";
+import { freePort } from "./helpers/free-port.js";
+import { browse, CookieJar, loginRequestOf, walletAnswer } from "./helpers/oidc-browser.js";
+import { type ProofFixture, proofFixture } from "./helpers/proof-fixture.js";
+import { writeServiceConfig } from "./helpers/service-fixture.js";
+
+const WALLET = "http://127.0.0.1:9/wallet/";
+const SHOP_CALLBACK = "http://127.0.0.1:9/shop/callback";
+const NEWS_CALLBACK = "http://127.0.0.1:9/news/callback";
+const NEWS_SECRET = "news client secret (test only, insecure)";
+
+let dir: string;
+let fixture: ProofFixture;
+let service: RunningService;
+let issuer: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "realdid-oidc-"));
+  fixture = await proofFixture();
+  const port = await freePort();
+  issuer = `http://127.0.0.1:${port}/oidc`;
+  process.env.REALDID_TEST_NEWS_SECRET = NEWS_SECRET;
+  const configPath = writeServiceConfig(dir, fixture, "verifier-data", {
+    port,
+    oidc: {
+      issuer,
+      walletUrl: WALLET,
+      keysFile: "oidc-keys.json",
+      clients: [
+        { clientId: "shop-web", name: "Example Shop", site: "shop", redirectUris: [SHOP_CALLBACK] },
+        { clientId: "news-web", clientSecretEnv: "REALDID_TEST_NEWS_SECRET", name: "Example News", site: "news", redirectUris: [NEWS_CALLBACK] },
+      ],
+    },
+  });
+  service = await startVerifierService(parseServiceConfig(JSON.parse(readFileSync(configPath, "utf8")), dirname(configPath)), () => {});
+});
+afterAll(async () => {
+  await service?.close();
+  await releaseCurve();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The website's side: openid-client configured from discovery (http only because this is 127.0.0.1 in a test), ID token signatures checked. */
+async function relyingParty(clientId: string, secret?: string): Promise<client.Configuration> {
+  const config = await client.discovery(new URL(issuer), clientId, undefined, secret === undefined ? client.None() : client.ClientSecretBasic(secret), { execute: [client.allowInsecureRequests] });
+  client.enableNonRepudiationChecks(config);
+  return config;
+}
+
+/** Starts a sign-in as the website would: PKCE S256, state and nonce. */
+async function startSignIn(config: client.Configuration, redirectUri: string) {
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const checks = { pkceCodeVerifier: codeVerifier, expectedState: client.randomState(), expectedNonce: client.randomNonce() };
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope: "openid realdid",
+    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: "S256",
+    state: checks.expectedState,
+    nonce: checks.expectedNonce,
+  });
+  return { url, checks };
+}
+
+/** The whole sign-in through the browser and the wallet; returns where the browser lands at the website. */
+async function signIn(config: client.Configuration, redirectUri: string, wallet: Parameters<typeof walletAnswer>[2] = {}) {
+  const jar = new CookieJar();
+  const { url, checks } = await startSignIn(config, redirectUri);
+  const atWallet = await browse(jar, url, (next) => next.href.startsWith(WALLET));
+  expect(atWallet.response.status).toBe(303);
+  const login = loginRequestOf(atWallet.url);
+  const answer = await walletAnswer(login, fixture, wallet);
+  const back = await browse(jar, login.returnUrl, (next) => next.href.startsWith(redirectUri), { answer });
+  return { callback: back.url, checks, login };
+}
+
+describe("Sign in with RealDID (OpenID Provider)", () => {
+  let shop: client.Configuration;
+  let firstDid: string;
+
+  it("publishes a discovery document openid-client accepts: code flow, PKCE S256, ES256 ID tokens, the predicate claims", async () => {
+    shop = await relyingParty("shop-web");
+    const metadata = shop.serverMetadata();
+    expect(metadata.issuer).toBe(issuer);
+    expect(metadata.response_types_supported).toEqual(["code"]);
+    expect(metadata.code_challenge_methods_supported).toEqual(["S256"]);
+    expect(metadata.id_token_signing_alg_values_supported).toEqual(["ES256"]);
+    expect(metadata.scopes_supported).toEqual(expect.arrayContaining(["openid", "realdid"]));
+    expect(metadata.claims_supported).toEqual(expect.arrayContaining(["sub", "age_over_18", "region_prefix", "document_valid"]));
+    const jwks = await (await fetch(metadata.jwks_uri!)).json();
+    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys[0]).toMatchObject({ kty: "EC", crv: "P-256", alg: "ES256", use: "sig" });
+    expect(jwks.keys[0].d).toBeUndefined();
+    expect(statSync(join(dir, "oidc-keys.json")).mode & 0o777).toBe(0o600);
+  });
+
+  it("signs a citizen in: sub is the pairwise DID of the proof, the claims are the site's predicates and nothing else; the code works once", async () => {
+    const { callback, checks, login } = await signIn(shop, SHOP_CALLBACK);
+    expect(login.client).toEqual({ name: "Example Shop", uri: "http://127.0.0.1:9" });
+    expect(login.request).toMatchObject({ site: "shop", scope: "shop.example" });
+    const tokens = await client.authorizationCodeGrant(shop, callback, checks);
+    const claims = tokens.claims()!;
+    firstDid = pairwiseDid(fixture.citizens[1].identity.didAddress(scopeToField("shop.example")));
+    expect(claims.sub).toBe(firstDid);
+    expect(claims.sub).toMatch(/^did:realdid:pairwise:[0-9a-f]{64}$/);
+    expect(claims).toMatchObject({ iss: issuer, aud: "shop-web", age_over_18: true, region_prefix: "11", document_valid: true });
+    const personal = Object.keys(claims).filter((name) => !["iss", "aud", "sub", "exp", "iat", "nonce", "auth_time", "at_hash", "sid", "age_over_18", "region_prefix", "document_valid"].includes(name));
+    expect(personal).toEqual([]);
+    const userinfo = await client.fetchUserInfo(shop, tokens.access_token, firstDid);
+    expect(userinfo).toEqual({ sub: firstDid, age_over_18: true, region_prefix: "11", document_valid: true });
+
+    // The receipt stays with the service, for the site's regulator requests.
+    const kept = await (await fetch(`${service.url}/v1/receipts?site=shop&did=${encodeURIComponent(firstDid)}`)).json();
+    expect(kept.receipts).toHaveLength(1);
+    expect(verifyReceipt(kept.receipts[0], "receipt", service.receiptKey)).toMatchObject({ site: "shop", scope: "shop.example", didAddress: BigInt(`0x${firstDid.slice(-64)}`).toString() });
+
+    const replay = await client.authorizationCodeGrant(shop, callback, checks).then(
+      () => undefined,
+      (error) => error,
+    );
+    expect(replay).toBeInstanceOf(client.ResponseBodyError);
+    expect(replay.error).toBe("invalid_grant");
+  });
+
+  it("gives the same person the same DID at the same site, and a different DID at another site (a confidential client: a wrong secret is refused)", async () => {
+    const again = await signIn(shop, SHOP_CALLBACK);
+    expect((await client.authorizationCodeGrant(shop, again.callback, again.checks)).claims()!.sub).toBe(firstDid);
+    const news = await relyingParty("news-web", NEWS_SECRET);
+    const there = await signIn(news, NEWS_CALLBACK);
+    const wrongSecret = await relyingParty("news-web", "not the secret");
+    await expect(client.authorizationCodeGrant(wrongSecret, there.callback, there.checks)).rejects.toMatchObject({ name: "WWWAuthenticateChallengeError", status: 401, cause: [expect.objectContaining({ parameters: expect.objectContaining({ error: "invalid_client" }) })] });
+    const claims = (await client.authorizationCodeGrant(news, there.callback, there.checks)).claims()!;
+    expect(claims.sub).toBe(pairwiseDid(fixture.citizens[1].identity.didAddress(scopeToField("news.example"))));
+    expect(claims.sub).not.toBe(firstDid);
+    expect(claims).toMatchObject({ aud: "news-web", age_over_18: true });
+    expect(claims.region_prefix).toBeUndefined();
+    const declined = await signIn(news, NEWS_CALLBACK, { decline: "user_declined" });
+    expect(declined.callback.searchParams.get("error_description")).toBe("the person declined to sign in");
+  });
+
+  it("ends a sign-in with a tampered proof in access_denied at the website, with the reason in words", async () => {
+    const { callback, checks } = await signIn(shop, SHOP_CALLBACK, { tamper: true });
+    expect(callback.searchParams.get("error")).toBe("access_denied");
+    expect(callback.searchParams.get("error_description")).toBe("the proof was refused: invalid_proof");
+    expect(callback.searchParams.get("state")).toBe(checks.expectedState);
+    await expect(client.authorizationCodeGrant(shop, callback, checks)).rejects.toMatchObject({ error: "access_denied", error_description: "the proof was refused: invalid_proof" });
+  });
+
+  it("ends a sign-in the wallet declined (predicate not met) in access_denied naming the site's policy", async () => {
+    const { callback } = await signIn(shop, SHOP_CALLBACK, { decline: "predicate_unsatisfied" });
+    expect(callback.searchParams.get("error")).toBe("access_denied");
+    expect(callback.searchParams.get("error_description")).toBe("the person does not meet this site's policy: age >= 18, region starts with 11, credential not expired");
+  });
+
+  describe("answers mistakes with a page in words, never a stack", () => {
+    const page = async (url: string, init?: RequestInit) => {
+      const response = await fetch(url, { redirect: "manual", headers: { accept: "text/html" }, ...init });
+      return { status: response.status, type: response.headers.get("content-type") ?? "", text: await response.text() };
+    };
+    const authorize = async (params: Record<string, string>) => page(`${issuer}/auth?${new URLSearchParams(params)}`);
+    const valid = { response_type: "code", scope: "openid", code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method: "S256" };
+
+    it.each([
+      ["an unknown client", { ...valid, client_id: "nobody", redirect_uri: SHOP_CALLBACK }, /not registered/],
+      ["a redirect URI the client did not register", { ...valid, client_id: "shop-web", redirect_uri: "http://127.0.0.1:9/elsewhere" }, /not one the website registered/],
+      ["a request without a client", { ...valid }, /malformed/],
+    ])("%s", async (_, params, words) => {
+      const answer = await authorize(params);
+      expect(answer.status).toBe(400);
+      expect(answer.type).toMatch(/text\/html/);
+      expect(answer.text).toMatch(words);
+      expect(answer.text).not.toMatch(/\bat .*\.js:\d+/);
+    });
+
+    it("a request without PKCE goes back to the website as invalid_request", async () => {
+      const { code_challenge: _, code_challenge_method: __, ...withoutPkce } = valid;
+      const answer = await fetch(`${issuer}/auth?${new URLSearchParams({ ...withoutPkce, client_id: "shop-web", redirect_uri: SHOP_CALLBACK, state: "s" })}`, { redirect: "manual" });
+      const back = new URL(answer.headers.get("location")!);
+      expect(back.origin + back.pathname).toBe(SHOP_CALLBACK);
+      expect(back.searchParams.get("error")).toBe("invalid_request");
+      expect(back.searchParams.get("error_description")).toMatch(/PKCE/);
+    });
+
+    it("an answer for a sign-in that is not open, and a wallet link opened without the sign-in's cookies", async () => {
+      const unknown = await page(`${issuer}/interaction/no-such-login/answer`, { method: "POST", body: new URLSearchParams({ answer: "{}" }) });
+      expect(unknown.status).toBe(400);
+      expect(unknown.text).toMatch(/no longer open/);
+      const { url } = await startSignIn(shop, SHOP_CALLBACK);
+      const atInteraction = await browse(new CookieJar(), url, (next) => next.pathname.includes("/interaction/"));
+      const withoutCookies = await page(atInteraction.url.href);
+      expect(withoutCookies.status).toBe(400);
+      expect(withoutCookies.text).toMatch(/no longer open/);
+    });
+
+    it("a wallet answer that is not a login answer ends the sign-in with access_denied", async () => {
+      const jar = new CookieJar();
+      const { url } = await startSignIn(shop, SHOP_CALLBACK);
+      const login = loginRequestOf((await browse(jar, url, (next) => next.href.startsWith(WALLET))).url);
+      const back = await browse(jar, login.returnUrl, (next) => next.href.startsWith(SHOP_CALLBACK), { answer: "{not json" });
+      expect(back.url.searchParams.get("error")).toBe("access_denied");
+      expect(back.url.searchParams.get("error_description")).toMatch(/could not be read: the login answer is not valid JSON/);
+    });
+  });
+});
