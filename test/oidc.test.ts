@@ -16,6 +16,7 @@ import { freePort } from "./helpers/free-port.js";
 import { browse, CookieJar, loginRequestOf, walletAnswer } from "./helpers/oidc-browser.js";
 import { type ProofFixture, proofFixture } from "./helpers/proof-fixture.js";
 import { writeServiceConfig } from "./helpers/service-fixture.js";
+import { startExampleSite } from "../examples/website/site.js";
 
 const WALLET = "http://127.0.0.1:9/wallet/";
 const SHOP_CALLBACK = "http://127.0.0.1:9/shop/callback";
@@ -26,12 +27,14 @@ let dir: string;
 let fixture: ProofFixture;
 let service: RunningService;
 let issuer: string;
+let sitePort: number;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "realdid-oidc-"));
   fixture = await proofFixture();
   const port = await freePort();
   issuer = `http://127.0.0.1:${port}/oidc`;
+  sitePort = await freePort();
   process.env.REALDID_TEST_NEWS_SECRET = NEWS_SECRET;
   const configPath = writeServiceConfig(dir, fixture, "verifier-data", {
     port,
@@ -41,6 +44,7 @@ beforeAll(async () => {
       keysFile: "oidc-keys.json",
       clients: [
         { clientId: "shop-web", name: "Example Shop", site: "shop", redirectUris: [SHOP_CALLBACK] },
+        { clientId: "example-shop", name: "Example Shop (examples/website)", site: "shop", redirectUris: [`http://127.0.0.1:${sitePort}/callback`] },
         { clientId: "news-web", clientSecretEnv: "REALDID_TEST_NEWS_SECRET", name: "Example News", site: "news", redirectUris: [NEWS_CALLBACK] },
       ],
     },
@@ -213,5 +217,37 @@ describe("Sign in with RealDID (OpenID Provider)", () => {
       expect(back.url.searchParams.get("error")).toBe("access_denied");
       expect(back.url.searchParams.get("error_description")).toMatch(/could not be read: the login answer is not valid JSON/);
     });
+  });
+});
+
+describe("the example website (examples/website) signing people in through the provider", () => {
+  const textOf = (html: string, id: string) => new RegExp(`id="${id}"[^>]*>([^<]*)<`).exec(html)?.[1];
+
+  it("shows the signed-in DID and the proved claims; refuses a person who does not meet its policy with a page in words", async () => {
+    const site = await startExampleSite({ issuer, clientId: "example-shop", port: sitePort, policyWords: "age >= 18, region 11, a valid document" });
+    try {
+      const jar = new CookieJar();
+      const home = await (await fetch(site.url, { headers: { cookie: jar.header() } })).text();
+      expect(home).toMatch(/<a id="signin" href="\/login">Sign in with RealDID<\/a>/);
+
+      const atWallet = await browse(jar, `${site.url}/login`, (next) => next.href.startsWith(WALLET));
+      const login = loginRequestOf(atWallet.url);
+      expect(login.client.uri).toBe(site.url);
+      const signedIn = await browse(jar, login.returnUrl, () => false, { answer: await walletAnswer(login, fixture, { who: 2 }) });
+      expect(signedIn.url.href).toBe(`${site.url}/`);
+      const html = await signedIn.response.text();
+      expect(textOf(html, "did")).toBe(pairwiseDid(fixture.citizens[2].identity.didAddress(scopeToField("shop.example"))));
+      expect([...html.matchAll(/data-claim="([^"]+)"/g)].map((m) => m[1]).sort()).toEqual(["age_over_18", "document_valid", "region_prefix"]);
+
+      const refusedJar = new CookieJar();
+      const again = loginRequestOf((await browse(refusedJar, `${site.url}/login`, (next) => next.href.startsWith(WALLET))).url);
+      const refused = await browse(refusedJar, again.returnUrl, () => false, { answer: await walletAnswer(again, fixture, { decline: "predicate_unsatisfied" }) });
+      expect(refused.response.status).toBe(403);
+      const refusal = await refused.response.text();
+      expect(refusal).toContain("<h1>Sign-in refused</h1>");
+      expect(textOf(refusal, "refused")).toBe("the person does not meet this site&#39;s policy: age &gt;= 18, region starts with 11, credential not expired.");
+    } finally {
+      await site.close();
+    }
   });
 });
