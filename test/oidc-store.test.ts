@@ -4,46 +4,29 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { errors } from "oidc-provider";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { storeAdapter } from "../src/service/oidc-adapter.js";
 import { openOrCreateOidcKeys } from "../src/service/oidc-keys.js";
 import { PostgresVerifierStore } from "../src/service/postgres-store.js";
 import { SqliteVerifierStore } from "../src/service/sqlite-store.js";
 import type { VerifierStore } from "../src/service/store.js";
-import { TEST_POSTGRES_URL } from "./helpers/postgres.js";
+import { ownTestDatabase } from "./helpers/postgres.js";
 
 let dir: string;
-/** A database of this file's own on the test server, so other suites' table resets cannot touch it. */
-const database = `realdid_oidc_${process.pid}`;
-const databaseUrl = () => {
-  const url = new URL(TEST_POSTGRES_URL);
-  url.pathname = `/${database}`;
-  return url.href;
-};
-const admin = async (sql: string) => {
-  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-};
+let postgres: Awaited<ReturnType<typeof ownTestDatabase>>;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "realdid-oidc-store-"));
-  await admin(`DROP DATABASE IF EXISTS ${database}`);
-  await admin(`CREATE DATABASE ${database}`);
+  postgres = await ownTestDatabase("realdid_oidc_store");
 });
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
-  await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await postgres?.drop();
 });
 
 describe.each([
   ["SQLite", async () => [SqliteVerifierStore.open(join(dir, "sqlite")), SqliteVerifierStore.open(join(dir, "sqlite"))]],
-  ["PostgreSQL", async () => [await PostgresVerifierStore.open(databaseUrl()), await PostgresVerifierStore.open(databaseUrl())]],
+  ["PostgreSQL", async () => [await PostgresVerifierStore.open(postgres.url), await PostgresVerifierStore.open(postgres.url)]],
 ] as const)("OpenID Provider records in the %s store, shared by two instances", (_, open) => {
   let stores: VerifierStore[];
   let now = new Date("2026-11-25T12:00:00Z");

@@ -1,7 +1,7 @@
 // "Sign in with RealDID": the verifier service as an OpenID Provider, driven over real HTTP by
 // openid-client (discovery, PKCE, code exchange, ID token signature and claims) while the
 // test plays the browser (cookies, redirects) and the wallet (real proofs from the library).
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import * as client from "openid-client";
@@ -15,6 +15,7 @@ import { type RunningService, startVerifierService } from "../src/service/server
 import { freePort } from "./helpers/free-port.js";
 import { browse, CookieJar, loginRequestOf, walletAnswer } from "./helpers/oidc-browser.js";
 import { type ProofFixture, proofFixture } from "./helpers/proof-fixture.js";
+import { ownTestDatabase } from "./helpers/postgres.js";
 import { writeServiceConfig } from "./helpers/service-fixture.js";
 import { startExampleSite } from "../examples/website/site.js";
 
@@ -249,5 +250,50 @@ describe("the example website (examples/website) signing people in through the p
     } finally {
       await site.close();
     }
+  });
+});
+
+describe("two provider instances behind one issuer, sharing one PostgreSQL", () => {
+  let instances: RunningService[] = [];
+  let postgres: Awaited<ReturnType<typeof ownTestDatabase>>;
+  let sharedIssuer: string;
+  const linesOfB: string[] = [];
+  beforeAll(async () => {
+    postgres = await ownTestDatabase("realdid_oidc_flow");
+    const port = await freePort();
+    sharedIssuer = `http://127.0.0.1:${port}/oidc`;
+    const shared = join(dir, "two-instances");
+    mkdirSync(shared);
+    const configPath = writeServiceConfig(shared, fixture, postgres.url, {
+      port,
+      oidc: { issuer: sharedIssuer, walletUrl: WALLET, clients: [{ clientId: "shop-web", name: "Example Shop", site: "shop", redirectUris: [SHOP_CALLBACK] }] },
+    });
+    const config = parseServiceConfig(JSON.parse(readFileSync(configPath, "utf8")), dirname(configPath));
+    instances = [await startVerifierService({ ...config, workers: 1 }, () => {}), await startVerifierService({ ...config, port: 0, workers: 1 }, (line) => linesOfB.push(line))];
+  });
+  afterAll(async () => {
+    await Promise.all(instances.map((instance) => instance.close()));
+    await postgres?.drop();
+  });
+
+  it("starts a sign-in at one instance, takes the wallet's answer and redeems the code at the other; the code is refused at the first after that", async () => {
+    const [a, b] = instances;
+    const toB = (url: string | URL) => new URL(String(url).replace(a.url, b.url));
+    const atA = await client.discovery(new URL(sharedIssuer), "shop-web", undefined, client.None(), { execute: [client.allowInsecureRequests] });
+    const atB = await client.discovery(new URL(sharedIssuer), "shop-web", undefined, client.None(), { execute: [client.allowInsecureRequests] });
+    atB[client.customFetch] = (url, options) => fetch(toB(url), options as RequestInit); // the load balancer sends this client's token request to B
+    for (const config of [atA, atB]) client.enableNonRepudiationChecks(config);
+
+    const jar = new CookieJar();
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const checks = { pkceCodeVerifier: codeVerifier, expectedState: client.randomState(), expectedNonce: client.randomNonce() };
+    const url = client.buildAuthorizationUrl(atA, { redirect_uri: SHOP_CALLBACK, scope: "openid realdid", code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: "S256", state: checks.expectedState, nonce: checks.expectedNonce });
+    const login = loginRequestOf((await browse(jar, url, (next) => next.href.startsWith(WALLET))).url);
+    const back = await browse(jar, toB(login.returnUrl), (next) => next.href.startsWith(SHOP_CALLBACK), { answer: await walletAnswer(login, fixture, { who: 3 }) });
+    const tokens = await client.authorizationCodeGrant(atB, back.url, checks);
+    expect(tokens.claims()!.sub).toBe(pairwiseDid(fixture.citizens[3].identity.didAddress(scopeToField("shop.example"))));
+    await expect(client.authorizationCodeGrant(atA, back.url, checks)).rejects.toMatchObject({ error: "invalid_grant" });
+    const servedByB = linesOfB.map((line) => JSON.parse(line)).filter((entry) => entry.msg === "request").map((entry) => `${entry.method} ${entry.path.replace(/interaction\/[^/]+/, "interaction/…")} ${entry.status}`);
+    expect(servedByB).toEqual(["POST /oidc/interaction/…/answer 303", "POST /oidc/token 200", "GET /oidc/jwks 200"]); // the JWKS too: both instances sign with the one shared key
   });
 });
