@@ -170,6 +170,16 @@ describe("Sign in with RealDID (OpenID Provider)", () => {
     expect(callback.searchParams.get("error_description")).toBe("the person does not meet this site's policy: age >= 18, region starts with 11, credential not expired");
   });
 
+  it("answers a receipts query for a malformed DID or an unknown site with its code", async () => {
+    const ask = async (query: string) => {
+      const response = await fetch(`${service.url}/v1/receipts?${query}`);
+      return { status: response.status, json: await response.json() };
+    };
+    expect(await ask("site=shop&did=did:example:1")).toMatchObject({ status: 400, json: { error: { code: "malformed_request", message: expect.stringMatching(/field 'did' must be a pairwise DID/) } } });
+    expect(await ask(`site=nope&did=${encodeURIComponent(firstDid)}`)).toMatchObject({ status: 404, json: { error: { code: "unknown_site" } } });
+    expect(await ask(`site=news&did=${encodeURIComponent(firstDid)}`)).toMatchObject({ status: 200, json: { receipts: [] } });
+  });
+
   describe("answers mistakes with a page in words, never a stack", () => {
     const page = async (url: string, init?: RequestInit) => {
       const response = await fetch(url, { redirect: "manual", headers: { accept: "text/html" }, ...init });
@@ -295,5 +305,32 @@ describe("two provider instances behind one issuer, sharing one PostgreSQL", () 
     await expect(client.authorizationCodeGrant(atA, back.url, checks)).rejects.toMatchObject({ error: "invalid_grant" });
     const servedByB = linesOfB.map((line) => JSON.parse(line)).filter((entry) => entry.msg === "request").map((entry) => `${entry.method} ${entry.path.replace(/interaction\/[^/]+/, "interaction/…")} ${entry.status}`);
     expect(servedByB).toEqual(["POST /oidc/interaction/…/answer 303", "POST /oidc/token 200", "GET /oidc/jwks 200"]); // the JWKS too: both instances sign with the one shared key
+  });
+});
+
+describe("the oidc section of the verifier config", () => {
+  const configWith = (oidc: unknown) => {
+    const folder = join(dir, "config-checks");
+    mkdirSync(folder, { recursive: true }); // not the running service's folder: its ledger file stays as it is
+    const path = writeServiceConfig(folder, fixture, "unused", { oidc });
+    return () => parseServiceConfig(JSON.parse(readFileSync(path, "utf8")), dirname(path));
+  };
+  const client = { clientId: "shop-web", name: "Shop", site: "shop", redirectUris: [SHOP_CALLBACK] };
+  const oidc = { issuer: "http://127.0.0.1:8080/oidc", walletUrl: WALLET, clients: [client] };
+
+  it.each([
+    ["a site that is not configured", { ...oidc, clients: [{ ...client, site: "nope" }] }, /oidc.clients\[0\].site: no site "nope" is configured/],
+    ["an action the site does not have", { ...oidc, clients: [{ ...client, action: "nope" }] }, /oidc.clients\[0\].action: site shop has no action "nope"/],
+    ["an issuer with a trailing slash", { ...oidc, issuer: "http://127.0.0.1:8080/oidc/" }, /field 'oidc.issuer' must be an http\(s\) URL without a query, fragment or trailing slash/],
+    ["a redirect URI that is not a URL", { ...oidc, clients: [{ ...client, redirectUris: ["callback"] }] }, /field 'oidc.clients\[0\].redirectUris\[0\]' must be an http\(s\) URL/],
+    ["two clients with one id", { ...oidc, clients: [client, client] }, /field 'oidc.clients' client ids must be unique/],
+    ["an unknown field", { ...oidc, secret: "x" }, /field 'oidc'.*secret/],
+  ])("names the bad field: %s", (_, section, message) => {
+    expect(configWith(section)).toThrow(message);
+  });
+
+  it("takes the keys file from the config's folder, and the action as null when left out", () => {
+    const parsed = configWith(oidc)();
+    expect(parsed.oidc).toMatchObject({ keysFile: join(dir, "config-checks", "oidc-keys.json"), clients: [{ ...client, action: null }] });
   });
 });
