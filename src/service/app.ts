@@ -7,14 +7,17 @@ import { Decimal } from "../formats/fields.js";
 import { parseDocument } from "../formats/schema.js";
 import { ProofDocumentSchema } from "../proof/proof-document.js";
 import { malformed, refusalFor, ServiceError } from "./service-error.js";
-import { mountOidcProvider, type OidcDeps } from "./oidc-provider.js";
+import type { mountOidcProvider, OidcDeps } from "./oidc-provider.js";
 import { SiteVerification, type VerificationDeps } from "./site-verification.js";
 
 export interface ServiceDeps extends VerificationDeps {
   /** Structured log: one line per request (with its request id) and every internal error. */
   readonly logger: Logger;
-  /** The OpenID Provider's keys and client secrets, when the config has an `oidc` section. */
-  readonly oidc?: Pick<OidcDeps, "secrets" | "clientSecrets">;
+  /**
+   * The OpenID Provider's keys and client secrets, when the config has an `oidc` section, and
+   * its mount (loaded only then: oidc-provider prints a runtime warning on Node 20 when imported).
+   */
+  readonly oidc?: Pick<OidcDeps, "secrets" | "clientSecrets"> & { readonly mount: typeof mountOidcProvider };
 }
 
 /** A request id a client or proxy sent is kept if it is plain (it ends up in logs); otherwise a new one is made. */
@@ -80,7 +83,7 @@ export function createApp(deps: ServiceDeps): express.Express {
   });
   const verification = new SiteVerification(deps);
   // The provider parses its own bodies (form posts), so it is mounted before the JSON parser.
-  if (config.oidc !== undefined && deps.oidc !== undefined) mountOidcProvider(app, { ...deps.oidc, config, oidc: config.oidc, store, verification, logger, now: deps.now });
+  if (config.oidc !== undefined && deps.oidc !== undefined) deps.oidc.mount(app, { ...deps.oidc, config, oidc: config.oidc, store, verification, logger, now: deps.now });
   app.use(express.json({ limit: config.bodyLimitBytes, strict: true }));
 
   app.post("/v1/challenges", async (req, res) => {

@@ -130,7 +130,7 @@ export async function startVerifierService(config: ServiceConfig, log: Logger | 
     const receiptKey = openOrCreateSigningKeyFile(config.receiptKeyFile, RECEIPT_KEY_FORMAT, receiptPassphrase, "receiptKeyPassphraseEnv in the service config");
     if (receiptPassphrase === undefined) logger.warn({ file: config.receiptKeyFile }, "the receipt signing key is kept in the clear: set receiptKeyPassphraseEnv in the config to seal it");
     if (receiptKey.created) logger.info({ file: config.receiptKeyFile, publicKey: receiptKey.signer.publicKey }, "created the receipt signing key; every instance of this service must use the same file");
-    const oidc = config.oidc && openOidcSecrets(config.oidc, config.receiptKeyPassphraseEnv, logger);
+    const oidc = config.oidc && { ...openOidcSecrets(config.oidc, config.receiptKeyPassphraseEnv, logger), mount: (await import("./oidc-provider.js")).mountOidcProvider };
     const limiter = await ChallengeLimiter.create(store, config.limits);
     const pool = await VerifyPool.create(artifacts.verificationKey, config.workers);
     undo.push(() => pool.close());
