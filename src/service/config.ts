@@ -61,6 +61,33 @@ export interface ServiceConfig {
   /** The environment variable holding the passphrase that seals the receipt key file (unset: the key is kept in the clear, with a warning). */
   readonly receiptKeyPassphraseEnv?: string;
   readonly sites: ReadonlyMap<string, SiteConfig>;
+  /** "Sign in with RealDID": the OpenID Provider, when configured. */
+  readonly oidc?: OidcConfig;
+}
+
+/** A website registered with the OpenID Provider. */
+export interface OidcClientConfig {
+  readonly clientId: string;
+  /** The environment variable holding its client secret; absent for a public client (PKCE only, no secret). */
+  readonly clientSecretEnv?: string;
+  /** Shown to the person in the wallet: the website they are logging into. */
+  readonly name: string;
+  /** The configured site whose policy a login proves, and the (one-per-person) action, if any. */
+  readonly site: string;
+  readonly action: string | null;
+  readonly redirectUris: readonly string[];
+}
+
+export interface OidcConfig {
+  /** The provider's issuer URL; its path is where the service mounts it (e.g. http://127.0.0.1:8080/oidc). */
+  readonly issuer: string;
+  /** The citizen's wallet: the browser is sent to `${walletUrl}#login=…`. */
+  readonly walletUrl: string;
+  /** Signing and cookie keys (realdid-oidc-keys/1), created on first start; every instance behind the issuer shares it. */
+  readonly keysFile: string;
+  /** The environment variable whose passphrase seals the keys file (default: receiptKeyPassphraseEnv). */
+  readonly keysPassphraseEnv?: string;
+  readonly clients: readonly OidcClientConfig[];
 }
 
 export interface ServiceLimits {
@@ -74,6 +101,28 @@ export interface ServiceLimits {
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable's name");
+const HttpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+const OidcSchema = z.strictObject({
+  issuer: HttpUrl.refine((url) => !/[?#]/.test(url) && !url.endsWith("/"), "must be an http(s) URL without a query, fragment or trailing slash"),
+  walletUrl: HttpUrl.refine((url) => !url.includes("#"), "must be an http(s) URL without a fragment"),
+  keysFile: z.string().min(1).default("oidc-keys.json"),
+  keysPassphraseEnv: EnvName.optional(),
+  clients: z
+    .array(
+      z.strictObject({
+        clientId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1 to 64 letters, digits, '.', '_' or '-'"),
+        clientSecretEnv: EnvName.optional(),
+        name: z.string().min(1).max(100),
+        site: z.string(),
+        action: z.string().nullable().default(null),
+        redirectUris: z.array(HttpUrl.refine((url) => !url.includes("#"), "must not carry a fragment")).min(1),
+      }),
+    )
+    .min(1)
+    .refine((clients) => new Set(clients.map((c) => c.clientId)).size === clients.length, "client ids must be unique"),
+});
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const Window = z.strictObject({ points: int(1, 1_000_000_000), seconds: int(1, 86_400) });
@@ -89,7 +138,8 @@ const OperationsSchema = z.object({
   trustProxy: z.union([z.literal(false), int(0, 100), z.string().min(1)]).default(false),
   shutdownGraceSeconds: int(0, 600).default(10),
   logLevel: z.enum(LOG_LEVELS).default("info"),
-  receiptKeyPassphraseEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable's name").optional(),
+  receiptKeyPassphraseEnv: EnvName.optional(),
+  oidc: OidcSchema.optional(),
   ledger: z.object({
     maxAnswerBytes: int(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
     timeoutSeconds: int(1, 600).default(10),
@@ -151,6 +201,10 @@ export function parseServiceConfig(value: unknown, baseDir: string): ServiceConf
     bad('trustProxy: true would let any client choose its address in X-Forwarded-For and escape the per-client limit; give the number of proxies in front of the service (e.g. 1) or their addresses (e.g. "loopback" or "10.0.0.0/8")');
   }
   const operations = parseDocument(OperationsSchema, c, "config");
+  operations.oidc?.clients.forEach((client, i) => {
+    const site = sites.get(client.site) ?? bad(`oidc.clients[${i}].site: no site "${client.site}" is configured`);
+    if (client.action !== null && !site.actions.has(client.action)) bad(`oidc.clients[${i}].action: site ${site.id} has no action "${client.action}"`);
+  });
   return {
     host: typeof c.host === "string" ? c.host : "127.0.0.1",
     port: number("port", 8080, 0, 65535),
@@ -175,5 +229,6 @@ export function parseServiceConfig(value: unknown, baseDir: string): ServiceConf
     receiptKeyFile: path(c.receiptKey ?? "verifier-key.json", "receiptKey"),
     ...(operations.receiptKeyPassphraseEnv !== undefined && { receiptKeyPassphraseEnv: operations.receiptKeyPassphraseEnv }),
     sites,
+    ...(operations.oidc !== undefined && { oidc: { ...operations.oidc, keysFile: path(operations.oidc.keysFile, "oidc.keysFile") } }),
   };
 }

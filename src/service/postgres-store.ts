@@ -3,12 +3,19 @@ import { type RateLimiterAbstract, RateLimiterPostgres } from "rate-limiter-flex
 import type { LedgerEntry } from "../ledger/ledger-entry.js";
 import { Semaphore } from "./semaphore.js";
 import { guarded } from "./store-errors.js";
-import { type ChallengeClaim, type ChallengeRecord, claimFrom, type RateLimit, type VerifierStore } from "./store.js";
+import { type ChallengeClaim, type ChallengeRecord, claimFrom, OIDC_LOOKUP_COLUMNS, type OidcRecord, oidcPayload, type RateLimit, type StoredReceipt, type VerifierStore } from "./store.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS realdid_challenges (challenge TEXT PRIMARY KEY, site TEXT NOT NULL, action TEXT, day TEXT NOT NULL, expires_at TIMESTAMPTZ NOT NULL, used_at TIMESTAMPTZ);
 CREATE INDEX IF NOT EXISTS realdid_challenges_expires_at ON realdid_challenges (expires_at);
 CREATE TABLE IF NOT EXISTS realdid_nullifiers (scope TEXT NOT NULL, nullifier TEXT NOT NULL, used_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (scope, nullifier));
+CREATE TABLE IF NOT EXISTS realdid_oidc_records (model TEXT NOT NULL, id TEXT NOT NULL, payload JSONB NOT NULL, grant_id TEXT, user_code TEXT, uid TEXT, expires_at TIMESTAMPTZ, consumed_at TIMESTAMPTZ, PRIMARY KEY (model, id));
+CREATE INDEX IF NOT EXISTS realdid_oidc_records_grant_id ON realdid_oidc_records (grant_id);
+CREATE INDEX IF NOT EXISTS realdid_oidc_records_uid ON realdid_oidc_records (model, uid);
+CREATE INDEX IF NOT EXISTS realdid_oidc_records_user_code ON realdid_oidc_records (model, user_code);
+CREATE INDEX IF NOT EXISTS realdid_oidc_records_expires_at ON realdid_oidc_records (expires_at);
+CREATE TABLE IF NOT EXISTS realdid_receipts (id BIGSERIAL PRIMARY KEY, site TEXT NOT NULL, did TEXT NOT NULL, time TIMESTAMPTZ NOT NULL, receipt JSONB NOT NULL);
+CREATE INDEX IF NOT EXISTS realdid_receipts_site_did ON realdid_receipts (site, did, time);
 CREATE TABLE IF NOT EXISTS realdid_ledger_entries (seq INTEGER PRIMARY KEY, root TEXT NOT NULL, tree_size BIGINT NOT NULL, time TEXT NOT NULL, prev_hash TEXT NOT NULL, signature TEXT NOT NULL);
 `;
 const SCHEMA_LOCK = 7415001;
@@ -119,6 +126,47 @@ export class PostgresVerifierStore implements VerifierStore {
   async addNullifier(scope: string, nullifier: string, now: Date): Promise<boolean> {
     const result = await this.query("recording a nullifier", "INSERT INTO realdid_nullifiers (scope, nullifier, used_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", [scope, nullifier, now]);
     return result.rowCount === 1;
+  }
+
+  async saveOidcRecord(r: OidcRecord): Promise<void> {
+    await this.query(
+      "storing a login record",
+      "INSERT INTO realdid_oidc_records (model, id, payload, grant_id, user_code, uid, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id, user_code = EXCLUDED.user_code, uid = EXCLUDED.uid, expires_at = EXCLUDED.expires_at",
+      [r.model, r.id, JSON.stringify(r.payload), r.grantId ?? null, r.userCode ?? null, r.uid ?? null, r.expiresAt ?? null],
+    );
+  }
+
+  async findOidcRecord(model: string, by: "id" | "uid" | "userCode", value: string, now: Date): Promise<Record<string, unknown> | undefined> {
+    const column = OIDC_LOOKUP_COLUMNS[by];
+    const result = await this.query("reading a login record", `SELECT payload::text AS payload, consumed_at FROM realdid_oidc_records WHERE model = $1 AND ${column} = $2 AND (expires_at IS NULL OR expires_at > $3)`, [model, value, now]);
+    const row = result.rows[0];
+    return row && oidcPayload(row.payload, row.consumed_at === null ? undefined : new Date(row.consumed_at));
+  }
+
+  async consumeOidcRecord(model: string, id: string, now: Date): Promise<boolean> {
+    const result = await this.query("consuming a login record", "UPDATE realdid_oidc_records SET consumed_at = $1 WHERE model = $2 AND id = $3 AND consumed_at IS NULL", [now, model, id]);
+    return result.rowCount === 1;
+  }
+
+  async destroyOidcRecord(model: string, id: string): Promise<void> {
+    await this.query("deleting a login record", "DELETE FROM realdid_oidc_records WHERE model = $1 AND id = $2", [model, id]);
+  }
+
+  async revokeOidcGrant(grantId: string): Promise<void> {
+    await this.query("revoking a grant", "DELETE FROM realdid_oidc_records WHERE grant_id = $1", [grantId]);
+  }
+
+  async pruneOidcRecords(before: Date): Promise<number> {
+    return (await this.query("pruning login records", "DELETE FROM realdid_oidc_records WHERE expires_at < $1", [before])).rowCount ?? 0;
+  }
+
+  async addReceipt(r: StoredReceipt): Promise<void> {
+    await this.query("storing a receipt", "INSERT INTO realdid_receipts (site, did, time, receipt) VALUES ($1, $2, $3, $4)", [r.site, r.did, r.time, JSON.stringify(r.receipt)]);
+  }
+
+  async receipts(site: string, did: string): Promise<StoredReceipt[]> {
+    const result = await this.query("reading receipts", "SELECT site, did, time, receipt FROM realdid_receipts WHERE site = $1 AND did = $2 ORDER BY time, id", [site, did]);
+    return result.rows.map((row) => ({ site: row.site, did: row.did, time: new Date(row.time), receipt: row.receipt }));
   }
 
   async ledgerEntries(): Promise<LedgerEntry[]> {

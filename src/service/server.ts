@@ -7,7 +7,8 @@ import { openOrCreateSigningKeyFile } from "../signed-log/signing-key-file.js";
 import { passphraseFromEnv } from "../files.js";
 import { createApp } from "./app.js";
 import { ChallengeLimiter } from "./challenge-limiter.js";
-import type { LogLevel, ServiceConfig } from "./config.js";
+import type { LogLevel, OidcConfig, ServiceConfig } from "./config.js";
+import { openOrCreateOidcKeys } from "./oidc-keys.js";
 import { LedgerReplica } from "./ledger-replica.js";
 import { ledgerSource } from "./ledger-source.js";
 import { ServiceMetrics } from "./metrics.js";
@@ -42,6 +43,22 @@ export const serviceLogToStderr = (level: LogLevel): Logger => pino({ base: unde
 
 export const openStore = async (database: string, options: PostgresStoreOptions = {}): Promise<VerifierStore> =>
   /^postgres(ql)?:\/\//.test(database) ? PostgresVerifierStore.open(database, options) : SqliteVerifierStore.open(database);
+
+/** The OpenID Provider's keys (created on first start) and its clients' secrets, from the environment variables the config names. */
+function openOidcSecrets(oidc: OidcConfig, receiptKeyPassphraseEnv: string | undefined, logger: Logger) {
+  const passphraseEnv = oidc.keysPassphraseEnv ?? receiptKeyPassphraseEnv;
+  const option = oidc.keysPassphraseEnv !== undefined ? "oidc.keysPassphraseEnv" : "receiptKeyPassphraseEnv";
+  const passphrase = passphraseFromEnv(passphraseEnv, `${option} in the service config`);
+  const { secrets, created } = openOrCreateOidcKeys(oidc.keysFile, passphrase, `${option} in the service config`);
+  if (passphrase === undefined) logger.warn({ file: oidc.keysFile }, "the OpenID Provider keys are kept in the clear: set oidc.keysPassphraseEnv (or receiptKeyPassphraseEnv) in the config to seal them");
+  if (created) logger.info({ file: oidc.keysFile }, "created the OpenID Provider keys; every instance behind this issuer must use the same file");
+  const clientSecrets = new Map<string, string>();
+  oidc.clients.forEach((client, i) => {
+    const secret = passphraseFromEnv(client.clientSecretEnv, `oidc.clients[${i}].clientSecretEnv`);
+    if (secret !== undefined) clientSecrets.set(client.clientId, secret);
+  });
+  return { secrets, clientSecrets };
+}
 
 /**
  * Starts the verifier service: store, ledger replica (pulled now and every
@@ -102,7 +119,8 @@ export async function startVerifierService(config: ServiceConfig, log: Logger | 
     undo.push(() => ledger.stopPolling());
     // An expired challenge can never be claimed: it is deleted at the next purge (a late proof for it is then challenge_unknown).
     const pruner = setInterval(
-      () => store.pruneChallenges(new Date()).catch((error) => logger.warn({ detail: (error as Error).message }, "challenge purge failed")),
+      () =>
+        Promise.all([store.pruneChallenges(new Date()), store.pruneOidcRecords(new Date())]).catch((error) => logger.warn({ detail: (error as Error).message }, "challenge purge failed")),
       Math.min(PURGE_INTERVAL_MS, config.challengeTtlMs),
     );
     pruner.unref();
@@ -112,10 +130,11 @@ export async function startVerifierService(config: ServiceConfig, log: Logger | 
     const receiptKey = openOrCreateSigningKeyFile(config.receiptKeyFile, RECEIPT_KEY_FORMAT, receiptPassphrase, "receiptKeyPassphraseEnv in the service config");
     if (receiptPassphrase === undefined) logger.warn({ file: config.receiptKeyFile }, "the receipt signing key is kept in the clear: set receiptKeyPassphraseEnv in the config to seal it");
     if (receiptKey.created) logger.info({ file: config.receiptKeyFile, publicKey: receiptKey.signer.publicKey }, "created the receipt signing key; every instance of this service must use the same file");
+    const oidc = config.oidc && { ...openOidcSecrets(config.oidc, config.receiptKeyPassphraseEnv, logger), mount: (await import("./oidc-provider.js")).mountOidcProvider };
     const limiter = await ChallengeLimiter.create(store, config.limits);
     const pool = await VerifyPool.create(artifacts.verificationKey, config.workers);
     undo.push(() => pool.close());
-    handle = createApp({ config, store, replica: ledger, check: batchingCheck(pool), metrics, keyId: artifacts.keyId, receiptSigner: receiptKey.signer, limiter, logger });
+    handle = createApp({ config, store, replica: ledger, check: batchingCheck(pool), metrics, keyId: artifacts.keyId, receiptSigner: receiptKey.signer, limiter, logger, oidc });
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.host}:${port}`;
     logger.info({ url, keyId: artifacts.keyId, ledgerEntries: ledger.ledger.length }, "verifier service listening");

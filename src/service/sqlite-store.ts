@@ -4,12 +4,19 @@ import Database from "better-sqlite3";
 import { type RateLimiterAbstract, RateLimiterMemory } from "rate-limiter-flexible";
 import type { LedgerEntry } from "../ledger/ledger-entry.js";
 import { guarded } from "./store-errors.js";
-import { type ChallengeClaim, type ChallengeRecord, claimFrom, type RateLimit, type VerifierStore } from "./store.js";
+import { type ChallengeClaim, type ChallengeRecord, claimFrom, OIDC_LOOKUP_COLUMNS, type OidcRecord, oidcPayload, type RateLimit, type StoredReceipt, type VerifierStore } from "./store.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS challenges (challenge TEXT PRIMARY KEY, site TEXT NOT NULL, action TEXT, day TEXT NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);
 CREATE INDEX IF NOT EXISTS challenges_expires_at ON challenges (expires_at);
 CREATE TABLE IF NOT EXISTS nullifiers (scope TEXT NOT NULL, nullifier TEXT NOT NULL, used_at INTEGER NOT NULL, PRIMARY KEY (scope, nullifier));
+CREATE TABLE IF NOT EXISTS oidc_records (model TEXT NOT NULL, id TEXT NOT NULL, payload TEXT NOT NULL, grant_id TEXT, user_code TEXT, uid TEXT, expires_at INTEGER, consumed_at INTEGER, PRIMARY KEY (model, id));
+CREATE INDEX IF NOT EXISTS oidc_records_grant_id ON oidc_records (grant_id);
+CREATE INDEX IF NOT EXISTS oidc_records_uid ON oidc_records (model, uid);
+CREATE INDEX IF NOT EXISTS oidc_records_user_code ON oidc_records (model, user_code);
+CREATE INDEX IF NOT EXISTS oidc_records_expires_at ON oidc_records (expires_at);
+CREATE TABLE IF NOT EXISTS receipts (id INTEGER PRIMARY KEY AUTOINCREMENT, site TEXT NOT NULL, did TEXT NOT NULL, time INTEGER NOT NULL, receipt TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS receipts_site_did ON receipts (site, did, time);
 CREATE TABLE IF NOT EXISTS ledger_entries (seq INTEGER PRIMARY KEY, root TEXT NOT NULL, tree_size INTEGER NOT NULL, time TEXT NOT NULL, prev_hash TEXT NOT NULL, signature TEXT NOT NULL);
 `;
 
@@ -65,6 +72,57 @@ export class SqliteVerifierStore implements VerifierStore {
 
   addNullifier(scope: string, nullifier: string, now: Date): Promise<boolean> {
     return guarded("recording a nullifier", () => this.db.prepare("INSERT INTO nullifiers (scope, nullifier, used_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING").run(scope, nullifier, now.getTime()).changes === 1);
+  }
+
+  saveOidcRecord(r: OidcRecord): Promise<void> {
+    return guarded("storing a login record", () => {
+      this.db
+        .prepare(
+          "INSERT INTO oidc_records (model, id, payload, grant_id, user_code, uid, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id, user_code = excluded.user_code, uid = excluded.uid, expires_at = excluded.expires_at",
+        )
+        .run(r.model, r.id, JSON.stringify(r.payload), r.grantId ?? null, r.userCode ?? null, r.uid ?? null, r.expiresAt?.getTime() ?? null);
+    });
+  }
+
+  findOidcRecord(model: string, by: "id" | "uid" | "userCode", value: string, now: Date): Promise<Record<string, unknown> | undefined> {
+    const column = OIDC_LOOKUP_COLUMNS[by];
+    return guarded("reading a login record", () => {
+      const row = this.db.prepare(`SELECT payload, consumed_at FROM oidc_records WHERE model = ? AND ${column} = ? AND (expires_at IS NULL OR expires_at > ?)`).get(model, value, now.getTime()) as
+        | { payload: string; consumed_at: number | null }
+        | undefined;
+      return row && oidcPayload(row.payload, row.consumed_at === null ? undefined : new Date(row.consumed_at));
+    });
+  }
+
+  consumeOidcRecord(model: string, id: string, now: Date): Promise<boolean> {
+    return guarded("consuming a login record", () => this.db.prepare("UPDATE oidc_records SET consumed_at = ? WHERE model = ? AND id = ? AND consumed_at IS NULL").run(now.getTime(), model, id).changes === 1);
+  }
+
+  destroyOidcRecord(model: string, id: string): Promise<void> {
+    return guarded("deleting a login record", () => void this.db.prepare("DELETE FROM oidc_records WHERE model = ? AND id = ?").run(model, id));
+  }
+
+  revokeOidcGrant(grantId: string): Promise<void> {
+    return guarded("revoking a grant", () => void this.db.prepare("DELETE FROM oidc_records WHERE grant_id = ?").run(grantId));
+  }
+
+  pruneOidcRecords(before: Date): Promise<number> {
+    return guarded("pruning login records", () => this.db.prepare("DELETE FROM oidc_records WHERE expires_at < ?").run(before.getTime()).changes);
+  }
+
+  addReceipt(r: StoredReceipt): Promise<void> {
+    return guarded("storing a receipt", () => void this.db.prepare("INSERT INTO receipts (site, did, time, receipt) VALUES (?, ?, ?, ?)").run(r.site, r.did, r.time.getTime(), JSON.stringify(r.receipt)));
+  }
+
+  receipts(site: string, did: string): Promise<StoredReceipt[]> {
+    return guarded("reading receipts", () =>
+      (this.db.prepare("SELECT site, did, time, receipt FROM receipts WHERE site = ? AND did = ? ORDER BY time, id").all(site, did) as { site: string; did: string; time: number; receipt: string }[]).map((row) => ({
+        site: row.site,
+        did: row.did,
+        time: new Date(row.time),
+        receipt: JSON.parse(row.receipt),
+      })),
+    );
   }
 
   async ledgerEntries(): Promise<LedgerEntry[]> {

@@ -12,6 +12,33 @@ export interface ChallengeRecord {
   readonly day: string;
 }
 
+/**
+ * One of oidc-provider's records (a session, an interaction, an authorization code, a
+ * grant…) as its adapter stores it: the library's payload, with the fields it looks
+ * records up by lifted out.
+ */
+export interface OidcRecord {
+  /** The library's model name ("Session", "AuthorizationCode", …). */
+  readonly model: string;
+  readonly id: string;
+  readonly payload: Record<string, unknown>;
+  readonly grantId?: string;
+  readonly userCode?: string;
+  readonly uid?: string;
+  /** When it stops being found; undefined for records that do not expire. */
+  readonly expiresAt?: Date;
+}
+
+/** A receipt the service keeps for a site's regulator requests (logins through the OpenID Provider, where the site never sees the proof). */
+export interface StoredReceipt {
+  readonly site: string;
+  /** The pairwise DID (did:realdid:pairwise:…) the person logged in as. */
+  readonly did: string;
+  readonly time: Date;
+  /** The signed receipt (realdid-receipt/1). */
+  readonly receipt: unknown;
+}
+
 export type ChallengeClaim = { readonly claimed: ChallengeRecord } | { readonly refused: "challenge_unknown" | "challenge_used" | "challenge_expired" };
 
 /** A fixed-window limit: `points` requests per `seconds`, counted per key. */
@@ -42,6 +69,20 @@ export interface VerifierStore {
   ledgerEntries(): Promise<LedgerEntry[]>;
   /** Appends verified entries; entries another instance already stored are skipped. */
   addLedgerEntries(entries: readonly LedgerEntry[]): Promise<void>;
+  /** Stores (or replaces) an OpenID Provider record. */
+  saveOidcRecord(record: OidcRecord): Promise<void>;
+  /** The payload of an unexpired record (`consumed` set once consumed), by id or by the uid/user code it carries. */
+  findOidcRecord(model: string, by: "id" | "uid" | "userCode", value: string, now: Date): Promise<Record<string, unknown> | undefined>;
+  /** Marks a record consumed, atomically: false if it already was (an authorization code is single use across instances). */
+  consumeOidcRecord(model: string, id: string, now: Date): Promise<boolean>;
+  destroyOidcRecord(model: string, id: string): Promise<void>;
+  /** Deletes every record of a grant (its codes, tokens and the grant itself). */
+  revokeOidcGrant(grantId: string): Promise<void>;
+  /** Deletes records that expired before `before`; returns how many. */
+  pruneOidcRecords(before: Date): Promise<number>;
+  addReceipt(receipt: StoredReceipt): Promise<void>;
+  /** A site's receipts for one DID, oldest first. */
+  receipts(site: string, did: string): Promise<StoredReceipt[]>;
   /** Throws store_unavailable unless the database answers a trivial query now. */
   ping(): Promise<void>;
   /** A rate limiter whose counters live where instances share them (PostgreSQL), or in this process (SQLite). */
@@ -54,3 +95,12 @@ export function claimFrom(claimed: ChallengeRecord | undefined, existing: { expi
   if (claimed) return claimed.expiresAt.getTime() <= now.getTime() ? { refused: "challenge_expired" } : { claimed };
   return { refused: existing ? "challenge_used" : "challenge_unknown" };
 }
+
+/** A stored oidc-provider payload as the library expects it back: `consumed` (epoch seconds) once consumed. */
+export function oidcPayload(json: string, consumedAt: Date | undefined): Record<string, unknown> {
+  const payload = JSON.parse(json) as Record<string, unknown>;
+  return consumedAt === undefined ? payload : { ...payload, consumed: Math.floor(consumedAt.getTime() / 1000) };
+}
+
+/** The columns oidc-provider's adapter looks records up by (fixed names: never a caller's text in SQL). */
+export const OIDC_LOOKUP_COLUMNS = { id: "id", uid: "uid", userCode: "user_code" } as const;
