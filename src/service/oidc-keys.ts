@@ -4,7 +4,8 @@ import { z } from "zod";
 import { RealDidError } from "../errors.js";
 import { readJson, writeAtomically } from "../files.js";
 import { parseDocument } from "../formats/schema.js";
-import { SealedDataSchema, seal, unseal } from "../identity/passphrase-seal.js";
+import { seal, unseal } from "../identity/passphrase-seal.js";
+import { SealedDataSchema } from "../identity/sealed-data.js";
 
 /**
  * The OpenID Provider's secrets in one file (realdid-oidc-keys/1, mode 600): the ES256 key

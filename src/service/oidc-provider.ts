@@ -162,10 +162,10 @@ export function mountOidcProvider(app: express.Express, deps: OidcDeps): void {
     } catch (error) {
       return finish(res, interaction, { error: "access_denied", error_description: `the wallet's answer could not be read: ${(error as RealDidError).message}` });
     }
-    if ("declined" in answer) return finish(res, interaction, { error: "access_denied", error_description: declinedWords(answer.declined.code, site) });
+    if (answer.declined !== undefined) return finish(res, interaction, { error: "access_denied", error_description: declinedWords(answer.declined.code, site) });
     let verified;
     try {
-      verified = await verification.verify({ challenge: String(issued.challenge), proof: answer.proof });
+      verified = await verification.verify({ challenge: String(issued.challenge), proof: answer.proof! });
     } catch (error) {
       const refusal = refusalFor(error, config.bodyLimitBytes);
       if (refusal === undefined) throw error;
