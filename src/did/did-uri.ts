@@ -12,6 +12,8 @@ const PAIRWISE = /^did:realdid:pairwise:([0-9a-f]{64})$/;
 
 export const pairwiseDid = (didAddress: bigint): string => PAIRWISE_PREFIX + didAddress.toString(16).padStart(64, "0");
 
+export const isPairwiseDid = (did: string): boolean => PAIRWISE.test(did);
+
 /** The DID address a pairwise DID names. */
 export function parsePairwiseDid(did: string): bigint {
   const match = PAIRWISE.exec(did);

@@ -2,6 +2,7 @@ import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { isPairwiseDid } from "../did/did-uri.js";
 import type { RealDidError } from "../errors.js";
 import { Decimal } from "../formats/fields.js";
 import { parseDocument } from "../formats/schema.js";
@@ -35,7 +36,7 @@ const MessageVerifyBody = z.strictObject({ site: Name, action: Name.optional(), 
 const verifyBodySchema = (value: unknown) => (typeof value === "object" && value !== null && "message" in value ? MessageVerifyBody : ChallengeVerifyBody);
 
 /** GET /v1/receipts: a site's receipts for one pairwise DID. */
-const ReceiptsQuery = z.strictObject({ site: Name, did: z.string().regex(/^did:realdid:pairwise:[0-9a-f]{64}$/, "must be a pairwise DID (did:realdid:pairwise: and 64 lowercase hex digits)") });
+const ReceiptsQuery = z.strictObject({ site: Name, did: z.string().refine(isPairwiseDid, "must be a pairwise DID (did:realdid:pairwise: and 64 lowercase hex digits)") });
 
 /** A body checked against its schema; a mismatch is a 400 that names the field. */
 function body<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {

@@ -119,11 +119,12 @@ export function mountOidcProvider(app: express.Express, deps: OidcDeps): void {
     let interaction: Interaction;
     try {
       interaction = await provider.interactionDetails(req, res);
-    } catch {
+    } catch (error) {
+      if (refusalFor(error, config.bodyLimitBytes)?.code === "store_unavailable") throw error; // an outage, not a stale link
       return unknownLogin(res);
     }
-    if (interaction.uid !== req.params.uid) return unknownLogin(res);
-    const client = clients.get(interaction.params.client_id)!;
+    const client = clients.get(interaction.params.client_id);
+    if (interaction.uid !== req.params.uid || client === undefined) return unknownLogin(res);
     const site = clientSite(client);
     let request: LoginRequest["request"];
     try {
@@ -153,8 +154,8 @@ export function mountOidcProvider(app: express.Express, deps: OidcDeps): void {
   app.post(`${basePath}/interaction/:uid/answer`, express.urlencoded({ extended: false, limit: config.bodyLimitBytes }), async (req, res) => {
     const interaction = await provider.Interaction.find(req.params.uid);
     const issued = interaction && (await store.findOidcRecord(LOGIN_CHALLENGE_MODEL, "id", interaction.uid, now()));
-    if (interaction === undefined || issued === undefined || interaction.result !== undefined) return unknownLogin(res);
-    const client = clients.get(interaction.params.client_id)!;
+    const client = interaction && clients.get(interaction.params.client_id);
+    if (interaction === undefined || issued === undefined || interaction.result !== undefined || client === undefined) return unknownLogin(res);
     const site = clientSite(client);
     let answer: LoginAnswer;
     try {
