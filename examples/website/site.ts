@@ -122,7 +122,12 @@ export async function startExampleSite(options: ExampleSiteOptions): Promise<Run
       res.redirect(303, "/");
     } catch (error) {
       // The provider refused the person (access_denied with its reason in words), or the answer did not check out.
-      const reason = error instanceof client.AuthorizationResponseError ? (error.error_description ?? error.error) : "the sign-in answer could not be checked";
+      const reason =
+        error instanceof client.AuthorizationResponseError
+          ? (error.error_description ?? error.error)
+          : error instanceof client.ResponseBodyError // the token endpoint's refusal, e.g. a code used before
+            ? `the identity provider refused the sign-in (${error.error}${error.error_description ? `: ${error.error_description}` : ""})`
+            : "the sign-in answer could not be checked";
       res
         .status(403)
         .type("html")

@@ -50,8 +50,10 @@ function walletConfig(settings: WalletSettings): WalletConfig {
 /**
  * The page's Content-Security-Policy: scripts only from here (WebAssembly allowed for the
  * prover; ffjavascript starts its threads from blob: URLs), data only from here and the
- * registrar, forms only to the trusted verifier services, never framed (a framed consent
- * screen could be clickjacked).
+ * registrar, never framed (a framed consent screen could be clickjacked). No form-action:
+ * Chromium applies it to the redirects that follow a form, and the verifier redirects to
+ * the website, which the wallet cannot know beforehand; the page posts only to trusted
+ * verifiers (consent.ts checks the return URL).
  */
 const contentSecurityPolicy = (settings: WalletSettings) =>
   [
@@ -59,7 +61,6 @@ const contentSecurityPolicy = (settings: WalletSettings) =>
     "script-src 'self' 'wasm-unsafe-eval' blob:",
     "worker-src 'self' blob:",
     `connect-src 'self' ${new URL(settings.registrarUrl).origin}`,
-    `form-action ${settings.trustedVerifiers.join(" ")}`,
     "frame-ancestors 'none'",
     "base-uri 'none'",
   ].join("; ");
