@@ -35,12 +35,14 @@ import { VerifyPool } from "../src/service/verify-pool.js";
 import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signer.js";
 import { personRecord } from "../test/helpers/people.js";
 import { spawnService } from "../test/helpers/service-process.js";
+import { measureBrowserProofs } from "./bench/browser-proof.js";
 import { coldCliProofMs } from "./bench/cli-proof.js";
 import { loadTest } from "./bench/load.js";
 import { measureSemaphore } from "./bench/semaphore-peer.js";
 import { BenchTable, ms, timeInterleaved, timeRuns, timing } from "./bench/table.js";
 
 const PROOF_RUNS = Number(process.env.BENCH_PROOF_RUNS ?? 7);
+const BROWSER_PROOF_RUNS = Number(process.env.BENCH_BROWSER_PROOF_RUNS ?? 5);
 const TREE_LEAVES = Number(process.env.BENCH_TREE_LEAVES ?? 1_000_000);
 const SEMAPHORE_GROUP = 20_000;
 const ENROLLMENTS = 100_000;
@@ -85,6 +87,13 @@ table.add("  of which witness (calculator kept)", timing(await timeRuns(PROOF_RU
 table.add("peak memory of this process so far", MiB(process.resourceUsage().maxRSS * 1024));
 const cliProof = await coldCliProofMs(work, regulator.publicKey);
 table.add("cold CLI proof (process start to proof file): alone / with `realdid prover-daemon`", `${ms(cliProof.alone)} / ${ms(cliProof.withDaemon)}`);
+// In the browser: the wallet's proving worker beside snarkjs's browser build, in headless Chromium.
+const inBrowser = await measureBrowserProofs(BROWSER_PROOF_RUNS, circuitInput(inputs), work);
+table.compare("in-browser proof (Chromium), first in a fresh page, keys fetched: wallet worker vs snarkjs", inBrowser.ours.firstMs, inBrowser.snarkjs.firstMs, ms, "lower");
+table.compare("in-browser proof (Chromium), warm median, every MSM whole: wallet worker vs snarkjs", inBrowser.ours.warm.median, inBrowser.snarkjs.warm.median, ms, "lower");
+table.add("  in-browser timings (wallet / snarkjs)", timing(inBrowser.ours.warm), timing(inBrowser.snarkjs.warm));
+table.compare("  in-browser warm (wallet) vs Semaphore v4 on snarkjs in Node", inBrowser.ours.warm.median, semaphore.proof.median, ms, "lower");
+table.compare("  in-browser warm (wallet) vs our prover in Node (same run)", inBrowser.ours.warm.median, semaphore.alongside.median, ms, "lower");
 
 // --- Verification ------------------------------------------------------------------
 const single = proofDocument(proof, "bench.example");

@@ -23,6 +23,8 @@ export interface ExampleSiteOptions {
   readonly port?: number;
   /** What this site requires, in words (shown on the home page and when someone is refused). */
   readonly policyWords?: string;
+  /** The site's name on its pages. */
+  readonly name?: string;
 }
 
 export interface RunningExampleSite {
@@ -47,6 +49,7 @@ const isLoopback = (url: URL) => url.hostname === "127.0.0.1" || url.hostname ==
 export async function startExampleSite(options: ExampleSiteOptions): Promise<RunningExampleSite> {
   const host = options.host ?? "127.0.0.1";
   const policyWords = options.policyWords ?? "what the site's policy asks";
+  const name = options.name ?? "Example Shop";
   // Sessions in memory, by an unguessable cookie: it is an example (a real site keeps them in its own store).
   const sessions = new Map<string, Session>();
   let configuration: Promise<client.Configuration> | undefined;
@@ -82,13 +85,13 @@ export async function startExampleSite(options: ExampleSiteOptions): Promise<Run
     const { user } = sessionOf(req, res);
     if (user === undefined) {
       return void res.type("html").send(
-        page("Example Shop", `<p id="policy">This site requires: ${escape(policyWords)}.</p>\n<p><a id="signin" href="/login">Sign in with RealDID</a></p>`),
+        page(name, `<p id="policy">This site requires: ${escape(policyWords)}.</p>\n<p><a id="signin" href="/login">Sign in with RealDID</a></p>`),
       );
     }
     const claims = Object.entries(user.claims).map(([name, value]) => `<li data-claim="${escape(name)}">${escape(name)}: ${escape(JSON.stringify(value))}</li>`);
     res.type("html").send(
       page(
-        "Example Shop: signed in",
+        `${name}: signed in`,
         `<p>You are signed in as <code id="did">${escape(user.did)}</code>.</p>\n<p>What you proved:</p>\n<ul id="claims">${claims.join("")}</ul>\n<form method="post" action="/logout"><button id="signout">Sign out</button></form>`,
       ),
     );
