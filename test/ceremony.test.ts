@@ -7,10 +7,10 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadArtifacts } from "../src/artifacts/load.js";
-import { sha256Hex } from "../src/crypto/sha256.js";
 import { REALDID_CIRCUIT } from "../src/artifacts/circuit-id.js";
+import { loadArtifacts } from "../src/artifacts/load.js";
 import { checkKeySet } from "../src/ceremony/ceremony.js";
+import { sha256Hex } from "../src/crypto/sha256.js";
 import { enrollThroughCli, expectSuccess as ok, realdid } from "./helpers/cli.js";
 import { NAMED_PEOPLE } from "./helpers/people.js";
 
