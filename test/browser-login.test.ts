@@ -126,6 +126,10 @@ describe("Sign in with RealDID in Chromium", () => {
     expect(forum.did).toMatch(/^did:realdid:pairwise:[0-9a-f]{64}$/);
     expect(forum.did).not.toBe(shopDid);
     await page.goto(demo.urls.wallet);
+    // The list is sealed with the identity: it shows after the passphrase.
+    expect(await page.isVisible("#logins")).toBe(false);
+    await page.fill("#logins-passphrase", PASSPHRASE);
+    await page.click("#show-logins");
     await page.waitForSelector("#logins:not([hidden])");
     const rows = await page.locator("#logins tbody tr").allTextContents();
     expect(rows.some((row) => row.includes("Example Shop") && row.includes(shopDid))).toBe(true);
@@ -189,8 +193,8 @@ describe("Sign in with RealDID in Chromium", () => {
     await context.close();
   }, 120_000);
 
-  it("bad input in the wallet gets a message in words and loses nothing: wrong passphrase, another registrar's credential, a damaged stored identity", async () => {
-    const { page, context } = await personBrowser();
+  it("bad input in the wallet gets a message in words and loses nothing: wrong passphrase, another registrar's credential, an untrusted verifier, a damaged stored identity", async () => {
+    const { page, context, requests } = await personBrowser();
     await page.goto(demo.urls.wallet);
     await page.fill("#create-passphrase", PASSPHRASE);
     await page.fill("#create-passphrase-repeat", PASSPHRASE);
@@ -217,6 +221,13 @@ describe("Sign in with RealDID in Chromium", () => {
     await page.waitForSelector("#message:not([hidden])");
     expect(await page.textContent("#message")).toMatch(/wrong passphrase/);
     expect(await page.isVisible("#unlock")).toBe(true);
+
+    // A sign-in link that points at a verifier the wallet does not trust: refused, and nothing is asked of it.
+    const untrusted = "http://127.0.0.1:9/oidc/interaction/x/request";
+    await page.goto(`${demo.urls.wallet}#login=${encodeURIComponent(untrusted)}`);
+    await page.waitForSelector("#message:not([hidden])");
+    expect(await page.textContent("#message")).toMatch(/comes from http:\/\/127\.0\.0\.1:9, which is not a verifier service this wallet trusts/);
+    expect(requests.some((request) => request.url().startsWith("http://127.0.0.1:9/"))).toBe(false);
 
     // A stored identity damaged on disk: named, left as it is, and still there after a reload.
     await page.goto(demo.urls.wallet);

@@ -10,7 +10,7 @@ import { predicateClaims } from "../src/policy/predicate-claims.js";
 import { scopeToField } from "../src/proof/request.js";
 import { requestDocument } from "../src/proof/request-document.js";
 import { loginConsent, predicatesInWords } from "../src/wallet/consent.js";
-import { sealIdentity, unsealIdentity } from "../src/wallet/identity-vault.js";
+import { openRecord, sealIdentity, sealRecord, unlockIdentity } from "../src/wallet/identity-vault.js";
 import { readIdentityFile } from "../src/wallet/identity-import.js";
 import { exportIdentity, exportIdentityInsecurePlaintext } from "../src/identity/identity-file.js";
 import { makeCitizen } from "./helpers/fixtures.js";
@@ -25,19 +25,31 @@ describe("identity vault (WebCrypto PBKDF2 + AES-GCM)", () => {
     const sealed = await sealIdentity(identity, PASSPHRASE, FAST);
     expect(JSON.stringify(sealed)).not.toContain(identity.secret.toString());
     expect(sealed.commitment).toBe(identity.commitment.toString());
-    expect((await unsealIdentity(sealed, PASSPHRASE)).secret).toBe(identity.secret);
+    expect((await unlockIdentity(sealed, PASSPHRASE)).identity.secret).toBe(identity.secret);
   });
 
   it("refuses a wrong passphrase, an altered record and a damaged one, each in words", async () => {
     const sealed = await sealIdentity(Identity.random(), PASSPHRASE, FAST);
-    await expect(unsealIdentity(sealed, "wrong passphrase")).rejects.toMatchObject({ code: "wrong_passphrase" });
+    await expect(unlockIdentity(sealed, "wrong passphrase")).rejects.toMatchObject({ code: "wrong_passphrase" });
     // Another identity's commitment spliced in: the associated data no longer matches.
-    await expect(unsealIdentity({ ...sealed, commitment: Identity.random().commitment.toString() }, PASSPHRASE)).rejects.toMatchObject({ code: "wrong_passphrase" });
+    await expect(unlockIdentity({ ...sealed, commitment: Identity.random().commitment.toString() }, PASSPHRASE)).rejects.toMatchObject({ code: "wrong_passphrase" });
     const flipped = sealed.ciphertext.startsWith("A") ? `B${sealed.ciphertext.slice(1)}` : `A${sealed.ciphertext.slice(1)}`;
-    await expect(unsealIdentity({ ...sealed, ciphertext: flipped }, PASSPHRASE)).rejects.toMatchObject({ code: "wrong_passphrase" });
+    await expect(unlockIdentity({ ...sealed, ciphertext: flipped }, PASSPHRASE)).rejects.toMatchObject({ code: "wrong_passphrase" });
     const { iv: _, ...damaged } = sealed;
-    await expect(unsealIdentity(damaged, PASSPHRASE)).rejects.toMatchObject({ code: "invalid_identity_file", message: expect.stringContaining("'iv'") });
-    await expect(unsealIdentity("not a record", PASSPHRASE)).rejects.toMatchObject({ code: "invalid_identity_file" });
+    await expect(unlockIdentity(damaged, PASSPHRASE)).rejects.toMatchObject({ code: "invalid_identity_file", message: expect.stringContaining("'iv'") });
+    await expect(unlockIdentity("not a record", PASSPHRASE)).rejects.toMatchObject({ code: "invalid_identity_file" });
+  });
+
+  it("seals the wallet's other records under the identity's key, bound to their name and identity", async () => {
+    const identity = Identity.random();
+    const unlocked = await unlockIdentity(await sealIdentity(identity, PASSPHRASE, FAST), PASSPHRASE);
+    const logins = [{ siteName: "Example Shop", did: "did:realdid:pairwise:00" }];
+    const box = await sealRecord(unlocked, "logins", logins);
+    expect(JSON.stringify(box)).not.toContain("Example Shop");
+    expect(await openRecord(unlocked, "logins", box)).toEqual(logins);
+    await expect(openRecord(unlocked, "credentials", box)).rejects.toMatchObject({ code: "invalid_identity_file" });
+    const other = await unlockIdentity(await sealIdentity(Identity.random(), PASSPHRASE, FAST), PASSPHRASE);
+    await expect(openRecord(other, "logins", box)).rejects.toMatchObject({ code: "invalid_identity_file", message: expect.stringContaining("left as they are") });
   });
 
   it("refuses a passphrase shorter than 8 characters", async () => {

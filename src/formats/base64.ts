@@ -16,8 +16,9 @@ export function base64UrlToBytes(text: string): Uint8Array | undefined {
   return Uint8Array.from(binary, (char) => char.charCodeAt(0));
 }
 
-/** The bytes of a standard base64 string (padding allowed); undefined when it is not one. */
+/** The bytes of a standard base64 string, padded or not (as Buffer reads it); undefined when it is not one. */
 export function base64ToBytes(text: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
-  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
+  const unpadded = text.replace(/={1,2}$/, "");
+  if (!/^[A-Za-z0-9+/]*$/.test(unpadded) || unpadded.length % 4 === 1) return undefined;
+  return Uint8Array.from(atob(unpadded + "=".repeat((4 - (unpadded.length % 4)) % 4)), (char) => char.charCodeAt(0));
 }

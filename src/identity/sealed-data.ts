@@ -39,9 +39,14 @@ export const SealedDataSchema = z.strictObject({
 
 /** The AES-256 key a passphrase gives under a sealed field's scrypt parameters (@noble/hashes: the same in Node and browsers). */
 export const sealingKey = (passphrase: string, kdf: SealedData["kdf"]): Uint8Array =>
-  scrypt(passphrase.normalize("NFKC"), base64ToBytes(kdf.salt) ?? new Uint8Array(), { N: kdf.N, r: kdf.r, p: kdf.p, dkLen: 32 });
+  scrypt(passphrase.normalize("NFKC"), bytes(kdf.salt, "kdf.salt"), { N: kdf.N, r: kdf.r, p: kdf.p, dkLen: 32 });
 
-const bytes = (text: string) => (base64ToBytes(text) ?? new Uint8Array()) as Uint8Array<ArrayBuffer>;
+/** A base64 field's bytes; a field that is not base64 is named (the schema's pattern lets through a length no decoder reads). */
+function bytes(text: string, field: string): Uint8Array<ArrayBuffer> {
+  const decoded = base64ToBytes(text);
+  if (decoded === undefined) throw new RealDidError("invalid_identity_file", `the sealed data's ${field} is not base64`);
+  return decoded as Uint8Array<ArrayBuffer>;
+}
 
 /**
  * Opens a sealed field with WebCrypto's AES-GCM (browsers have no node:crypto; the Node
@@ -49,10 +54,10 @@ const bytes = (text: string) => (base64ToBytes(text) ?? new Uint8Array()) as Uin
  */
 export async function unsealWithWebCrypto(sealed: SealedData, passphrase: string): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey("raw", sealingKey(passphrase, sealed.kdf) as Uint8Array<ArrayBuffer>, "AES-GCM", false, ["decrypt"]);
-  const iv = bytes(sealed.iv);
-  const tag = bytes(sealed.tag);
+  const iv = bytes(sealed.iv, "iv");
+  const tag = bytes(sealed.tag, "tag");
   if (iv.length !== 12 || tag.length !== 16) throw new RealDidError("wrong_passphrase", "wrong passphrase, or the encrypted data was altered");
-  const ciphertext = new Uint8Array([...bytes(sealed.ciphertext), ...tag]);
+  const ciphertext = new Uint8Array([...bytes(sealed.ciphertext, "ciphertext"), ...tag]);
   try {
     return new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv, tagLength: 128 }, key, ciphertext));
   } catch {

@@ -57,6 +57,9 @@ export function decodeLoginRequest(encoded: string): LoginRequest {
   return parseDocument(LoginRequestSchema, value, "the login request");
 }
 
+/** A login request as the provider serves it (JSON already parsed). */
+export const parseLoginRequest = (value: unknown): LoginRequest => parseDocument(LoginRequestSchema, value, "the login request");
+
 export function parseLoginAnswer(json: string): LoginAnswer {
   let value: unknown;
   try {

@@ -25,7 +25,11 @@ export interface Consent {
   readonly request: ProofRequest;
 }
 
-/** The site's predicates as a person reads them: what the site will learn about them. */
+/**
+ * The site's predicates as the person reads them: what the site will learn about them
+ * ("you are at least 18 years old"). Operators and sites see policy.ts's describePredicates
+ * ("age >= 18") instead.
+ */
 export function predicatesInWords(predicates: Predicates): string[] {
   const lines: string[] = [];
   if (predicates.minAge !== undefined) lines.push(`you are at least ${predicates.minAge} years old`);

@@ -59,8 +59,14 @@ export async function sealIdentity(identity: Identity, passphrase: string, itera
 /** Checks a stored record's form; a damaged one is named as such (invalid_identity_file), never opened. */
 export const parseSealedIdentity = (value: unknown): SealedIdentity => parseDocument(SealedIdentitySchema, value, "the identity stored in this browser", "invalid_identity_file");
 
-/** The identity, or wrong_passphrase when the passphrase is wrong or the record was altered. */
-export async function unsealIdentity(value: unknown, passphrase: string): Promise<Identity> {
+/** An opened vault: the identity, and the key that seals the wallet's other data for it. */
+export interface UnlockedIdentity {
+  readonly identity: Identity;
+  readonly key: CryptoKey;
+}
+
+/** Opens the stored identity; wrong_passphrase when the passphrase is wrong or the record was altered. */
+export async function unlockIdentity(value: unknown, passphrase: string): Promise<UnlockedIdentity> {
   const sealed = parseSealedIdentity(value);
   const key = await deriveKey(passphrase, bytesOf(sealed.kdf.salt), sealed.kdf.iterations);
   let plaintext: ArrayBuffer;
@@ -71,5 +77,30 @@ export async function unsealIdentity(value: unknown, passphrase: string): Promis
   }
   const identity = Identity.fromSecret(BigInt(new TextDecoder().decode(plaintext)));
   if (identity.commitment.toString() !== sealed.commitment) throw new RealDidError("invalid_identity_file", "the identity stored in this browser does not match its commitment");
-  return identity;
+  return { identity, key };
+}
+
+/**
+ * The wallet's other records (the sites a person signed in to, each with the DID it sees,
+ * would link their DIDs) are sealed under the identity's key too, with their own associated
+ * data so a record cannot pass for the identity or for another identity's.
+ */
+const DATA_FORMAT = "realdid-wallet-data/1";
+const SealedDataBoxSchema = z.strictObject({ format: z.literal(DATA_FORMAT), iv: Base64Url, ciphertext: Base64Url });
+const dataAssociatedData = (identity: Identity, name: string) => encoder.encode(`${DATA_FORMAT}\0${identity.commitment}\0${name}`);
+
+export async function sealRecord({ identity, key }: UnlockedIdentity, name: string, value: unknown): Promise<z.infer<typeof SealedDataBoxSchema>> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const ciphertext = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: dataAssociatedData(identity, name) }, key, encoder.encode(JSON.stringify(value)));
+  return { format: DATA_FORMAT, iv: bytesToBase64Url(iv), ciphertext: bytesToBase64Url(new Uint8Array(ciphertext)) };
+}
+
+export async function openRecord({ identity, key }: UnlockedIdentity, name: string, value: unknown): Promise<unknown> {
+  const box = parseDocument(SealedDataBoxSchema, value, `the wallet's ${name}`, "invalid_identity_file");
+  try {
+    const plaintext = await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytesOf(box.iv), additionalData: dataAssociatedData(identity, name) }, key, bytesOf(box.ciphertext));
+    return JSON.parse(new TextDecoder().decode(plaintext));
+  } catch {
+    throw new RealDidError("invalid_identity_file", `the wallet's ${name} in this browser were altered or belong to another identity; they were left as they are`);
+  }
 }

@@ -49,8 +49,8 @@ function walletConfig(settings: WalletSettings): WalletConfig {
 
 /**
  * The page's Content-Security-Policy: scripts only from here (WebAssembly allowed for the
- * prover; ffjavascript starts its threads from blob: URLs), data only from here and the
- * registrar, never framed (a framed consent screen could be clickjacked). No form-action:
+ * prover; ffjavascript starts its threads from blob: URLs), data only from here, the
+ * registrar and the trusted verifiers (login requests), never framed (a framed consent screen could be clickjacked). No form-action:
  * Chromium applies it to the redirects that follow a form, and the verifier redirects to
  * the website, which the wallet cannot know beforehand; the page posts only to trusted
  * verifiers (consent.ts checks the return URL).
@@ -60,7 +60,7 @@ const contentSecurityPolicy = (settings: WalletSettings) =>
     "default-src 'self'",
     "script-src 'self' 'wasm-unsafe-eval' blob:",
     "worker-src 'self' blob:",
-    `connect-src 'self' ${new URL(settings.registrarUrl).origin}`,
+    `connect-src 'self' ${new URL(settings.registrarUrl).origin} ${settings.trustedVerifiers.join(" ")}`,
     "frame-ancestors 'none'",
     "base-uri 'none'",
   ].join("; ");

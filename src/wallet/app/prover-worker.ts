@@ -10,7 +10,7 @@ import type { FromWorker, KeyFileUrls, ToWorker } from "./prover-protocol.js";
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (message: FromWorker) => scope.postMessage(message);
-let prover: Promise<Prover> | undefined;
+let prover: Promise<{ prover: Prover; warning?: string }> | undefined;
 
 /** Fetches a key file's headers; its body is read by readAll. */
 async function open(url: string, what: string): Promise<Response & { body: ReadableStream<Uint8Array> }> {
@@ -39,14 +39,12 @@ async function readAll(responses: readonly Response[]): Promise<Uint8Array[]> {
   );
 }
 
-async function load(urls: KeyFileUrls, wholeProofs = false): Promise<Prover> {
+async function load(urls: KeyFileUrls, wholeProofs = false): Promise<{ prover: Prover; warning?: string }> {
   const responses = await Promise.all([open(urls.manifest, "key set manifest"), open(urls.wasm, "circuit"), open(urls.zkey, "proving key"), open(urls.verificationKey, "verification key")]);
   const [manifest, wasm, zkey, verificationKey] = await readAll(responses);
   const artifacts = artifactsFromBytes({ manifest, wasm, zkey, verificationKey });
   post({ type: "progress", stage: "setup" });
-  const created = await Prover.create(artifacts, { updateLastSums: !wholeProofs });
-  post({ type: "ready", keyId: created.keyId, ...(artifacts.manifest.warning !== undefined && { warning: artifacts.manifest.warning }) });
-  return created;
+  return { prover: await Prover.create(artifacts, { updateLastSums: !wholeProofs }), warning: artifacts.manifest.warning };
 }
 
 const failed = (error: unknown): FromWorker =>
@@ -57,10 +55,11 @@ scope.onmessage = async (event: MessageEvent<ToWorker>) => {
   try {
     if (message.type === "load") {
       prover ??= load(message.keys, message.wholeProofs);
-      await prover;
+      const { prover: ready, warning } = await prover; // every load is answered, the first and any later one
+      post({ type: "ready", keyId: ready.keyId, ...(warning !== undefined && { warning }) });
     } else {
       if (prover === undefined) throw new RealDidError("prover_unavailable", "the prover has no keys loaded");
-      const ready = await prover;
+      const { prover: ready } = await prover;
       const started = performance.now();
       const proof = await ready.proveInput(message.input, (stage) => post({ type: "progress", stage }));
       post({ type: "proved", proof: { keyId: proof.keyId, proof: proof.proof, publicSignals: proof.publicSignals }, milliseconds: Math.round(performance.now() - started) });

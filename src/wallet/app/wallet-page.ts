@@ -5,12 +5,12 @@
 import { parsePoint } from "../../policy/policy.js";
 import { RealDidError } from "../../errors.js";
 import { Identity } from "../../identity/identity.js";
-import { decodeLoginRequest, DECLINE_CODES, LOGIN_ANSWER_FORMAT, type LoginAnswer, type LoginRequest } from "../../login/login-documents.js";
+import { DECLINE_CODES, LOGIN_ANSWER_FORMAT, type LoginAnswer, type LoginRequest, parseLoginRequest } from "../../login/login-documents.js";
 import { proofDocument } from "../../proof/proof-document.js";
 import { refreshPath } from "../../registrar/path-client.js";
 import { parseCredentialFile } from "../../registry/credential.js";
 import { type Consent, loginCircuitInput, loginConsent } from "../consent.js";
-import { parseSealedIdentity, sealIdentity, unsealIdentity } from "../identity-vault.js";
+import { parseSealedIdentity, sealIdentity, type UnlockedIdentity, unlockIdentity } from "../identity-vault.js";
 import { readIdentityFile } from "../identity-import.js";
 import { parseWalletConfig, type WalletConfig } from "../wallet-config.js";
 import { ProverClient, type ProgressUpdate } from "./prover-client.js";
@@ -116,7 +116,15 @@ class Wallet {
     element("credential-status").textContent =
       credential === undefined ? "No credential yet." : `Credential for registry leaf ${credential.credential.index}, issued by registrar ${short(credential.registrarKey)}.`;
     element<HTMLButtonElement>("refresh-path").disabled = credential === undefined;
-    const logins = await this.store.logins();
+    show("logins-locked");
+    show("no-logins", false);
+    show("logins", false);
+  }
+
+  /** The sites signed in to, after the person unlocked them (they are sealed with the identity). */
+  private async showLogins(unlocked: UnlockedIdentity): Promise<void> {
+    const logins = await this.store.logins(unlocked);
+    show("logins-locked", false);
     show("no-logins", logins.length === 0);
     show("logins", logins.length > 0);
     element("logins").querySelector("tbody")!.replaceChildren(
@@ -163,6 +171,7 @@ class Wallet {
   }
 
   private bindHome(): void {
+    onClick("show-logins", async () => this.showLogins(await unlockIdentity(await this.store.sealedIdentity(), input("logins-passphrase").value)));
     onClick("import-credential", async () => {
       const text = await chosenText("credential-file", "credential-text", "credential");
       const { parsed, entry } = await this.checkCredential(text);
@@ -182,35 +191,37 @@ class Wallet {
     show("setup", false);
     show("home", false);
     show("login");
+    element("consent-site").textContent = "a site";
     let login: LoginRequest;
     try {
-      login = decodeLoginRequest(encoded);
+      login = await this.fetchLoginRequest(encoded);
     } catch (error) {
-      element("consent-site").textContent = "a site";
-      return say(`${inWords(error)}. Go back to the site and start again.`);
+      return say(`${inWords(error)} Nothing was sent. Go back to the site and start again.`);
     }
     element("consent-site").textContent = login.client.name;
-    const trusted = this.config.trustedVerifiers.includes(new URL(login.returnUrl).origin);
     const refuse = (text: string, code: (typeof DECLINE_CODES)[number]) => {
       show("unlock", false);
       show("consent", false);
       show("refusal");
       element("refusal-text").textContent = text;
-      show("return-refused", trusted); // an untrusted verifier gets nothing, not even a refusal
       onClick("return-refused", async () => this.answer(login, { format: LOGIN_ANSWER_FORMAT, declined: { code, message: text } }));
     };
-    if (!trusted) return refuse(`This sign-in would send your proof to ${new URL(login.returnUrl).origin}, which is not a verifier service this wallet trusts. Nothing was sent.`, "user_declined");
     const credential = await this.credential().catch(() => undefined);
     if ((await this.store.sealedIdentity()) === undefined || credential === undefined) {
       return refuse("This wallet has no identity with a registrar's credential yet: create one and import your credential first.", "credential_problem");
     }
     // The keys download while the person unlocks and reads the consent screen.
     const loaded = this.prover.load((update) => this.progress(update));
-    loaded.catch(() => undefined);
+    loaded.then(({ warning }) => {
+      if (warning === undefined) return;
+      element("development-warning").textContent = warning;
+      show("development-warning");
+    }, () => undefined);
     show("unlock");
     input("unlock-passphrase").focus();
     onClick("unlock-button", async () => {
-      const identity = await unsealIdentity(await this.store.sealedIdentity(), input("unlock-passphrase").value);
+      const unlocked = await unlockIdentity(await this.store.sealedIdentity(), input("unlock-passphrase").value);
+      const { identity } = unlocked;
       let consent: Consent;
       try {
         consent = loginConsent(login, {
@@ -236,15 +247,44 @@ class Wallet {
         const { proof, milliseconds } = await this.prover.prove(circuitInput, (update) => this.progress(update));
         element("progress-text").textContent = `Proof made in ${(milliseconds / 1000).toFixed(1)} s. Returning to ${consent.siteName}…`;
         element<HTMLProgressElement>("progress-bar").value = 100;
-        await this.store.addLogin({ siteName: consent.siteName, siteUri: consent.siteUri, scope: consent.scope, did: consent.did, at: new Date().toISOString() });
+        await this.store.addLogin(unlocked, { siteName: consent.siteName, siteUri: consent.siteUri, scope: consent.scope, did: consent.did, at: new Date().toISOString() });
         this.answer(login, { format: LOGIN_ANSWER_FORMAT, proof: proofDocument(proof, consent.scope) });
       });
     });
   }
 
+  /**
+   * The login request, from the verifier service itself: the link carries only where to get
+   * it (`#login=<URL>`), so nobody can edit what the consent screen shows on the way. Only
+   * a verifier the person trusts is asked, and its request must send the answer back to it.
+   */
+  private async fetchLoginRequest(encoded: string): Promise<LoginRequest> {
+    let url: URL;
+    try {
+      url = new URL(decodeURIComponent(encoded));
+    } catch {
+      throw new RealDidError("invalid_argument", "The sign-in link is damaged.");
+    }
+    if (!this.config.trustedVerifiers.includes(url.origin)) {
+      throw new RealDidError("invalid_argument", `This sign-in link comes from ${url.origin}, which is not a verifier service this wallet trusts.`);
+    }
+    let response: Response;
+    try {
+      response = await fetch(url, { cache: "no-store", credentials: "omit" });
+    } catch (error) {
+      throw new RealDidError("remote_refused", `The verifier service at ${url.origin} could not be reached (${(error as Error).message}).`);
+    }
+    const body = await response.json().catch(() => undefined);
+    if (!response.ok) throw new RealDidError("remote_refused", `The verifier service refused the sign-in: ${body?.error?.message ?? `HTTP ${response.status}`}.`);
+    const login = parseLoginRequest(body);
+    if (new URL(login.returnUrl).origin !== url.origin) throw new RealDidError("invalid_argument", `The sign-in request would send your proof to ${new URL(login.returnUrl).origin}, not to the verifier service that issued it.`);
+    return login;
+  }
+
   private showConsent(consent: Consent): void {
     element("consent-site-name").textContent = consent.siteName;
     element("consent-site-uri").textContent = consent.siteUri;
+    element("consent-scope").textContent = consent.scope;
     element("consent-verifier").textContent = consent.verifierOrigin;
     element("consent-learns").replaceChildren(...consent.learns.map((line) => Object.assign(document.createElement("li"), { textContent: line })));
     element("consent-did").textContent = consent.did;

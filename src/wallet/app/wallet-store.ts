@@ -1,6 +1,6 @@
-import { createStore, del, get, set, type UseStore } from "idb-keyval";
+import { createStore, get, set, type UseStore } from "idb-keyval";
 import { RealDidError } from "../../errors.js";
-import type { SealedIdentity } from "../identity-vault.js";
+import { openRecord, type SealedIdentity, sealRecord, type UnlockedIdentity } from "../identity-vault.js";
 
 /** A login the person consented to: the site and the DID address it sees. */
 export interface LoginRecord {
@@ -13,8 +13,8 @@ export interface LoginRecord {
 
 /**
  * The wallet's data in this browser's IndexedDB (idb-keyval): the sealed identity, the
- * credential file as the registrar issued it, and the logins. Nothing here is sent anywhere;
- * the identity secret is only ever stored sealed (identity-vault.ts).
+ * credential file as the registrar issued it (what the registrar and the person already
+ * know), and the logins, sealed under the identity's key. Nothing here is sent anywhere.
  */
 export class WalletStore {
   private constructor(private readonly store: UseStore) {}
@@ -44,16 +44,16 @@ export class WalletStore {
   saveIdentity = (sealed: SealedIdentity) => this.write("identity", sealed);
   credentialText = () => this.read<string>("credential");
   saveCredentialText = (text: string) => this.write("credential", text);
-  forgetCredential = () => del("credential", this.store);
 
-  async logins(): Promise<LoginRecord[]> {
-    const logins = await this.read<unknown>("logins");
-    return Array.isArray(logins) ? (logins as LoginRecord[]) : [];
+  /** The sites signed in to (sealed: together they would link the person's DIDs). */
+  async logins(unlocked: UnlockedIdentity): Promise<LoginRecord[]> {
+    const sealed = await this.read<unknown>("logins");
+    return sealed === undefined ? [] : ((await openRecord(unlocked, "logins", sealed)) as LoginRecord[]);
   }
 
   /** Records a login; one line per site scope, with its latest time. */
-  async addLogin(login: LoginRecord): Promise<void> {
-    const others = (await this.logins()).filter((known) => known.scope !== login.scope);
-    await this.write("logins", [login, ...others]);
+  async addLogin(unlocked: UnlockedIdentity, login: LoginRecord): Promise<void> {
+    const others = (await this.logins(unlocked)).filter((known) => known.scope !== login.scope);
+    await this.write("logins", await sealRecord(unlocked, "logins", [login, ...others]));
   }
 }
