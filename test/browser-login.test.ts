@@ -52,6 +52,16 @@ function enroll(person: (typeof NAMED_PEOPLE)[number], commitment: string, data 
   return readFileSync(out, "utf8");
 }
 
+/** Creates an identity in the wallet, as a new person does; returns the commitment it shows. */
+async function createIdentity(page: Page): Promise<string> {
+  await page.goto(demo.urls.wallet);
+  await page.fill("#create-passphrase", PASSPHRASE);
+  await page.fill("#create-passphrase-repeat", PASSPHRASE);
+  await page.click("#create");
+  await page.waitForSelector("#home:not([hidden])");
+  return (await page.textContent("#commitment"))!;
+}
+
 async function importCredential(page: Page, text: string): Promise<string> {
   await page.fill("#credential-text", text);
   await page.click("#import-credential");
@@ -177,12 +187,7 @@ describe("Sign in with RealDID in Chromium", () => {
 
   it("an under-age person is refused with the site's policy in words, before anything is proven", async () => {
     const { page, context } = await personBrowser();
-    await page.goto(demo.urls.wallet);
-    await page.fill("#create-passphrase", PASSPHRASE);
-    await page.fill("#create-passphrase-repeat", PASSPHRASE);
-    await page.click("#create");
-    await page.waitForSelector("#home:not([hidden])");
-    const commitment = (await page.textContent("#commitment"))!;
+    const commitment = await createIdentity(page);
     await importCredential(page, enroll(MINOR, commitment));
     await toConsent(page, demo.urls.shop);
     expect(await page.textContent("#refusal-text")).toBe("you do not meet what Example Shop requires: you are at least 18 years old; your identity document has not expired");
@@ -195,12 +200,7 @@ describe("Sign in with RealDID in Chromium", () => {
 
   it("bad input in the wallet gets a message in words and loses nothing: wrong passphrase, another registrar's credential, an untrusted verifier, a damaged stored identity", async () => {
     const { page, context, requests } = await personBrowser();
-    await page.goto(demo.urls.wallet);
-    await page.fill("#create-passphrase", PASSPHRASE);
-    await page.fill("#create-passphrase-repeat", PASSPHRASE);
-    await page.click("#create");
-    await page.waitForSelector("#home:not([hidden])");
-    const commitment = (await page.textContent("#commitment"))!;
+    const commitment = await createIdentity(page);
 
     // A credential from another registrar (its own folder and key).
     const other = join(work, "other-registrar");
