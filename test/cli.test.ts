@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../src/artifacts/paths.js";
 import { generateRegulatorKeyPair } from "../src/crypto/escrow.js";
 import { withCheckCharacter } from "../src/registrar/national-id.js";
-import { enrollThroughCli, expectSuccess, realdid } from "./helpers/cli.js";
+import { enrollThroughCli, expectOneLineFailure, expectSuccess, realdid } from "./helpers/cli.js";
 import { NAMED_PEOPLE } from "./helpers/people.js";
 
 let dir: string;
@@ -15,12 +15,7 @@ let dir: string;
 const ENV = { PASS: "pw0", WRONG: "not-it", REG1: "regulator holder 1" };
 const cli = (...args: string[]) => realdid(dir, ["--json", ...args], ENV);
 const ok = expectSuccess;
-const fails = (run: ReturnType<typeof realdid>, message: RegExp) => {
-  expect(run.status).toBe(1);
-  expect(run.stderr.trim().split("\n")).toHaveLength(1);
-  expect(run.stderr).toMatch(message);
-  expect(run.stderr).not.toMatch(/\n\s+at /);
-};
+const fails = expectOneLineFailure;
 
 const people = NAMED_PEOPLE.slice(0, 3);
 

@@ -45,6 +45,14 @@ export function realdidConcurrently(cwd: string, args: string[], env: Record<str
 }
 
 /** Expects a run that succeeded without a stack trace, and returns its --json output. */
+/** A refusal as the CLI gives it: exit 1, one line on stderr that says why, no stack. */
+export function expectOneLineFailure(run: CliRun, message: RegExp): void {
+  expect(run.status).toBe(1);
+  expect(run.stderr.trim().split("\n")).toHaveLength(1);
+  expect(run.stderr).toMatch(message);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+}
+
 export function expectSuccess(run: CliRun): Record<string, any> {
   expect(run.stderr, run.stdout).not.toMatch(/\n\s+at /);
   expect(run.status, run.stderr + run.stdout).toBe(0);
