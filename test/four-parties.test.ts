@@ -2,7 +2,7 @@
 // verifier service in its own process, a citizen on a second install (the packed tarball,
 // installed from the registry into an empty project) and a regulator. Everything that
 // passes between them goes over HTTP or as a document one hands to another.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +17,7 @@ let installedBin: string;
 let installedProject: string;
 let registrarServer: RunningChild;
 let verifierService: RunningChild;
+let registrarKey: string;
 const folder = (party: string) => join(root, party);
 const ENV = { PASS: "citizen passphrase", REG_1: "holder one", REG_2: "holder two", REG_3: "holder three" };
 /** A party's command: the checkout's CLI, or the second install's for the citizen. */
@@ -35,7 +36,7 @@ beforeAll(async () => {
   citizen = as("citizen", installedBin);
 
   // Registrar: a store and its public server.
-  const { publicKey: registrarKey } = ok(registrar("registrar", "init", "--data", ".", "--passphrase-env", "REGISTRAR_PASS")); // published by the registrar
+  ({ publicKey: registrarKey } = ok(registrar("registrar", "init", "--data", ".", "--passphrase-env", "REGISTRAR_PASS"))); // published by the registrar
   registrarServer = await spawnRealdid(["registrar", "serve", "--data", ".", "--port", "0"], folder("registrar"));
 
   // Regulator: a 2-of-3 key and the audit log; the public key goes to the site.
@@ -126,6 +127,11 @@ describe("four parties on four installs", () => {
     const output = JSON.parse(run(process.execPath, ["--input-type=module", "-e", script, receipt, verifierService.started.receiptKey], installedProject));
     const keyId = loadArtifacts({ warn: () => {} }).keyId;
     expect(output).toEqual({ keyId, recomputed: keyId, site: "shop" });
+  });
+
+  it("the citizen's install writes the browser wallet from the package's built files (no bundler installed)", () => {
+    ok(citizen("wallet", "--registrar", registrarServer.url, "--registrar-key", registrarKey, "--regulator-key", "regulator-public.json", "--verifier", "http://127.0.0.1:8080", "--static-out", "wallet"));
+    for (const file of ["index.html", "wallet.js", "prover-worker.js", "wallet-config.json", "keys/realdid-32-4.zkey"]) expect(existsSync(join(folder("citizen"), "wallet", file)), file).toBe(true);
   });
 
   it("bad input across the boundaries: one line and a code", () => {
