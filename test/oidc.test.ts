@@ -86,7 +86,7 @@ async function signIn(config: client.Configuration, redirectUri: string, wallet:
   const { url, checks } = await startSignIn(config, redirectUri);
   const atWallet = await browse(jar, url, (next) => next.href.startsWith(WALLET));
   expect(atWallet.response.status).toBe(303);
-  const login = loginRequestOf(atWallet.url);
+  const login = await loginRequestOf(atWallet.url);
   const answer = await walletAnswer(login, fixture, wallet);
   const back = await browse(jar, login.returnUrl, (next) => next.href.startsWith(redirectUri), { answer });
   return { callback: back.url, checks, login };
@@ -223,7 +223,7 @@ describe("Sign in with RealDID (OpenID Provider)", () => {
     it("a wallet answer that is not a login answer ends the sign-in with access_denied", async () => {
       const jar = new CookieJar();
       const { url } = await startSignIn(shop, SHOP_CALLBACK);
-      const login = loginRequestOf((await browse(jar, url, (next) => next.href.startsWith(WALLET))).url);
+      const login = await loginRequestOf((await browse(jar, url, (next) => next.href.startsWith(WALLET))).url);
       const back = await browse(jar, login.returnUrl, (next) => next.href.startsWith(SHOP_CALLBACK), { answer: "{not json" });
       expect(back.url.searchParams.get("error")).toBe("access_denied");
       expect(back.url.searchParams.get("error_description")).toMatch(/could not be read: the login answer is not valid JSON/);
@@ -242,7 +242,7 @@ describe("the example website (examples/website) signing people in through the p
       expect(home).toMatch(/<a id="signin" href="\/login">Sign in with RealDID<\/a>/);
 
       const atWallet = await browse(jar, `${site.url}/login`, (next) => next.href.startsWith(WALLET));
-      const login = loginRequestOf(atWallet.url);
+      const login = await loginRequestOf(atWallet.url);
       expect(login.client.uri).toBe(site.url);
       const signedIn = await browse(jar, login.returnUrl, () => false, { answer: await walletAnswer(login, fixture, { who: 2 }) });
       expect(signedIn.url.href).toBe(`${site.url}/`);
@@ -251,7 +251,7 @@ describe("the example website (examples/website) signing people in through the p
       expect([...html.matchAll(/data-claim="([^"]+)"/g)].map((m) => m[1]).sort()).toEqual(["age_over_18", "document_valid", "region_prefix"]);
 
       const refusedJar = new CookieJar();
-      const again = loginRequestOf((await browse(refusedJar, `${site.url}/login`, (next) => next.href.startsWith(WALLET))).url);
+      const again = await loginRequestOf((await browse(refusedJar, `${site.url}/login`, (next) => next.href.startsWith(WALLET))).url);
       const refused = await browse(refusedJar, again.returnUrl, () => false, { answer: await walletAnswer(again, fixture, { decline: "predicate_unsatisfied" }) });
       expect(refused.response.status).toBe(403);
       const refusal = await refused.response.text();
@@ -298,7 +298,7 @@ describe("two provider instances behind one issuer, sharing one PostgreSQL", () 
     const codeVerifier = client.randomPKCECodeVerifier();
     const checks = { pkceCodeVerifier: codeVerifier, expectedState: client.randomState(), expectedNonce: client.randomNonce() };
     const url = client.buildAuthorizationUrl(atA, { redirect_uri: SHOP_CALLBACK, scope: "openid realdid", code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: "S256", state: checks.expectedState, nonce: checks.expectedNonce });
-    const login = loginRequestOf((await browse(jar, url, (next) => next.href.startsWith(WALLET))).url);
+    const login = await loginRequestOf((await browse(jar, url, (next) => next.href.startsWith(WALLET))).url);
     const back = await browse(jar, toB(login.returnUrl), (next) => next.href.startsWith(SHOP_CALLBACK), { answer: await walletAnswer(login, fixture, { who: 3 }) });
     const tokens = await client.authorizationCodeGrant(atB, back.url, checks);
     expect(tokens.claims()!.sub).toBe(pairwiseDid(fixture.citizens[3].identity.didAddress(scopeToField("shop.example"))));
