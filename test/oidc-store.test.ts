@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { errors } from "oidc-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LoginRequest } from "../src/login/login-documents.js";
 import { storeAdapter } from "../src/service/oidc-adapter.js";
+import { LoginRecords } from "../src/service/oidc-login-record.js";
 import { openOrCreateOidcKeys } from "../src/service/oidc-keys.js";
 import { PostgresVerifierStore } from "../src/service/postgres-store.js";
 import { SqliteVerifierStore } from "../src/service/sqlite-store.js";
@@ -78,6 +80,25 @@ describe.each([
     expect(await token.find("other")).toBeDefined();
     await token.destroy("other");
     expect(await token.find("other")).toBeUndefined();
+  });
+
+  it("takes one wallet answer per sign-in across instances, and gives its outcome once, to the holder of its token", async () => {
+    const [a, b] = stores.map((store) => new LoginRecords(store, () => now));
+    const login = { format: "realdid-login-request/1", request: {}, client: { name: "Shop", uri: "http://127.0.0.1:9" }, returnUrl: "http://127.0.0.1:9/oidc/interaction/u/answer" } as unknown as LoginRequest;
+    for (let round = 0; round < 20; round++) {
+      const uid = `login-${round}`;
+      await a.open(uid, login, new Date(now.getTime() + 60_000));
+      expect(await b.find(uid)).toEqual({ login, answered: false });
+      const claims = await Promise.all([a.claimAnswer(uid), b.claimAnswer(uid)]);
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(await a.find(uid)).toEqual({ login, answered: true });
+    }
+    const token = await a.keepOutcome("login-0", login, { login: { accountId: "did:realdid:pairwise:00" } }, new Date(now.getTime() + 60_000));
+    expect(await b.find("login-0")).toEqual({ login, answered: true }); // kept, still answered
+    expect(await b.claimAnswer("login-0")).toBe(false);
+    expect(await b.redeem("login-0", "not the token")).toBeUndefined();
+    expect(await b.redeem("login-0", token)).toEqual({ login: { accountId: "did:realdid:pairwise:00" } });
+    expect(await a.redeem("login-0", token)).toBeUndefined();
   });
 
   it("keeps a site's receipts by DID, oldest first", async () => {

@@ -13,7 +13,8 @@ import { verifyReceipt } from "../src/receipt/receipt.js";
 import { parseServiceConfig } from "../src/service/config.js";
 import { type RunningService, startVerifierService } from "../src/service/server.js";
 import { freePort } from "./helpers/free-port.js";
-import { browse, CookieJar, loginRequestOf, walletAnswer } from "./helpers/oidc-browser.js";
+import { type LoginRequest, parseLoginRequest } from "../src/login/login-documents.js";
+import { browse, CookieJar, loginRequestOf, loginRequestUrlOf, walletAnswer } from "./helpers/oidc-browser.js";
 import { type ProofFixture, proofFixture } from "./helpers/proof-fixture.js";
 import { ownTestDatabase } from "./helpers/postgres.js";
 import { writeServiceConfig } from "./helpers/service-fixture.js";
@@ -39,6 +40,7 @@ beforeAll(async () => {
   process.env.REALDID_TEST_NEWS_SECRET = NEWS_SECRET;
   const configPath = writeServiceConfig(dir, fixture, "verifier-data", {
     port,
+    trustProxy: "loopback",
     oidc: {
       issuer,
       walletUrl: WALLET,
@@ -80,13 +82,18 @@ async function startSignIn(config: client.Configuration, redirectUri: string) {
   return { url, checks };
 }
 
-/** The whole sign-in through the browser and the wallet; returns where the browser lands at the website. */
-async function signIn(config: client.Configuration, redirectUri: string, wallet: Parameters<typeof walletAnswer>[2] = {}) {
-  const jar = new CookieJar();
+/** A sign-in started in `jar`'s browser, up to the wallet, which has fetched the login request. */
+async function toWallet(jar: CookieJar, config: client.Configuration, redirectUri: string) {
   const { url, checks } = await startSignIn(config, redirectUri);
   const atWallet = await browse(jar, url, (next) => next.href.startsWith(WALLET));
   expect(atWallet.response.status).toBe(303);
-  const login = loginRequestOf(atWallet.url);
+  return { checks, walletUrl: atWallet.url, login: await loginRequestOf(atWallet.url) };
+}
+
+/** The whole sign-in through the browser and the wallet; returns where the browser lands at the website. */
+async function signIn(config: client.Configuration, redirectUri: string, wallet: Parameters<typeof walletAnswer>[2] = {}) {
+  const jar = new CookieJar();
+  const { checks, login } = await toWallet(jar, config, redirectUri);
   const answer = await walletAnswer(login, fixture, wallet);
   const back = await browse(jar, login.returnUrl, (next) => next.href.startsWith(redirectUri), { answer });
   return { callback: back.url, checks, login };
@@ -170,6 +177,87 @@ describe("Sign in with RealDID (OpenID Provider)", () => {
     expect(callback.searchParams.get("error_description")).toBe("the person does not meet this site's policy: age >= 18, region starts with 11, credential not expired");
   });
 
+  describe("the login step: only the browser that started a sign-in finishes it", () => {
+    const finishUrl = (login: LoginRequest) => login.returnUrl.replace(/\/answer$/, "/finish");
+    const resumeUrl = (login: LoginRequest) => `${issuer}/auth/${new URL(login.returnUrl).pathname.split("/").at(-2)}`;
+
+    it("serves the wallet the login request itself: to the wallet's origin only, never cached, gone once answered", async () => {
+      const jar = new CookieJar();
+      const { walletUrl, login } = await toWallet(jar, shop, SHOP_CALLBACK);
+      const requestUrl = loginRequestUrlOf(walletUrl);
+      expect(requestUrl.href).toMatch(new RegExp(`^${issuer}/interaction/[A-Za-z0-9_-]+/request$`));
+      expect(walletUrl.href).toBe(`${WALLET}#login=${encodeURIComponent(requestUrl.href)}`);
+      expect(login.returnUrl).toBe(requestUrl.href.replace(/request$/, "answer"));
+      const served = await fetch(requestUrl, { headers: { origin: new URL(WALLET).origin } });
+      expect(served.headers.get("access-control-allow-origin")).toBe(new URL(WALLET).origin);
+      expect(served.headers.get("cache-control")).toBe("no-store");
+      expect(parseLoginRequest(await served.json())).toEqual(login);
+      await browse(jar, login.returnUrl, (next) => next.href.startsWith(SHOP_CALLBACK), { answer: await walletAnswer(login, fixture, { decline: "user_declined" }) });
+      for (const url of [requestUrl.href, `${issuer}/interaction/no-such-login/request`]) {
+        const gone = await fetch(url);
+        expect(gone.status).toBe(404);
+        expect(gone.headers.get("access-control-allow-origin")).toBe(new URL(WALLET).origin);
+        expect(await gone.json()).toEqual({ error: { code: "not_found", message: expect.stringMatching(/no open sign-in/) } });
+      }
+    });
+
+    it("gives no code for a proof made in another browser (a wallet link sent to someone else): neither there nor where it started", async () => {
+      const attacker = new CookieJar();
+      const { login } = await toWallet(attacker, shop, SHOP_CALLBACK);
+      const victim = new CookieJar();
+      const answered = await browse(victim, login.returnUrl, (next) => next.href.startsWith(SHOP_CALLBACK), { answer: await walletAnswer(login, fixture, { who: 2 }) });
+      expect(answered.url.pathname).toMatch(/\/finish$/);
+      expect(answered.url.searchParams.get("t")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(answered.response.status).toBe(400);
+      expect(await answered.response.text()).toMatch(/started in another browser, or has expired/);
+      // The browser that started it has the cookies but not the token: resuming, finishing without it or with a made-up one leads nowhere.
+      for (const url of [resumeUrl(login), finishUrl(login), `${finishUrl(login)}?t=${"A".repeat(43)}`]) {
+        const stop = await browse(attacker, url, (next) => next.href.startsWith(SHOP_CALLBACK) || next.href.startsWith(WALLET));
+        expect(stop.url.searchParams.get("code")).toBeNull();
+      }
+      const withoutToken = await browse(attacker, finishUrl(login), () => false);
+      expect(withoutToken.response.status).toBe(400);
+      expect(await withoutToken.response.text()).toMatch(/started in another browser, or has expired/);
+    });
+
+    it("takes one answer per sign-in: of two racing answers one goes on, the other is told the sign-in was already answered", async () => {
+      const jar = new CookieJar();
+      const { login, checks } = await toWallet(jar, shop, SHOP_CALLBACK);
+      const answer = await walletAnswer(login, fixture);
+      const post = () => fetch(login.returnUrl, { method: "POST", body: new URLSearchParams({ answer }), redirect: "manual" });
+      const answers = await Promise.all([post(), post()]);
+      expect(answers.map((a) => a.status).sort()).toEqual([303, 409]);
+      expect(await answers.find((a) => a.status === 409)!.text()).toMatch(/This sign-in was already answered/);
+      const back = await browse(jar, answers.find((a) => a.status === 303)!.headers.get("location")!, (next) => next.href.startsWith(SHOP_CALLBACK));
+      expect((await client.authorizationCodeGrant(shop, back.url, checks)).claims()!.sub).toBe(firstDid);
+    });
+
+    it("refuses a proof made for another sign-in's challenge with access_denied, in words", async () => {
+      const [jarA, jarB] = [new CookieJar(), new CookieJar()];
+      const a = await toWallet(jarA, shop, SHOP_CALLBACK);
+      const b = await toWallet(jarB, shop, SHOP_CALLBACK);
+      const back = await browse(jarA, a.login.returnUrl, (next) => next.href.startsWith(SHOP_CALLBACK), { answer: await walletAnswer(b.login, fixture) });
+      expect(back.url.searchParams.get("code")).toBeNull();
+      expect(back.url.searchParams.get("error")).toBe("access_denied");
+      expect(back.url.searchParams.get("error_description")).toBe("the proof was refused: challenge_mismatch");
+    });
+
+    it("tells a browser resuming a sign-in it did not start (no cookies) so, in words", async () => {
+      const { login } = await toWallet(new CookieJar(), shop, SHOP_CALLBACK);
+      const elsewhere = await fetch(resumeUrl(login), { redirect: "manual" });
+      expect(elsewhere.status).toBe(400);
+      const words = await elsewhere.text();
+      expect(words).toMatch(/started in another browser, or has expired/);
+      expect(words).not.toMatch(/malformed/);
+    });
+  });
+
+  it("builds its endpoints from X-Forwarded-Proto/-Host of a proxy trustProxy names (here loopback)", async () => {
+    const metadata = await (await fetch(`${issuer}/.well-known/openid-configuration`, { headers: { "x-forwarded-proto": "https", "x-forwarded-host": "idp.example" } })).json();
+    expect(metadata.issuer).toBe(issuer);
+    expect(metadata.token_endpoint).toBe("https://idp.example/oidc/token");
+  });
+
   it("answers a receipts query for a malformed DID or an unknown site with its code", async () => {
     const ask = async (query: string) => {
       const response = await fetch(`${service.url}/v1/receipts?${query}`);
@@ -223,7 +311,7 @@ describe("Sign in with RealDID (OpenID Provider)", () => {
     it("a wallet answer that is not a login answer ends the sign-in with access_denied", async () => {
       const jar = new CookieJar();
       const { url } = await startSignIn(shop, SHOP_CALLBACK);
-      const login = loginRequestOf((await browse(jar, url, (next) => next.href.startsWith(WALLET))).url);
+      const login = await loginRequestOf((await browse(jar, url, (next) => next.href.startsWith(WALLET))).url);
       const back = await browse(jar, login.returnUrl, (next) => next.href.startsWith(SHOP_CALLBACK), { answer: "{not json" });
       expect(back.url.searchParams.get("error")).toBe("access_denied");
       expect(back.url.searchParams.get("error_description")).toMatch(/could not be read: the login answer is not valid JSON/);
@@ -242,7 +330,7 @@ describe("the example website (examples/website) signing people in through the p
       expect(home).toMatch(/<a id="signin" href="\/login">Sign in with RealDID<\/a>/);
 
       const atWallet = await browse(jar, `${site.url}/login`, (next) => next.href.startsWith(WALLET));
-      const login = loginRequestOf(atWallet.url);
+      const login = await loginRequestOf(atWallet.url);
       expect(login.client.uri).toBe(site.url);
       const signedIn = await browse(jar, login.returnUrl, () => false, { answer: await walletAnswer(login, fixture, { who: 2 }) });
       expect(signedIn.url.href).toBe(`${site.url}/`);
@@ -251,7 +339,7 @@ describe("the example website (examples/website) signing people in through the p
       expect([...html.matchAll(/data-claim="([^"]+)"/g)].map((m) => m[1]).sort()).toEqual(["age_over_18", "document_valid", "region_prefix"]);
 
       const refusedJar = new CookieJar();
-      const again = loginRequestOf((await browse(refusedJar, `${site.url}/login`, (next) => next.href.startsWith(WALLET))).url);
+      const again = await loginRequestOf((await browse(refusedJar, `${site.url}/login`, (next) => next.href.startsWith(WALLET))).url);
       const refused = await browse(refusedJar, again.returnUrl, () => false, { answer: await walletAnswer(again, fixture, { decline: "predicate_unsatisfied" }) });
       expect(refused.response.status).toBe(403);
       const refusal = await refused.response.text();
@@ -276,6 +364,7 @@ describe("two provider instances behind one issuer, sharing one PostgreSQL", () 
     mkdirSync(shared);
     const configPath = writeServiceConfig(shared, fixture, postgres.url, {
       port,
+      trustProxy: "10.0.0.0/8", // not the test's own address: its X-Forwarded-* are not to be believed
       oidc: { issuer: sharedIssuer, walletUrl: WALLET, clients: [{ clientId: "shop-web", name: "Example Shop", site: "shop", redirectUris: [SHOP_CALLBACK] }] },
     });
     const config = parseServiceConfig(JSON.parse(readFileSync(configPath, "utf8")), dirname(configPath));
@@ -298,13 +387,19 @@ describe("two provider instances behind one issuer, sharing one PostgreSQL", () 
     const codeVerifier = client.randomPKCECodeVerifier();
     const checks = { pkceCodeVerifier: codeVerifier, expectedState: client.randomState(), expectedNonce: client.randomNonce() };
     const url = client.buildAuthorizationUrl(atA, { redirect_uri: SHOP_CALLBACK, scope: "openid realdid", code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: "S256", state: checks.expectedState, nonce: checks.expectedNonce });
-    const login = loginRequestOf((await browse(jar, url, (next) => next.href.startsWith(WALLET))).url);
+    const login = await loginRequestOf((await browse(jar, url, (next) => next.href.startsWith(WALLET))).url);
     const back = await browse(jar, toB(login.returnUrl), (next) => next.href.startsWith(SHOP_CALLBACK), { answer: await walletAnswer(login, fixture, { who: 3 }) });
     const tokens = await client.authorizationCodeGrant(atB, back.url, checks);
     expect(tokens.claims()!.sub).toBe(pairwiseDid(fixture.citizens[3].identity.didAddress(scopeToField("shop.example"))));
     await expect(client.authorizationCodeGrant(atA, back.url, checks)).rejects.toMatchObject({ error: "invalid_grant" });
     const servedByB = linesOfB.map((line) => JSON.parse(line)).filter((entry) => entry.msg === "request").map((entry) => `${entry.method} ${entry.path.replace(/interaction\/[^/]+/, "interaction/…")} ${entry.status}`);
     expect(servedByB).toEqual(["POST /oidc/interaction/…/answer 303", "POST /oidc/token 200", "GET /oidc/jwks 200"]); // the JWKS too: both instances sign with the one shared key
+  });
+
+  it("ignores X-Forwarded-Proto/-Host from a peer trustProxy does not name", async () => {
+    const metadata = await (await fetch(`${instances[0].url}/oidc/.well-known/openid-configuration`, { headers: { "x-forwarded-proto": "https", "x-forwarded-host": "evil.example" } })).json();
+    expect(metadata.token_endpoint).toBe(`${sharedIssuer}/token`);
+    expect(metadata.authorization_endpoint).toBe(`${sharedIssuer}/auth`);
   });
 });
 
@@ -318,13 +413,16 @@ describe("the oidc section of the verifier config", () => {
   const client = { clientId: "shop-web", name: "Shop", site: "shop", redirectUris: [SHOP_CALLBACK] };
   const oidc = { issuer: "http://127.0.0.1:8080/oidc", walletUrl: WALLET, clients: [client] };
 
-  it.each([
+  it.each<[string, unknown, RegExp]>([
     ["a site that is not configured", { ...oidc, clients: [{ ...client, site: "nope" }] }, /oidc.clients\[0\].site: no site "nope" is configured/],
     ["an action the site does not have", { ...oidc, clients: [{ ...client, action: "nope" }] }, /oidc.clients\[0\].action: site shop has no action "nope"/],
     ["an issuer with a trailing slash", { ...oidc, issuer: "http://127.0.0.1:8080/oidc/" }, /field 'oidc.issuer' must be an http\(s\) URL without a query, fragment or trailing slash/],
     ["a redirect URI that is not a URL", { ...oidc, clients: [{ ...client, redirectUris: ["callback"] }] }, /field 'oidc.clients\[0\].redirectUris\[0\]' must be an http\(s\) URL/],
     ["two clients with one id", { ...oidc, clients: [client, client] }, /field 'oidc.clients' client ids must be unique/],
     ["an unknown field", { ...oidc, secret: "x" }, /field 'oidc'.*secret/],
+    ...["http://127.0.0.1:8080", "http://127.0.0.1:8080/v1", "http://127.0.0.1:8080/V1/oidc", "http://127.0.0.1:8080/metrics", "http://127.0.0.1:8080/healthz/oidc", "http://127.0.0.1:8080/livez", "http://127.0.0.1:8080/readyz"].map(
+      (issuer): [string, unknown, RegExp] => [`an issuer whose path the service's own routes take: ${issuer}`, { ...oidc, issuer }, /field 'oidc.issuer' must have a path of its own/],
+    ),
   ])("names the bad field: %s", (_, section, message) => {
     expect(configWith(section)).toThrow(message);
   });

@@ -1,17 +1,19 @@
 import { z } from "zod";
 import { RealDidError } from "../errors.js";
-import { base64UrlToBytes, bytesToBase64Url } from "../formats/base64.js";
+import { base64UrlToBytes } from "../formats/base64.js";
 import { parseDocument } from "../formats/schema.js";
 import { ProofDocumentSchema } from "../proof/proof-document.js";
 import { RequestDocumentSchema } from "../proof/request-document.js";
 
 /**
  * The hand-off between the OpenID Provider (the verifier service) and the citizen's wallet
- * (docs/login-protocol.md). The provider sends the browser to the wallet with a login
- * request in the URL fragment (`<wallet>#login=<base64url JSON>`: a fragment never reaches
- * the wallet's server); the wallet answers with a top-level form POST of a login answer
- * (field `answer`) to the request's `returnUrl`. The request carries the site's request
- * document with its challenge, so the proof is bound to this login and no other.
+ * (docs/login-protocol.md). The provider sends the browser to the wallet with the address
+ * of the login request in the URL fragment (`<wallet>#login=<encoded request URL>`: a
+ * fragment never reaches the wallet's server); the wallet fetches the request from the
+ * provider itself (so what it shows, the client's name and origin, cannot be edited in the
+ * link) and answers with a top-level form POST of a login answer (field `answer`) to the
+ * request's `returnUrl`. The request carries the site's request document with its
+ * challenge, so the proof is bound to this login and no other.
  */
 export const LOGIN_REQUEST_FORMAT = "realdid-login-request/1";
 export const LOGIN_ANSWER_FORMAT = "realdid-login-answer/1";
@@ -42,9 +44,13 @@ export const LoginAnswerSchema = z
   .refine((answer) => (answer.proof === undefined) !== (answer.declined === undefined), "must hold exactly one of 'proof' and 'declined'");
 export type LoginAnswer = z.infer<typeof LoginAnswerSchema>;
 
-export const encodeLoginRequest = (request: LoginRequest): string => bytesToBase64Url(new TextEncoder().encode(JSON.stringify(request)));
+/** A login request the wallet fetched from the provider (JSON already parsed). */
+export const parseLoginRequest = (value: unknown): LoginRequest => parseDocument(LoginRequestSchema, value, "the login request");
 
-/** The login request in a wallet URL's `#login=` fragment value. */
+/**
+ * The login request carried in a wallet URL's `#login=` fragment (base64url JSON): the
+ * hand-off before the wallet fetched it from the provider; kept while the wallet still reads it.
+ */
 export function decodeLoginRequest(encoded: string): LoginRequest {
   const bytes = base64UrlToBytes(encoded);
   let value: unknown;
@@ -54,7 +60,7 @@ export function decodeLoginRequest(encoded: string): LoginRequest {
     value = undefined;
   }
   if (value === undefined) throw new RealDidError("invalid_argument", "the login request in the link is not base64url-encoded JSON");
-  return parseDocument(LoginRequestSchema, value, "the login request");
+  return parseLoginRequest(value);
 }
 
 /** A login request as the provider serves it (JSON already parsed). */

@@ -18,6 +18,3 @@ export function predicateClaims(predicates: Predicates): PredicateClaims {
   if (predicates.documentType !== undefined) claims.document_type = predicates.documentType;
   return claims;
 }
-
-/** The claim names a site's predicates can produce (the OpenID Provider lists them in discovery). */
-export const PREDICATE_CLAIM_PATTERNS = ["age_over_NN", "age_at_most_NN", "document_valid", "region_prefix", "document_type"] as const;

@@ -104,8 +104,17 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable's name");
 const HttpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+/** The service's own routes (app.ts): the provider, mounted at the issuer's path, must not sit on or under them (express matches paths case-insensitively). */
+const SERVICE_ROUTES = ["/v1", "/livez", "/readyz", "/healthz", "/metrics"];
+const issuerPathIsFree = (url: string) => {
+  const path = new URL(url).pathname.toLowerCase();
+  return path !== "/" && !SERVICE_ROUTES.some((route) => path === route || path.startsWith(`${route}/`));
+};
 const OidcSchema = z.strictObject({
-  issuer: HttpUrl.refine((url) => !/[?#]/.test(url) && !url.endsWith("/"), "must be an http(s) URL without a query, fragment or trailing slash"),
+  issuer: HttpUrl.refine((url) => !/[?#]/.test(url) && !url.endsWith("/"), "must be an http(s) URL without a query, fragment or trailing slash").refine(
+    issuerPathIsFree,
+    `must have a path of its own, where the service mounts the provider (e.g. http://127.0.0.1:8080/oidc), not empty and not on or under ${SERVICE_ROUTES.join(", ")}`,
+  ),
   walletUrl: HttpUrl.refine((url) => !url.includes("#"), "must be an http(s) URL without a fragment"),
   keysFile: z.string().min(1).default("oidc-keys.json"),
   keysPassphraseEnv: EnvName.optional(),

@@ -39,3 +39,11 @@ export function errorPage(out: { error?: string; error_description?: string }): 
   const detail = out.error !== "server_error" && out.error_description ? [`Details: ${out.error_description} (${out.error}).`] : [];
   return htmlPage("Sign-in with RealDID could not start", [words, ...detail, "Go back to the website and try to sign in again."]);
 }
+
+/**
+ * A sign-in continued by a browser that did not start it (no interaction cookie, or no token
+ * from the wallet's answer), or after it expired: never finished there, since that would hand
+ * one browser's proof to another.
+ */
+export const anotherBrowserPage = (): string =>
+  htmlPage("This sign-in cannot continue here", ["This sign-in was started in another browser, or has expired.", "Go back to the website and sign in again."]);

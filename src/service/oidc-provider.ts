@@ -1,23 +1,22 @@
 import express, { type Request, type Response } from "express";
-import Provider, { type Interaction, interactionPolicy, type KoaContextWithOIDC } from "oidc-provider";
+import Provider, { errors, type Interaction, interactionPolicy, type KoaContextWithOIDC } from "oidc-provider";
 import type { Logger } from "pino";
 import { pairwiseDid } from "../did/did-uri.js";
 import { RealDidError } from "../errors.js";
-import { encodeLoginRequest, LOGIN_REQUEST_FORMAT, type LoginAnswer, type LoginRequest, parseLoginAnswer } from "../login/login-documents.js";
+import { LOGIN_REQUEST_FORMAT, type LoginAnswer, type LoginRequest, parseLoginAnswer } from "../login/login-documents.js";
 import { describePredicates } from "../policy/policy.js";
 import { predicateClaims } from "../policy/predicate-claims.js";
 import type { OidcClientConfig, OidcConfig, ServiceConfig, SiteConfig } from "./config.js";
 import { storeAdapter } from "./oidc-adapter.js";
 import type { OidcSecrets } from "./oidc-keys.js";
-import { errorPage, htmlPage } from "./oidc-pages.js";
+import { type LoginOutcome, LoginRecords } from "./oidc-login-record.js";
+import { anotherBrowserPage, errorPage, htmlPage } from "./oidc-pages.js";
 import { refusalFor } from "./service-error.js";
 import type { SiteVerification } from "./site-verification.js";
 import type { VerifierStore } from "./store.js";
 
 /** The scope whose claims are the predicates that held (age_over_18, …); "openid" alone gives `sub`. */
 export const REALDID_SCOPE = "realdid";
-/** The store's model for the challenge issued to an interaction: the proof must answer exactly it. */
-const LOGIN_CHALLENGE_MODEL = "RealDidLoginChallenge";
 /** Every login is a fresh proof, so nothing lives long: a session, grant and tokens outlast the code exchange and a userinfo call. */
 const SHORT_TTL_SECONDS = 10 * 60;
 
@@ -96,53 +95,70 @@ export function mountOidcProvider(app: express.Express, deps: OidcDeps): void {
       // The account is the pairwise DID; its claims are the predicates the site's policy proves, nothing about the person.
       return { accountId: sub, claims: () => ({ sub, ...predicateClaims(clientSite(client).policy.predicates) }) };
     },
-    async renderError(ctx: KoaContextWithOIDC, out: { error?: string; error_description?: string }) {
+    async renderError(ctx: KoaContextWithOIDC, out: { error?: string; error_description?: string }, error: Error) {
       ctx.type = "html";
-      ctx.body = errorPage(out);
+      // Resuming without the interaction's cookies: not the website's mistake, but a browser that did not start this sign-in.
+      ctx.body = error instanceof errors.SessionNotFound ? anotherBrowserPage() : errorPage(out);
     },
   });
-  provider.proxy = config.trustProxy !== false;
+  // oidc-provider builds its URLs and cookie flags from X-Forwarded-Proto/-Host when `proxy` is on, from any peer;
+  // express honours them only from the proxies trustProxy names. So the provider trusts them, and they are rewritten
+  // first to what express concluded (an untrusted peer's own headers never reach it).
+  provider.proxy = true;
+  app.use(basePath, (req, _res, next) => {
+    req.headers["x-forwarded-proto"] = req.protocol;
+    req.headers["x-forwarded-host"] = req.host;
+    req.headers["x-forwarded-for"] = req.ip;
+    next();
+  });
   provider.on("server_error", (_ctx, error) => logger.error({ err: error }, "OpenID Provider internal error"));
 
+  const logins = new LoginRecords(store, now);
+  const walletOrigin = new URL(oidc.walletUrl).origin;
+  const interactionUrl = (uid: string, step: "request" | "answer" | "finish") => `${oidc.issuer}/interaction/${encodeURIComponent(uid)}/${step}`;
   const page = (res: Response, status: number, title: string, paragraphs: string[]) => void res.status(status).type("html").send(htmlPage(title, paragraphs));
   const unknownLogin = (res: Response) =>
     page(res, 400, "This sign-in is no longer open", ["It expired, was already finished, or was started in another browser.", "Go back to the website and sign in again."]);
-  /** Ends the interaction: the browser goes back to the provider, which sends it on to the website with a code or the error. */
-  const finish = async (res: Response, interaction: Interaction, result: Record<string, unknown>) => {
-    interaction.result = result;
-    await interaction.save(Math.max(1, interaction.exp - Math.floor(now().getTime() / 1000)));
-    res.redirect(303, interaction.returnTo);
-  };
-
-  // The login step, first half: a challenge for this interaction and the hand-off to the wallet.
-  app.get(`${basePath}/interaction/:uid`, async (req, res) => {
-    let interaction: Interaction;
+  const alreadyAnswered = (res: Response) => page(res, 409, "This sign-in was already answered", ["The wallet's answer for this sign-in has already been taken.", "Go back to the website and sign in again."]);
+  const anotherBrowser = (res: Response) => void res.status(400).type("html").send(anotherBrowserPage());
+  /** The interaction of the browser that started it (by its cookie); undefined for another browser or an expired one. */
+  const startedHere = async (req: Request, res: Response): Promise<Interaction | undefined> => {
     try {
-      interaction = await provider.interactionDetails(req, res);
+      const interaction = await provider.interactionDetails(req, res);
+      return interaction.uid === req.params.uid ? interaction : undefined;
     } catch (error) {
       if (refusalFor(error, config.bodyLimitBytes)?.code === "store_unavailable") throw error; // an outage, not a stale link
-      return unknownLogin(res);
+      return undefined;
     }
-    const client = clients.get(interaction.params.client_id);
-    if (interaction.uid !== req.params.uid || client === undefined) return unknownLogin(res);
+  };
+
+  // The login step, first part: a challenge for this interaction and the hand-off to the wallet, which fetches the request from us.
+  app.get(`${basePath}/interaction/:uid`, async (req, res) => {
+    const interaction = await startedHere(req, res);
+    const client = interaction && clients.get(interaction.params.client_id);
+    if (interaction === undefined || client === undefined) return unknownLogin(res);
     const site = clientSite(client);
-    let request: LoginRequest["request"];
-    try {
-      request = await verification.issueChallenge(req.ip ?? "unknown", site, client.action);
-    } catch (error) {
-      const refusal = refusalFor(error, config.bodyLimitBytes);
-      if (refusal === undefined) throw error;
-      if (refusal.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(refusal.retryAfterSeconds));
-      return page(res, refusal.status, "Sign-in with RealDID is busy", ["The service cannot start a sign-in right now.", `Please try again in ${refusal.retryAfterSeconds ?? 60} seconds.`]);
-    }
-    await store.saveOidcRecord({ model: LOGIN_CHALLENGE_MODEL, id: interaction.uid, payload: { challenge: request.challenge }, expiresAt: new Date(request.expiresAt!) });
-    const login: LoginRequest = {
-      format: LOGIN_REQUEST_FORMAT,
-      request,
-      client: { name: client.name, uri: new URL(interaction.params.redirect_uri).origin },
-      returnUrl: `${oidc.issuer}/interaction/${interaction.uid}/answer`,
-    };
-    const walletLink = `${oidc.walletUrl}#login=${encodeLoginRequest(login)}`;
+    const opened = await logins.find(interaction.uid);
+    if (opened?.answered) return alreadyAnswered(res);
+    if (opened === undefined) {
+      let request: LoginRequest["request"];
+      try {
+        request = await verification.issueChallenge(req.ip ?? "unknown", site, client.action);
+      } catch (error) {
+        const refusal = refusalFor(error, config.bodyLimitBytes);
+        if (refusal === undefined) throw error;
+        if (refusal.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(refusal.retryAfterSeconds));
+        return page(res, refusal.status, "Sign-in with RealDID is busy", ["The service cannot start a sign-in right now.", `Please try again in ${refusal.retryAfterSeconds ?? 60} seconds.`]);
+      }
+      const login: LoginRequest = {
+        format: LOGIN_REQUEST_FORMAT,
+        request,
+        client: { name: client.name, uri: new URL(interaction.params.redirect_uri as string).origin },
+        returnUrl: interactionUrl(interaction.uid, "answer"),
+      };
+      await logins.open(interaction.uid, login, new Date(request.expiresAt!));
+    } // else a reload: the same request, its challenge still open
+    const walletLink = `${oidc.walletUrl}#login=${encodeURIComponent(interactionUrl(interaction.uid, "request"))}`;
     res
       .status(303)
       .location(walletLink)
@@ -150,35 +166,70 @@ export function mountOidcProvider(app: express.Express, deps: OidcDeps): void {
       .send(htmlPage(`Sign in to ${client.name} with RealDID`, [`${client.name} asks you to prove: ${describePredicates(site.policy.predicates).join(", ") || "that you are enrolled"}.`], { href: walletLink, text: "Continue in your RealDID wallet", id: "continue" }));
   });
 
-  // The login step, second half: the wallet's answer (a form POST, maybe from another site, so without our cookies: the interaction is found by its id).
+  // The login request, for the wallet page (a cross-origin fetch from the wallet's origin only): what it shows comes from us, not from the link.
+  app.get(
+    `${basePath}/interaction/:uid/request`,
+    async (req: Request<{ uid: string }>, res: Response) => {
+      res.setHeader("Access-Control-Allow-Origin", walletOrigin).setHeader("Cache-Control", "no-store");
+      const opened = await logins.find(req.params.uid);
+      if (opened === undefined || opened.answered) return void res.status(404).json({ error: { code: "not_found", message: "no open sign-in has this id: it expired, was answered, or never existed" } });
+      res.json(opened.login);
+    },
+    (error: unknown, _req: Request, res: Response, _next: express.NextFunction) => {
+      const refusal = refusalFor(error, config.bodyLimitBytes);
+      if (refusal === undefined) logger.error({ err: error }, "OpenID Provider login request error");
+      res.status(refusal?.status ?? 500).json({ error: { code: refusal?.code ?? "internal_error", message: refusal?.message ?? "internal error" } });
+    },
+  );
+
+  // The login step, second part: the wallet's answer (a form POST, maybe from another site, so without our cookies: the
+  // interaction is found by its id). It only verifies and keeps the outcome; the browser that started the sign-in finishes it.
   app.post(`${basePath}/interaction/:uid/answer`, express.urlencoded({ extended: false, limit: config.bodyLimitBytes }), async (req, res) => {
     const interaction = await provider.Interaction.find(req.params.uid);
-    const issued = interaction && (await store.findOidcRecord(LOGIN_CHALLENGE_MODEL, "id", interaction.uid, now()));
     const client = interaction && clients.get(interaction.params.client_id);
-    if (interaction === undefined || issued === undefined || interaction.result !== undefined || client === undefined) return unknownLogin(res);
-    const site = clientSite(client);
+    const opened = interaction && (await logins.find(interaction.uid));
+    if (interaction === undefined || client === undefined || opened === undefined) return unknownLogin(res);
+    if (opened.answered || !(await logins.claimAnswer(interaction.uid))) return alreadyAnswered(res);
+    const outcome = await outcomeOf(req.body?.answer, opened.login, clientSite(client));
+    const token = await logins.keepOutcome(interaction.uid, opened.login, outcome, new Date(interaction.exp * 1000));
+    res.redirect(303, `${interactionUrl(interaction.uid, "finish")}?t=${token}`);
+  });
+
+  /** The wallet's answer verified as POST /v1/verify does, to the DID it proves (its receipt kept) or the error the website gets. */
+  const outcomeOf = async (field: unknown, login: LoginRequest, site: SiteConfig): Promise<LoginOutcome> => {
     let answer: LoginAnswer;
     try {
-      answer = parseLoginAnswer(typeof req.body?.answer === "string" ? req.body.answer : "");
+      answer = parseLoginAnswer(typeof field === "string" ? field : "");
     } catch (error) {
-      return finish(res, interaction, { error: "access_denied", error_description: `the wallet's answer could not be read: ${(error as RealDidError).message}` });
+      return { error: "access_denied", error_description: `the wallet's answer could not be read: ${(error as RealDidError).message}` };
     }
-    if (answer.declined !== undefined) return finish(res, interaction, { error: "access_denied", error_description: declinedWords(answer.declined.code, site) });
+    if (answer.declined !== undefined) return { error: "access_denied", error_description: declinedWords(answer.declined.code, site) };
     let verified;
     try {
-      verified = await verification.verify({ challenge: String(issued.challenge), proof: answer.proof! });
+      verified = await verification.verify({ challenge: login.request.challenge!, proof: answer.proof! });
     } catch (error) {
       const refusal = refusalFor(error, config.bodyLimitBytes);
       if (refusal === undefined) throw error;
-      if (refusal.status >= 500) return finish(res, interaction, { error: "temporarily_unavailable", error_description: "the sign-in service is busy; please try again" });
-      return finish(res, interaction, { error: "access_denied", error_description: `the proof was refused: ${refusal.code}` });
+      if (refusal.status >= 500) return { error: "temporarily_unavailable", error_description: "the sign-in service is busy; please try again" };
+      return { error: "access_denied", error_description: `the proof was refused: ${refusal.code}` };
     }
     const did = pairwiseDid(BigInt(verified.didAddress));
     await store.addReceipt({ site: site.id, did, time: new Date(verified.receipt.time), receipt: verified.receipt });
-    const grant = new provider.Grant({ accountId: did, clientId: client.clientId });
+    return { login: { accountId: did } };
+  };
+
+  // The login step, last part: only the browser that started the sign-in (its interaction cookie) holding the token of the
+  // wallet's answer (from the answer's redirect) ends the interaction; the provider then sends it to the website.
+  app.get(`${basePath}/interaction/:uid/finish`, async (req, res) => {
+    const interaction = await startedHere(req, res);
+    const outcome = interaction && (await logins.redeem(interaction.uid, typeof req.query.t === "string" ? req.query.t : ""));
+    const client = interaction && clients.get(interaction.params.client_id);
+    if (interaction === undefined || outcome === undefined || client === undefined) return anotherBrowser(res);
+    if ("error" in outcome) return provider.interactionFinished(req, res, outcome, { mergeWithLastSubmission: false });
+    const grant = new provider.Grant({ accountId: outcome.login.accountId, clientId: client.clientId });
     const asked = new Set(String(interaction.params.scope ?? "").split(" "));
     grant.addOIDCScope(["openid", REALDID_SCOPE].filter((scope) => asked.has(scope)).join(" "));
-    return finish(res, interaction, { login: { accountId: did }, consent: { grantId: await grant.save() } });
+    await provider.interactionFinished(req, res, { login: outcome.login, consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: false });
   });
 
   // Unknown interaction paths and the provider's own routes.

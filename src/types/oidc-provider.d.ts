@@ -48,6 +48,8 @@ declare module "oidc-provider" {
     proxy: boolean;
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>;
+    /** Stores the result on the interaction of the request's cookie and answers 303 to its returnTo. */
+    interactionFinished(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
     on(event: string, listener: (...args: any[]) => void): this;
     Interaction: { find(uid: string): Promise<Interaction | undefined> };
     Grant: new (properties: { accountId: string; clientId: string }) => Grant;
@@ -62,6 +64,8 @@ declare module "oidc-provider" {
     class InvalidGrant extends OIDCProviderError {
       constructor(description?: string);
     }
+    /** The interaction or its cookie is not there: another browser, or an expired sign-in. */
+    class SessionNotFound extends OIDCProviderError {}
   }
 
   export namespace interactionPolicy {

@@ -1,9 +1,9 @@
-import { decodeLoginRequest, LOGIN_ANSWER_FORMAT, type LoginRequest } from "../../src/login/login-documents.js";
+import { LOGIN_ANSWER_FORMAT, type LoginRequest, parseLoginRequest } from "../../src/login/login-documents.js";
 import { proofDocument } from "../../src/proof/proof-document.js";
 import { proofRequestFrom } from "../../src/proof/request-document.js";
 import type { ProofFixture } from "./proof-fixture.js";
 
-/** The cookies a browser would keep (by name; the tests run one sign-in at a time). */
+/** The cookies a browser would keep (by name, whatever their path: each jar is one browser running one sign-in at a time). */
 export class CookieJar {
   private readonly cookies = new Map<string, string>();
 
@@ -51,8 +51,15 @@ export async function browse(jar: CookieJar, url: URL | string, until: (next: UR
   throw new Error(`more than 20 redirects from ${url}`);
 }
 
-/** The login request in a wallet URL's fragment (what the wallet reads). */
-export const loginRequestOf = (walletUrl: URL): LoginRequest => decodeLoginRequest(walletUrl.hash.replace(/^#login=/, ""));
+/** Where the wallet link's fragment says the login request is: `<wallet>#login=<encoded <issuer>/interaction/:uid/request>`. */
+export const loginRequestUrlOf = (walletUrl: URL): URL => new URL(decodeURIComponent(walletUrl.hash.replace(/^#login=/, "")));
+
+/** The login request as the wallet page gets it: fetched from the provider, from the wallet's origin. */
+export async function loginRequestOf(walletUrl: URL): Promise<LoginRequest> {
+  const response = await fetch(loginRequestUrlOf(walletUrl), { headers: { origin: walletUrl.origin } });
+  if (!response.ok) throw new Error(`the login request answered ${response.status}: ${await response.text()}`);
+  return parseLoginRequest(await response.json());
+}
 
 /**
  * What the citizen's wallet posts back: a real proof by citizen `who` of the fixture for
