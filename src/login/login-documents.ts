@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { RealDidError } from "../errors.js";
-import { base64UrlToBytes } from "../formats/base64.js";
 import { parseDocument } from "../formats/schema.js";
 import { ProofDocumentSchema } from "../proof/proof-document.js";
 import { RequestDocumentSchema } from "../proof/request-document.js";
@@ -45,25 +44,6 @@ export const LoginAnswerSchema = z
 export type LoginAnswer = z.infer<typeof LoginAnswerSchema>;
 
 /** A login request the wallet fetched from the provider (JSON already parsed). */
-export const parseLoginRequest = (value: unknown): LoginRequest => parseDocument(LoginRequestSchema, value, "the login request");
-
-/**
- * The login request carried in a wallet URL's `#login=` fragment (base64url JSON): the
- * hand-off before the wallet fetched it from the provider; kept while the wallet still reads it.
- */
-export function decodeLoginRequest(encoded: string): LoginRequest {
-  const bytes = base64UrlToBytes(encoded);
-  let value: unknown;
-  try {
-    value = bytes === undefined ? undefined : JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    value = undefined;
-  }
-  if (value === undefined) throw new RealDidError("invalid_argument", "the login request in the link is not base64url-encoded JSON");
-  return parseLoginRequest(value);
-}
-
-/** A login request as the provider serves it (JSON already parsed). */
 export const parseLoginRequest = (value: unknown): LoginRequest => parseDocument(LoginRequestSchema, value, "the login request");
 
 export function parseLoginAnswer(json: string): LoginAnswer {

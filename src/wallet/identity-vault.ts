@@ -29,7 +29,11 @@ export const SealedIdentitySchema = z.strictObject({
 export type SealedIdentity = z.infer<typeof SealedIdentitySchema>;
 
 const encoder = new TextEncoder();
-const bytesOf = (text: string): Uint8Array<ArrayBuffer> => base64UrlToBytes(text) as Uint8Array<ArrayBuffer>;
+function bytesOf(text: string): Uint8Array<ArrayBuffer> {
+  const bytes = base64UrlToBytes(text);
+  if (bytes === undefined) throw new RealDidError("invalid_identity_file", "the identity stored in this browser is damaged (a field is not base64url)");
+  return bytes as Uint8Array<ArrayBuffer>;
+}
 
 async function deriveKey(passphrase: string, salt: Uint8Array<ArrayBuffer>, iterations: number): Promise<CryptoKey> {
   const material = await crypto.subtle.importKey("raw", encoder.encode(passphrase.normalize("NFKC")), "PBKDF2", false, ["deriveKey"]);
