@@ -325,6 +325,8 @@ async function main(): Promise<void> {
   } catch (error) {
     return say(`The wallet's configuration could not be read: ${inWords(error)}`);
   }
+  // A new sign-in link opened in this tab changes only the fragment: start afresh for it.
+  window.addEventListener("hashchange", () => location.reload());
   await new Wallet(config, WalletStore.open()).start().catch((error) => say(inWords(error)));
 }
 
