@@ -91,7 +91,8 @@ async function consentAndReturn(page: Page, siteUrl: string): Promise<{ did: str
   await page.waitForSelector("#progress:not([hidden])");
   await page.waitForURL((url) => url.href.startsWith(siteUrl), { timeout: 120_000 });
   await page.waitForSelector("#did, #refused");
-  return { did: (await page.textContent("#did").catch(() => "")) ?? "", claims: await page.locator("#claims li").allTextContents() };
+  const did = (await page.locator("#did").count()) === 0 ? "" : ((await page.textContent("#did")) ?? "");
+  return { did, claims: await page.locator("#claims li").allTextContents() };
 }
 
 describe("Sign in with RealDID in Chromium", () => {
