@@ -198,7 +198,7 @@ describe("Sign in with RealDID in Chromium", () => {
     await context.close();
   }, 120_000);
 
-  it("bad input in the wallet gets a message in words and loses nothing: wrong passphrase, another registrar's credential, an untrusted verifier, a damaged stored identity", async () => {
+  it("bad input in the wallet gets a message in words and loses nothing: wrong passphrase, another registrar's credential, a credential revoked meanwhile, an untrusted verifier, a damaged stored identity", async () => {
     const { page, context, requests } = await personBrowser();
     const commitment = await createIdentity(page);
 
@@ -212,7 +212,8 @@ describe("Sign in with RealDID in Chromium", () => {
     expect(await page.textContent("#credential-status")).toBe("No credential yet.");
 
     // A wrong passphrase at sign-in.
-    await importCredential(page, enroll(NAMED_PEOPLE[3], commitment));
+    const credential = enroll(NAMED_PEOPLE[3], commitment);
+    await importCredential(page, credential);
     await page.goto(demo.urls.forum);
     await page.click("#signin");
     await page.waitForURL((url) => url.href.startsWith(demo.urls.wallet));
@@ -221,6 +222,17 @@ describe("Sign in with RealDID in Chromium", () => {
     await page.waitForSelector("#message:not([hidden])");
     expect(await page.textContent("#message")).toMatch(/wrong passphrase/);
     expect(await page.isVisible("#unlock")).toBe(true);
+
+    // The registrar revokes the credential meanwhile: the path refresh says so before any proof, and the person may go back.
+    expectSuccess(realdid(work, ["registrar", "revoke", "--data", demo.registrarData, "--key-file", demo.registrarKeyFile, "--index", String(JSON.parse(credential).index)]));
+    await page.fill("#unlock-passphrase", PASSPHRASE);
+    await page.click("#unlock-button");
+    await page.click("#approve");
+    await page.waitForSelector("#refusal:not([hidden])");
+    expect(await page.textContent("#refusal-text")).toMatch(/^No proof could be made: the registrar has revoked leaf \d+/);
+    await page.click("#return-refused");
+    await page.waitForURL((url) => url.href.startsWith(demo.urls.forum));
+    expect(await page.textContent("#refused")).toMatch(/credential/i);
 
     // A sign-in link that points at a verifier the wallet does not trust: refused, and nothing is asked of it.
     const untrusted = "http://127.0.0.1:9/oidc/interaction/x/request";

@@ -28,7 +28,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe("realdid ceremony", () => {
+// Each step is minutes of zkey work on a busy 2-core machine (the suite runs files side by
+// side); the timeout only guards against a hang.
+describe("realdid ceremony", { timeout: 600_000 }, () => {
   let steps: Record<string, any>[] = [];
 
   it("runs three contributors and a beacon; each step verifies the last before adding its own", () => {

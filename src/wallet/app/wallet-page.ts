@@ -241,10 +241,17 @@ class Wallet {
         show("consent", false);
         show("progress");
         this.progress({ stage: "keys" }, "Fetching your registry path (by bucket: the registrar does not learn which person you are)");
-        const { path } = await refreshPath(this.config.registrarUrl, { index: credential.credential.index, leaf: credential.leaf, registrarKey: credential.registrarKey });
-        const circuitInput = loginCircuitInput(consent, identity, credential.credential, path);
-        await loaded;
-        const { proof, milliseconds } = await this.prover.prove(circuitInput, (update) => this.progress(update));
+        let proved;
+        try {
+          const { path } = await refreshPath(this.config.registrarUrl, { index: credential.credential.index, leaf: credential.leaf, registrarKey: credential.registrarKey });
+          await loaded;
+          proved = await this.prover.prove(loginCircuitInput(consent, identity, credential.credential, path), (update) => this.progress(update));
+        } catch (error) {
+          // A revoked credential, an unreachable registrar, a prover that failed: said in words, and the person may return to the site.
+          show("progress", false);
+          return refuse(`No proof could be made: ${inWords(error)}`, "credential_problem");
+        }
+        const { proof, milliseconds } = proved;
         element("progress-text").textContent = `Proof made in ${(milliseconds / 1000).toFixed(1)} s. Returning to ${consent.siteName}…`;
         element<HTMLProgressElement>("progress-bar").value = 100;
         await this.store.addLogin(unlocked, { siteName: consent.siteName, siteUri: consent.siteUri, scope: consent.scope, did: consent.did, at: new Date().toISOString() });
