@@ -16,3 +16,14 @@ export function parseDocument<S extends z.ZodType>(schema: S, value: unknown, wh
   const where = issue.path.length > 0 ? ` field '${fieldName(issue.path)}'` : "";
   throw new RealDidError(code, `${what}:${where} ${issue.message}`);
 }
+
+/** A document that arrives as JSON text: text that is not JSON is named as such, then the schema checks it. */
+export function parseJsonDocument<S extends z.ZodType>(schema: S, json: string, what: string, code: ErrorCode = "invalid_argument"): z.output<S> {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new RealDidError(code, `${what} is not valid JSON`);
+  }
+  return parseDocument(schema, value, what, code);
+}

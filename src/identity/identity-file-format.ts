@@ -2,7 +2,7 @@ import { z } from "zod";
 import { toFieldElement } from "../crypto/field.js";
 import { RealDidError } from "../errors.js";
 import { FieldDecimal } from "../formats/fields.js";
-import { parseDocument } from "../formats/schema.js";
+import { parseJsonDocument } from "../formats/schema.js";
 import { Identity } from "./identity.js";
 import { SealedDataSchema } from "./sealed-data.js";
 
@@ -20,15 +20,7 @@ export const IdentityFileSchema = z
 export type IdentityFile = z.infer<typeof IdentityFileSchema>;
 
 /** The identity file's document, checked against its schema (not yet opened). */
-export function identityFileDocument(json: string): IdentityFile {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    throw new RealDidError("invalid_identity_file", "the identity file is not valid JSON");
-  }
-  return parseDocument(IdentityFileSchema, value, "the identity file", "invalid_identity_file");
-}
+export const identityFileDocument = (json: string): IdentityFile => parseJsonDocument(IdentityFileSchema, json, "the identity file", "invalid_identity_file");
 
 /** The identity a file holds, given its secret (read or unsealed); the commitment must match. */
 export function identityInFile(file: IdentityFile, secretText: string): Identity {

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { RealDidError } from "../errors.js";
-import { parseDocument } from "../formats/schema.js";
+import { parseDocument, parseJsonDocument } from "../formats/schema.js";
 import { ProofDocumentSchema } from "../proof/proof-document.js";
 import { RequestDocumentSchema } from "../proof/request-document.js";
 
@@ -46,12 +45,4 @@ export type LoginAnswer = z.infer<typeof LoginAnswerSchema>;
 /** A login request the wallet fetched from the provider (JSON already parsed). */
 export const parseLoginRequest = (value: unknown): LoginRequest => parseDocument(LoginRequestSchema, value, "the login request");
 
-export function parseLoginAnswer(json: string): LoginAnswer {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    throw new RealDidError("invalid_argument", "the login answer is not valid JSON");
-  }
-  return parseDocument(LoginAnswerSchema, value, "the login answer");
-}
+export const parseLoginAnswer = (json: string): LoginAnswer => parseJsonDocument(LoginAnswerSchema, json, "the login answer");
