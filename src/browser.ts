@@ -18,6 +18,7 @@ export * from "./proof/proof-document.js";
 export * from "./proof/public-signals.js";
 export * from "./proof/circuit-input.js";
 export * from "./proof/prover.js";
+export * from "./proof/verifier.js";
 export * from "./artifacts/artifacts.js";
 export * from "./artifacts/key-id.js";
 export * from "./policy/policy.js";

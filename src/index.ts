@@ -23,6 +23,7 @@ export * from "./proof/circuit-input.js";
 export * from "./proof/prover.js";
 export { Groth16Prover } from "./proof/groth16-prover.js";
 export * from "./proof/verifier.js";
+export * from "./proof/groth16-check.js";
 export * from "./proof/curve.js";
 export * from "./artifacts/artifacts.js";
 export * from "./artifacts/load.js";

@@ -12,7 +12,8 @@ import { releaseCurve } from "../src/proof/curve.js";
 import { PROOF_FORMAT } from "../src/proof/proof-document.js";
 import type { ProofResult } from "../src/proof/prover.js";
 import { challengeForMessage, presentationChallenge } from "../src/proof/request.js";
-import { groth16Check, type ProofCheck, type VerificationRequest, verifyProof } from "../src/proof/verifier.js";
+import { groth16Check } from "../src/proof/groth16-check.js";
+import { type ProofCheck, type VerificationRequest, verifyProof } from "../src/proof/verifier.js";
 import {
   COMPACT_PRESENTATION_LENGTH,
   type CompactPresentationContext,

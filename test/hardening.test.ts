@@ -15,7 +15,8 @@ import { isG2SubgroupPoint } from "../src/proof/g2-subgroup.mjs";
 import type { ProofResult } from "../src/proof/prover.js";
 import { publicInputValue } from "../src/proof/public-input.mjs";
 import { PUBLIC_SIGNAL_NAMES, parsePublicSignals } from "../src/proof/public-signals.js";
-import { groth16Check, type ProofCheck, type VerificationRequest, verifyProof } from "../src/proof/verifier.js";
+import { groth16Check } from "../src/proof/groth16-check.js";
+import { type ProofCheck, type VerificationRequest, verifyProof } from "../src/proof/verifier.js";
 import { VerifyPool } from "../src/service/verify-pool.js";
 import { type ProofFixture, proofFixture } from "./helpers/proof-fixture.js";
 

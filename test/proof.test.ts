@@ -15,7 +15,8 @@ import { Groth16Prover } from "../src/proof/groth16-prover.js";
 import { type ProofResult, Prover } from "../src/proof/prover.js";
 import { PUBLIC_SIGNAL_NAMES } from "../src/proof/public-signals.js";
 import { randomChallenge, scopeToField } from "../src/proof/request.js";
-import { groth16Check, type ProofCheck, type VerificationRequest, verifyProof } from "../src/proof/verifier.js";
+import { groth16Check } from "../src/proof/groth16-check.js";
+import { type ProofCheck, type VerificationRequest, verifyProof } from "../src/proof/verifier.js";
 import { RegistryTree, TREE_HEIGHT } from "../src/registry/registry-tree.js";
 import { type Citizen, makeCitizen, TODAY } from "./helpers/fixtures.js";
 

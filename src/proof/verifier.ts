@@ -1,12 +1,10 @@
-import { buildBn128, utils } from "ffjavascript";
 import { keyMismatchMessage } from "../artifacts/key-id.js";
-import * as snarkjs from "snarkjs";
+import type * as snarkjs from "snarkjs";
 import type { RootStatus } from "../ledger/root-ledger.js";
 import { ATTRIBUTE_MAX, ATTRIBUTE_SLOTS } from "../attributes/attributes.js";
 import { IDENTITY, type Point, pointsEqual } from "../crypto/baby-jubjub.js";
 import { assertRegulatorKey, type EscrowCiphertext, shiftedRegulatorKey } from "../crypto/escrow.js";
 import { type ErrorCode, RealDidError } from "../errors.js";
-import { isG2SubgroupPoint } from "./g2-subgroup.mjs";
 import type { RealDidProof } from "./prover.js";
 import { parsePublicSignals } from "./public-signals.js";
 import { type ProofRequest, scopeToField } from "./request.js";
@@ -20,20 +18,11 @@ export interface VerificationRequest extends ProofRequest {
   readonly rootStatus: (root: bigint) => RootStatus;
 }
 
-/** The Groth16 pairing check, in this thread or a worker pool. */
-export type ProofCheck = (proof: snarkjs.Groth16Proof, publicSignals: string[]) => Promise<boolean>;
-
 /**
- * snarkjs's verifier in this thread, after the check it leaves out: B in G2's prime-order
- * subgroup, not just on the twist (g2-subgroup.mjs). Its curve is the one snarkjs verifies on.
+ * The Groth16 pairing check, in this thread (groth16-check.ts, on snarkjs) or a worker pool.
+ * Passed in, so that this module stays platform-neutral (the browser core carries it).
  */
-export const groth16Check =
-  (verificationKey: Record<string, unknown>): ProofCheck =>
-  async (proof, publicSignals) => {
-    const curve = await buildBn128();
-    if (!isG2SubgroupPoint(curve, curve.G2.fromObject(utils.unstringifyBigInts(proof.pi_b)))) return false;
-    return snarkjs.groth16.verify(verificationKey, publicSignals, proof);
-  };
+export type ProofCheck = (proof: snarkjs.Groth16Proof, publicSignals: string[]) => Promise<boolean>;
 
 export type VerificationResult =
   | { readonly valid: true; readonly didAddress: bigint; readonly root: bigint; readonly escrow: EscrowCiphertext }

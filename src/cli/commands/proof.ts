@@ -224,7 +224,7 @@ export function proofCommands(program: Command): void {
       const ledger = loadLedger(options.ledger, policy.registrarKey);
       const artifacts = commandKeys(options, output);
       const request = { ...policyRequest(policy, parseChallenge(options.challenge), todayIso()), keyId: artifacts.keyId, rootStatus: (root: bigint) => ledger.rootStatus(root, Date.now(), policy.rootWindowMs) };
-      const { groth16Check, verifyProof } = await import("../../proof/verifier.js");
+      const [{ groth16Check }, { verifyProof }] = await Promise.all([import("../../proof/groth16-check.js"), import("../../proof/verifier.js")]);
       const outcome = await verifyProof(candidate, request, groth16Check(artifacts.verificationKey));
       if (!outcome.valid) {
         return { data: { valid: false, error: { code: outcome.code, message: outcome.message } }, lines: [`INVALID (${outcome.code}): ${outcome.message}`], exitCode: 1 };

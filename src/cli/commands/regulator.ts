@@ -107,7 +107,7 @@ export function regulatorCommands(program: Command): void {
         // The signature says the service accepted it; the proof itself says the escrow is the real name's.
         const artifacts = commandKeys(o, output);
         assertSameKeys(receipt.keyId, artifacts.keyId, `receipt ${o.receipt}`);
-        const { groth16Check } = await import("../../proof/verifier.js");
+        const { groth16Check } = await import("../../proof/groth16-check.js");
         if (!(await groth16Check(artifacts.verificationKey)(receipt.proof.proof, receipt.proof.publicSignals))) throw new RealDidError("receipt_invalid", `receipt ${o.receipt}: its proof does not verify`);
         publicSignals = receipt.proof.publicSignals;
         source = { receipt: { site: receipt.site, action: receipt.action, scope: receipt.scope, time: receipt.time, didAddress: receipt.didAddress, verifierKey: receipt.verifierKey } };
