@@ -30,3 +30,4 @@ export * from "./ledger/ledger-entry.js";
 export * from "./registrar/path-client.js";
 export * from "./formats/base64.js";
 export * from "./presentation/compact-presentation.js";
+export * from "./presentation/presentation.js";

@@ -3,15 +3,17 @@ import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } 
 import { RealDidError } from "./errors.js";
 
 /** Reads a file for a command; a missing or unreadable file is a one-line error. */
-export function readText(path: string, what: string): string {
+export function readBytes(path: string, what: string): Buffer {
   try {
-    return readFileSync(path, "utf8");
+    return readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new RealDidError("file_not_found", `${what} file not found: ${path}`);
     throw new RealDidError("io_error", `cannot read ${what} file ${path}: ${code ?? (error as Error).message}`);
   }
 }
+
+export const readText = (path: string, what: string): string => readBytes(path, what).toString("utf8");
 
 export function readJson(path: string, what: string): unknown {
   const text = readText(path, what);
@@ -31,7 +33,7 @@ export const OWNER_ONLY = 0o600;
  * linked into place instead, which fails if the file exists, even if another process
  * creates it a moment earlier.
  */
-export function writeAtomically(path: string, content: string, { overwrite = true, mode = 0o644 } = {}): void {
+export function writeAtomically(path: string, content: string | Uint8Array, { overwrite = true, mode = 0o644 } = {}): void {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   try {
     writeFileSync(tmp, content, { mode, flag: "wx" });

@@ -9,7 +9,7 @@ import { PROOF_FORMAT, type ProofDocument } from "../proof/proof-document.js";
 import type { RealDidProof } from "../proof/prover.js";
 import { parsePublicSignals, type PublicSignals, publicSignalsToArray } from "../proof/public-signals.js";
 import { presentationChallenge, scopeToField } from "../proof/request.js";
-import { decodeBabyJubjub, decodeFieldElement, decodeG1, decodeG2, encodeBabyJubjub, encodeFieldElement, encodeG1, encodeG2 } from "./point-compression.js";
+import { decodeBabyJubjub, decodeFieldElement, decodeGroth16Proof, encodeBabyJubjub, encodeFieldElement, encodeGroth16Proof, GROTH16_PROOF_BYTES } from "./point-compression.js";
 
 /**
  * realdid-qr/1: a presentation in 261 bytes, small enough for one QR code (version 12, 65×65 modules, at
@@ -43,9 +43,7 @@ const LAYOUT = [
   ["didAddress", 32],
   ["escrow ephemeral", 32],
   ["escrow cipher", 32],
-  ["pi_a", 32],
-  ["pi_b", 64],
-  ["pi_c", 32],
+  ["proof", GROTH16_PROOF_BYTES],
 ] as const;
 type PartName = (typeof LAYOUT)[number][0];
 
@@ -74,18 +72,6 @@ export interface CompactPresentationContext {
   readonly regulatorKey: Point;
 }
 
-/** Affine coordinates from snarkjs's projective form, which must be normalised (z = 1, as snarkjs and our prover write it). */
-function affineG1(coordinates: readonly string[], part: string): { x: bigint; y: bigint } {
-  if (coordinates.length !== 3 || coordinates[2] !== "1") throw new RealDidError("invalid_argument", `${part} must be an affine G1 point [x, y, "1"]`);
-  return { x: BigInt(coordinates[0]), y: BigInt(coordinates[1]) };
-}
-
-function affineG2(coordinates: readonly (readonly string[])[], part: string) {
-  if (coordinates.length !== 3 || coordinates[2]?.[0] !== "1" || coordinates[2]?.[1] !== "0") throw new RealDidError("invalid_argument", `${part} must be an affine G2 point [x, y, ["1", "0"]]`);
-  const fp2 = ([c0, c1]: readonly string[]) => ({ c0: BigInt(c0), c1: BigInt(c1) });
-  return { x: fp2(coordinates[0]), y: fp2(coordinates[1]) };
-}
-
 /** The 261 bytes of a proof (its scope, challenge, bounds and regulator key are left out). */
 export function encodeCompactPresentation(proof: RealDidProof): Uint8Array {
   const signals = parsePublicSignals(proof.publicSignals);
@@ -96,9 +82,7 @@ export function encodeCompactPresentation(proof: RealDidProof): Uint8Array {
     encodeFieldElement(signals.didAddress),
     encodeBabyJubjub(signals.escrow.ephemeral),
     encodeFieldElement(signals.escrow.cipher),
-    encodeG1(affineG1(proof.proof.pi_a, "pi_a")),
-    encodeG2(affineG2(proof.proof.pi_b, "pi_b")),
-    encodeG1(affineG1(proof.proof.pi_c, "pi_c")),
+    encodeGroth16Proof(proof.proof),
   );
   if (bytes.length !== COMPACT_PRESENTATION_LENGTH) throw new RealDidError("invalid_argument", `a key id must be ${2 * KEY_ID_PREFIX_BYTES} hex digits or more`);
   return bytes;
@@ -121,8 +105,6 @@ function split(bytes: Uint8Array): Record<PartName, Uint8Array> {
   return parts;
 }
 
-const decimalG1 = ({ x, y }: { x: bigint; y: bigint }) => [x.toString(), y.toString(), "1"];
-
 /**
  * Reads the bytes: a wrong length or version, a value at or above its field, or a point not
  * on its curve is refused (malformed_presentation, naming the part). The proof is not
@@ -130,7 +112,6 @@ const decimalG1 = ({ x, y }: { x: bigint; y: bigint }) => [x.toString(), y.toStr
  */
 export function decodeCompactPresentation(bytes: Uint8Array): CompactPresentation {
   const parts = split(bytes);
-  const piB = decodeG2(parts.pi_b, "pi_b");
   return {
     keyIdPrefix: bytesToHex(parts["key id"]),
     root: decodeFieldElement(parts.root, SNARK_FIELD, "root"),
@@ -139,17 +120,7 @@ export function decodeCompactPresentation(bytes: Uint8Array): CompactPresentatio
       ephemeral: decodeBabyJubjub(parts["escrow ephemeral"], "escrow ephemeral"),
       cipher: decodeFieldElement(parts["escrow cipher"], SNARK_FIELD, "escrow cipher"),
     },
-    proof: {
-      pi_a: decimalG1(decodeG1(parts.pi_a, "pi_a")),
-      pi_b: [
-        [piB.x.c0.toString(), piB.x.c1.toString()],
-        [piB.y.c0.toString(), piB.y.c1.toString()],
-        ["1", "0"],
-      ],
-      pi_c: decimalG1(decodeG1(parts.pi_c, "pi_c")),
-      protocol: "groth16",
-      curve: "bn128",
-    },
+    proof: decodeGroth16Proof(parts.proof),
   };
 }
 

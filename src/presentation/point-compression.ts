@@ -3,6 +3,7 @@ import { babyjubjub } from "@noble/curves/misc.js";
 import { bytesToNumberBE, numberToBytesBE } from "@noble/curves/utils.js";
 import { isOnCurve, type Point } from "../crypto/baby-jubjub.js";
 import { RealDidError } from "../errors.js";
+import type { RealDidProof } from "../proof/prover.js";
 
 /**
  * Compressed curve points for the compact presentation (realdid-qr/1): one coordinate
@@ -100,4 +101,42 @@ export function decodeBabyJubjub(bytes: Uint8Array, part: string): Point {
   if (x === undefined || !isOnCurve({ x, y })) throw malformed(part, "is not a point on Baby Jubjub (no x for its y)");
   if (isOdd(x) !== sign) throw malformed(part, "is not canonical (the sign bit is set but x is 0)");
   return { x, y };
+}
+
+type Groth16Proof = RealDidProof["proof"];
+/** pi_a, pi_b and pi_c compressed. */
+export const GROTH16_PROOF_BYTES = 128;
+
+/** Affine coordinates from snarkjs's projective form, which must be normalised (z = 1, as snarkjs and our prover write it). */
+function affineG1(coordinates: readonly string[], part: string): { x: bigint; y: bigint } {
+  if (coordinates.length !== 3 || coordinates[2] !== "1") throw new RealDidError("invalid_argument", `${part} must be an affine G1 point [x, y, "1"]`);
+  return { x: BigInt(coordinates[0]), y: BigInt(coordinates[1]) };
+}
+
+function affineG2(coordinates: readonly (readonly string[])[], part: string): { x: Fp2Element; y: Fp2Element } {
+  if (coordinates.length !== 3 || coordinates[2]?.[0] !== "1" || coordinates[2]?.[1] !== "0") throw new RealDidError("invalid_argument", `${part} must be an affine G2 point [x, y, ["1", "0"]]`);
+  const fp2 = ([c0, c1]: readonly string[]) => ({ c0: BigInt(c0), c1: BigInt(c1) });
+  return { x: fp2(coordinates[0]), y: fp2(coordinates[1]) };
+}
+
+/** snarkjs's Groth16 proof in 128 bytes: pi_a (32), pi_b (64), pi_c (32). */
+export const encodeGroth16Proof = (proof: Groth16Proof): Uint8Array =>
+  Uint8Array.of(...encodeG1(affineG1(proof.pi_a, "pi_a")), ...encodeG2(affineG2(proof.pi_b, "pi_b")), ...encodeG1(affineG1(proof.pi_c, "pi_c")));
+
+/** The proof snarkjs verifies, from its 128 bytes; `where` prefixes the part names in errors. */
+export function decodeGroth16Proof(bytes: Uint8Array, where = ""): Groth16Proof {
+  if (bytes.length !== GROTH16_PROOF_BYTES) throw malformed(where.trim() || "a Groth16 proof", `must be ${GROTH16_PROOF_BYTES} bytes, received ${bytes.length}`);
+  const g1 = ({ x, y }: { x: bigint; y: bigint }) => [x.toString(), y.toString(), "1"];
+  const piB = decodeG2(bytes.subarray(32, 96), `${where}pi_b`);
+  return {
+    pi_a: g1(decodeG1(bytes.subarray(0, 32), `${where}pi_a`)),
+    pi_b: [
+      [piB.x.c0.toString(), piB.x.c1.toString()],
+      [piB.y.c0.toString(), piB.y.c1.toString()],
+      ["1", "0"],
+    ],
+    pi_c: g1(decodeG1(bytes.subarray(96, 128), `${where}pi_c`)),
+    protocol: "groth16",
+    curve: "bn128",
+  };
 }

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { z } from "zod";
 import { todayIso } from "../../attributes/calendar.js";
-import { escrowJson } from "../../crypto/escrow.js";
+import type { Predicates } from "../../attributes/predicates.js";
+import { type EscrowCiphertext, escrowJson } from "../../crypto/escrow.js";
 import { RealDidError } from "../../errors.js";
 import { Ed25519PublicKey, FieldDecimal } from "../../formats/fields.js";
 import { parseDocument } from "../../formats/schema.js";
@@ -23,13 +24,14 @@ import { passphraseFromEnv, readJson, readText, writeAtomically } from "../../fi
 import { loadIdentity } from "./identity.js";
 import { loadLedger } from "./ledger.js";
 import { closeOnSignals } from "./serve.js";
-import type { CommandOutput } from "../output.js";
+import type { CommandOutput, CommandResult } from "../output.js";
+import type { RootLedger } from "../../ledger/root-ledger.js";
 
 interface KeysOption {
   keys?: string;
 }
 
-interface CitizenOptions extends KeysOption {
+export interface CitizenOptions extends KeysOption {
   regulatorKey: string[];
   identity: string;
   credential: string;
@@ -57,7 +59,7 @@ const isUrl = (text: string) => /^https?:\/\//.test(text);
 const VerdictSchema = z.looseObject({ valid: z.literal(true), didAddress: FieldDecimal, predicates: z.array(z.string()), receipt: z.looseObject({ verifierKey: Ed25519PublicKey }) });
 
 /** A request document from a file or a URL (a verifier's /v1/sites/:site or /v1/challenges answer). */
-async function readRequest(source: string): Promise<RequestDocument> {
+export async function readRequest(source: string): Promise<RequestDocument> {
   const value = isUrl(source) ? expectOk(await requestJson(source, { what: "the site's request" }), "the site's request") : readJson(source, "request");
   return parseRequestDocument(value, `request ${source}`);
 }
@@ -92,7 +94,7 @@ async function proveThroughDaemon(socket: string, inputs: ProofInputs, output: C
 }
 
 /** Proves for a request document with the citizen's material (the prover refuses a request for other keys). */
-async function proveForRequest(document: RequestDocument, options: CitizenOptions, output: CommandOutput, challenge?: bigint): Promise<ProofResult> {
+export async function proveForRequest(document: RequestDocument, options: CitizenOptions, output: CommandOutput, challenge?: bigint): Promise<ProofResult> {
   const regulatorKeys = options.regulatorKey.map((file) => trustedRegulatorKey(readJson(file, "regulator key"), `regulator key ${file}`));
   const request = proofRequestFrom(document, { regulatorKeys, challenge });
   const material = await citizenMaterial(options, output);
@@ -100,7 +102,7 @@ async function proveForRequest(document: RequestDocument, options: CitizenOption
   return options.daemon === undefined ? proveHere(inputs, options, output) : proveThroughDaemon(options.daemon, inputs, output);
 }
 
-const citizenOptions = (c: Command) =>
+export const citizenOptions = (c: Command) =>
   c
     .requiredOption("--regulator-key <file>", "the regulator's published key (regulator-public.json) you let your real name be escrowed to; repeat for several", collect)
     .requiredOption("--identity <file>", "your identity file")
@@ -109,6 +111,35 @@ const citizenOptions = (c: Command) =>
     .option("--registrar <url>", "refresh the Merkle path from the registrar's server instead (it learns only a bucket of 4,096 leaves)")
     .option("--passphrase-env <variable>", "passphrase variable for an encrypted identity file")
     .option("--daemon <socket>", "prove through a running `realdid prover-daemon` (no key loading here)");
+
+/** What verify and verify-presentation answer for a refused proof: one line, exit status 1. */
+export const invalidVerdict = (outcome: { code: string; message: string }): CommandResult => ({
+  data: { valid: false, error: { code: outcome.code, message: outcome.message } },
+  lines: [`INVALID (${outcome.code}): ${outcome.message}`],
+  exitCode: 1,
+});
+
+/** What verify and verify-presentation answer for an accepted one (a presentation adds its holder DID). */
+export function validVerdict(
+  what: "proof" | "presentation",
+  outcome: { didAddress: bigint; root: bigint; escrow: EscrowCiphertext; holder?: string },
+  verifier: { keyId: string; scope: string; predicates: Predicates; ledger: RootLedger },
+): CommandResult {
+  const predicates = describePredicates(verifier.predicates);
+  const { entry } = verifier.ledger.lookup(outcome.root)!;
+  const escrow = escrowJson(outcome.escrow);
+  return {
+    data: { valid: true, keyId: verifier.keyId, scope: verifier.scope, ...(outcome.holder !== undefined && { holder: outcome.holder }), didAddress: outcome.didAddress.toString(), predicates, root: outcome.root.toString(), ledgerEntry: entry, escrow },
+    lines: [
+      `VALID ${what} for ${verifier.scope}`,
+      ...(outcome.holder !== undefined ? [`holder: ${outcome.holder}`] : []),
+      `DID address: ${outcome.didAddress}`,
+      `predicates held: ${predicates.length ? predicates.join(", ") : "none asked"}`,
+      `root: ledger entry ${entry.seq} (${entry.time})`,
+      `escrow ciphertext: R = (${escrow.ephemeral.x}, ${escrow.ephemeral.y}), c = ${escrow.cipher}`,
+    ],
+  };
+}
 
 export function proofCommands(program: Command): void {
   defineCommand<KeysOption & { policy: string; challenge?: string; message?: string; out: string }>(
@@ -226,22 +257,8 @@ export function proofCommands(program: Command): void {
       const request = { ...policyRequest(policy, parseChallenge(options.challenge), todayIso()), keyId: artifacts.keyId, rootStatus: (root: bigint) => ledger.rootStatus(root, Date.now(), policy.rootWindowMs) };
       const [{ groth16Check }, { verifyProof }] = await Promise.all([import("../../proof/groth16-check.js"), import("../../proof/verifier.js")]);
       const outcome = await verifyProof(candidate, request, groth16Check(artifacts.verificationKey));
-      if (!outcome.valid) {
-        return { data: { valid: false, error: { code: outcome.code, message: outcome.message } }, lines: [`INVALID (${outcome.code}): ${outcome.message}`], exitCode: 1 };
-      }
-      const predicates = describePredicates(policy.predicates);
-      const { entry } = ledger.lookup(outcome.root)!;
-      const escrow = escrowJson(outcome.escrow);
-      return {
-        data: { valid: true, keyId: artifacts.keyId, scope: policy.scope, didAddress: outcome.didAddress.toString(), predicates, root: outcome.root.toString(), ledgerEntry: entry, escrow },
-        lines: [
-          `VALID proof for ${policy.scope}`,
-          `DID address: ${outcome.didAddress}`,
-          `predicates held: ${predicates.length ? predicates.join(", ") : "none asked"}`,
-          `root: ledger entry ${entry.seq} (${entry.time})`,
-          `escrow ciphertext: R = (${escrow.ephemeral.x}, ${escrow.ephemeral.y}), c = ${escrow.cipher}`,
-        ],
-      };
+      if (!outcome.valid) return invalidVerdict(outcome);
+      return validVerdict("proof", outcome, { keyId: artifacts.keyId, scope: policy.scope, predicates: policy.predicates, ledger });
     },
   );
 }
