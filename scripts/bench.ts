@@ -36,6 +36,7 @@ import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signe
 import { personRecord } from "../test/helpers/people.js";
 import { spawnService } from "../test/helpers/service-process.js";
 import { measureBrowserProofs } from "./bench/browser-proof.js";
+import { measureCompactPresentation } from "./bench/compact-presentation.js";
 import { coldCliProofMs } from "./bench/cli-proof.js";
 import { loadTest } from "./bench/load.js";
 import { measureSemaphore } from "./bench/semaphore-peer.js";
@@ -59,7 +60,8 @@ table.add("published key set", `key id ${artifacts.keyId} (${artifacts.manifest.
 // --- Proving: a citizen in a tree of 1001 ----------------------------------------------
 const today = todayIso();
 const regulator = generateRegulatorKeyPair();
-const request = { scope: "bench.example", challenge: challengeForMessage("bench"), bounds: predicateBounds({ minAge: 18, notExpired: true, regionPrefix: "11" }, today), regulatorKey: regulator.publicKey };
+const predicates = { minAge: 18, notExpired: true, regionPrefix: "11" };
+const request = { scope: "bench.example", challenge: challengeForMessage("bench"), bounds: predicateBounds(predicates, today), regulatorKey: regulator.publicKey };
 const identity = Identity.random();
 const attributes = encodeAttributes({ birthDate: "1990-03-14", region: "110105", expiry: "2035-01-01", documentType: "national_id_card" }, today);
 const tree = new RegistryTree(TREE_HEIGHT, await FastPoseidon.create());
@@ -107,6 +109,11 @@ const batchRuns = await timeRuns(5, () => Promise.all([pool.checkMany(Array(BATC
 const batchRate = BATCH / (batchRuns.median / 1000);
 table.compare(`verification throughput, batches of ${BATCH} on 2 workers vs snarkjs one at a time`, batchRate, 1000 / snarkjsOne.median, perSecond, "higher");
 await pool.close();
+// A front desk reading a person's QR code: decode realdid-qr/1 and verify it with the desk's own context.
+const desk = await measureCompactPresentation(prover, inputs, predicates, today, artifacts.verificationKey);
+table.add("QR payload (realdid-qr/1, compact presentation): bytes / QR version at level M, byte mode", `${desk.bytes} bytes / version ${desk.qrVersion}`);
+table.compare("front desk: decode + verify a compact presentation (Node, warm, one thread) vs snarkjs verify alone", desk.decodeAndVerify.median, snarkjsOne.median, ms, "lower");
+table.add("  of which decoding (4 compressed points) and expanding", timing(desk.decode));
 
 // The verifier service over HTTP on loopback, with 1 and then 2 verification workers.
 const signer = ed25519Signer(newSigningKeyHex());
