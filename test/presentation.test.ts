@@ -16,11 +16,15 @@ import type { ProofCheck } from "../src/proof/verifier.js";
 import { RootLedger } from "../src/ledger/root-ledger.js";
 import { COMPACT_PRESENTATION_LENGTH, encodeCompactPresentation } from "../src/presentation/compact-presentation.js";
 import { decodeGroth16Proof } from "../src/presentation/point-compression.js";
-import { type Presentation, type PresentationVerification, verifyPresentation } from "../src/presentation/presentation.js";
+import { type Presentation, type PresentationVerification, presentationFromProof, verifyPresentation } from "../src/presentation/presentation.js";
+import type { ProofResult } from "../src/proof/prover.js";
+import { presentationChallenge } from "../src/proof/request.js";
 import { readQrPng } from "../src/presentation/qr-code.js";
 import { base64UrlToBytes, bytesToBase64Url } from "../src/formats/base64.js";
 import { enrollThroughCli, expectOneLineFailure, expectSuccess, realdid } from "./helpers/cli.js";
+import { TODAY } from "./helpers/fixtures.js";
 import { NAMED_PEOPLE } from "./helpers/people.js";
+import { type ProofFixture, proofFixture } from "./helpers/proof-fixture.js";
 
 const ENV = { PASS: "pw0", REG1: "regulator holder 1" };
 const DESK = "desk.hotel.example";
@@ -214,5 +218,25 @@ describe("bad input to the commands: one line, non-zero exit", () => {
     ["present with a policy and a request", ["present", ...citizen, "--policy", "desk.policy.json", "--request", "desk.request.json", "--challenge", CODE, "--out", "x.json"], /give exactly one of --request, --policy/],
   ])("%s", (_, args, message) => {
     expectOneLineFailure(realdid(dir, args, ENV), message);
+  });
+});
+
+describe("presentationFromProof (library)", () => {
+  let fixture: ProofFixture;
+  let result: ProofResult;
+  const predicates = { minAge: 18, notExpired: true, regionPrefix: "11" };
+
+  beforeAll(async () => {
+    fixture = await proofFixture();
+    result = await fixture.prove(3, fixture.requestFor(DESK, predicates, TODAY, presentationChallenge("library code")));
+  });
+
+  it("makes a presentation that verifies, and refuses a proof made for another domain or challenge", async () => {
+    const made = presentationFromProof(result, { domain: DESK, challenge: "library code", predicates, created: new Date("2026-06-15T09:30:00Z") });
+    expect(made.proof.created).toBe("2026-06-15T09:30:00.000Z");
+    const libraryContext = { ...context, challenge: "library code", day: TODAY, regulatorKey: fixture.regulator.publicKey, rootStatus: (root: bigint) => (root === fixture.tree.root ? ("current" as const) : ("unknown" as const)) };
+    expect(await verifyPresentation(made, libraryContext, check)).toMatchObject({ valid: true, holder: made.holder, claims: { age_over_18: true, document_valid: true, region_prefix: "11" } });
+    expect(() => presentationFromProof(result, { domain: "elsewhere.example", challenge: "library code", predicates })).toThrow(/not made for the domain "elsewhere.example"/);
+    expect(() => presentationFromProof(result, { domain: DESK, challenge: "another code", predicates })).toThrow(/does not answer this presentation challenge/);
   });
 });
