@@ -13,7 +13,8 @@ import { encodeAttributes } from "../src/attributes/attributes.js";
 import { Identity } from "../src/identity/identity.js";
 import { LEDGER_KIND } from "../src/ledger/ledger-entry.js";
 import { RootLedger } from "../src/ledger/root-ledger.js";
-import { challengeForMessage, scopeToField } from "../src/proof/request.js";
+import { challengeForMessage, presentationChallenge, scopeToField } from "../src/proof/request.js";
+import { encodeCompactPresentation } from "../src/presentation/compact-presentation.js";
 import { groth16Check } from "../src/proof/groth16-check.js";
 import { verifyProof } from "../src/proof/verifier.js";
 import { credentialLeaf } from "../src/registry/credential.js";
@@ -75,6 +76,7 @@ describe("the browser bundle of the core", () => {
     const inputs = Object.keys(metafile.inputs);
     expect(inputs).toContain("src/proof/prover.ts");
     expect(inputs).toContain("src/registrar/path-client.ts");
+    expect(inputs).toContain("src/presentation/presentation.ts");
     expect(inputs.filter((input) => NODE_ADAPTERS.includes(input))).toEqual([]);
     expect(inputs.filter((input) => NODE_PACKAGES.some((name) => input.startsWith(`node_modules/${name}/`)))).toEqual([]);
     expect(Object.values(metafile.inputs).flatMap(({ imports }) => imports.map((imported) => imported.path)).filter((path) => path.startsWith("node:"))).toEqual([]);
@@ -144,4 +146,23 @@ it("proves with the bundle's prover (ffjavascript's browser build, keys from byt
   const proof = await prover.prove({ identity, credential: { index: 0, attributes }, merkleProof: tree.proof(0), request });
   const outcome = await verifyProof(proof, { ...request, rootStatus: (root) => (root === tree.root ? "current" : "unknown") }, groth16Check(artifacts.verificationKey));
   expect(outcome).toMatchObject({ valid: true, didAddress: identity.didAddress(scopeToField("shop.example")), root: tree.root });
+}, 60_000);
+
+it("the bundle's presentation code: the same presentation challenge, and a compact presentation it encodes and verifies", async () => {
+  expect(core.presentationChallenge("K7Q42XRT")).toBe(presentationChallenge("K7Q42XRT"));
+  const artifacts = core.artifactsFromBytes(keySetBytes(), { warn: () => undefined });
+  const prover = await core.Prover.create(artifacts);
+  const identity = core.Identity.random();
+  const attributes = core.encodeAttributes(ADULT, TODAY);
+  const tree = new core.RegistryTree();
+  tree.insert(core.credentialLeaf(identity.commitment, attributes));
+  const regulator = core.generateRegulatorKeyPair();
+  const predicates = { minAge: 18, regionPrefix: "11" };
+  const request = { scope: "desk.example", challenge: core.presentationChallenge("K7Q42XRT"), bounds: core.predicateBounds(predicates, TODAY), regulatorKey: regulator.publicKey, keyId: artifacts.keyId };
+  const proof = await prover.prove({ identity, credential: { index: 0, attributes }, merkleProof: tree.proof(0), request });
+  const bytes = core.encodeCompactPresentation(proof);
+  expect(bytes).toEqual(encodeCompactPresentation(proof));
+  const context = { keyId: artifacts.keyId, scope: "desk.example", challenge: "K7Q42XRT", predicates, day: TODAY, regulatorKey: regulator.publicKey, rootStatus: (root: bigint) => (root === tree.root ? ("current" as const) : ("unknown" as const)) };
+  const outcome = await core.verifyCompactPresentation(bytes, context, groth16Check(artifacts.verificationKey));
+  expect(outcome).toMatchObject({ valid: true, holder: core.pairwiseDid(identity.didAddress(scopeToField("desk.example"))), claims: { age_over_18: true, region_prefix: "11" } });
 }, 60_000);
