@@ -24,7 +24,7 @@ const { a: BABY_A, d: BABY_D } = babyjubjub.Point.CURVE();
 const G1_B = bn254.G1.Point.CURVE().b;
 const G2_B = bn254.G2.Point.CURVE().b;
 
-export interface Fp2Element {
+interface Fp2Element {
   readonly c0: bigint;
   readonly c1: bigint;
 }
@@ -67,9 +67,9 @@ function rootWithSign<T>(square: () => T, sqrt: (value: T) => T, neg: (value: T)
 }
 
 /** A BN254 G1 point: x, with the sign bit when y is odd. */
-export const encodeG1 = (point: { x: bigint; y: bigint }): Uint8Array => writeCoordinate(point.x, isOdd(point.y));
+const encodeG1 = (point: { x: bigint; y: bigint }): Uint8Array => writeCoordinate(point.x, isOdd(point.y));
 
-export function decodeG1(bytes: Uint8Array, part: string): { x: bigint; y: bigint } {
+function decodeG1(bytes: Uint8Array, part: string): { x: bigint; y: bigint } {
   const { value: x, sign } = readCoordinate(bytes, Fp.ORDER, part, true);
   const y = rootWithSign(() => Fp.add(Fp.mul(Fp.sqr(x), x), G1_B), (v) => Fp.sqrt(v), (v) => Fp.neg(v), isOdd, sign);
   if (y === undefined) throw malformed(part, "is not a point on BN254 (no y for its x)");
@@ -78,9 +78,9 @@ export function decodeG1(bytes: Uint8Array, part: string): { x: bigint; y: bigin
 }
 
 /** A BN254 G2 point: x.c1 then x.c0, with the sign bit (of y) on x.c1. */
-export const encodeG2 = (point: { x: Fp2Element; y: Fp2Element }): Uint8Array => Uint8Array.of(...writeCoordinate(point.x.c1, fp2Sign(point.y)), ...writeCoordinate(point.x.c0));
+const encodeG2 = (point: { x: Fp2Element; y: Fp2Element }): Uint8Array => Uint8Array.of(...writeCoordinate(point.x.c1, fp2Sign(point.y)), ...writeCoordinate(point.x.c0));
 
-export function decodeG2(bytes: Uint8Array, part: string): { x: Fp2Element; y: Fp2Element } {
+function decodeG2(bytes: Uint8Array, part: string): { x: Fp2Element; y: Fp2Element } {
   const { value: c1, sign } = readCoordinate(bytes.subarray(0, 32), Fp.ORDER, `${part} (x.c1)`, true);
   const c0 = readCoordinate(bytes.subarray(32, 64), Fp.ORDER, `${part} (x.c0)`, false).value;
   const x = Fp2.create({ c0, c1 });
