@@ -28,3 +28,4 @@ export * from "./signed-log/signed-log.js";
 export * from "./ledger/ledger-entry.js";
 export * from "./registrar/path-client.js";
 export * from "./formats/base64.js";
+export * from "./presentation/compact-presentation.js";

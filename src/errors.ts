@@ -42,6 +42,11 @@ export type ErrorCode =
   | "predicate_mismatch"
   | "regulator_key_mismatch"
   | "escrow_degenerate"
+  // Verifiable Presentations (a presentation's own parts; its proof is checked as above)
+  | "malformed_presentation"
+  | "unknown_cryptosuite"
+  | "holder_mismatch"
+  | "claims_mismatch"
   // escrow
   | "invalid_regulator_key"
   // signed logs (root ledger, audit log)

@@ -32,3 +32,10 @@ export const randomChallenge = (): bigint => toField248(globalThis.crypto.getRan
 
 /** A challenge that binds a message (e.g. a login request or a vote) into the proof. */
 export const challengeForMessage = (message: string | Uint8Array): bigint => toField248(taggedHash("realdid/challenge/1\0", message));
+
+/**
+ * The circuit's challenge for a Verifiable Presentation whose `challenge` is this string
+ * (a verifier's nonce, or the short code a front desk shows): its own tag, so a
+ * presentation never answers a login or a vote with the same text.
+ */
+export const presentationChallenge = (challenge: string): bigint => toField248(taggedHash("realdid/presentation-challenge/1\0", challenge));
