@@ -1,9 +1,12 @@
 // QR codes in a browser page, for the desk and the wallet: drawn with `qrcode` (byte mode,
 // error correction M) and read with jsQR from an image file or from camera frames. jsQR's
 // binaryData is the code's bytes as they were encoded (a realdid-qr/1 payload is binary).
-import jsQR from "jsqr";
+import jsQRModule from "jsqr";
 import QRCode from "qrcode";
 import { RealDidError } from "../../errors.js";
+
+// jsqr is CommonJS: its function is the module itself, which TypeScript types as the module.
+const jsQR = jsQRModule as unknown as typeof jsQRModule.default;
 
 /** Draws `data` (text, or bytes in byte mode) as a QR code at error-correction level M. */
 export async function drawQr(canvas: HTMLCanvasElement, data: string | Uint8Array): Promise<void> {
