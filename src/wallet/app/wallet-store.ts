@@ -1,5 +1,6 @@
 import { createStore, get, set, type UseStore } from "idb-keyval";
 import { RealDidError } from "../../errors.js";
+import type { DeskRequest } from "../../desk/desk-request.js";
 import { openRecord, type SealedIdentity, sealRecord, type UnlockedIdentity } from "../identity-vault.js";
 
 /** A login the person consented to: the site and the DID address it sees. */
@@ -56,4 +57,12 @@ export class WalletStore {
     const others = (await this.logins(unlocked)).filter((known) => known.scope !== login.scope);
     await this.write("logins", await sealRecord(unlocked, "logins", [login, ...others]));
   }
+
+  /** The last front desk the person showed a code at (sealed: where they went), so its next code can be typed. */
+  async lastDesk(unlocked: UnlockedIdentity): Promise<DeskRequest | undefined> {
+    const sealed = await this.read<unknown>("last-desk");
+    return sealed === undefined ? undefined : ((await openRecord(unlocked, "last-desk", sealed)) as DeskRequest);
+  }
+
+  saveLastDesk = async (unlocked: UnlockedIdentity, desk: DeskRequest) => this.write("last-desk", await sealRecord(unlocked, "last-desk", desk));
 }
