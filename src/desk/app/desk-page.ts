@@ -33,6 +33,8 @@ const KEPT_CODES = 20;
 class Desk {
   private readonly camera = new QrCamera(element<HTMLVideoElement>("camera-video"));
   private checking = false;
+  /** Outcomes shown so far (the page's #result data-count: a reader can tell a new outcome from the last). */
+  private outcomes = 0;
 
   constructor(
     private desk: OpenedSnapshot,
@@ -108,6 +110,7 @@ class Desk {
     element("result-did-line").hidden = !outcome.verified;
     element("result-reason").textContent = outcome.verified ? `Checked in this page in ${(milliseconds / 1000).toFixed(1)} s; a receipt was kept for the regulator.` : `Why: ${outcome.why}.`;
     result.dataset.reason = outcome.verified ? "verified" : outcome.reason;
+    result.dataset.count = String(++this.outcomes);
   }
 
   async showReceipts(): Promise<void> {
