@@ -92,7 +92,7 @@ describe("realdid desk", () => {
 
     const otherCode = await postReceipt({ ...receipt, code: newShortCode() });
     expect(otherCode.status).toBe(422);
-    expect(otherCode.body.error).toMatchObject({ code: "receipt_invalid", message: expect.stringMatching(/Groth16 proof does not verify/) });
+    expect(otherCode.body.error).toMatchObject({ code: "receipt_invalid", message: expect.stringMatching(/the proof answers another challenge/) });
     const otherDid = await postReceipt({ ...receipt, did: `did:realdid:pairwise:${"0".repeat(64)}` });
     expect(otherDid.body.error).toMatchObject({ code: "receipt_invalid", message: expect.stringMatching(/DID is not its proof's/) });
     const renamed = await postReceipt({ ...receipt, id: "0".repeat(64) });
@@ -111,5 +111,6 @@ describe("realdid desk", () => {
     expectOneLineFailure(realdid(work, ["desk", "sync", "--config", join(work, "bad.json")]), /the desk configuration .*bad\.json: field 'scope'/);
     writeFileSync(join(work, "bad.json"), JSON.stringify({ ...config, registrar: { ledger: "x", key: "did:key:z6Mk" } }));
     expectOneLineFailure(realdid(work, ["desk", "--config", join(work, "bad.json")]), /field 'registrar.key' must be an Ed25519 public key/);
+    expectOneLineFailure(realdid(work, ["desk", "sync"]), /give the desk's configuration with --config/);
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { RealDidError } from "../errors.js";
-import { writeAtomically } from "../files.js";
+import { ensureFolder, writeAtomically } from "../files.js";
 import { RootLedger } from "../ledger/root-ledger.js";
 import { ledgerSource } from "../service/ledger-source.js";
 
@@ -22,6 +22,7 @@ export class DeskLedger {
   ) {}
 
   static open(dataDir: string, registrar: { ledger: string; key: string }): DeskLedger {
+    ensureFolder(dataDir);
     const file = join(dataDir, LEDGER_FILE);
     if (!existsSync(file)) return new DeskLedger(new RootLedger(registrar.key), file, registrar.ledger, undefined);
     const ledger = RootLedger.fromJsonLines(readFileSync(file, "utf8"), registrar.key);

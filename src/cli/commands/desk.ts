@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { dirname, resolve } from "node:path";
+import { RealDidError } from "../../errors.js";
 import { readJson } from "../../files.js";
 import { type DeskConfig, parseDeskConfig } from "../../desk/desk-config.js";
 import { DeskLedger } from "../../desk/desk-ledger.js";
@@ -8,7 +9,7 @@ import { defineCommand, integerOption } from "../command-kit.js";
 import { closeOnSignals } from "./serve.js";
 
 interface DeskOptions {
-  config: string;
+  config?: string;
   data: string;
   port: number;
   host: string;
@@ -17,13 +18,15 @@ interface DeskOptions {
 
 /** The desk's configuration; its key set folder is relative to the file, and --keys (or $REALDID_KEYS) overrides it. */
 function readDeskConfig(options: DeskOptions): DeskConfig {
+  // Checked here, not by commander: `desk` and `desk sync` both take it, and commander would ask the parent for it on `desk sync`.
+  if (options.config === undefined) throw new RealDidError("invalid_argument", "give the desk's configuration with --config <file> (realdid-desk-config/1)");
   const config = parseDeskConfig(readJson(options.config, "desk configuration"), `the desk configuration ${options.config}`);
   const keys = options.keys ?? process.env.REALDID_KEYS ?? (config.keys === undefined ? undefined : resolve(dirname(options.config), config.keys));
   return { ...config, keys };
 }
 
 const configOptions = (c: Command) =>
-  c.requiredOption("--config <file>", "the desk's configuration (realdid-desk-config/1)").option("--data <dir>", "the desk's data folder: its copy of the registrar's ledger and its receipts", "desk-data");
+  c.option("--config <file>", "the desk's configuration (realdid-desk-config/1; required)").option("--data <dir>", "the desk's data folder: its copy of the registrar's ledger and its receipts", "desk-data");
 
 export function deskCommands(program: Command): void {
   const desk = defineCommand<DeskOptions>(
