@@ -1,19 +1,13 @@
 // Bundles the front desk's page (src/desk/app) for browsers, under the same rules as the
 // browser core (build-browser.ts: nothing that needs Node), with its HTML, CSS and service
 // worker beside it. `npm run build` writes dist/desk; `realdid desk` in a checkout builds on start.
-import { copyFileSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { buildForBrowser } from "./build-browser.js";
+import { buildBrowserApp } from "./build-browser.js";
 
 const APP = fileURLToPath(new URL("../src/desk/app/", import.meta.url));
 
-export async function buildDesk(outdir: string): Promise<string> {
-  mkdirSync(outdir, { recursive: true });
-  await buildForBrowser({ desk: join(APP, "desk-page.ts"), "desk-offline": join(APP, "desk-offline.ts") }, outdir, { sourcemap: "linked" });
-  for (const file of ["index.html", "desk.css"]) copyFileSync(join(APP, file), join(outdir, file));
-  return outdir;
-}
+export const buildDesk = (outdir: string): Promise<string> =>
+  buildBrowserApp(APP, { desk: "desk-page.ts", "desk-offline": "desk-offline.ts" }, ["index.html", "desk.css"], outdir);
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const outdir = process.argv[2] ?? "dist/desk";

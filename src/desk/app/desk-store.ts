@@ -1,5 +1,4 @@
-import { createStore, get, set, type UseStore } from "idb-keyval";
-import { RealDidError } from "../../errors.js";
+import { IdbRecords } from "../../wallet/app/idb-records.js";
 import type { OutstandingCode } from "../desk-check.js";
 import type { DeskReceipt } from "../desk-receipt.js";
 
@@ -14,27 +13,14 @@ export interface ShownCode extends OutstandingCode {
  * the desk server. Verifying needs nothing else, so it works with the network down.
  */
 export class DeskStore {
-  private constructor(private readonly store: UseStore) {}
+  private constructor(private readonly records: IdbRecords) {}
 
   static open(): DeskStore {
-    return new DeskStore(createStore("realdid-desk", "desk"));
+    return new DeskStore(IdbRecords.open("realdid-desk", "desk"));
   }
 
-  private async read<T>(key: string): Promise<T | undefined> {
-    try {
-      return await get<T>(key, this.store);
-    } catch (error) {
-      throw new RealDidError("io_error", `this browser's storage could not be read (${(error as Error).message})`);
-    }
-  }
-
-  private async write(key: string, value: unknown): Promise<void> {
-    try {
-      await set(key, value, this.store);
-    } catch (error) {
-      throw new RealDidError("io_error", `this browser's storage could not be written (${(error as Error).message})`);
-    }
-  }
+  private read = <T>(key: string) => this.records.read<T>(key);
+  private write = (key: string, value: unknown) => this.records.write(key, value);
 
   snapshot = () => this.read<unknown>("snapshot");
   saveSnapshot = (snapshot: unknown) => this.write("snapshot", snapshot);

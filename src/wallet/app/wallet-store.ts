@@ -1,5 +1,4 @@
-import { createStore, get, set, type UseStore } from "idb-keyval";
-import { RealDidError } from "../../errors.js";
+import { IdbRecords } from "./idb-records.js";
 import type { DeskRequest } from "../../desk/desk-request.js";
 import { openRecord, type SealedIdentity, sealRecord, type UnlockedIdentity } from "../identity-vault.js";
 
@@ -18,27 +17,14 @@ export interface LoginRecord {
  * know), and the logins, sealed under the identity's key. Nothing here is sent anywhere.
  */
 export class WalletStore {
-  private constructor(private readonly store: UseStore) {}
+  private constructor(private readonly records: IdbRecords) {}
 
   static open(): WalletStore {
-    return new WalletStore(createStore("realdid-wallet", "wallet"));
+    return new WalletStore(IdbRecords.open("realdid-wallet", "wallet"));
   }
 
-  private async read<T>(key: string): Promise<T | undefined> {
-    try {
-      return await get<T>(key, this.store);
-    } catch (error) {
-      throw new RealDidError("io_error", `this browser's storage could not be read (${(error as Error).message}); nothing was changed`);
-    }
-  }
-
-  private async write(key: string, value: unknown): Promise<void> {
-    try {
-      await set(key, value, this.store);
-    } catch (error) {
-      throw new RealDidError("io_error", `this browser's storage could not be written (${(error as Error).message})`);
-    }
-  }
+  private read = <T>(key: string) => this.records.read<T>(key);
+  private write = (key: string, value: unknown) => this.records.write(key, value);
 
   /** The stored identity record as it is (checked by the vault when it is opened). */
   sealedIdentity = () => this.read<unknown>("identity");
