@@ -3,6 +3,7 @@
 // BROWSER_BUILD_OPTIONS and buildForBrowser, so every browser bundle is held to the same
 // rule: nothing in it may need Node (`fs`, `node:*`, worker_threads, native modules).
 // Run: tsx scripts/build-browser.ts [outdir]
+import { copyFileSync, mkdirSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -53,6 +54,17 @@ export async function buildForBrowser(entryPoints: Record<string, string>, outdi
   const nodeImports = nodeImportsIn(metafile);
   if (nodeImports.length > 0) throw new Error(`the browser bundle needs Node:\n${nodeImports.map((line) => `  ${line}`).join("\n")}`);
   return metafile;
+}
+
+/**
+ * Builds a browser app (the wallet, the desk page): its entry points bundled beside the
+ * static files it ships as they are (HTML, CSS), into `outdir`; returns `outdir`.
+ */
+export async function buildBrowserApp(appDir: string, entryPoints: Record<string, string>, staticFiles: readonly string[], outdir: string): Promise<string> {
+  mkdirSync(outdir, { recursive: true });
+  await buildForBrowser(Object.fromEntries(Object.entries(entryPoints).map(([name, file]) => [name, join(appDir, file)])), outdir, { sourcemap: "linked" });
+  for (const file of staticFiles) copyFileSync(join(appDir, file), join(outdir, file));
+  return outdir;
 }
 
 /** Builds the neutral core as `realdid-core.js` in `outdir`; returns esbuild's metafile (its inputs are the core's closure). */

@@ -2,19 +2,13 @@
 // as ES modules, with the HTML and CSS beside them, under the same rules as the browser core
 // (build-browser.ts: nothing that needs Node). `npm run build` writes dist/wallet (shipped
 // in the package); `realdid wallet` in a checkout builds on start.
-import { copyFileSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { buildForBrowser } from "./build-browser.js";
+import { buildBrowserApp } from "./build-browser.js";
 
 const APP = fileURLToPath(new URL("../src/wallet/app/", import.meta.url));
 
-export async function buildWallet(outdir: string): Promise<string> {
-  mkdirSync(outdir, { recursive: true });
-  await buildForBrowser({ wallet: join(APP, "wallet-page.ts"), "prover-worker": join(APP, "prover-worker.ts") }, outdir, { sourcemap: "linked" });
-  for (const file of ["index.html", "wallet.css"]) copyFileSync(join(APP, file), join(outdir, file));
-  return outdir;
-}
+export const buildWallet = (outdir: string): Promise<string> =>
+  buildBrowserApp(APP, { wallet: "wallet-page.ts", "prover-worker": "prover-worker.ts" }, ["index.html", "wallet.css"], outdir);
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const outdir = process.argv[2] ?? "dist/wallet";

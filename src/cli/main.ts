@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { ceremonyCommands } from "./commands/ceremony.js";
+import { deskCommands } from "./commands/desk.js";
 import { identityCommands } from "./commands/identity.js";
 import { ledgerCommands } from "./commands/ledger.js";
 import { pathCommands } from "./commands/path.js";
@@ -33,6 +34,7 @@ presentationCommands(program);
 regulatorCommands(program);
 serveCommand(program);
 walletCommand(program);
+deskCommands(program);
 ceremonyCommands(program);
 
 await program.parseAsync(process.argv);

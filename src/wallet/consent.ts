@@ -1,5 +1,6 @@
 import type { Predicates } from "../attributes/predicates.js";
 import type { Point } from "../crypto/baby-jubjub.js";
+import { type DeskRequest, deskProofRequest } from "../desk/desk-request.js";
 import { pairwiseDid } from "../did/did-uri.js";
 import { RealDidError } from "../errors.js";
 import type { Identity } from "../identity/identity.js";
@@ -71,11 +72,37 @@ export function loginConsent(login: LoginRequest, context: ConsentContext): Cons
     did: pairwiseDid(context.identity.didAddress(scopeToField(login.request.scope))),
     request,
   };
-  const unmet = request.bounds.lo.findIndex((lo, i) => context.credential.attributes[i] < lo || context.credential.attributes[i] > request.bounds.hi[i]);
-  if (unmet >= 0) {
-    throw new RealDidError("predicate_unsatisfied", `you do not meet what ${consent.siteName} requires: ${consent.learns.join("; ")}`);
-  }
+  assertMeets(request, context.credential, consent.siteName, consent.learns);
   return consent;
+}
+
+/** Refuses, in words, before anything is proven, a request whose bounds the credential does not meet. */
+function assertMeets(request: ProofRequest, credential: Credential, asker: string, learns: readonly string[]): void {
+  const unmet = request.bounds.lo.findIndex((lo, i) => credential.attributes[i] < lo || credential.attributes[i] > request.bounds.hi[i]);
+  if (unmet >= 0) throw new RealDidError("predicate_unsatisfied", `you do not meet what ${asker} requires: ${learns.join("; ")}`);
+}
+
+/** What the front-desk consent screen shows: the desk, what it learns, the DID it will see. */
+export interface DeskConsent {
+  readonly deskName: string;
+  readonly scope: string;
+  readonly code: string;
+  readonly learns: string[];
+  readonly did: string;
+  readonly request: ProofRequest;
+}
+
+/**
+ * The consent screen for a front desk's request: proved for the desk's scope and code,
+ * escrowed to the first regulator key the person trusts (the desk's request names none), and
+ * refused in words if the credential does not meet the desk's predicates.
+ */
+export function deskConsent(desk: DeskRequest, context: Omit<ConsentContext, "trustedVerifiers">): DeskConsent {
+  const [regulatorKey] = context.regulatorKeys;
+  const request = deskProofRequest(desk, regulatorKey, context.now);
+  const learns = predicatesInWords(desk.predicates as Predicates);
+  assertMeets(request, context.credential, desk.name, learns);
+  return { deskName: desk.name, scope: desk.scope, code: desk.code, learns, did: pairwiseDid(context.identity.didAddress(scopeToField(desk.scope))), request };
 }
 
 /** The circuit input for a consented login (checks the path against identity and credential). */

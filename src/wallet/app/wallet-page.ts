@@ -9,7 +9,12 @@ import { DECLINE_CODES, LOGIN_ANSWER_FORMAT, type LoginAnswer, type LoginRequest
 import { proofDocument } from "../../proof/proof-document.js";
 import { refreshPath } from "../../registrar/path-client.js";
 import { parseCredentialFile } from "../../registry/credential.js";
-import { type Consent, loginCircuitInput, loginConsent } from "../consent.js";
+import { circuitInput } from "../../proof/circuit-input.js";
+import { encodeCompactPresentation } from "../../presentation/compact-presentation.js";
+import { type DeskRequest, parseDeskRequest } from "../../desk/desk-request.js";
+import { normalizeShortCode, spacedShortCode } from "../../desk/short-code.js";
+import { drawQr, readQrFromFile } from "../../desk/app/qr-codes.js";
+import { type Consent, type DeskConsent, deskConsent, loginCircuitInput, loginConsent } from "../consent.js";
 import { parseSealedIdentity, sealIdentity, type UnlockedIdentity, unlockIdentity } from "../identity-vault.js";
 import { readIdentityFile } from "../identity-import.js";
 import { parseWalletConfig, type WalletConfig } from "../wallet-config.js";
@@ -95,6 +100,7 @@ class Wallet {
   async start(): Promise<void> {
     this.bindSetup();
     this.bindHome();
+    this.bindDesk();
     const login = location.hash.startsWith("#login=") ? location.hash.slice("#login=".length) : undefined;
     if (login !== undefined) return this.startLogin(login);
     return this.showHome();
@@ -102,6 +108,8 @@ class Wallet {
 
   private async showHome(): Promise<void> {
     show("login", false);
+    show("desk-present", false);
+    show("progress", false);
     let commitment: string | undefined;
     try {
       commitment = await this.storedCommitment();
@@ -184,6 +192,82 @@ class Wallet {
       if (text === undefined) throw new RealDidError("invalid_argument", "import a credential first");
       const { entry } = await this.checkCredential(text);
       say(`Your credential is current under the registrar's signed root #${entry.seq} (the registrar learned only your bucket of 4,096 people).`, true);
+    });
+  }
+
+  /** The front desk being answered: its request (or a typed code for the last desk), then the unlocked identity and the consent. */
+  private desk: { request?: DeskRequest; typedCode?: string; unlocked?: UnlockedIdentity; consent?: DeskConsent } = {};
+
+  /**
+   * "Show at a front desk": the desk's request from a picture of its QR code, its pasted
+   * text, or a code typed for the last desk used; consent in words; a proof for the desk's
+   * scope and code made in the worker; shown as a realdid-qr/1 QR code for the desk to read.
+   */
+  private bindDesk(): void {
+    onClick("desk-start", async () => {
+      const file = input("desk-request-file").files?.[0];
+      const pasted = element<HTMLTextAreaElement>("desk-request-text").value.trim();
+      const typed = input("desk-code").value.trim();
+      if (file !== undefined) this.desk = { request: parseDeskRequest(new TextDecoder().decode(await readQrFromFile(file))) };
+      else if (pasted !== "") this.desk = { request: parseDeskRequest(pasted) };
+      else if (typed !== "") this.desk = { typedCode: normalizeShortCode(typed) };
+      else throw new RealDidError("invalid_argument", "choose a picture of the desk's QR code, paste its request, or type its code");
+      if ((await this.credential()) === undefined) throw new RealDidError("invalid_argument", "import your credential from the registrar first");
+      show("home", false);
+      show("desk-present");
+      show("desk-unlock");
+      show("desk-consent", false);
+      show("desk-qr-block", false);
+      input("desk-passphrase").focus();
+    });
+    onClick("desk-unlock-button", async () => {
+      const unlocked = await unlockIdentity(await this.store.sealedIdentity(), input("desk-passphrase").value);
+      let request = this.desk.request;
+      if (request === undefined) {
+        const last = await this.store.lastDesk(unlocked);
+        if (last === undefined) throw new RealDidError("invalid_argument", "this wallet has not been to a desk yet: scan the desk's QR code or paste its request");
+        request = { ...last, code: this.desk.typedCode!, day: new Date().toISOString().slice(0, 10) };
+      }
+      const credential = (await this.credential())!;
+      const consent = deskConsent(request, { identity: unlocked.identity, credential: credential.credential, regulatorKeys: this.config.regulatorKeys.map((key, i) => parsePoint(`regulator key ${i + 1}`, key)) });
+      this.desk = { request, unlocked, consent };
+      element("desk-consent-name").textContent = consent.deskName;
+      element("desk-consent-scope").textContent = consent.scope;
+      element("desk-consent-code").textContent = spacedShortCode(consent.code);
+      element("desk-consent-learns").replaceChildren(...consent.learns.map((line) => Object.assign(document.createElement("li"), { textContent: line })));
+      element("desk-consent-did").textContent = consent.did;
+      show("desk-unlock", false);
+      show("desk-consent");
+    });
+    onClick("desk-approve", async () => {
+      const { request, unlocked, consent } = this.desk;
+      if (request === undefined || unlocked === undefined || consent === undefined) throw new RealDidError("invalid_argument", "start again from your wallet's home");
+      const credential = (await this.credential())!;
+      show("desk-consent", false);
+      show("progress");
+      element<HTMLProgressElement>("progress-bar").value = 0;
+      try {
+        this.progress({ stage: "keys" }, "Fetching your registry path (by bucket: the registrar does not learn which person you are)");
+        const { path } = await refreshPath(this.config.registrarUrl, { index: credential.credential.index, leaf: credential.leaf, registrarKey: credential.registrarKey });
+        await this.prover.load((update) => this.progress(update));
+        const { proof, milliseconds } = await this.prover.prove(circuitInput({ identity: unlocked.identity, credential: credential.credential, merkleProof: path, request: consent.request }), (update) => this.progress(update));
+        await drawQr(element<HTMLCanvasElement>("desk-qr"), encodeCompactPresentation(proof));
+        await this.store.saveLastDesk(unlocked, request);
+        element("desk-qr-text").textContent = `Show this code to ${consent.deskName} (made in ${(milliseconds / 1000).toFixed(1)} s). It answers the desk's code ${spacedShortCode(consent.code)} and works once.`;
+        show("desk-qr-block");
+      } catch (error) {
+        show("desk-consent");
+        throw new RealDidError((error as RealDidError).code ?? "prover_unavailable", `No code could be made: ${inWords(error)}`);
+      } finally {
+        show("progress", false);
+      }
+    });
+    onClick("desk-done", async () => {
+      this.desk = {};
+      input("desk-request-file").value = "";
+      element<HTMLTextAreaElement>("desk-request-text").value = "";
+      input("desk-code").value = "";
+      await this.showHome();
     });
   }
 

@@ -1,5 +1,5 @@
-import { createStore, get, set, type UseStore } from "idb-keyval";
-import { RealDidError } from "../../errors.js";
+import { IdbRecords } from "./idb-records.js";
+import type { DeskRequest } from "../../desk/desk-request.js";
 import { openRecord, type SealedIdentity, sealRecord, type UnlockedIdentity } from "../identity-vault.js";
 
 /** A login the person consented to: the site and the DID address it sees. */
@@ -17,27 +17,14 @@ export interface LoginRecord {
  * know), and the logins, sealed under the identity's key. Nothing here is sent anywhere.
  */
 export class WalletStore {
-  private constructor(private readonly store: UseStore) {}
+  private constructor(private readonly records: IdbRecords) {}
 
   static open(): WalletStore {
-    return new WalletStore(createStore("realdid-wallet", "wallet"));
+    return new WalletStore(IdbRecords.open("realdid-wallet", "wallet"));
   }
 
-  private async read<T>(key: string): Promise<T | undefined> {
-    try {
-      return await get<T>(key, this.store);
-    } catch (error) {
-      throw new RealDidError("io_error", `this browser's storage could not be read (${(error as Error).message}); nothing was changed`);
-    }
-  }
-
-  private async write(key: string, value: unknown): Promise<void> {
-    try {
-      await set(key, value, this.store);
-    } catch (error) {
-      throw new RealDidError("io_error", `this browser's storage could not be written (${(error as Error).message})`);
-    }
-  }
+  private read = <T>(key: string) => this.records.read<T>(key);
+  private write = (key: string, value: unknown) => this.records.write(key, value);
 
   /** The stored identity record as it is (checked by the vault when it is opened). */
   sealedIdentity = () => this.read<unknown>("identity");
@@ -56,4 +43,12 @@ export class WalletStore {
     const others = (await this.logins(unlocked)).filter((known) => known.scope !== login.scope);
     await this.write("logins", await sealRecord(unlocked, "logins", [login, ...others]));
   }
+
+  /** The last front desk the person showed a code at (sealed: where they went), so its next code can be typed. */
+  async lastDesk(unlocked: UnlockedIdentity): Promise<DeskRequest | undefined> {
+    const sealed = await this.read<unknown>("last-desk");
+    return sealed === undefined ? undefined : ((await openRecord(unlocked, "last-desk", sealed)) as DeskRequest);
+  }
+
+  saveLastDesk = async (unlocked: UnlockedIdentity, desk: DeskRequest) => this.write("last-desk", await sealRecord(unlocked, "last-desk", desk));
 }

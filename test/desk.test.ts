@@ -1,0 +1,116 @@
+// The front desk's server and its offline check, in Node with a real proof: the snapshot the
+// page verifies with, the check of a realdid-qr/1 payload against it, the receipts endpoint
+// (good, repeated and bad input) and the desk command's configuration errors.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkAtDesk } from "../src/desk/desk-check.js";
+import { DESK_CONFIG_FORMAT, type DeskConfig, parseDeskConfig } from "../src/desk/desk-config.js";
+import type { DeskReceipt } from "../src/desk/desk-receipt.js";
+import { type DeskServer, startDeskServer } from "../src/desk/desk-server.js";
+import { openSnapshot } from "../src/desk/desk-snapshot.js";
+import { newShortCode, normalizeShortCode, shortCodeChallenge } from "../src/desk/short-code.js";
+import { RootLedger } from "../src/ledger/root-ledger.js";
+import { encodeCompactPresentation } from "../src/presentation/compact-presentation.js";
+import { groth16Check } from "../src/proof/verifier.js";
+import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signer.js";
+import { expectOneLineFailure, expectSuccess, realdid } from "./helpers/cli.js";
+import { TODAY } from "./helpers/fixtures.js";
+import { type ProofFixture, proofFixture } from "./helpers/proof-fixture.js";
+
+const SCOPE = "hotel.example/front-desk";
+const PREDICATES = { minAge: 18, notExpired: true };
+
+let work: string;
+let fixture: ProofFixture;
+let config: DeskConfig;
+let server: DeskServer;
+let payload: Uint8Array;
+const code = newShortCode();
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "realdid-desk-"));
+  fixture = await proofFixture();
+  // The registrar's ledger as an exported file, its root the fixture's tree (development key, made here).
+  const signer = ed25519Signer(newSigningKeyHex());
+  const ledger = new RootLedger(signer.publicKey);
+  ledger.publishRoot(fixture.tree.root, fixture.tree.size, new Date(), signer);
+  writeFileSync(join(work, "ledger.jsonl"), ledger.toJsonLines());
+  const regulatorKey = { x: fixture.regulator.publicKey.x.toString(), y: fixture.regulator.publicKey.y.toString() };
+  const configJson = { format: DESK_CONFIG_FORMAT, name: "Hotel Example, front desk", scope: SCOPE, predicates: PREDICATES, regulatorKeys: [regulatorKey], registrar: { ledger: join(work, "ledger.jsonl"), key: signer.publicKey } };
+  writeFileSync(join(work, "desk.json"), JSON.stringify(configJson));
+  config = parseDeskConfig(configJson);
+  server = await startDeskServer(config, join(work, "desk-data"));
+  const proof = await fixture.prove(0, { ...fixture.requestFor(SCOPE, PREDICATES, TODAY), challenge: shortCodeChallenge(code) });
+  payload = encodeCompactPresentation(proof);
+}, 180_000);
+
+afterAll(async () => {
+  await server?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const snapshot = async () => openSnapshot(await (await fetch(new URL("snapshot", server.url))).json());
+const postReceipt = async (body: unknown) => {
+  const response = await fetch(new URL("receipts", server.url), { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  return { status: response.status, body: await response.json() };
+};
+
+describe("realdid desk", () => {
+  let receipt: DeskReceipt;
+
+  it("serves a snapshot whose ledger the page replays; a changed entry is refused", async () => {
+    const response = await fetch(new URL("snapshot", server.url));
+    expect(response.headers.get("content-security-policy")).toMatch(/connect-src 'self'/);
+    const document = await response.json();
+    expect(document).toMatchObject({ format: "realdid-desk-snapshot/1", scope: SCOPE, predicates: PREDICATES, keyId: fixture.artifacts.keyId, rootWindowSeconds: 3600, codeMinutes: 5 });
+    const opened = openSnapshot(document);
+    expect(opened.rootStatus(fixture.tree.root)).toBe("current");
+    document.ledger[0].root = "1";
+    expect(() => openSnapshot(document)).toThrow(/ledger entry 0: the signature is not the owner's/);
+  });
+
+  it("checks a person's QR payload offline: verified for the code it answers, refused in words for another code or a damaged payload", async () => {
+    const desk = await snapshot();
+    const check = groth16Check(fixture.artifacts.verificationKey);
+    const other = { code: newShortCode(), day: TODAY, issuedAt: new Date().toISOString() };
+    const outcome = await checkAtDesk(payload, desk, [other, { code, day: TODAY, issuedAt: new Date().toISOString() }], check);
+    if (!outcome.verified) throw new Error(outcome.why);
+    expect(outcome.holds).toEqual(["a real-name enrolled person", "age >= 18", "credential not expired"]);
+    expect(outcome.receipt).toMatchObject({ format: "realdid-desk-receipt/1", code, day: TODAY, ledgerSeq: 0, root: fixture.tree.root.toString(), did: outcome.did });
+    receipt = outcome.receipt;
+    expect(await checkAtDesk(payload, desk, [other], check)).toMatchObject({ verified: false, reason: "wrong_code" });
+    expect(await checkAtDesk(payload.subarray(0, 260), desk, [other], check)).toMatchObject({ verified: false, reason: "bad_qr", why: expect.stringMatching(/^this is not a RealDID presentation code: .*261/) });
+    expect(normalizeShortCode(`${code.slice(0, 4).toLowerCase()}-${code.slice(4)}`)).toBe(code);
+  }, 60_000);
+
+  it("stores a receipt once (idempotent by id) and refuses bad ones with a JSON error", async () => {
+    expect(await postReceipt(receipt)).toEqual({ status: 201, body: { id: receipt.id, stored: true } });
+    expect(await postReceipt(receipt)).toEqual({ status: 200, body: { id: receipt.id, stored: false } });
+    expect(server.receipts.get(receipt.id)).toEqual(receipt);
+
+    const otherCode = await postReceipt({ ...receipt, code: newShortCode() });
+    expect(otherCode.status).toBe(422);
+    expect(otherCode.body.error).toMatchObject({ code: "receipt_invalid", message: expect.stringMatching(/the proof answers another challenge/) });
+    const otherDid = await postReceipt({ ...receipt, did: `did:realdid:pairwise:${"0".repeat(64)}` });
+    expect(otherDid.body.error).toMatchObject({ code: "receipt_invalid", message: expect.stringMatching(/DID is not its proof's/) });
+    const renamed = await postReceipt({ ...receipt, id: "0".repeat(64) });
+    expect(renamed.status).toBe(400);
+    expect(renamed.body.error.message).toMatch(/field 'id' is not the SHA-256 of its proof document/);
+    const missing = await postReceipt({ ...receipt, proof: undefined });
+    expect(missing.body.error).toMatchObject({ code: "malformed_request", message: expect.stringMatching(/the desk receipt: field 'proof'/) });
+    expect((await postReceipt("{not json")).body.error).toEqual({ code: "malformed_request", message: "the body is not valid JSON" });
+    expect(server.receipts.count()).toBe(1);
+  }, 60_000);
+
+  it("`realdid desk sync` pulls the ledger; a bad configuration is one line naming the field", () => {
+    const sync = expectSuccess(realdid(work, ["--json", "desk", "sync", "--config", join(work, "desk.json"), "--data", join(work, "sync-data")]));
+    expect(sync).toMatchObject({ added: 1, entries: 1, root: fixture.tree.root.toString() });
+    writeFileSync(join(work, "bad.json"), JSON.stringify({ ...config, format: DESK_CONFIG_FORMAT, scope: "" }));
+    expectOneLineFailure(realdid(work, ["desk", "sync", "--config", join(work, "bad.json")]), /the desk configuration .*bad\.json: field 'scope'/);
+    writeFileSync(join(work, "bad.json"), JSON.stringify({ ...config, registrar: { ledger: "x", key: "did:key:z6Mk" } }));
+    expectOneLineFailure(realdid(work, ["desk", "--config", join(work, "bad.json")]), /field 'registrar.key' must be an Ed25519 public key/);
+    expectOneLineFailure(realdid(work, ["desk", "sync"]), /give the desk's configuration with --config/);
+  }, 60_000);
+});
