@@ -13,7 +13,7 @@ import { openSnapshot } from "../src/desk/desk-snapshot.js";
 import { newShortCode, normalizeShortCode, shortCodeChallenge } from "../src/desk/short-code.js";
 import { RootLedger } from "../src/ledger/root-ledger.js";
 import { encodeCompactPresentation } from "../src/presentation/compact-presentation.js";
-import { groth16Check } from "../src/proof/verifier.js";
+import { groth16Check } from "../src/proof/groth16-check.js";
 import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signer.js";
 import { expectOneLineFailure, expectSuccess, realdid } from "./helpers/cli.js";
 import { TODAY } from "./helpers/fixtures.js";

@@ -5,7 +5,7 @@ import express from "express";
 import { loadArtifacts } from "../artifacts/load.js";
 import { PROJECT_ROOT } from "../artifacts/paths.js";
 import { RealDidError } from "../errors.js";
-import { groth16Check } from "../proof/verifier.js";
+import { groth16Check } from "../proof/groth16-check.js";
 import { refusalFor, ServiceError } from "../service/service-error.js";
 import type { DeskConfig } from "./desk-config.js";
 import { verifyDeskReceipt } from "./desk-check.js";

@@ -4,7 +4,7 @@
 // network; it keeps a receipt for each person verified and uploads them when it can.
 import { todayIso } from "../../attributes/calendar.js";
 import { RealDidError } from "../../errors.js";
-import { groth16Check } from "../../proof/verifier.js";
+import { groth16Check } from "../../proof/groth16-check.js";
 import { checkAtDesk, type DeskOutcome } from "../desk-check.js";
 import { DESK_REQUEST_FORMAT, deskRequestText } from "../desk-request.js";
 import { type OpenedSnapshot, openSnapshot } from "../desk-snapshot.js";
