@@ -1,5 +1,7 @@
 import { Command } from "commander";
 import { ceremonyCommands } from "./commands/ceremony.js";
+import { credentialCommands } from "./commands/credential.js";
+import { didCommands } from "./commands/did.js";
 import { identityCommands } from "./commands/identity.js";
 import { ledgerCommands } from "./commands/ledger.js";
 import { pathCommands } from "./commands/path.js";
@@ -27,6 +29,8 @@ identityCommands(program);
 registrarCommands(program);
 ledgerCommands(program);
 pathCommands(program);
+credentialCommands(program);
+didCommands(program);
 proofCommands(program);
 regulatorCommands(program);
 serveCommand(program);

@@ -237,7 +237,7 @@ export function registrarCommands(program: Command): void {
     async (_, options) => {
       const server = await startRegistrarServer(options.data, { host: options.host!, port: options.port!, maxLedgerPage: options.ledgerPage });
       closeOnSignals(server.close);
-      return { data: { url: server.url }, lines: [`registrar served at ${server.url}: /v1/ledger, /v1/tree, /v1/tree/buckets/:bucket (request log on stderr)`] };
+      return { data: { url: server.url, did: registrarDid(server.publicKey) }, lines: [`registrar ${registrarDid(server.publicKey)} served at ${server.url}: /v1/ledger, /v1/tree, /v1/tree/buckets/:bucket (request log on stderr)`] };
     },
   );
 
