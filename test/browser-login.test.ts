@@ -224,7 +224,7 @@ describe("Sign in with RealDID in Chromium", () => {
     expect(await page.isVisible("#unlock")).toBe(true);
 
     // The registrar revokes the credential meanwhile: the path refresh says so before any proof, and the person may go back.
-    expectSuccess(realdid(work, ["registrar", "revoke", "--data", demo.registrarData, "--key-file", demo.registrarKeyFile, "--index", String(JSON.parse(credential).index)]));
+    expectSuccess(realdid(work, ["registrar", "revoke", "--data", demo.registrarData, "--key-file", demo.registrarKeyFile, "--index", String(JSON.parse(credential).credentialSubject.leafIndex)]));
     await page.fill("#unlock-passphrase", PASSPHRASE);
     await page.click("#unlock-button");
     await page.click("#approve");
