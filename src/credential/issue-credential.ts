@@ -1,15 +1,14 @@
 import { DataIntegrityProof, type DataIntegritySigner } from "@digitalbazaar/data-integrity";
 import { cryptosuite } from "@digitalbazaar/eddsa-rdfc-2022-cryptosuite";
 import { issue } from "@digitalbazaar/vc";
+import { hexToBytes } from "@noble/hashes/utils.js";
 import { verificationMethodId } from "../did/did-document.js";
 import { registrarDid } from "../did/did-uri.js";
+import { parseDocument } from "../formats/schema.js";
 import type { CredentialFile } from "../registry/credential.js";
 import type { LogSigner } from "../signed-log/signed-log.js";
 import { realDidDocumentLoader } from "./document-loader.js";
-import { parseDocument } from "../formats/schema.js";
 import { type RealDidCredential, RealDidCredentialSchema, unsignedRealDidCredential } from "./realdid-credential.js";
-
-const hexToBytes = (hex: string): Uint8Array => Uint8Array.from(hex.match(/../g)!, (byte) => parseInt(byte, 16));
 
 /**
  * The registrar's ledger signer as a Data Integrity signer: the credential is signed by the

@@ -1,3 +1,4 @@
+import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import { base58 } from "@scure/base";
 import { RealDidError } from "../errors.js";
 
@@ -8,9 +9,6 @@ import { RealDidError } from "../errors.js";
  */
 const ED25519_PUB_HEADER = [0xed, 0x01] as const;
 const HEX_KEY = /^[0-9a-f]{64}$/;
-
-const hexToBytes = (hex: string): Uint8Array => Uint8Array.from(hex.match(/../g)!, (byte) => parseInt(byte, 16));
-const bytesToHex = (bytes: Uint8Array): string => Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 
 export function ed25519Multibase(publicKeyHex: string): string {
   if (!HEX_KEY.test(publicKeyHex)) throw new RealDidError("invalid_argument", `an Ed25519 public key must be 64 lowercase hex digits, received ${JSON.stringify(publicKeyHex.slice(0, 80))}`);
