@@ -115,6 +115,8 @@ describe("the registrar's verifiable credential", () => {
     const vc = JSON.parse(vcText) as RealDidCredential;
     const old = credentialFile(server.publicKey, 0, fromVc.commitment, vc.credentialSubject.attributes as never, fromVc.leaf, new Date(vc.validFrom));
     expect(parseCredentialFile(JSON.stringify(old))).toEqual(fromVc);
+    writeFileSync(join(dir, "old.credential.json"), JSON.stringify(old));
+    expectOneLineFailure(text("credential", "verify", "old.credential.json"), /not a Verifiable Credential \(an older realdid-credential\/1 file carries no signature/);
     expect(fromVc.registrarKey).toBe(server.publicKey);
   });
 

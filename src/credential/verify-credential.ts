@@ -8,7 +8,7 @@ import { parseDocument } from "../formats/schema.js";
 import type { LedgerEntry } from "../ledger/ledger-entry.js";
 import { refreshPath } from "../registrar/path-client.js";
 import { realDidDocumentLoader } from "./document-loader.js";
-import { type ParsedCredential, parseRealDidCredential } from "./realdid-credential.js";
+import { isRealDidCredential, type ParsedCredential, parseRealDidCredential } from "./realdid-credential.js";
 
 export interface CredentialCheckOptions {
   /** The registrar the credential must be from: its ledger key (hex) or its DID. */
@@ -45,6 +45,7 @@ const reason = (error: unknown): string => {
  * registry under the registrar's signed root (credential_revoked, credential_reissued).
  */
 export async function verifyRealDidCredential(value: unknown, { registrar, statusFrom, now }: CredentialCheckOptions = {}): Promise<VerifiedCredential> {
+  if (!isRealDidCredential(value)) throw new RealDidError("credential_invalid", "this is not a Verifiable Credential (an older realdid-credential/1 file carries no signature to verify)");
   const parsed = parseRealDidCredential(value);
   const issuer = registrarDid(parsed.registrarKey);
   const checked = ["shape: a RealDIDCredential (VC 2.0)"];

@@ -2,6 +2,8 @@ import type { DIDResolutionResult, DIDResolver, ParsedDID } from "did-resolver";
 import { RealDidError } from "../errors.js";
 import { realDidDocument } from "./did-document.js";
 
+const KNOWN_KIND = /^did:realdid:(pairwise|registrar|verifier):/;
+
 const failure = (error: "invalidDid" | "notFound", message: string): DIDResolutionResult => ({
   didResolutionMetadata: { error, message },
   didDocument: null,
@@ -20,10 +22,8 @@ export function getResolver(): { realdid: DIDResolver } {
       try {
         return { didResolutionMetadata: { contentType: "application/did+ld+json" }, didDocument: realDidDocument(parsed.did), didDocumentMetadata: {} };
       } catch (error) {
-        if (error instanceof RealDidError && error.code === "invalid_did") {
-          // A well-formed did:realdid of an unknown kind is not found; a malformed one is invalid.
-          return /^did:realdid:[a-z]+:/.test(parsed.did) && !/^did:realdid:(pairwise|registrar|verifier):/.test(parsed.did) ? failure("notFound", error.message) : failure("invalidDid", error.message);
-        }
+        // A malformed DID of a kind this version defines is invalid; one of another kind is not found.
+        if (error instanceof RealDidError && error.code === "invalid_did") return failure(KNOWN_KIND.test(parsed.did) ? "invalidDid" : "notFound", error.message);
         throw error;
       }
     },
