@@ -7,6 +7,7 @@ import { realDidDocument, verificationMethodId } from "../src/did/did-document.j
 import { keyOfDid, pairwiseDid, parseRealDid, registrarDid, verifierDid } from "../src/did/did-uri.js";
 import { getResolver } from "../src/did/resolver.js";
 import { newSigningKeyHex } from "../src/signed-log/ed25519-signer.js";
+import { expectOneLineFailure, expectSuccess, realdid } from "./helpers/cli.js";
 
 const resolver = new Resolver(getResolver());
 const publicKeyOf = (secretHex: string) => Buffer.from(ed25519.getPublicKey(Buffer.from(secretHex, "hex"))).toString("hex");
@@ -67,5 +68,11 @@ describe("did:realdid", () => {
     expect(() => parseRealDid("https://example.com")).toThrow(/is not a DID/);
     expect(() => parseRealDid("did:realdid:verifier:zzz")).toThrow(expect.objectContaining({ code: "invalid_did" }));
     expect(() => realDidDocument(`did:realdid:registrar:${key}`)).toThrow(/not a valid did:realdid/); // hex is not the DID's spelling
+  });
+
+  it("resolves from the command line, and refuses a DID of another method in one line", () => {
+    const here = process.cwd();
+    expect(expectSuccess(realdid(here, ["--json", "did", "resolve", verifierDid(key)]))).toEqual(realDidDocument(verifierDid(key)));
+    expectOneLineFailure(realdid(here, ["did", "resolve", "did:web:example.com"]), /"did:web:example.com" does not resolve \(unsupportedDidMethod\)/);
   });
 });

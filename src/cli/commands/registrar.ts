@@ -131,13 +131,13 @@ export function registrarCommands(program: Command): void {
     registrar,
     {
       name: "enroll",
-      summary: "enroll one person, or a batch from a JSON-lines file, and publish the new root",
+      summary: "enroll one person, or a batch from a JSON-lines file, publish the new root, and write each person's verifiable credential (VC 2.0, signed with the ledger key)",
       example: "realdid registrar enroll --data ./registrar --name 'Li Wei' --national-id 11010519900314002X --birth-date 1990-03-14 --region 110105 --expiry 2031-05-01 --document-type national_id_card --commitment 1234… --out li-wei.credential.json",
     },
     (c) =>
       keyOptions(dataOption(c))
         .option("--batch <file>", "JSON lines: {name, nationalId, birthDate, region, expiry, documentType, commitment}")
-        .option("--out-dir <dir>", "with --batch: folder for credential-<index>.json files")
+        .option("--out-dir <dir>", "with --batch: folder for the credential-<index>.json verifiable credentials")
         .option("--name <name>")
         .option("--national-id <id>", "18-character resident ID number")
         .option("--birth-date <YYYY-MM-DD>")
@@ -145,7 +145,7 @@ export function registrarCommands(program: Command): void {
         .option("--expiry <YYYY-MM-DD>", "document expiry")
         .option("--document-type <type>", "national_id_card, passport or residence_permit")
         .option("--commitment <value>", "the citizen's identity commitment")
-        .option("--out <file>", "where to write the credential"),
+        .option("--out <file>", "where to write the verifiable credential"),
     async (_, options, output) => {
       if (options.batch !== undefined) {
         if (options.outDir === undefined) throw new RealDidError("invalid_argument", "--batch needs --out-dir for the credential files");
