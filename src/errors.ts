@@ -79,7 +79,13 @@ export type ErrorCode =
   | "store_tampered"
   | "bucket_out_of_range"
   | "credential_revoked"
-  | "credential_reissued";
+  | "credential_reissued"
+  // DIDs and the registrar's verifiable credential
+  | "invalid_did"
+  | "credential_invalid"
+  | "credential_signature_invalid"
+  | "credential_issuer_mismatch"
+  | "credential_leaf_mismatch";
 
 export class RealDidError extends Error {
   override readonly name = "RealDidError";

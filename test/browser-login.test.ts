@@ -213,6 +213,11 @@ describe("Sign in with RealDID in Chromium", () => {
 
     // A wrong passphrase at sign-in.
     const credential = enroll(NAMED_PEOPLE[3], commitment);
+    // The registrar's verifiable credential with its signature altered: the wallet checks the proof offline and says so.
+    const forged = JSON.parse(credential);
+    forged.proof.proofValue = forged.proof.proofValue.slice(0, -1) + (forged.proof.proofValue.endsWith("2") ? "3" : "2");
+    expect(await importCredential(page, JSON.stringify(forged))).toMatch(/the credential's proof does not verify/);
+    expect(await page.textContent("#credential-status")).toBe("No credential yet.");
     await importCredential(page, credential);
     await page.goto(demo.urls.forum);
     await page.click("#signin");
@@ -224,7 +229,7 @@ describe("Sign in with RealDID in Chromium", () => {
     expect(await page.isVisible("#unlock")).toBe(true);
 
     // The registrar revokes the credential meanwhile: the path refresh says so before any proof, and the person may go back.
-    expectSuccess(realdid(work, ["registrar", "revoke", "--data", demo.registrarData, "--key-file", demo.registrarKeyFile, "--index", String(JSON.parse(credential).index)]));
+    expectSuccess(realdid(work, ["registrar", "revoke", "--data", demo.registrarData, "--key-file", demo.registrarKeyFile, "--index", String(JSON.parse(credential).credentialSubject.leafIndex)]));
     await page.fill("#unlock-passphrase", PASSPHRASE);
     await page.click("#unlock-button");
     await page.click("#approve");

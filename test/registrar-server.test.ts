@@ -11,6 +11,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeAttributes } from "../src/attributes/attributes.js";
 import { loadArtifacts } from "../src/artifacts/load.js";
+import { registrarDid } from "../src/did/did-uri.js";
 import { releaseCurve } from "../src/proof/curve.js";
 import { Prover } from "../src/proof/prover.js";
 import { groth16Check } from "../src/proof/groth16-check.js";
@@ -86,7 +87,7 @@ describe("registrar server", () => {
     const { path } = await refreshPath(server.url, ref());
     expect(path.root).not.toBe(before);
     expect(path.root).toBe(writer.root);
-    expect((await get("/v1/tree")).json).toMatchObject({ format: "realdid-tree/1", size: BUCKET_LEAVES + 203, buckets: 2, root: writer.root.toString(), bucketLeaves: 4096 });
+    expect((await get("/v1/tree")).json).toMatchObject({ format: "realdid-tree/1", size: BUCKET_LEAVES + 203, buckets: 2, root: writer.root.toString(), bucketLeaves: 4096, registrarDid: registrarDid(server.publicKey) });
   });
 
   it("answers a request that names a stale root for the current root, and says so", async () => {

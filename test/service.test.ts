@@ -2,8 +2,11 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { Resolver } from "did-resolver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { todayIso } from "../src/attributes/calendar.js";
+import { pairwiseDid, verifierDid } from "../src/did/did-uri.js";
+import { getResolver } from "../src/did/resolver.js";
 import { releaseCurve } from "../src/proof/curve.js";
 import { proofDocument } from "../src/proof/proof-document.js";
 import { challengeForMessage, scopeToField } from "../src/proof/request.js";
@@ -40,7 +43,8 @@ describe("verifier service", () => {
     const login = await challengeAndProof("shop");
     const answer = await verify(login);
     expect(answer.status).toBe(200);
-    expect(answer.json).toMatchObject({ valid: true, site: "shop", action: null, didAddress: fixture.citizens[1].identity.didAddress(scopeToField("shop.example")).toString() });
+    const didAddress = fixture.citizens[1].identity.didAddress(scopeToField("shop.example"));
+    expect(answer.json).toMatchObject({ valid: true, site: "shop", action: null, didAddress: didAddress.toString(), did: pairwiseDid(didAddress) });
     expect(answer.json.predicates).toEqual(["age >= 18", "region starts with 11", "credential not expired"]);
     expect(answer.json.ledgerEntry).toMatchObject({ seq: 1, root: fixture.tree.root.toString() });
     expect(answer.json.escrow.cipher).toMatch(/^\d+$/);
@@ -53,6 +57,11 @@ describe("verifier service", () => {
 
     const replay = await verify(login);
     expect(replay).toMatchObject({ status: 409, json: { error: { code: "challenge_used" } } });
+
+    // The service's DID names the key its receipts are signed with, and resolves to the same document.
+    const didDocument = await (await fetch(`${service.url}/v1/did`)).json();
+    expect(didDocument.id).toBe(verifierDid(service.receiptKey));
+    expect(didDocument).toEqual((await new Resolver(getResolver()).resolve(didDocument.id)).didDocument);
   });
 
   it("hands out request documents a prover reads as they are: the site's (no challenge) and a challenge's", async () => {

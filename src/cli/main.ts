@@ -1,6 +1,8 @@
 import { Command } from "commander";
 import { ceremonyCommands } from "./commands/ceremony.js";
+import { credentialCommands } from "./commands/credential.js";
 import { deskCommands } from "./commands/desk.js";
+import { didCommands } from "./commands/did.js";
 import { identityCommands } from "./commands/identity.js";
 import { ledgerCommands } from "./commands/ledger.js";
 import { pathCommands } from "./commands/path.js";
@@ -29,6 +31,8 @@ identityCommands(program);
 registrarCommands(program);
 ledgerCommands(program);
 pathCommands(program);
+credentialCommands(program);
+didCommands(program);
 proofCommands(program);
 presentationCommands(program);
 regulatorCommands(program);

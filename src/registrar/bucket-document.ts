@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { registrarDid } from "../did/did-uri.js";
 import { Ed25519PublicKey, FieldDecimal } from "../formats/fields.js";
 import { parseDocument } from "../formats/schema.js";
 import { LEDGER_KIND, type LedgerEntry } from "../ledger/ledger-entry.js";
@@ -47,6 +48,7 @@ export const bucketDocument = (bucket: Bucket, registrarKey: string, requestedRo
 export const treeInfoDocument = (size: number, root: bigint, entry: LedgerEntry, registrarKey: string) => ({
   format: TREE_INFO_FORMAT,
   registrarKey,
+  registrarDid: registrarDid(registrarKey),
   arity: TREE_ARITY,
   height: TREE_HEIGHT,
   bucketLevel: BUCKET_LEVEL,

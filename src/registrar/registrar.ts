@@ -8,6 +8,8 @@ import type { RegistryHasher } from "../crypto/poseidon.js";
 import { type ErrorCode, RealDidError } from "../errors.js";
 import type { LedgerEntry } from "../ledger/ledger-entry.js";
 import { RootLedger } from "../ledger/root-ledger.js";
+import { issueRealDidCredential } from "../credential/issue-credential.js";
+import type { RealDidCredential } from "../credential/realdid-credential.js";
 import { type CredentialFile, credentialFile } from "../registry/credential.js";
 import { BUCKET_LEAVES, BUCKET_LEVEL, EMPTY_LEAF, type MerkleProof, RegistryTree, TREE_HEIGHT } from "../registry/registry-tree.js";
 import type { AuditLog } from "../regulator/audit-log.js";
@@ -273,6 +275,18 @@ export class Registrar {
       this.tree.update(index, leaf);
     });
     return credentialFile(this.publicKey, index, commitment, attributes, leaf, now);
+  }
+
+  /**
+   * The Verifiable Credentials of enrolled or re-issued leaves (what `enroll` and `reissue`
+   * return), signed with the ledger key after their transaction committed: one by one, a
+   * few milliseconds each (RDF canonicalization), so a batch of thousands takes seconds.
+   */
+  async signCredentials(files: readonly CredentialFile[]): Promise<RealDidCredential[]> {
+    const { keys } = this.unlocked();
+    const signed: RealDidCredential[] = [];
+    for (const file of files) signed.push(await issueRealDidCredential(file, keys.ledgerSigner));
+    return signed;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { type EncodedAttributes, encodeAttributes, type PersonAttributes } from "../attributes/attributes.js";
 import { toFieldElement } from "../crypto/field.js";
 import { hashLeaf } from "../crypto/poseidon.js";
+import { isRealDidCredential, type ParsedCredential, parseRealDidCredential } from "../credential/realdid-credential.js";
 import { RealDidError } from "../errors.js";
 
 /** What the registrar hands a citizen: where their leaf is and the attributes in it. */
@@ -33,15 +34,20 @@ export function credentialFile(registrarKey: string, index: number, commitment: 
   return { format: FILE_FORMAT, registrarKey, index, commitment: commitment.toString(), attributes, leaf: leaf.toString(), issuedAt: issuedAt.toISOString() };
 }
 
-/** Parses and checks a credential file; the leaf must match commitment and attributes. */
-export function parseCredentialFile(json: string): { credential: Credential; commitment: bigint; leaf: bigint; registrarKey: string } {
+/**
+ * Parses and checks a credential file: the registrar's Verifiable Credential, or an older
+ * realdid-credential/1 file. The leaf must match commitment and attributes (a VC's
+ * signature is checked by verifyRealDidCredential; proving needs only the leaf).
+ */
+export function parseCredentialFile(json: string): ParsedCredential {
   let file: CredentialFile;
   try {
     file = JSON.parse(json);
   } catch {
     throw new RealDidError("invalid_argument", "the credential file is not valid JSON");
   }
-  if (file?.format !== FILE_FORMAT) throw new RealDidError("invalid_argument", `the credential file's format is not ${FILE_FORMAT}`);
+  if (isRealDidCredential(file)) return parseRealDidCredential(file);
+  if (file?.format !== FILE_FORMAT) throw new RealDidError("invalid_argument", `the credential file is neither a Verifiable Credential nor a ${FILE_FORMAT} file`);
   if (!Number.isSafeInteger(file.index) || file.index < 0) throw new RealDidError("invalid_argument", `the credential's index must be a non-negative integer, received ${JSON.stringify(file.index)}`);
   const attributes = encodeAttributes(file.attributes);
   const commitment = toFieldElement("commitment", file.commitment);

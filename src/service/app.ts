@@ -2,7 +2,8 @@ import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { isPairwiseDid } from "../did/did-uri.js";
+import { realDidDocument } from "../did/did-document.js";
+import { isPairwiseDid, verifierDid } from "../did/did-uri.js";
 import type { RealDidError } from "../errors.js";
 import { Decimal } from "../formats/fields.js";
 import { parseDocument } from "../formats/schema.js";
@@ -54,6 +55,7 @@ function body<S extends z.ZodType>(schema: S, value: unknown, what: string): z.o
  *                         {site, action?, message, proof}      -> same, for message-bound proofs
  *   GET  /v1/sites/:site  the site's public policy (what a prover must answer)
  *   GET  /v1/receipts?site=&did=  receipts of the site's OpenID logins by a pairwise DID
+ *   GET  /v1/did          the service's DID document (did:realdid:verifier: its receipt key), open to all
  *   <issuer path>/…       the OpenID Provider (oidc-provider.ts), when configured
  *   GET  /livez          liveness: the process answers
  *   GET  /readyz         readiness: database and ledger replica usable (503 with the problems if not); /healthz is an alias
@@ -74,6 +76,8 @@ export function createApp(deps: ServiceDeps): express.Express {
     res.on("finish", () => res.locals.log.info({ method: req.method, path: req.originalUrl.slice(0, 256), status: res.statusCode, ms: Math.round(performance.now() - started) }, "request"));
     next();
   });
+  // Public like the receipt key it names: whoever holds a receipt checks it against this DID.
+  app.get("/v1/did", (_req, res) => void res.json(realDidDocument(verifierDid(deps.receiptSigner.publicKey))));
   // Relying parties authenticate before anything is parsed; health and metrics stay open.
   app.use("/v1", (req, _res, next) => {
     if (config.apiKeyHashes.length === 0) return next();

@@ -1,4 +1,5 @@
 import { escrowJson } from "../crypto/escrow.js";
+import { pairwiseDid } from "../did/did-uri.js";
 import { describePredicates, policyRequest } from "../policy/policy.js";
 import type { ProofDocument } from "../proof/proof-document.js";
 import { challengeForMessage, randomChallenge } from "../proof/request.js";
@@ -39,6 +40,8 @@ export interface VerifiedProof {
   readonly action: string | null;
   readonly scope: string;
   readonly didAddress: string;
+  /** The pairwise DID: `didAddress` as a did:realdid URI. */
+  readonly did: string;
   readonly predicates: string[];
   readonly escrow: ReturnType<typeof escrowJson>;
   readonly root: string;
@@ -160,6 +163,7 @@ export class SiteVerification {
       action,
       scope,
       didAddress: outcome.didAddress.toString(),
+      did: pairwiseDid(outcome.didAddress),
       predicates,
       escrow: escrowJson(outcome.escrow),
       root: outcome.root.toString(),

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { todayIso } from "../../attributes/calendar.js";
 import type { Predicates } from "../../attributes/predicates.js";
 import { type EscrowCiphertext, escrowJson } from "../../crypto/escrow.js";
+import { pairwiseDid, verifierDid } from "../../did/did-uri.js";
 import { RealDidError } from "../../errors.js";
 import { Ed25519PublicKey, FieldDecimal } from "../../formats/fields.js";
 import { parseDocument } from "../../formats/schema.js";
@@ -129,11 +130,10 @@ export function validVerdict(
   const { entry } = verifier.ledger.lookup(outcome.root)!;
   const escrow = escrowJson(outcome.escrow);
   return {
-    data: { valid: true, keyId: verifier.keyId, scope: verifier.scope, ...(outcome.holder !== undefined && { holder: outcome.holder }), didAddress: outcome.didAddress.toString(), predicates, root: outcome.root.toString(), ledgerEntry: entry, escrow },
+    data: { valid: true, keyId: verifier.keyId, scope: verifier.scope, ...(outcome.holder !== undefined && { holder: outcome.holder }), didAddress: outcome.didAddress.toString(), did: pairwiseDid(outcome.didAddress), predicates, root: outcome.root.toString(), ledgerEntry: entry, escrow },
     lines: [
       `VALID ${what} for ${verifier.scope}`,
-      ...(outcome.holder !== undefined ? [`holder: ${outcome.holder}`] : []),
-      `DID address: ${outcome.didAddress}`,
+      `DID: ${pairwiseDid(outcome.didAddress)}`,
       `predicates held: ${predicates.length ? predicates.join(", ") : "none asked"}`,
       `root: ledger entry ${entry.seq} (${entry.time})`,
       `escrow ciphertext: R = (${escrow.ephemeral.x}, ${escrow.ephemeral.y}), c = ${escrow.cipher}`,
@@ -181,8 +181,8 @@ export function proofCommands(program: Command): void {
       const result = await proveForRequest(document, options, output, options.challenge === undefined ? undefined : parseChallenge(options.challenge));
       writeAtomically(options.out, JSON.stringify(proofDocument(result, document.scope), null, 2) + "\n");
       return {
-        data: { proof: options.out, keyId: result.keyId, scope: document.scope, didAddress: result.signals.didAddress.toString(), root: result.signals.root.toString() },
-        lines: [`proof written to ${options.out}`, `DID address at ${document.scope}: ${result.signals.didAddress}`],
+        data: { proof: options.out, keyId: result.keyId, scope: document.scope, didAddress: result.signals.didAddress.toString(), did: pairwiseDid(result.signals.didAddress), root: result.signals.root.toString() },
+        lines: [`proof written to ${options.out}`, `DID at ${document.scope}: ${pairwiseDid(result.signals.didAddress)}`],
       };
     },
   );
@@ -218,7 +218,7 @@ export function proofCommands(program: Command): void {
       const verdict = parseDocument(VerdictSchema, answer.json, `the answer of ${base}/v1/verify`, "io_error");
       return {
         data: verdict,
-        lines: [`logged in to ${options.site}${options.action ? ` (${options.action})` : ""} as ${verdict.didAddress}`, `predicates held: ${verdict.predicates.length ? verdict.predicates.join(", ") : "none asked"}`, `the site keeps a receipt signed by the verifier service (${verdict.receipt.verifierKey})`],
+        lines: [`logged in to ${options.site}${options.action ? ` (${options.action})` : ""} as ${pairwiseDid(BigInt(verdict.didAddress))}`, `predicates held: ${verdict.predicates.length ? verdict.predicates.join(", ") : "none asked"}`, `the site keeps a receipt signed by the verifier service (${verifierDid(verdict.receipt.verifierKey)})`],
       };
     },
   );

@@ -1,7 +1,9 @@
 import { join } from "node:path";
 import type { Command } from "commander";
 import type { DocumentType, PersonAttributes } from "../../attributes/attributes.js";
+import { registrarDid } from "../../did/did-uri.js";
 import { RealDidError } from "../../errors.js";
+import type { RealDidCredential } from "../../credential/realdid-credential.js";
 import type { CredentialFile } from "../../registry/credential.js";
 import { pathFile } from "../../registry/path-file.js";
 import { DEFAULT_LEDGER_PAGE, startRegistrarServer } from "../../registrar/registrar-server.js";
@@ -52,11 +54,11 @@ export function keyProtection({ passphraseEnv, keyFile }: KeyOptions, prefix = "
 }
 
 /** Opens the registrar for `use`: unlocked when the command reads or changes records, else without its keys. */
-async function withRegistrar<T>(options: RegistrarOptions, output: CommandOutput, use: (registrar: Registrar) => T, { locked = false } = {}): Promise<T> {
+async function withRegistrar<T>(options: RegistrarOptions, output: CommandOutput, use: (registrar: Registrar) => T | Promise<T>, { locked = false } = {}): Promise<T> {
   output.progress("opening the registrar store");
   const registrar = await Registrar.open(options.data, locked ? {} : { unlock: keyProtection(options) });
   try {
-    return use(registrar);
+    return await use(registrar);
   } finally {
     registrar.close();
   }
@@ -88,9 +90,18 @@ function parseBatch(text: string, file: string): EnrollmentRequest[] {
     });
 }
 
+/** Enrolls, then signs the Verifiable Credentials of the new leaves (after the enrollment committed). */
+async function enrollAndSign(registrar: Registrar, requests: EnrollmentRequest[], output: CommandOutput) {
+  const enrolled = registrar.enroll(requests);
+  output.progress(`signing ${enrolled.length} verifiable credential${enrolled.length === 1 ? "" : "s"}`);
+  return { enrolled, credentials: await registrar.signCredentials(enrolled) };
+}
+
+const credentialJson = (credential: RealDidCredential) => JSON.stringify(credential, null, 2) + "\n";
+
 const credentialLines = (credentials: CredentialFile[], where: string) => [
   `enrolled ${credentials.length} ${credentials.length === 1 ? "person" : "people"} (leaf ${credentials[0].index}${credentials.length > 1 ? `..${credentials.at(-1)!.index}` : ""})`,
-  `credential${credentials.length > 1 ? "s" : ""} written to ${where}`,
+  `verifiable credential${credentials.length > 1 ? "s" : ""} (signed by the registrar) written to ${where}`,
 ];
 
 export function registrarCommands(program: Command): void {
@@ -107,11 +118,11 @@ export function registrarCommands(program: Command): void {
     async (_, options, output) => {
       output.progress("creating the registrar store and sealing its keys");
       const created = await Registrar.init(options.data, keyProtection(options));
-      const result = { data: options.data, publicKey: created.publicKey, root: created.root.toString() };
+      const result = { data: options.data, publicKey: created.publicKey, did: registrarDid(created.publicKey), root: created.root.toString() };
       created.close();
       return {
         data: result,
-        lines: [`registrar created in ${options.data} (records encrypted; keys sealed)`, `ledger signing key (public): ${result.publicKey}`, `empty root: ${result.root}`],
+        lines: [`registrar created in ${options.data} (records encrypted; keys sealed)`, `ledger signing key (public): ${result.publicKey}`, `registrar DID: ${result.did}`, `empty root: ${result.root}`],
       };
     },
   );
@@ -120,13 +131,13 @@ export function registrarCommands(program: Command): void {
     registrar,
     {
       name: "enroll",
-      summary: "enroll one person, or a batch from a JSON-lines file, and publish the new root",
+      summary: "enroll one person, or a batch from a JSON-lines file, publish the new root, and write each person's verifiable credential (VC 2.0, signed with the ledger key)",
       example: "realdid registrar enroll --data ./registrar --name 'Li Wei' --national-id 11010519900314002X --birth-date 1990-03-14 --region 110105 --expiry 2031-05-01 --document-type national_id_card --commitment 1234… --out li-wei.credential.json",
     },
     (c) =>
       keyOptions(dataOption(c))
         .option("--batch <file>", "JSON lines: {name, nationalId, birthDate, region, expiry, documentType, commitment}")
-        .option("--out-dir <dir>", "with --batch: folder for credential-<index>.json files")
+        .option("--out-dir <dir>", "with --batch: folder for the credential-<index>.json verifiable credentials")
         .option("--name <name>")
         .option("--national-id <id>", "18-character resident ID number")
         .option("--birth-date <YYYY-MM-DD>")
@@ -134,22 +145,22 @@ export function registrarCommands(program: Command): void {
         .option("--expiry <YYYY-MM-DD>", "document expiry")
         .option("--document-type <type>", "national_id_card, passport or residence_permit")
         .option("--commitment <value>", "the citizen's identity commitment")
-        .option("--out <file>", "where to write the credential"),
+        .option("--out <file>", "where to write the verifiable credential"),
     async (_, options, output) => {
       if (options.batch !== undefined) {
         if (options.outDir === undefined) throw new RealDidError("invalid_argument", "--batch needs --out-dir for the credential files");
         const requests = parseBatch(readText(options.batch, "batch"), options.batch);
-        const credentials = await withRegistrar(options, output, (r) => r.enroll(requests));
+        const { enrolled, credentials } = await withRegistrar(options, output, (r) => enrollAndSign(r, requests, output));
         ensureFolder(options.outDir);
-        for (const credential of credentials) writeAtomically(join(options.outDir, `credential-${credential.index}.json`), JSON.stringify(credential, null, 2) + "\n", { mode: OWNER_ONLY });
-        return { data: { enrolled: credentials.length, firstIndex: credentials[0].index, outDir: options.outDir }, lines: credentialLines(credentials, options.outDir) };
+        credentials.forEach((credential, i) => writeAtomically(join(options.outDir!, `credential-${enrolled[i].index}.json`), credentialJson(credential), { mode: OWNER_ONLY }));
+        return { data: { enrolled: enrolled.length, firstIndex: enrolled[0].index, outDir: options.outDir, issuer: credentials[0].issuer }, lines: credentialLines(enrolled, options.outDir) };
       }
       const missing = (["name", "nationalId", "birthDate", "region", "expiry", "documentType", "commitment", "out"] as const).filter((key) => options[key] === undefined);
       if (missing.length > 0) throw new RealDidError("invalid_argument", `missing ${missing.map((key) => "--" + key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} (or use --batch)`);
       const attributes = { birthDate: options.birthDate, region: options.region, expiry: options.expiry, documentType: options.documentType as DocumentType } as PersonAttributes;
-      const [credential] = await withRegistrar(options, output, (r) => r.enroll([{ record: { name: options.name!, nationalId: options.nationalId!, attributes }, commitment: options.commitment! }]));
-      writeAtomically(options.out!, JSON.stringify(credential, null, 2) + "\n", { mode: OWNER_ONLY });
-      return { data: { index: credential.index, credential: options.out }, lines: credentialLines([credential], options.out!) };
+      const { enrolled, credentials } = await withRegistrar(options, output, (r) => enrollAndSign(r, [{ record: { name: options.name!, nationalId: options.nationalId!, attributes }, commitment: options.commitment! }], output));
+      writeAtomically(options.out!, credentialJson(credentials[0]), { mode: OWNER_ONLY });
+      return { data: { index: enrolled[0].index, credential: options.out, issuer: credentials[0].issuer }, lines: credentialLines(enrolled, options.out!) };
     },
   );
 
@@ -175,7 +186,7 @@ export function registrarCommands(program: Command): void {
         .option("--document-type <type>")
         .requiredOption("--out <file>", "where to write the new credential"),
     async (_, options, output) => {
-      const credential = await withRegistrar(options, output, (r) => {
+      const credential = await withRegistrar(options, output, async (r) => {
         const index = leafIndex(r, options);
         const current = r.record(index).attributes;
         const attributes = {
@@ -184,10 +195,12 @@ export function registrarCommands(program: Command): void {
           ...(options.expiry !== undefined && { expiry: options.expiry }),
           ...(options.documentType !== undefined && { documentType: options.documentType as DocumentType }),
         };
-        return r.reissue(index, attributes);
+        const [signed] = await r.signCredentials([r.reissue(index, attributes)]);
+        return signed;
       });
-      writeAtomically(options.out!, JSON.stringify(credential, null, 2) + "\n", { mode: OWNER_ONLY });
-      return { data: { index: credential.index, credential: options.out }, lines: [`re-issued leaf ${credential.index}; credential written to ${options.out}`] };
+      writeAtomically(options.out!, credentialJson(credential), { mode: OWNER_ONLY });
+      const index = credential.credentialSubject.leafIndex;
+      return { data: { index, credential: options.out, issuer: credential.issuer }, lines: [`re-issued leaf ${index}; verifiable credential written to ${options.out}`] };
     },
   );
 
@@ -209,7 +222,7 @@ export function registrarCommands(program: Command): void {
     async (_, options, output) => {
       const { text, length, publicKey } = await withRegistrar(options, output, (r) => ({ text: r.ledger.toJsonLines(), length: r.ledger.length, publicKey: r.publicKey }), { locked: true });
       writeAtomically(options.out!, text);
-      return { data: { entries: length, publicKey, file: options.out }, lines: [`${length} ledger entries written to ${options.out}`, `registrar key: ${publicKey}`] };
+      return { data: { entries: length, publicKey, did: registrarDid(publicKey), file: options.out }, lines: [`${length} ledger entries written to ${options.out}`, `registrar key: ${publicKey} (${registrarDid(publicKey)})`] };
     },
   );
 
@@ -224,7 +237,7 @@ export function registrarCommands(program: Command): void {
     async (_, options) => {
       const server = await startRegistrarServer(options.data, { host: options.host!, port: options.port!, maxLedgerPage: options.ledgerPage });
       closeOnSignals(server.close);
-      return { data: { url: server.url }, lines: [`registrar served at ${server.url}: /v1/ledger, /v1/tree, /v1/tree/buckets/:bucket (request log on stderr)`] };
+      return { data: { url: server.url, did: registrarDid(server.publicKey) }, lines: [`registrar ${registrarDid(server.publicKey)} served at ${server.url}: /v1/ledger, /v1/tree, /v1/tree/buckets/:bucket (request log on stderr)`] };
     },
   );
 

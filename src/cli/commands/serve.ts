@@ -4,6 +4,7 @@ import { parseServiceConfig } from "../../service/config.js";
 import { serviceLogToStderr, startVerifierService } from "../../service/server.js";
 import { defineCommand, integerOption } from "../command-kit.js";
 import { readJson } from "../../files.js";
+import { verifierDid } from "../../did/did-uri.js";
 
 /**
  * Stops a long-running server cleanly on SIGINT/SIGTERM (exit 0), or says in one line why it
@@ -61,10 +62,10 @@ export function serveCommand(program: Command): void {
       const service = await startVerifierService(config, serviceLogToStderr(config.logLevel));
       closeOnSignals(service.close);
       return {
-        data: { url: service.url, sites: [...config.sites.keys()], ledgerEntries: service.replica.ledger.length, keyId: service.keyId, receiptKey: service.receiptKey },
+        data: { url: service.url, sites: [...config.sites.keys()], ledgerEntries: service.replica.ledger.length, keyId: service.keyId, receiptKey: service.receiptKey, did: verifierDid(service.receiptKey) },
         lines: [
           `verifier service listening on ${service.url} (sites: ${[...config.sites.keys()].join(", ")}; ledger: ${service.replica.ledger.length} entries)`,
-          `circuit keys ${service.keyId}; receipts signed by ${service.receiptKey}`,
+          `circuit keys ${service.keyId}; receipts signed by ${service.receiptKey} (${verifierDid(service.receiptKey)}, its document at /v1/did)`,
         ],
       };
     },

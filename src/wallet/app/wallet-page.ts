@@ -2,6 +2,8 @@
 // registrar's credential, and answer login requests from a verifier service's OpenID
 // Provider with a proof made in a Web Worker. Nothing but the proof (and, on a decline, the
 // reason) leaves this page; the secret is never sent anywhere.
+import { isRealDidCredential } from "../../credential/realdid-credential.js";
+import { verifyRealDidCredential } from "../../credential/verify-credential.js";
 import { parsePoint } from "../../policy/policy.js";
 import { RealDidError } from "../../errors.js";
 import { Identity } from "../../identity/identity.js";
@@ -165,15 +167,21 @@ class Wallet {
     });
   }
 
-  /** Checks a credential is this identity's, from this wallet's registrar, and still live under its signed root. */
+  /**
+   * Checks a credential is this identity's, from this wallet's registrar (a Verifiable
+   * Credential's Data Integrity proof is verified too, offline: the contexts ship with the
+   * wallet; an older credential file has none), and still live under its signed root.
+   */
   private async checkCredential(text: string) {
     const parsed = parseCredentialFile(text);
+    const value: unknown = JSON.parse(text);
     if (parsed.commitment.toString() !== (await this.storedCommitment())) {
       throw new RealDidError("credential_mismatch", "this credential was issued to another identity (its commitment is not yours)");
     }
     if (parsed.registrarKey !== this.config.registrarKey) {
       throw new RealDidError("log_wrong_key", `this credential was issued by registrar ${short(parsed.registrarKey)}, but this wallet works with registrar ${short(this.config.registrarKey)} at ${this.config.registrarUrl}`);
     }
+    if (isRealDidCredential(value)) await verifyRealDidCredential(value, { registrar: this.config.registrarKey });
     const { entry } = await refreshPath(this.config.registrarUrl, { index: parsed.credential.index, leaf: parsed.leaf, registrarKey: parsed.registrarKey });
     return { parsed, entry };
   }
