@@ -11,6 +11,7 @@ import { PNG } from "pngjs";
 import QRCode from "qrcode";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registrarDid } from "../src/did/did-uri.js";
 import { parseDeskConfig } from "../src/desk/desk-config.js";
 import { startDeskServer, type DeskServer } from "../src/desk/desk-server.js";
 import { freePorts, type RunningDemo, startDemo } from "../examples/demo/start-demo.js";
@@ -39,7 +40,7 @@ beforeAll(async () => {
     scope: SCOPE,
     predicates: { minAge: 18, notExpired: true },
     regulatorKeys: [regulatorKey],
-    registrar: { ledger: demo.urls.registrar, key: demo.registrarKey },
+    registrar: { ledger: demo.urls.registrar, key: registrarDid(demo.registrarKey) }, // named by its DID
     rootWindowSeconds: 0,
   });
   desk = await startDeskServer(config, join(work, "desk"));

@@ -1,10 +1,8 @@
 import { DataIntegrityProof } from "@digitalbazaar/data-integrity";
 import { cryptosuite } from "@digitalbazaar/eddsa-rdfc-2022-cryptosuite";
 import { verifyCredential } from "@digitalbazaar/vc";
-import { keyOfDid, registrarDid } from "../did/did-uri.js";
+import { registrarDid, registrarKeyOf } from "../did/did-uri.js";
 import { RealDidError } from "../errors.js";
-import { Ed25519PublicKey } from "../formats/fields.js";
-import { parseDocument } from "../formats/schema.js";
 import type { LedgerEntry } from "../ledger/ledger-entry.js";
 import { refreshPath } from "../registrar/path-client.js";
 import { realDidDocumentLoader } from "./document-loader.js";
@@ -24,11 +22,6 @@ export interface VerifiedCredential extends ParsedCredential {
   checked: string[];
   /** The signed ledger entry the status was checked under (with `statusFrom`). */
   statusEntry?: LedgerEntry;
-}
-
-/** A registrar named by its key (hex) or DID, as its key. */
-export function registrarKeyOf(registrar: string): string {
-  return registrar.startsWith("did:") ? keyOfDid(registrar, "registrar") : parseDocument(Ed25519PublicKey, registrar, "the registrar key");
 }
 
 const reason = (error: unknown): string => {

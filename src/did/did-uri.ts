@@ -56,3 +56,10 @@ export function keyOfDid(did: string, kind: KeyedDidKind): string {
   if (parsed.kind !== kind) throw new RealDidError("invalid_did", `${did} is a ${parsed.kind} DID, not a ${kind} DID`);
   return parsed.publicKey;
 }
+
+/** A registrar named by its ledger key (64 lowercase hex) or its DID, as its key. */
+export function registrarKeyOf(registrar: string): string {
+  if (registrar.startsWith("did:")) return keyOfDid(registrar, "registrar");
+  if (!/^[0-9a-f]{64}$/.test(registrar)) throw new RealDidError("invalid_argument", `the registrar key must be 64 lowercase hex characters or a did:realdid:registrar DID, received ${JSON.stringify(registrar.slice(0, 80))}`);
+  return registrar;
+}
