@@ -9,7 +9,7 @@ import { expect, it } from "vitest";
 import { PROJECT_ROOT } from "../src/artifacts/paths.js";
 import { CHECKOUT_BIN } from "./helpers/cli.js";
 
-it("the README's command-line walkthrough runs as written: offline proof, login, unmasking from the receipt", async () => {
+it("the README's command-line walkthrough runs as written: offline proof and presentation, login, unmasking from the receipt", async () => {
   const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
   const section = readme.slice(readme.indexOf("## Command line"));
   const block = /```sh\n([\s\S]*?)```/.exec(section)![1];
@@ -25,6 +25,7 @@ it("the README's command-line walkthrough runs as written: offline proof, login,
     const status = await new Promise((resolve) => shell.once("exit", resolve));
     expect(status, output).toBe(0);
     expect(output).toMatch(/VALID proof for shop\.example/);
+    expect(output).toMatch(/VALID presentation for shop\.example/);
     expect(output).toMatch(/real name: Li Wei, ID 11010519900314002X/);
     expect(output).toMatch(/audit log valid: 4 entries, 1 cases/);
     expect(JSON.parse(readFileSync(join(dir, "demo", "login.json"), "utf8"))).toMatchObject({ valid: true, site: "shop" });

@@ -1,6 +1,6 @@
 // The whole "Sign in with RealDID" demo on one machine: a registrar (and its public server),
-// a regulator key, the verifier service as OpenID Provider, the citizen's wallet and two
-// example websites. Every key here is a DEVELOPMENT key, insecure by design: the registrar's
+// a regulator key, the verifier service as OpenID Provider, the citizen's wallet, two
+// example websites and a hotel's front desk that checks QR codes offline. Every key here is a DEVELOPMENT key, insecure by design: the registrar's
 // keys are sealed by a key file beside its folder, the regulator key is dealt by one process.
 import { existsSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -10,6 +10,8 @@ import { REALDID_CIRCUIT } from "../../src/artifacts/circuit-id.js";
 import { Registrar } from "../../src/registrar/registrar.js";
 import { startRegistrarServer } from "../../src/registrar/registrar-server.js";
 import { pino } from "pino";
+import { parseDeskConfig } from "../../src/desk/desk-config.js";
+import { startDeskServer } from "../../src/desk/desk-server.js";
 import { ensureFolder, readJson } from "../../src/files.js";
 import { parseRegulatorPublicKey, writeThresholdKey } from "../../src/regulator/key-files.js";
 import { parseServiceConfig } from "../../src/service/config.js";
@@ -23,12 +25,13 @@ export interface DemoPorts {
   wallet: number;
   shop: number;
   forum: number;
+  desk: number;
 }
 
-export const DEFAULT_DEMO_PORTS: DemoPorts = { registrar: 8090, verifier: 8080, wallet: 8300, shop: 8400, forum: 8401 };
+export const DEFAULT_DEMO_PORTS: DemoPorts = { registrar: 8090, verifier: 8080, wallet: 8300, shop: 8400, forum: 8401, desk: 8500 };
 
 export interface RunningDemo {
-  readonly urls: { registrar: string; verifier: string; issuer: string; wallet: string; shop: string; forum: string };
+  readonly urls: { registrar: string; verifier: string; issuer: string; wallet: string; shop: string; forum: string; desk: string };
   /** The registrar's data folder and its development key file (for `realdid registrar enroll`). */
   readonly registrarData: string;
   readonly registrarKeyFile: string;
@@ -46,7 +49,7 @@ export async function freePorts(): Promise<DemoPorts> {
       });
       server.once("error", reject);
     });
-  return { registrar: await one(), verifier: await one(), wallet: await one(), shop: await one(), forum: await one() };
+  return { registrar: await one(), verifier: await one(), wallet: await one(), shop: await one(), forum: await one(), desk: await one() };
 }
 
 const HOST = "127.0.0.1";
@@ -107,9 +110,19 @@ export async function startDemo(dir: string, { ports = DEFAULT_DEMO_PORTS, say =
     closers.push(() => shop.close());
     const forum = await startExampleSite({ issuer, clientId: "forum", name: "Example Forum", host: HOST, port: ports.forum, policyWords: "identity document not expired" });
     closers.push(() => forum.close());
+    const deskConfig = parseDeskConfig({
+      format: "realdid-desk-config/1",
+      name: "Hotel Example, front desk",
+      scope: "hotel.example/front-desk",
+      predicates: { minAge: 18, notExpired: true },
+      regulatorKeys: [regulatorKey],
+      registrar: { ledger: url(ports.registrar), key: registrar.publicKey },
+    });
+    const desk = await startDeskServer(deskConfig, join(dir, "desk"), { host: HOST, port: ports.desk });
+    closers.push(() => desk.close());
     writeFileSync(join(dir, "regulator-key.json"), JSON.stringify(regulatorKey) + "\n");
     return {
-      urls: { registrar: url(ports.registrar), verifier: url(ports.verifier), issuer, wallet: wallet.url, shop: shop.url, forum: forum.url },
+      urls: { registrar: url(ports.registrar), verifier: url(ports.verifier), issuer, wallet: wallet.url, shop: shop.url, forum: forum.url, desk: desk.url },
       registrarData,
       registrarKeyFile,
       registrarKey: registrar.publicKey,
