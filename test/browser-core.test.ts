@@ -134,14 +134,19 @@ it("the registrar's ledger entries signed by Node's signer verify with the bundl
   expect(core.SignedLog.isSignedBy(LEDGER_KIND, { ...entry, root: "124" }, signer.publicKey)).toBe(false);
 });
 
-it("proves with the bundle's prover (ffjavascript's browser build, keys from bytes) what the Node verifier accepts", async () => {
+/** The bundle's prover, and one adult enrolled in a tree of their own, escrowing to a fresh regulator key. */
+async function bundleProverAndPerson() {
   const artifacts = core.artifactsFromBytes(keySetBytes(), { warn: () => undefined });
   const prover = await core.Prover.create(artifacts);
   const identity = core.Identity.random();
   const attributes = core.encodeAttributes(ADULT, TODAY);
   const tree = new core.RegistryTree();
   tree.insert(core.credentialLeaf(identity.commitment, attributes));
-  const regulator = core.generateRegulatorKeyPair();
+  return { artifacts, prover, identity, attributes, tree, regulator: core.generateRegulatorKeyPair() };
+}
+
+it("proves with the bundle's prover (ffjavascript's browser build, keys from bytes) what the Node verifier accepts", async () => {
+  const { artifacts, prover, identity, attributes, tree, regulator } = await bundleProverAndPerson();
   const request = { scope: "shop.example", challenge: core.randomChallenge(), bounds: core.predicateBounds({ minAge: 18, notExpired: true }, TODAY), regulatorKey: regulator.publicKey, keyId: artifacts.keyId };
   const proof = await prover.prove({ identity, credential: { index: 0, attributes }, merkleProof: tree.proof(0), request });
   const outcome = await verifyProof(proof, { ...request, rootStatus: (root) => (root === tree.root ? "current" : "unknown") }, groth16Check(artifacts.verificationKey));
@@ -150,13 +155,7 @@ it("proves with the bundle's prover (ffjavascript's browser build, keys from byt
 
 it("the bundle's presentation code: the same presentation challenge, and a compact presentation it encodes and verifies", async () => {
   expect(core.presentationChallenge("K7Q42XRT")).toBe(presentationChallenge("K7Q42XRT"));
-  const artifacts = core.artifactsFromBytes(keySetBytes(), { warn: () => undefined });
-  const prover = await core.Prover.create(artifacts);
-  const identity = core.Identity.random();
-  const attributes = core.encodeAttributes(ADULT, TODAY);
-  const tree = new core.RegistryTree();
-  tree.insert(core.credentialLeaf(identity.commitment, attributes));
-  const regulator = core.generateRegulatorKeyPair();
+  const { artifacts, prover, identity, attributes, tree, regulator } = await bundleProverAndPerson();
   const predicates = { minAge: 18, regionPrefix: "11" };
   const request = { scope: "desk.example", challenge: core.presentationChallenge("K7Q42XRT"), bounds: core.predicateBounds(predicates, TODAY), regulatorKey: regulator.publicKey, keyId: artifacts.keyId };
   const proof = await prover.prove({ identity, credential: { index: 0, attributes }, merkleProof: tree.proof(0), request });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { registrarKeyOf } from "../did/did-uri.js";
-import { PointJson } from "../formats/fields.js";
+import { NormalizedString, PointJson } from "../formats/fields.js";
 import { parseDocument } from "../formats/schema.js";
 import { RequestDocumentSchema } from "../proof/request-document.js";
 
@@ -29,14 +29,7 @@ export const DeskConfigSchema = z.strictObject({
     /** The registrar's server (http(s)), or on this machine its data folder or an exported ledger file. */
     ledger: z.string().min(1),
     /** The registrar's ledger key (64 hex) or its DID (did:realdid:registrar:…); kept as the key. */
-    key: z.string().transform((named, context) => {
-      try {
-        return registrarKeyOf(named);
-      } catch (error) {
-        context.addIssue({ code: "custom", message: (error as Error).message });
-        return z.NEVER;
-      }
-    }),
+    key: NormalizedString(registrarKeyOf),
   }),
   rootWindowSeconds: z.number().int().min(0).max(30 * 86400).default(3600),
   /** A short code is replaced after this many minutes, and after each use. */

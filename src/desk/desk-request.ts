@@ -3,7 +3,7 @@ import { dayNumber } from "../attributes/calendar.js";
 import { type Predicates, predicateBounds } from "../attributes/predicates.js";
 import type { Point } from "../crypto/baby-jubjub.js";
 import { RealDidError } from "../errors.js";
-import { KeyId } from "../formats/fields.js";
+import { KeyId, NormalizedString } from "../formats/fields.js";
 import { parseJsonDocument } from "../formats/schema.js";
 import type { ProofRequest } from "../proof/request.js";
 import { DeskPredicates, DeskScope } from "./desk-config.js";
@@ -24,14 +24,7 @@ export const DeskRequestSchema = z.strictObject({
   predicates: DeskPredicates,
   day: z.iso.date(),
   keyId: KeyId,
-  code: z.string().transform((code, context) => {
-    try {
-      return normalizeShortCode(code);
-    } catch (error) {
-      context.addIssue({ code: "custom", message: (error as Error).message });
-      return z.NEVER;
-    }
-  }),
+  code: NormalizedString(normalizeShortCode),
 });
 export type DeskRequest = z.output<typeof DeskRequestSchema>;
 

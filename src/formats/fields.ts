@@ -24,3 +24,14 @@ export const Sha256Hex = Hex(32, "a SHA-256 hash (64 lowercase hex characters)")
 export const Ed25519PublicKey = Hex(32, "an Ed25519 public key (64 lowercase hex characters)");
 
 export const KeyId = z.string().regex(KEY_ID_PATTERN, "must be a key id (32 hex characters)");
+
+/** A string field read through `normalize` (e.g. a typed code, a key or its DID); what it throws becomes the field's message. */
+export const NormalizedString = (normalize: (text: string) => string) =>
+  z.string().transform((text, context) => {
+    try {
+      return normalize(text);
+    } catch (error) {
+      context.addIssue({ code: "custom", message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
