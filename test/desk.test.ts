@@ -4,22 +4,26 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { bn254 } from "@noble/curves/bn254.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { todayIso } from "../src/attributes/calendar.js";
 import { checkAtDesk } from "../src/desk/desk-check.js";
 import { DESK_CONFIG_FORMAT, type DeskConfig, parseDeskConfig } from "../src/desk/desk-config.js";
-import type { DeskReceipt } from "../src/desk/desk-receipt.js";
+import { type DeskReceipt, receiptId } from "../src/desk/desk-receipt.js";
 import { type DeskServer, startDeskServer } from "../src/desk/desk-server.js";
 import { openSnapshot } from "../src/desk/desk-snapshot.js";
 import { newShortCode, normalizeShortCode, shortCodeChallenge } from "../src/desk/short-code.js";
 import { RootLedger } from "../src/ledger/root-ledger.js";
 import { encodeCompactPresentation } from "../src/presentation/compact-presentation.js";
+import type { ProofDocument } from "../src/proof/proof-document.js";
 import { groth16Check } from "../src/proof/groth16-check.js";
 import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signer.js";
 import { expectOneLineFailure, expectSuccess, realdid } from "./helpers/cli.js";
-import { TODAY } from "./helpers/fixtures.js";
 import { type ProofFixture, proofFixture } from "./helpers/proof-fixture.js";
 
 const SCOPE = "hotel.example/front-desk";
+/** The real day, not the fixtures' fixed one: a receipt's code day must be the day of its time, and its time recent. */
+const TODAY = todayIso();
 const PREDICATES = { minAge: 18, notExpired: true };
 
 let work: string;
@@ -57,6 +61,16 @@ const postReceipt = async (body: unknown) => {
   return { status: response.status, body: await response.json() };
 };
 
+/** The same proof re-randomised, as anyone can without the secret: A·r, B·r⁻¹ (e(A, B) is unchanged), C as it was. */
+function rerandomized(proof: ProofDocument, r: bigint): ProofDocument {
+  const a = bn254.G1.Point.fromAffine({ x: BigInt(proof.proof.pi_a[0]), y: BigInt(proof.proof.pi_a[1]) }).multiply(r).toAffine();
+  const [x, y] = proof.proof.pi_b.map(([c0, c1]) => ({ c0: BigInt(c0), c1: BigInt(c1) }));
+  const b = bn254.G2.Point.fromAffine({ x, y }).multiply(bn254.fields.Fr.inv(r)).toAffine();
+  const pi_a = [a.x, a.y, 1n].map(String);
+  const pi_b = [[b.x.c0, b.x.c1], [b.y.c0, b.y.c1], [1n, 0n]].map((pair) => pair.map(String));
+  return { ...proof, proof: { ...proof.proof, pi_a, pi_b } };
+}
+
 describe("realdid desk", () => {
   let receipt: DeskReceipt;
 
@@ -75,6 +89,9 @@ describe("realdid desk", () => {
     const desk = await snapshot();
     const check = groth16Check(fixture.artifacts.verificationKey);
     const other = { code: newShortCode(), day: TODAY, issuedAt: new Date().toISOString() };
+    // A desk cut off from the registrar for longer than maxOfflineHours (24) would miss revocations: it refuses.
+    const dayAfterSync = new Date(Date.parse(desk.snapshot.syncedAt) + 25 * 3_600_000);
+    expect(await checkAtDesk(payload, desk, [{ code, day: TODAY, issuedAt: dayAfterSync.toISOString() }], check, dayAfterSync)).toMatchObject({ verified: false, reason: "snapshot_stale", why: expect.stringMatching(/more than 24 hours ago, and would not see a credential revoked since: connect the desk and sync it/) });
     const outcome = await checkAtDesk(payload, desk, [other, { code, day: TODAY, issuedAt: new Date().toISOString() }], check);
     if (!outcome.verified) throw new Error(outcome.why);
     expect(outcome.holds).toEqual(["a real-name enrolled person", "age >= 18", "credential not expired"]);
@@ -85,10 +102,26 @@ describe("realdid desk", () => {
     expect(normalizeShortCode(`${code.slice(0, 4).toLowerCase()}-${code.slice(4)}`)).toBe(code);
   }, 60_000);
 
-  it("stores a receipt once (idempotent by id) and refuses bad ones with a JSON error", async () => {
+  it("stores a visit once (by code and person, however its proof is re-randomised); refuses a receipt whose words the proof does not back, and bad JSON", async () => {
     expect(await postReceipt(receipt)).toEqual({ status: 201, body: { id: receipt.id, stored: true } });
     expect(await postReceipt(receipt)).toEqual({ status: 200, body: { id: receipt.id, stored: false } });
     expect(server.receipts.get(receipt.id)).toEqual(receipt);
+    // The same visit again with a re-randomised proof (another id, still a valid proof): one receipt per code and person.
+    const copy = rerandomized(receipt.proof, 7n);
+    expect(await groth16Check(fixture.artifacts.verificationKey)(copy.proof, copy.publicSignals)).toBe(true);
+    expect(await postReceipt({ ...receipt, id: receiptId(copy), proof: copy })).toEqual({ status: 200, body: { id: receiptId(copy), stored: false } });
+
+    // Only the proof is evidence: what the receipt says beside it must be this desk's and the proof's.
+    const refused = async (changed: Partial<DeskReceipt>, message: RegExp) => {
+      const answer = await postReceipt({ ...receipt, ...changed });
+      expect(answer.status).toBe(422);
+      expect(answer.body.error).toMatchObject({ code: "receipt_invalid", message });
+    };
+    await refused({ predicates: { minAge: 21, regionPrefix: "99" } }, /desk name, key id or predicates are not this desk's/);
+    await refused({ desk: { name: "Forged desk name", scope: SCOPE } }, /desk name, key id or predicates are not this desk's/);
+    await refused({ day: "2040-06-15" }, /code day 2040-06-15 is not the day of its time/);
+    await refused({ time: "2099-01-01T00:00:00.000Z" }, /in the future or more than 30 days ago/);
+    await refused({ time: "2001-01-01T00:00:00.000Z" }, /in the future or more than 30 days ago/);
 
     const otherCode = await postReceipt({ ...receipt, code: newShortCode() });
     expect(otherCode.status).toBe(422);

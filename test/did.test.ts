@@ -58,6 +58,7 @@ describe("did:realdid", () => {
     expect(await error("did:realdid:registrar:z6Mk")).toBe("invalidDid");
     expect(await error(`did:realdid:pairwise:${"A".repeat(64)}`)).toBe("invalidDid"); // upper-case hex
     expect(await error(`did:realdid:pairwise:${"0".repeat(63)}`)).toBe("invalidDid");
+    expect(await error(`did:realdid:pairwise:${"f".repeat(64)}`)).toBe("invalidDid"); // above the field order: address + p would be a second DID for one address
     expect(await error(`did:realdid:person:${"0".repeat(64)}`)).toBe("notFound");
     expect(await error(`did:key:${registrarDid(key).split(":")[3]}`)).toBe("unsupportedDidMethod");
     expect(await error("not a did")).toBe("invalidDid");

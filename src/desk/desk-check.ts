@@ -1,4 +1,6 @@
+import { dayNumber } from "../attributes/calendar.js";
 import { predicateBounds } from "../attributes/predicates.js";
+import { canonicalJson } from "../formats/canonical-json.js";
 import { pairwiseDid } from "../did/did-uri.js";
 import { RealDidError } from "../errors.js";
 import { describePredicates } from "../policy/policy.js";
@@ -47,6 +49,13 @@ export async function checkAtDesk(payload: Uint8Array, desk: OpenedSnapshot, cod
   } catch (error) {
     return refused("bad_qr", `this is not a RealDID presentation code: ${(error as Error).message}`);
   }
+  const syncedAt = new Date(desk.snapshot.syncedAt);
+  if (now.getTime() - syncedAt.getTime() > desk.snapshot.maxOfflineHours * 3_600_000) {
+    return refused(
+      "snapshot_stale",
+      `this desk last synced with the registrar at ${syncedAt.toISOString()}, more than ${desk.snapshot.maxOfflineHours} hours ago, and would not see a credential revoked since: connect the desk and sync it, then check the code again`,
+    );
+  }
   if (codes.length === 0) return refused("no_code", "this desk has no code outstanding: show the new code to the person and let them make a new QR code");
   const { snapshot } = desk;
   for (const outstanding of codes) {
@@ -94,15 +103,32 @@ export async function checkAtDesk(payload: Uint8Array, desk: OpenedSnapshot, cod
   );
 }
 
+/** How long a verified person's receipt may wait in an offline page before it is uploaded. */
+export const RECEIPT_UPLOAD_DAYS = 30;
+const DAY_MS = 86_400_000;
+
 /**
- * Checks a receipt a desk page uploads: it is this desk's, its proof verifies for the code
- * and day it names (the accepted regulator keys, the predicates' bounds on that day), its root
- * is in the ledger at the entry it names, and its DID is the proof's. The root window was the
- * page's to judge when it verified (offline, perhaps hours ago): here a known root is enough.
+ * Checks a receipt a desk page uploads. Only its proof is evidence: everything else it says
+ * must be what this desk is and what the proof gives — the desk's name, scope, key id and
+ * predicates; a time not in the future nor older than RECEIPT_UPLOAD_DAYS; the code's day
+ * that of the time (or the day before, for a code shown before midnight); a root the page
+ * could have accepted at that time (within the root window, plus the snapshot's allowed age,
+ * in the desk's own ledger synced since); the proof valid
+ * for the code and day (the accepted regulator keys, the predicates' bounds on that day); the
+ * ledger entry and DID the proof's. Which codes the page showed only the page knows.
  */
-export async function verifyDeskReceipt(receipt: DeskReceipt, desk: OpenedSnapshot, check: ProofCheck): Promise<VerificationResult> {
+export async function verifyDeskReceipt(receipt: DeskReceipt, desk: OpenedSnapshot, check: ProofCheck, now = new Date()): Promise<VerificationResult> {
   const { snapshot } = desk;
+  const refuse = (message: string): VerificationResult => ({ valid: false, code: "receipt_invalid", message });
   if (receipt.desk.scope !== snapshot.scope) return { valid: false, code: "scope_mismatch", message: `the receipt is from desk "${receipt.desk.scope}", not "${snapshot.scope}"` };
+  if (receipt.desk.name !== snapshot.name || receipt.keyId !== snapshot.keyId || canonicalJson(receipt.predicates) !== canonicalJson(snapshot.predicates)) {
+    return refuse("the receipt's desk name, key id or predicates are not this desk's");
+  }
+  const time = Date.parse(receipt.time);
+  if (time > now.getTime() + 5 * 60_000 || now.getTime() - time > RECEIPT_UPLOAD_DAYS * DAY_MS) return refuse(`the receipt's time ${receipt.time} is in the future or more than ${RECEIPT_UPLOAD_DAYS} days ago`);
+  const timeDay = dayNumber("the receipt's time", receipt.time.slice(0, 10));
+  const codeDay = dayNumber("the receipt's day", receipt.day);
+  if (codeDay !== timeDay && codeDay !== timeDay - 1) return refuse(`the receipt's code day ${receipt.day} is not the day of its time ${receipt.time}`);
   const [regulatorKey, ...acceptedRegulatorKeys] = desk.regulatorKeys;
   const result = await verifyProof(receipt.proof, {
     keyId: snapshot.keyId,
@@ -111,10 +137,11 @@ export async function verifyDeskReceipt(receipt: DeskReceipt, desk: OpenedSnapsh
     bounds: predicateBounds(desk.predicates, receipt.day),
     regulatorKey,
     acceptedRegulatorKeys,
-    rootStatus: (root) => (desk.ledger.lookup(root) === undefined ? "unknown" : "current"),
+    // The page may have verified on a snapshot up to maxOfflineHours old, which had not yet seen the root replaced.
+    rootStatus: (root) => desk.ledger.rootStatus(root, time, (snapshot.rootWindowSeconds + snapshot.maxOfflineHours * 3600) * 1000),
   }, check);
   if (!result.valid) return result;
-  if (result.root.toString() !== receipt.root || desk.ledger.entry(receipt.ledgerSeq)?.root !== receipt.root) return { valid: false, code: "receipt_invalid", message: "the receipt's root or ledger entry is not its proof's" };
-  if (pairwiseDid(result.didAddress) !== receipt.did) return { valid: false, code: "receipt_invalid", message: "the receipt's DID is not its proof's" };
+  if (result.root.toString() !== receipt.root || desk.ledger.entry(receipt.ledgerSeq)?.root !== receipt.root) return refuse("the receipt's root or ledger entry is not its proof's");
+  if (pairwiseDid(result.didAddress) !== receipt.did) return refuse("the receipt's DID is not its proof's");
   return result;
 }

@@ -32,6 +32,13 @@ export const DeskConfigSchema = z.strictObject({
     key: NormalizedString(registrarKeyOf),
   }),
   rootWindowSeconds: z.number().int().min(0).max(30 * 86400).default(3600),
+  /**
+   * How long the page keeps verifying on its last snapshot while it cannot sync: a credential
+   * revoked after the snapshot is only seen at the next sync, so past this the desk refuses.
+   */
+  maxOfflineHours: z.number().int().min(1).max(30 * 24).default(24),
+  /** How often the desk server pulls the registrar's ledger. */
+  syncSeconds: z.number().int().min(5).max(86_400).default(60),
   /** A short code is replaced after this many minutes, and after each use. */
   codeMinutes: z.number().int().min(1).max(24 * 60).default(5),
   /** A key set folder (realdid ceremony finalize); default the package's published keys. */

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import express from "express";
+import { RateLimiterMemory, type RateLimiterRes } from "rate-limiter-flexible";
 import { loadArtifacts } from "../artifacts/load.js";
 import { PROJECT_ROOT } from "../artifacts/paths.js";
 import { RealDidError } from "../errors.js";
@@ -45,6 +46,7 @@ const CONTENT_SECURITY_POLICY = [
 ].join("; ");
 
 const RECEIPT_BODY_LIMIT = 64 * 1024;
+const RECEIPTS_PER_MINUTE = 60;
 
 export interface DeskServer {
   readonly url: string;
@@ -55,8 +57,9 @@ export interface DeskServer {
 
 /**
  * Serves a front desk: its page, the snapshot the page verifies with offline (GET /snapshot),
- * a pull from the registrar (POST /sync, also tried at start: a desk that cannot reach the
- * registrar serves its last copy and says so) and the receipts the page uploads (POST /receipts).
+ * a pull from the registrar (POST /sync; also at start and every syncSeconds: a desk that cannot
+ * reach the registrar serves its last copy and says so) and the receipts the page uploads
+ * (POST /receipts, each checked again: verifyDeskReceipt).
  */
 export async function startDeskServer(config: DeskConfig, dataDir: string, { host = "127.0.0.1", port = 0, warn = (_: string) => {} } = {}): Promise<DeskServer> {
   const assets = await deskAssetsDir();
@@ -65,7 +68,14 @@ export async function startDeskServer(config: DeskConfig, dataDir: string, { hos
   const check = groth16Check(artifacts.verificationKey);
   const ledger = DeskLedger.open(dataDir, config.registrar);
   const receipts = DeskReceiptStore.open(dataDir);
-  await ledger.sync().catch((error) => warn(`the registrar's ledger could not be pulled (${(error as Error).message}); serving the copy of ${ledger.syncedAt?.toISOString() ?? "never"}`));
+  // One pull at a time; a desk that cannot reach the registrar serves its last copy (the page refuses once it is older than maxOfflineHours).
+  let pulling: Promise<number> | undefined;
+  const pull = () => (pulling ??= ledger.sync().finally(() => (pulling = undefined)));
+  const pullOrWarn = () => pull().catch((error) => warn(`the registrar's ledger could not be pulled (${(error as Error).message}); serving the copy of ${ledger.syncedAt?.toISOString() ?? "never"}`));
+  await pullOrWarn();
+  const timer = setInterval(pullOrWarn, config.syncSeconds * 1000).unref();
+  // Uploads are re-verified (a Groth16 check each): a burst from one address is refused, not queued.
+  const uploads = new RateLimiterMemory({ points: RECEIPTS_PER_MINUTE, duration: 60 });
   const snapshot = () => {
     if (ledger.syncedAt === undefined) throw new ServiceError("not_found", "this desk has never pulled the registrar's ledger: POST /sync when the registrar can be reached");
     return deskSnapshot(config, keys, ledger.ledger, ledger.syncedAt);
@@ -84,13 +94,15 @@ export async function startDeskServer(config: DeskConfig, dataDir: string, { hos
   app.post("/sync", async (_req, res) => {
     let added: number;
     try {
-      added = await ledger.sync();
+      added = await pull();
     } catch (error) {
       return void res.status(502).json({ error: { code: (error as RealDidError).code ?? "remote_refused", message: (error as Error).message } });
     }
     res.json({ added, entries: ledger.ledger.length, syncedAt: ledger.syncedAt!.toISOString() });
   });
   app.post("/receipts", express.json({ limit: RECEIPT_BODY_LIMIT }), async (req, res) => {
+    const over = await uploads.consume(req.ip ?? "unknown").then(() => undefined, (refused: RateLimiterRes) => refused);
+    if (over !== undefined) throw new ServiceError("rate_limited", `more than ${RECEIPTS_PER_MINUTE} receipts a minute from this address; retry later`, Math.ceil(over.msBeforeNext / 1000));
     let receipt;
     try {
       receipt = parseDeskReceipt(req.body);
@@ -123,6 +135,7 @@ export async function startDeskServer(config: DeskConfig, dataDir: string, { hos
     close: () =>
       new Promise<void>((resolve) =>
         server.close(() => {
+          clearInterval(timer);
           receipts.close();
           resolve();
         }),

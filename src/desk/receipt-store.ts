@@ -3,9 +3,10 @@ import Database from "better-sqlite3";
 import { ensureFolder } from "../files.js";
 import type { DeskReceipt } from "./desk-receipt.js";
 
-const SCHEMA = "CREATE TABLE IF NOT EXISTS receipts (id TEXT PRIMARY KEY, did TEXT NOT NULL, time TEXT NOT NULL, received_at TEXT NOT NULL, receipt TEXT NOT NULL)";
+// One receipt per code and person: a Groth16 proof can be re-randomised by anyone, so the same visit may come with another proof (and id).
+const SCHEMA = "CREATE TABLE IF NOT EXISTS receipts (id TEXT PRIMARY KEY, code TEXT NOT NULL, did TEXT NOT NULL, time TEXT NOT NULL, received_at TEXT NOT NULL, receipt TEXT NOT NULL, UNIQUE (code, did))";
 
-/** The desk's receipts for the regulator: one SQLite file in its data folder; a receipt is stored once by id. */
+/** The desk's receipts for the regulator: one SQLite file in its data folder; a visit (code and DID) is stored once. */
 export class DeskReceiptStore {
   private constructor(private readonly db: Database.Database) {}
 
@@ -18,11 +19,11 @@ export class DeskReceiptStore {
     return new DeskReceiptStore(db);
   }
 
-  /** Stores a receipt; false when one with its id is already stored (an upload repeated). */
+  /** Stores a receipt; false when it or another of the same visit is already stored (an upload repeated). */
   add(receipt: DeskReceipt, receivedAt = new Date()): boolean {
     const { changes } = this.db
-      .prepare("INSERT INTO receipts (id, did, time, received_at, receipt) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")
-      .run(receipt.id, receipt.did, receipt.time, receivedAt.toISOString(), JSON.stringify(receipt));
+      .prepare("INSERT INTO receipts (id, code, did, time, received_at, receipt) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+      .run(receipt.id, receipt.code, receipt.did, receipt.time, receivedAt.toISOString(), JSON.stringify(receipt));
     return changes === 1;
   }
 

@@ -1,3 +1,4 @@
+import { SNARK_FIELD } from "../crypto/field.js";
 import { RealDidError } from "../errors.js";
 import { ed25519KeyOfMultibase, ed25519Multibase } from "./ed25519-multikey.js";
 
@@ -20,7 +21,14 @@ export type RealDid = { kind: "pairwise"; didAddress: bigint } | { kind: KeyedDi
 
 export const pairwiseDid = (didAddress: bigint): string => PAIRWISE_PREFIX + didAddress.toString(16).padStart(64, "0");
 
-export const isPairwiseDid = (did: string): boolean => PAIRWISE.test(did);
+/** The DID address a pairwise DID spells, if it is one: a field element, so that each address has exactly one DID. */
+function pairwiseAddress(did: string): bigint | undefined {
+  const match = PAIRWISE.exec(did);
+  const address = match === null ? undefined : BigInt(`0x${match[1]}`);
+  return address !== undefined && address < SNARK_FIELD ? address : undefined;
+}
+
+export const isPairwiseDid = (did: string): boolean => pairwiseAddress(did) !== undefined;
 
 /** The DID of a registrar, from its ledger-signing Ed25519 key (64 lowercase hex). */
 export const registrarDid = (publicKeyHex: string): string => `${DID_METHOD_PREFIX}registrar:${ed25519Multibase(publicKeyHex)}`;
@@ -30,9 +38,9 @@ export const verifierDid = (publicKeyHex: string): string => `${DID_METHOD_PREFI
 
 /** The DID address a pairwise DID names. */
 export function parsePairwiseDid(did: string): bigint {
-  const match = PAIRWISE.exec(did);
-  if (match === null) throw new RealDidError("invalid_argument", `${JSON.stringify(did.slice(0, 100))} is not a pairwise did:realdid (did:realdid:pairwise: and 64 lowercase hex digits)`);
-  return BigInt(`0x${match[1]}`);
+  const address = pairwiseAddress(did);
+  if (address === undefined) throw new RealDidError("invalid_argument", `${JSON.stringify(did.slice(0, 100))} is not a pairwise did:realdid (did:realdid:pairwise: and 64 lowercase hex digits, below the BN254 field order)`);
+  return address;
 }
 
 /** What a did:realdid names; an invalid one, or a DID of another method, is refused with `invalid_did` saying which. */
@@ -40,12 +48,12 @@ export function parseRealDid(did: string): RealDid {
   const shown = JSON.stringify(String(did).slice(0, 100));
   if (typeof did !== "string" || !did.startsWith("did:")) throw new RealDidError("invalid_did", `${shown} is not a DID`);
   if (!did.startsWith(DID_METHOD_PREFIX)) throw new RealDidError("invalid_did", `${shown} is a DID of method ${JSON.stringify(did.split(":")[1] ?? "")}, not realdid`);
-  const pairwise = PAIRWISE.exec(did);
-  if (pairwise !== null) return { kind: "pairwise", didAddress: BigInt(`0x${pairwise[1]}`) };
+  const didAddress = pairwiseAddress(did);
+  if (didAddress !== undefined) return { kind: "pairwise", didAddress };
   const keyed = KEYED.exec(did);
   const publicKey = keyed === null ? undefined : ed25519KeyOfMultibase(keyed[2]);
   if (keyed === null || publicKey === undefined) {
-    throw new RealDidError("invalid_did", `${shown} is not a valid did:realdid (pairwise: and 64 lowercase hex digits, or registrar: / verifier: and an Ed25519 Multikey z6Mk…)`);
+    throw new RealDidError("invalid_did", `${shown} is not a valid did:realdid (pairwise: and 64 lowercase hex digits below the BN254 field order, or registrar: / verifier: and an Ed25519 Multikey z6Mk…)`);
   }
   return { kind: keyed[1] as KeyedDidKind, publicKey };
 }

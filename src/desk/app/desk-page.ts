@@ -33,6 +33,7 @@ const KEPT_CODES = 20;
 class Desk {
   private readonly camera = new QrCamera(element<HTMLVideoElement>("camera-video"));
   private checking = false;
+  private codeChanges: Promise<unknown> = Promise.resolve();
   /** Outcomes shown so far (the page's #result data-count: a reader can tell a new outcome from the last). */
   private outcomes = 0;
 
@@ -50,14 +51,25 @@ class Desk {
     return codes.filter((code) => code.usedAt === undefined && now - Date.parse(code.issuedAt) < 2 * this.codeMs).reverse();
   }
 
+  /**
+   * Reads and rewrites the code list one change at a time: the timer's new code written over
+   * a check's spent code would make a used code usable again.
+   */
+  private withCodes<T>(change: (codes: ShownCode[]) => Promise<T>): Promise<T> {
+    const run = this.codeChanges.then(async () => change(await this.store.codes()));
+    this.codeChanges = run.catch(() => undefined);
+    return run;
+  }
+
   /** The code on show: the newest, unless it was used or has lived its time. */
-  private async currentCode(): Promise<ShownCode> {
-    const codes = await this.store.codes();
-    const newest = codes.at(-1);
-    if (newest !== undefined && newest.usedAt === undefined && Date.now() - Date.parse(newest.issuedAt) < this.codeMs && newest.day === todayIso()) return newest;
-    const fresh: ShownCode = { code: newShortCode(), day: todayIso(), issuedAt: new Date().toISOString() };
-    await this.store.saveCodes([...codes, fresh].slice(-KEPT_CODES));
-    return fresh;
+  private currentCode(): Promise<ShownCode> {
+    return this.withCodes(async (codes) => {
+      const newest = codes.at(-1);
+      if (newest !== undefined && newest.usedAt === undefined && Date.now() - Date.parse(newest.issuedAt) < this.codeMs && newest.day === todayIso()) return newest;
+      const fresh: ShownCode = { code: newShortCode(), day: todayIso(), issuedAt: new Date().toISOString() };
+      await this.store.saveCodes([...codes, fresh].slice(-KEPT_CODES));
+      return fresh;
+    });
   }
 
   async showRequest(): Promise<void> {
@@ -82,11 +94,10 @@ class Desk {
     this.showOutcome(undefined);
     try {
       const started = performance.now();
-      const codes = await this.store.codes();
-      const outcome = await checkAtDesk(payload, this.desk, this.outstanding(codes), groth16Check(this.desk.snapshot.verificationKey));
+      const outcome = await checkAtDesk(payload, this.desk, this.outstanding(await this.store.codes()), groth16Check(this.desk.snapshot.verificationKey));
       if (outcome.verified) {
         // The code is spent before anything else: the same QR code shown again is refused.
-        await this.store.saveCodes(codes.map((code) => (code.code === outcome.code ? { ...code, usedAt: new Date().toISOString() } : code)));
+        await this.withCodes((codes) => this.store.saveCodes(codes.map((code) => (code.code === outcome.code ? { ...code, usedAt: new Date().toISOString() } : code))));
         await this.store.savePendingReceipts([...(await this.store.pendingReceipts()).filter((r) => r.id !== outcome.receipt.id), outcome.receipt]);
       }
       this.showOutcome(outcome, performance.now() - started);
