@@ -40,13 +40,13 @@ export class DeskReceiptStore {
   }
 
   /**
-   * Stored receipts, as stored (the caller parses them), in the order the desk server received
+   * Stored receipts, as stored (JSON text, for the caller to parse), in the order the desk server received
    * them, from `since` (an ISO time) on. By receipt time the page's offline verifications
    * uploaded late would be missed by an export that runs from the last one's time.
    */
-  receivedSince(since = ""): { receivedAt: string; stored: unknown }[] {
-    const rows = this.db.prepare("SELECT received_at, receipt FROM receipts WHERE received_at >= ? ORDER BY received_at, id").all(since) as { received_at: string; receipt: string }[];
-    return rows.map((row) => ({ receivedAt: row.received_at, stored: JSON.parse(row.receipt) as unknown }));
+  receivedSince(since = ""): { id: string; receivedAt: string; stored: string }[] {
+    const rows = this.db.prepare("SELECT id, received_at, receipt FROM receipts WHERE received_at >= ? ORDER BY received_at, id").all(since) as { id: string; received_at: string; receipt: string }[];
+    return rows.map((row) => ({ id: row.id, receivedAt: row.received_at, stored: row.receipt }));
   }
 
   count(): number {

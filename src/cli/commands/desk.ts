@@ -42,11 +42,10 @@ type ExportOutcome = "written" | "unchanged" | "replaced" | "refused";
  */
 function exportReceipts(store: DeskReceiptStore, outDir: string, since: string | undefined) {
   ensureFolder(outDir);
-  return store.receivedSince(since).map(({ receivedAt, stored }) => {
-    const id = String((stored as { id?: unknown })?.id);
+  return store.receivedSince(since).map(({ id, receivedAt, stored }) => {
     let receipt;
     try {
-      receipt = parseDeskReceipt(stored);
+      receipt = parseDeskReceipt(JSON.parse(stored));
     } catch (error) {
       return { outcome: "refused" as ExportOutcome, id, receivedAt, line: `refused stored receipt ${id}: ${(error as Error).message}` };
     }
