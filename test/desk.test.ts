@@ -1,10 +1,11 @@
 // The front desk's server and its offline check, in Node with a real proof: the snapshot the
 // page verifies with, the check of a realdid-qr/1 payload against it, the receipts endpoint
 // (good, repeated and bad input) and the desk command's configuration errors.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bn254 } from "@noble/curves/bn254.js";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { todayIso } from "../src/attributes/calendar.js";
 import { checkAtDesk } from "../src/desk/desk-check.js";
@@ -136,6 +137,19 @@ describe("realdid desk", () => {
     expect((await postReceipt("{not json")).body.error).toEqual({ code: "malformed_request", message: "the body is not valid JSON" });
     expect(server.receipts.count()).toBe(1);
   }, 60_000);
+
+  it("`realdid desk receipts` writes the stored receipt; a stored receipt edited in the SQLite file is refused and not written", () => {
+    const exportArgs = ["desk", "receipts", "--config", join(work, "desk.json"), "--data", join(work, "desk-data"), "--out", join(work, "exported")];
+    expect(expectSuccess(realdid(work, ["--json", ...exportArgs])).receipts).toEqual([expect.objectContaining({ outcome: "written", id: receipt.id })]);
+    rmSync(join(work, "exported"), { recursive: true });
+    const db = new Database(join(work, "desk-data", "desk.sqlite"));
+    db.prepare("UPDATE receipts SET receipt = ? WHERE id = ?").run(JSON.stringify({ ...receipt, code: newShortCode(), id: "0".repeat(64) }), receipt.id);
+    db.close();
+    const edited = realdid(work, exportArgs);
+    expect(edited.status).toBe(1);
+    expect(edited.stdout).toMatch(new RegExp(`^refused stored receipt ${receipt.id}: the desk receipt: field 'id' is not the SHA-256 of its proof document\n1 receipts of "Hotel Example, front desk" \\(${SCOPE}\\): 0 written, 0 unchanged, 0 replaced, 1 refused\n$`));
+    expect(existsSync(join(work, "exported", `${receipt.id}.json`))).toBe(false);
+  });
 
   it("`realdid desk sync` pulls the ledger; a bad configuration is one line naming the field", () => {
     const sync = expectSuccess(realdid(work, ["--json", "desk", "sync", "--config", join(work, "desk.json"), "--data", join(work, "sync-data")]));

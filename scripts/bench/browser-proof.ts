@@ -10,17 +10,12 @@ import { keySetFiles, PROJECT_ROOT, publishedKeysDir } from "../../src/artifacts
 import type { CircuitInput } from "../../src/proof/circuit-input.js";
 import { evaluationContext, launchChromium } from "../../test/helpers/chromium.js";
 import { buildWallet } from "../build-wallet.js";
-import type { Timing } from "./table.js";
+import { type Timing, timingOf } from "./table.js";
 
 export interface BrowserProofFigures {
   readonly ours: { firstMs: number; warm: Timing };
   readonly snarkjs: { firstMs: number; warm: Timing };
 }
-
-const timingOf = (samples: number[]): Timing => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1], runs: sorted.length };
-};
 
 export async function measureBrowserProofs(runs: number, input: CircuitInput, workDir: string): Promise<BrowserProofFigures> {
   const walletDir = await buildWallet(join(workDir, "wallet"));

@@ -12,6 +12,10 @@ import { qrVersion } from "../../src/presentation/qr-code.js";
 import { type Timing, timeRuns } from "./table.js";
 
 export interface CompactPresentationFigures {
+  /** The payload, the desk's scope and the code it answers (the browser's figures check the same payload). */
+  payload: Uint8Array;
+  scope: string;
+  code: string;
   bytes: number;
   qrVersion: number;
   decode: Timing;
@@ -39,5 +43,5 @@ export async function measureCompactPresentation(prover: Prover, inputs: ProofIn
     const outcome = await verifyCompactPresentation(bytes, context, check);
     if (!outcome.valid) throw new Error(`the bench's compact presentation did not verify: ${outcome.message}`);
   });
-  return { bytes: bytes.length, qrVersion: qrVersion(bytes), decode, decodeAndVerify };
+  return { payload: bytes, scope, code, bytes: bytes.length, qrVersion: qrVersion(bytes), decode, decodeAndVerify };
 }

@@ -6,6 +6,12 @@ export interface Timing {
   runs: number;
 }
 
+/** The median, min and max of samples in milliseconds. */
+export function timingOf(samples: readonly number[]): Timing {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1], runs: sorted.length };
+}
+
 /** Runs `run` once to warm up, then `runs` times. */
 export async function timeRuns(runs: number, run: () => Promise<unknown> | unknown): Promise<Timing> {
   await run();
@@ -15,8 +21,7 @@ export async function timeRuns(runs: number, run: () => Promise<unknown> | unkno
     await run();
     samples.push(performance.now() - t);
   }
-  samples.sort((a, b) => a - b);
-  return { median: samples[Math.floor(runs / 2)], min: samples[0], max: samples[runs - 1], runs };
+  return timingOf(samples);
 }
 
 /** Like timeRuns for two jobs, alternating them so both see the same machine load. */
@@ -31,10 +36,7 @@ export async function timeInterleaved(runs: number, first: () => Promise<unknown
       samples[k].push(performance.now() - t);
     }
   }
-  return samples.map((values) => {
-    values.sort((a, b) => a - b);
-    return { median: values[Math.floor(runs / 2)], min: values[0], max: values[runs - 1], runs };
-  }) as [Timing, Timing];
+  return samples.map(timingOf) as [Timing, Timing];
 }
 
 export const ms = (v: number) => `${v.toFixed(1)} ms`;

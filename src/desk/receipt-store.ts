@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { RealDidError } from "../errors.js";
 import { ensureFolder } from "../files.js";
 import type { DeskReceipt } from "./desk-receipt.js";
 
@@ -10,9 +11,16 @@ const SCHEMA = "CREATE TABLE IF NOT EXISTS receipts (id TEXT PRIMARY KEY, code T
 export class DeskReceiptStore {
   private constructor(private readonly db: Database.Database) {}
 
-  static open(dataDir: string): DeskReceiptStore {
-    ensureFolder(dataDir);
-    const db = new Database(join(dataDir, "desk.sqlite"));
+  /** The store in `dataDir`, created there unless `mustExist` (an export reads a desk's store, never makes an empty one). */
+  static open(dataDir: string, { mustExist = false } = {}): DeskReceiptStore {
+    const file = join(dataDir, "desk.sqlite");
+    if (!mustExist) ensureFolder(dataDir);
+    let db: Database.Database;
+    try {
+      db = new Database(file, { fileMustExist: mustExist });
+    } catch (error) {
+      throw new RealDidError("file_not_found", `no desk receipts in ${dataDir}: ${file} cannot be opened (${(error as Error).message})`);
+    }
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL");
     db.exec(SCHEMA);
@@ -30,6 +38,16 @@ export class DeskReceiptStore {
   get(id: string): DeskReceipt | undefined {
     const row = this.db.prepare("SELECT receipt FROM receipts WHERE id = ?").get(id) as { receipt: string } | undefined;
     return row === undefined ? undefined : (JSON.parse(row.receipt) as DeskReceipt);
+  }
+
+  /**
+   * Stored receipts, as stored (JSON text, for the caller to parse), in the order the desk server received
+   * them, from `since` (an ISO time) on. By receipt time the page's offline verifications
+   * uploaded late would be missed by an export that runs from the last one's time.
+   */
+  receivedSince(since = ""): { id: string; receivedAt: string; stored: string }[] {
+    const rows = this.db.prepare("SELECT id, received_at, receipt FROM receipts WHERE received_at >= ? ORDER BY received_at, id").all(since) as { id: string; received_at: string; receipt: string }[];
+    return rows.map((row) => ({ id: row.id, receivedAt: row.received_at, stored: row.receipt }));
   }
 
   count(): number {

@@ -1,8 +1,13 @@
+import { predicateBounds } from "../attributes/predicates.js";
 import { toFieldElement } from "../crypto/field.js";
 import { type EscrowCiphertext, escrowJson } from "../crypto/escrow.js";
+import type { DeskReceipt } from "../desk/desk-receipt.js";
+import { shortCodeChallenge } from "../desk/short-code.js";
+import { pairwiseDid } from "../did/did-uri.js";
 import { RealDidError } from "../errors.js";
 import { parsePoint } from "../policy/policy.js";
 import { parsePublicSignals } from "../proof/public-signals.js";
+import { type ProofCheck, verifyProof } from "../proof/verifier.js";
 import { keyIdOf, type PartialDecryption } from "./threshold-key.js";
 
 const CASE_FORMAT = "realdid-case/1";
@@ -22,6 +27,30 @@ export function caseFromProof(publicSignals: unknown, caseId: string, legalBasis
   if (legalBasis.trim().length < 10) throw new RealDidError("invalid_argument", "the legal basis must be stated (at least 10 characters)");
   const signals = parsePublicSignals(publicSignals);
   return { caseId, legalBasis, keyId: keyIdOf(signals.regulatorKey), ciphertext: signals.escrow };
+}
+
+/**
+ * A front desk's receipt as grounds for a case: its proof verifies under the regulator's key
+ * set for everything the receipt says of it (the desk's scope, the code's challenge, the
+ * predicates' bounds on the code's day, the root), and its DID is the proof's, so the audit
+ * entry that names the desk and the person names the ones the escrow came from. The desk's
+ * name and the time are its word. Returns the audit entry's source.
+ */
+export async function checkDeskReceipt(receipt: DeskReceipt, keyId: string, check: ProofCheck, where: string): Promise<Record<string, unknown>> {
+  const signals = parsePublicSignals(receipt.proof.publicSignals);
+  const result = await verifyProof(receipt.proof, {
+    keyId,
+    scope: receipt.desk.scope,
+    challenge: shortCodeChallenge(receipt.code),
+    bounds: predicateBounds(receipt.predicates, receipt.day),
+    // Whichever key it is escrowed to: the case names it, and only that key's holders can open it.
+    regulatorKey: signals.regulatorKey,
+    rootStatus: (root) => (root.toString() === receipt.root ? "current" : "unknown"),
+  }, check);
+  if (!result.valid) throw new RealDidError("receipt_invalid", `${where}: its proof is refused: ${result.message}`);
+  if (pairwiseDid(result.didAddress) !== receipt.did) throw new RealDidError("receipt_invalid", `${where}: its DID ${receipt.did} is not its proof's`);
+  const { id, desk, time, code, day, did, root } = receipt;
+  return { deskReceipt: { id, desk, time, code, day, did, root } };
 }
 
 export const caseJson = (c: UnmaskingCase) => ({

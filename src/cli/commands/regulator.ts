@@ -4,7 +4,8 @@ import { type ErrorCode, RealDidError } from "../../errors.js";
 import { Registrar } from "../../registrar/registrar.js";
 import { keyProtection } from "./registrar.js";
 import { AuditFolder, AuditLog } from "../../regulator/audit-log.js";
-import { caseFromProof, caseJson, parseCase, parsePartial, partialJson } from "../../regulator/case-file.js";
+import { parseDeskReceipt } from "../../desk/desk-receipt.js";
+import { caseFromProof, caseJson, checkDeskReceipt, parseCase, parsePartial, partialJson } from "../../regulator/case-file.js";
 import { openShareFile, parseRegulatorPublicKey, writeThresholdKey } from "../../regulator/key-files.js";
 import { combinePartials, partialDecrypt } from "../../regulator/threshold-key.js";
 import { assertSameKeys } from "../../artifacts/key-id.js";
@@ -16,6 +17,7 @@ import { passphraseFromEnv, readJson, readText, writeAtomically } from "../../fi
 interface RegulatorOptions {
   keys?: string;
   receipt?: string;
+  deskReceipt?: string;
   verifierKey?: string;
   threshold: number;
   shares: number;
@@ -84,24 +86,33 @@ export function regulatorCommands(program: Command): void {
     regulator,
     {
       name: "open-case",
-      summary: "open an unmasking case for the escrow ciphertext in a site's receipt (or a proof file), recording the legal basis in the audit log",
+      summary: "open an unmasking case for the escrow ciphertext in a site's receipt, a front desk's receipt or a proof file, recording the legal basis in the audit log",
       example: "realdid regulator open-case --receipt account-42.receipt.json --verifier-key 5c1e… --case-id 2026-0042 --legal-basis 'Court order 17/2026, Beijing Internet Court' --audit ./audit --out case.json",
     },
     (c) =>
       c
         .option("--receipt <file>", "the receipt the site kept (signed by its verifier service)")
         .option("--verifier-key <hex>", "with --receipt: the verifier service's receipt key you trust")
-        .option("--proof <file>", "a proof file instead of a receipt")
+        .option("--desk-receipt <file>", "or a front desk's receipt (realdid-desk-receipt/1, from `realdid desk receipts`)")
+        .option("--proof <file>", "or a proof file")
         .requiredOption("--case-id <id>")
         .requiredOption("--legal-basis <text>", "why this person may be unmasked")
         .requiredOption("--audit <dir>", "the audit log folder")
         .requiredOption("--out <file>", "where to write the case file")
         .addOption(auditPassphraseOption()),
     async (_, o, output) => {
-      if ((o.receipt === undefined) === (o.proof === undefined)) throw new RealDidError("invalid_argument", "give exactly one of --receipt or --proof");
+      if ([o.receipt, o.deskReceipt, o.proof].filter((file) => file !== undefined).length !== 1) throw new RealDidError("invalid_argument", "give exactly one of --receipt, --desk-receipt or --proof");
       let publicSignals: unknown;
       let source: Record<string, unknown>;
-      if (o.receipt !== undefined) {
+      if (o.deskReceipt !== undefined) {
+        const where = `desk receipt ${o.deskReceipt}`;
+        const receipt = parseDeskReceipt(readJson(o.deskReceipt, "desk receipt"));
+        const artifacts = commandKeys(o, output);
+        assertSameKeys(receipt.keyId, artifacts.keyId, where);
+        const { groth16Check } = await import("../../proof/groth16-check.js");
+        source = await checkDeskReceipt(receipt, artifacts.keyId, groth16Check(artifacts.verificationKey), where);
+        publicSignals = receipt.proof.publicSignals;
+      } else if (o.receipt !== undefined) {
         if (o.verifierKey === undefined) throw new RealDidError("invalid_argument", "--receipt needs --verifier-key: the verifier service's key you trust");
         const receipt = verifyReceipt(readJson(o.receipt, "receipt"), `receipt ${o.receipt}`, o.verifierKey);
         // The signature says the service accepted it; the proof itself says the escrow is the real name's.
