@@ -160,7 +160,11 @@ describe("a front desk's receipt opens a case", () => {
     const receipt = JSON.parse(readFileSync(join(dir, receiptFile), "utf8"));
     const entries = readFileSync(join(dir, "audit", "audit.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
     const request = entries.find((e) => e.seq === opened.auditEntry);
-    expect(JSON.parse(request.details).deskReceipt).toEqual({ id: receipt.id, desk: { name: DESK.name, scope: DESK.scope }, time: receipt.time, code: receipt.code, day: receipt.day, did: receipt.did, root: receipt.root });
+    expect(JSON.parse(request.details).deskReceipt).toEqual({
+      id: receipt.id,
+      proven: { scope: DESK.scope, code: receipt.code, did: receipt.did, root: receipt.root },
+      statedByDesk: { name: DESK.name, time: receipt.time, day: receipt.day },
+    });
     for (const i of [1, 3]) ok(cli("regulator", "partial", "--share", `desk-regulator/share-${i}.json`, "--passphrase-env", `REG${i}`, "--key", "desk-regulator/regulator-public.json", "--case", "desk-1.json", "--out", `desk-partial-${i}.json`));
     const unmasked = ok(cli("regulator", "unmask", "--case", "desk-1.json", "--key", "desk-regulator/regulator-public.json", "--partials", "desk-partial-1.json", "desk-partial-3.json", ...audit, "--registrar", "registrar", "--registrar-passphrase-env", "REGISTRAR_PASS"));
     expect(unmasked.person).toMatchObject({ name: "Chen Jing", nationalId: people[1].nationalId, leafIndex: 1 });
@@ -180,6 +184,7 @@ describe("a front desk's receipt opens a case", () => {
     expectOneLineFailure(tampered("renamed.json", otherCipher), /field 'id' is not the SHA-256 of its proof document/);
     expectOneLineFailure(tampered("other-cipher.json", (r) => (otherCipher(r), (r.id = receiptId(r.proof)))), /desk receipt other-cipher\.json: its proof is refused: the Groth16 proof does not verify/);
     expectOneLineFailure(tampered("other-desk.json", (r) => (r.desk.scope = "bank.example/counter")), /its proof is refused: the proof is for another scope than "bank\.example\/counter"/);
+    expectOneLineFailure(tampered("other-time.json", (r) => (r.time = "2019-01-01T00:00:00.000Z")), /desk receipt other-time\.json: the receipt's code day .* is not the day of its time 2019-01-01T00:00:00\.000Z/);
     expectOneLineFailure(realdid(dir, [...openCase(receiptFile, "both"), "--proof", "proof.json"], ENV), /give exactly one of --receipt, --desk-receipt or --proof/);
     expect(ok(cli("regulator", "audit", "verify", "audit/audit.jsonl"))).toMatchObject({ valid: true, cases: 2 });
   });

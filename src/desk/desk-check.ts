@@ -103,6 +103,13 @@ export async function checkAtDesk(payload: Uint8Array, desk: OpenedSnapshot, cod
   );
 }
 
+/** A code is shown for at most 12 hours (codeMinutes), so the day it was issued is its use's day or the day before. */
+export function codeDayProblem(receipt: Pick<DeskReceipt, "day" | "time">): string | undefined {
+  const timeDay = dayNumber("the receipt's time", receipt.time.slice(0, 10));
+  const codeDay = dayNumber("the receipt's day", receipt.day);
+  return codeDay === timeDay || codeDay === timeDay - 1 ? undefined : `the receipt's code day ${receipt.day} is not the day of its time ${receipt.time}`;
+}
+
 /** How long a verified person's receipt may wait in an offline page before it is uploaded. */
 export const RECEIPT_UPLOAD_DAYS = 30;
 const DAY_MS = 86_400_000;
@@ -126,9 +133,8 @@ export async function verifyDeskReceipt(receipt: DeskReceipt, desk: OpenedSnapsh
   }
   const time = Date.parse(receipt.time);
   if (time > now.getTime() + 5 * 60_000 || now.getTime() - time > RECEIPT_UPLOAD_DAYS * DAY_MS) return refuse(`the receipt's time ${receipt.time} is in the future or more than ${RECEIPT_UPLOAD_DAYS} days ago`);
-  const timeDay = dayNumber("the receipt's time", receipt.time.slice(0, 10));
-  const codeDay = dayNumber("the receipt's day", receipt.day);
-  if (codeDay !== timeDay && codeDay !== timeDay - 1) return refuse(`the receipt's code day ${receipt.day} is not the day of its time ${receipt.time}`);
+  const dayProblem = codeDayProblem(receipt);
+  if (dayProblem !== undefined) return refuse(dayProblem);
   const [regulatorKey, ...acceptedRegulatorKeys] = desk.regulatorKeys;
   const result = await verifyProof(receipt.proof, {
     keyId: snapshot.keyId,

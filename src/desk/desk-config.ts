@@ -40,7 +40,8 @@ export const DeskConfigSchema = z.strictObject({
   /** How often the desk server pulls the registrar's ledger. */
   syncSeconds: z.number().int().min(5).max(86_400).default(60),
   /** A short code is replaced after this many minutes, and after each use. */
-  codeMinutes: z.number().int().min(1).max(24 * 60).default(5),
+  // At most 12 hours: a code stays outstanding two lifetimes, and a receipt's code day must be its time's day or the day before.
+  codeMinutes: z.number().int().min(1).max(12 * 60).default(5),
   /** A key set folder (realdid ceremony finalize); default the package's published keys. */
   keys: z.string().min(1).optional(),
 });

@@ -12,7 +12,7 @@ import type { DeskConfig } from "./desk-config.js";
 import { verifyDeskReceipt } from "./desk-check.js";
 import { DeskLedger } from "./desk-ledger.js";
 import { parseDeskReceipt } from "./desk-receipt.js";
-import { deskSnapshot, openSnapshot } from "./desk-snapshot.js";
+import { deskSnapshot, type OpenedSnapshot, openSnapshot } from "./desk-snapshot.js";
 import { DeskReceiptStore } from "./receipt-store.js";
 
 /**
@@ -80,6 +80,12 @@ export async function startDeskServer(config: DeskConfig, dataDir: string, { hos
     if (ledger.syncedAt === undefined) throw new ServiceError("not_found", "this desk has never pulled the registrar's ledger: POST /sync when the registrar can be reached");
     return deskSnapshot(config, keys, ledger.ledger, ledger.syncedAt);
   };
+  // Receipts are checked against the snapshot as the page gets it, replayed once per pull, not once per upload.
+  let opened: { syncedAt: Date | undefined; desk: OpenedSnapshot } | undefined;
+  const openedSnapshot = (): OpenedSnapshot => {
+    if (opened === undefined || opened.syncedAt !== ledger.syncedAt) opened = { syncedAt: ledger.syncedAt, desk: openSnapshot(snapshot()) };
+    return opened.desk;
+  };
 
   const app = express();
   app.disable("x-powered-by");
@@ -109,7 +115,7 @@ export async function startDeskServer(config: DeskConfig, dataDir: string, { hos
     } catch (error) {
       throw new ServiceError("malformed_request", (error as Error).message);
     }
-    const result = await verifyDeskReceipt(receipt, openSnapshot(snapshot()), check);
+    const result = await verifyDeskReceipt(receipt, openedSnapshot(), check);
     if (!result.valid) throw new ServiceError("receipt_invalid", `the receipt's proof is refused: ${result.message}`);
     const stored = receipts.add(receipt);
     res.status(stored ? 201 : 200).json({ id: receipt.id, stored });

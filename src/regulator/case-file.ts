@@ -1,6 +1,7 @@
 import { predicateBounds } from "../attributes/predicates.js";
 import { toFieldElement } from "../crypto/field.js";
 import { type EscrowCiphertext, escrowJson } from "../crypto/escrow.js";
+import { codeDayProblem } from "../desk/desk-check.js";
 import type { DeskReceipt } from "../desk/desk-receipt.js";
 import { shortCodeChallenge } from "../desk/short-code.js";
 import { pairwiseDid } from "../did/did-uri.js";
@@ -33,8 +34,9 @@ export function caseFromProof(publicSignals: unknown, caseId: string, legalBasis
  * A front desk's receipt as grounds for a case: its proof verifies under the regulator's key
  * set for everything the receipt says of it (the desk's scope, the code's challenge, the
  * predicates' bounds on the code's day, the root), and its DID is the proof's, so the audit
- * entry that names the desk and the person names the ones the escrow came from. The desk's
- * name and the time are its word. Returns the audit entry's source.
+ * entry that names the desk and the person names the ones the escrow came from; the code's
+ * day must be its time's or the day before. The desk's name, the time and the day are only
+ * its word, and the audit entry records them apart. Returns the audit entry's source.
  */
 export async function checkDeskReceipt(receipt: DeskReceipt, keyId: string, check: ProofCheck, where: string): Promise<Record<string, unknown>> {
   const signals = parsePublicSignals(receipt.proof.publicSignals);
@@ -49,8 +51,11 @@ export async function checkDeskReceipt(receipt: DeskReceipt, keyId: string, chec
   }, check);
   if (!result.valid) throw new RealDidError("receipt_invalid", `${where}: its proof is refused: ${result.message}`);
   if (pairwiseDid(result.didAddress) !== receipt.did) throw new RealDidError("receipt_invalid", `${where}: its DID ${receipt.did} is not its proof's`);
+  const dayProblem = codeDayProblem(receipt);
+  if (dayProblem !== undefined) throw new RealDidError("receipt_invalid", `${where}: ${dayProblem}`);
+  // What the proof establishes, apart from what only the desk's page says (no proof covers a name or a clock).
   const { id, desk, time, code, day, did, root } = receipt;
-  return { deskReceipt: { id, desk, time, code, day, did, root } };
+  return { deskReceipt: { id, proven: { scope: desk.scope, code, did, root }, statedByDesk: { name: desk.name, time, day } } };
 }
 
 export const caseJson = (c: UnmaskingCase) => ({

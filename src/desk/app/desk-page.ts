@@ -33,7 +33,8 @@ const KEPT_CODES = 20;
 class Desk {
   private readonly camera = new QrCamera(element<HTMLVideoElement>("camera-video"));
   private checking = false;
-  private codeChanges: Promise<unknown> = Promise.resolve();
+  private changes: Promise<unknown> = Promise.resolve();
+  private uploading = false;
   /** Outcomes shown so far (the page's #result data-count: a reader can tell a new outcome from the last). */
   private outcomes = 0;
 
@@ -52,13 +53,18 @@ class Desk {
   }
 
   /**
-   * Reads and rewrites the code list one change at a time: the timer's new code written over
-   * a check's spent code would make a used code usable again.
+   * Read-modify-writes of the stored lists, one at a time: the timer's new code written over a
+   * check's spent code would make a used code usable again, an upload's list over a check's
+   * would drop a receipt.
    */
-  private withCodes<T>(change: (codes: ShownCode[]) => Promise<T>): Promise<T> {
-    const run = this.codeChanges.then(async () => change(await this.store.codes()));
-    this.codeChanges = run.catch(() => undefined);
+  private serially<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.changes.then(change);
+    this.changes = run.catch(() => undefined);
     return run;
+  }
+
+  private withCodes<T>(change: (codes: ShownCode[]) => Promise<T>): Promise<T> {
+    return this.serially(async () => change(await this.store.codes()));
   }
 
   /** The code on show: the newest, unless it was used or has lived its time. */
@@ -98,7 +104,7 @@ class Desk {
       if (outcome.verified) {
         // The code is spent before anything else: the same QR code shown again is refused.
         await this.withCodes((codes) => this.store.saveCodes(codes.map((code) => (code.code === outcome.code ? { ...code, usedAt: new Date().toISOString() } : code))));
-        await this.store.savePendingReceipts([...(await this.store.pendingReceipts()).filter((r) => r.id !== outcome.receipt.id), outcome.receipt]);
+        await this.serially(async () => this.store.savePendingReceipts([...(await this.store.pendingReceipts()).filter((r) => r.id !== outcome.receipt.id), outcome.receipt]));
       }
       this.showOutcome(outcome, performance.now() - started);
       await this.showRequest();
@@ -129,23 +135,34 @@ class Desk {
     element("receipts-status").textContent = pending.length === 0 ? "Every receipt is with the desk server." : `${pending.length} receipt(s) kept in this browser, to upload to the desk server.`;
   }
 
-  /** Uploads the receipts kept here; those the server took (or already had) are dropped. */
+  /** Uploads the receipts kept here; those the server took (or already had) are dropped, the rest kept for the next try. */
   async upload(): Promise<void> {
-    const pending = await this.store.pendingReceipts();
-    const kept = [];
-    for (const receipt of pending) {
-      try {
-        const response = await fetch("receipts", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(receipt) });
-        if (response.ok) continue;
-        const body = await response.json().catch(() => undefined);
-        say(`The desk server refused a receipt: ${body?.error?.message ?? `HTTP ${response.status}`}. It is kept in this browser.`);
-      } catch {
-        // offline: kept for the next try
+    if (this.uploading) return;
+    this.uploading = true;
+    const taken = new Set<string>();
+    try {
+      for (const receipt of await this.store.pendingReceipts()) {
+        const response = await fetch("receipts", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(receipt) }).catch(() => undefined);
+        if (response === undefined || response.status === 429) break; // offline, or the server asks to slow down: the next try goes on
+        if (response.ok) taken.add(receipt.id);
+        else {
+          const body = await response.json().catch(() => undefined);
+          say(`The desk server refused a receipt: ${body?.error?.message ?? `HTTP ${response.status}`}. It is kept in this browser.`);
+        }
       }
-      kept.push(receipt);
+      // Removes only what was taken from the list as it is now: a person verified meanwhile keeps their receipt.
+      await this.serially(async () => this.store.savePendingReceipts((await this.store.pendingReceipts()).filter((receipt) => !taken.has(receipt.id))));
+    } finally {
+      this.uploading = false;
     }
-    await this.store.savePendingReceipts(kept);
     await this.showReceipts();
+  }
+
+  /** While online, the page takes the server's newer snapshot (it pulls the registrar every syncSeconds) without a word. */
+  private async refreshSnapshot(): Promise<void> {
+    if (!navigator.onLine || this.checking) return;
+    this.desk = await loadSnapshot(this.store);
+    this.showSnapshot();
   }
 
   async sync(): Promise<void> {
@@ -182,8 +199,11 @@ class Desk {
     element("camera-stop").addEventListener("click", () => this.camera.stop());
     element("sync").addEventListener("click", () => void this.sync().catch((error) => say(inWords(error))));
     window.addEventListener("online", () => void this.upload());
-    // A code lives codeMinutes: the one on show is replaced when it has.
-    setInterval(() => void this.showRequest().catch((error) => say(inWords(error))), 30_000);
+    // A code lives codeMinutes: the one on show is replaced when it has; the snapshot follows the server's.
+    setInterval(() => {
+      void this.showRequest().catch((error) => say(inWords(error)));
+      void this.refreshSnapshot().catch(() => undefined); // the kept snapshot serves until the server answers
+    }, 30_000);
   }
 }
 
