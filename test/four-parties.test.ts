@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadArtifacts } from "../src/artifacts/load.js";
 import { expectSuccess as ok, realdid } from "./helpers/cli.js";
 import { packedInstall, run } from "./helpers/packed-install.js";
+import { registrarDid } from "../src/did/did-uri.js";
 import { NAMED_PEOPLE } from "./helpers/people.js";
 import { type RunningChild, spawnRealdid, stopChild } from "./helpers/service-process.js";
 
@@ -132,6 +133,22 @@ describe("four parties on four installs", () => {
   it("the citizen's install writes the browser wallet from the package's built files (no bundler installed)", () => {
     ok(citizen("wallet", "--registrar", registrarServer.url, "--registrar-key", registrarKey, "--regulator-key", "regulator-public.json", "--verifier", "http://127.0.0.1:8080", "--static-out", "wallet"));
     for (const file of ["index.html", "wallet.js", "prover-worker.js", "wallet-config.json", "keys/realdid-32-4.zkey"]) expect(existsSync(join(folder("citizen"), "wallet", file)), file).toBe(true);
+  });
+
+  it("a front desk runs from the second install: its page from the package's built files, its snapshot from the registrar's server", async () => {
+    const { x, y } = JSON.parse(readFileSync(join(folder("citizen"), "regulator-public.json"), "utf8"));
+    const config = { format: "realdid-desk-config/1", name: "Hotel Example, front desk", scope: "hotel.example/front-desk", predicates: { minAge: 18 }, regulatorKeys: [{ x, y }], registrar: { ledger: registrarServer.url, key: registrarDid(registrarKey) } };
+    writeFileSync(join(folder("second-install"), "desk.json"), JSON.stringify(config));
+    const desk = await spawnRealdid(["desk", "--config", "desk.json", "--data", "desk-data", "--port", "0"], folder("second-install"), installedBin);
+    try {
+      expect(await (await fetch(desk.url)).text()).toMatch(/<title>RealDID front desk<\/title>/);
+      expect((await fetch(new URL("desk.js", desk.url))).status).toBe(200);
+      const snapshot = await (await fetch(new URL("snapshot", desk.url))).json();
+      expect(snapshot).toMatchObject({ format: "realdid-desk-snapshot/1", scope: config.scope, registrarKey });
+      expect(snapshot.ledger.length).toBeGreaterThan(1); // genesis and the enrollments above
+    } finally {
+      await stopChild(desk.child);
+    }
   });
 
   it("bad input across the boundaries: one line and a code", () => {
