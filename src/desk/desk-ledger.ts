@@ -1,11 +1,13 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { RealDidError } from "../errors.js";
 import { ensureFolder, writeAtomically } from "../files.js";
 import { RootLedger } from "../ledger/root-ledger.js";
 import { ledgerSource } from "../service/ledger-source.js";
 
 const LEDGER_FILE = "ledger.jsonl";
+/** When the ledger was last pulled, said explicitly: a file's modification time changes when a folder is copied or restored. */
+const SYNCED_AT_FILE = "ledger-synced-at.txt";
 
 /**
  * The desk's copy of the registrar's ledger, in its data folder (the registrar's own export
@@ -26,7 +28,9 @@ export class DeskLedger {
     const file = join(dataDir, LEDGER_FILE);
     if (!existsSync(file)) return new DeskLedger(new RootLedger(registrar.key), file, registrar.ledger, undefined);
     const ledger = RootLedger.fromJsonLines(readFileSync(file, "utf8"), registrar.key);
-    return new DeskLedger(ledger, file, registrar.ledger, statSync(file).mtime);
+    const syncedAtFile = join(dataDir, SYNCED_AT_FILE);
+    const syncedAt = existsSync(syncedAtFile) ? new Date(readFileSync(syncedAtFile, "utf8").trim()) : undefined;
+    return new DeskLedger(ledger, file, registrar.ledger, syncedAt !== undefined && !Number.isNaN(syncedAt.getTime()) ? syncedAt : undefined);
   }
 
   get ledger(): RootLedger {
@@ -50,6 +54,7 @@ export class DeskLedger {
     writeAtomically(this.file, copy.toJsonLines());
     this.ledgerNow = copy;
     this.syncedAt = new Date();
+    writeAtomically(join(dirname(this.file), SYNCED_AT_FILE), `${this.syncedAt.toISOString()}\n`);
     return added;
   }
 }
