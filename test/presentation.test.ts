@@ -122,7 +122,7 @@ describe("realdid present", () => {
 });
 
 describe("a tampered presentation is refused, naming the part", () => {
-  const otherPairwise = `did:realdid:pairwise:${"ab".repeat(32)}`;
+  const otherPairwise = `did:realdid:pairwise:${"12".repeat(32)}`;
   const cases: [string, (vp: any) => void, string, RegExp][] = [
     ["the challenge", (vp) => (vp.proof.challenge = "K7Q42XRU"), "challenge_mismatch", /another challenge/],
     ["the domain", (vp) => (vp.proof.domain = "other-desk.example"), "scope_mismatch", /domain "other-desk.example"/],
