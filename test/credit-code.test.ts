@@ -2,7 +2,7 @@
 // published codes of real enterprises are accepted; every single-character change and
 // every wrong check character is refused with a message that says which check failed.
 import { describe, expect, it } from "vitest";
-import { parseCreditCode, withCreditCodeCheck } from "../src/registrar/credit-code.js";
+import { parseCreditCode, withCreditCodeCheck } from "../src/business/credit-code.js";
 
 /** Codes printed on business licences (public registers), and the standard's own example. */
 const PUBLISHED = ["91350100M000100Y43", "91110000100006485K", "91440300708461136T", "91330100716105852F", "914403001922038216"];

@@ -16,3 +16,23 @@ template DidAddress() {
 
     address <== Poseidon(2)([scope, secret]);
 }
+
+/// @title RolePseudonym
+/// @notice The person-in-role's address at one site: Poseidon4(scope, secret, enterpriseCode,
+///         role). Stable for one person acting for one enterprise in one role at one site;
+///         unlinkable across sites, enterprises and roles, and to the person's own DID
+///         address (Poseidon2(scope, secret)). It is also the business login's nullifier.
+/// @input scope           the site's scope
+/// @input secret          the identity secret (private)
+/// @input enterpriseCode  the enterprise's credit code (private)
+/// @input role            the mandate's role (private)
+/// @output pseudonym      the address
+template RolePseudonym() {
+    signal input scope;
+    signal input secret;
+    signal input enterpriseCode;
+    signal input role;
+    signal output pseudonym;
+
+    pseudonym <== Poseidon(4)([scope, secret, enterpriseCode, role]);
+}

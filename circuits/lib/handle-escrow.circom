@@ -121,28 +121,25 @@ template JointScalarMul(H, INCOMPLETE) {
     out <== edwards[COMPLETE];
 }
 
-/// @title HandleEscrow
-/// @notice Encrypts the real-name handle to the regulator's Baby Jubjub key, ECDH + Poseidon:
-///         R = k·G, K = k·PK, cipher = handle + Poseidon2(K.x, K.y), with the ephemeral
-///         scalar k = 2r + (2^126 + 1)² (the form JointScalarMul computes; uniform mod l
-///         when r is). The regulator recovers K = sk·R and handle = cipher - Poseidon2(K).
-///         Proving it in-circuit means nobody can hand a website a ciphertext of someone else.
+/// @title EscrowKey
+/// @notice The ECDH half of the escrow: R = k·G and the shared key K = k·PK, with the
+///         ephemeral scalar k = 2r + (2^126 + 1)² (the form JointScalarMul computes; uniform
+///         mod l when r is). The regulator recovers K = sk·R. Every escrow pad is a Poseidon
+///         hash of K (HandleEscrow, DoubleHandleEscrow).
 ///         Assumes PK is in the prime-order subgroup and not the identity, and
 ///         shiftedKey = 2^126·PK: the verifier checks PK equals its policy key (keygen
 ///         guarantees both properties) and recomputes shiftedKey from it.
-/// @input handle         the value to escrow (the registry leaf)
-/// @input randomness     r, < 2^252 (private)
+/// @input randomness     r, < 2^252 (private; Num2Bits(252) enforces it)
 /// @input publicKey[2]   the regulator key PK (twisted Edwards)
 /// @input shiftedKey[2]  2^126·PK
 /// @output ephemeral[2]  R = k·G, with G = Base8 (the subgroup generator)
-/// @output cipher        handle + Poseidon2(k·PK)
-template HandleEscrow() {
-    signal input handle;
+/// @output sharedKey[2]  K = k·PK (private to the prover and the regulator)
+template EscrowKey() {
     signal input randomness;
     signal input publicKey[2];
     signal input shiftedKey[2];
     signal output ephemeral[2];
-    signal output cipher;
+    signal output sharedKey[2];
 
     var H = 126;
     var BASE8[2] = [
@@ -163,7 +160,60 @@ template HandleEscrow() {
     signal twoRG[2] <== EscalarMulFix(2 * H + 1, BASE8)(doubledBits);
     (ephemeral[0], ephemeral[1]) <== BabyAdd()(twoRG[0], twoRG[1], OFFSET[0], OFFSET[1]);
 
-    signal sharedKey[2] <== JointScalarMul(H, 123)(rBits, publicKey, shiftedKey);
+    sharedKey <== JointScalarMul(H, 123)(rBits, publicKey, shiftedKey);
+}
+
+/// @title HandleEscrow
+/// @notice Encrypts the real-name handle to the regulator's Baby Jubjub key, ECDH + Poseidon:
+///         R = k·G, K = k·PK (EscrowKey), cipher = handle + Poseidon2(K.x, K.y). The
+///         regulator recovers K = sk·R and handle = cipher - Poseidon2(K). Proving it
+///         in-circuit means nobody can hand a website a ciphertext of someone else.
+///         Same assumptions on PK as EscrowKey.
+/// @input handle         the value to escrow (the registry leaf)
+/// @input randomness     r, < 2^252 (private)
+/// @input publicKey[2]   the regulator key PK (twisted Edwards)
+/// @input shiftedKey[2]  2^126·PK
+/// @output ephemeral[2]  R = k·G
+/// @output cipher        handle + Poseidon2(k·PK)
+template HandleEscrow() {
+    signal input handle;
+    signal input randomness;
+    signal input publicKey[2];
+    signal input shiftedKey[2];
+    signal output ephemeral[2];
+    signal output cipher;
+
+    signal sharedKey[2];
+    (ephemeral, sharedKey) <== EscrowKey()(randomness, publicKey, shiftedKey);
     signal pad <== Poseidon(2)(sharedKey);
     cipher <== handle + pad;
+}
+
+/// @title DoubleHandleEscrow
+/// @notice Two handles under one ECDH key (one R, one K): cipher[0] = handles[0] +
+///         Poseidon2(K.x, K.y) (so the first decrypts exactly as HandleEscrow's), cipher[1] =
+///         handles[1] + Poseidon3(K.x, K.y, 1). The second pad is another hash of K (arity
+///         3 and the tag 1), so knowing one handle and its cipher reveals nothing of the other.
+///         Same assumptions on PK as EscrowKey.
+/// @input handles[2]     the values to escrow (the person's leaf, the mandate's leaf)
+/// @input randomness     r, < 2^252 (private)
+/// @input publicKey[2]   the regulator key PK
+/// @input shiftedKey[2]  2^126·PK
+/// @output ephemeral[2]  R = k·G
+/// @output cipher[2]     the two ciphertexts
+template DoubleHandleEscrow() {
+    signal input handles[2];
+    signal input randomness;
+    signal input publicKey[2];
+    signal input shiftedKey[2];
+    signal output ephemeral[2];
+    signal output cipher[2];
+
+    signal sharedKey[2];
+    (ephemeral, sharedKey) <== EscrowKey()(randomness, publicKey, shiftedKey);
+    signal pads[2];
+    pads[0] <== Poseidon(2)(sharedKey);
+    pads[1] <== Poseidon(3)([sharedKey[0], sharedKey[1], 1]);
+    cipher[0] <== handles[0] + pads[0];
+    cipher[1] <== handles[1] + pads[1];
 }

@@ -2,8 +2,8 @@
 // keys. Only a ceremony and the key check need these; installed packages never compile.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { join, relative } from "node:path";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { RealDidError } from "../errors.js";
 import type { CircuitId } from "../artifacts/circuit-id.js";
 import { CIRCUITS_DIR, circuitMainPath, PROJECT_ROOT, ptauTranscriptPath } from "../artifacts/paths.js";
@@ -18,17 +18,31 @@ function packageVersion(name: string): string {
 
 export const compilerVersion = (): string => `circom2 ${packageVersion("circom2")}`;
 
-function circomFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => (entry.isDirectory() ? circomFiles(join(dir, entry.name)) : entry.name.endsWith(".circom") ? [join(dir, entry.name)] : []))
-    .sort();
+/**
+ * The project's .circom files a main circuit includes, transitively (circomlib's are
+ * pinned by its version). Includes resolve as the compiler's do: beside the including file,
+ * then under circuits/ (its -l path).
+ */
+function circuitSources(circuit: CircuitId): string[] {
+  const found = new Set<string>();
+  const visit = (file: string): void => {
+    if (found.has(file)) return;
+    found.add(file);
+    for (const [, target] of readFileSync(file, "utf8").matchAll(/^\s*include\s+"([^"]+)"\s*;/gm)) {
+      if (target.startsWith("circomlib/")) continue;
+      const beside = join(dirname(file), target);
+      visit(existsSync(beside) ? beside : join(CIRCUITS_DIR, target));
+    }
+  };
+  visit(circuitMainPath(circuit));
+  return [...found].sort();
 }
 
-/** Changes whenever anything that shapes the keys changes: then the keys need a new ceremony. */
+/** Changes whenever anything that shapes the circuit's keys changes: then its keys need a new ceremony. */
 export function sourceFingerprint(circuit: CircuitId): string {
   const hash = createHash("sha256");
   hash.update(`circuit ${circuit.name}\n${compilerVersion()}\ncircomlib ${packageVersion("circomlib")}\n`);
-  for (const file of circomFiles(CIRCUITS_DIR)) hash.update(`${relative(PROJECT_ROOT, file)}\n`).update(readFileSync(file));
+  for (const file of circuitSources(circuit)) hash.update(`${relative(PROJECT_ROOT, file)}\n`).update(readFileSync(file));
   hash.update(readFileSync(ptauTranscriptPath()));
   return hash.digest("hex");
 }

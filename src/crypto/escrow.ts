@@ -1,5 +1,6 @@
 import { assertSubgroupPoint, BASE8, multiplyPoint, type Point, SUBGROUP_ORDER } from "./baby-jubjub.js";
 import { mod, randomBelow, SNARK_FIELD } from "./field.js";
+import { poseidon3 } from "poseidon-lite/poseidon3";
 import { hashPair } from "./poseidon.js";
 
 /**
@@ -55,6 +56,8 @@ export function generateRegulatorKeyPair(): RegulatorKeyPair {
 }
 
 const padFor = (sharedKey: Point): bigint => hashPair(sharedKey.x, sharedKey.y);
+/** A business proof's second pad (DoubleHandleEscrow): another hash of the same K. */
+const mandatePadFor = (sharedKey: Point): bigint => poseidon3([sharedKey.x, sharedKey.y, 1n]);
 
 export function encryptHandle(handle: bigint, regulatorKey: Point, randomness: bigint = randomEscrowScalar()): EscrowCiphertext {
   assertSubgroupPoint("regulator key", regulatorKey);
@@ -71,3 +74,14 @@ export const handleFromSharedKey = (ciphertext: EscrowCiphertext, sharedKey: Poi
 
 export const decryptHandle = (ciphertext: EscrowCiphertext, secretKey: bigint): bigint =>
   handleFromSharedKey(ciphertext, multiplyPoint(ciphertext.ephemeral, secretKey));
+
+/**
+ * A business proof escrows two handles under one R (DoubleHandleEscrow): the person's leaf
+ * (cipher, decrypted as above) and the mandate's leaf: mandateCipher = leaf + Poseidon3(K.x, K.y, 1).
+ */
+export function encryptMandateHandle(mandateHandle: bigint, regulatorKey: Point, randomness: bigint): bigint {
+  assertSubgroupPoint("regulator key", regulatorKey);
+  return mod(mandateHandle + mandatePadFor(multiplyPoint(regulatorKey, ephemeralScalar(randomness))), SNARK_FIELD);
+}
+
+export const mandateHandleFromSharedKey = (mandateCipher: bigint, sharedKey: Point): bigint => mod(mandateCipher - mandatePadFor(sharedKey), SNARK_FIELD);

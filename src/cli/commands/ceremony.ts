@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { REALDID_CIRCUIT } from "../../artifacts/circuit-id.js";
+import { type CircuitId, PUBLISHED_CIRCUITS, REALDID_CIRCUIT } from "../../artifacts/circuit-id.js";
+import { RealDidError } from "../../errors.js";
 import { applyBeacon, type ContributionStep, contribute, finalizeCeremony, initCeremony, verifyCeremony } from "../../ceremony/ceremony.js";
 import { defineCommand, integerOption } from "../command-kit.js";
 import { passphraseFromEnv } from "../../files.js";
@@ -13,6 +14,13 @@ interface CeremonyOptions {
   iterations: number;
   outDir: string;
   development?: boolean;
+  circuit: string;
+}
+
+function circuitNamed(name: string): CircuitId {
+  const circuit = PUBLISHED_CIRCUITS.find((c) => c.name === name);
+  if (!circuit) throw new RealDidError("invalid_argument", `--circuit must be one of ${PUBLISHED_CIRCUITS.map((c) => c.name).join(", ")}, received ${JSON.stringify(name)}`);
+  return circuit;
 }
 
 const dirOption = (c: Command) =>
@@ -30,10 +38,10 @@ export function ceremonyCommands(program: Command): void {
 
   defineCommand<CeremonyOptions>(
     ceremony,
-    { name: "init", summary: "start a ceremony: compile the circuit and make the initial key (about 30 s)", example: "realdid ceremony init --dir ./ceremony" },
-    (c) => dirOption(c),
+    { name: "init", summary: "start a ceremony: compile the circuit and make the initial key (about 30 s)", example: "realdid ceremony init --dir ./ceremony --circuit realdid-business-32-4" },
+    (c) => dirOption(c).option("--circuit <name>", `the circuit (${PUBLISHED_CIRCUITS.map((c) => c.name).join(" or ")})`, REALDID_CIRCUIT.name),
     async (_, o, output) => {
-      const started = await initCeremony(o.dir, REALDID_CIRCUIT, output.progress, { ptau: o.ptau });
+      const started = await initCeremony(o.dir, circuitNamed(o.circuit), output.progress, { ptau: o.ptau });
       return {
         data: { dir: o.dir, circuit: started.circuit, constraints: started.constraints },
         lines: [`ceremony for ${started.circuit} (${started.constraints} constraints) started in ${o.dir}`, `send the folder to the first contributor: realdid ceremony contribute --dir ${o.dir} --name '<your name>'`],

@@ -4,7 +4,8 @@ import { RealDidError } from "../errors.js";
  * The 31 characters of a unified social credit code (GB 32100-2015): digits and capital
  * letters without I, O, S, V and Z (too easily read as 1, 0, 5, U and 2).
  */
-const ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+export const CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+const ALPHABET = CREDIT_CODE_ALPHABET;
 /** Weight of position i is 3^i mod 31: all non-zero mod 31, so any single changed character changes the sum. */
 const WEIGHTS = Array.from({ length: 17 }, (_, i) => 3 ** i % 31);
 
