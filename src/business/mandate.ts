@@ -34,8 +34,12 @@ export const TASKS = {
 } as const;
 export type Task = keyof typeof TASKS;
 export const TASK_NAMES = Object.keys(TASKS) as Task[];
-/** A mandate covers 1 to 4 tasks (the circuit's TASKS slots; unused slots are 0). */
+/** A mandate covers 1 to 4 tasks (the circuit's TASKS slots; unused slots are 0), or every task. */
 export const MANDATE_TASK_SLOTS = 4;
+/** The first slot's value for "every task" (TaskInMandate's ALL_TASKS): the legal representative's mandate. */
+export const ALL_TASKS = "all";
+const ALL_TASKS_CODE = 1n;
+export type MandateTasks = readonly Task[] | typeof ALL_TASKS;
 
 export function parseTask(task: unknown): Task {
   if (typeof task === "string" && task in TASKS) return task as Task;
@@ -48,7 +52,7 @@ export interface MandateTerms {
   readonly agentCommitment: bigint;
   readonly enterprise: EnterpriseFields;
   readonly role: Role;
-  readonly tasks: readonly Task[];
+  readonly tasks: MandateTasks;
   /** First and last valid day, YYYY-MM-DD (UTC), inclusive. */
   readonly validFrom: string;
   readonly validUntil: string;
@@ -56,22 +60,24 @@ export interface MandateTerms {
   readonly index: number;
 }
 
-/** Checks the parts the circuit cannot: 1-4 distinct known tasks, dates in order. */
+/** Checks the parts the circuit cannot: "all" or 1-4 distinct known tasks, dates in order. */
 export function checkMandateTerms(terms: MandateTerms): void {
   parseRole(terms.role);
-  if (!Array.isArray(terms.tasks) || terms.tasks.length < 1 || terms.tasks.length > MANDATE_TASK_SLOTS) {
-    throw new RealDidError("invalid_argument", `a mandate covers 1 to ${MANDATE_TASK_SLOTS} tasks, received ${Array.isArray(terms.tasks) ? terms.tasks.length : typeof terms.tasks}`);
+  if (terms.tasks !== ALL_TASKS && (!Array.isArray(terms.tasks) || terms.tasks.length < 1 || terms.tasks.length > MANDATE_TASK_SLOTS)) {
+    throw new RealDidError("invalid_argument", `a mandate covers "${ALL_TASKS}" or 1 to ${MANDATE_TASK_SLOTS} tasks, received ${Array.isArray(terms.tasks) ? terms.tasks.length : typeof terms.tasks}`);
   }
-  terms.tasks.forEach(parseTask);
-  if (new Set(terms.tasks).size !== terms.tasks.length) throw new RealDidError("invalid_argument", `a mandate names each task once, received ${terms.tasks.join(", ")}`);
+  if (terms.tasks !== ALL_TASKS) terms.tasks.forEach(parseTask);
+  if (terms.tasks !== ALL_TASKS && new Set(terms.tasks).size !== terms.tasks.length) throw new RealDidError("invalid_argument", `a mandate names each task once, received ${terms.tasks.join(", ")}`);
   if (dayNumber("validFrom", terms.validFrom) > dayNumber("validUntil", terms.validUntil)) {
     throw new RealDidError("invalid_argument", `validFrom ${terms.validFrom} is after validUntil ${terms.validUntil}`);
   }
 }
 
-/** The circuit's tasks[4]: the codes, then 0 in unused slots. */
-export const taskSlots = (tasks: readonly Task[]): bigint[] =>
-  Array.from({ length: MANDATE_TASK_SLOTS }, (_, i) => (i < tasks.length ? BigInt(TASKS[tasks[i]]) : 0n));
+/** The circuit's tasks[4]: the codes, then 0 in unused slots ("all": ALL_TASKS_CODE, then 0). */
+export function taskSlots(tasks: MandateTasks): bigint[] {
+  const codes = tasks === ALL_TASKS ? [ALL_TASKS_CODE] : tasks.map((task) => BigInt(TASKS[task]));
+  return Array.from({ length: MANDATE_TASK_SLOTS }, (_, i) => codes[i] ?? 0n);
+}
 
 /** The mandate's registry leaf, exactly as circuits/lib/mandate.circom's MandateLeaf computes it. */
 export function mandateLeaf(terms: MandateTerms): bigint {
