@@ -42,6 +42,8 @@ export type ErrorCode =
   | "predicate_mismatch"
   | "regulator_key_mismatch"
   | "escrow_degenerate"
+  // a business proof's terms (day, roles, task, disclosure) are not the ones asked for
+  | "mandate_terms_mismatch"
   // Verifiable Presentations (a presentation's own parts; its proof is checked as above)
   | "malformed_presentation"
   | "unknown_cryptosuite"

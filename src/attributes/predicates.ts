@@ -32,6 +32,15 @@ function wholeYears(name: string, value: unknown): number {
   return value;
 }
 
+/** The 6-digit region codes starting with `prefix` ("11" = a province, "1101" = a city), inclusive. */
+export function regionPrefixRange(name: string, prefix: unknown): [bigint, bigint] {
+  if (typeof prefix !== "string" || !/^\d{1,6}$/.test(prefix)) {
+    throw new RealDidError("invalid_argument", `${name} must be 1 to 6 digits, received ${JSON.stringify(prefix)}`);
+  }
+  const width = 6 - prefix.length;
+  return [BigInt(prefix + "0".repeat(width)), BigInt(prefix + "9".repeat(width))];
+}
+
 /** The bounds a verifier expects for `predicates` on `today` (YYYY-MM-DD, UTC). */
 export function predicateBounds(predicates: Predicates, today: string): AttributeBounds {
   const lo = new Map<AttributeSlot, bigint>();
@@ -44,13 +53,9 @@ export function predicateBounds(predicates: Predicates, today: string): Attribut
   }
   if (predicates.notExpired) lo.set("expiry", BigInt(dayNumber("today", today)));
   if (predicates.regionPrefix !== undefined) {
-    const prefix = predicates.regionPrefix;
-    if (typeof prefix !== "string" || !/^\d{1,6}$/.test(prefix)) {
-      throw new RealDidError("invalid_argument", `regionPrefix must be 1 to 6 digits, received ${JSON.stringify(prefix)}`);
-    }
-    const width = 6 - prefix.length;
-    lo.set("region", BigInt(prefix + "0".repeat(width)));
-    hi.set("region", BigInt(prefix + "9".repeat(width)));
+    const [low, high] = regionPrefixRange("regionPrefix", predicates.regionPrefix);
+    lo.set("region", low);
+    hi.set("region", high);
   }
   if (predicates.documentType !== undefined) {
     const code = encodeDocumentType(predicates.documentType);

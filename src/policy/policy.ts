@@ -2,6 +2,7 @@ import { type Predicates, predicateBounds } from "../attributes/predicates.js";
 import { assertSubgroupPoint, type Point } from "../crypto/baby-jubjub.js";
 import { toFieldElement } from "../crypto/field.js";
 import { RealDidError } from "../errors.js";
+import { type BusinessPolicy, parseBusinessPolicy } from "../business/business-policy.js";
 import { DEFAULT_ROOT_WINDOW_MS } from "../ledger/root-ledger.js";
 import type { ProofRequest } from "../proof/request.js";
 
@@ -12,7 +13,8 @@ import type { ProofRequest } from "../proof/request.js";
  *   "minAge": 18, "maxAge": 65, "regionPrefix": "11", "checkExpiry": true, "documentType": "passport",
  *   "rootWindowSeconds": 3600,
  *   "regulatorKey": { "x": "…", "y": "…" },
- *   "registrarKey": "…ed25519 hex…"
+ *   "registrarKey": "…ed25519 hex…",
+ *   "business": { "roles": ["agent"], "task": "tax_filing", "revealEnterprise": true }   (see BusinessPolicySchema)
  * }
  * Only scope and regulatorKey are required.
  */
@@ -26,9 +28,11 @@ export interface Policy {
   readonly acceptedRegulatorKeys: readonly Point[];
   /** The registrar whose ledger this site trusts (checked against the ledger file). */
   readonly registrarKey?: string;
+  /** Present for a business login: the person proves they act for an enterprise (the business circuit). */
+  readonly business?: BusinessPolicy;
 }
 
-const KNOWN_FIELDS = new Set(["scope", "minAge", "maxAge", "regionPrefix", "checkExpiry", "documentType", "rootWindowSeconds", "regulatorKey", "acceptedRegulatorKeys", "registrarKey"]);
+const KNOWN_FIELDS = new Set(["scope", "minAge", "maxAge", "regionPrefix", "checkExpiry", "documentType", "rootWindowSeconds", "regulatorKey", "acceptedRegulatorKeys", "registrarKey", "business"]);
 
 export function parsePoint(name: string, value: unknown): Point {
   const v = value as { x?: unknown; y?: unknown };
@@ -71,6 +75,7 @@ export function parsePolicy(value: unknown): Policy {
     regulatorKey: parsePoint("policy: regulatorKey", p.regulatorKey),
     acceptedRegulatorKeys: ((p.acceptedRegulatorKeys as unknown[]) ?? []).map((key, i) => parsePoint(`policy: acceptedRegulatorKeys[${i}]`, key)),
     registrarKey: p.registrarKey as string | undefined,
+    ...(p.business !== undefined && { business: parseBusinessPolicy(p.business, "policy: business") }),
   };
 }
 

@@ -50,14 +50,20 @@ export class Prover {
    * library refuses). `onStage` hears when the witness and then the proof begin (a person
    * watches a progress indicator).
    */
-  proveInput(input: CircuitInput, onStage?: (stage: "witness" | "proof") => void): Promise<ProofResult> {
+  async proveInput(input: CircuitInput, onStage?: (stage: "witness" | "proof") => void): Promise<ProofResult> {
+    const made = await this.proveAny(input, onStage);
+    return { ...made, signals: parsePublicSignals(made.publicSignals) };
+  }
+
+  /** Proves for input of whichever circuit this prover's keys are for (the business circuit's too). */
+  proveAny(input: CircuitInput, onStage?: (stage: "witness" | "proof") => void): Promise<RealDidProof> {
     // One proof at a time: the witness calculator and the prover's last sums are shared state.
     const proved = this.queue.then(async () => {
       onStage?.("witness");
       const witness = await this.witnessCalculator.calculateWTNSBin(input, true);
       onStage?.("proof");
       const { proof, publicSignals } = await this.groth16.prove(witness);
-      return { keyId: this.keyId, proof, publicSignals, signals: parsePublicSignals(publicSignals) };
+      return { keyId: this.keyId, proof, publicSignals };
     });
     this.queue = proved.catch(() => undefined);
     return proved;

@@ -39,21 +39,26 @@ export const PUBLIC_SIGNAL_NAMES = [
 ] as const;
 
 /**
- * Strict on purpose: only canonical decimal strings below the field order, exactly as the
- * verify worker reads them (public-input.mjs), not the looser toFieldElement of user input.
+ * Public signals as values, in the order of `names`. Strict on purpose: only canonical
+ * decimal strings below the field order, exactly as the verify worker reads them
+ * (public-input.mjs), not the looser toFieldElement of user input.
  */
-export function parsePublicSignals(signals: unknown): PublicSignals {
-  if (!Array.isArray(signals) || signals.length !== PUBLIC_SIGNAL_NAMES.length) {
-    throw new RealDidError("malformed_proof", `publicSignals must be an array of ${PUBLIC_SIGNAL_NAMES.length} decimal strings`);
+export function signalValues(signals: unknown, names: readonly string[]): bigint[] {
+  if (!Array.isArray(signals) || signals.length !== names.length) {
+    throw new RealDidError("malformed_proof", `publicSignals must be an array of ${names.length} decimal strings`);
   }
-  const v = signals.map((signal, i) => {
+  return signals.map((signal, i) => {
     const value = publicInputValue(signal);
     if (value === null) {
       const shown = typeof signal === "string" ? `"${signal.slice(0, 40)}"` : typeof signal;
-      throw new RealDidError("malformed_proof", `publicSignals[${i}] (${PUBLIC_SIGNAL_NAMES[i]}) must be a decimal string without sign or leading zeros, below the BN254 scalar field order; received ${shown}`);
+      throw new RealDidError("malformed_proof", `publicSignals[${i}] (${names[i]}) must be a decimal string without sign or leading zeros, below the BN254 scalar field order; received ${shown}`);
     }
     return value;
   });
+}
+
+export function parsePublicSignals(signals: unknown): PublicSignals {
+  const v = signalValues(signals, PUBLIC_SIGNAL_NAMES);
   return {
     root: v[0],
     didAddress: v[1],

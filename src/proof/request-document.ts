@@ -7,6 +7,8 @@ import { parseDocument } from "../formats/schema.js";
 import { FieldDecimal, IsoTime, KeyId, PointJson } from "../formats/fields.js";
 import { RealDidError } from "../errors.js";
 import { describePredicates, type Policy, parsePoint } from "../policy/policy.js";
+import { type BusinessPolicy, BusinessPolicySchema, describeBusiness, enterpriseBounds } from "../business/business-policy.js";
+import type { BusinessTerms } from "../business/business-verifier.js";
 import type { ProofRequest } from "./request.js";
 
 export const REQUEST_FORMAT = "realdid-request/1";
@@ -47,6 +49,8 @@ export const RequestDocumentSchema = z.strictObject({
   expiresAt: IsoTime.optional(),
   /** The site's actions (a one-per-person action's address is a nullifier). */
   actions: z.record(z.string(), z.strictObject({ onePerPerson: z.boolean() })).optional(),
+  /** A business login: what the person must prove about their mandate (the business circuit; keyId is its key id). */
+  business: BusinessPolicySchema.extend({ enterpriseBounds: z.strictObject({ region: z.tuple([Bound, Bound]), type: z.tuple([Bound, Bound]) }) }).optional(),
 });
 export type RequestDocument = z.infer<typeof RequestDocumentSchema>;
 
@@ -78,7 +82,13 @@ export function requestDocument(policy: Policy, context: RequestContext): Reques
     ...(context.challenge !== undefined && { challenge: context.challenge.toString() }),
     ...(context.expiresAt !== undefined && { expiresAt: context.expiresAt.toISOString() }),
     ...(context.actions !== undefined && { actions: context.actions }),
+    ...(policy.business !== undefined && { business: businessSection(policy.business) }),
   };
+}
+
+function businessSection(business: BusinessPolicy): NonNullable<RequestDocument["business"]> {
+  const { region, type } = enterpriseBounds(business.enterprise);
+  return { ...business, enterpriseBounds: { region: [String(region[0]), String(region[1])], type: [String(type[0]), String(type[1])] } };
 }
 
 export const parseRequestDocument = (value: unknown, what: string): RequestDocument => parseDocument(RequestDocumentSchema, value, what);
@@ -93,7 +103,10 @@ export interface CitizenTrust {
 }
 
 /** The site's request in words, made here from its predicates (never the site's own wording). */
-export const describeRequest = (document: RequestDocument): string[] => describePredicates(document.predicates as Predicates);
+export const describeRequest = (document: RequestDocument): string[] => [
+  ...describePredicates(document.predicates as Predicates),
+  ...(document.business === undefined ? [] : describeBusiness(document.business)),
+];
 
 /**
  * What a prover proves for a request document, after the checks that keep a site from
@@ -103,7 +116,29 @@ export const describeRequest = (document: RequestDocument): string[] => describe
  * date while saying "age >= 18"); it must not have expired, and there must be a challenge.
  * The key id goes along: a prover with other keys refuses it before proving.
  */
-export function proofRequestFrom(document: RequestDocument, { regulatorKeys, now = new Date(), challenge }: CitizenTrust): ProofRequest {
+export function proofRequestFrom(document: RequestDocument, trust: CitizenTrust): ProofRequest {
+  if (document.business !== undefined) throw new RealDidError("invalid_argument", "the site asks for a business login: prove as a person acting for an enterprise (realdid enterprise prove)");
+  return checkedRequest(document, trust);
+}
+
+/**
+ * What a person acting for an enterprise proves for a business request document: the
+ * checks of proofRequestFrom, and the enterprise bounds must be exactly what its enterprise
+ * predicates give.
+ */
+export function businessProofRequestFrom(document: RequestDocument, trust: CitizenTrust): ProofRequest & BusinessTerms {
+  if (document.business === undefined) throw new RealDidError("invalid_argument", "the site asks for a personal login, not a business one (realdid prove)");
+  const request = checkedRequest(document, trust);
+  const { roles, task, revealEnterprise, enterprise, enterpriseBounds: asked } = document.business;
+  const expected = enterpriseBounds(enterprise);
+  const same = (range: readonly [string, string], want: readonly [bigint, bigint]) => BigInt(range[0]) === want[0] && BigInt(range[1]) === want[1];
+  if (!same(asked.region, expected.region) || !same(asked.type, expected.type)) {
+    throw new RealDidError("invalid_argument", "the request's enterprise bounds are not what its enterprise predicates give: refused");
+  }
+  return { ...request, today: document.day, roles, task, revealEnterprise, enterpriseBounds: expected };
+}
+
+function checkedRequest(document: RequestDocument, { regulatorKeys, now = new Date(), challenge }: CitizenTrust): ProofRequest {
   const regulatorKey = parsePoint("the request's regulatorKey", document.regulatorKey);
   if (!regulatorKeys.some((key) => pointsEqual(key, regulatorKey))) {
     throw new RealDidError("regulator_key_untrusted", "the site asks to escrow your real name to a regulator key you do not trust: refused (give the regulator's published key with --regulator-key)");

@@ -6,7 +6,7 @@ import { IDENTITY, type Point, pointsEqual } from "../crypto/baby-jubjub.js";
 import { assertRegulatorKey, type EscrowCiphertext, shiftedRegulatorKey } from "../crypto/escrow.js";
 import { type ErrorCode, RealDidError } from "../errors.js";
 import type { RealDidProof } from "./prover.js";
-import { parsePublicSignals } from "./public-signals.js";
+import { parsePublicSignals, type PublicSignals } from "./public-signals.js";
 import { type ProofRequest, scopeToField } from "./request.js";
 
 export interface VerificationRequest extends ProofRequest {
@@ -28,21 +28,40 @@ export type VerificationResult =
   | { readonly valid: true; readonly didAddress: bigint; readonly root: bigint; readonly escrow: EscrowCiphertext }
   | { readonly valid: false; readonly code: ErrorCode; readonly message: string };
 
-const failure = (code: ErrorCode, message: string): VerificationResult => ({ valid: false, code, message });
+const failure = (code: ErrorCode, message: string): VerificationFailure => ({ valid: false, code, message });
+export type VerificationFailure = Extract<VerificationResult, { valid: false }>;
+
+/** The public signals every realdid circuit has, which every verifier checks the same way. */
+export interface CommonSignals {
+  readonly root: bigint;
+  readonly escrow: EscrowCiphertext;
+  readonly scope: bigint;
+  readonly challenge: bigint;
+  readonly regulatorKey: Point;
+  readonly regulatorKeyShifted: Point;
+  readonly bounds: PublicSignals["bounds"];
+}
 
 /**
- * Verifies a proof for a request: first that its public inputs are the ones this
- * verifier asked for (cheap, and says which one differs), then the Groth16 proof.
- * Never throws for a bad proof: the result says what did not match.
+ * The checks every circuit's proof goes through: first that its public inputs are the ones
+ * this verifier asked for (cheap, and says which one differs), with `checkOwn` for the
+ * circuit's own inputs, then the root against the ledger, then the Groth16 proof. Never
+ * throws for a bad proof: the result says what did not match.
  */
-export async function verifyProof(candidate: RealDidProof, request: VerificationRequest, check: ProofCheck): Promise<VerificationResult> {
+export async function verifyCircuitProof<S extends CommonSignals>(
+  candidate: RealDidProof,
+  request: VerificationRequest,
+  check: ProofCheck,
+  parse: (publicSignals: unknown) => S,
+  checkOwn: (signals: S) => VerificationFailure | undefined,
+): Promise<{ readonly valid: true; readonly signals: S } | VerificationFailure> {
   // Thrown, not returned: the caller's error, not the proof's. The identity or a key of small order would let anyone open the escrow.
   assertRegulatorKey("regulatorKey", request.regulatorKey);
   request.acceptedRegulatorKeys?.forEach((key, i) => assertRegulatorKey(`acceptedRegulatorKeys[${i}]`, key));
   if (candidate?.keyId !== request.keyId) return failure("key_mismatch", keyMismatchMessage(String(candidate?.keyId ?? "(none named)"), request.keyId, "the proof"));
-  let signals;
+  let signals: S;
   try {
-    signals = parsePublicSignals(candidate?.publicSignals);
+    signals = parse(candidate?.publicSignals);
   } catch (error) {
     return failure("malformed_proof", (error as RealDidError).message);
   }
@@ -64,6 +83,8 @@ export async function verifyProof(candidate: RealDidProof, request: Verification
       return failure("predicate_mismatch", `the proof's bounds on ${slot} are not the ones asked for`);
     }
   }
+  const own = checkOwn(signals);
+  if (own) return own;
   // r = 0 (mod l) would give R = K = identity: a ciphertext anyone can open.
   if (pointsEqual(signals.escrow.ephemeral, IDENTITY)) return failure("escrow_degenerate", "the escrow ephemeral key is the identity point");
   const rootStatus = request.rootStatus(signals.root);
@@ -77,5 +98,13 @@ export async function verifyProof(candidate: RealDidProof, request: Verification
     return failure("malformed_proof", "the Groth16 proof is not well formed");
   }
   if (!valid) return failure("invalid_proof", "the Groth16 proof does not verify");
-  return { valid: true, didAddress: signals.didAddress, root: signals.root, escrow: signals.escrow };
+  return { valid: true, signals };
+}
+
+/** Verifies a personal proof (RealDid) for a request; see verifyCircuitProof. */
+export async function verifyProof(candidate: RealDidProof, request: VerificationRequest, check: ProofCheck): Promise<VerificationResult> {
+  const result = await verifyCircuitProof(candidate, request, check, parsePublicSignals, () => undefined);
+  if (!result.valid) return result;
+  const { didAddress, root, escrow } = result.signals;
+  return { valid: true, didAddress, root, escrow };
 }
