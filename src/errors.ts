@@ -27,6 +27,11 @@ export type ErrorCode =
   | "prover_unavailable"
   | "request_expired"
   | "regulator_key_untrusted"
+  // proving for an enterprise: the mandate is not the prover's, not in the tree, or does not answer the request
+  | "mandate_mismatch"
+  | "mandate_not_in_force"
+  | "role_not_accepted"
+  | "task_not_covered"
   // circuit keys and their ceremony
   | "artifacts_mismatch"
   | "artifacts_missing"

@@ -4,14 +4,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { dayNumber } from "../src/attributes/calendar.js";
 import { BASE8, multiplyPoint, SUBGROUP_ORDER } from "../src/crypto/baby-jubjub.js";
-import { decryptHandle, encryptHandle, generateRegulatorKeyPair, shiftedRegulatorKey } from "../src/crypto/escrow.js";
+import { decryptHandle, encryptHandle, encryptMandateHandle, generateRegulatorKeyPair, mandateHandleFromSharedKey, shiftedRegulatorKey } from "../src/crypto/escrow.js";
 import { SNARK_FIELD } from "../src/crypto/field.js";
 import { hashCommitment, hashLeaf, hashPair } from "../src/crypto/poseidon.js";
 import { CIRCUITS_DIR } from "../src/artifacts/paths.js";
 import { RegistryTree } from "../src/registry/registry-tree.js";
 import { randomField } from "./helpers/fixtures.js";
-import { templateMain, TestCircuit } from "./helpers/test-circuit.js";
+import { sourceLine, templateMain, TestCircuit } from "./helpers/test-circuit.js";
 
 const TWO32 = 2n ** 32n;
 
@@ -199,11 +200,118 @@ describe("HandleEscrow", () => {
     expect(decryptHandle(ciphertext, regulator.secretKey)).not.toBe(77n);
   });
 
+  describe("DoubleHandleEscrow", () => {
+    let double: TestCircuit;
+    beforeAll(async () => {
+      double = await TestCircuit.compile("double_handle_escrow", templateMain("lib/handle-escrow.circom", "DoubleHandleEscrow()", ["publicKey", "shiftedKey"]));
+    });
+
+    it("encrypts its first handle exactly as HandleEscrow does and the second as encryptMandateHandle, under one R", async () => {
+      const [personLeaf, mandateLeaf, r] = [randomField(253), randomField(253), randomField(251)];
+      const { handle: _, ...rest } = input(personLeaf, r);
+      const witness = await double.witness({ ...rest, handles: [personLeaf, mandateLeaf] });
+      expect(double.failedConstraints(witness)).toEqual([]);
+      const single = ciphertextOf(await circuit.witness(input(personLeaf, r)));
+      const ephemeral = { x: double.signal(witness, "main.ephemeral[0]"), y: double.signal(witness, "main.ephemeral[1]") };
+      expect({ ephemeral, cipher: double.signal(witness, "main.cipher[0]") }).toEqual(single);
+      const mandateCipher = double.signal(witness, "main.cipher[1]");
+      expect(mandateCipher).toBe(encryptMandateHandle(mandateLeaf, regulator.publicKey, r));
+      const sharedKey = multiplyPoint(ephemeral, regulator.secretKey);
+      expect(mandateHandleFromSharedKey(mandateCipher, sharedKey)).toBe(mandateLeaf);
+      // The two pads differ: one handle and its cipher say nothing of the other.
+      expect(mandateCipher - mandateLeaf).not.toBe(single.cipher - personLeaf);
+    });
+
+    it("rejects an edited second cipher", async () => {
+      const { handle: _, ...rest } = input(1n, 777n);
+      const witness = await double.witness({ ...rest, handles: [1n, 2n] });
+      expect(double.failedConstraints(double.edit(witness, { "main.cipher[1]": encryptMandateHandle(3n, regulator.publicKey, 777n) }))).not.toEqual([]);
+    });
+  });
+
   it("rejects a ciphertext or ephemeral key that does not match the key", async () => {
     const witness = await circuit.witness(input(99n, 12345n));
     const other = encryptHandle(99n, generateRegulatorKeyPair().publicKey, 12345n);
     expect(circuit.failedConstraints(circuit.edit(witness, { "main.cipher": other.cipher }))).not.toEqual([]);
     const shifted = multiplyPoint(BASE8, 12346n);
     expect(circuit.failedConstraints(circuit.edit(witness, { "main.ephemeral[0]": shifted.x, "main.ephemeral[1]": shifted.y }))).not.toEqual([]);
+  });
+});
+
+describe("MandateInForce(32)", () => {
+  let circuit: TestCircuit;
+  beforeAll(async () => {
+    circuit = await TestCircuit.compile("mandate_in_force", templateMain("lib/mandate.circom", "MandateInForce(32)", ["today"]));
+  });
+  const [validFrom, validUntil] = ["2026-06-01", "2026-12-31"].map((day) => BigInt(dayNumber("day", day)));
+
+  it("holds from validFrom to validUntil inclusive, and on a one-day mandate", async () => {
+    for (const today of [validFrom, validFrom + 1n, validUntil - 1n, validUntil]) {
+      expect(circuit.failedConstraints(await circuit.witness({ today, validFrom, validUntil }))).toEqual([]);
+    }
+    expect(await circuit.witness({ today: validFrom, validFrom, validUntil: validFrom })).toBeDefined();
+  });
+
+  it.each([
+    ["the day before validFrom", validFrom - 1n, validFrom, validUntil, "MandateInForce > InclusiveRange > Num2Bits"],
+    ["the day after validUntil", validUntil + 1n, validFrom, validUntil, "MandateInForce > InclusiveRange > Num2Bits"],
+    ["validFrom after validUntil", validFrom, validFrom, validFrom - 1n, "MandateInForce > InclusiveRange > Num2Bits"],
+    // today - validFrom = 6 fits in 32 bits: only the range check on validFrom refuses it.
+    ["a validFrom of p - 1 (\"-1\")", 5n, SNARK_FIELD - 1n, 10n, "MandateInForce > Num2Bits"],
+    ["a validUntil of 2^32", 5n, 0n, TWO32, "MandateInForce > Num2Bits"],
+  ])("fails for %s", async (_, today, from, until, templates) => {
+    expect((await circuit.failedAssertion({ today, validFrom: from, validUntil: until })).templates).toBe(templates);
+  });
+});
+
+describe("TaskInMandate(4)", () => {
+  let circuit: TestCircuit;
+  beforeAll(async () => {
+    circuit = await TestCircuit.compile("task_in_mandate", templateMain("lib/mandate.circom", "TaskInMandate(4)", ["required"]));
+  });
+  const FOUR = [1001n, 1002n, 1003n, 1008n];
+
+  it.each([
+    ["a task in any of four slots", FOUR, [1001n, 1002n, 1003n, 1008n]],
+    ["the one task of a one-task mandate", [1005n, 0n, 0n, 0n], [1005n]],
+    ["any task (required 0) of any mandate", [1005n, 0n, 0n, 0n], [0n]],
+    ["every task of a mandate for all (ALL_TASKS = 1 in the first slot)", [1n, 0n, 0n, 0n], [1001n, 1004n, 1008n, 0n]],
+  ])("holds for %s", async (_, tasks, requiredTasks) => {
+    for (const required of requiredTasks) expect(circuit.failedConstraints(await circuit.witness({ tasks, required }))).toEqual([]);
+  });
+
+  it.each([
+    ["a task not in the mandate", FOUR, 1004n],
+    ["a task not in a one-task mandate", [1005n, 0n, 0n, 0n], 1006n],
+    ["ALL_TASKS in a later slot (only the first slot means every task)", [1001n, 1n, 0n, 0n], 1005n],
+  ])("fails for %s", async (_, tasks, required) => {
+    expect((await circuit.failedAssertion({ tasks, required })).templates).toBe("TaskInMandate");
+  });
+});
+
+describe("RoleInSet(3)", () => {
+  let circuit: TestCircuit;
+  beforeAll(async () => {
+    circuit = await TestCircuit.compile("role_in_set", templateMain("lib/mandate.circom", "RoleInSet(3)", ["allowed"]));
+  });
+
+  it.each([
+    ["one allowed role", [0n, 0n, 1n], [3n]],
+    ["two allowed roles", [1n, 0n, 1n], [1n, 3n]],
+    ["every role", [1n, 1n, 1n], [1n, 2n, 3n]],
+  ])("holds for %s", async (_, allowed, roles) => {
+    for (const role of roles) expect(circuit.failedConstraints(await circuit.witness({ role, allowed }))).toEqual([]);
+  });
+
+  it.each([
+    ["a role not allowed", 2n, [1n, 0n, 1n], "accepted[ROLES] === 1;"],
+    ["role 0", 0n, [1n, 1n, 1n], "accepted[ROLES] === 1;"],
+    ["role 4", 4n, [1n, 1n, 1n], "accepted[ROLES] === 1;"],
+    ["no role allowed", 1n, [0n, 0n, 0n], "accepted[ROLES] === 1;"],
+    // The sum reads only allowed[role - 1]: the bit constraint alone refuses a 2 elsewhere.
+    ["an allowed value of 2 beside the role", 1n, [1n, 2n, 0n], "allowed[i] * (allowed[i] - 1) === 0;"],
+    ["an allowed value of 2 at the role", 2n, [0n, 2n, 0n], "allowed[i] * (allowed[i] - 1) === 0;"],
+  ])("fails for %s", async (_, role, allowed, assertion) => {
+    expect(await circuit.failedAssertion({ role, allowed })).toEqual({ templates: "RoleInSet", line: sourceLine("lib/mandate.circom", assertion) });
   });
 });

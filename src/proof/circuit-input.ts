@@ -17,9 +17,13 @@ export interface ProofInputs {
 
 export type CircuitInput = Record<string, string | string[] | string[][]>;
 
+/** Signal values as the witness calculator takes them: decimal strings. */
+export const decimalSignals = (values: readonly bigint[]): string[] => values.map(String);
+
 /**
  * The RealDid circuit's input signals. Checks first what the circuit would reject, so
  * the citizen gets a reason instead of a failed assertion deep in the witness.
+ * RealDidBusiness takes every one of them under the same names (businessCircuitInput).
  */
 export function circuitInput({ identity, credential, merkleProof, request, escrowRandomness }: ProofInputs): CircuitInput {
   if (credentialLeaf(identity.commitment, credential.attributes) !== merkleProof.leaf) {
@@ -37,19 +41,18 @@ export function circuitInput({ identity, credential, merkleProof, request, escro
   if (merkleProof.siblings.length !== TREE_HEIGHT) {
     throw new RealDidError("credential_mismatch", `the Merkle path has ${merkleProof.siblings.length} levels; the registry tree has ${TREE_HEIGHT}`);
   }
-  const decimal = (values: readonly bigint[]) => values.map(String);
   const shiftedKey = shiftedRegulatorKey(request.regulatorKey);
   return {
     secret: identity.secret.toString(),
-    attributes: decimal(credential.attributes),
+    attributes: decimalSignals(credential.attributes),
     index: String(merkleProof.index),
-    siblings: merkleProof.siblings.map(decimal),
+    siblings: merkleProof.siblings.map(decimalSignals),
     escrowRandomness: (escrowRandomness ?? randomEscrowScalar()).toString(),
     scope: scopeToField(request.scope).toString(),
     challenge: request.challenge.toString(),
-    regulatorKey: decimal([request.regulatorKey.x, request.regulatorKey.y]),
-    regulatorKeyShifted: decimal([shiftedKey.x, shiftedKey.y]),
-    attributeLo: decimal(request.bounds.lo),
-    attributeHi: decimal(request.bounds.hi),
+    regulatorKey: decimalSignals([request.regulatorKey.x, request.regulatorKey.y]),
+    regulatorKeyShifted: decimalSignals([shiftedKey.x, shiftedKey.y]),
+    attributeLo: decimalSignals(request.bounds.lo),
+    attributeHi: decimalSignals(request.bounds.hi),
   };
 }

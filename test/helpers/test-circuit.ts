@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { type WitnessCalculator, WitnessCalculatorBuilder } from "circom_runtime";
 import { CIRCUITS_DIR, PROJECT_ROOT } from "../../src/artifacts/paths.js";
@@ -15,21 +15,22 @@ const TEST_BUILD_DIR = join(PROJECT_ROOT, "build", "test-circuits");
  */
 export class TestCircuit {
   private constructor(
-    private readonly calculator: WitnessCalculator,
+    private readonly wasm: Buffer,
+    private calculator: WitnessCalculator,
     readonly r1cs: R1cs,
     private readonly signalIndex: Map<string, number>,
   ) {}
 
   /**
    * Compiles `main` (circom source with includes relative to circuits/), cached by a hash
-   * of the source and every library template.
+   * of the source and of every file under circuits/ (a new template recompiles too).
    */
   static async compile(name: string, main: string): Promise<TestCircuit> {
     const hash = createHash("sha256").update(main);
-    for (const file of ["identity-commitment", "credential-leaf", "merkle-inclusion", "attribute-predicates", "did-address", "handle-escrow"]) {
-      hash.update(readFileSync(join(CIRCUITS_DIR, "lib", `${file}.circom`)));
+    for (const file of readdirSync(CIRCUITS_DIR, { recursive: true, encoding: "utf8" }).sort()) {
+      const path = join(CIRCUITS_DIR, file);
+      if (statSync(path).isFile()) hash.update(`${file}\n`).update(readFileSync(path));
     }
-    hash.update(readFileSync(join(CIRCUITS_DIR, "realdid.circom")));
     const dir = join(TEST_BUILD_DIR, `${name}-${hash.digest("hex").slice(0, 16)}`);
     const wasm = join(dir, `${name}_js`, `${name}.wasm`);
     if (!existsSync(wasm)) {
@@ -46,7 +47,8 @@ export class TestCircuit {
       const [, witnessIndex, , signal] = line.split(",");
       if (signal && Number(witnessIndex) >= 0) signalIndex.set(signal, Number(witnessIndex));
     }
-    return new TestCircuit(await WitnessCalculatorBuilder(readFileSync(wasm)), readR1cs(join(dir, `${name}.r1cs`)), signalIndex);
+    const bytes = readFileSync(wasm);
+    return new TestCircuit(bytes, await WitnessCalculatorBuilder(bytes), readR1cs(join(dir, `${name}.r1cs`)), signalIndex);
   }
 
   /** The full witness; throws (with the failing template's name) if an assertion fails. */
@@ -57,9 +59,31 @@ export class TestCircuit {
     console.error = () => {};
     try {
       return await this.calculator.calculateWitness(input, true);
+    } catch (error) {
+      // A calculator never clears its error text (circom_runtime 0.1.28 appends to it for
+      // good): without a fresh one, every later failure would also name this one's templates.
+      this.calculator = await WitnessCalculatorBuilder(this.wasm);
+      throw error;
     } finally {
       console.error = print;
     }
+  }
+
+  /**
+   * Where an input fails: the failing assertion's templates from the main template inwards
+   * (e.g. "RealDidBusiness > MandateInForce > InclusiveRange > Num2Bits") and its line in
+   * the innermost template's file. Throws if the input gives a witness.
+   */
+  async failedAssertion(input: Record<string, unknown>): Promise<{ templates: string; line: number }> {
+    const message = await this.witness(input).then(
+      () => {
+        throw new Error("the input gives a witness: no assertion fails");
+      },
+      (error: Error) => error.message,
+    );
+    const frames = [...message.matchAll(/Error in template (\w+?)_\d+ line: (\d+)/g)];
+    if (frames.length === 0) throw new Error(`not a failed assertion: ${message}`);
+    return { templates: frames.map((frame) => frame[1]).reverse().join(" > "), line: Number(frames[0][2]) };
   }
 
   /** A signal's value by name, e.g. "main.root". */
@@ -88,3 +112,11 @@ export class TestCircuit {
 /** A main component around one template, for template-level tests. */
 export const templateMain = (include: string, instance: string, publics: string[] = []) =>
   `pragma circom 2.1.5;\ninclude "${include}";\ncomponent main${publics.length ? ` {public [${publics.join(", ")}]}` : ""} = ${instance};\n`;
+
+/** The 1-based line of a circuit file (relative to circuits/) that holds `text`, which must occur on exactly one line. */
+export function sourceLine(file: string, text: string): number {
+  const lines = readFileSync(join(CIRCUITS_DIR, file), "utf8").split("\n");
+  const found = lines.flatMap((line, i) => (line.includes(text) ? [i + 1] : []));
+  if (found.length !== 1) throw new Error(`${JSON.stringify(text)} is on ${found.length} lines of ${file}, not one`);
+  return found[0];
+}
