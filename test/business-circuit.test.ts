@@ -146,13 +146,13 @@ describe("RealDidBusiness role pseudonyms", () => {
 /** A refusal: how a cheating prover feeds the circuit, where it fails, and what the library says first. */
 interface Refusal {
   /** The honest input of agentOne's mandate for A (tax_filing, 2026-06-01 to 2026-12-31), changed. */
-  readonly circuitInput: (honest: CircuitInput) => CircuitInput;
+  readonly fedToCircuit: (honest: CircuitInput) => CircuitInput;
   /** The failing assertion's templates, from the main template inwards (TestCircuit.failedAssertion). */
   readonly fails: string;
   /** The failing assertion's source line, where it is one of ours: [file under circuits/, its text]. */
   readonly assertion?: readonly [string, string];
-  /** The same wrong request made through businessCircuitInput, and its error code; null where the library's types cannot express it. */
-  readonly library: { inputs: () => BusinessProofInputs; code: RealDidError["code"] } | null;
+  /** The same wrong request made through businessCircuitInput, its error code and words; null where the library's types cannot express it. */
+  readonly library: { inputs: () => BusinessProofInputs; code: RealDidError["code"]; says: RegExp } | null;
 }
 
 const day = (iso: string) => dayNumber("day", iso);
@@ -178,76 +178,76 @@ const ENTERPRISE_RANGE = "RealDidBusiness > EnterpriseDisclosure > AttributePred
 
 const REFUSALS: Record<string, Refusal> = {
   "expired mandate (today one day after validUntil)": {
-    circuitInput: withDay("2026-12-31", 1),
+    fedToCircuit: withDay("2026-12-31", 1),
     fails: IN_FORCE,
-    library: { inputs: agentOneInputs({ today: "2027-01-01" }), code: "mandate_not_in_force" },
+    library: { inputs: agentOneInputs({ today: "2027-01-01" }), code: "mandate_not_in_force", says: /was valid until 2026-12-31; the request's day is 2027-01-01/ },
   },
   "mandate not yet valid (today one day before validFrom)": {
-    circuitInput: withDay("2026-06-01", -1),
+    fedToCircuit: withDay("2026-06-01", -1),
     fails: IN_FORCE,
-    library: { inputs: agentOneInputs({ today: "2026-05-31" }), code: "mandate_not_in_force" },
+    library: { inputs: agentOneInputs({ today: "2026-05-31" }), code: "mandate_not_in_force", says: /valid from 2026-06-01; the request's day is 2026-05-31/ },
   },
   "revoked mandate (its leaf emptied, paths from the new root)": {
-    circuitInput: (honest) => {
+    fedToCircuit: (honest) => {
       const revoked = revokedTree();
       return { ...honest, siblings: revoked.proof(agentOne).siblings.map((level) => level.map(String)), mandateSiblings: revoked.proof(mandates.agentOne.index).siblings.map((level) => level.map(String)) };
     },
     ...ROOTS_DIFFER,
-    library: { inputs: () => proofInputs(agentOne, mandates.agentOne, request(), revokedTree()), code: "mandate_mismatch" },
+    library: { inputs: () => proofInputs(agentOne, mandates.agentOne, request(), revokedTree()), code: "mandate_mismatch", says: /terms do not match leaf \d+ in its Merkle path \(the mandate was revoked/ },
   },
   "a role outside the site's set": {
-    circuitInput: (honest) => ({ ...honest, allowedRoles: ["1", "1", "0"] }),
+    fedToCircuit: (honest) => ({ ...honest, allowedRoles: ["1", "1", "0"] }),
     fails: "RealDidBusiness > RoleInSet",
     assertion: ["lib/mandate.circom", "accepted[ROLES] === 1;"],
-    library: { inputs: agentOneInputs({ roles: ["legal_representative", "license_manager"] }), code: "role_not_accepted" },
+    library: { inputs: agentOneInputs({ roles: ["legal_representative", "license_manager"] }), code: "role_not_accepted", says: /role agent is not one the request accepts \(legal_representative, license_manager\)/ },
   },
   "a task the mandate does not cover": {
-    circuitInput: (honest) => ({ ...honest, requiredTask: String(TASKS.customs_declaration) }),
+    fedToCircuit: (honest) => ({ ...honest, requiredTask: String(TASKS.customs_declaration) }),
     fails: "RealDidBusiness > TaskInMandate",
     assertion: ["lib/mandate.circom", "product[TASKS + 1] === 0;"],
-    library: { inputs: agentOneInputs({ task: "customs_declaration" }), code: "task_not_covered" },
+    library: { inputs: agentOneInputs({ task: "customs_declaration" }), code: "task_not_covered", says: /covers tax_filing, not the requested task customs_declaration/ },
   },
   "another enterprise's mandate (the terms changed to B: no such leaf in the tree)": {
-    circuitInput: (honest) => ({ ...honest, enterpriseCode: String(B.code), enterpriseRegion: String(B.region), enterpriseType: String(B.type) }),
+    fedToCircuit: (honest) => ({ ...honest, enterpriseCode: String(B.code), enterpriseRegion: String(B.region), enterpriseType: String(B.type) }),
     ...ROOTS_DIFFER,
-    library: { inputs: () => ({ ...proofInputs(agentOne, mandates.agentOne), mandate: { terms: { ...mandates.agentOne, enterprise: B }, merkleProof: tree.proof(mandates.agentOne.index) } }), code: "mandate_mismatch" },
+    library: { inputs: () => ({ ...proofInputs(agentOne, mandates.agentOne), mandate: { terms: { ...mandates.agentOne, enterprise: B }, merkleProof: tree.proof(mandates.agentOne.index) } }), code: "mandate_mismatch", says: /terms do not match leaf \d+ in its Merkle path/ },
   },
   "a mandate granted to another person (the stranger's own identity and path, agentOne's mandate)": {
-    circuitInput: (honest) => {
+    fedToCircuit: (honest) => {
       const { mandate: _, ...personal } = proofInputs(stranger, mandates.agentOne);
       const own = circuitInput(personal);
       return { ...honest, secret: own.secret, attributes: own.attributes, index: own.index, siblings: own.siblings };
     },
     ...ROOTS_DIFFER,
-    library: { inputs: () => proofInputs(stranger, mandates.agentOne), code: "mandate_mismatch" },
+    library: { inputs: () => proofInputs(stranger, mandates.agentOne), code: "mandate_mismatch", says: /granted to another person/ },
   },
   "the enterprise's region outside the bounds (Beijing asked, Fuzhou registered)": {
-    circuitInput: (honest) => withEnterpriseBounds(honest, 0, [110000n, 119999n]),
+    fedToCircuit: (honest) => withEnterpriseBounds(honest, 0, [110000n, 119999n]),
     fails: ENTERPRISE_RANGE,
-    library: { inputs: agentOneInputs({ enterpriseBounds: { ...ANY_ENTERPRISE, region: [110000n, 119999n] } }), code: "predicate_unsatisfied" },
+    library: { inputs: agentOneInputs({ enterpriseBounds: { ...ANY_ENTERPRISE, region: [110000n, 119999n] } }), code: "predicate_unsatisfied", says: /enterprise's region .*\(350100 not in \[110000, 119999\]\)/ },
   },
   "the enterprise's type outside the bounds (authority 5 asked, 9 registered)": {
-    circuitInput: (honest) => withEnterpriseBounds(honest, 1, authorityTypeRange("5")),
+    fedToCircuit: (honest) => withEnterpriseBounds(honest, 1, authorityTypeRange("5")),
     fails: ENTERPRISE_RANGE,
-    library: { inputs: agentOneInputs({ enterpriseBounds: { ...ANY_ENTERPRISE, type: authorityTypeRange("5") } }), code: "predicate_unsatisfied" },
+    library: { inputs: agentOneInputs({ enterpriseBounds: { ...ANY_ENTERPRISE, type: authorityTypeRange("5") } }), code: "predicate_unsatisfied", says: /enterprise's organisation type .*\(280 not in \[155, 185\]\)/ },
   },
   "the person's predicates unsatisfied (born 1990, at most 30 asked)": {
-    circuitInput: (honest) => {
+    fedToCircuit: (honest) => {
       const bounds = predicateBounds({ maxAge: 30 }, TODAY);
       return { ...honest, attributeLo: bounds.lo.map(String), attributeHi: bounds.hi.map(String) };
     },
     fails: "RealDidBusiness > AttributePredicates > InclusiveRange > Num2Bits",
-    library: { inputs: agentOneInputs({ bounds: predicateBounds({ maxAge: 30 }, TODAY) }), code: "predicate_unsatisfied" },
+    library: { inputs: agentOneInputs({ bounds: predicateBounds({ maxAge: 30 }, TODAY) }), code: "predicate_unsatisfied", says: /credential's birthDate does not satisfy/ },
   },
   "a reveal flag of 2 (would reveal 2·code)": {
-    circuitInput: (honest) => ({ ...honest, revealEnterprise: "2" }),
+    fedToCircuit: (honest) => ({ ...honest, revealEnterprise: "2" }),
     fails: "RealDidBusiness > EnterpriseDisclosure",
     assertion: ["lib/enterprise-disclosure.circom", "reveal * (reveal - 1) === 0;"],
     library: null,
   },
   "an allowedRoles value of 2 in a slot that is not the mandate's role": {
     // The sum only reads allowed[role - 1]: the bit constraint alone refuses the 2.
-    circuitInput: (honest) => ({ ...honest, allowedRoles: ["2", "0", "1"] }),
+    fedToCircuit: (honest) => ({ ...honest, allowedRoles: ["2", "0", "1"] }),
     fails: "RealDidBusiness > RoleInSet",
     assertion: ["lib/mandate.circom", "allowed[i] * (allowed[i] - 1) === 0;"],
     library: null,
@@ -255,17 +255,24 @@ const REFUSALS: Record<string, Refusal> = {
 };
 
 describe("RealDidBusiness refuses", () => {
+  let honest: CircuitInput;
+  beforeAll(() => {
+    honest = inputFor(agentOne, mandates.agentOne);
+  });
+
+  it("(the honest input each refusal changes gives a valid witness)", async () => {
+    expect(circuit.failedConstraints(await circuit.witness(honest))).toEqual([]);
+  });
+
   it.each(Object.entries(REFUSALS))("%s: no witness from the circuit", async (_, refusal) => {
-    const honest = inputFor(agentOne, mandates.agentOne);
-    await expect(circuit.witness(honest)).resolves.toBeDefined();
-    const failed = await circuit.failedAssertion(refusal.circuitInput(honest));
+    const failed = await circuit.failedAssertion(refusal.fedToCircuit(honest));
     expect(failed.templates).toBe(refusal.fails);
     if (refusal.assertion) expect(failed.line).toBe(sourceLine(...refusal.assertion));
   });
 
   it.each(Object.entries(REFUSALS).filter(([, refusal]) => refusal.library))("%s: businessCircuitInput refuses first, with its code", (_, refusal) => {
-    const { inputs, code } = refusal.library!;
-    expect(() => businessCircuitInput(inputs())).toThrow(expect.objectContaining({ code }));
+    const { inputs, code, says } = refusal.library!;
+    expect(() => businessCircuitInput(inputs())).toThrow(expect.objectContaining({ code, message: expect.stringMatching(says) }));
   });
 });
 
@@ -301,6 +308,10 @@ describe("RealDidBusiness soundness: an edited witness breaks a constraint", () 
     witness = await circuit.witness(inputFor(agentOne, mandates.agentOne, request({ revealEnterprise: true, task: "tax_filing" })));
   });
 
+  it("(the witness each case edits satisfies every constraint)", () => {
+    expect(circuit.failedConstraints(witness)).toEqual([]);
+  });
+
   it.each([
     ["the revealed enterprise (another enterprise's code)", () => ({ "main.revealedEnterprise": B.code })],
     ["the revealed enterprise (hidden: 0)", () => ({ "main.revealedEnterprise": 0n })],
@@ -313,7 +324,6 @@ describe("RealDidBusiness soundness: an edited witness breaks a constraint", () 
     ["the required task (another task)", () => ({ "main.requiredTask": BigInt(TASKS.customs_declaration) })],
     ["today (a day after the mandate ended)", () => ({ "main.today": BigInt(day("2027-01-01")) })],
   ])("%s", (_, changes) => {
-    expect(circuit.failedConstraints(witness)).toEqual([]);
     expect(circuit.failedConstraints(circuit.edit(witness, changes()))).not.toEqual([]);
   });
 });
