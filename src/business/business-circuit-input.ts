@@ -2,14 +2,12 @@ import { dayNumber } from "../attributes/calendar.js";
 import { RealDidError } from "../errors.js";
 import { type CircuitInput, circuitInput, decimalSignals, type ProofInputs } from "../proof/circuit-input.js";
 import type { ProofRequest } from "../proof/request.js";
+import type { EnterpriseBounds } from "./business-signals.js";
 import { type MerkleProof, TREE_HEIGHT } from "../registry/registry-tree.js";
 import { ALL_TASKS, type MandateTerms, mandateLeaf, parseRole, parseTask, type Role, ROLE_NAMES, ROLES, type Task, TASKS, taskSlots } from "./mandate.js";
 
-/**
- * What a site asks of a person acting for an enterprise: the personal request (scope,
- * challenge, regulator key, the person's attribute bounds, key id) and the business terms.
- */
-export interface BusinessProofRequest extends ProofRequest {
+/** What a site asks of a person acting for an enterprise, beside what every proof answers. */
+export interface BusinessTerms {
   /** The verifier's day, YYYY-MM-DD (UTC): the mandate must be in force on it. */
   readonly today: string;
   /** The roles the site accepts (at least one). */
@@ -19,8 +17,14 @@ export interface BusinessProofRequest extends ProofRequest {
   /** Whether the site learns the enterprise's credit code. */
   readonly revealEnterprise: boolean;
   /** Inclusive ranges on the enterprise's region and encoded type (see authorityTypeRange). */
-  readonly enterpriseBounds: { readonly region: readonly [bigint, bigint]; readonly type: readonly [bigint, bigint] };
+  readonly enterpriseBounds: EnterpriseBounds;
 }
+
+/**
+ * What a site asks of a person acting for an enterprise: the personal request (scope,
+ * challenge, regulator key, the person's attribute bounds, key id) and the business terms.
+ */
+export interface BusinessProofRequest extends ProofRequest, BusinessTerms {}
 
 /** The mandate a person proves with: its terms and its leaf's path in the registry tree. */
 export interface MandateCredentialPart {

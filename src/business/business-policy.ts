@@ -4,7 +4,7 @@ import { regionPrefixRange } from "../attributes/predicates.js";
 import { RealDidError } from "../errors.js";
 import { parseDocument } from "../formats/schema.js";
 import type { EnterpriseBounds } from "./business-signals.js";
-import type { BusinessTerms } from "./business-verifier.js";
+import type { BusinessTerms } from "./business-circuit-input.js";
 import { authorityTypeRange, encodeOrganisationType } from "./enterprise.js";
 import { ROLE_NAMES, type Role, TASK_NAMES, type Task } from "./mandate.js";
 

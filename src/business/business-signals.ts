@@ -93,6 +93,3 @@ export function parseBusinessSignals(signals: unknown): BusinessSignals {
 
 /** The roles a proof's allowedRoles accept. */
 export const rolesOfSignals = (signals: BusinessSignals): Role[] => ROLE_NAMES.filter((_, i) => signals.allowedRoles[i] === 1n);
-
-/** The circuit's allowedRoles for a set of roles. */
-export const allowedRoleFlags = (roles: readonly Role[]): bigint[] => ROLE_NAMES.map((role) => (roles.includes(role) ? 1n : 0n));

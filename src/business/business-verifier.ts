@@ -2,23 +2,10 @@ import { dayNumber } from "../attributes/calendar.js";
 import type { EscrowCiphertext } from "../crypto/escrow.js";
 import { type ProofCheck, type VerificationFailure, type VerificationRequest, verifyCircuitProof } from "../proof/verifier.js";
 import type { RealDidProof } from "../proof/prover.js";
-import { allowedRoleFlags, type BusinessSignals, type EnterpriseBounds, parseBusinessSignals } from "./business-signals.js";
+import { allowedRolesSignal, type BusinessTerms } from "./business-circuit-input.js";
+import { type BusinessSignals, parseBusinessSignals } from "./business-signals.js";
 import { creditCodeOfValue } from "./enterprise.js";
-import { RealDidError } from "../errors.js";
-import { ROLE_NAMES, type Role, type Task, TASKS } from "./mandate.js";
-
-/** What a site asks of a person acting for an enterprise, beside what every proof is checked for. */
-export interface BusinessTerms {
-  /** The verifier's day (YYYY-MM-DD, UTC): the mandate must be in force on it. */
-  readonly today: string;
-  /** Roles the site accepts (at least one). */
-  readonly roles: readonly Role[];
-  /** The task the mandate must cover, or null for any. */
-  readonly task: Task | null;
-  /** Whether the enterprise's credit code must be revealed. */
-  readonly revealEnterprise: boolean;
-  readonly enterpriseBounds: EnterpriseBounds;
-}
+import { TASKS } from "./mandate.js";
 
 export interface BusinessVerificationRequest extends VerificationRequest, BusinessTerms {}
 
@@ -39,7 +26,7 @@ const mismatch = (what: string): VerificationFailure => ({ valid: false, code: "
 /** The business circuit's own public inputs against the site's terms. */
 function checkTerms(signals: BusinessSignals, terms: BusinessTerms): VerificationFailure | undefined {
   if (signals.today !== BigInt(dayNumber("today", terms.today))) return mismatch(`day (the mandate must be in force on ${terms.today})`);
-  const flags = allowedRoleFlags(terms.roles);
+  const flags = allowedRolesSignal(terms.roles);
   if (signals.allowedRoles.some((flag, i) => flag !== flags[i])) return mismatch(`set of roles (${terms.roles.join(", ")})`);
   if (signals.requiredTask !== (terms.task === null ? 0n : BigInt(TASKS[terms.task]))) return mismatch(`task (${terms.task ?? "any"})`);
   if (signals.revealEnterprise !== (terms.revealEnterprise ? 1n : 0n)) return mismatch(`disclosure of the enterprise (${terms.revealEnterprise ? "revealed" : "hidden"})`);
@@ -56,7 +43,6 @@ function checkTerms(signals: BusinessSignals, terms: BusinessTerms): Verificatio
  * site's business terms. Never throws for a bad proof.
  */
 export async function verifyBusinessProof(candidate: RealDidProof, request: BusinessVerificationRequest, check: ProofCheck): Promise<BusinessVerificationResult> {
-  if (request.roles.length === 0 || request.roles.some((role) => !ROLE_NAMES.includes(role))) throw new RealDidError("invalid_argument", "a business request accepts at least one known role");
   const result = await verifyCircuitProof(candidate, request, check, parseBusinessSignals, (signals) => checkTerms(signals, request));
   if (!result.valid) return result;
   const { pseudonym, root, escrow, mandateCipher, revealedEnterprise } = result.signals;

@@ -3,6 +3,7 @@ import { parseDocument } from "../formats/schema.js";
 import { Decimal, FieldDecimal, KeyId } from "../formats/fields.js";
 import type { RealDidProof } from "./prover.js";
 import { PUBLIC_SIGNAL_NAMES } from "./public-signals.js";
+import { BUSINESS_SIGNAL_NAMES } from "../business/business-signals.js";
 
 export const PROOF_FORMAT = "realdid-proof/2";
 
@@ -18,14 +19,18 @@ const Groth16ProofSchema = z.strictObject({
 /**
  * A proof as it travels from citizen to site (a file, or the body the site forwards to the
  * verifier service): the key id of the keys it was made with, the scope it is for, the
- * Groth16 proof and the public signals in circuit order.
+ * Groth16 proof and the public signals in circuit order. The same document carries a
+ * business proof (RealDidBusiness).
  */
 export const ProofDocumentSchema = z.strictObject({
   format: z.literal(PROOF_FORMAT),
   keyId: KeyId,
   scope: z.string().min(1).max(300),
   proof: Groth16ProofSchema,
-  publicSignals: z.array(FieldDecimal).length(PUBLIC_SIGNAL_NAMES.length),
+  /** A personal proof's 19 or a business proof's 31 (the key id says which circuit; its verifier parses them by name). */
+  publicSignals: z
+    .array(FieldDecimal)
+    .refine((signals) => signals.length === PUBLIC_SIGNAL_NAMES.length || signals.length === BUSINESS_SIGNAL_NAMES.length, `must hold ${PUBLIC_SIGNAL_NAMES.length} (a personal proof) or ${BUSINESS_SIGNAL_NAMES.length} (a business proof) public signals`),
 });
 export type ProofDocument = z.infer<typeof ProofDocumentSchema>;
 

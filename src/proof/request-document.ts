@@ -8,7 +8,7 @@ import { FieldDecimal, IsoTime, KeyId, PointJson } from "../formats/fields.js";
 import { RealDidError } from "../errors.js";
 import { describePredicates, type Policy, parsePoint } from "../policy/policy.js";
 import { type BusinessPolicy, BusinessPolicySchema, describeBusiness, enterpriseBounds } from "../business/business-policy.js";
-import type { BusinessTerms } from "../business/business-verifier.js";
+import type { BusinessTerms } from "../business/business-circuit-input.js";
 import type { ProofRequest } from "./request.js";
 
 export const REQUEST_FORMAT = "realdid-request/1";

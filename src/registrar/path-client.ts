@@ -43,3 +43,15 @@ export async function refreshPath(registrarUrl: string, credential: CredentialRe
   if (path.leaf !== credential.leaf) throw new RealDidError("credential_reissued", `the registrar has re-issued leaf ${credential.index} with other attributes: ask the registrar for the new credential`);
   return { path, entry };
 }
+
+/**
+ * Fresh paths for several leaves under one root (a business proof needs the person's and the
+ * mandate's): fetched again while the registrar publishes a new root between the fetches.
+ */
+export async function refreshPaths(registrarUrl: string, credentials: readonly CredentialRef[], attempts = 3): Promise<{ paths: MerkleProof[]; entry: LedgerEntry }> {
+  for (let attempt = 1; ; attempt++) {
+    const fetched = await Promise.all(credentials.map((credential) => refreshPath(registrarUrl, credential)));
+    if (fetched.every(({ entry }) => entry.seq === fetched[0].entry.seq)) return { paths: fetched.map(({ path }) => path), entry: fetched[0].entry };
+    if (attempt === attempts) throw new RealDidError("remote_refused", `the registrar at ${registrarUrl} published ${attempts} new roots while the paths were fetched: try again`);
+  }
+}
