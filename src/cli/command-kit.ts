@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from "commander";
 import type { CircuitArtifacts } from "../artifacts/artifacts.js";
+import { BUSINESS_CIRCUIT } from "../artifacts/circuit-id.js";
 import { loadArtifacts } from "../artifacts/load.js";
 import { type CommandOutput, type CommandResult, runCommand } from "./output.js";
 
@@ -37,3 +38,7 @@ export const collect = (value: string, previous: string[] = []): string[] => [..
 /** The key set a command proves or verifies with: --keys, else $REALDID_KEYS, else the keys published with the package. */
 export const commandKeys = (options: { keys?: string }, output: CommandOutput): CircuitArtifacts =>
   loadArtifacts({ dir: options.keys ?? process.env.REALDID_KEYS, warn: output.warn });
+
+/** The business circuit's key set: --business-keys, else $REALDID_BUSINESS_KEYS, else the published one. */
+export const commandBusinessKeys = (options: { businessKeys?: string }, output: CommandOutput): CircuitArtifacts =>
+  loadArtifacts({ circuit: BUSINESS_CIRCUIT, dir: options.businessKeys ?? process.env.REALDID_BUSINESS_KEYS, warn: output.warn });

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { ceremonyCommands } from "./commands/ceremony.js";
 import { credentialCommands } from "./commands/credential.js";
 import { deskCommands } from "./commands/desk.js";
+import { enterpriseCommands } from "./commands/enterprise.js";
 import { didCommands } from "./commands/did.js";
 import { identityCommands } from "./commands/identity.js";
 import { ledgerCommands } from "./commands/ledger.js";
@@ -25,6 +26,7 @@ const program = new Command("realdid")
   .description("zero-knowledge real-name identity: anonymous at the front desk, real name at the backend")
   .option("--json", "machine-readable output (one JSON object on stdout)")
   .option("--keys <dir>", "a key set made by `realdid ceremony finalize` (default: $REALDID_KEYS, else the keys published with this package)")
+  .option("--business-keys <dir>", "the business circuit's key set (default: $REALDID_BUSINESS_KEYS, else the one published with this package)")
   .showHelpAfterError("(add --help for usage)");
 
 identityCommands(program);
@@ -34,6 +36,7 @@ pathCommands(program);
 credentialCommands(program);
 didCommands(program);
 proofCommands(program);
+enterpriseCommands(program);
 presentationCommands(program);
 regulatorCommands(program);
 serveCommand(program);

@@ -11,7 +11,7 @@ import { expectOk, requestJson } from "../../http-client.js";
 import { describePredicates, parseChallenge, parsePolicy, policyRequest } from "../../policy/policy.js";
 import type { ProofInputs } from "../../proof/circuit-input.js";
 import { releaseCurve } from "../../proof/curve.js";
-import { parseProofDocument, proofDocument } from "../../proof/proof-document.js";
+import { parseProofDocument, type ProofDocument, proofDocument } from "../../proof/proof-document.js";
 import type { ProofResult } from "../../proof/prover.js";
 import { parsePublicSignals } from "../../proof/public-signals.js";
 import { challengeForMessage } from "../../proof/request.js";
@@ -65,12 +65,18 @@ export async function readRequest(source: string): Promise<RequestDocument> {
   return parseRequestDocument(value, `request ${source}`);
 }
 
-/** Identity, credential and a Merkle path (from a file, or refreshed from the registrar without naming the leaf). */
-async function citizenMaterial(options: CitizenOptions, output: CommandOutput) {
+/** The citizen's identity and credential, checked to belong together. */
+export function citizenFiles(options: Pick<CitizenOptions, "identity" | "credential" | "passphraseEnv" | "path" | "registrar">, output: CommandOutput) {
   const identity = loadIdentity(options.identity, options.passphraseEnv, output);
   const { credential, commitment, leaf, registrarKey } = parseCredentialFile(readText(options.credential, "credential"));
   if (commitment !== identity.commitment) throw new RealDidError("credential_mismatch", "this identity does not match the credential (the credential was issued to another commitment)");
   if ((options.path === undefined) === (options.registrar === undefined)) throw new RealDidError("invalid_argument", "give exactly one of --path (a path file) or --registrar (the registrar's URL, to refresh the path)");
+  return { identity, credential, leaf, registrarKey };
+}
+
+/** Identity, credential and a Merkle path (from a file, or refreshed from the registrar without naming the leaf). */
+async function citizenMaterial(options: CitizenOptions, output: CommandOutput) {
+  const { identity, credential, leaf, registrarKey } = citizenFiles(options, output);
   let merkleProof;
   if (options.registrar !== undefined) {
     output.progress(`refreshing the Merkle path from ${options.registrar} (by bucket: the registrar does not learn your leaf)`);
@@ -141,6 +147,34 @@ export function validVerdict(
   };
 }
 
+/**
+ * A login through a verifier service: fetch a challenge for the site (and action), prove
+ * for it with `prove`, submit. Returns the service's verdict, or a refusal as a command result.
+ */
+export async function loginThroughService(
+  service: string,
+  options: { site: string; action?: string; apiKeyEnv?: string },
+  output: CommandOutput,
+  prove: (document: RequestDocument) => Promise<ProofDocument>,
+): Promise<{ verdict: unknown } | CommandResult> {
+  const base = service.replace(/\/$/, "");
+  const apiKey = options.apiKeyEnv === undefined ? undefined : passphraseFromEnv(options.apiKeyEnv);
+  const headers: Record<string, string> = apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` };
+  const issued = expectOk(await requestJson(`${base}/v1/challenges`, { method: "POST", body: { site: options.site, ...(options.action !== undefined && { action: options.action }) }, headers, what: "the verifier service" }), "the challenge request");
+  const document = parseRequestDocument(issued, `the challenge from ${base}`);
+  if (document.site !== options.site || (document.action ?? undefined) !== options.action) {
+    throw new RealDidError("invalid_argument", `the service answered a request for site ${JSON.stringify(document.site)}${document.action ? ` (${document.action})` : ""}, not for ${options.site}${options.action ? ` (${options.action})` : ""}`);
+  }
+  output.progress(`${options.site} (scope ${document.scope}) asks: ${describeRequest(document).join(", ") || "nothing but enrolment"}; your real-name handle is escrowed to the regulator`);
+  const proof = await prove(document);
+  const answer = await requestJson(`${base}/v1/verify`, { method: "POST", body: { challenge: document.challenge, proof }, headers, what: "the verifier service" });
+  if (answer.status !== 200) {
+    const error = answer.json?.error ?? { code: "remote_refused", message: `HTTP ${answer.status}` };
+    return { data: { valid: false, error }, lines: [`REFUSED (${error.code}): ${error.message}`], exitCode: 1 };
+  }
+  return { verdict: answer.json };
+}
+
 export function proofCommands(program: Command): void {
   defineCommand<KeysOption & { policy: string; challenge?: string; message?: string; out: string }>(
     program,
@@ -200,22 +234,9 @@ export function proofCommands(program: Command): void {
         .option("--action <name>", "a one-per-person action of the site")
         .option("--api-key-env <variable>", "an API key for the service, from this environment variable"),
     async ([service], options, output) => {
-      const base = service.replace(/\/$/, "");
-      const apiKey = options.apiKeyEnv === undefined ? undefined : passphraseFromEnv(options.apiKeyEnv);
-      const headers: Record<string, string> = apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` };
-      const issued = expectOk(await requestJson(`${base}/v1/challenges`, { method: "POST", body: { site: options.site, ...(options.action !== undefined && { action: options.action }) }, headers, what: "the verifier service" }), "the challenge request");
-      const document = parseRequestDocument(issued, `the challenge from ${base}`);
-      if (document.site !== options.site || (document.action ?? undefined) !== options.action) {
-        throw new RealDidError("invalid_argument", `the service answered a request for site ${JSON.stringify(document.site)}${document.action ? ` (${document.action})` : ""}, not for ${options.site}${options.action ? ` (${options.action})` : ""}`);
-      }
-      output.progress(`${options.site} (scope ${document.scope}) asks: ${describeRequest(document).join(", ") || "nothing but enrolment"}; your real-name handle is escrowed to the regulator`);
-      const result = await proveForRequest(document, options, output);
-      const answer = await requestJson(`${base}/v1/verify`, { method: "POST", body: { challenge: document.challenge, proof: proofDocument(result, document.scope) }, headers, what: "the verifier service" });
-      if (answer.status !== 200) {
-        const error = answer.json?.error ?? { code: "remote_refused", message: `HTTP ${answer.status}` };
-        return { data: { valid: false, error }, lines: [`REFUSED (${error.code}): ${error.message}`], exitCode: 1 };
-      }
-      const verdict = parseDocument(VerdictSchema, answer.json, `the answer of ${base}/v1/verify`, "io_error");
+      const answer = await loginThroughService(service, options, output, async (document) => proofDocument(await proveForRequest(document, options, output), document.scope));
+      if (!("verdict" in answer)) return answer;
+      const verdict = parseDocument(VerdictSchema, answer.verdict, `the answer of ${service}/v1/verify`, "io_error");
       return {
         data: verdict,
         lines: [`logged in to ${options.site}${options.action ? ` (${options.action})` : ""} as ${pairwiseDid(BigInt(verdict.didAddress))}`, `predicates held: ${verdict.predicates.length ? verdict.predicates.join(", ") : "none asked"}`, `the site keeps a receipt signed by the verifier service (${verifierDid(verdict.receipt.verifierKey)})`],
