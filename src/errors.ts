@@ -49,6 +49,8 @@ export type ErrorCode =
   | "escrow_degenerate"
   // a business proof's terms (day, roles, task, disclosure) are not the ones asked for
   | "mandate_terms_mismatch"
+  // a legal representative's grant or revocation the registrar does not accept
+  | "representative_refused"
   // Verifiable Presentations (a presentation's own parts; its proof is checked as above)
   | "malformed_presentation"
   | "unknown_cryptosuite"

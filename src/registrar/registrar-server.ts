@@ -5,7 +5,9 @@ import { RealDidError } from "../errors.js";
 import { LEDGER_KIND } from "../ledger/ledger-entry.js";
 import { bucketDocument, treeInfoDocument } from "./bucket-document.js";
 import { enterpriseStatusDocument } from "./enterprise-status.js";
+import { type GrantDesk, mountMandateEndpoints } from "./mandate-endpoints.js";
 import { Registrar } from "./registrar.js";
+import type { RegistrarUnlock } from "./registrar-keys.js";
 
 export interface RegistrarServer {
   readonly url: string;
@@ -14,7 +16,7 @@ export interface RegistrarServer {
   close(): Promise<void>;
 }
 
-const STATUS: Record<string, number> = { malformed_request: 400, invalid_record: 400, bucket_out_of_range: 404, not_enrolled: 404 };
+const STATUS: Record<string, number> = { malformed_request: 400, invalid_record: 400, bucket_out_of_range: 404, not_enrolled: 404, already_enrolled: 409, representative_refused: 403, internal_error: 500 };
 
 /** Ledger entries in one answer when the client names no `limit` (about 3.5 MB). */
 export const DEFAULT_LEDGER_PAGE = 10_000;
@@ -36,16 +38,24 @@ export const requestLogToStderr = (): Logger => pino({ base: undefined }, pino.d
  *                                    (?root=R is answered for the current root, flagged if R is stale)
  *   GET /v1/enterprises/:code        an enterprise's public status by its credit code: status, and its
  *                                    leaf and leaf index (nothing about any person; 404 if not enrolled)
+ *   POST /v1/mandates[/revocations]  only when started with its keys: a legal representative's proven
+ *                                    grants and revocations (see mandate-endpoints.ts)
  * Every answer allows any origin (CORS): the data is public and a browser wallet reads it.
  * What the registrar still learns from a refresh: the bucket (one of every 4,096 people),
  * the time and the network address; the request log shows exactly that.
  */
 export async function startRegistrarServer(
   dataDir: string,
-  { host, port, log = requestLogToStderr(), maxLedgerPage = DEFAULT_LEDGER_PAGE }: { host: string; port: number; log?: Logger; maxLedgerPage?: number },
+  {
+    host,
+    port,
+    log = requestLogToStderr(),
+    maxLedgerPage = DEFAULT_LEDGER_PAGE,
+    grants,
+  }: { host: string; port: number; log?: Logger; maxLedgerPage?: number; /** With the registrar's keys: legal representatives' grants and revocations (mandate-endpoints.ts). */ grants?: { unlock: RegistrarUnlock; desk: GrantDesk } },
 ): Promise<RegistrarServer> {
   if (!Number.isSafeInteger(maxLedgerPage) || maxLedgerPage < 1) throw new RealDidError("invalid_argument", `the ledger page size must be at least 1 entry (got ${maxLedgerPage})`);
-  const registrar = await Registrar.open(dataDir);
+  const registrar = await Registrar.open(dataDir, { unlock: grants?.unlock });
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
@@ -82,6 +92,7 @@ export async function startRegistrarServer(
   app.get("/v1/enterprises/:code", (req, res) => {
     res.json(enterpriseStatusDocument(registrar.enterpriseStatus(req.params.code), registrar.publicKey));
   });
+  if (grants) mountMandateEndpoints(app, registrar, grants.desk);
   app.use((_req, res) => void res.status(404).json({ error: { code: "not_found", message: "no such endpoint" } }));
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const known = error instanceof RealDidError;
@@ -89,7 +100,7 @@ export async function startRegistrarServer(
     const clientMistake = !known && (error as { status?: number })?.status !== undefined && (error as { status: number }).status < 500;
     const code = known ? (error.code === "invalid_argument" ? "malformed_request" : error.code) : clientMistake ? "malformed_request" : "internal_error";
     if (code === "internal_error") log.error({ err: error }, "internal error");
-    res.status(STATUS[code] ?? 500).json({ error: { code, message: known ? error.message : clientMistake ? "the request's path is not well formed" : "internal error" } });
+    res.status(STATUS[code] ?? 422).json({ error: { code, message: known ? error.message : clientMistake ? "the request's path is not well formed" : "internal error" } });
   });
 
   const server = app.listen(port, host);

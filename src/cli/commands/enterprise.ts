@@ -6,14 +6,19 @@ import { pairwiseDid, verifierDid } from "../../did/did-uri.js";
 import { RealDidError } from "../../errors.js";
 import { Ed25519PublicKey } from "../../formats/fields.js";
 import { parseDocument } from "../../formats/schema.js";
-import { readJson, writeAtomically } from "../../files.js";
+import { OWNER_ONLY, readJson, writeAtomically } from "../../files.js";
 import { parseChallenge } from "../../policy/policy.js";
 import { proofDocument } from "../../proof/proof-document.js";
 import { businessProofRequestFrom, type RequestDocument } from "../../proof/request-document.js";
 import { parsePathFile } from "../../registry/path-file.js";
 import { refreshPaths } from "../../registrar/path-client.js";
 import { trustedRegulatorKey } from "../../regulator/key-files.js";
-import { commandBusinessKeys, defineCommand } from "../command-kit.js";
+import { GRANT_FORMAT, parseMandateGrant, parseMandateRevocation, REVOCATION_FORMAT, type RepresentativeAct, representativeRequest } from "../../business/mandate-grant.js";
+import { parseTask, type Task, TASK_NAMES } from "../../business/mandate.js";
+import { expectOk, requestJson } from "../../http-client.js";
+import type { EnterpriseStatus } from "../../registrar/enterprise-status.js";
+import { collect, commandBusinessKeys, defineCommand, integerOption } from "../command-kit.js";
+import { dataOption, keyOptions, type RegistrarOptions, withRegistrar } from "./registrar.js";
 import type { CommandOutput } from "../output.js";
 import { type CitizenOptions, citizenFiles, citizenOptions, loginThroughService, readRequest } from "./proof.js";
 
@@ -58,6 +63,25 @@ async function proveAsAgent(document: RequestDocument, options: AgentOptions, ou
   const [{ Prover }, { proveBusiness }] = await Promise.all([import("../../proof/prover.js"), import("../../business/business-prover.js")]);
   return proveBusiness(await Prover.create(artifacts), { ...material, request });
 }
+
+/** A legal representative's act at the registrar: proven with their own mandate, posted, answered. */
+async function actAsRepresentative(kind: "grant" | "revocation", act: RepresentativeAct, options: AgentOptions, output: CommandOutput): Promise<unknown> {
+  const [regulatorKey] = options.regulatorKey.map((file) => trustedRegulatorKey(readJson(file, "regulator key"), `regulator key ${file}`));
+  const { enterprise, ...material } = await agentMaterial(options, output);
+  if (material.mandate.terms.role !== "legal_representative") throw new RealDidError("role_not_accepted", `your mandate for ${enterprise.name} is as ${material.mandate.terms.role.replace("_", " ")}: only the legal representative grants and revokes mandates`);
+  const artifacts = commandBusinessKeys(options, output);
+  const request = representativeRequest(act, regulatorKey, artifacts.keyId);
+  output.progress(`proving that you are the legal representative of ${enterprise.name} (${enterprise.creditCode}) for this ${kind}`);
+  const [{ Prover }, { proveBusiness }] = await Promise.all([import("../../proof/prover.js"), import("../../business/business-prover.js")]);
+  const proof = proofDocument(await proveBusiness(await Prover.create(artifacts), { ...material, request }), request.scope);
+  const path = kind === "grant" ? "/v1/mandates" : "/v1/mandates/revocations";
+  return expectOk(await requestJson(`${options.registrar!.replace(/\/$/, "")}${path}`, { method: "POST", body: { [kind]: act, proof }, what: "the registrar" }), `the registrar's answer to the ${kind}`);
+}
+
+/** The representative's own mandate credential, as the registrar named it (its key, its enterprise). */
+const representativeMandate = (options: AgentOptions) => parseMandateCredential(readJson(options.mandate, "mandate"), `mandate ${options.mandate}`);
+
+const taskList = (text: string): Task[] => text.split(",").map((task) => parseTask(task.trim()));
 
 /** What a business login's verdict must hold (the rest is passed on as it is). */
 const BusinessVerdictSchema = z.looseObject({ valid: z.literal(true), did: z.string(), creditCode: z.string().nullable(), receipt: z.looseObject({ verifierKey: Ed25519PublicKey }) });
@@ -113,6 +137,125 @@ export function enterpriseCommands(program: Command): void {
           `the site keeps a receipt signed by the verifier service (${verifierDid(verdict.receipt.verifierKey)})`,
         ],
       };
+    },
+  );
+
+  defineCommand<RegistrarOptions & { creditCode: string; name: string; representativeId: string; out: string }>(
+    enterprise,
+    {
+      name: "enroll",
+      summary: "registrar: enroll an enterprise (credit code checked) and its legal representative's mandate",
+      example: "realdid enterprise enroll --data ./registrar --passphrase-env REGISTRAR_PASSPHRASE --credit-code 91440300MA5DC1234X --name 'Acme Trading Co., Ltd.' --representative-id 110105199003140011 --out rep.mandate.json",
+    },
+    (c) =>
+      keyOptions(dataOption(c))
+        .requiredOption("--credit-code <code>", "the enterprise's 18-character unified social credit code (GB 32100)")
+        .requiredOption("--name <name>", "its registered name")
+        .requiredOption("--representative-id <national-id>", "its legal representative's national ID number (enrolled as a person)")
+        .requiredOption("--out <file>", "where to write the legal representative's mandate credential"),
+    async (_, options, output) =>
+      withRegistrar(options, output, (registrar) => {
+        const { enterprise: record, representativeMandate: mandate } = registrar.enrollEnterprise({ creditCode: options.creditCode, name: options.name, legalRepresentativeNationalId: options.representativeId });
+        writeAtomically(options.out, JSON.stringify(mandate, null, 2) + "\n", { mode: OWNER_ONLY });
+        return {
+          data: { creditCode: record.creditCode, leafIndex: record.leafIndex, representativeMandate: { index: mandate.index, file: options.out } },
+          lines: [`enrolled ${record.name} (${record.creditCode}) at leaf ${record.leafIndex}`, `the legal representative's mandate (leaf ${mandate.index}) written to ${options.out}: hand it to them with their credential`],
+        };
+      }),
+  );
+
+  defineCommand<RegistrarOptions & { creditCode: string; status: string; out?: string }>(
+    enterprise,
+    {
+      name: "status",
+      summary: "registrar: suspend, strike off or reinstate an enterprise (leaving active revokes all its mandates at once)",
+      example: "realdid enterprise status --data ./registrar --passphrase-env REGISTRAR_PASSPHRASE --credit-code 91440300MA5DC1234X --status suspended",
+    },
+    (c) =>
+      keyOptions(dataOption(c))
+        .requiredOption("--credit-code <code>", "the enterprise's credit code")
+        .requiredOption("--status <status>", "active, suspended or struck_off")
+        .option("--out <file>", "on reinstatement: where to write the legal representative's new mandate"),
+    async (_, options, output) =>
+      withRegistrar(options, output, (registrar) => {
+        const { entry, representativeMandate: mandate } = registrar.setEnterpriseStatus(options.creditCode, options.status as EnterpriseStatus);
+        if (mandate && options.out !== undefined) writeAtomically(options.out, JSON.stringify(mandate, null, 2) + "\n", { mode: OWNER_ONLY });
+        return {
+          data: { creditCode: options.creditCode, status: options.status, ledgerSeq: entry.seq, ...(mandate && { representativeMandate: { index: mandate.index, file: options.out ?? null } }) },
+          lines: [`${options.creditCode} is now ${options.status} (ledger entry ${entry.seq})`, ...(mandate ? [options.out ? `the legal representative's new mandate written to ${options.out}` : "the legal representative has a new mandate: give --out to write it"] : [])],
+        };
+      }),
+  );
+
+  const mandate = enterprise.command("mandate").description("mandates: who may act for an enterprise, in which role, for which tasks, until when");
+
+  defineCommand<AgentOptions & { agentId: string; role: string; tasks: string; from?: string; until: string; out: string }>(
+    mandate,
+    {
+      name: "grant",
+      summary: "legal representative: grant a person a mandate, proving at the registrar that you represent the enterprise",
+      example: "realdid enterprise mandate grant --registrar https://registrar.example --identity rep.identity.json --credential rep.credential.json --mandate rep.mandate.json --regulator-key regulator-public.json --agent-id 110105199512010023 --role agent --tasks tax_filing,invoicing --until 2027-06-30 --out agent.mandate.json",
+    },
+    (c) =>
+      agentOptions(c)
+        .requiredOption("--agent-id <national-id>", "the national ID number of the person you authorise (enrolled at the registrar)")
+        .requiredOption("--role <role>", "agent or license_manager")
+        .requiredOption("--tasks <list>", `comma-separated tasks: ${TASK_NAMES.join(", ")}`)
+        .option("--from <date>", "first valid day (YYYY-MM-DD, default today)")
+        .requiredOption("--until <date>", "last valid day (YYYY-MM-DD)")
+        .requiredOption("--out <file>", "where to write the new mandate credential (hand it to the person)"),
+    async (_, options, output) => {
+      if (options.registrar === undefined) throw new RealDidError("invalid_argument", "a grant is made at the registrar's server: give --registrar <url>");
+      const own = representativeMandate(options);
+      const now = new Date();
+      const grant = parseMandateGrant(
+        { format: GRANT_FORMAT, registrarKey: own.registrarKey, enterpriseCode: own.enterprise.creditCode, agentNationalId: options.agentId, role: options.role, tasks: taskList(options.tasks), validFrom: options.from ?? now.toISOString().slice(0, 10), validUntil: options.until, requestedAt: now.toISOString() },
+        "the grant",
+      );
+      const credential = parseMandateCredential(await actAsRepresentative("grant", grant, options, output), "the registrar's mandate credential");
+      writeAtomically(options.out, JSON.stringify(credential, null, 2) + "\n", { mode: OWNER_ONLY });
+      return {
+        data: { index: credential.index, role: credential.role, tasks: credential.tasks, validFrom: credential.validFrom, validUntil: credential.validUntil, file: options.out },
+        lines: [`mandate granted for ${own.enterprise.name}: ${credential.role.replace("_", " ")} for ${[credential.tasks].flat().join(", ")} from ${credential.validFrom} to ${credential.validUntil} (leaf ${credential.index})`, `written to ${options.out}: hand it to the person`],
+      };
+    },
+  );
+
+  defineCommand<AgentOptions & RegistrarOptions & { index: number }>(
+    mandate,
+    {
+      name: "revoke",
+      summary: "revoke a mandate at once: the legal representative at the registrar's server (proving it), or the registrar's operator on its store",
+      example: "realdid enterprise mandate revoke --index 42 --registrar https://registrar.example --identity rep.identity.json --credential rep.credential.json --mandate rep.mandate.json --regulator-key regulator-public.json",
+    },
+    (c) =>
+      keyOptions(
+        c
+          .requiredOption("--index <n>", "the mandate's leaf index (in its credential)", integerOption("--index"))
+          .option("--data <dir>", "operator: the registrar's data folder (instead of --registrar)")
+          .option("--registrar <url>", "legal representative: the registrar's server")
+          .option("--identity <file>", "legal representative: your identity file")
+          .option("--credential <file>", "legal representative: your credential")
+          .option("--mandate <file>", "legal representative: your own mandate")
+          .option("--regulator-key <file>", "legal representative: the regulator's published key", collect)
+          .option("--path <file>", "legal representative: your Merkle path file (with --mandate-path)")
+          .option("--mandate-path <file>", "legal representative: your mandate's Merkle path file"),
+      ),
+    async (_, options, output) => {
+      if ((options.data === undefined) === (options.registrar === undefined)) throw new RealDidError("invalid_argument", "give --data (the registrar's operator) or --registrar (the legal representative), not both");
+      if (options.data !== undefined) {
+        return withRegistrar(options, output, (registrar) => {
+          const entry = registrar.revokeMandate(options.index);
+          return { data: { revoked: options.index, ledgerSeq: entry.seq }, lines: [`mandate ${options.index} revoked (ledger entry ${entry.seq})`] };
+        });
+      }
+      for (const required of ["identity", "credential", "mandate", "regulatorKey"] as const) {
+        if (options[required] === undefined) throw new RealDidError("invalid_argument", `the legal representative revokes with --${required.replace("regulatorKey", "regulator-key")} too`);
+      }
+      const own = representativeMandate(options);
+      const revocation = parseMandateRevocation({ format: REVOCATION_FORMAT, registrarKey: own.registrarKey, enterpriseCode: own.enterprise.creditCode, mandateIndex: options.index, requestedAt: new Date().toISOString() }, "the revocation");
+      const answer = (await actAsRepresentative("revocation", revocation, options, output)) as { ledgerEntry?: { seq?: number } };
+      return { data: { revoked: options.index, ledgerSeq: answer.ledgerEntry?.seq ?? null }, lines: [`mandate ${options.index} of ${own.enterprise.name} revoked at the registrar (ledger entry ${answer.ledgerEntry?.seq})`] };
     },
   );
 }

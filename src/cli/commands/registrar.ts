@@ -9,14 +9,20 @@ import { pathFile } from "../../registry/path-file.js";
 import { DEFAULT_LEDGER_PAGE, startRegistrarServer } from "../../registrar/registrar-server.js";
 import { AuditLog } from "../../regulator/audit-log.js";
 import { type EnrollmentRequest, Registrar } from "../../registrar/registrar.js";
-import { defineCommand, integerOption } from "../command-kit.js";
-import { ensureFolder, OWNER_ONLY, passphraseFromEnv, readText, writeAtomically } from "../../files.js";
+import { commandBusinessKeys, defineCommand, integerOption } from "../command-kit.js";
+import { ensureFolder, OWNER_ONLY, passphraseFromEnv, readJson, readText, writeAtomically } from "../../files.js";
+import { DEFAULT_ROOT_WINDOW_MS } from "../../ledger/root-ledger.js";
+import type { GrantDesk } from "../../registrar/mandate-endpoints.js";
+import { trustedRegulatorKey } from "../../regulator/key-files.js";
+import { releaseCurve } from "../../proof/curve.js";
 import type { KeyProtection } from "../../registrar/registrar-keys.js";
 import type { CommandOutput } from "../output.js";
 import { closeOnSignals } from "./serve.js";
 
-interface RegistrarOptions extends KeyOptions {
+export interface RegistrarOptions extends KeyOptions {
   data: string;
+  regulatorKey?: string;
+  businessKeys?: string;
   host?: string;
   port?: number;
   ledgerPage?: number;
@@ -33,7 +39,7 @@ interface RegistrarOptions extends KeyOptions {
   documentType?: string;
 }
 
-const dataOption = (c: Command) => c.requiredOption("--data <dir>", "the registrar's data folder");
+export const dataOption = (c: Command) => c.requiredOption("--data <dir>", "the registrar's data folder");
 
 export interface KeyOptions {
   passphraseEnv?: string;
@@ -54,7 +60,7 @@ export function keyProtection({ passphraseEnv, keyFile }: KeyOptions, prefix = "
 }
 
 /** Opens the registrar for `use`: unlocked when the command reads or changes records, else without its keys. */
-async function withRegistrar<T>(options: RegistrarOptions, output: CommandOutput, use: (registrar: Registrar) => T | Promise<T>, { locked = false } = {}): Promise<T> {
+export async function withRegistrar<T>(options: RegistrarOptions, output: CommandOutput, use: (registrar: Registrar) => T | Promise<T>, { locked = false } = {}): Promise<T> {
   output.progress("opening the registrar store");
   const registrar = await Registrar.open(options.data, locked ? {} : { unlock: keyProtection(options) });
   try {
@@ -103,6 +109,15 @@ const credentialLines = (credentials: CredentialFile[], where: string) => [
   `enrolled ${credentials.length} ${credentials.length === 1 ? "person" : "people"} (leaf ${credentials[0].index}${credentials.length > 1 ? `..${credentials.at(-1)!.index}` : ""})`,
   `verifiable credential${credentials.length > 1 ? "s" : ""} (signed by the registrar) written to ${where}`,
 ];
+
+/** The registrar's keys and what it checks representatives' proofs with (the business circuit's keys, the regulator's key). */
+async function grantDesk(options: RegistrarOptions, output: CommandOutput): Promise<{ unlock: KeyProtection; desk: GrantDesk }> {
+  const unlock = keyProtection(options);
+  const regulatorKey = trustedRegulatorKey(readJson(options.regulatorKey!, "regulator key"), `regulator key ${options.regulatorKey}`);
+  const artifacts = commandBusinessKeys(options, output);
+  const { groth16Check } = await import("../../proof/groth16-check.js"); // snarkjs: only for a server that takes grants
+  return { unlock, desk: { regulatorKey, artifacts, check: groth16Check(artifacts.verificationKey), rootWindowMs: DEFAULT_ROOT_WINDOW_MS } };
+}
 
 export function registrarCommands(program: Command): void {
   const registrar = program.command("registrar").description("the registrar: real-name records, the registry tree and its signed root ledger");
@@ -230,14 +245,22 @@ export function registrarCommands(program: Command): void {
     registrar,
     { name: "serve", summary: "serve the signed root ledger (for verifiers) and path refresh by bucket (for citizens) over HTTP", example: "realdid registrar serve --data ./registrar --port 8090" },
     (c) =>
-      dataOption(c)
-        .option("--host <host>", "address to listen on", "127.0.0.1")
-        .option("--port <port>", "port (0: any free port)", integerOption("--port"), 8090)
-        .option("--ledger-page <n>", "most ledger entries in one /v1/ledger answer (verifiers page through the rest)", integerOption("--ledger-page"), DEFAULT_LEDGER_PAGE),
-    async (_, options) => {
-      const server = await startRegistrarServer(options.data, { host: options.host!, port: options.port!, maxLedgerPage: options.ledgerPage });
-      closeOnSignals(server.close);
-      return { data: { url: server.url, did: registrarDid(server.publicKey) }, lines: [`registrar ${registrarDid(server.publicKey)} served at ${server.url}: /v1/ledger, /v1/tree, /v1/tree/buckets/:bucket (request log on stderr)`] };
+      keyOptions(
+        dataOption(c)
+          .option("--host <host>", "address to listen on", "127.0.0.1")
+          .option("--port <port>", "port (0: any free port)", integerOption("--port"), 8090)
+          .option("--ledger-page <n>", "most ledger entries in one /v1/ledger answer (verifiers page through the rest)", integerOption("--ledger-page"), DEFAULT_LEDGER_PAGE)
+          .option("--regulator-key <file>", "take legal representatives' mandate grants and revocations (POST /v1/mandates), proven with escrow to this regulator key; needs the registrar's keys"),
+      ),
+    async (_, options, output) => {
+      const grants = options.regulatorKey === undefined ? undefined : await grantDesk(options, output);
+      const server = await startRegistrarServer(options.data, { host: options.host!, port: options.port!, maxLedgerPage: options.ledgerPage, grants });
+      closeOnSignals(async () => {
+        await server.close();
+        if (grants) await releaseCurve();
+      });
+      const endpoints = ["/v1/ledger", "/v1/tree", "/v1/tree/buckets/:bucket", "/v1/enterprises/:code", ...(grants ? ["POST /v1/mandates", "POST /v1/mandates/revocations"] : [])];
+      return { data: { url: server.url, did: registrarDid(server.publicKey), grants: grants !== undefined }, lines: [`registrar ${registrarDid(server.publicKey)} served at ${server.url}: ${endpoints.join(", ")} (request log on stderr)`], keepsCurve: grants !== undefined };
     },
   );
 

@@ -1,0 +1,70 @@
+import express, { type Express } from "express";
+import type { CircuitArtifacts } from "../artifacts/artifacts.js";
+import { parseMandateGrant, parseMandateRevocation, type RegistrarSide, verifyRepresentativeAct } from "../business/mandate-grant.js";
+import type { Point } from "../crypto/baby-jubjub.js";
+import { RealDidError } from "../errors.js";
+import { type ProofDocument, parseProofDocument } from "../proof/proof-document.js";
+import type { ProofCheck } from "../proof/verifier.js";
+import type { Registrar } from "./registrar.js";
+
+/** What a registrar server needs to take a legal representative's grants and revocations. */
+export interface GrantDesk {
+  /** The regulator key representatives' proofs escrow to (the one the regulator publishes). */
+  readonly regulatorKey: Point;
+  /** The business circuit's keys (proofs are checked with its verification key). */
+  readonly artifacts: CircuitArtifacts;
+  readonly check: ProofCheck;
+  /** How long a replaced root still counts for a representative's proof. */
+  readonly rootWindowMs: number;
+}
+
+const submission = (body: unknown, field: "grant" | "revocation"): { act: unknown; proof: ProofDocument } => {
+  const value = body as Record<string, unknown> | undefined;
+  if (typeof value !== "object" || value === null || !(field in value) || !("proof" in value)) throw new RealDidError("invalid_argument", `the body must be {"${field}": …, "proof": …}`);
+  return { act: value[field], proof: parseProofDocument(value.proof, "proof") };
+};
+
+/**
+ * The legal representative's side of the registrar, on a server opened with its keys:
+ *   POST /v1/mandates              {grant (realdid-mandate-grant/1), proof}: the mandate is written and
+ *                                  its credential (realdid-mandate/1) returned, for the agent
+ *   POST /v1/mandates/revocations  {revocation (realdid-mandate-revocation/1), proof}: the mandate's leaf is emptied
+ * The proof is the representative's business proof for the act (see mandate-grant.ts); the act
+ * and the proof are kept with the change, whose digest the signed ledger entry carries.
+ */
+export function mountMandateEndpoints(app: Express, registrar: Registrar, desk: GrantDesk): void {
+  const side = (): RegistrarSide => ({
+    registrarKey: registrar.publicKey,
+    regulatorKey: desk.regulatorKey,
+    keyId: desk.artifacts.keyId,
+    check: desk.check,
+    rootStatus: (root) => registrar.ledger.rootStatus(root, Date.now(), desk.rootWindowMs),
+    now: new Date(),
+  });
+  const json = express.json({ limit: "64kb" });
+  app.post("/v1/mandates", json, async (req, res, next) => {
+    try {
+      const { act, proof } = submission(req.body, "grant");
+      const grant = parseMandateGrant(act, "grant");
+      const evidence = await verifyRepresentativeAct(grant, proof, side());
+      const { format: _, registrarKey: __, requestedAt: ___, ...terms } = grant;
+      res.status(201).json(registrar.grantMandate(terms, evidence));
+    } catch (error) {
+      next(error);
+    }
+  });
+  app.post("/v1/mandates/revocations", json, async (req, res, next) => {
+    try {
+      const { act, proof } = submission(req.body, "revocation");
+      const revocation = parseMandateRevocation(act, "revocation");
+      await verifyRepresentativeAct(revocation, proof, side());
+      if (!registrar.mandatesOf(revocation.enterpriseCode).some((m) => m.leafIndex === revocation.mandateIndex && !m.revoked)) {
+        throw new RealDidError("not_enrolled", `${revocation.enterpriseCode} has no mandate in force at leaf ${revocation.mandateIndex}`);
+      }
+      const entry = registrar.revokeMandate(revocation.mandateIndex);
+      res.json({ revoked: revocation.mandateIndex, ledgerEntry: entry });
+    } catch (error) {
+      next(error);
+    }
+  });
+}
