@@ -8,7 +8,7 @@ import { RealDidError } from "../../errors.js";
 import { Ed25519PublicKey, FieldDecimal } from "../../formats/fields.js";
 import { parseDocument } from "../../formats/schema.js";
 import { expectOk, requestJson } from "../../http-client.js";
-import { describePredicates, parseChallenge, parsePolicy, policyRequest } from "../../policy/policy.js";
+import { describePredicates, parseChallenge, type Policy, parsePolicy, policyRequest } from "../../policy/policy.js";
 import type { ProofInputs } from "../../proof/circuit-input.js";
 import { releaseCurve } from "../../proof/curve.js";
 import { parseProofDocument, type ProofDocument, proofDocument } from "../../proof/proof-document.js";
@@ -20,7 +20,9 @@ import { trustedRegulatorKey } from "../../regulator/key-files.js";
 import { parseCredentialFile } from "../../registry/credential.js";
 import { parsePathFile } from "../../registry/path-file.js";
 import { refreshPath } from "../../registrar/path-client.js";
-import { collect, commandKeys, defineCommand } from "../command-kit.js";
+import { collect, commandBusinessKeys, commandKeys, defineCommand } from "../command-kit.js";
+import { businessTerms, describeBusiness } from "../../business/business-policy.js";
+import type { BusinessVerificationResult } from "../../business/business-verifier.js";
 import { passphraseFromEnv, readJson, readText, writeAtomically } from "../../files.js";
 import { loadIdentity } from "./identity.js";
 import { loadLedger } from "./ledger.js";
@@ -30,6 +32,7 @@ import type { RootLedger } from "../../ledger/root-ledger.js";
 
 interface KeysOption {
   keys?: string;
+  businessKeys?: string;
 }
 
 export interface CitizenOptions extends KeysOption {
@@ -147,6 +150,17 @@ export function validVerdict(
   };
 }
 
+/** What verify answers for an accepted business proof: the person-in-role's DID, the enterprise if revealed, the terms held. */
+function businessVerdict(outcome: Extract<BusinessVerificationResult, { valid: true }>, verifier: { keyId: string; policy: Policy; ledger: RootLedger }): CommandResult {
+  const { entry } = verifier.ledger.lookup(outcome.root)!;
+  const held = [...describePredicates(verifier.policy.predicates), ...describeBusiness(verifier.policy.business!)];
+  const did = pairwiseDid(outcome.pseudonym);
+  return {
+    data: { valid: true, keyId: verifier.keyId, scope: verifier.policy.scope, pseudonym: outcome.pseudonym.toString(), did, creditCode: outcome.creditCode, held, root: outcome.root.toString(), ledgerEntry: entry, escrow: escrowJson(outcome.escrow), mandateEscrow: outcome.mandateCipher.toString() },
+    lines: [`VALID business proof for ${verifier.policy.scope}`, `DID of the person in this role: ${did}`, outcome.creditCode === null ? "the enterprise stays hidden" : `enterprise: ${outcome.creditCode}`, `held: ${held.join(", ")}`, `root: ledger entry ${entry.seq} (${entry.time})`],
+  };
+}
+
 /**
  * A login through a verifier service: fetch a challenge for the site (and action), prove
  * for it with `prove`, submit. Returns the service's verdict, or a refusal as a command result.
@@ -189,7 +203,8 @@ export function proofCommands(program: Command): void {
       const policy = parsePolicy(readJson(options.policy, "policy"));
       if (options.challenge !== undefined && options.message !== undefined) throw new RealDidError("invalid_argument", "give --challenge or --message, not both");
       const challenge = options.challenge !== undefined ? parseChallenge(options.challenge) : options.message !== undefined ? challengeForMessage(options.message) : undefined;
-      const document = requestDocument(policy, { keyId: commandKeys(options, output).keyId, day: todayIso(), challenge });
+      const keys = policy.business === undefined ? commandKeys(options, output) : commandBusinessKeys(options, output);
+      const document = requestDocument(policy, { keyId: keys.keyId, day: todayIso(), challenge });
       writeAtomically(options.out, JSON.stringify(document, null, 2) + "\n");
       return {
         data: { request: options.out, keyId: document.keyId, challenge: document.challenge ?? null },
@@ -274,10 +289,19 @@ export function proofCommands(program: Command): void {
       const policy = parsePolicy(readJson(options.policy, "policy"));
       const candidate = parseProofDocument(readJson(proofPath, "proof"), `proof file ${proofPath}`);
       const ledger = loadLedger(options.ledger, policy.registrarKey);
-      const artifacts = commandKeys(options, output);
-      const request = { ...policyRequest(policy, parseChallenge(options.challenge), todayIso()), keyId: artifacts.keyId, rootStatus: (root: bigint) => ledger.rootStatus(root, Date.now(), policy.rootWindowMs) };
-      const [{ groth16Check }, { verifyProof }] = await Promise.all([import("../../proof/groth16-check.js"), import("../../proof/verifier.js")]);
-      const outcome = await verifyProof(candidate, request, groth16Check(artifacts.verificationKey));
+      const artifacts = policy.business === undefined ? commandKeys(options, output) : commandBusinessKeys(options, output);
+      const today = todayIso();
+      const request = { ...policyRequest(policy, parseChallenge(options.challenge), today), keyId: artifacts.keyId, rootStatus: (root: bigint) => ledger.rootStatus(root, Date.now(), policy.rootWindowMs) };
+      const { groth16Check } = await import("../../proof/groth16-check.js");
+      const check = groth16Check(artifacts.verificationKey);
+      if (policy.business !== undefined) {
+        const { verifyBusinessProof } = await import("../../business/business-verifier.js");
+        const outcome = await verifyBusinessProof(candidate, { ...request, ...businessTerms(policy.business, today) }, check);
+        if (!outcome.valid) return invalidVerdict(outcome);
+        return businessVerdict(outcome, { keyId: artifacts.keyId, policy, ledger });
+      }
+      const { verifyProof } = await import("../../proof/verifier.js");
+      const outcome = await verifyProof(candidate, request, check);
       if (!outcome.valid) return invalidVerdict(outcome);
       return validVerdict("proof", outcome, { keyId: artifacts.keyId, scope: policy.scope, predicates: policy.predicates, ledger });
     },

@@ -1,0 +1,93 @@
+// Business identity through the command line, as four parties would: the registrar enrolls an
+// enterprise and its legal representative's mandate; the representative grants an agent a
+// mandate at the registrar's server by proving with their own identity; the agent proves to a
+// portal for the enterprise and the portal verifies; the representative revokes it at once and
+// the agent's next proof is refused; an agent cannot grant; bad input gets one line.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withCreditCodeCheck } from "../src/business/credit-code.js";
+import { type CliRun, enrollThroughCli, expectOneLineFailure, expectSuccess, realdid, TEST_PASSPHRASES } from "./helpers/cli.js";
+import { NAMED_PEOPLE } from "./helpers/people.js";
+import { type RunningChild, spawnRealdid, stopChild } from "./helpers/service-process.js";
+
+const ENV = { PASS: "citizen passphrase (test only, insecure)", REG1: "regulator share passphrase (test only, insecure)" };
+const [representative, , agent, stranger] = NAMED_PEOPLE;
+const people = [representative, agent, stranger];
+const CODE = withCreditCodeCheck("91440300MA5DC1234");
+let dir: string;
+let registrar: RunningChild;
+let regulatorKey: { x: string; y: string };
+const cli = (...args: string[]): CliRun => realdid(dir, ["--json", ...args], ENV);
+const citizen = (i: number) => ["--identity", `person${i}.identity.json`, "--passphrase-env", "PASS", "--credential", `credentials/credential-${i}.json`, "--regulator-key", "regulator/regulator-public.json"];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "realdid-business-cli-"));
+  enrollThroughCli(cli, dir, people, "person");
+  ({ publicKey: regulatorKey } = expectSuccess(cli("regulator", "keygen", "--out-dir", "regulator", "--passphrases-env", "REG")));
+  Object.assign(process.env, TEST_PASSPHRASES); // the registrar server unlocks its keys from $REGISTRAR_PASS
+  registrar = await spawnRealdid(["registrar", "serve", "--data", "registrar", "--port", "0", "--passphrase-env", "REGISTRAR_PASS", "--regulator-key", "regulator/regulator-public.json"], dir);
+}, 120_000);
+
+afterAll(async () => {
+  await stopChild(registrar?.child);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("an enterprise, its representative and an agent, through the CLI", () => {
+  let agentMandateIndex: number;
+
+  it("enrolls the enterprise and its legal representative's mandate; refuses a mistyped credit code saying which check failed", () => {
+    const wrong = CODE.slice(0, 17) + (CODE[17] === "0" ? "1" : "0");
+    expectOneLineFailure(realdid(dir, ["enterprise", "enroll", "--data", "registrar", "--passphrase-env", "REGISTRAR_PASS", "--credit-code", wrong, "--name", "Acme", "--representative-id", representative.nationalId, "--out", "x.json"], ENV), /fails its check: the check character is/);
+    const enrolled = expectSuccess(cli("enterprise", "enroll", "--data", "registrar", "--passphrase-env", "REGISTRAR_PASS", "--credit-code", CODE, "--name", "Acme Trading Co., Ltd.", "--representative-id", representative.nationalId, "--out", "rep.mandate.json"));
+    expect(enrolled).toMatchObject({ creditCode: CODE, representativeMandate: { file: "rep.mandate.json" } });
+  });
+
+  it("the representative grants the agent a tax-filing mandate at the registrar's server, proving with their own identity", () => {
+    const granted = expectSuccess(
+      cli("enterprise", "mandate", "grant", "--registrar", registrar.url, ...citizen(0), "--mandate", "rep.mandate.json", "--agent-id", agent.nationalId, "--role", "agent", "--tasks", "tax_filing,annual_report", "--until", "2099-12-31", "--out", "agent.mandate.json"),
+    );
+    expect(granted).toMatchObject({ role: "agent", tasks: ["tax_filing", "annual_report"], validUntil: "2099-12-31" });
+    agentMandateIndex = granted.index;
+  });
+
+  it("an agent cannot grant, and a stranger with the agent's mandate cannot prove", () => {
+    expectOneLineFailure(
+      realdid(dir, ["enterprise", "mandate", "grant", "--registrar", registrar.url, ...citizen(1), "--mandate", "agent.mandate.json", "--agent-id", stranger.nationalId, "--role", "agent", "--tasks", "tax_filing", "--until", "2099-12-31", "--out", "x.json"], ENV),
+      /only the legal representative grants and revokes mandates/,
+    );
+    expectOneLineFailure(
+      realdid(dir, ["enterprise", "prove", "--registrar", registrar.url, ...citizen(2), "--mandate", "agent.mandate.json", "--request", "x.json", "--out", "x.json"], ENV),
+      /request x\.json|granted to another person/,
+    );
+  });
+
+  it("the agent proves to a tax portal for the enterprise; the portal verifies against the registrar's ledger", () => {
+    writeFileSync(
+      join(dir, "portal.policy.json"),
+      JSON.stringify({ scope: "tax.example.gov", checkExpiry: true, regulatorKey, business: { roles: ["legal_representative", "agent"], task: "tax_filing", revealEnterprise: true, enterprise: { authority: "9" } } }),
+    );
+    expectSuccess(cli("request", "--policy", "portal.policy.json", "--challenge", "4242", "--out", "portal.request.json"));
+    const proved = expectSuccess(cli("enterprise", "prove", "--registrar", registrar.url, ...citizen(1), "--mandate", "agent.mandate.json", "--request", "portal.request.json", "--out", "agent.proof.json"));
+    expect(proved.did).toMatch(/^did:realdid:pairwise:[0-9a-f]{64}$/);
+    expectSuccess(cli("registrar", "export-ledger", "--data", "registrar", "--out", "ledger.jsonl"));
+    const verdict = expectSuccess(cli("verify", "agent.proof.json", "--policy", "portal.policy.json", "--ledger", "ledger.jsonl", "--challenge", "4242"));
+    expect(verdict).toMatchObject({ valid: true, did: proved.did, creditCode: CODE });
+    expect(verdict.held).toContain("with a mandate for tax filing");
+    // A task the mandate does not cover is refused before proving, in words.
+    writeFileSync(join(dir, "customs.policy.json"), JSON.stringify({ scope: "customs.example.gov", regulatorKey, business: { roles: ["agent"], task: "customs_declaration", revealEnterprise: false } }));
+    expectSuccess(cli("request", "--policy", "customs.policy.json", "--challenge", "5", "--out", "customs.request.json"));
+    expectOneLineFailure(realdid(dir, ["enterprise", "prove", "--registrar", registrar.url, ...citizen(1), "--mandate", "agent.mandate.json", "--request", "customs.request.json", "--out", "x.json"], ENV), /covers tax_filing, annual_report, not the requested task customs_declaration/);
+  });
+
+  it("the representative revokes the mandate at once: the agent's next proof is refused", () => {
+    const revoked = expectSuccess(cli("enterprise", "mandate", "revoke", "--index", String(agentMandateIndex), "--registrar", registrar.url, ...citizen(0), "--mandate", "rep.mandate.json"));
+    expect(revoked.revoked).toBe(agentMandateIndex);
+    expectOneLineFailure(
+      realdid(dir, ["enterprise", "prove", "--registrar", registrar.url, ...citizen(1), "--mandate", "agent.mandate.json", "--request", "portal.request.json", "--out", "x.json"], ENV),
+      new RegExp(`revoked leaf ${agentMandateIndex}`),
+    );
+  });
+});
