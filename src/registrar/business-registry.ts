@@ -142,7 +142,7 @@ export function checkGrant(grant: MandateGrant, evidence: unknown, today: string
   if (typeof evidence !== "object" || evidence === null || Array.isArray(evidence)) fail("the evidence must be a JSON object (the representative's proof and its public signals)");
   let size = 0;
   try {
-    size = canonicalJson(evidence).length;
+    size = Buffer.byteLength(canonicalJson(evidence));
   } catch {
     fail("the evidence is not plain JSON");
   }

@@ -327,9 +327,11 @@ export class Registrar {
     };
   }
 
-  /** The Merkle path of a leaf under the current root. */
+  /** The Merkle path of a leaf (a person's, an enterprise's or a mandate's) under the current root. */
   path(index: number): MerkleProof {
-    if (this.row(index).revoked) throw new RealDidError("not_enrolled", `leaf ${index} is revoked`);
+    const slot = this.db.prepare("SELECT revoked FROM registry_leaves WHERE leaf_index = ?").get(index) as { revoked: number } | undefined;
+    if (!slot) throw new RealDidError("not_enrolled", `no credential has leaf index ${index}`);
+    if (slot.revoked) throw new RealDidError("not_enrolled", `leaf ${index} is revoked`);
     return this.tree.proof(index);
   }
 
