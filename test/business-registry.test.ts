@@ -3,11 +3,12 @@
 // people's leaves; grants, revocations and status changes publish roots whose ledger
 // entries commit to what changed; records are sealed; several processes on one store,
 // reopening, old stores, the registrar's HTTP server and a verifier's ledger replica.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { pino } from "pino";
+import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { withCreditCodeCheck } from "../src/business/credit-code.js";
 import { enterpriseFields, enterpriseLeaf } from "../src/business/enterprise.js";
@@ -15,7 +16,7 @@ import { ALL_TASKS, mandateLeaf, type MandateTerms } from "../src/business/manda
 import { type MandateCredential, mandateTermsOf, parseMandateCredential } from "../src/business/mandate-credential.js";
 import { RealDidError } from "../src/errors.js";
 import { Identity } from "../src/identity/identity.js";
-import { checkLedgerChange, LEDGER_CHANGE_FORMAT, type LedgerChangeDocument } from "../src/ledger/ledger-change.js";
+import { checkLedgerChange, type LedgerChangeDocument } from "../src/ledger/ledger-change.js";
 import { RootLedger } from "../src/ledger/root-ledger.js";
 import { AuditFolder } from "../src/regulator/audit-log.js";
 import { merkleRootOf } from "../src/registry/registry-tree.js";
@@ -27,8 +28,11 @@ import { Registrar } from "../src/registrar/registrar.js";
 import { startRegistrarServer } from "../src/registrar/registrar-server.js";
 import { LedgerReplica } from "../src/service/ledger-replica.js";
 import { ledgerSource } from "../src/service/ledger-source.js";
+import { PostgresVerifierStore } from "../src/service/postgres-store.js";
 import { SqliteVerifierStore } from "../src/service/sqlite-store.js";
+import type { VerifierStore } from "../src/service/store.js";
 import { NAMED_PEOPLE } from "./helpers/people.js";
+import { ownTestDatabase } from "./helpers/postgres.js";
 import { TEST_UNLOCK } from "./helpers/registrar-keys.js";
 
 const NOW = new Date("2026-06-01T08:00:00Z");
@@ -86,8 +90,9 @@ const grantOf = (overrides: Partial<MandateGrant> = {}): MandateGrant => ({
 /** The mandate credential as an agent's file holds it, parsed back (its leaf checked against its terms). */
 const asFile = (credential: MandateCredential) => parseMandateCredential(JSON.parse(JSON.stringify(credential)));
 
-const changeDocument = (kind: LedgerChangeDocument["kind"], leaves: [number, bigint][], details: Record<string, unknown> = {}): LedgerChangeDocument => ({
-  format: LEDGER_CHANGE_FORMAT,
+/** The change document a ledger entry should commit to, written out by the test: [index, new leaf] per slot. */
+const expectedDocument = (kind: LedgerChangeDocument["kind"], leaves: [number, bigint][], details: Record<string, unknown> = {}): LedgerChangeDocument => ({
+  format: "realdid-ledger-change/1",
   kind,
   leaves: leaves.map(([index, leaf]) => ({ index, leaf: leaf.toString() })),
   ...details,
@@ -151,10 +156,10 @@ describe("enterprises in the registry tree", () => {
     expect(registrar.ledger.length).toBe(3);
     expect(registrar.ledger.entry(0)!.change).toBeUndefined();
     const peopleLeaves = registrar.bucket(0).leaves.slice(0, 4);
-    checkLedgerChange(registrar.ledger.entry(1)!, changeDocument("enroll", peopleLeaves.map((l, i) => [i, l])));
+    checkLedgerChange(registrar.ledger.entry(1)!, expectedDocument("enroll", peopleLeaves.map((l, i) => [i, l])));
     const [mandate] = registrar.mandatesOf(ACME);
     expect(mandate).toMatchObject({ leafIndex: REPRESENTATIVE_INDEX, leaf: leaf.toString(), revoked: false, agent: { nationalId: LI.nationalId, leafIndex: 0 }, ledgerSeq: 2, grantedAt: NOW.toISOString() });
-    expect(mandate.grantedBy).toEqual(changeDocument("enterprise", [[ACME_INDEX, enterpriseLeaf(enterpriseFields(ACME))], [REPRESENTATIVE_INDEX, leaf]], { creditCode: ACME, name: ACME_NAME }));
+    expect(mandate.grantedBy).toEqual(expectedDocument("enterprise", [[ACME_INDEX, enterpriseLeaf(enterpriseFields(ACME))], [REPRESENTATIVE_INDEX, leaf]], { creditCode: ACME, name: ACME_NAME }));
     expect(checkLedgerChange(registrar.ledger.entry(2)!, mandate.grantedBy).kind).toBe("enterprise");
     expect(registrar.enterpriseStatus(ACME)).toEqual({ creditCode: ACME, status: "active", leafIndex: ACME_INDEX, leaf: enterpriseLeaf(enterpriseFields(ACME)).toString() });
     registrar.close();
@@ -185,7 +190,7 @@ describe("enterprises in the registry tree", () => {
 
     // Revoking a mandate empties its slot; its row stays.
     const revoked = expectNewRoot(registrar, () => registrar.revokeMandate(6, NOW));
-    checkLedgerChange(revoked.entry, changeDocument("mandate-revoke", [[6, 0n]]));
+    checkLedgerChange(revoked.entry, expectedDocument("mandate-revoke", [[6, 0n]]));
     expect(() => registrar.path(6)).toThrow(/leaf 6 is revoked/);
     expect(refusal(() => registrar.revokeMandate(6, NOW)).code).toBe("not_enrolled");
     expect(refusal(() => registrar.revokeMandate(ACME_INDEX, NOW)).message).toMatch(/no mandate has leaf index 4/);
@@ -193,7 +198,7 @@ describe("enterprises in the registry tree", () => {
     // Suspended: the enterprise's leaf and every mandate still active are revoked in the same entry.
     const suspended = expectNewRoot(registrar, () => registrar.setEnterpriseStatus(ACME, "suspended", later(1)));
     expect(suspended.result.representativeMandate).toBeUndefined();
-    checkLedgerChange(suspended.entry, changeDocument("enterprise-status", [[ACME_INDEX, 0n], [REPRESENTATIVE_INDEX, 0n], [7, 0n]], { creditCode: ACME, status: "suspended" }));
+    checkLedgerChange(suspended.entry, expectedDocument("enterprise-status", [[ACME_INDEX, 0n], [REPRESENTATIVE_INDEX, 0n], [7, 0n]], { creditCode: ACME, status: "suspended" }));
     for (const index of [ACME_INDEX, REPRESENTATIVE_INDEX, 7]) expect(() => registrar.path(index)).toThrow(/revoked/);
     expect(registrar.mandatesOf(ACME).map((m) => m.revoked)).toEqual([true, true, true]);
     expect(refusal(() => registrar.grantMandate(grantOf(), EVIDENCE, later(1)))).toMatchObject({ code: "enterprise_inactive", message: expect.stringMatching(/is suspended: it grants no mandates/) });
@@ -203,7 +208,7 @@ describe("enterprises in the registry tree", () => {
     const reactivated = expectNewRoot(registrar, () => registrar.setEnterpriseStatus(ACME, "active", later(2)));
     const newRepresentative = asFile(reactivated.result.representativeMandate!);
     expect(newRepresentative).toMatchObject({ role: "legal_representative", tasks: "all", validFrom: "2026-06-03", index: 8 });
-    const reactivation = changeDocument("enterprise-status", [[ACME_INDEX, enterpriseLeafValue], [8, BigInt(newRepresentative.leaf)]], { creditCode: ACME, status: "active" });
+    const reactivation = expectedDocument("enterprise-status", [[ACME_INDEX, enterpriseLeafValue], [8, BigInt(newRepresentative.leaf)]], { creditCode: ACME, status: "active" });
     checkLedgerChange(reactivated.entry, reactivation);
     expect(registrar.mandatesOf(ACME).find((m) => m.leafIndex === 8)!.grantedBy).toEqual(reactivation);
     expect(registrar.path(ACME_INDEX).leaf).toBe(enterpriseLeafValue);
@@ -213,7 +218,7 @@ describe("enterprises in the registry tree", () => {
 
     // Struck off is final.
     const struckOff = expectNewRoot(registrar, () => registrar.setEnterpriseStatus(ACME, "struck_off", later(3)));
-    checkLedgerChange(struckOff.entry, changeDocument("enterprise-status", [[ACME_INDEX, 0n], [8, 0n]], { creditCode: ACME, status: "struck_off" }));
+    checkLedgerChange(struckOff.entry, expectedDocument("enterprise-status", [[ACME_INDEX, 0n], [8, 0n]], { creditCode: ACME, status: "struck_off" }));
     expect(refusal(() => registrar.setEnterpriseStatus(ACME, "active", later(4)))).toMatchObject({ code: "enterprise_inactive", message: expect.stringMatching(/struck off: that is final/) });
     expect(refusal(() => registrar.grantMandate(grantOf(), EVIDENCE, later(4)))).toMatchObject({ code: "enterprise_inactive", message: expect.stringMatching(/is struck off/) });
     expect(registrar.enterpriseStatus(ACME).status).toBe("struck_off");
@@ -417,6 +422,58 @@ describe("the registrar's server and a verifier's replica", () => {
       expect(await ledgerSource(dir).entriesFrom(0)).toEqual(registrar.ledger.entriesFrom(0));
     } finally {
       await server.close();
+      registrar.close();
+    }
+  });
+});
+
+/** A verifier store as the previous version created it: its ledger table without the change column, holding the genesis entry. */
+const OLD_LEDGER_TABLE = "(seq INTEGER PRIMARY KEY, root TEXT NOT NULL, tree_size BIGINT NOT NULL, time TEXT NOT NULL, prev_hash TEXT NOT NULL, signature TEXT NOT NULL)";
+const oldRow = (e: { seq: number; root: string; treeSize: number; time: string; prevHash: string; signature: string }) => [e.seq, e.root, e.treeSize, e.time, e.prevHash, e.signature];
+
+describe.each([
+  [
+    "SQLite",
+    async (dir: string, genesis: Parameters<typeof oldRow>[0]) => {
+      mkdirSync(dir);
+      const db = new Database(join(dir, "verifier.sqlite"));
+      db.exec(`CREATE TABLE ledger_entries ${OLD_LEDGER_TABLE}`);
+      db.prepare("INSERT INTO ledger_entries VALUES (?, ?, ?, ?, ?, ?)").run(...oldRow(genesis));
+      db.close();
+      return { open: async (): Promise<VerifierStore> => SqliteVerifierStore.open(dir), drop: async () => {} };
+    },
+  ],
+  [
+    "PostgreSQL",
+    async (_dir: string, genesis: Parameters<typeof oldRow>[0]) => {
+      const database = await ownTestDatabase("realdid_business_ledger");
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      await client.query(`CREATE TABLE realdid_ledger_entries ${OLD_LEDGER_TABLE}`);
+      await client.query("INSERT INTO realdid_ledger_entries VALUES ($1, $2, $3, $4, $5, $6)", oldRow(genesis));
+      await client.end();
+      return { open: (): Promise<VerifierStore> => PostgresVerifierStore.open(database.url), drop: database.drop };
+    },
+  ],
+] as const)("a verifier's %s store", (_, oldStore) => {
+  it("keeps every entry's change, also in a store from before the change column, and replays it after a restart", async () => {
+    const { registrar, dir } = await registrarWithAcme();
+    registrar.grantMandate(grantOf(), EVIDENCE, NOW);
+    const verifierDir = join(dir, "..", "verifier");
+    const { open, drop } = await oldStore(verifierDir, registrar.ledger.entry(0)!);
+    try {
+      const store = await open();
+      const replica = await LedgerReplica.open(store, ledgerSource(dir), registrar.publicKey);
+      expect(await replica.sync()).toBe(registrar.ledger.length - 1);
+      expect(await store.ledgerEntries()).toEqual(registrar.ledger.entriesFrom(0));
+      await store.close();
+      const reopened = await open();
+      const restarted = await LedgerReplica.open(reopened, ledgerSource(dir), registrar.publicKey);
+      expect(restarted.ledger.head!.change!.kind).toBe("mandate-grant");
+      expect(restarted.ledger.entriesFrom(0)).toEqual(registrar.ledger.entriesFrom(0));
+      await reopened.close();
+    } finally {
+      await drop();
       registrar.close();
     }
   });
