@@ -185,8 +185,13 @@ describe("enterprises in the registry tree", () => {
     expect(refusal(() => checkLedgerChange(granted.entry, { ...grantRecord.grantedBy, grant: grantOf({ validUntil: "2028-05-31" }) })).code).toBe("ledger_change_mismatch");
 
     // The last day a grant may run to is five years from today; a licence manager's grant.
-    const manager = asFile(registrar.grantMandate(grantOf({ agentNationalId: CHEN.nationalId, role: "license_manager", tasks: ["licence_renewal"], validUntil: "2031-06-01" }), EVIDENCE, NOW));
+    // Its evidence is kept as the JSON it stands for (what is stored is what was digested).
+    const looseEvidence = { ...EVIDENCE, holes: [1, undefined], unset: undefined };
+    const manager = asFile(registrar.grantMandate(grantOf({ agentNationalId: CHEN.nationalId, role: "license_manager", tasks: ["licence_renewal"], validUntil: "2031-06-01" }), looseEvidence, NOW));
     expect(manager).toMatchObject({ index: 7, role: "license_manager", validUntil: "2031-06-01" });
+    const managerRecord = registrar.mandatesOf(ACME).find((m) => m.leafIndex === 7)!;
+    expect(managerRecord.grantedBy.evidence).toEqual({ ...EVIDENCE, holes: [1, null] });
+    checkLedgerChange(registrar.ledger.head!, managerRecord.grantedBy);
 
     // Revoking a mandate empties its slot; its row stays.
     const revoked = expectNewRoot(registrar, () => registrar.revokeMandate(6, NOW));
@@ -260,6 +265,7 @@ describe("enterprises in the registry tree", () => {
       ["a task twice", grant({ tasks: ["tax_filing", "tax_filing"] }), "invalid_mandate", /names each task once/],
       ["evidence that is not an object", grant({}, ["proof"]), "invalid_mandate", /the evidence must be a JSON object/],
       ["evidence too large", grant({}, { proof: "x".repeat(70_000) }), "invalid_mandate", /the evidence is 70012 bytes of JSON, more than 65536/],
+      ["evidence that is not JSON", grant({}, { proof: 1n }), "invalid_mandate", /the evidence is not plain JSON/],
       ["the same mandate again (tasks in another order)", grant({ tasks: ["invoicing", "tax_filing"] }), "already_enrolled", new RegExp(`grant: ${WANG.nationalId} already holds this mandate of ${ACME} \\(leaf ${accepted.index}\\)`)],
     ];
     for (const [what, run, code, message] of cases) {

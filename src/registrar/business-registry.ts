@@ -7,7 +7,6 @@ import { enterpriseFields, type EnterpriseFields, enterpriseLeaf } from "../busi
 import { ALL_TASKS, type MandateTasks, type MandateTerms, mandateLeaf, parseRole, type Role, type Task } from "../business/mandate.js";
 import { EMPTY_LEAF } from "../registry/registry-tree.js";
 import { type ErrorCode, RealDidError } from "../errors.js";
-import { canonicalJson } from "../formats/canonical-json.js";
 import { changeDocument, changedLeaf, type LedgerChangeDocument } from "../ledger/ledger-change.js";
 import type { EnterpriseStatus } from "./enterprise-status.js";
 import type { RecordVault } from "./record-vault.js";
@@ -126,8 +125,11 @@ export function parseEnterpriseEnrollment(request: EnterpriseEnrollment): Omit<P
   return { creditCode, name, region: creditCode.slice(2, 8), organisationType: creditCode.slice(0, 2), fields, leaf: enterpriseLeaf(fields) };
 }
 
-/** The checks a grant passes before the store is read: role, tasks, how long it runs, its evidence. */
-export function checkGrant(grant: MandateGrant, evidence: unknown, today: string): void {
+/**
+ * The checks a grant passes before the store is read: role, tasks, how long it runs, its
+ * evidence. Returns the evidence as plain JSON, the form that is both stored and digested.
+ */
+export function checkGrant(grant: MandateGrant, evidence: unknown, today: string): object {
   const fail = (message: string): never => {
     throw new RealDidError("invalid_mandate", `grant: ${message}`);
   };
@@ -140,13 +142,15 @@ export function checkGrant(grant: MandateGrant, evidence: unknown, today: string
   const latest = dayYearsBefore("today", today, -MAX_GRANT_YEARS);
   if (until > latest) fail(`validUntil ${grant.validUntil} is more than ${MAX_GRANT_YEARS} years away: a grant runs at most until ${isoDateOfDay(latest)}`);
   if (typeof evidence !== "object" || evidence === null || Array.isArray(evidence)) fail("the evidence must be a JSON object (the representative's proof and its public signals)");
-  let size = 0;
+  let json = "";
   try {
-    size = Buffer.byteLength(canonicalJson(evidence));
+    json = JSON.stringify(evidence);
   } catch {
     fail("the evidence is not plain JSON");
   }
+  const size = Buffer.byteLength(json);
   if (size > MAX_EVIDENCE_BYTES) fail(`the evidence is ${size} bytes of JSON, more than ${MAX_EVIDENCE_BYTES}`);
+  return JSON.parse(json);
 }
 
 const sameTasks = (a: MandateTasks, b: MandateTasks): boolean =>

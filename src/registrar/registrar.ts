@@ -394,10 +394,10 @@ export class Registrar {
    * does not already hold an active mandate with the same terms.
    */
   grantMandate(grant: MandateGrant, evidence: object, now: Date = new Date()): MandateCredential {
-    checkGrant(grant, evidence, now.toISOString().slice(0, 10));
+    const plainEvidence = checkGrant(grant, evidence, now.toISOString().slice(0, 10));
     const mandate = this.change(now, (seq) => {
       const agent = this.activePerson(grant.agentNationalId, "grant: agentNationalId");
-      return this.business.writeGrant(grant, evidence, agent, this.reserve(1), seq, now);
+      return this.business.writeGrant(grant, plainEvidence, agent, this.reserve(1), seq, now);
     });
     return this.mandateCredentialOf(mandate, now);
   }
