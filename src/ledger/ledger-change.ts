@@ -27,6 +27,7 @@ export type ChangedLeaf = LedgerChangeDocument["leaves"][number];
 /** A changed slot as documents write it: the new leaf, or "0" for an emptied one. */
 export const changedLeaf = (index: number, leaf: bigint): ChangedLeaf => ({ index, leaf: leaf.toString() });
 
+/** A change document: its kind, the slots it wrote, and the kind's details (which cannot override the first three). */
 export const changeDocument = (kind: LedgerChangeKind, leaves: ChangedLeaf[], details: Record<string, unknown> = {}): LedgerChangeDocument => ({ ...details, format: LEDGER_CHANGE_FORMAT, kind, leaves });
 
 /** The entry's `change` for a document. */
