@@ -1,5 +1,6 @@
+import { utf8ToBytes } from "@noble/hashes/utils.js";
 import { describe, expect, it } from "vitest";
-import { LEDGER_KIND } from "../src/ledger/ledger-entry.js";
+import { LEDGER_KIND, type LedgerChange } from "../src/ledger/ledger-entry.js";
 import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signer.js";
 import { entryHash } from "../src/signed-log/signed-log.js";
 import { RootLedger } from "../src/ledger/root-ledger.js";
@@ -72,5 +73,52 @@ describe("RootLedger", () => {
     const fork = ledgerOf([10n, 11n, 99n]);
     expect(() => replica.sync(fork.entriesFrom(0))).toThrow(/entry 2 differs/);
     expect(replica.length).toBe(4);
+  });
+
+  describe("an entry's change (realdid-ledger/2)", () => {
+    const GRANT: LedgerChange = { kind: "mandate-grant", digest: "ab".repeat(32) };
+    const withChanges = () => {
+      const ledger = new RootLedger(signer.publicKey);
+      ledger.publishRoot(10n, 0, new Date(T0), signer); // the genesis entry names no change
+      ledger.publishRoot(11n, 1, new Date(T0 + MINUTE), signer, { kind: "enroll", digest: "cd".repeat(32) });
+      ledger.publishRoot(12n, 2, new Date(T0 + 2 * MINUTE), signer, GRANT);
+      return ledger;
+    };
+
+    it("is signed with its entry, round-trips, and is written under a realdid-ledger/2 header", () => {
+      const ledger = withChanges();
+      const text = ledger.toJsonLines();
+      expect(JSON.parse(text.split("\n")[0]).format).toBe("realdid-ledger/2");
+      const copy = RootLedger.fromJsonLines(text, signer.publicKey);
+      expect(copy.head).toEqual(ledger.head);
+      expect(copy.head!.change).toEqual(GRANT);
+      expect(copy.entry(0)).not.toHaveProperty("change");
+    });
+
+    const tamperings: [string, (entry: Record<string, unknown>) => Record<string, unknown>, RegExp][] = [
+      ["an edited digest", (e) => ({ ...e, change: { ...GRANT, digest: "ac".repeat(32) } }), /entry 2: the signature is not the owner's/],
+      ["an edited kind", (e) => ({ ...e, change: { ...GRANT, kind: "mandate-revoke" } }), /entry 2: the signature is not the owner's/],
+      ["a removed change", ({ change: _, ...e }) => e, /entry 2: the signature is not the owner's/],
+      ["a change of an unknown kind", (e) => ({ ...e, change: { ...GRANT, kind: "gift" } }), /line 4 is not a well-formed ledger entry/],
+      ["a change with another field", (e) => ({ ...e, change: { ...GRANT, note: "x" } }), /line 4 is not a well-formed ledger entry/],
+    ];
+    it.each(tamperings)("refuses %s", (_, tamper, message) => {
+      const lines = withChanges().toJsonLines().trim().split("\n");
+      lines[3] = JSON.stringify(tamper(JSON.parse(lines[3])));
+      expect(() => RootLedger.fromJsonLines(lines.join("\n"))).toThrow(message);
+    });
+
+    it("leaves realdid-ledger/1 as it was: its entries keep their signatures and hashes, its files are read, an unknown version is refused", () => {
+      // An entry exactly as realdid-ledger/1 signed it: no change in its canonical form, the same domain.
+      const unsigned = { seq: 0, root: "10", treeSize: 0, time: new Date(T0).toISOString(), prevHash: "0".repeat(64) };
+      const v1Entry = { ...unsigned, signature: signer.sign(utf8ToBytes(`realdid-ledger/1\n${JSON.stringify(unsigned)}`)) };
+      const v1File = [JSON.stringify({ format: "realdid-ledger/1", publicKey: signer.publicKey }), JSON.stringify(v1Entry)].join("\n");
+      const read = RootLedger.fromJsonLines(v1File, signer.publicKey);
+      expect(read.head).toEqual(v1Entry);
+      expect(ledgerOf([10n]).head!.signature).toBe(v1Entry.signature); // what this version signs without a change is what /1 signed
+      read.publishRoot(11n, 1, new Date(T0 + MINUTE), signer, GRANT);
+      expect(read.head!.prevHash).toBe(entryHash(LEDGER_KIND, v1Entry));
+      expect(() => RootLedger.fromJsonLines(v1File.replace("realdid-ledger/1", "realdid-ledger/3"))).toThrow(/line 1 is not a realdid-ledger\/2 or realdid-ledger\/1 header/);
+    });
   });
 });

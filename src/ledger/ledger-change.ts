@@ -4,7 +4,7 @@ import { RealDidError } from "../errors.js";
 import { canonicalJson } from "../formats/canonical-json.js";
 import { Decimal } from "../formats/fields.js";
 import { parseDocument } from "../formats/schema.js";
-import { LEDGER_CHANGE_KINDS, type LedgerChange, type LedgerEntry } from "./ledger-entry.js";
+import { LEDGER_CHANGE_KINDS, type LedgerChange, type LedgerChangeKind, type LedgerEntry } from "./ledger-entry.js";
 
 export const LEDGER_CHANGE_FORMAT = "realdid-ledger-change/1";
 
@@ -26,6 +26,9 @@ export type ChangedLeaf = LedgerChangeDocument["leaves"][number];
 
 /** A changed slot as documents write it: the new leaf, or "0" for an emptied one. */
 export const changedLeaf = (index: number, leaf: bigint): ChangedLeaf => ({ index, leaf: leaf.toString() });
+
+/** A change document: its kind, the slots it wrote, and the kind's details (which cannot override the first three). */
+export const changeDocument = (kind: LedgerChangeKind, leaves: ChangedLeaf[], details: Record<string, unknown> = {}): LedgerChangeDocument => ({ ...details, format: LEDGER_CHANGE_FORMAT, kind, leaves });
 
 /** The entry's `change` for a document. */
 export const ledgerChangeOf = (document: LedgerChangeDocument): LedgerChange => ({ kind: document.kind, digest: sha256Hex(canonicalJson(document)) });

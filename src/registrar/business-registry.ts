@@ -7,8 +7,7 @@ import { enterpriseFields, type EnterpriseFields, enterpriseLeaf } from "../busi
 import { ALL_TASKS, type MandateTasks, type MandateTerms, mandateLeaf, parseRole, type Role, type Task } from "../business/mandate.js";
 import { EMPTY_LEAF } from "../registry/registry-tree.js";
 import { type ErrorCode, RealDidError } from "../errors.js";
-import { canonicalJson } from "../formats/canonical-json.js";
-import { changedLeaf, LEDGER_CHANGE_FORMAT, type LedgerChangeDocument } from "../ledger/ledger-change.js";
+import { changeDocument, changedLeaf, type LedgerChangeDocument } from "../ledger/ledger-change.js";
 import type { EnterpriseStatus } from "./enterprise-status.js";
 import type { RecordVault } from "./record-vault.js";
 import type { RegistrarKeyProvider } from "./registrar-keys.js";
@@ -126,8 +125,11 @@ export function parseEnterpriseEnrollment(request: EnterpriseEnrollment): Omit<P
   return { creditCode, name, region: creditCode.slice(2, 8), organisationType: creditCode.slice(0, 2), fields, leaf: enterpriseLeaf(fields) };
 }
 
-/** The checks a grant passes before the store is read: role, tasks, how long it runs, its evidence. */
-export function checkGrant(grant: MandateGrant, evidence: unknown, today: string): void {
+/**
+ * The checks a grant passes before the store is read: role, tasks, how long it runs, its
+ * evidence. Returns the evidence as plain JSON, the form that is both stored and digested.
+ */
+export function checkGrant(grant: MandateGrant, evidence: unknown, today: string): object {
   const fail = (message: string): never => {
     throw new RealDidError("invalid_mandate", `grant: ${message}`);
   };
@@ -140,13 +142,15 @@ export function checkGrant(grant: MandateGrant, evidence: unknown, today: string
   const latest = dayYearsBefore("today", today, -MAX_GRANT_YEARS);
   if (until > latest) fail(`validUntil ${grant.validUntil} is more than ${MAX_GRANT_YEARS} years away: a grant runs at most until ${isoDateOfDay(latest)}`);
   if (typeof evidence !== "object" || evidence === null || Array.isArray(evidence)) fail("the evidence must be a JSON object (the representative's proof and its public signals)");
-  let size = 0;
+  let json = "";
   try {
-    size = canonicalJson(evidence).length;
+    json = JSON.stringify(evidence);
   } catch {
     fail("the evidence is not plain JSON");
   }
+  const size = Buffer.byteLength(json);
   if (size > MAX_EVIDENCE_BYTES) fail(`the evidence is ${size} bytes of JSON, more than ${MAX_EVIDENCE_BYTES}`);
+  return JSON.parse(json);
 }
 
 const sameTasks = (a: MandateTasks, b: MandateTasks): boolean =>
@@ -209,13 +213,7 @@ export class BusinessRegistry {
       .prepare("INSERT INTO enterprises (leaf_index, leaf, status, record, data_key_id, enrolled_at, updated_at, changed_seq) VALUES (?, ?, 'active', ?, ?, ?, ?, ?)")
       .run(index, leaf.toString(), dataKey.seal(index, sealed), dataKey.id, now.toISOString(), now.toISOString(), seq);
     const mandate = this.representativeMandate(enterprise, representative, index + 1, now);
-    const document: LedgerChangeDocument = {
-      format: LEDGER_CHANGE_FORMAT,
-      kind: "enterprise",
-      leaves: [changedLeaf(index, leaf), changedLeaf(mandate.terms.index, mandate.leaf)],
-      creditCode: enterprise.creditCode,
-      name: enterprise.name,
-    };
+    const document = changeDocument("enterprise", [changedLeaf(index, leaf), changedLeaf(mandate.terms.index, mandate.leaf)], { creditCode: enterprise.creditCode, name: enterprise.name });
     this.insertMandate(mandate, representative, document, seq, now);
     return { document, result: mandate };
   }
@@ -241,15 +239,12 @@ export class BusinessRegistry {
     );
     if (duplicate) throw new RealDidError("already_enrolled", `grant: ${agent.nationalId} already holds this mandate of ${code} (leaf ${duplicate.leafIndex})`);
     const mandate = { terms, leaf, enterprise: { creditCode: code, name: enterprise.name } };
-    const document: LedgerChangeDocument = {
-      format: LEDGER_CHANGE_FORMAT,
-      kind: "mandate-grant",
-      leaves: [changedLeaf(index, leaf)],
+    const document = changeDocument("mandate-grant", [changedLeaf(index, leaf)], {
       grant: { enterpriseCode: code, agentNationalId: grant.agentNationalId, role: grant.role, tasks: grant.tasks, validFrom: grant.validFrom, validUntil: grant.validUntil },
       evidence,
       // The grant names the agent by ID number: the salt keeps the public digest from confirming a guessed one.
       salt: randomBytes(32).toString("hex"),
-    };
+    });
     this.insertMandate(mandate, agent, document, seq, now);
     return { document, result: mandate };
   }
@@ -260,7 +255,7 @@ export class BusinessRegistry {
     if (!row) throw new RealDidError("not_enrolled", `no mandate has leaf index ${index}`);
     if (row.revoked) throw new RealDidError("not_enrolled", `mandate ${index} is already revoked`);
     this.db.prepare("UPDATE mandates SET revoked = 1, updated_at = ?, changed_seq = ? WHERE leaf_index = ?").run(now.toISOString(), seq, index);
-    return { document: { format: LEDGER_CHANGE_FORMAT, kind: "mandate-revoke", leaves: [changedLeaf(index, EMPTY_LEAF)] }, result: { ...this.openMandate(row), revoked: true } };
+    return { document: changeDocument("mandate-revoke", [changedLeaf(index, EMPTY_LEAF)]), result: { ...this.openMandate(row), revoked: true } };
   }
 
   /**
@@ -275,7 +270,7 @@ export class BusinessRegistry {
     if (row.status === status) throw new RealDidError("invalid_argument", `enterprise ${creditCode} is already ${status.replace("_", " ")}`);
     if (row.status === "struck_off") throw new RealDidError("enterprise_inactive", `enterprise ${creditCode} is struck off: that is final`);
     this.db.prepare("UPDATE enterprises SET status = ?, updated_at = ?, changed_seq = ? WHERE leaf_index = ?").run(status, now.toISOString(), seq, row.leaf_index);
-    const document: LedgerChangeDocument = { format: LEDGER_CHANGE_FORMAT, kind: "enterprise-status", leaves: [], creditCode, status };
+    const document = changeDocument("enterprise-status", [], { creditCode, status });
     if (status !== "active") {
       document.leaves.push(changedLeaf(row.leaf_index, EMPTY_LEAF));
       const revoke = this.db.prepare("UPDATE mandates SET revoked = 1, updated_at = ?, changed_seq = ? WHERE leaf_index = ?");

@@ -6,7 +6,7 @@ import { toFieldElement } from "../crypto/field.js";
 import { FastPoseidon } from "../crypto/fast-poseidon.js";
 import type { RegistryHasher } from "../crypto/poseidon.js";
 import { type ErrorCode, RealDidError } from "../errors.js";
-import { changedLeaf, LEDGER_CHANGE_FORMAT, ledgerChangeOf } from "../ledger/ledger-change.js";
+import { changeDocument, changedLeaf, ledgerChangeOf } from "../ledger/ledger-change.js";
 import { changeColumn, type LedgerEntry } from "../ledger/ledger-entry.js";
 import { RootLedger } from "../ledger/root-ledger.js";
 import { type MandateCredential, mandateCredential } from "../business/mandate-credential.js";
@@ -260,7 +260,7 @@ export class Registrar {
         insertPerson.run(start + i, idIndex, commitmentIndex, sealed, dataKey.id, leaf.toString(), now.toISOString(), now.toISOString(), seq);
         insertLeaf.run(leaf.toString(), start + i, now.toISOString());
       });
-      return { document: { format: LEDGER_CHANGE_FORMAT, kind: "enroll", leaves: prepared.map((p, i) => changedLeaf(start + i, p.leaf)) }, result: start };
+      return { document: changeDocument("enroll", prepared.map((p, i) => changedLeaf(start + i, p.leaf))), result: start };
     });
     return prepared.map(({ record, commitment, leaf }, i) => credentialFile(this.publicKey, first + i, commitment, record.attributes, leaf, now));
   }
@@ -270,7 +270,7 @@ export class Registrar {
     this.change(now, (seq) => {
       if (this.row(index).revoked) throw new RealDidError("not_enrolled", `leaf ${index} is already revoked`);
       this.db.prepare("UPDATE people SET revoked = 1, updated_at = ?, changed_seq = ? WHERE leaf_index = ?").run(now.toISOString(), seq, index);
-      return { document: { format: LEDGER_CHANGE_FORMAT, kind: "revoke", leaves: [changedLeaf(index, EMPTY_LEAF)] }, result: undefined };
+      return { document: changeDocument("revoke", [changedLeaf(index, EMPTY_LEAF)]), result: undefined };
     });
     return this.ledger.head!;
   }
@@ -286,7 +286,7 @@ export class Registrar {
       const sealed = dataKey.seal(index, { ...person, attributes: decodeAttributes(encoded) });
       this.db.prepare("UPDATE people SET record = ?, data_key_id = ?, leaf = ?, revoked = 0, updated_at = ?, changed_seq = ? WHERE leaf_index = ?").run(sealed, dataKey.id, leaf.toString(), now.toISOString(), seq, index);
       this.db.prepare("INSERT OR IGNORE INTO issued_leaves (leaf, leaf_index, issued_at) VALUES (?, ?, ?)").run(leaf.toString(), index, now.toISOString());
-      return { document: { format: LEDGER_CHANGE_FORMAT, kind: "reissue", leaves: [changedLeaf(index, leaf)] }, result: undefined };
+      return { document: changeDocument("reissue", [changedLeaf(index, leaf)]), result: undefined };
     });
     return credentialFile(this.publicKey, index, commitment, attributes, leaf, now);
   }
@@ -327,9 +327,11 @@ export class Registrar {
     };
   }
 
-  /** The Merkle path of a leaf under the current root. */
+  /** The Merkle path of a leaf (a person's, an enterprise's or a mandate's) under the current root. */
   path(index: number): MerkleProof {
-    if (this.row(index).revoked) throw new RealDidError("not_enrolled", `leaf ${index} is revoked`);
+    const slot = this.db.prepare("SELECT revoked FROM registry_leaves WHERE leaf_index = ?").get(index) as { revoked: number } | undefined;
+    if (!slot) throw new RealDidError("not_enrolled", `no credential has leaf index ${index}`);
+    if (slot.revoked) throw new RealDidError("not_enrolled", `leaf ${index} is revoked`);
     return this.tree.proof(index);
   }
 
@@ -392,10 +394,10 @@ export class Registrar {
    * does not already hold an active mandate with the same terms.
    */
   grantMandate(grant: MandateGrant, evidence: object, now: Date = new Date()): MandateCredential {
-    checkGrant(grant, evidence, now.toISOString().slice(0, 10));
+    const plainEvidence = checkGrant(grant, evidence, now.toISOString().slice(0, 10));
     const mandate = this.change(now, (seq) => {
       const agent = this.activePerson(grant.agentNationalId, "grant: agentNationalId");
-      return this.business.writeGrant(grant, evidence, agent, this.reserve(1), seq, now);
+      return this.business.writeGrant(grant, plainEvidence, agent, this.reserve(1), seq, now);
     });
     return this.mandateCredentialOf(mandate, now);
   }
