@@ -16,6 +16,8 @@ const ENV = { PASS: "citizen passphrase (test only, insecure)", REG1: "regulator
 const [representative, , agent, stranger] = NAMED_PEOPLE;
 const people = [representative, agent, stranger];
 const CODE = withCreditCodeCheck("91440300MA5DC1234");
+/** A grant runs at most five years: a year from today. */
+const UNTIL = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
 let dir: string;
 let registrar: RunningChild;
 let regulatorKey: { x: string; y: string };
@@ -47,20 +49,16 @@ describe("an enterprise, its representative and an agent, through the CLI", () =
 
   it("the representative grants the agent a tax-filing mandate at the registrar's server, proving with their own identity", () => {
     const granted = expectSuccess(
-      cli("enterprise", "mandate", "grant", "--registrar", registrar.url, ...citizen(0), "--mandate", "rep.mandate.json", "--agent-id", agent.nationalId, "--role", "agent", "--tasks", "tax_filing,annual_report", "--until", "2099-12-31", "--out", "agent.mandate.json"),
+      cli("enterprise", "mandate", "grant", "--registrar", registrar.url, ...citizen(0), "--mandate", "rep.mandate.json", "--agent-id", agent.nationalId, "--role", "agent", "--tasks", "tax_filing,annual_report", "--until", UNTIL, "--out", "agent.mandate.json"),
     );
-    expect(granted).toMatchObject({ role: "agent", tasks: ["tax_filing", "annual_report"], validUntil: "2099-12-31" });
+    expect(granted).toMatchObject({ role: "agent", tasks: ["tax_filing", "annual_report"], validUntil: UNTIL });
     agentMandateIndex = granted.index;
   });
 
-  it("an agent cannot grant, and a stranger with the agent's mandate cannot prove", () => {
+  it("an agent cannot grant", () => {
     expectOneLineFailure(
-      realdid(dir, ["enterprise", "mandate", "grant", "--registrar", registrar.url, ...citizen(1), "--mandate", "agent.mandate.json", "--agent-id", stranger.nationalId, "--role", "agent", "--tasks", "tax_filing", "--until", "2099-12-31", "--out", "x.json"], ENV),
+      realdid(dir, ["enterprise", "mandate", "grant", "--registrar", registrar.url, ...citizen(1), "--mandate", "agent.mandate.json", "--agent-id", stranger.nationalId, "--role", "agent", "--tasks", "tax_filing", "--until", UNTIL, "--out", "x.json"], ENV),
       /only the legal representative grants and revokes mandates/,
-    );
-    expectOneLineFailure(
-      realdid(dir, ["enterprise", "prove", "--registrar", registrar.url, ...citizen(2), "--mandate", "agent.mandate.json", "--request", "x.json", "--out", "x.json"], ENV),
-      /request x\.json|granted to another person/,
     );
   });
 
@@ -76,6 +74,8 @@ describe("an enterprise, its representative and an agent, through the CLI", () =
     const verdict = expectSuccess(cli("verify", "agent.proof.json", "--policy", "portal.policy.json", "--ledger", "ledger.jsonl", "--challenge", "4242"));
     expect(verdict).toMatchObject({ valid: true, did: proved.did, creditCode: CODE });
     expect(verdict.held).toContain("with a mandate for tax filing");
+    // Someone else holding the agent's mandate file cannot prove with it.
+    expectOneLineFailure(realdid(dir, ["enterprise", "prove", "--registrar", registrar.url, ...citizen(2), "--mandate", "agent.mandate.json", "--request", "portal.request.json", "--out", "x.json"], ENV), /granted to another person/);
     // A task the mandate does not cover is refused before proving, in words.
     writeFileSync(join(dir, "customs.policy.json"), JSON.stringify({ scope: "customs.example.gov", regulatorKey, business: { roles: ["agent"], task: "customs_declaration", revealEnterprise: false } }));
     expectSuccess(cli("request", "--policy", "customs.policy.json", "--challenge", "5", "--out", "customs.request.json"));
