@@ -2,7 +2,8 @@
 // enterprise and its legal representative's mandate; the representative grants an agent a
 // mandate at the registrar's server by proving with their own identity; the agent proves to a
 // portal for the enterprise and the portal verifies; the representative revokes it at once and
-// the agent's next proof is refused; an agent cannot grant; bad input gets one line.
+// the agent's next proof is refused; the regulator unmasks both the agent and the enterprise;
+// an agent cannot grant; bad input gets one line.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,6 +29,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "realdid-business-cli-"));
   enrollThroughCli(cli, dir, people, "person");
   ({ publicKey: regulatorKey } = expectSuccess(cli("regulator", "keygen", "--out-dir", "regulator", "--passphrases-env", "REG")));
+  expectSuccess(cli("regulator", "audit", "init", "--dir", "audit", "--passphrase-env", "AUDIT_PASS"));
   Object.assign(process.env, TEST_PASSPHRASES); // the registrar server unlocks its keys from $REGISTRAR_PASS
   registrar = await spawnRealdid(["registrar", "serve", "--data", "registrar", "--port", "0", "--passphrase-env", "REGISTRAR_PASS", "--regulator-key", "regulator/regulator-public.json"], dir);
 }, 120_000);
@@ -80,6 +82,16 @@ describe("an enterprise, its representative and an agent, through the CLI", () =
     writeFileSync(join(dir, "customs.policy.json"), JSON.stringify({ scope: "customs.example.gov", regulatorKey, business: { roles: ["agent"], task: "customs_declaration", revealEnterprise: false } }));
     expectSuccess(cli("request", "--policy", "customs.policy.json", "--challenge", "5", "--out", "customs.request.json"));
     expectOneLineFailure(realdid(dir, ["enterprise", "prove", "--registrar", registrar.url, ...citizen(1), "--mandate", "agent.mandate.json", "--request", "customs.request.json", "--out", "x.json"], ENV), /covers tax_filing, annual_report, not the requested task customs_declaration/);
+  });
+
+  it("the regulator unmasks both the agent and the enterprise from the agent's proof, in the audit log", () => {
+    expectSuccess(cli("regulator", "open-case", "--proof", "agent.proof.json", "--case-id", "tax-7", "--legal-basis", "Court order 21/2026 (tax fraud investigation)", "--audit", "audit", "--audit-passphrase-env", "AUDIT_PASS", "--out", "case.json"));
+    expectSuccess(cli("regulator", "partial", "--share", "regulator/share-1.json", "--passphrase-env", "REG1", "--key", "regulator/regulator-public.json", "--case", "case.json", "--out", "partial-1.json"));
+    const unmasked = expectSuccess(
+      cli("regulator", "unmask", "--case", "case.json", "--key", "regulator/regulator-public.json", "--partials", "partial-1.json", "--audit", "audit", "--audit-passphrase-env", "AUDIT_PASS", "--registrar", "registrar", "--registrar-passphrase-env", "REGISTRAR_PASS"),
+    );
+    expect(unmasked.person).toMatchObject({ name: agent.name, nationalId: agent.nationalId, mandate: { enterprise: { creditCode: CODE, name: "Acme Trading Co., Ltd." }, mandate: { role: "agent", leafIndex: agentMandateIndex } } });
+    expect(unmasked.mandateHandle).toMatch(/^\d+$/);
   });
 
   it("the representative revokes the mandate at once: the agent's next proof is refused", () => {

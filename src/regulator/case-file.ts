@@ -7,6 +7,7 @@ import { shortCodeChallenge } from "../desk/short-code.js";
 import { pairwiseDid } from "../did/did-uri.js";
 import { RealDidError } from "../errors.js";
 import { parsePoint } from "../policy/policy.js";
+import { BUSINESS_SIGNAL_NAMES, parseBusinessSignals } from "../business/business-signals.js";
 import { parsePublicSignals } from "../proof/public-signals.js";
 import { type ProofCheck, verifyProof } from "../proof/verifier.js";
 import { keyIdOf, type PartialDecryption } from "./threshold-key.js";
@@ -14,18 +15,27 @@ import { keyIdOf, type PartialDecryption } from "./threshold-key.js";
 const CASE_FORMAT = "realdid-case/1";
 const PARTIAL_FORMAT = "realdid-partial/1";
 
-/** An unmasking case: which escrow ciphertext, under which key, on what legal basis. */
+/**
+ * An unmasking case: which escrow ciphertext, under which key, on what legal basis. A
+ * business proof's case also carries its mandate's ciphertext (same R, another pad of the
+ * same K): unmasking it names the enterprise and the mandate the person acted under.
+ */
 export interface UnmaskingCase {
   readonly caseId: string;
   readonly legalBasis: string;
   readonly keyId: string;
   readonly ciphertext: EscrowCiphertext;
+  readonly mandateCipher?: bigint;
 }
 
-/** A case for the escrow ciphertext in a proof's public signals. */
+/** A case for the escrow ciphertext(s) in a proof's public signals (a personal or a business proof: its length says which). */
 export function caseFromProof(publicSignals: unknown, caseId: string, legalBasis: string): UnmaskingCase {
   if (!/^[A-Za-z0-9._/-]{1,100}$/.test(caseId)) throw new RealDidError("invalid_argument", "the case id must be 1-100 letters, digits, '.', '_', '/' or '-'");
   if (legalBasis.trim().length < 10) throw new RealDidError("invalid_argument", "the legal basis must be stated (at least 10 characters)");
+  if (Array.isArray(publicSignals) && publicSignals.length === BUSINESS_SIGNAL_NAMES.length) {
+    const business = parseBusinessSignals(publicSignals);
+    return { caseId, legalBasis, keyId: keyIdOf(business.regulatorKey), ciphertext: business.escrow, mandateCipher: business.mandateCipher };
+  }
   const signals = parsePublicSignals(publicSignals);
   return { caseId, legalBasis, keyId: keyIdOf(signals.regulatorKey), ciphertext: signals.escrow };
 }
@@ -64,6 +74,7 @@ export const caseJson = (c: UnmaskingCase) => ({
   legalBasis: c.legalBasis,
   keyId: c.keyId,
   ciphertext: escrowJson(c.ciphertext),
+  ...(c.mandateCipher !== undefined && { mandateCipher: c.mandateCipher.toString() }),
 });
 
 export function parseCase(value: unknown): UnmaskingCase {
@@ -71,7 +82,13 @@ export function parseCase(value: unknown): UnmaskingCase {
   if (v?.format !== CASE_FORMAT || typeof v.caseId !== "string" || typeof v.legalBasis !== "string" || typeof v.keyId !== "string") {
     throw new RealDidError("invalid_argument", `the case file is not a ${CASE_FORMAT} file`);
   }
-  return { caseId: v.caseId, legalBasis: v.legalBasis, keyId: v.keyId, ciphertext: { ephemeral: parsePoint("ciphertext.ephemeral", v.ciphertext?.ephemeral), cipher: toFieldElement("ciphertext.cipher", v.ciphertext?.cipher) } };
+  return {
+    caseId: v.caseId,
+    legalBasis: v.legalBasis,
+    keyId: v.keyId,
+    ciphertext: { ephemeral: parsePoint("ciphertext.ephemeral", v.ciphertext?.ephemeral), cipher: toFieldElement("ciphertext.cipher", v.ciphertext?.cipher) },
+    ...(v.mandateCipher !== undefined && { mandateCipher: toFieldElement("mandateCipher", v.mandateCipher) }),
+  };
 }
 
 export const partialJson = (caseId: string, p: PartialDecryption) => ({

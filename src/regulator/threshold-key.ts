@@ -83,10 +83,10 @@ export function partialDecrypt(key: RegulatorPublicKey, index: number, secret: b
 
 /**
  * Checks every partial (a wrong or forged one is named), needs `threshold` valid ones
- * from distinct holders, combines them by Lagrange in the exponent into K = sk·R and
- * returns the handle. The secret key is never rebuilt.
+ * from distinct holders, combines them by Lagrange in the exponent into the shared key
+ * K = sk·R (every pad of the case is a hash of it). The secret key is never rebuilt.
  */
-export function combinePartials(key: RegulatorPublicKey, ciphertext: EscrowCiphertext, partials: readonly PartialDecryption[]): bigint {
+export function combineSharedKey(key: RegulatorPublicKey, ciphertext: EscrowCiphertext, partials: readonly PartialDecryption[]): Point {
   const seen = new Set<number>();
   for (const p of partials) {
     if (p.keyId !== key.keyId) throw new RealDidError("wrong_regulator_key", `the partial of holder ${p.index} is for regulator key ${p.keyId}, not ${key.keyId}`);
@@ -101,6 +101,9 @@ export function combinePartials(key: RegulatorPublicKey, ciphertext: EscrowCiphe
   }
   const chosen = [...seen].slice(0, key.threshold);
   const lambdas = lagrangeAtZero(chosen);
-  const sharedKey = chosen.reduce((acc, index, i) => addPoints(acc, multiplyPoint(partials.find((p) => p.index === index)!.sharedKey, lambdas[i])), IDENTITY);
-  return handleFromSharedKey(ciphertext, sharedKey);
+  return chosen.reduce((acc, index, i) => addPoints(acc, multiplyPoint(partials.find((p) => p.index === index)!.sharedKey, lambdas[i])), IDENTITY);
 }
+
+/** The handle from k partials (see combineSharedKey). */
+export const combinePartials = (key: RegulatorPublicKey, ciphertext: EscrowCiphertext, partials: readonly PartialDecryption[]): bigint =>
+  handleFromSharedKey(ciphertext, combineSharedKey(key, ciphertext, partials));

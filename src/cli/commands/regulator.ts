@@ -7,10 +7,13 @@ import { AuditFolder, AuditLog } from "../../regulator/audit-log.js";
 import { parseDeskReceipt } from "../../desk/desk-receipt.js";
 import { caseFromProof, caseJson, checkDeskReceipt, parseCase, parsePartial, partialJson } from "../../regulator/case-file.js";
 import { openShareFile, parseRegulatorPublicKey, writeThresholdKey } from "../../regulator/key-files.js";
-import { combinePartials, partialDecrypt } from "../../regulator/threshold-key.js";
+import { combineSharedKey, partialDecrypt } from "../../regulator/threshold-key.js";
+import { handleFromSharedKey, mandateHandleFromSharedKey } from "../../crypto/escrow.js";
+import type { Point } from "../../crypto/baby-jubjub.js";
 import { assertSameKeys } from "../../artifacts/key-id.js";
 import { verifyReceipt } from "../../receipt/receipt.js";
-import { commandKeys, defineCommand, integerOption } from "../command-kit.js";
+import { commandBusinessKeys, commandKeys, defineCommand, integerOption } from "../command-kit.js";
+import type { CircuitArtifacts } from "../../artifacts/artifacts.js";
 import { dkgCommands } from "./regulator-dkg.js";
 import { passphraseFromEnv, readJson, readText, writeAtomically } from "../../files.js";
 
@@ -54,6 +57,16 @@ function openAudit(o: RegulatorOptions, output: CommandOutput): AuditFolder {
 
 /** Refusals that are recorded in the audit log before the command fails. */
 const REFUSALS: readonly ErrorCode[] = ["forged_partial", "not_enough_partials", "wrong_regulator_key"];
+
+/** The key set a receipt's proof names: the personal circuit's or the business circuit's (else key_mismatch). */
+function keysNamed(keyId: string, options: { keys?: string; businessKeys?: string }, output: CommandOutput, where: string): CircuitArtifacts {
+  const personal = commandKeys(options, output);
+  if (personal.keyId === keyId) return personal;
+  const business = commandBusinessKeys(options, output);
+  if (business.keyId === keyId) return business;
+  assertSameKeys(keyId, personal.keyId, where);
+  return personal; // not reached: assertSameKeys threw
+}
 
 export function regulatorCommands(program: Command): void {
   const regulator = program.command("regulator").description("the regulator: threshold escrow key, unmasking cases, audit log");
@@ -107,8 +120,7 @@ export function regulatorCommands(program: Command): void {
       if (o.deskReceipt !== undefined) {
         const where = `desk receipt ${o.deskReceipt}`;
         const receipt = parseDeskReceipt(readJson(o.deskReceipt, "desk receipt"));
-        const artifacts = commandKeys(o, output);
-        assertSameKeys(receipt.keyId, artifacts.keyId, where);
+        const artifacts = keysNamed(receipt.keyId, o, output, where);
         const { groth16Check } = await import("../../proof/groth16-check.js");
         source = await checkDeskReceipt(receipt, artifacts.keyId, groth16Check(artifacts.verificationKey), where);
         publicSignals = receipt.proof.publicSignals;
@@ -116,8 +128,7 @@ export function regulatorCommands(program: Command): void {
         if (o.verifierKey === undefined) throw new RealDidError("invalid_argument", "--receipt needs --verifier-key: the verifier service's key you trust");
         const receipt = verifyReceipt(readJson(o.receipt, "receipt"), `receipt ${o.receipt}`, o.verifierKey);
         // The signature says the service accepted it; the proof itself says the escrow is the real name's.
-        const artifacts = commandKeys(o, output);
-        assertSameKeys(receipt.keyId, artifacts.keyId, `receipt ${o.receipt}`);
+        const artifacts = keysNamed(receipt.keyId, o, output, `receipt ${o.receipt}`);
         const { groth16Check } = await import("../../proof/groth16-check.js");
         if (!(await groth16Check(artifacts.verificationKey)(receipt.proof.proof, receipt.proof.publicSignals))) throw new RealDidError("receipt_invalid", `receipt ${o.receipt}: its proof does not verify`);
         publicSignals = receipt.proof.publicSignals;
@@ -178,22 +189,25 @@ export function regulatorCommands(program: Command): void {
       }
       if (unmasking.keyId !== key.keyId) throw new RealDidError("wrong_regulator_key", `case ${unmasking.caseId} is encrypted to key ${unmasking.keyId}, not ${key.keyId}`);
       let partials;
-      let handle: bigint;
+      let sharedKey: Point;
       try {
         partials = o.partials.map((file) => {
           const { caseId, partial } = parsePartial(readJson(file, "partial"), file);
           if (caseId !== unmasking.caseId) throw new RealDidError("forged_partial", `${file} is for case ${caseId}, not ${unmasking.caseId}`);
           return partial;
         });
-        handle = combinePartials(key, unmasking.ciphertext, partials);
+        sharedKey = combineSharedKey(key, unmasking.ciphertext, partials);
       } catch (error) {
         // A refusal is part of the case's record too.
         if (error instanceof RealDidError && REFUSALS.includes(error.code)) audit.append(unmasking.caseId, "refused", { code: error.code, reason: error.message });
         throw error;
       }
       for (const p of partials) audit.append(unmasking.caseId, "partial", { index: p.index, accepted: true });
-      const result = audit.append(unmasking.caseId, "result", { handle: handle.toString(), holders: partials.map((p) => p.index) });
-      const lines = [`case ${unmasking.caseId}: handle ${handle} (audit entry ${result.seq})`];
+      const handle = handleFromSharedKey(unmasking.ciphertext, sharedKey);
+      // A business proof's case: the mandate's handle too (the enterprise and the mandate the person acted under).
+      const mandateHandle = unmasking.mandateCipher === undefined ? undefined : mandateHandleFromSharedKey(unmasking.mandateCipher, sharedKey);
+      const result = audit.append(unmasking.caseId, "result", { handle: handle.toString(), ...(mandateHandle !== undefined && { mandateHandle: mandateHandle.toString() }), holders: partials.map((p) => p.index) });
+      const lines = [`case ${unmasking.caseId}: handle ${handle}${mandateHandle === undefined ? "" : `, mandate handle ${mandateHandle}`} (audit entry ${result.seq})`];
       let person;
       if (o.registrar !== undefined) {
         const unlock = keyProtection({ passphraseEnv: o.registrarPassphraseEnv, keyFile: o.registrarKeyFile }, "registrar-");
@@ -204,8 +218,12 @@ export function regulatorCommands(program: Command): void {
           registrar.close();
         }
         lines.push(`real name: ${person.name}, ID ${person.nationalId} (leaf ${person.leafIndex})`);
+        if (person.mandate) {
+          const { mandate, enterprise } = person.mandate;
+          lines.push(`acting for: ${enterprise.name} (${enterprise.creditCode}) as ${mandate.role.replace("_", " ")}, mandate leaf ${mandate.leafIndex} (${mandate.revoked ? "revoked since" : "in force"})`);
+        }
       }
-      return { data: { caseId: unmasking.caseId, handle: handle.toString(), auditEntry: result.seq, ...(person && { person }) }, lines };
+      return { data: { caseId: unmasking.caseId, handle: handle.toString(), ...(mandateHandle !== undefined && { mandateHandle: mandateHandle.toString() }), auditEntry: result.seq, ...(person && { person }) }, lines };
     },
   );
 
