@@ -63,6 +63,8 @@ export type ErrorCode =
   | "log_fork"
   | "log_rollback"
   | "log_wrong_key"
+  // a change document that is not the one a ledger entry was published with
+  | "ledger_change_mismatch"
   // regulator
   | "forged_partial"
   | "not_enough_partials"
@@ -87,6 +89,9 @@ export type ErrorCode =
   | "bucket_out_of_range"
   | "credential_revoked"
   | "credential_reissued"
+  // enterprises and mandates
+  | "enterprise_inactive"
+  | "invalid_mandate"
   // DIDs and the registrar's verifiable credential
   | "invalid_did"
   | "credential_invalid"

@@ -238,7 +238,9 @@ describe("a store from before records were sealed", () => {
     original.enroll(requests);
     const ledgerKey = unsealedKeys(data).ledgerSecretKey;
     const root = original.root;
-    const ledger = original.ledger.toJsonLines();
+    // The previous version's ledger: the same roots, in entries that name no change (realdid-ledger/1).
+    const ledger = new RootLedger(original.publicKey, [original.ledger.entry(0)!]);
+    ledger.publishRoot(root, requests.length, new Date(), ed25519Signer(ledgerKey));
     const leaves = original.bucket(0).leaves.slice(0, requests.length);
     original.close();
 
@@ -258,7 +260,7 @@ describe("a store from before records were sealed", () => {
       db.prepare("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?, 0, 't', 't', 1)").run(i, record.name, record.nationalId, JSON.stringify(record.attributes), commitment.toString(), leaves[i].toString());
       db.prepare("INSERT INTO issued_leaves VALUES (?, ?, 't')").run(leaves[i].toString(), i);
     });
-    for (const e of RootLedger.fromJsonLines(ledger).entriesFrom(0)) db.prepare("INSERT INTO ledger VALUES (?, ?, ?, ?, ?, ?)").run(e.seq, e.root, e.treeSize, e.time, e.prevHash, e.signature);
+    for (const e of ledger.entriesFrom(0)) db.prepare("INSERT INTO ledger VALUES (?, ?, ?, ?, ?, ?)").run(e.seq, e.root, e.treeSize, e.time, e.prevHash, e.signature);
     db.close();
     writeFileSync(join(old, "registrar-key.json"), JSON.stringify({ format: "realdid-registrar-key/1", algorithm: "ed25519", secretKey: ledgerKey }));
 
@@ -270,6 +272,8 @@ describe("a store from before records were sealed", () => {
     expect(upgraded.root).toBe(root);
     expect(upgraded.resolveHandle(leaves[2])).toMatchObject({ name: "Wang Fang", leafIndex: 2 });
     upgraded.enroll([{ record: personRecord(70), commitment: 777n }]);
+    expect(upgraded.ledger.entry(1)!.change).toBeUndefined();
+    expect(upgraded.ledger.head!.change?.kind).toBe("enroll");
     upgraded.close();
     expect(readdirSync(old)).not.toContain("registrar-key.json");
     expectOwnerOnly(old);

@@ -1,5 +1,5 @@
 import { type LogSigner, SignedLog } from "../signed-log/signed-log.js";
-import { LEDGER_KIND, type LedgerEntry } from "./ledger-entry.js";
+import { LEDGER_KIND, type LedgerChange, type LedgerEntry } from "./ledger-entry.js";
 
 /** How long a replaced root still proves (Semaphore and iden3 use one hour too). */
 export const DEFAULT_ROOT_WINDOW_MS = 60 * 60 * 1000;
@@ -25,8 +25,9 @@ export class RootLedger extends SignedLog<LedgerEntry> {
     this.lastSeqOfRoot.set(entry.root, entry.seq);
   }
 
-  publishRoot(root: bigint, treeSize: number, time: Date, signer: LogSigner): LedgerEntry {
-    return this.publish({ root: root.toString(), treeSize }, time, signer);
+  /** Signs and appends the entry for a new root; `change` says what changed (all but the genesis entry name it). */
+  publishRoot(root: bigint, treeSize: number, time: Date, signer: LogSigner, change?: LedgerChange): LedgerEntry {
+    return this.publish({ root: root.toString(), treeSize, ...(change && { change }) }, time, signer);
   }
 
   /** The entry that last published `root`, and when it was replaced (if it was). */

@@ -29,18 +29,19 @@ export class RecordVault {
     private readonly keys: RegistrarKeyProvider,
   ) {}
 
-  /** Within a change's transaction: a new data key for the records this change writes. */
-  newDataKey(): { id: number; seal(leafIndex: number, person: SealedPerson): Buffer } {
+  /** Within a change's transaction: a new data key for the records (a person's, an enterprise's, a mandate's) this change writes. */
+  newDataKey(): { id: number; seal(leafIndex: number, record: object): Buffer } {
     const dataKey = randomBytes(32);
     const { lastInsertRowid } = this.db.prepare("INSERT INTO data_keys (master_key_id, wrapped) VALUES (?, ?)").run(this.keys.masterKeyId, this.keys.wrapDataKey(dataKey));
     const id = Number(lastInsertRowid);
-    return { id, seal: (leafIndex, person) => aesGcmSealPacked(dataKey, Buffer.from(JSON.stringify(person), "utf8"), recordAad(leafIndex)) };
+    return { id, seal: (leafIndex, record) => aesGcmSealPacked(dataKey, Buffer.from(JSON.stringify(record), "utf8"), recordAad(leafIndex)) };
   }
 
-  open(leafIndex: number, dataKeyId: number, sealed: Uint8Array): SealedPerson {
-    const person = aesGcmOpenPacked(this.dataKey(dataKeyId), sealed, recordAad(leafIndex));
-    if (person === undefined) throw new RealDidError("store_tampered", `the record at leaf ${leafIndex} does not open: the store was altered`);
-    return JSON.parse(person.toString("utf8")) as SealedPerson;
+  /** Opens the record at `leafIndex` (whose kind the caller's table says: leaf indexes are unique across kinds). */
+  open<R = SealedPerson>(leafIndex: number, dataKeyId: number, sealed: Uint8Array): R {
+    const record = aesGcmOpenPacked(this.dataKey(dataKeyId), sealed, recordAad(leafIndex));
+    if (record === undefined) throw new RealDidError("store_tampered", `the record at leaf ${leafIndex} does not open: the store was altered`);
+    return JSON.parse(record.toString("utf8")) as R;
   }
 
   /** Re-wraps every data key not under the provider's current master key; returns how many. */

@@ -2,7 +2,9 @@ import type { AddressInfo } from "node:net";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { pino, type Logger } from "pino";
 import { RealDidError } from "../errors.js";
+import { LEDGER_KIND } from "../ledger/ledger-entry.js";
 import { bucketDocument, treeInfoDocument } from "./bucket-document.js";
+import { enterpriseStatusDocument } from "./enterprise-status.js";
 import { Registrar } from "./registrar.js";
 
 export interface RegistrarServer {
@@ -12,7 +14,7 @@ export interface RegistrarServer {
   close(): Promise<void>;
 }
 
-const STATUS: Record<string, number> = { malformed_request: 400, bucket_out_of_range: 404 };
+const STATUS: Record<string, number> = { malformed_request: 400, invalid_record: 400, bucket_out_of_range: 404, not_enrolled: 404 };
 
 /** Ledger entries in one answer when the client names no `limit` (about 3.5 MB). */
 export const DEFAULT_LEDGER_PAGE = 10_000;
@@ -32,6 +34,8 @@ export const requestLogToStderr = (): Logger => pino({ base: undefined }, pino.d
  *   GET /v1/tree/buckets/:bucket     a whole 4,096-leaf bucket and the path above it, so a
  *                                    citizen refreshes their path without naming their leaf
  *                                    (?root=R is answered for the current root, flagged if R is stale)
+ *   GET /v1/enterprises/:code        an enterprise's public status by its credit code: status, and its
+ *                                    leaf and leaf index (nothing about any person; 404 if not enrolled)
  * Every answer allows any origin (CORS): the data is public and a browser wallet reads it.
  * What the registrar still learns from a refresh: the bucket (one of every 4,096 people),
  * the time and the network address; the request log shows exactly that.
@@ -64,7 +68,7 @@ export async function startRegistrarServer(
     const from = req.query.from === undefined ? 0 : integerParam(req.query.from, "from");
     const limit = req.query.limit === undefined ? maxLedgerPage : integerParam(req.query.limit, "limit");
     if (limit < 1 || limit > maxLedgerPage) throw new RealDidError("invalid_argument", `limit must be from 1 to ${maxLedgerPage}`);
-    const lines = [{ format: "realdid-ledger/1", publicKey: registrar.publicKey }, ...registrar.ledger.entriesFrom(from).slice(0, limit)];
+    const lines = [{ format: LEDGER_KIND.format, publicKey: registrar.publicKey }, ...registrar.ledger.entriesFrom(from).slice(0, limit)];
     res.setHeader(LEDGER_LENGTH_HEADER, String(registrar.ledger.length));
     res.type("application/x-ndjson").send(lines.map((line) => JSON.stringify(line)).join("\n") + "\n");
   });
@@ -74,6 +78,9 @@ export async function startRegistrarServer(
   app.get("/v1/tree/buckets/:bucket", (req, res) => {
     const requestedRoot = typeof req.query.root === "string" ? req.query.root : undefined;
     res.json(bucketDocument(registrar.bucket(integerParam(req.params.bucket, "bucket")), registrar.publicKey, requestedRoot));
+  });
+  app.get("/v1/enterprises/:code", (req, res) => {
+    res.json(enterpriseStatusDocument(registrar.enterpriseStatus(req.params.code), registrar.publicKey));
   });
   app.use((_req, res) => void res.status(404).json({ error: { code: "not_found", message: "no such endpoint" } }));
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {

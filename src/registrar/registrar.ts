@@ -6,16 +6,31 @@ import { toFieldElement } from "../crypto/field.js";
 import { FastPoseidon } from "../crypto/fast-poseidon.js";
 import type { RegistryHasher } from "../crypto/poseidon.js";
 import { type ErrorCode, RealDidError } from "../errors.js";
-import type { LedgerEntry } from "../ledger/ledger-entry.js";
+import { changedLeaf, LEDGER_CHANGE_FORMAT, ledgerChangeOf } from "../ledger/ledger-change.js";
+import { changeColumn, type LedgerEntry } from "../ledger/ledger-entry.js";
 import { RootLedger } from "../ledger/root-ledger.js";
+import { type MandateCredential, mandateCredential } from "../business/mandate-credential.js";
 import { issueRealDidCredential } from "../credential/issue-credential.js";
 import type { RealDidCredential } from "../credential/realdid-credential.js";
 import { type CredentialFile, credentialFile } from "../registry/credential.js";
 import { BUCKET_LEAVES, BUCKET_LEVEL, EMPTY_LEAF, type MerkleProof, RegistryTree, TREE_HEIGHT } from "../registry/registry-tree.js";
 import type { AuditLog } from "../regulator/audit-log.js";
+import {
+  type ActivePerson,
+  BusinessRegistry,
+  checkGrant,
+  type EnterpriseEnrollment,
+  type EnterpriseRecord,
+  type MandateGrant,
+  type MandateRecord,
+  parseEnterpriseEnrollment,
+  type TreeChange,
+  type WrittenMandate,
+} from "./business-registry.js";
+import { ENTERPRISE_STATUSES, type EnterpriseStatus } from "./enterprise-status.js";
 import { nationalIdBirthDate } from "./national-id.js";
 import { RecordVault, type SealedPerson } from "./record-vault.js";
-import { DB_FILE, SCHEMA } from "./store-schema.js";
+import { DB_FILE, readLedgerRows, SCHEMA, upgradeStoreSchema } from "./store-schema.js";
 import { type KeyProtection, LocalKeyProvider, REGISTRAR_KEYS_FILE, type RegistrarKeyProvider, type RegistrarUnlock, unlockKeys } from "./registrar-keys.js";
 import { upgradePlaintextStore } from "./plaintext-upgrade.js";
 
@@ -88,6 +103,7 @@ export class Registrar {
   private tree: RegistryTree;
   private ledgerCopy: RootLedger;
   private readonly vault: RecordVault | undefined;
+  private readonly business: BusinessRegistry;
 
   private constructor(
     private readonly db: Database.Database,
@@ -97,6 +113,7 @@ export class Registrar {
     private readonly hasher: RegistryHasher,
   ) {
     this.vault = keys && new RecordVault(db, keys);
+    this.business = new BusinessRegistry(db, () => this.unlocked());
     this.tree = this.loadTree();
     this.ledgerCopy = this.loadLedger();
   }
@@ -142,6 +159,7 @@ export class Registrar {
       // Freed pages are zeroed: a rewritten record, a re-wrapped data key or an upgraded plaintext row leaves nothing behind.
       db.pragma("secure_delete = ON");
       upgradePlaintextStore(db, dataDir, unlock);
+      upgradeStoreSchema(db);
       const publicKey = Registrar.meta(db, "publicKey");
       const keys = unlock && unlockKeys(dataDir, unlock);
       if (keys && keys.ledgerSigner.publicKey !== publicKey) throw new RealDidError("wrong_key", `these keys belong to another registrar (ledger key ${keys.ledgerSigner.publicKey}, this store's is ${publicKey})`);
@@ -231,10 +249,7 @@ export class Registrar {
         seenIds.add(idIndex);
         seenCommitments.add(commitmentIndex);
       }
-      if (this.tree.size + prepared.length > this.tree.capacity) {
-        throw new RealDidError("tree_full", `the registry holds ${this.tree.capacity} people; ${this.tree.size} are enrolled`);
-      }
-      const start = this.tree.size;
+      const start = this.reserve(prepared.length);
       const dataKey = vault.newDataKey();
       const insertPerson = this.db.prepare(
         "INSERT INTO people (leaf_index, national_id_index, commitment_index, record, data_key_id, leaf, enrolled_at, updated_at, changed_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -245,8 +260,7 @@ export class Registrar {
         insertPerson.run(start + i, idIndex, commitmentIndex, sealed, dataKey.id, leaf.toString(), now.toISOString(), now.toISOString(), seq);
         insertLeaf.run(leaf.toString(), start + i, now.toISOString());
       });
-      this.tree.insertMany(prepared.map((p) => p.leaf));
-      return start;
+      return { document: { format: LEDGER_CHANGE_FORMAT, kind: "enroll", leaves: prepared.map((p, i) => changedLeaf(start + i, p.leaf)) }, result: start };
     });
     return prepared.map(({ record, commitment, leaf }, i) => credentialFile(this.publicKey, first + i, commitment, record.attributes, leaf, now));
   }
@@ -256,7 +270,7 @@ export class Registrar {
     this.change(now, (seq) => {
       if (this.row(index).revoked) throw new RealDidError("not_enrolled", `leaf ${index} is already revoked`);
       this.db.prepare("UPDATE people SET revoked = 1, updated_at = ?, changed_seq = ? WHERE leaf_index = ?").run(now.toISOString(), seq, index);
-      this.tree.remove(index);
+      return { document: { format: LEDGER_CHANGE_FORMAT, kind: "revoke", leaves: [changedLeaf(index, EMPTY_LEAF)] }, result: undefined };
     });
     return this.ledger.head!;
   }
@@ -272,7 +286,7 @@ export class Registrar {
       const sealed = dataKey.seal(index, { ...person, attributes: decodeAttributes(encoded) });
       this.db.prepare("UPDATE people SET record = ?, data_key_id = ?, leaf = ?, revoked = 0, updated_at = ?, changed_seq = ? WHERE leaf_index = ?").run(sealed, dataKey.id, leaf.toString(), now.toISOString(), seq, index);
       this.db.prepare("INSERT OR IGNORE INTO issued_leaves (leaf, leaf_index, issued_at) VALUES (?, ?, ?)").run(leaf.toString(), index, now.toISOString());
-      this.tree.update(index, leaf);
+      return { document: { format: LEDGER_CHANGE_FORMAT, kind: "reissue", leaves: [changedLeaf(index, leaf)] }, result: undefined };
     });
     return credentialFile(this.publicKey, index, commitment, attributes, leaf, now);
   }
@@ -340,13 +354,113 @@ export class Registrar {
 
   /**
    * Resolution for a regulator: only for a case whose result is in an audit log signed
-   * by the trusted audit key (the whole log is verified when it is read).
+   * by the trusted audit key (the whole log is verified when it is read). A business
+   * proof's case also has a `mandateHandle`: then the mandate, its enterprise and its
+   * holder are resolved too.
    */
-  resolveCase(caseId: string, audit: AuditLog, trustedAuditKey: string): ReturnType<Registrar["resolveHandle"]> {
+  resolveCase(caseId: string, audit: AuditLog, trustedAuditKey: string): ReturnType<Registrar["resolveHandle"]> & { mandate?: ReturnType<Registrar["resolveMandateHandle"]> } {
     if (audit.publicKey !== trustedAuditKey) throw new RealDidError("case_not_in_audit_log", "the audit log is not signed by the trusted regulator audit key");
     const result = audit.caseEvents(caseId).find((e) => e.event === "result");
     if (!result || typeof result.details.handle !== "string") throw new RealDidError("case_not_in_audit_log", `the audit log has no unmasking result for case ${caseId}: resolution refused`);
-    return this.resolveHandle(BigInt(result.details.handle));
+    const person = this.resolveHandle(BigInt(result.details.handle));
+    const { mandateHandle } = result.details;
+    return typeof mandateHandle === "string" ? { ...person, mandate: this.resolveMandateHandle(BigInt(mandateHandle)) } : person;
+  }
+
+  /**
+   * Enrolls an enterprise (credit code with its check character, a known region, a name)
+   * whose legal representative is enrolled and not revoked: one transaction writes the
+   * enterprise's leaf and the representative's mandate (every task, from today while the
+   * enterprise is active) and publishes one ledger entry. Returns the enterprise and the
+   * representative's mandate credential.
+   */
+  enrollEnterprise(request: EnterpriseEnrollment, now: Date = new Date()): { enterprise: EnterpriseRecord; representativeMandate: MandateCredential } {
+    const enterprise = parseEnterpriseEnrollment(request);
+    const mandate = this.change(now, (seq) => {
+      const representative = this.activePerson(request.legalRepresentativeNationalId, "legalRepresentativeNationalId");
+      return this.business.writeEnterprise(enterprise, representative, this.reserve(2), seq, now);
+    });
+    return { enterprise: this.business.enterprise(enterprise.creditCode), representativeMandate: this.mandateCredentialOf(mandate, now) };
+  }
+
+  /**
+   * Writes a mandate the enterprise's legal representative granted. The caller has verified
+   * the representative's proof for this grant; `evidence` (that proof and its public
+   * signals) is kept, sealed, in the mandate's record, and the ledger entry commits to the
+   * grant and the evidence. Refused unless the enterprise is active, the agent is enrolled
+   * and not revoked, the mandate ends between today and five years from now, and the agent
+   * does not already hold an active mandate with the same terms.
+   */
+  grantMandate(grant: MandateGrant, evidence: object, now: Date = new Date()): MandateCredential {
+    checkGrant(grant, evidence, now.toISOString().slice(0, 10));
+    const mandate = this.change(now, (seq) => {
+      const agent = this.activePerson(grant.agentNationalId, "grant: agentNationalId");
+      return this.business.writeGrant(grant, evidence, agent, this.reserve(1), seq, now);
+    });
+    return this.mandateCredentialOf(mandate, now);
+  }
+
+  /** Revokes a mandate: its leaf becomes empty (its handle still resolves) and a new root is published. */
+  revokeMandate(index: number, now: Date = new Date()): LedgerEntry {
+    this.change(now, (seq) => this.business.revokeMandate(index, seq, now));
+    return this.ledger.head!;
+  }
+
+  /**
+   * Suspends or strikes off an enterprise (its leaf and every mandate of it are revoked in
+   * the same transaction), or makes a suspended one active again: its leaf returns, its old
+   * mandates do not, and its legal representative gets a new mandate (returned) if their
+   * own credential is still valid. Struck off is final.
+   */
+  setEnterpriseStatus(creditCode: string, status: EnterpriseStatus, now: Date = new Date()): { entry: LedgerEntry; representativeMandate?: MandateCredential } {
+    if (!(ENTERPRISE_STATUSES as readonly unknown[]).includes(status)) throw new RealDidError("invalid_argument", `status must be one of ${ENTERPRISE_STATUSES.join(", ")}, received ${JSON.stringify(status)}`);
+    const mandate = this.change(now, (seq) => {
+      const representative = status === "active" ? this.activePersonOrNone(this.business.enterprise(creditCode).legalRepresentative.nationalId) : undefined;
+      return this.business.writeStatus(creditCode, status, representative, representative ? this.reserve(1) : this.tree.size, seq, now);
+    });
+    return { entry: this.ledger.head!, ...(mandate && { representativeMandate: this.mandateCredentialOf(mandate, now) }) };
+  }
+
+  /** An enterprise's record (its legal representative by ID number: needs the keys). */
+  enterprise(creditCode: string): EnterpriseRecord {
+    return this.business.enterprise(creditCode);
+  }
+
+  /** An enterprise's public status: code, status, its leaf and the leaf's index (a registrar without keys answers it). */
+  enterpriseStatus(creditCode: string): ReturnType<BusinessRegistry["status"]> {
+    return this.business.status(creditCode);
+  }
+
+  /** Every mandate of an enterprise, revoked ones included, in leaf order. */
+  mandatesOf(creditCode: string): MandateRecord[] {
+    return this.business.mandatesOf(creditCode);
+  }
+
+  /** The mandate behind an escrowed mandate handle (its leaf, revoked or not), its enterprise and the person holding it. */
+  resolveMandateHandle(handle: bigint): { mandate: MandateRecord; enterprise: EnterpriseRecord; agent: RealNameRecord & { revoked: boolean; leafIndex: number } } {
+    const mandate = this.business.mandateByLeaf(handle);
+    return { mandate, enterprise: this.business.enterprise(mandate.enterpriseCode), agent: { ...this.record(mandate.agent.leafIndex), leafIndex: mandate.agent.leafIndex } };
+  }
+
+  private mandateCredentialOf({ terms, leaf, enterprise }: WrittenMandate, issuedAt: Date): MandateCredential {
+    return mandateCredential(this.publicKey, enterprise, terms, leaf, issuedAt);
+  }
+
+  /** An enrolled person whose credential is not revoked, by ID number (`field` names them in a refusal). */
+  private activePerson(nationalId: string, field: string): ActivePerson {
+    const row = typeof nationalId === "string" ? (this.db.prepare("SELECT leaf_index, revoked FROM people WHERE national_id_index = ?").get(this.nationalIdIndex(nationalId)) as { leaf_index: number; revoked: number } | undefined) : undefined;
+    if (!row) throw new RealDidError("not_enrolled", `${field}: nobody with nationalId ${JSON.stringify(nationalId)} is enrolled`);
+    if (row.revoked) throw new RealDidError("credential_revoked", `${field}: the credential of ${nationalId} (leaf ${row.leaf_index}) is revoked`);
+    return { nationalId, leafIndex: row.leaf_index, commitment: BigInt(this.sealedPerson(row.leaf_index).commitment) };
+  }
+
+  private activePersonOrNone(nationalId: string): ActivePerson | undefined {
+    try {
+      return this.activePerson(nationalId, "legal representative");
+    } catch (error) {
+      if (error instanceof RealDidError && error.code === "credential_revoked") return undefined;
+      throw error;
+    }
   }
 
   private row(index: number): { record: Buffer; data_key_id: number; revoked: number } {
@@ -374,13 +488,14 @@ export class Registrar {
   }
 
   /**
-   * Applies `mutate` (rows + in-memory tree; it gets the sequence number of the ledger
-   * entry it will be published under) and publishes the new root, in one SQLite
+   * Applies `mutate` (it writes rows, given the sequence number of the ledger entry it will
+   * be published under, and returns the change document) and the document's leaves to the
+   * in-memory tree, and publishes the new root with the document's digest, in one SQLite
    * transaction that takes the write lock first and catches up with other writers. On any
    * failure the transaction rolls back and the in-memory tree and ledger are re-derived
    * from the store, so memory never runs ahead of disk.
    */
-  private change<T>(now: Date, mutate: (seq: number, vault: RecordVault) => T): T {
+  private change<T>(now: Date, mutate: (seq: number, vault: RecordVault) => TreeChange<T>): T {
     const { vault, keys } = this.unlocked();
     let before: { root: bigint; size: number; entries: number } | undefined;
     try {
@@ -392,8 +507,9 @@ export class Registrar {
           }
           this.catchUp();
           before = { root: this.tree.root, size: this.tree.size, entries: this.ledgerCopy.length };
-          const result = mutate(this.ledgerCopy.length, vault);
-          Registrar.insertEntry(this.db, this.ledgerCopy.publishRoot(this.tree.root, this.tree.size, now, keys.ledgerSigner));
+          const { document, result } = mutate(this.ledgerCopy.length, vault);
+          this.writeLeaves(document.leaves.map(({ index, leaf }) => ({ index, value: BigInt(leaf) })));
+          Registrar.insertEntry(this.db, this.ledgerCopy.publishRoot(this.tree.root, this.tree.size, now, keys.ledgerSigner, ledgerChangeOf(document)));
           return result;
         })
         .immediate();
@@ -409,16 +525,27 @@ export class Registrar {
     const known = this.ledgerCopy.length;
     const newer = this.ledgerRows(known);
     if (newer.length === 0) return;
-    const changed = this.db.prepare("SELECT leaf_index, leaf, revoked FROM people WHERE changed_seq >= ? ORDER BY leaf_index").raw().all(known) as [number, string, number][];
-    const appended: bigint[] = [];
-    for (const [index, leaf, revoked] of changed) {
-      const value = revoked ? EMPTY_LEAF : BigInt(leaf);
-      if (index < this.tree.size) this.tree.update(index, value);
-      else appended.push(value);
-    }
-    this.tree.insertMany(appended);
+    const changed = this.db.prepare("SELECT leaf_index, leaf, revoked FROM registry_leaves WHERE changed_seq >= ? ORDER BY leaf_index").raw().all(known) as [number, string, number][];
+    this.writeLeaves(changed.map(([index, leaf, revoked]) => ({ index, value: revoked ? EMPTY_LEAF : BigInt(leaf) })));
     for (const entry of newer) this.ledgerCopy.append(entry);
     if (this.ledgerCopy.head!.root !== this.tree.root.toString()) this.reload(); // e.g. rows written before changed_seq existed
+  }
+
+  /** Writes leaves into the tree, by index: slots in use are replaced, the others appended (they follow the last one, in order). */
+  private writeLeaves(leaves: readonly { index: number; value: bigint }[]): void {
+    const appended: bigint[] = [];
+    for (const { index, value } of leaves) {
+      if (index < this.tree.size) this.tree.update(index, value);
+      else if (index === this.tree.size + appended.length) appended.push(value);
+      else throw new Error(`registrar store is inconsistent: leaf ${index} does not follow the tree's ${this.tree.size + appended.length} slots`);
+    }
+    this.tree.insertMany(appended);
+  }
+
+  /** The first of `count` new slots, refused when the tree has no room for them. */
+  private reserve(count: number): number {
+    if (this.tree.size + count > this.tree.capacity) throw new RealDidError("tree_full", `the registry holds ${this.tree.capacity} leaves; ${this.tree.size} are in use`);
+    return this.tree.size;
   }
 
   private reload(): void {
@@ -427,12 +554,12 @@ export class Registrar {
   }
 
   private ledgerRows(fromSeq: number): LedgerEntry[] {
-    return this.db.prepare("SELECT seq, root, tree_size AS treeSize, time, prev_hash AS prevHash, signature FROM ledger WHERE seq >= ? ORDER BY seq").all(fromSeq) as LedgerEntry[];
+    return readLedgerRows(this.db, fromSeq);
   }
 
   private loadTree(): RegistryTree {
     const tree = new RegistryTree(TREE_HEIGHT, this.hasher);
-    const rows = this.db.prepare("SELECT leaf, revoked FROM people ORDER BY leaf_index").raw().all() as [string, number][];
+    const rows = this.db.prepare("SELECT leaf, revoked FROM registry_leaves ORDER BY leaf_index").raw().all() as [string, number][];
     tree.insertMany(rows.map(([leaf, revoked]) => (revoked ? EMPTY_LEAF : BigInt(leaf))));
     return tree;
   }
@@ -452,6 +579,6 @@ export class Registrar {
   }
 
   private static insertEntry(db: Database.Database, e: LedgerEntry): void {
-    db.prepare("INSERT INTO ledger (seq, root, tree_size, time, prev_hash, signature) VALUES (?, ?, ?, ?, ?, ?)").run(e.seq, e.root, e.treeSize, e.time, e.prevHash, e.signature);
+    db.prepare("INSERT INTO ledger (seq, root, tree_size, time, prev_hash, signature, change) VALUES (?, ?, ?, ?, ?, ?, ?)").run(e.seq, e.root, e.treeSize, e.time, e.prevHash, e.signature, changeColumn(e));
   }
 }

@@ -1,3 +1,6 @@
+import type Database from "better-sqlite3";
+import { type LedgerEntry, ledgerEntryOfRow } from "../ledger/ledger-entry.js";
+
 /** The registrar's SQLite store. */
 export const DB_FILE = "registrar.sqlite";
 
@@ -22,6 +25,58 @@ CREATE TABLE people (
 );
 CREATE INDEX people_changed_seq ON people (changed_seq);`;
 
+const LEAF_TABLES = ["people", "enterprises", "mandates"] as const;
+
+/** Refuses a row whose leaf index another kind of leaf already holds: the three tables share one index space. */
+const leafIndexTrigger = (table: (typeof LEAF_TABLES)[number]) => {
+  const taken = LEAF_TABLES.filter((other) => other !== table).map((other) => `EXISTS (SELECT 1 FROM ${other} WHERE leaf_index = NEW.leaf_index)`);
+  return `CREATE TRIGGER IF NOT EXISTS ${table}_leaf_index_free BEFORE INSERT ON ${table} WHEN ${taken.join(" OR ")}
+  BEGIN SELECT RAISE(ABORT, 'leaf_index is held by another kind of leaf'); END;`;
+};
+
+/**
+ * Enterprises and mandates: their leaves share the registry tree (and its index space)
+ * with people's. Records are sealed like people's. An enterprise's leaf is Poseidon3 of
+ * its credit code's fields, which anyone can compute: it is public (as the code and the
+ * status are, in the enterprise credit registry) and is how a code is looked up. A mandate
+ * is found by a keyed blind index of its enterprise's code, so the store alone does not
+ * link a mandate leaf to its enterprise; its leaf is kept after revocation so an escrowed
+ * mandate handle still resolves. Created on open in stores written before them.
+ */
+export const BUSINESS_TABLES = `
+CREATE TABLE IF NOT EXISTS enterprises (
+  leaf_index   INTEGER PRIMARY KEY,
+  leaf         TEXT NOT NULL UNIQUE,
+  -- Anything but active empties the enterprise's leaf (and revokes its mandates).
+  status       TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'struck_off')),
+  record       BLOB NOT NULL,
+  data_key_id  INTEGER NOT NULL REFERENCES data_keys (id),
+  enrolled_at  TEXT NOT NULL,
+  updated_at   TEXT NOT NULL,
+  changed_seq  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS enterprises_changed_seq ON enterprises (changed_seq);
+CREATE TABLE IF NOT EXISTS mandates (
+  leaf_index        INTEGER PRIMARY KEY,
+  enterprise_index  TEXT NOT NULL,
+  record            BLOB NOT NULL,
+  data_key_id       INTEGER NOT NULL REFERENCES data_keys (id),
+  leaf              TEXT NOT NULL UNIQUE,
+  revoked           INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
+  granted_at        TEXT NOT NULL,
+  updated_at        TEXT NOT NULL,
+  changed_seq       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS mandates_enterprise ON mandates (enterprise_index);
+CREATE INDEX IF NOT EXISTS mandates_changed_seq ON mandates (changed_seq);
+-- Every slot of the registry tree, whatever kind of leaf it holds.
+CREATE VIEW IF NOT EXISTS registry_leaves AS
+  SELECT leaf_index, leaf, revoked, changed_seq FROM people
+  UNION ALL SELECT leaf_index, leaf, status != 'active', changed_seq FROM enterprises
+  UNION ALL SELECT leaf_index, leaf, revoked, changed_seq FROM mandates;
+${LEAF_TABLES.map(leafIndexTrigger).join("\n")}
+`;
+
 export const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- Envelope encryption: every change seals its records under a fresh data key, stored here
@@ -30,6 +85,35 @@ CREATE TABLE data_keys (id INTEGER PRIMARY KEY, master_key_id TEXT NOT NULL, wra
 ${PEOPLE_TABLE}
 -- Every leaf ever issued, so an escrowed handle from before a re-issue still resolves.
 CREATE TABLE issued_leaves (leaf TEXT PRIMARY KEY, leaf_index INTEGER NOT NULL REFERENCES people (leaf_index), issued_at TEXT NOT NULL);
-CREATE TABLE ledger (seq INTEGER PRIMARY KEY, root TEXT NOT NULL, tree_size INTEGER NOT NULL, time TEXT NOT NULL, prev_hash TEXT NOT NULL, signature TEXT NOT NULL);
-`;
+-- change: the entry's {kind, digest} as JSON (realdid-ledger/2), NULL in the genesis entry and older ones.
+CREATE TABLE ledger (seq INTEGER PRIMARY KEY, root TEXT NOT NULL, tree_size INTEGER NOT NULL, time TEXT NOT NULL, prev_hash TEXT NOT NULL, signature TEXT NOT NULL, change TEXT);
+${BUSINESS_TABLES}`;
 
+const hasColumn = (db: Database.Database, table: string, column: string): boolean =>
+  (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).some((c) => c.name === column);
+
+/**
+ * Brings a store written by an earlier version up to SCHEMA (after upgradePlaintextStore):
+ * the ledger's change column, the enterprise and mandate tables. Under the write lock, so
+ * two processes opening one old store do not both alter it; nothing is written when it is current.
+ */
+export function upgradeStoreSchema(db: Database.Database): void {
+  const current = () => hasColumn(db, "ledger", "change") && db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'view' AND name = 'registry_leaves'").get() !== undefined;
+  if (current()) return;
+  db.transaction(() => {
+    if (current()) return;
+    if (!hasColumn(db, "ledger", "change")) db.exec("ALTER TABLE ledger ADD COLUMN change TEXT");
+    db.exec(BUSINESS_TABLES);
+  }).immediate();
+}
+
+/**
+ * The ledger's entries from `fromSeq`, in order. Also reads a store not upgraded yet
+ * (no change column), as a verifier reading a registrar's folder may.
+ */
+export function readLedgerRows(db: Database.Database, fromSeq: number): LedgerEntry[] {
+  const rows = db.prepare("SELECT * FROM ledger WHERE seq >= ? ORDER BY seq").all(fromSeq) as { seq: number; root: string; tree_size: number; time: string; prev_hash: string; signature: string; change?: string | null }[];
+  return rows.map((row) =>
+    ledgerEntryOfRow({ seq: row.seq, root: row.root, treeSize: row.tree_size, time: row.time, prevHash: row.prev_hash, signature: row.signature, change: row.change }, `the registrar's ledger entry ${row.seq}`),
+  );
+}

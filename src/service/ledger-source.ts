@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { RealDidError } from "../errors.js";
-import { DB_FILE } from "../registrar/store-schema.js";
+import { DB_FILE, readLedgerRows } from "../registrar/store-schema.js";
 import { LEDGER_LENGTH_HEADER } from "../registrar/registrar-server.js";
 import { requestText } from "../http-client.js";
 import { LEDGER_KIND, type LedgerEntry } from "../ledger/ledger-entry.js";
@@ -95,7 +95,7 @@ export function registrarFolderSource(dir: string): LedgerSource {
     description: dir,
     localKey: publicKey,
     async entriesFrom(seq) {
-      return read((db) => db.prepare("SELECT seq, root, tree_size AS treeSize, time, prev_hash AS prevHash, signature FROM ledger WHERE seq >= ? ORDER BY seq").all(seq) as LedgerEntry[]);
+      return read((db) => readLedgerRows(db, seq));
     },
   };
 }

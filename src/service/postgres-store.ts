@@ -1,6 +1,6 @@
 import pg from "pg";
 import { type RateLimiterAbstract, RateLimiterPostgres } from "rate-limiter-flexible";
-import type { LedgerEntry } from "../ledger/ledger-entry.js";
+import { changeColumn, type LedgerEntry, ledgerEntryOfRow } from "../ledger/ledger-entry.js";
 import { Semaphore } from "./semaphore.js";
 import { guarded } from "./store-errors.js";
 import { type ChallengeClaim, type ChallengeRecord, claimFrom, OIDC_LOOKUP_COLUMNS, type OidcRecord, oidcPayload, type RateLimit, type StoredReceipt, type VerifierStore } from "./store.js";
@@ -17,6 +17,8 @@ CREATE INDEX IF NOT EXISTS realdid_oidc_records_expires_at ON realdid_oidc_recor
 CREATE TABLE IF NOT EXISTS realdid_receipts (id BIGSERIAL PRIMARY KEY, site TEXT NOT NULL, did TEXT NOT NULL, time TIMESTAMPTZ NOT NULL, receipt JSONB NOT NULL);
 CREATE INDEX IF NOT EXISTS realdid_receipts_site_did ON realdid_receipts (site, did, time);
 CREATE TABLE IF NOT EXISTS realdid_ledger_entries (seq INTEGER PRIMARY KEY, root TEXT NOT NULL, tree_size BIGINT NOT NULL, time TEXT NOT NULL, prev_hash TEXT NOT NULL, signature TEXT NOT NULL);
+-- realdid-ledger/2: an entry's change ({kind, digest} as JSON) is signed with it.
+ALTER TABLE realdid_ledger_entries ADD COLUMN IF NOT EXISTS change TEXT;
 `;
 const SCHEMA_LOCK = 7415001;
 /** Serialises challenge issuance while the cap is checked, so instances cannot overshoot it together. */
@@ -170,13 +172,13 @@ export class PostgresVerifierStore implements VerifierStore {
   }
 
   async ledgerEntries(): Promise<LedgerEntry[]> {
-    const result = await this.query("reading the ledger", "SELECT seq, root, tree_size, time, prev_hash, signature FROM realdid_ledger_entries ORDER BY seq");
-    return result.rows.map((r) => ({ seq: r.seq, root: r.root, treeSize: Number(r.tree_size), time: r.time, prevHash: r.prev_hash, signature: r.signature }));
+    const result = await this.query("reading the ledger", "SELECT seq, root, tree_size, time, prev_hash, signature, change FROM realdid_ledger_entries ORDER BY seq");
+    return result.rows.map((r) => ledgerEntryOfRow({ seq: r.seq, root: r.root, treeSize: Number(r.tree_size), time: r.time, prevHash: r.prev_hash, signature: r.signature, change: r.change }, `stored ledger entry ${r.seq}`));
   }
 
   async addLedgerEntries(entries: readonly LedgerEntry[]): Promise<void> {
     for (const e of entries) {
-      await this.query("storing ledger entries", "INSERT INTO realdid_ledger_entries (seq, root, tree_size, time, prev_hash, signature) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (seq) DO NOTHING", [e.seq, e.root, e.treeSize, e.time, e.prevHash, e.signature]);
+      await this.query("storing ledger entries", "INSERT INTO realdid_ledger_entries (seq, root, tree_size, time, prev_hash, signature, change) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (seq) DO NOTHING", [e.seq, e.root, e.treeSize, e.time, e.prevHash, e.signature, changeColumn(e)]);
     }
   }
 

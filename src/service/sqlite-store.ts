@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { type RateLimiterAbstract, RateLimiterMemory } from "rate-limiter-flexible";
-import type { LedgerEntry } from "../ledger/ledger-entry.js";
+import { changeColumn, type LedgerEntry, ledgerEntryOfRow, type LedgerRow } from "../ledger/ledger-entry.js";
 import { guarded } from "./store-errors.js";
 import { type ChallengeClaim, type ChallengeRecord, claimFrom, OIDC_LOOKUP_COLUMNS, type OidcRecord, oidcPayload, type RateLimit, type StoredReceipt, type VerifierStore } from "./store.js";
 
@@ -17,7 +17,7 @@ CREATE INDEX IF NOT EXISTS oidc_records_user_code ON oidc_records (model, user_c
 CREATE INDEX IF NOT EXISTS oidc_records_expires_at ON oidc_records (expires_at);
 CREATE TABLE IF NOT EXISTS receipts (id INTEGER PRIMARY KEY AUTOINCREMENT, site TEXT NOT NULL, did TEXT NOT NULL, time INTEGER NOT NULL, receipt TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS receipts_site_did ON receipts (site, did, time);
-CREATE TABLE IF NOT EXISTS ledger_entries (seq INTEGER PRIMARY KEY, root TEXT NOT NULL, tree_size INTEGER NOT NULL, time TEXT NOT NULL, prev_hash TEXT NOT NULL, signature TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ledger_entries (seq INTEGER PRIMARY KEY, root TEXT NOT NULL, tree_size INTEGER NOT NULL, time TEXT NOT NULL, prev_hash TEXT NOT NULL, signature TEXT NOT NULL, change TEXT);
 `;
 
 interface ChallengeRow {
@@ -45,6 +45,8 @@ export class SqliteVerifierStore implements VerifierStore {
     // better-sqlite3 waits synchronously: a long busy timeout would stall the whole event loop (/livez included).
     db.pragma("busy_timeout = 200");
     db.exec(SCHEMA);
+    // A store written before realdid-ledger/2: entries that name their change are signed with it.
+    if (!(db.prepare("PRAGMA table_info(ledger_entries)").all() as { name: string }[]).some((column) => column.name === "change")) db.exec("ALTER TABLE ledger_entries ADD COLUMN change TEXT");
     return new SqliteVerifierStore(db);
   }
 
@@ -126,12 +128,13 @@ export class SqliteVerifierStore implements VerifierStore {
   }
 
   async ledgerEntries(): Promise<LedgerEntry[]> {
-    return this.db.prepare("SELECT seq, root, tree_size AS treeSize, time, prev_hash AS prevHash, signature FROM ledger_entries ORDER BY seq").all() as LedgerEntry[];
+    const rows = this.db.prepare("SELECT seq, root, tree_size AS treeSize, time, prev_hash AS prevHash, signature, change FROM ledger_entries ORDER BY seq").all() as LedgerRow[];
+    return rows.map((row) => ledgerEntryOfRow(row, `stored ledger entry ${row.seq}`));
   }
 
   addLedgerEntries(entries: readonly LedgerEntry[]): Promise<void> {
-    const insert = this.db.prepare("INSERT INTO ledger_entries (seq, root, tree_size, time, prev_hash, signature) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (seq) DO NOTHING");
-    return guarded("storing ledger entries", () => this.db.transaction(() => entries.forEach((e) => insert.run(e.seq, e.root, e.treeSize, e.time, e.prevHash, e.signature)))());
+    const insert = this.db.prepare("INSERT INTO ledger_entries (seq, root, tree_size, time, prev_hash, signature, change) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (seq) DO NOTHING");
+    return guarded("storing ledger entries", () => this.db.transaction(() => entries.forEach((e) => insert.run(e.seq, e.root, e.treeSize, e.time, e.prevHash, e.signature, changeColumn(e))))());
   }
 
   ping(): Promise<void> {

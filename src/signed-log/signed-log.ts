@@ -24,8 +24,15 @@ export type Payload<E> = Omit<E, keyof ChainFields>;
 
 /** What tells one log from another: its format name and its entries' payload. */
 export interface LogKind<E extends ChainFields> {
-  /** Format name, also the signatures' domain separator, e.g. "realdid-ledger/1". */
+  /** Format name written in an exported log's header, e.g. "realdid-ledger/2". */
   readonly format: string;
+  /** Header format names of earlier versions still read: each of their entries is a valid entry of today's. */
+  readonly olderFormats?: readonly string[];
+  /**
+   * The signatures' domain separator, when it is not `format`: it stays what it was when a
+   * format's version moves on, so the entries signed before still verify.
+   */
+  readonly signingDomain?: string;
   /** What people call an entry in messages ("ledger entry", "audit entry"). */
   readonly entryName: string;
   /** Canonical JSON of an unsigned entry: fixed field order, so signer and verifier agree. */
@@ -42,7 +49,7 @@ export interface LogSigner {
   sign(message: Uint8Array): string;
 }
 
-const signingMessage = <E extends ChainFields>(kind: LogKind<E>, entry: Unsigned<E>) => utf8ToBytes(`${kind.format}\n${kind.canonical(entry)}`);
+const signingMessage = <E extends ChainFields>(kind: LogKind<E>, entry: Unsigned<E>) => utf8ToBytes(`${kind.signingDomain ?? kind.format}\n${kind.canonical(entry)}`);
 
 export const entryHash = <E extends ChainFields>(kind: LogKind<E>, entry: E): string =>
   sha256Hex(`${kind.canonical(entry)}\n${entry.signature}`);
@@ -162,7 +169,8 @@ export class SignedLog<E extends ChainFields> {
       }
     };
     const header = lines.length > 0 ? parse(lines[0], "line 1") : undefined;
-    if (header?.format !== kind.format || typeof header.publicKey !== "string") throw new RealDidError("log_malformed", `line 1 is not a ${kind.format} header`);
+    const readable = header?.format === kind.format || kind.olderFormats?.includes(header?.format) === true;
+    if (!readable || typeof header.publicKey !== "string") throw new RealDidError("log_malformed", `line 1 is not a ${[kind.format, ...(kind.olderFormats ?? [])].join(" or ")} header`);
     if (expectedKey !== undefined && header.publicKey !== expectedKey) throw new RealDidError("log_wrong_key", `the ${kind.format} log is signed by another key than the one expected`);
     return { publicKey: header.publicKey, entries: lines.slice(1).map((line, i) => SignedLog.parseEntry(kind, parse(line, `line ${i + 2}`), `line ${i + 2}`)) };
   }
