@@ -28,7 +28,9 @@ import { type ProofDocument, proofDocument } from "../src/proof/proof-document.j
 import { Prover } from "../src/proof/prover.js";
 import { scopeToField } from "../src/proof/request.js";
 import { businessProofRequestFrom, parseRequestDocument, type RequestDocument } from "../src/proof/request-document.js";
+import { canonicalJson } from "../src/formats/canonical-json.js";
 import { verifyReceipt } from "../src/receipt/receipt.js";
+import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signer.js";
 import { Registrar } from "../src/registrar/registrar.js";
 import type { CredentialFile } from "../src/registry/credential.js";
 import { RegistryTree, TREE_HEIGHT } from "../src/registry/registry-tree.js";
@@ -164,6 +166,7 @@ const agentPseudonym = (scope: string) => rolePseudonym(scopeToField(scope), peo
 
 describe("business logins at the verifier service", () => {
   let taxLogin: { challenge: string; proof: ProofDocument };
+  let answerReceipt: unknown;
 
   it("hands out a business site's request with the business section and the business key id; a personal site's keeps the personal one", async () => {
     const tax = (await (await fetch(`${service.url}/v1/sites/tax`)).json()) as RequestDocument;
@@ -204,6 +207,7 @@ describe("business logins at the verifier service", () => {
     });
     expect(answer.json.mandateEscrow).toMatch(/^\d+$/);
 
+    answerReceipt = answer.json.receipt;
     const receipt = verifyReceipt(answer.json.receipt, "receipt", service.receiptKey);
     expect(receipt).toMatchObject({
       format: "realdid-receipt/2",
@@ -259,6 +263,16 @@ describe("business logins at the verifier service", () => {
     const again = await verify({ challenge: second.challenge, proof: await businessProof(AGENT, agentMandate, askedBy(second)) });
     expect(again.status).toBe(409);
     expect(again.json.error.code).toBe("nullifier_used");
+  });
+
+  it("still reads a realdid-receipt/1 (signed before business logins) and refuses one relabelled as /2", () => {
+    const signer = ed25519Signer(newSigningKeyHex());
+    // The tax portal's receipt as the old format had it: no business claims, signed under its own format name.
+    const { format, business, signature, verifierKey, ...fields } = answerReceipt as Record<string, unknown>;
+    const unsigned = { format: "realdid-receipt/1", verifierKey: signer.publicKey, ...fields };
+    const old = { ...unsigned, signature: signer.sign(new TextEncoder().encode(`realdid-receipt/1\n${canonicalJson(unsigned)}`)) };
+    expect(verifyReceipt(old, "old receipt", signer.publicKey)).toMatchObject({ format: "realdid-receipt/1", site: "tax" });
+    expect(() => verifyReceipt({ ...old, format: "realdid-receipt/2", business: null }, "relabelled receipt", signer.publicKey)).toThrow(/signature is not the verifier service's/);
   });
 
   describe("Sign in with RealDID as an enterprise's agent", () => {
