@@ -175,7 +175,7 @@ export class SiteVerification {
       const outcome = await verifyBusinessProof(asked.proof, { ...request, ...businessTerms(business, day) }, check);
       if (!outcome.valid) return outcome;
       const claims: BusinessClaims = { roles: business.roles, task: business.task, creditCode: outcome.creditCode, enterprise: business.enterprise };
-      return { valid: true, address: outcome.pseudonym, root: outcome.root, escrow: outcome.escrow, business: { claims, mandateCipher: outcome.mandateCipher } };
+      return { valid: true, address: outcome.pseudonym, root: outcome.root, escrow: outcome.escrow, business: { claims, terms: describeBusiness(business), mandateCipher: outcome.mandateCipher } };
     };
     let outcome = await verifyOnce();
     if (!outcome.valid && outcome.code === "unknown_root") {
@@ -221,7 +221,7 @@ export class SiteVerification {
       escrow: escrowJson(proven.escrow),
       ...(proven.business !== undefined && {
         pseudonym: proven.address.toString(),
-        business: describeBusiness(business!),
+        business: proven.business.terms,
         creditCode: proven.business.claims.creditCode,
         mandateEscrow: proven.business.mandateCipher.toString(),
       }),
@@ -242,7 +242,7 @@ interface Proven {
   readonly address: bigint;
   readonly root: bigint;
   readonly escrow: EscrowCiphertext;
-  readonly business?: { readonly claims: BusinessClaims; readonly mandateCipher: bigint };
+  readonly business?: { readonly claims: BusinessClaims; readonly terms: string[]; readonly mandateCipher: bigint };
 }
 
 /** What a site's policy asks, in words: its predicates, and for a business site its business terms. */
