@@ -2,6 +2,7 @@ import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Logger, pino } from "pino";
 import { BUSINESS_CIRCUIT } from "../artifacts/circuit-id.js";
+import type { CircuitArtifacts } from "../artifacts/artifacts.js";
 import { loadArtifacts } from "../artifacts/load.js";
 import { RealDidError } from "../errors.js";
 import { openOrCreateSigningKeyFile } from "../signed-log/signing-key-file.js";
@@ -139,22 +140,16 @@ export async function startVerifierService(config: ServiceConfig, log: Logger | 
     const oidc = config.oidc && { ...openOidcSecrets(config.oidc, config.receiptKeyPassphraseEnv, logger), mount: (await import("./oidc-provider.js")).mountOidcProvider };
     const limiter = await ChallengeLimiter.create(store, config.limits);
     // One pool per circuit: a worker holds one decoded verification key and batches proofs made with it.
-    const pool = await VerifyPool.create(artifacts.verificationKey, config.workers);
-    undo.push(() => pool.close());
-    const businessPool = businessArtifacts && (await VerifyPool.create(businessArtifacts.verificationKey, config.workers));
-    if (businessPool) undo.push(() => businessPool.close());
-    handle = createApp({
-      config,
-      store,
-      replica: ledger,
-      personal: { keyId: artifacts.keyId, check: batchingCheck(pool) },
-      ...(businessArtifacts && businessPool && { business: { keyId: businessArtifacts.keyId, check: batchingCheck(businessPool) } }),
-      metrics,
-      receiptSigner: receiptKey.signer,
-      limiter,
-      logger,
-      oidc,
-    });
+    const pools: VerifyPool[] = [];
+    const verifierOf = async (keys: CircuitArtifacts) => {
+      const pool = await VerifyPool.create(keys.verificationKey, config.workers);
+      pools.push(pool);
+      undo.push(() => pool.close());
+      return { keyId: keys.keyId, check: batchingCheck(pool) };
+    };
+    const personal = await verifierOf(artifacts);
+    const business = businessArtifacts && (await verifierOf(businessArtifacts));
+    handle = createApp({ config, store, replica: ledger, personal, ...(business && { business }), metrics, receiptSigner: receiptKey.signer, limiter, logger, oidc });
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.host}:${port}`;
     logger.info({ url, keyId: artifacts.keyId, businessKeyId: businessArtifacts?.keyId, ledgerEntries: ledger.ledger.length }, "verifier service listening");
@@ -173,8 +168,7 @@ export async function startVerifierService(config: ServiceConfig, log: Logger | 
         });
         server.closeIdleConnections();
       });
-      await pool.close();
-      await businessPool?.close();
+      await Promise.all(pools.map((pool) => pool.close()));
       await store.close();
       logger.info("shut down");
     };
