@@ -57,9 +57,15 @@ export function describeBusiness(policy: BusinessPolicy): string[] {
   const lines = [`acting for an enterprise as ${policy.roles.map((role) => role.replace("_", " ")).join(" or ")}`];
   lines.push(policy.task === null ? "for any task" : `with a mandate for ${policy.task.replace("_", " ")}`);
   lines.push(policy.revealEnterprise ? "the enterprise's credit code is shown to the site" : "the enterprise stays hidden from the site");
-  if (policy.enterprise.regionPrefix !== undefined) lines.push(`enterprise registered in region ${policy.enterprise.regionPrefix}`);
-  if (policy.enterprise.organisationType !== undefined) lines.push(`enterprise of type ${policy.enterprise.organisationType}`);
-  else if (policy.enterprise.authority !== undefined) lines.push(`enterprise registered by authority ${policy.enterprise.authority}`);
+  return [...lines, ...describeEnterprise(policy.enterprise)];
+}
+
+/** What the enterprise's predicates say, in words (also the OpenID claim of what was proven). */
+export function describeEnterprise(predicates: EnterprisePredicates): string[] {
+  const lines: string[] = [];
+  if (predicates.regionPrefix !== undefined) lines.push(`enterprise registered in region ${predicates.regionPrefix}`);
+  if (predicates.organisationType !== undefined) lines.push(`enterprise of type ${predicates.organisationType}`);
+  else if (predicates.authority !== undefined) lines.push(`enterprise registered by authority ${predicates.authority}`);
   return lines;
 }
 

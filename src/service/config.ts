@@ -51,8 +51,10 @@ export interface ServiceConfig {
   /** On SIGTERM/SIGINT, requests in flight get this long to finish before their connections are closed. */
   readonly shutdownGraceMs: number;
   readonly logLevel: LogLevel;
-  /** The key set to verify with (a `realdid ceremony finalize` folder); default: the package's published keys. */
+  /** The key set to verify personal proofs with (a `realdid ceremony finalize` folder); default: the package's published keys. */
   readonly keys?: string;
+  /** The business circuit's key set, for sites with a `business` policy; default: the package's published business keys. */
+  readonly businessKeys?: string;
   /**
    * The Ed25519 key that signs receipts (realdid-verifier-key/1). Created on first start if
    * missing; every instance behind one name must share the file.
@@ -235,6 +237,7 @@ export function parseServiceConfig(value: unknown, baseDir: string): ServiceConf
     shutdownGraceMs: operations.shutdownGraceSeconds * 1000,
     logLevel: operations.logLevel,
     ...(c.keys !== undefined && { keys: path(c.keys, "keys") }),
+    ...(c.businessKeys !== undefined && { businessKeys: path(c.businessKeys, "businessKeys") }),
     receiptKeyFile: path(c.receiptKey ?? "verifier-key.json", "receiptKey"),
     ...(operations.receiptKeyPassphraseEnv !== undefined && { receiptKeyPassphraseEnv: operations.receiptKeyPassphraseEnv }),
     sites,

@@ -3,8 +3,9 @@ import Provider, { errors, type Interaction, interactionPolicy, type KoaContextW
 import type { Logger } from "pino";
 import { pairwiseDid } from "../did/did-uri.js";
 import { RealDidError } from "../errors.js";
+import { type BusinessClaims, businessClaimsOf, type Receipt } from "../receipt/receipt.js";
 import { LOGIN_REQUEST_FORMAT, type LoginAnswer, type LoginRequest, parseLoginAnswer } from "../login/login-documents.js";
-import { describePredicates } from "../policy/policy.js";
+import { describeEnterprise } from "../business/business-policy.js";
 import { predicateClaims } from "../policy/predicate-claims.js";
 import type { OidcClientConfig, OidcConfig, ServiceConfig, SiteConfig } from "./config.js";
 import { storeAdapter } from "./oidc-adapter.js";
@@ -12,7 +13,7 @@ import type { OidcSecrets } from "./oidc-keys.js";
 import { type LoginOutcome, LoginRecords } from "./oidc-login-record.js";
 import { anotherBrowserPage, errorPage, htmlPage } from "./oidc-pages.js";
 import { refusalFor } from "./service-error.js";
-import type { SiteVerification } from "./site-verification.js";
+import { policyInWords, type SiteVerification } from "./site-verification.js";
 import type { VerifierStore } from "./store.js";
 
 /** The scope whose claims are the predicates that held (age_over_18, …); "openid" alone gives `sub`. */
@@ -32,8 +33,25 @@ export interface OidcDeps {
   readonly now?: () => Date;
 }
 
-/** Claim names each configured site's predicates can produce: what the realdid scope may carry. */
-const claimNames = (sites: Iterable<SiteConfig>) => [...new Set([...sites].flatMap((site) => Object.keys(predicateClaims(site.policy.predicates))))];
+/** The claim of a business login: what the business proof established about the enterprise the person acts for. */
+export const BUSINESS_CLAIM = "realdid_business";
+
+/** Claim names each configured site's policy can produce: what the realdid scope may carry. */
+const claimNames = (sites: Iterable<SiteConfig>) => [
+  ...new Set([...sites].flatMap((site) => [...Object.keys(predicateClaims(site.policy.predicates)), ...(site.policy.business === undefined ? [] : [BUSINESS_CLAIM])])),
+];
+
+/**
+ * The realdid_business claim from a business receipt's claims: the roles the site accepts
+ * (the proof shows the person holds one of them, not which), the task the mandate covers,
+ * the enterprise's predicates in words, and its credit code only when it was revealed.
+ */
+export const businessClaim = (claims: BusinessClaims) => ({
+  roles_accepted: claims.roles,
+  task: claims.task,
+  ...(claims.creditCode !== null && { enterprise_credit_code: claims.creditCode }),
+  enterprise_predicates: describeEnterprise(claims.enterprise),
+});
 
 /**
  * "Sign in with RealDID": an OpenID Provider (oidc-provider, authorization code flow with
@@ -93,7 +111,12 @@ export function mountOidcProvider(app: express.Express, deps: OidcDeps): void {
       const client = clients.get(ctx.oidc.client?.clientId ?? "");
       if (client === undefined) return undefined;
       // The account is the pairwise DID; its claims are the predicates the site's policy proves, nothing about the person.
-      return { accountId: sub, claims: () => ({ sub, ...predicateClaims(clientSite(client).policy.predicates) }) };
+      const site = clientSite(client);
+      // A business login's claims are the ones its receipt holds (the credit code is the proof's, not the policy's);
+      // a business pairwise DID is one person in one role for one enterprise, so each of its receipts says the same.
+      const receipt = site.policy.business === undefined ? undefined : ((await store.receipts(site.id, sub)).at(-1)?.receipt as Receipt | undefined); // signed here, kept in our own store
+      const business = receipt && businessClaimsOf(receipt);
+      return { accountId: sub, claims: () => ({ sub, ...predicateClaims(site.policy.predicates), ...(business && { [BUSINESS_CLAIM]: businessClaim(business) }) }) };
     },
     async renderError(ctx: KoaContextWithOIDC, out: { error?: string; error_description?: string }, error: Error) {
       ctx.type = "html";
@@ -163,7 +186,7 @@ export function mountOidcProvider(app: express.Express, deps: OidcDeps): void {
       .status(303)
       .location(walletLink)
       .type("html")
-      .send(htmlPage(`Sign in to ${client.name} with RealDID`, [`${client.name} asks you to prove: ${describePredicates(site.policy.predicates).join(", ") || "that you are enrolled"}.`], { href: walletLink, text: "Continue in your RealDID wallet", id: "continue" }));
+      .send(htmlPage(`Sign in to ${client.name} with RealDID`, [`${client.name} asks you to prove: ${policyInWords(site.policy).join(", ") || "that you are enrolled"}.`], { href: walletLink, text: "Continue in your RealDID wallet", id: "continue" }));
   });
 
   // The login request, for the wallet page (a cross-origin fetch from the wallet's origin only): what it shows comes from us, not from the link.
@@ -251,7 +274,7 @@ function declinedWords(code: "user_declined" | "predicate_unsatisfied" | "creden
     case "user_declined":
       return "the person declined to sign in";
     case "predicate_unsatisfied":
-      return `the person does not meet this site's policy: ${describePredicates(site.policy.predicates).join(", ")}`;
+      return `the person does not meet this site's policy: ${policyInWords(site.policy).join(", ")}`;
     case "credential_problem":
       return "the person's credential cannot prove right now (expired, revoked or out of date)";
     default:

@@ -1,6 +1,8 @@
 import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Logger, pino } from "pino";
+import { BUSINESS_CIRCUIT } from "../artifacts/circuit-id.js";
+import type { CircuitArtifacts } from "../artifacts/artifacts.js";
 import { loadArtifacts } from "../artifacts/load.js";
 import { RealDidError } from "../errors.js";
 import { openOrCreateSigningKeyFile } from "../signed-log/signing-key-file.js";
@@ -30,8 +32,10 @@ const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface RunningService {
   readonly url: string;
-  /** The key id it verifies with, and the public key its receipts are signed with. */
+  /** The key id it verifies personal proofs with, and the public key its receipts are signed with. */
   readonly keyId: string;
+  /** The key id it verifies business proofs with, when a site has a business policy. */
+  readonly businessKeyId?: string;
   readonly receiptKey: string;
   readonly replica: LedgerReplica;
   /** Stops taking connections, lets requests in flight finish (up to shutdownGraceSeconds), then closes workers and store. */
@@ -126,18 +130,29 @@ export async function startVerifierService(config: ServiceConfig, log: Logger | 
     pruner.unref();
     undo.push(() => clearInterval(pruner));
     const artifacts = loadArtifacts({ dir: config.keys, warn: (line) => logger.warn(line) });
+    // The business circuit's keys (and their workers) only when some site asks for business logins.
+    const hasBusinessSites = [...config.sites.values()].some((site) => site.policy.business !== undefined);
+    const businessArtifacts = hasBusinessSites ? loadArtifacts({ circuit: BUSINESS_CIRCUIT, dir: config.businessKeys, warn: (line) => logger.warn(line) }) : undefined;
     const receiptPassphrase = passphraseFromEnv(config.receiptKeyPassphraseEnv, "receiptKeyPassphraseEnv");
     const receiptKey = openOrCreateSigningKeyFile(config.receiptKeyFile, RECEIPT_KEY_FORMAT, receiptPassphrase, "receiptKeyPassphraseEnv in the service config");
     if (receiptPassphrase === undefined) logger.warn({ file: config.receiptKeyFile }, "the receipt signing key is kept in the clear: set receiptKeyPassphraseEnv in the config to seal it");
     if (receiptKey.created) logger.info({ file: config.receiptKeyFile, publicKey: receiptKey.signer.publicKey }, "created the receipt signing key; every instance of this service must use the same file");
     const oidc = config.oidc && { ...openOidcSecrets(config.oidc, config.receiptKeyPassphraseEnv, logger), mount: (await import("./oidc-provider.js")).mountOidcProvider };
     const limiter = await ChallengeLimiter.create(store, config.limits);
-    const pool = await VerifyPool.create(artifacts.verificationKey, config.workers);
-    undo.push(() => pool.close());
-    handle = createApp({ config, store, replica: ledger, check: batchingCheck(pool), metrics, keyId: artifacts.keyId, receiptSigner: receiptKey.signer, limiter, logger, oidc });
+    // One pool per circuit: a worker holds one decoded verification key and batches proofs made with it.
+    const pools: VerifyPool[] = [];
+    const verifierOf = async (keys: CircuitArtifacts) => {
+      const pool = await VerifyPool.create(keys.verificationKey, config.workers);
+      pools.push(pool);
+      undo.push(() => pool.close());
+      return { keyId: keys.keyId, check: batchingCheck(pool) };
+    };
+    const personal = await verifierOf(artifacts);
+    const business = businessArtifacts && (await verifierOf(businessArtifacts));
+    handle = createApp({ config, store, replica: ledger, personal, ...(business && { business }), metrics, receiptSigner: receiptKey.signer, limiter, logger, oidc });
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.host}:${port}`;
-    logger.info({ url, keyId: artifacts.keyId, ledgerEntries: ledger.ledger.length }, "verifier service listening");
+    logger.info({ url, keyId: artifacts.keyId, businessKeyId: businessArtifacts?.keyId, ledgerEntries: ledger.ledger.length }, "verifier service listening");
     const shutDown = async () => {
       logger.info("shutting down: finishing requests in flight");
       ledger.stopPolling();
@@ -153,7 +168,7 @@ export async function startVerifierService(config: ServiceConfig, log: Logger | 
         });
         server.closeIdleConnections();
       });
-      await pool.close();
+      await Promise.all(pools.map((pool) => pool.close()));
       await store.close();
       logger.info("shut down");
     };
@@ -161,6 +176,7 @@ export async function startVerifierService(config: ServiceConfig, log: Logger | 
     return {
       url,
       keyId: artifacts.keyId,
+      ...(businessArtifacts && { businessKeyId: businessArtifacts.keyId }),
       receiptKey: receiptKey.signer.publicKey,
       replica: ledger,
       close: () => (closing ??= shutDown()),

@@ -35,7 +35,7 @@ export interface StoredReceipt {
   /** The pairwise DID (did:realdid:pairwise:…) the person logged in as. */
   readonly did: string;
   readonly time: Date;
-  /** The signed receipt (realdid-receipt/1). */
+  /** The signed receipt (realdid-receipt/2; /1 before business logins). */
   readonly receipt: unknown;
 }
 
