@@ -78,7 +78,7 @@ const once = <T>(measure: () => Promise<T>): (() => Promise<T>) => {
 const table = new BenchTable();
 const work = mkdtempSync(join(tmpdir(), "realdid-bench-"));
 const artifacts = loadArtifacts();
-table.add("constraints (RealDid: 2^33 leaves, 4 slots, escrow)", String(artifacts.manifest.constraints), `Semaphore v4 depth 20: ${count(SEMAPHORE_CONSTRAINTS)}`);
+table.add("constraints (RealDid: 2^33 leaves, 4 slots, escrow)", count(artifacts.manifest.constraints), `Semaphore v4 depth 20: ${count(SEMAPHORE_CONSTRAINTS)}`);
 table.add("published key set", `key id ${artifacts.keyId} (${artifacts.manifest.contributors.length} ceremony steps)`);
 
 // --- Proving: a citizen in a tree of 1001 ----------------------------------------------
@@ -258,7 +258,7 @@ if (runs("business")) {
   table.compare("constraints, business circuit (person + enterprise + mandate, 2 paths, 2 escrows) vs Semaphore v4 depth 20", constraints, SEMAPHORE_CONSTRAINTS, count, "lower");
   table.compare("  business vs personal circuit", constraints, artifacts.manifest.constraints, count, "lower");
   table.add("first business proof, from making its prover (same process, curve up)", ms(business.firstProofMs));
-  table.compare("business proof, warm median, a new site each time, vs Semaphore v4 depth 20 (proving part's figure)", business.proof.median, semaphore.proof.median, ms, "lower");
+  table.compare("business proof, warm median, a new site each time, vs Semaphore v4 depth 20 on snarkjs (this run's figure)", business.proof.median, semaphore.proof.median, ms, "lower");
   table.compare("  business vs personal proof, a new site each time (interleaved)", business.proof.median, business.personalProof.median, ms, "lower");
   table.add("  proof timings (business / personal)", timing(business.proof), timing(business.personalProof));
   table.compare("verification, business proof vs personal proof (groth16Check, interleaved)", business.verify.median, business.personalVerify.median, ms, "lower");
