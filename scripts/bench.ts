@@ -2,7 +2,7 @@
 // (Semaphore v4 depth 20 from its official npm artifacts; snarkjs one proof at a time).
 // Machines are noisy: read the ratios, not absolute times across runs.
 // `npm run bench -- desk service` runs only those parts (proving, verification, desk, service,
-// registry); a figure a part compares with is measured for it if its own part does not run.
+// registry, business); a figure a part compares with is measured for it if its own part does not run.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,6 +27,7 @@ import { RootLedger } from "../src/ledger/root-ledger.js";
 import { DESK_CONFIG_FORMAT, parseDeskConfig } from "../src/desk/desk-config.js";
 import { deskSnapshot } from "../src/desk/desk-snapshot.js";
 import { circuitInput } from "../src/proof/circuit-input.js";
+import { groth16Check } from "../src/proof/groth16-check.js";
 import { releaseCurve } from "../src/proof/curve.js";
 import { Prover } from "../src/proof/prover.js";
 import { challengeForMessage } from "../src/proof/request.js";
@@ -40,6 +41,7 @@ import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signe
 import { personRecord } from "../test/helpers/people.js";
 import { spawnService } from "../test/helpers/service-process.js";
 import { measureBrowserProofs } from "./bench/browser-proof.js";
+import { measureBusiness } from "./bench/business.js";
 import { measureCompactPresentation } from "./bench/compact-presentation.js";
 import { measureDeskInBrowser } from "./bench/desk-browser.js";
 import { coldCliProofMs } from "./bench/cli-proof.js";
@@ -52,12 +54,14 @@ const BROWSER_PROOF_RUNS = Number(process.env.BENCH_BROWSER_PROOF_RUNS ?? 5);
 const BROWSER_DESK_RUNS = Number(process.env.BENCH_BROWSER_DESK_RUNS ?? 9);
 const TREE_LEAVES = Number(process.env.BENCH_TREE_LEAVES ?? 1_000_000);
 const SEMAPHORE_GROUP = 20_000;
+const SEMAPHORE_CONSTRAINTS = 6_431; // Semaphore v4 depth 20
 const ENROLLMENTS = 100_000;
 const LOAD = { requests: 400, concurrency: 16 };
 const MiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const perSecond = (v: number) => `${v.toFixed(1)}/s`;
+const count = (v: number) => v.toLocaleString("en");
 
-const PARTS = ["proving", "verification", "desk", "service", "registry"];
+const PARTS = ["proving", "verification", "desk", "service", "registry", "business"];
 const chosen = process.argv.slice(2);
 const unknownPart = chosen.find((part) => !PARTS.includes(part));
 if (unknownPart !== undefined) {
@@ -74,7 +78,7 @@ const once = <T>(measure: () => Promise<T>): (() => Promise<T>) => {
 const table = new BenchTable();
 const work = mkdtempSync(join(tmpdir(), "realdid-bench-"));
 const artifacts = loadArtifacts();
-table.add("constraints (RealDid: 2^33 leaves, 4 slots, escrow)", String(artifacts.manifest.constraints), "Semaphore v4 depth 20: 6,431");
+table.add("constraints (RealDid: 2^33 leaves, 4 slots, escrow)", count(artifacts.manifest.constraints), `Semaphore v4 depth 20: ${count(SEMAPHORE_CONSTRAINTS)}`);
 table.add("published key set", `key id ${artifacts.keyId} (${artifacts.manifest.contributors.length} ceremony steps)`);
 
 // --- Proving: a citizen in a tree of 1001 ----------------------------------------------
@@ -236,6 +240,29 @@ if (runs("registry")) {
   table.add(`registrar: path refresh by bucket (${ENROLLMENTS} people, 4,096 leaves over HTTP, path computed by the citizen)`, timing(refresh));
   await registrarServer.close();
   registrar.close();
+}
+
+// --- Business: a legal representative proving for their enterprise at a tax portal ----------
+if (runs("business")) {
+  const semaphore = await semaphoreFigures();
+  const single = await singleProof();
+  const personalCheck = groth16Check(artifacts.verificationKey);
+  let site = 0;
+  const business = await measureBusiness(PROOF_RUNS, { identity, attributes }, request, today, {
+    prove: () => prover.prove(inputsFor(`personal-${site++}.example`)),
+    verify: async () => {
+      if (!(await personalCheck(single.proof, single.publicSignals))) throw new Error("the personal proof did not verify");
+    },
+  });
+  const constraints = business.artifacts.manifest.constraints;
+  table.compare("constraints, business circuit (person + enterprise + mandate, 2 paths, 2 escrows) vs Semaphore v4 depth 20", constraints, SEMAPHORE_CONSTRAINTS, count, "lower");
+  table.compare("  business vs personal circuit", constraints, artifacts.manifest.constraints, count, "lower");
+  table.add("first business proof, from making its prover (same process, curve up)", ms(business.firstProofMs));
+  table.compare("business proof, warm median, a new site each time, vs Semaphore v4 depth 20 on snarkjs (this run's figure)", business.proof.median, semaphore.proof.median, ms, "lower");
+  table.compare("  business vs personal proof, a new site each time (interleaved)", business.proof.median, business.personalProof.median, ms, "lower");
+  table.add("  proof timings (business / personal)", timing(business.proof), timing(business.personalProof));
+  table.compare("verification, business proof vs personal proof (groth16Check, interleaved)", business.verify.median, business.personalVerify.median, ms, "lower");
+  table.compare("  business proof (groth16Check) vs snarkjs verify of a personal proof", business.verify.median, (await snarkjsVerify()).median, ms, "lower");
 }
 
 table.print();
