@@ -1,10 +1,11 @@
 // Business identity through the command line, as four parties would: the registrar enrolls an
 // enterprise and its legal representative's mandate; the representative grants an agent a
 // mandate at the registrar's server by proving with their own identity; the agent proves to a
-// portal for the enterprise and the portal verifies; the representative revokes it at once and
-// the agent's next proof is refused; the regulator unmasks both the agent and the enterprise;
+// portal for the enterprise and the portal verifies; they log into a site through its verifier
+// service and the regulator unmasks both the agent and the enterprise from the site's receipt;
+// the representative revokes the mandate at once and the agent's next proof is refused;
 // an agent cannot grant; bad input gets one line.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +22,7 @@ const CODE = withCreditCodeCheck("91440300MA5DC1234");
 const UNTIL = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
 let dir: string;
 let registrar: RunningChild;
+let service: RunningChild | undefined;
 let regulatorKey: { x: string; y: string };
 const cli = (...args: string[]): CliRun => realdid(dir, ["--json", ...args], ENV);
 const citizen = (i: number) => ["--identity", `person${i}.identity.json`, "--passphrase-env", "PASS", "--credential", `credentials/credential-${i}.json`, "--regulator-key", "regulator/regulator-public.json"];
@@ -35,6 +37,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await stopChild(service?.child);
   await stopChild(registrar?.child);
   rmSync(dir, { recursive: true, force: true });
 });
@@ -84,8 +87,16 @@ describe("an enterprise, its representative and an agent, through the CLI", () =
     expectOneLineFailure(realdid(dir, ["enterprise", "prove", "--registrar", registrar.url, ...citizen(1), "--mandate", "agent.mandate.json", "--request", "customs.request.json", "--out", "x.json"], ENV), /covers tax_filing, annual_report, not the requested task customs_declaration/);
   });
 
-  it("the regulator unmasks both the agent and the enterprise from the agent's proof, in the audit log", () => {
-    expectSuccess(cli("regulator", "open-case", "--proof", "agent.proof.json", "--case-id", "tax-7", "--legal-basis", "Court order 21/2026 (tax fraud investigation)", "--audit", "audit", "--audit-passphrase-env", "AUDIT_PASS", "--out", "case.json"));
+  it("the agent logs into the tax site through its verifier service; the regulator unmasks both the agent and the enterprise from the site's receipt", async () => {
+    const registrarKey = JSON.parse(readFileSync(join(dir, "rep.mandate.json"), "utf8")).registrarKey;
+    const tax = { scope: "tax.example.gov", checkExpiry: true, regulatorKey, business: { roles: ["agent"], task: "tax_filing", revealEnterprise: true } };
+    writeFileSync(join(dir, "verifier.json"), JSON.stringify({ port: 0, database: "verifier-data", workers: 1, ledger: { source: registrar.url, registrarKey, syncSeconds: 1 }, sites: { tax } }));
+    service = await spawnRealdid(["serve", "--config", "verifier.json"], dir);
+    const login = expectSuccess(cli("enterprise", "login", service.url, "--site", "tax", "--registrar", registrar.url, ...citizen(1), "--mandate", "agent.mandate.json"));
+    expect(login).toMatchObject({ valid: true, creditCode: CODE, did: expect.stringMatching(/^did:realdid:pairwise:/) });
+    writeFileSync(join(dir, "receipt.json"), JSON.stringify(login.receipt)); // the site keeps it; handed over with a court order
+
+    expectSuccess(cli("regulator", "open-case", "--receipt", "receipt.json", "--verifier-key", login.receipt.verifierKey, "--case-id", "tax-7", "--legal-basis", "Court order 21/2026 (tax fraud investigation)", "--audit", "audit", "--audit-passphrase-env", "AUDIT_PASS", "--out", "case.json"));
     expectSuccess(cli("regulator", "partial", "--share", "regulator/share-1.json", "--passphrase-env", "REG1", "--key", "regulator/regulator-public.json", "--case", "case.json", "--out", "partial-1.json"));
     const unmasked = expectSuccess(
       cli("regulator", "unmask", "--case", "case.json", "--key", "regulator/regulator-public.json", "--partials", "partial-1.json", "--audit", "audit", "--audit-passphrase-env", "AUDIT_PASS", "--registrar", "registrar", "--registrar-passphrase-env", "REGISTRAR_PASS"),
