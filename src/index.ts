@@ -40,4 +40,15 @@ export * from "./artifacts/artifacts.js";
 export * from "./artifacts/load.js";
 export { verificationKeyId } from "./artifacts/key-id.js";
 export { DEVELOPMENT_KEYS_WARNING } from "./artifacts/manifest.js";
-export { REALDID_CIRCUIT } from "./artifacts/circuit-id.js";
+export { BUSINESS_CIRCUIT, REALDID_CIRCUIT } from "./artifacts/circuit-id.js";
+// Business identity: enterprises, mandates, and proofs of acting for an enterprise.
+export * from "./business/credit-code.js";
+export * from "./business/enterprise.js";
+export * from "./business/mandate.js";
+export * from "./business/mandate-credential.js";
+export * from "./business/mandate-grant.js";
+export * from "./business/business-circuit-input.js";
+export * from "./business/business-signals.js";
+export * from "./business/business-policy.js";
+export * from "./business/business-prover.js";
+export * from "./business/business-verifier.js";

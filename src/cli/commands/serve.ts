@@ -62,10 +62,10 @@ export function serveCommand(program: Command): void {
       const service = await startVerifierService(config, serviceLogToStderr(config.logLevel));
       closeOnSignals(service.close);
       return {
-        data: { url: service.url, sites: [...config.sites.keys()], ledgerEntries: service.replica.ledger.length, keyId: service.keyId, receiptKey: service.receiptKey, did: verifierDid(service.receiptKey) },
+        data: { url: service.url, sites: [...config.sites.keys()], ledgerEntries: service.replica.ledger.length, keyId: service.keyId, businessKeyId: service.businessKeyId ?? null, receiptKey: service.receiptKey, did: verifierDid(service.receiptKey) },
         lines: [
           `verifier service listening on ${service.url} (sites: ${[...config.sites.keys()].join(", ")}; ledger: ${service.replica.ledger.length} entries)`,
-          `circuit keys ${service.keyId}; receipts signed by ${service.receiptKey} (${verifierDid(service.receiptKey)}, its document at /v1/did)`,
+          `circuit keys ${service.keyId}${service.businessKeyId ? `, business circuit keys ${service.businessKeyId}` : ""}; receipts signed by ${service.receiptKey} (${verifierDid(service.receiptKey)}, its document at /v1/did)`,
         ],
       };
     },
