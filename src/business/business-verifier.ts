@@ -1,4 +1,6 @@
+import { ATTRIBUTE_MAX } from "../attributes/attributes.js";
 import { dayNumber } from "../attributes/calendar.js";
+import { RealDidError } from "../errors.js";
 import type { EscrowCiphertext } from "../crypto/escrow.js";
 import { type ProofCheck, type VerificationFailure, type VerificationRequest, verifyCircuitProof } from "../proof/verifier.js";
 import type { RealDidProof } from "../proof/prover.js";
@@ -31,6 +33,10 @@ function checkTerms(signals: BusinessSignals, terms: BusinessTerms): Verificatio
   if (signals.requiredTask !== (terms.task === null ? 0n : BigInt(TASKS[terms.task]))) return mismatch(`task (${terms.task ?? "any"})`);
   if (signals.revealEnterprise !== (terms.revealEnterprise ? 1n : 0n)) return mismatch(`disclosure of the enterprise (${terms.revealEnterprise ? "revealed" : "hidden"})`);
   const { region, type } = terms.enterpriseBounds;
+  // As for the personal bounds: the circuit's range proof means lo <= value <= hi only for bounds below 2^32.
+  for (const [name, [lo, hi]] of [["region", region], ["type", type]] as const) {
+    if (!(lo >= 0n && hi <= ATTRIBUTE_MAX)) throw new RealDidError("invalid_argument", `the requested bounds on the enterprise's ${name} must lie in [0, ${ATTRIBUTE_MAX}]`);
+  }
   const asked = [region[0], type[0], region[1], type[1]];
   const proven = [signals.enterpriseBounds.region[0], signals.enterpriseBounds.type[0], signals.enterpriseBounds.region[1], signals.enterpriseBounds.type[1]];
   if (proven.some((value, i) => value !== asked[i])) return { valid: false, code: "predicate_mismatch", message: "the proof's bounds on the enterprise's region or type are not the ones asked for" };

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { ATTRIBUTE_MAX, ATTRIBUTE_SLOTS } from "../attributes/attributes.js";
+import { ATTRIBUTE_MAX } from "../attributes/attributes.js";
+import { predicateBounds } from "../attributes/predicates.js";
 import type { Point } from "../crypto/baby-jubjub.js";
 import { RealDidError } from "../errors.js";
 import { Ed25519PublicKey, IsoTime, NormalizedString } from "../formats/fields.js";
@@ -72,7 +73,8 @@ export function representativeRequest(act: RepresentativeAct, regulatorKey: Poin
   return {
     scope: representativeScope(act.registrarKey),
     challenge: actChallenge(act),
-    bounds: { lo: ATTRIBUTE_SLOTS.map(() => 0n), hi: ATTRIBUTE_SLOTS.map(() => ATTRIBUTE_MAX) },
+    // The representative's own identity document must be valid on the day of the act.
+    bounds: predicateBounds({ notExpired: true }, act.requestedAt.slice(0, 10)),
     regulatorKey,
     keyId,
     today: act.requestedAt.slice(0, 10),
@@ -95,8 +97,10 @@ export interface RegistrarSide {
 /**
  * The registrar's check of a representative's act: addressed to this registrar, made within
  * GRANT_CLOCK_SKEW_MS of its clock, and proven by the legal representative of the enterprise
- * it names (the proof reveals the enterprise's code, which must be the act's). Returns the
- * evidence the registrar keeps with the change.
+ * it names (the proof reveals the enterprise's code, which must be the act's), under the
+ * registrar's current root only: a grant outlives the root window, so a representative
+ * revoked a minute ago must not still grant under the root before. Returns the evidence the
+ * registrar keeps with the change.
  */
 export async function verifyRepresentativeAct(act: RepresentativeAct, proof: RealDidProof, registrar: RegistrarSide): Promise<{ act: RepresentativeAct; proof: RealDidProof }> {
   if (act.registrarKey !== registrar.registrarKey) throw new RealDidError("representative_refused", "the act is addressed to another registrar");

@@ -224,6 +224,8 @@ export class BusinessRegistry {
     const row = this.enterpriseRow(code);
     if (row.status !== "active") throw new RealDidError("enterprise_inactive", `enterprise ${code} is ${row.status.replace("_", " ")}: it grants no mandates`);
     const enterprise = this.enterprise(code);
+    // The representative acts with their own mandate; another of theirs would only give them a second pseudonym (and nullifier) per site.
+    if (agent.leafIndex === enterprise.legalRepresentative.leafIndex) throw new RealDidError("invalid_mandate", `grant: ${agent.nationalId} is ${code}'s legal representative, who needs no other mandate of it`);
     const terms: MandateTerms = {
       agentCommitment: agent.commitment,
       enterprise: enterpriseFields(code),

@@ -14,8 +14,6 @@ export interface GrantDesk {
   /** The business circuit's keys (proofs are checked with its verification key). */
   readonly artifacts: CircuitArtifacts;
   readonly check: ProofCheck;
-  /** How long a replaced root still counts for a representative's proof. */
-  readonly rootWindowMs: number;
 }
 
 const submission = (body: unknown, field: "grant" | "revocation"): { act: unknown; proof: ProofDocument } => {
@@ -38,7 +36,8 @@ export function mountMandateEndpoints(app: Express, registrar: Registrar, desk: 
     regulatorKey: desk.regulatorKey,
     keyId: desk.artifacts.keyId,
     check: desk.check,
-    rootStatus: (root) => registrar.ledger.rootStatus(root, Date.now(), desk.rootWindowMs),
+    // Only the current root (see verifyRepresentativeAct): a replaced one is "expired" at once.
+    rootStatus: (root) => registrar.ledger.rootStatus(root, Date.now(), 0),
     now: new Date(),
   });
   const json = express.json({ limit: "64kb" });
@@ -58,9 +57,10 @@ export function mountMandateEndpoints(app: Express, registrar: Registrar, desk: 
       const { act, proof } = submission(req.body, "revocation");
       const revocation = parseMandateRevocation(act, "revocation");
       await verifyRepresentativeAct(revocation, proof, side());
-      if (!registrar.mandatesOf(revocation.enterpriseCode).some((m) => m.leafIndex === revocation.mandateIndex && !m.revoked)) {
-        throw new RealDidError("not_enrolled", `${revocation.enterpriseCode} has no mandate in force at leaf ${revocation.mandateIndex}`);
-      }
+      const mandate = registrar.mandatesOf(revocation.enterpriseCode).find((m) => m.leafIndex === revocation.mandateIndex && !m.revoked);
+      if (!mandate) throw new RealDidError("not_enrolled", `${revocation.enterpriseCode} has no mandate in force at leaf ${revocation.mandateIndex}`);
+      // Revoking the representative's own mandate would leave the enterprise without anyone who grants: the registrar's operator changes representatives.
+      if (mandate.role === "legal_representative") throw new RealDidError("representative_refused", "the legal representative's mandate is revoked by the registrar's operator, not through this endpoint");
       const entry = registrar.revokeMandate(revocation.mandateIndex);
       res.json({ revoked: revocation.mandateIndex, ledgerEntry: entry });
     } catch (error) {

@@ -16,7 +16,17 @@ export interface RegistrarServer {
   close(): Promise<void>;
 }
 
-const STATUS: Record<string, number> = { malformed_request: 400, invalid_record: 400, bucket_out_of_range: 404, not_enrolled: 404, already_enrolled: 409, representative_refused: 403, internal_error: 500 };
+const STATUS: Record<string, number> = {
+  malformed_request: 400,
+  invalid_record: 400,
+  invalid_mandate: 400,
+  bucket_out_of_range: 404,
+  not_enrolled: 404,
+  already_enrolled: 409,
+  enterprise_inactive: 409,
+  representative_refused: 403,
+  internal_error: 500,
+};
 
 /** Ledger entries in one answer when the client names no `limit` (about 3.5 MB). */
 export const DEFAULT_LEDGER_PAGE = 10_000;
@@ -96,11 +106,11 @@ export async function startRegistrarServer(
   app.use((_req, res) => void res.status(404).json({ error: { code: "not_found", message: "no such endpoint" } }));
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const known = error instanceof RealDidError;
-    // Express's own 4xx (e.g. a bad %-escape in the path) is the client's mistake too.
+    // Express's own 4xx (a bad %-escape in the path, a body that is not JSON or too large) is the client's mistake too.
     const clientMistake = !known && (error as { status?: number })?.status !== undefined && (error as { status: number }).status < 500;
     const code = known ? (error.code === "invalid_argument" ? "malformed_request" : error.code) : clientMistake ? "malformed_request" : "internal_error";
     if (code === "internal_error") log.error({ err: error }, "internal error");
-    res.status(STATUS[code] ?? 422).json({ error: { code, message: known ? error.message : clientMistake ? "the request's path is not well formed" : "internal error" } });
+    res.status(STATUS[code] ?? 422).json({ error: { code, message: known ? error.message : clientMistake ? `the request is not well formed (${(error as { type?: string }).type === "entity.too.large" ? "its body is too large" : (error as { type?: string }).type === "entity.parse.failed" ? "its body is not JSON" : "its path"})` : "internal error" } });
   });
 
   const server = app.listen(port, host);

@@ -366,7 +366,11 @@ export class Registrar {
     if (!result || typeof result.details.handle !== "string") throw new RealDidError("case_not_in_audit_log", `the audit log has no unmasking result for case ${caseId}: resolution refused`);
     const person = this.resolveHandle(BigInt(result.details.handle));
     const { mandateHandle } = result.details;
-    return typeof mandateHandle === "string" ? { ...person, mandate: this.resolveMandateHandle(BigInt(mandateHandle)) } : person;
+    if (typeof mandateHandle !== "string") return person;
+    const mandate = this.resolveMandateHandle(BigInt(mandateHandle));
+    // One proof's two handles: the mandate must be the unmasked person's, or the result pairs records that never met.
+    if (mandate.agent.leafIndex !== person.leafIndex) throw new RealDidError("case_not_in_audit_log", `case ${caseId}: the mandate handle is not a mandate of the unmasked person: resolution refused`);
+    return { ...person, mandate };
   }
 
   /**

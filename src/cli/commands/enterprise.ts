@@ -41,7 +41,8 @@ async function agentMaterial(options: AgentOptions, output: CommandOutput) {
   if (mandate.registrarKey !== registrarKey) throw new RealDidError("mandate_mismatch", "the mandate and your credential come from different registrars");
   let paths;
   if (options.registrar !== undefined) {
-    output.progress(`refreshing both Merkle paths from ${options.registrar} (by bucket: the registrar does not learn your leaves)`);
+    // Two buckets fetched together: the registrar, which knows who holds which mandate, can narrow the pair down (see docs/business-identity.md).
+    output.progress(`refreshing both Merkle paths from ${options.registrar} (by bucket: the registrar learns the two buckets, not the leaves)`);
     ({ paths } = await refreshPaths(options.registrar, [
       { index: credential.index, leaf, registrarKey },
       { index: mandate.index, leaf: BigInt(mandate.leaf), registrarKey },
@@ -213,6 +214,9 @@ export function enterpriseCommands(program: Command): void {
         "the grant",
       );
       const credential = parseMandateCredential(await actAsRepresentative("grant", grant, options, output), "the registrar's mandate credential");
+      const asked = { registrarKey: own.registrarKey, creditCode: grant.enterpriseCode, role: grant.role, tasks: grant.tasks, validFrom: grant.validFrom, validUntil: grant.validUntil };
+      const given = { registrarKey: credential.registrarKey, creditCode: credential.enterprise.creditCode, role: credential.role, tasks: credential.tasks, validFrom: credential.validFrom, validUntil: credential.validUntil };
+      if (JSON.stringify(asked) !== JSON.stringify(given)) throw new RealDidError("remote_refused", "the registrar answered with a mandate other than the one granted: not written");
       writeAtomically(options.out, JSON.stringify(credential, null, 2) + "\n", { mode: OWNER_ONLY });
       return {
         data: { index: credential.index, role: credential.role, tasks: credential.tasks, validFrom: credential.validFrom, validUntil: credential.validUntil, file: options.out },

@@ -11,7 +11,6 @@ import { AuditLog } from "../../regulator/audit-log.js";
 import { type EnrollmentRequest, Registrar } from "../../registrar/registrar.js";
 import { commandBusinessKeys, defineCommand, integerOption } from "../command-kit.js";
 import { ensureFolder, OWNER_ONLY, passphraseFromEnv, readJson, readText, writeAtomically } from "../../files.js";
-import { DEFAULT_ROOT_WINDOW_MS } from "../../ledger/root-ledger.js";
 import type { GrantDesk } from "../../registrar/mandate-endpoints.js";
 import { trustedRegulatorKey } from "../../regulator/key-files.js";
 import { releaseCurve } from "../../proof/curve.js";
@@ -116,7 +115,7 @@ async function grantDesk(options: RegistrarOptions, output: CommandOutput): Prom
   const regulatorKey = trustedRegulatorKey(readJson(options.regulatorKey!, "regulator key"), `regulator key ${options.regulatorKey}`);
   const artifacts = commandBusinessKeys(options, output);
   const { groth16Check } = await import("../../proof/groth16-check.js"); // snarkjs: only for a server that takes grants
-  return { unlock, desk: { regulatorKey, artifacts, check: groth16Check(artifacts.verificationKey), rootWindowMs: DEFAULT_ROOT_WINDOW_MS } };
+  return { unlock, desk: { regulatorKey, artifacts, check: groth16Check(artifacts.verificationKey) } };
 }
 
 export function registrarCommands(program: Command): void {

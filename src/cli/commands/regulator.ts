@@ -140,7 +140,8 @@ export function regulatorCommands(program: Command): void {
       const unmasking = caseFromProof(publicSignals, o.caseId, o.legalBasis);
       const audit = openAudit(o, output);
       if (audit.read().caseEvents(o.caseId).length > 0) throw new RealDidError("invalid_argument", `case ${o.caseId} already exists in the audit log`);
-      const entry = audit.append(o.caseId, "request", { legalBasis: o.legalBasis, keyId: unmasking.keyId, ciphertext: caseJson(unmasking).ciphertext, ...source });
+      const { ciphertext, mandateCipher } = caseJson(unmasking);
+      const entry = audit.append(o.caseId, "request", { legalBasis: o.legalBasis, keyId: unmasking.keyId, ciphertext, ...(mandateCipher !== undefined && { mandateCipher }), ...source });
       writeAtomically(o.out, JSON.stringify(caseJson(unmasking), null, 2) + "\n");
       return { data: { caseId: o.caseId, keyId: unmasking.keyId, auditEntry: entry.seq, case: o.out }, lines: [`case ${o.caseId} opened (audit entry ${entry.seq}); send ${o.out} to the share holders`] };
     },
@@ -184,8 +185,12 @@ export function regulatorCommands(program: Command): void {
       const key = parseRegulatorPublicKey(readJson(o.key, "regulator key"));
       const unmasking = parseCase(readJson(o.case, "case"));
       const audit = openAudit(o, output);
-      if (!audit.read().caseEvents(unmasking.caseId).some((e) => e.event === "request")) {
-        throw new RealDidError("case_not_in_audit_log", `case ${unmasking.caseId} was never opened in the audit log`);
+      const request = audit.read().caseEvents(unmasking.caseId).find((e) => e.event === "request");
+      if (!request) throw new RealDidError("case_not_in_audit_log", `case ${unmasking.caseId} was never opened in the audit log`);
+      // Only what was opened is unmasked: a case file edited after opening (another ciphertext, a mandate cipher added) is refused.
+      const opened = caseJson(unmasking);
+      if (JSON.stringify(request.details.ciphertext) !== JSON.stringify(opened.ciphertext) || request.details.mandateCipher !== opened.mandateCipher) {
+        throw new RealDidError("case_not_in_audit_log", `case file ${o.case} is not the case ${unmasking.caseId} the audit log opened: its ciphertexts differ`);
       }
       if (unmasking.keyId !== key.keyId) throw new RealDidError("wrong_regulator_key", `case ${unmasking.caseId} is encrypted to key ${unmasking.keyId}, not ${key.keyId}`);
       let partials;
