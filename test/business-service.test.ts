@@ -37,7 +37,7 @@ import { RegistryTree, TREE_HEIGHT } from "../src/registry/registry-tree.js";
 import { parseServiceConfig } from "../src/service/config.js";
 import { type RunningService, startVerifierService } from "../src/service/server.js";
 import { freePort } from "./helpers/free-port.js";
-import { browse, CookieJar, loginRequestOf } from "./helpers/oidc-browser.js";
+import { browse, CookieJar, loginRequestOf, startSignIn } from "./helpers/oidc-browser.js";
 import { enrollmentRequests } from "./helpers/people.js";
 import { TEST_UNLOCK } from "./helpers/registrar-keys.js";
 import { post } from "./helpers/service-fixture.js";
@@ -279,16 +279,7 @@ describe("business logins at the verifier service", () => {
     /** The whole business sign-in: the browser to the wallet, the agent's proof for the login request, the code exchanged. */
     async function signIn(clientId: string, redirectUri: string) {
       const config = await client.discovery(new URL(issuer), clientId, undefined, client.None(), { execute: [client.allowInsecureRequests] });
-      const codeVerifier = client.randomPKCECodeVerifier();
-      const checks = { pkceCodeVerifier: codeVerifier, expectedState: client.randomState(), expectedNonce: client.randomNonce() };
-      const url = client.buildAuthorizationUrl(config, {
-        redirect_uri: redirectUri,
-        scope: "openid realdid",
-        code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
-        code_challenge_method: "S256",
-        state: checks.expectedState,
-        nonce: checks.expectedNonce,
-      });
+      const { url, checks } = await startSignIn(config, redirectUri);
       const jar = new CookieJar();
       const atWallet = await browse(jar, url, (next) => next.href.startsWith(WALLET));
       const login = await loginRequestOf(atWallet.url);

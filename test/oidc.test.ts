@@ -14,7 +14,7 @@ import { parseServiceConfig } from "../src/service/config.js";
 import { type RunningService, startVerifierService } from "../src/service/server.js";
 import { freePort } from "./helpers/free-port.js";
 import { type LoginRequest, parseLoginRequest } from "../src/login/login-documents.js";
-import { browse, CookieJar, loginRequestOf, loginRequestUrlOf, walletAnswer } from "./helpers/oidc-browser.js";
+import { browse, CookieJar, loginRequestOf, loginRequestUrlOf, startSignIn, walletAnswer } from "./helpers/oidc-browser.js";
 import { type ProofFixture, proofFixture } from "./helpers/proof-fixture.js";
 import { ownTestDatabase } from "./helpers/postgres.js";
 import { writeServiceConfig } from "./helpers/service-fixture.js";
@@ -65,21 +65,6 @@ async function relyingParty(clientId: string, secret?: string): Promise<client.C
   const config = await client.discovery(new URL(issuer), clientId, undefined, secret === undefined ? client.None() : client.ClientSecretBasic(secret), { execute: [client.allowInsecureRequests] });
   client.enableNonRepudiationChecks(config);
   return config;
-}
-
-/** Starts a sign-in as the website would: PKCE S256, state and nonce. */
-async function startSignIn(config: client.Configuration, redirectUri: string) {
-  const codeVerifier = client.randomPKCECodeVerifier();
-  const checks = { pkceCodeVerifier: codeVerifier, expectedState: client.randomState(), expectedNonce: client.randomNonce() };
-  const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: redirectUri,
-    scope: "openid realdid",
-    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
-    code_challenge_method: "S256",
-    state: checks.expectedState,
-    nonce: checks.expectedNonce,
-  });
-  return { url, checks };
 }
 
 /** A sign-in started in `jar`'s browser, up to the wallet, which has fetched the login request. */

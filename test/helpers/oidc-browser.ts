@@ -1,3 +1,4 @@
+import * as client from "openid-client";
 import { LOGIN_ANSWER_FORMAT, type LoginRequest, parseLoginRequest } from "../../src/login/login-documents.js";
 import { proofDocument } from "../../src/proof/proof-document.js";
 import { proofRequestFrom } from "../../src/proof/request-document.js";
@@ -71,4 +72,19 @@ export async function walletAnswer(login: LoginRequest, fixture: ProofFixture, {
   const proof = proofDocument(await fixture.prove(who, request), request.scope);
   const answered = tamper ? { ...proof, proof: { ...proof.proof, pi_c: proof.proof.pi_a } } : proof;
   return JSON.stringify({ format: LOGIN_ANSWER_FORMAT, proof: answered });
+}
+
+/** Starts a sign-in as the website would: PKCE S256, state and nonce. */
+export async function startSignIn(config: client.Configuration, redirectUri: string) {
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const checks = { pkceCodeVerifier: codeVerifier, expectedState: client.randomState(), expectedNonce: client.randomNonce() };
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope: "openid realdid",
+    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: "S256",
+    state: checks.expectedState,
+    nonce: checks.expectedNonce,
+  });
+  return { url, checks };
 }
