@@ -91,7 +91,7 @@ describe("Sign in with RealDID for an enterprise, in Chromium", () => {
     expect(refusal).toContain("the mandate covers invoicing, not the requested task tax_filing");
     await page.click("#return-refused");
     await page.waitForURL((url) => url.href.startsWith(demo.urls.portal));
-    expect(await page.textContent("#refused")).toMatch(/none of your mandates answers it/);
+    expect(await page.textContent("#refused")).toMatch(/does not meet this site's policy: age >= 18, acting for an enterprise as legal representative or agent, with a mandate for tax filing/);
     expect(proving.filter((url) => url.endsWith(".zkey"))).toHaveLength(1); // the keys were fetched while the person unlocked: nothing was proven
   }, 240_000);
 

@@ -63,7 +63,7 @@ scope.onmessage = async (event: MessageEvent<ToWorker>) => {
       if (prover === undefined) throw new RealDidError("prover_unavailable", "the prover has no keys loaded");
       const { prover: ready } = await prover;
       const started = performance.now();
-      const proof = await ready.proveInput(message.input, (stage) => post({ type: "progress", stage }));
+      const proof = await ready.proveAny(message.input, (stage) => post({ type: "progress", stage })); // either circuit's: the verifier reads the signals
       post({ type: "proved", proof: { keyId: proof.keyId, proof: proof.proof, publicSignals: proof.publicSignals }, milliseconds: Math.round(performance.now() - started) });
     }
   } catch (error) {
