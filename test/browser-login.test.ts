@@ -6,17 +6,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exportIdentity } from "../src/identity/identity-file.js";
 import { Identity } from "../src/identity/identity.js";
 import { pairwiseDid } from "../src/did/did-uri.js";
 import { scopeToField } from "../src/proof/request.js";
 import { freePorts, type RunningDemo, startDemo } from "../examples/demo/start-demo.js";
 import { expectSuccess, realdid } from "./helpers/cli.js";
+import { consentAndReturn, enrollWithCli, importCredential, importIdentityFile, PASSPHRASE, toConsent as walletConsent } from "./helpers/wallet-browser.js";
 import { launchChromium } from "./helpers/chromium.js";
 import { NAMED_PEOPLE } from "./helpers/people.js";
 
-const PASSPHRASE = "wallet passphrase (test only)";
-const FILE_PASSPHRASE = "identity file passphrase (test only)";
 const [ADULT, MINOR] = [NAMED_PEOPLE[0], NAMED_PEOPLE[1]]; // Li Wei (1990), Zhang Min (2012)
 const SCREENSHOTS = process.env.REALDID_SCREENSHOTS; // set to a folder to keep the README's screenshots
 
@@ -44,13 +42,8 @@ async function personBrowser(): Promise<{ context: BrowserContext; page: Page; r
   return { context, page: await context.newPage(), requests };
 }
 
-/** Enrolls a commitment with the registrar's CLI, as the registrar's operator would; returns the credential file's text. */
-function enroll(person: (typeof NAMED_PEOPLE)[number], commitment: string, data = demo.registrarData, keyFile = demo.registrarKeyFile): string {
-  const out = join(work, `credential-${commitment.slice(0, 12)}.json`);
-  const args = ["registrar", "enroll", "--data", data, "--key-file", keyFile, "--name", person.name, "--national-id", person.nationalId, "--birth-date", person.birthDate];
-  expectSuccess(realdid(work, [...args, "--region", person.region, "--expiry", person.expiry, "--document-type", person.documentType, "--commitment", commitment, "--out", out]));
-  return readFileSync(out, "utf8");
-}
+/** Enrolls a commitment with the registrar's CLI (the demo's registrar unless told); returns the credential file's text. */
+const enroll = (person: (typeof NAMED_PEOPLE)[number], commitment: string, data = demo.registrarData, keyFile = demo.registrarKeyFile) => enrollWithCli(work, { data, keyFile }, person, commitment);
 
 /** Creates an identity in the wallet, as a new person does; returns the commitment it shows. */
 async function createIdentity(page: Page): Promise<string> {
@@ -62,38 +55,7 @@ async function createIdentity(page: Page): Promise<string> {
   return (await page.textContent("#commitment"))!;
 }
 
-async function importCredential(page: Page, text: string): Promise<string> {
-  await page.fill("#credential-text", text);
-  await page.click("#import-credential");
-  await page.waitForSelector("#message:not([hidden])");
-  return page.textContent("#message") as Promise<string>;
-}
-
-/** From the site's home page through the wallet's consent screen: returns what the consent screen showed. */
-async function toConsent(page: Page, siteUrl: string): Promise<{ did: string; learns: string[]; site: string }> {
-  await page.goto(siteUrl);
-  if (await page.locator("#signout").count()) await page.click("#signout");
-  await page.click("#signin");
-  await page.waitForURL((url) => url.href.startsWith(demo.urls.wallet));
-  await page.fill("#unlock-passphrase", PASSPHRASE);
-  await page.click("#unlock-button");
-  await page.waitForSelector("#consent:not([hidden]), #refusal:not([hidden])");
-  return {
-    did: (await page.textContent("#consent-did")) ?? "",
-    learns: await page.locator("#consent-learns li").allTextContents(),
-    site: (await page.textContent("#consent-site-name")) ?? "",
-  };
-}
-
-/** Consents and waits for the site's answer page; returns the DID and claims the site shows. */
-async function consentAndReturn(page: Page, siteUrl: string): Promise<{ did: string; claims: string[] }> {
-  await page.click("#approve");
-  await page.waitForSelector("#progress:not([hidden])");
-  await page.waitForURL((url) => url.href.startsWith(siteUrl), { timeout: 120_000 });
-  await page.waitForSelector("#did, #refused");
-  const did = (await page.locator("#did").count()) === 0 ? "" : ((await page.textContent("#did")) ?? "");
-  return { did, claims: await page.locator("#claims li").allTextContents() };
-}
+const toConsent = (page: Page, siteUrl: string) => walletConsent(page, demo.urls.wallet, siteUrl);
 
 describe("Sign in with RealDID in Chromium", () => {
   const adult = Identity.random();
@@ -103,15 +65,7 @@ describe("Sign in with RealDID in Chromium", () => {
   it("a person imports their identity and credential into the wallet, signs in at a site with a proof made in the browser, and the site shows their DID", async () => {
     adultBrowser = await personBrowser();
     const { page } = adultBrowser;
-    await page.goto(demo.urls.wallet);
-    // The identity file a person made with `realdid identity new` (sealed with scrypt + AES-GCM).
-    await page.locator("details summary").click();
-    await page.setInputFiles("#import-identity-file", { name: "identity.json", mimeType: "application/json", buffer: Buffer.from(exportIdentity(adult, FILE_PASSPHRASE)) });
-    await page.fill("#import-identity-file-passphrase", FILE_PASSPHRASE);
-    await page.fill("#import-identity-passphrase", PASSPHRASE);
-    await page.click("#import-identity");
-    await page.waitForSelector("#home:not([hidden])");
-    expect(await page.textContent("#commitment")).toBe(adult.commitment.toString());
+    expect(await importIdentityFile(page, demo.urls.wallet, adult)).toBe(adult.commitment.toString());
     expect(await importCredential(page, enroll(ADULT, adult.commitment.toString()))).toMatch(/^Credential imported: registry leaf \d+/);
 
     const consent = await toConsent(page, demo.urls.shop);

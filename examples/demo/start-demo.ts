@@ -1,6 +1,6 @@
 // The whole "Sign in with RealDID" demo on one machine: a registrar (and its public server),
 // a regulator key, the verifier service as OpenID Provider, the citizen's wallet, two
-// example websites and a hotel's front desk that checks QR codes offline. Every key here is a DEVELOPMENT key, insecure by design: the registrar's
+// example websites, a tax portal for people acting for an enterprise and a hotel's front desk that checks QR codes offline. Every key here is a DEVELOPMENT key, insecure by design: the registrar's
 // keys are sealed by a key file beside its folder, the regulator key is dealt by one process.
 import { existsSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -18,6 +18,7 @@ import { parseServiceConfig } from "../../src/service/config.js";
 import { startVerifierService } from "../../src/service/server.js";
 import { startWalletServer } from "../../src/wallet/wallet-server.js";
 import { startExampleSite } from "../website/site.js";
+import { startTaxPortal } from "../portal/portal.js";
 
 export interface DemoPorts {
   registrar: number;
@@ -25,13 +26,14 @@ export interface DemoPorts {
   wallet: number;
   shop: number;
   forum: number;
+  portal: number;
   desk: number;
 }
 
-export const DEFAULT_DEMO_PORTS: DemoPorts = { registrar: 8090, verifier: 8080, wallet: 8300, shop: 8400, forum: 8401, desk: 8500 };
+export const DEFAULT_DEMO_PORTS: DemoPorts = { registrar: 8090, verifier: 8080, wallet: 8300, shop: 8400, forum: 8401, portal: 8402, desk: 8500 };
 
 export interface RunningDemo {
-  readonly urls: { registrar: string; verifier: string; issuer: string; wallet: string; shop: string; forum: string; desk: string };
+  readonly urls: { registrar: string; verifier: string; issuer: string; wallet: string; shop: string; forum: string; portal: string; desk: string };
   /** The registrar's data folder and its development key file (for `realdid registrar enroll`). */
   readonly registrarData: string;
   readonly registrarKeyFile: string;
@@ -49,7 +51,7 @@ export async function freePorts(): Promise<DemoPorts> {
       });
       server.once("error", reject);
     });
-  return { registrar: await one(), verifier: await one(), wallet: await one(), shop: await one(), forum: await one(), desk: await one() };
+  return { registrar: await one(), verifier: await one(), wallet: await one(), shop: await one(), forum: await one(), portal: await one(), desk: await one() };
 }
 
 const HOST = "127.0.0.1";
@@ -94,8 +96,10 @@ export async function startDemo(dir: string, { ports = DEFAULT_DEMO_PORTS, say =
         sites: {
           shop: { scope: "shop.example", minAge: 18, checkExpiry: true, regulatorKey },
           forum: { scope: "forum.example", checkExpiry: true, regulatorKey },
+          // A business site: a legal representative, or an agent with a mandate for tax filing, of an enterprise registered by market regulation (9); its credit code is shown.
+          tax: { scope: "tax.example.gov", minAge: 18, regulatorKey, business: { roles: ["legal_representative", "agent"], task: "tax_filing", revealEnterprise: true, enterprise: { authority: "9" } } },
         },
-        oidc: { issuer, walletUrl, clients: [client("shop", "Example Shop", "shop", ports.shop), client("forum", "Example Forum", "forum", ports.forum)] },
+        oidc: { issuer, walletUrl, clients: [client("shop", "Example Shop", "shop", ports.shop), client("forum", "Example Forum", "forum", ports.forum), client("tax", "Tax Portal", "tax", ports.portal)] },
       },
       dir,
     );
@@ -110,6 +114,8 @@ export async function startDemo(dir: string, { ports = DEFAULT_DEMO_PORTS, say =
     closers.push(() => shop.close());
     const forum = await startExampleSite({ issuer, clientId: "forum", name: "Example Forum", host: HOST, port: ports.forum, policyWords: "identity document not expired" });
     closers.push(() => forum.close());
+    const portal = await startTaxPortal({ issuer, clientId: "tax", host: HOST, port: ports.portal });
+    closers.push(() => portal.close());
     const deskConfig = parseDeskConfig({
       format: "realdid-desk-config/1",
       name: "Hotel Example, front desk",
@@ -122,7 +128,7 @@ export async function startDemo(dir: string, { ports = DEFAULT_DEMO_PORTS, say =
     closers.push(() => desk.close());
     writeFileSync(join(dir, "regulator-key.json"), JSON.stringify(regulatorKey) + "\n");
     return {
-      urls: { registrar: url(ports.registrar), verifier: url(ports.verifier), issuer, wallet: wallet.url, shop: shop.url, forum: forum.url, desk: desk.url },
+      urls: { registrar: url(ports.registrar), verifier: url(ports.verifier), issuer, wallet: wallet.url, shop: shop.url, forum: forum.url, portal: portal.url, desk: desk.url },
       registrarData,
       registrarKeyFile,
       registrarKey: registrar.publicKey,

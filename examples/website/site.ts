@@ -25,6 +25,16 @@ export interface ExampleSiteOptions {
   readonly policyWords?: string;
   /** The site's name on its pages. */
   readonly name?: string;
+  /** The signed-in page's own part, in HTML (by default, the claims the person proved). */
+  readonly signedInHtml?: (user: SignedInUser) => string;
+  /** More routes of the site (e.g. a form the signed-in person posts); `userOf` is the request's signed-in person. */
+  readonly routes?: (app: express.Express, userOf: (req: Request, res: Response) => SignedInUser | undefined) => void;
+}
+
+/** Who is signed in: the pairwise DID (the ID token's sub) and the claims the person proved. */
+export interface SignedInUser {
+  readonly did: string;
+  readonly claims: Record<string, unknown>;
 }
 
 export interface RunningExampleSite {
@@ -36,13 +46,13 @@ export interface RunningExampleSite {
 /** A sign-in in progress (what the callback checks the answer against) or a signed-in person. */
 interface Session {
   pending?: { codeVerifier: string; state: string; nonce: string };
-  user?: { did: string; claims: Record<string, unknown> };
+  user?: SignedInUser;
 }
 
 const SESSION_COOKIE = "example_site_session";
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-const escape = (value: unknown) => String(value).replace(/[&<>"']/g, (c) => ESCAPES[c]);
-const page = (title: string, body: string) =>
+export const escape = (value: unknown) => String(value).replace(/[&<>"']/g, (c) => ESCAPES[c]);
+export const page = (title: string, body: string) =>
   `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head><body><h1>${escape(title)}</h1>\n${body}\n</body></html>\n`;
 const isLoopback = (url: URL) => url.hostname === "127.0.0.1" || url.hostname === "localhost" || url.hostname === "[::1]";
 
@@ -89,11 +99,9 @@ export async function startExampleSite(options: ExampleSiteOptions): Promise<Run
       );
     }
     const claims = Object.entries(user.claims).map(([name, value]) => `<li data-claim="${escape(name)}">${escape(name)}: ${escape(JSON.stringify(value))}</li>`);
+    const own = options.signedInHtml?.(user) ?? `<p>What you proved:</p>\n<ul id="claims">${claims.join("")}</ul>`;
     res.type("html").send(
-      page(
-        `${name}: signed in`,
-        `<p>You are signed in as <code id="did">${escape(user.did)}</code>.</p>\n<p>What you proved:</p>\n<ul id="claims">${claims.join("")}</ul>\n<form method="post" action="/logout"><button id="signout">Sign out</button></form>`,
-      ),
+      page(`${name}: signed in`, `<p>You are signed in as <code id="did">${escape(user.did)}</code>.</p>\n${own}\n<form method="post" action="/logout"><button id="signout">Sign out</button></form>`),
     );
   });
 
@@ -142,6 +150,8 @@ export async function startExampleSite(options: ExampleSiteOptions): Promise<Run
     sessionOf(req, res).user = undefined;
     res.redirect(303, "/");
   });
+
+  options.routes?.(app, (req, res) => sessionOf(req, res).user);
 
   app.use((error: unknown, _req: Request, res: Response, _next: express.NextFunction) => {
     console.error("example site:", error);

@@ -69,6 +69,15 @@ function checkMandate({ identity, merkleProof, mandate, request }: BusinessProof
   if (mandate.merkleProof.root !== merkleProof.root) {
     throw new RealDidError("mandate_mismatch", `the person's and the mandate's Merkle paths end in different roots (${merkleProof.root} and ${mandate.merkleProof.root}): refresh both from the same registry state`);
   }
+  checkMandateAnswers(terms, request);
+}
+
+/**
+ * Checks that a mandate's terms answer the request: a role it accepts, the task it names,
+ * in force on its day, the enterprise within its bounds (the wallet asks this of each of a
+ * person's mandates before anything is proven, to say why one does not fit).
+ */
+export function checkMandateAnswers(terms: MandateTerms, request: BusinessTerms): void {
   if (!request.roles.includes(terms.role)) {
     throw new RealDidError("role_not_accepted", `the mandate's role ${terms.role} is not one the request accepts (${request.roles.join(", ")})`);
   }

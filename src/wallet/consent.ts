@@ -58,10 +58,7 @@ export interface ConsentContext {
  * the site's policy (predicate_unsatisfied, said in words, so the person can decline).
  */
 export function loginConsent(login: LoginRequest, context: ConsentContext): Consent {
-  const verifierOrigin = new URL(login.returnUrl).origin;
-  if (!context.trustedVerifiers.includes(verifierOrigin)) {
-    throw new RealDidError("invalid_argument", `this login request would send your proof to ${verifierOrigin}, which is not a verifier service your wallet trusts: refused`);
-  }
+  const verifierOrigin = trustedVerifierOf(login, context.trustedVerifiers);
   const request = proofRequestFrom(login.request, { regulatorKeys: context.regulatorKeys, now: context.now });
   const consent: Consent = {
     siteName: login.client.name,
@@ -76,8 +73,17 @@ export function loginConsent(login: LoginRequest, context: ConsentContext): Cons
   return consent;
 }
 
+/** The verifier service a login's answer goes to, if the person trusts it (else a look-alike page could collect a proof for another site). */
+export function trustedVerifierOf(login: LoginRequest, trustedVerifiers: readonly string[]): string {
+  const verifierOrigin = new URL(login.returnUrl).origin;
+  if (!trustedVerifiers.includes(verifierOrigin)) {
+    throw new RealDidError("invalid_argument", `this login request would send your proof to ${verifierOrigin}, which is not a verifier service your wallet trusts: refused`);
+  }
+  return verifierOrigin;
+}
+
 /** Refuses, in words, before anything is proven, a request whose bounds the credential does not meet. */
-function assertMeets(request: ProofRequest, credential: Credential, asker: string, learns: readonly string[]): void {
+export function assertMeets(request: ProofRequest, credential: Credential, asker: string, learns: readonly string[]): void {
   const unmet = request.bounds.lo.findIndex((lo, i) => credential.attributes[i] < lo || credential.attributes[i] > request.bounds.hi[i]);
   if (unmet >= 0) throw new RealDidError("predicate_unsatisfied", `you do not meet what ${asker} requires: ${learns.join("; ")}`);
 }

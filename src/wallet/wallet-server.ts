@@ -2,8 +2,8 @@ import { cpSync, existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { basename, join } from "node:path";
 import express from "express";
-import { REALDID_CIRCUIT } from "../artifacts/circuit-id.js";
-import { keySetFiles, PROJECT_ROOT } from "../artifacts/paths.js";
+import { BUSINESS_CIRCUIT, type CircuitId, REALDID_CIRCUIT } from "../artifacts/circuit-id.js";
+import { keySetFiles, PROJECT_ROOT, publishedKeysDir } from "../artifacts/paths.js";
 import { RealDidError } from "../errors.js";
 import { ensureFolder, writeAtomically } from "../files.js";
 import { WALLET_CONFIG_FORMAT, type WalletConfig } from "./wallet-config.js";
@@ -16,6 +16,8 @@ export interface WalletSettings {
   readonly trustedVerifiers: readonly string[];
   /** A key set folder (realdid ceremony finalize); the package's published keys by default. */
   readonly keysDir: string;
+  /** The business circuit's key set folder (a person acting for an enterprise); the package's published one by default. */
+  readonly businessKeysDir?: string;
 }
 
 /**
@@ -35,15 +37,35 @@ export async function walletAssetsDir(): Promise<string> {
 
 const KEY_FILES = ["manifest", "wasm", "zkey", "verificationKey"] as const;
 
-function walletConfig(settings: WalletSettings): WalletConfig {
-  const files = keySetFiles(settings.keysDir, REALDID_CIRCUIT);
+/**
+ * The key sets the wallet serves, each file by its path under the wallet's URL: the personal
+ * set in keys/ (as before business logins), the business set in keys/business/ (both sets
+ * have a manifest.json and a verification_key.json).
+ */
+function servedKeySets(settings: WalletSettings) {
+  const served = (circuit: CircuitId, dir: string, prefix: string) => {
+    const files = keySetFiles(dir, circuit);
+    for (const kind of KEY_FILES) if (!existsSync(files[kind])) throw new RealDidError("artifacts_missing", `the key set file ${files[kind]} is missing`);
+    return KEY_FILES.map((kind) => ({ kind, file: files[kind], path: `${prefix}${basename(files[kind])}` }));
+  };
+  return {
+    keys: served(REALDID_CIRCUIT, settings.keysDir, "keys/"),
+    businessKeys: served(BUSINESS_CIRCUIT, settings.businessKeysDir ?? publishedKeysDir(BUSINESS_CIRCUIT), "keys/business/"),
+  };
+}
+
+type ServedKeySets = ReturnType<typeof servedKeySets>;
+const pathsOf = (set: ServedKeySets["keys"]) => Object.fromEntries(set.map(({ kind, path }) => [kind, path])) as WalletConfig["keys"];
+
+function walletConfig(settings: WalletSettings, sets: ServedKeySets): WalletConfig {
   return {
     format: WALLET_CONFIG_FORMAT,
     registrarUrl: settings.registrarUrl,
     registrarKey: settings.registrarKey,
     regulatorKeys: settings.regulatorKeys,
     trustedVerifiers: [...settings.trustedVerifiers],
-    keys: Object.fromEntries(KEY_FILES.map((kind) => [kind, `keys/${basename(files[kind])}`])) as WalletConfig["keys"],
+    keys: pathsOf(sets.keys),
+    businessKeys: pathsOf(sets.businessKeys),
   };
 }
 
@@ -65,11 +87,10 @@ const contentSecurityPolicy = (settings: WalletSettings) =>
     "base-uri 'none'",
   ].join("; ");
 
-/** Serves the wallet: its page, its configuration and the key set it proves with. */
+/** Serves the wallet: its page, its configuration and the key sets it proves with. */
 export async function startWalletServer(settings: WalletSettings, { host = "127.0.0.1", port = 0 } = {}): Promise<{ url: string; close: () => Promise<void> }> {
   const assets = await walletAssetsDir();
-  const files = keySetFiles(settings.keysDir, REALDID_CIRCUIT);
-  for (const kind of KEY_FILES) if (!existsSync(files[kind])) throw new RealDidError("artifacts_missing", `the key set file ${files[kind]} is missing`);
+  const sets = servedKeySets(settings);
   const app = express();
   app.disable("x-powered-by");
   app.use((_req, res, next) => {
@@ -78,9 +99,9 @@ export async function startWalletServer(settings: WalletSettings, { host = "127.
     res.setHeader("X-Content-Type-Options", "nosniff");
     next();
   });
-  const config = walletConfig(settings);
+  const config = walletConfig(settings, sets);
   app.get("/wallet-config.json", (_req, res) => void res.json(config));
-  for (const kind of KEY_FILES) app.get(`/${config.keys[kind]}`, (_req, res) => res.sendFile(files[kind]));
+  for (const { file, path } of [...sets.keys, ...sets.businessKeys]) app.get(`/${path}`, (_req, res) => res.sendFile(file));
   app.use(express.static(assets, { index: "index.html" }));
   app.use((_req, res) => void res.status(404).type("text/plain").send("Not found. The wallet is at /"));
   const server = app.listen(port, host);
@@ -92,13 +113,13 @@ export async function startWalletServer(settings: WalletSettings, { host = "127.
   };
 }
 
-/** Writes the wallet as static files (with its configuration and key set) for any web server. */
+/** Writes the wallet as static files (with its configuration and key sets) for any web server. */
 export async function writeStaticWallet(settings: WalletSettings, outDir: string): Promise<void> {
   ensureFolder(outDir);
   cpSync(await walletAssetsDir(), outDir, { recursive: true });
-  const config = walletConfig(settings);
-  const files = keySetFiles(settings.keysDir, REALDID_CIRCUIT);
-  ensureFolder(join(outDir, "keys"));
-  for (const kind of KEY_FILES) cpSync(files[kind], join(outDir, config.keys[kind]));
+  const sets = servedKeySets(settings);
+  ensureFolder(join(outDir, "keys", "business"));
+  for (const { file, path } of [...sets.keys, ...sets.businessKeys]) cpSync(file, join(outDir, path));
+  const config = walletConfig(settings, sets);
   writeAtomically(join(outDir, "wallet-config.json"), JSON.stringify(config, null, 2) + "\n");
 }

@@ -1,3 +1,4 @@
+import type { CircuitId } from "../../artifacts/circuit-id.js";
 import { RealDidError } from "../../errors.js";
 import type { CircuitInput } from "../../proof/circuit-input.js";
 import type { RealDidProof } from "../../proof/prover.js";
@@ -9,12 +10,16 @@ export interface ProgressUpdate {
   readonly totalBytes?: number;
 }
 
-/** The page's side of the proving worker: one request at a time, progress as it comes. */
+/** The page's side of a proving worker for one key set: one request at a time, progress as it comes. */
 export class ProverClient {
   private busy: Promise<unknown> = Promise.resolve();
   readonly worker: Worker;
 
-  constructor(workerUrl: URL, private readonly keys: KeyFileUrls) {
+  constructor(
+    workerUrl: URL,
+    private readonly keys: KeyFileUrls,
+    private readonly circuit?: CircuitId,
+  ) {
     this.worker = new Worker(workerUrl, { type: "module" });
   }
 
@@ -36,7 +41,7 @@ export class ProverClient {
 
   /** Loads (once) and checks the key set; resolves with its key id and development warning. */
   async load(onProgress: (update: ProgressUpdate) => void): Promise<{ keyId: string; warning?: string }> {
-    const answer = await this.ask({ type: "load", keys: this.keys }, onProgress);
+    const answer = await this.ask({ type: "load", keys: this.keys, ...(this.circuit !== undefined && { circuit: this.circuit }) }, onProgress);
     if (answer.type === "failed") throw new RealDidError(answer.code as never, answer.message);
     if (answer.type !== "ready") throw new RealDidError("prover_unavailable", `the proving worker answered ${answer.type} to load`);
     return answer;

@@ -1,3 +1,4 @@
+import type { CircuitId } from "../../artifacts/circuit-id.js";
 import type { CircuitInput } from "../../proof/circuit-input.js";
 import type { RealDidProof } from "../../proof/prover.js";
 
@@ -9,8 +10,12 @@ export interface KeyFileUrls {
   readonly verificationKey: string;
 }
 
-/** `wholeProofs`: every MSM computed whole each time, never updated from the last proof (the bench compares it with snarkjs). */
-export type ToWorker = { readonly type: "load"; readonly keys: KeyFileUrls; readonly wholeProofs?: boolean } | { readonly type: "prove"; readonly input: CircuitInput };
+/**
+ * `circuit`: the key set's circuit (the personal one by default; the business one for a person
+ * acting for an enterprise). `wholeProofs`: every MSM computed whole each time, never updated
+ * from the last proof (the bench compares it with snarkjs).
+ */
+export type ToWorker = { readonly type: "load"; readonly keys: KeyFileUrls; readonly circuit?: CircuitId; readonly wholeProofs?: boolean } | { readonly type: "prove"; readonly input: CircuitInput };
 
 export type ProvingStage = "keys" | "setup" | "witness" | "proof";
 

@@ -2,8 +2,10 @@
 // The wallet's prover, in a Web Worker so the page stays responsive while it proves. It
 // fetches the published key set (checked against its manifest and key id, as the CLI
 // does), keeps the witness calculator and the parsed proving key for the page's lifetime,
-// and proves circuit inputs the page sends; the inputs never leave this browser.
+// and proves circuit inputs the page sends; the inputs never leave this browser. One worker
+// holds one key set (the page starts another for the business circuit's).
 import { artifactsFromBytes } from "../../artifacts/artifacts.js";
+import type { CircuitId } from "../../artifacts/circuit-id.js";
 import { RealDidError } from "../../errors.js";
 import { Prover } from "../../proof/prover.js";
 import type { FromWorker, KeyFileUrls, ToWorker } from "./prover-protocol.js";
@@ -39,10 +41,10 @@ async function readAll(responses: readonly Response[]): Promise<Uint8Array[]> {
   );
 }
 
-async function load(urls: KeyFileUrls, wholeProofs = false): Promise<{ prover: Prover; warning?: string }> {
+async function load(urls: KeyFileUrls, circuit: CircuitId | undefined, wholeProofs = false): Promise<{ prover: Prover; warning?: string }> {
   const responses = await Promise.all([open(urls.manifest, "key set manifest"), open(urls.wasm, "circuit"), open(urls.zkey, "proving key"), open(urls.verificationKey, "verification key")]);
   const [manifest, wasm, zkey, verificationKey] = await readAll(responses);
-  const artifacts = artifactsFromBytes({ manifest, wasm, zkey, verificationKey });
+  const artifacts = artifactsFromBytes({ manifest, wasm, zkey, verificationKey }, { circuit });
   post({ type: "progress", stage: "setup" });
   return { prover: await Prover.create(artifacts, { updateLastSums: !wholeProofs }), warning: artifacts.manifest.warning };
 }
@@ -54,14 +56,14 @@ scope.onmessage = async (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   try {
     if (message.type === "load") {
-      prover ??= load(message.keys, message.wholeProofs);
+      prover ??= load(message.keys, message.circuit, message.wholeProofs);
       const { prover: ready, warning } = await prover; // every load is answered, the first and any later one
       post({ type: "ready", keyId: ready.keyId, ...(warning !== undefined && { warning }) });
     } else {
       if (prover === undefined) throw new RealDidError("prover_unavailable", "the prover has no keys loaded");
       const { prover: ready } = await prover;
       const started = performance.now();
-      const proof = await ready.proveInput(message.input, (stage) => post({ type: "progress", stage }));
+      const proof = await ready.proveAny(message.input, (stage) => post({ type: "progress", stage })); // either circuit's: the verifier reads the signals
       post({ type: "proved", proof: { keyId: proof.keyId, proof: proof.proof, publicSignals: proof.publicSignals }, milliseconds: Math.round(performance.now() - started) });
     }
   } catch (error) {

@@ -1,6 +1,7 @@
 // The citizen's wallet page: create or import an identity (sealed in IndexedDB), import the
-// registrar's credential, and answer login requests from a verifier service's OpenID
-// Provider with a proof made in a Web Worker. Nothing but the proof (and, on a decline, the
+// registrar's credential and mandates (to act for an enterprise), and answer login requests
+// from a verifier service's OpenID Provider with a proof made in a Web Worker (the business
+// circuit's, in a second worker, for a site that asks the person to act for an enterprise). Nothing but the proof (and, on a decline, the
 // reason) leaves this page; the secret is never sent anywhere.
 import { isRealDidCredential } from "../../credential/realdid-credential.js";
 import { verifyRealDidCredential } from "../../credential/verify-credential.js";
@@ -9,7 +10,10 @@ import { RealDidError } from "../../errors.js";
 import { Identity } from "../../identity/identity.js";
 import { DECLINE_CODES, LOGIN_ANSWER_FORMAT, type LoginAnswer, type LoginRequest, parseLoginRequest } from "../../login/login-documents.js";
 import { proofDocument } from "../../proof/proof-document.js";
-import { refreshPath } from "../../registrar/path-client.js";
+import { refreshPath, refreshPaths } from "../../registrar/path-client.js";
+import { BUSINESS_CIRCUIT } from "../../artifacts/circuit-id.js";
+import { type MandateCredential, parseMandateCredential } from "../../business/mandate-credential.js";
+import { type BusinessConsent, businessLoginCircuitInput, businessLoginConsent, checkedMandate, mandateInWords } from "../business-consent.js";
 import { parseCredentialFile } from "../../registry/credential.js";
 import { circuitInput } from "../../proof/circuit-input.js";
 import { encodeCompactPresentation } from "../../presentation/compact-presentation.js";
@@ -76,16 +80,29 @@ function newPassphrase(id: string, repeatId?: string): string {
 
 const short = (text: string) => `${text.slice(0, 10)}…${text.slice(-6)}`;
 
+/** A key set's file URLs, from their paths relative to the wallet's page. */
+const keyUrls = (paths: WalletConfig["keys"], base: URL) => Object.fromEntries(Object.entries(paths).map(([kind, path]) => [kind, new URL(path, base).href])) as WalletConfig["keys"];
+
 class Wallet {
   private readonly prover: ProverClient;
+  private business?: ProverClient;
 
   constructor(
     private readonly config: WalletConfig,
     private readonly store: WalletStore,
   ) {
-    const base = new URL(".", location.href);
-    const keys = Object.fromEntries(Object.entries(config.keys).map(([kind, path]) => [kind, new URL(path, base).href])) as WalletConfig["keys"];
-    this.prover = new ProverClient(new URL("prover-worker.js", base), keys);
+    this.prover = new ProverClient(new URL("prover-worker.js", location.href), keyUrls(config.keys, new URL(".", location.href)));
+  }
+
+  /** The business circuit's prover, in its own worker, started at the first business login. */
+  private businessProver(): ProverClient {
+    if (this.config.businessKeys === undefined) throw new RealDidError("artifacts_missing", "this wallet was set up without the business circuit's keys: it cannot sign in for an enterprise");
+    this.business ??= new ProverClient(new URL("prover-worker.js", location.href), keyUrls(this.config.businessKeys, new URL(".", location.href)), BUSINESS_CIRCUIT);
+    return this.business;
+  }
+
+  private async mandates(): Promise<MandateCredential[]> {
+    return (await this.store.mandateTexts()).map((text) => parseMandateCredential(JSON.parse(text), "a mandate stored in this browser"));
   }
 
   /** The stored identity's commitment; a damaged record is reported and left as it is. */
@@ -126,6 +143,10 @@ class Wallet {
     element("credential-status").textContent =
       credential === undefined ? "No credential yet." : `Credential for registry leaf ${credential.credential.index}, issued by registrar ${short(credential.registrarKey)}.`;
     element<HTMLButtonElement>("refresh-path").disabled = credential === undefined;
+    const mandates = await this.mandates();
+    show("no-mandates", mandates.length === 0);
+    show("mandates", mandates.length > 0);
+    element("mandates").replaceChildren(...mandates.map((mandate) => Object.assign(document.createElement("li"), { textContent: `${mandateInWords(mandate)} (registry leaf ${mandate.index})` })));
     show("logins-locked");
     show("no-logins", false);
     show("logins", false);
@@ -194,6 +215,23 @@ class Wallet {
       await this.store.saveCredentialText(text);
       await this.showHome();
       say(`Credential imported: registry leaf ${parsed.credential.index}, present under the registrar's signed root #${entry.seq}.`, true);
+    });
+    onClick("import-mandate", async () => {
+      const text = await chosenText("mandate-file", "mandate-text", "mandate");
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw new RealDidError("invalid_argument", "the mandate is not a JSON document: give the file the registrar issued");
+      }
+      const commitment = await this.storedCommitment();
+      if (commitment === undefined) throw new RealDidError("invalid_argument", "create or import your identity first");
+      const mandate = checkedMandate(value, BigInt(commitment), this.config.registrarKey);
+      const { entry } = await refreshPath(this.config.registrarUrl, { index: mandate.index, leaf: BigInt(mandate.leaf), registrarKey: mandate.registrarKey });
+      const others = (await this.store.mandateTexts()).filter((stored) => parseMandateCredential(JSON.parse(stored)).index !== mandate.index);
+      await this.store.saveMandateTexts([...others, text]);
+      await this.showHome();
+      say(`Mandate imported: ${mandateInWords(mandate)}; registry leaf ${mandate.index}, present under the registrar's signed root #${entry.seq}.`, true);
     });
     onClick("refresh-path", async () => {
       const text = await this.store.credentialText();
@@ -302,8 +340,15 @@ class Wallet {
     if ((await this.store.sealedIdentity()) === undefined || credential === undefined) {
       return refuse("This wallet has no identity with a registrar's credential yet: create one and import your credential first.", "credential_problem");
     }
+    const business = login.request.business !== undefined;
+    let prover: ProverClient;
+    try {
+      prover = business ? this.businessProver() : this.prover;
+    } catch (error) {
+      return refuse(inWords(error), "credential_problem");
+    }
     // The keys download while the person unlocks and reads the consent screen.
-    const loaded = this.prover.load((update) => this.progress(update));
+    const loaded = prover.load((update) => this.progress(update));
     loaded.then(({ warning }) => {
       if (warning === undefined) return;
       element("development-warning").textContent = warning;
@@ -314,14 +359,15 @@ class Wallet {
     onClick("unlock-button", async () => {
       const unlocked = await unlockIdentity(await this.store.sealedIdentity(), input("unlock-passphrase").value);
       const { identity } = unlocked;
-      let consent: Consent;
+      let consent: Consent | BusinessConsent;
       try {
-        consent = loginConsent(login, {
+        const context = {
           identity,
           credential: credential.credential,
           regulatorKeys: this.config.regulatorKeys.map((key, i) => parsePoint(`regulator key ${i + 1}`, key)),
           trustedVerifiers: this.config.trustedVerifiers,
-        });
+        };
+        consent = business ? businessLoginConsent(login, { ...context, mandates: await this.mandates() }) : loginConsent(login, context);
       } catch (error) {
         const code = error instanceof RealDidError && error.code === "predicate_unsatisfied" ? "predicate_unsatisfied" : "user_declined";
         return refuse(inWords(error), code);
@@ -333,11 +379,22 @@ class Wallet {
         show("consent", false);
         show("progress");
         this.progress({ stage: "keys" }, "Fetching your registry path (by bucket: the registrar does not learn which person you are)");
+        const person = { index: credential.credential.index, leaf: credential.leaf, registrarKey: credential.registrarKey };
+        const choice = "choices" in consent ? consent.choices[this.chosenMandate()] : undefined;
         let proved;
         try {
-          const { path } = await refreshPath(this.config.registrarUrl, { index: credential.credential.index, leaf: credential.leaf, registrarKey: credential.registrarKey });
+          let circuitInput;
+          if ("choices" in consent) {
+            // Both leaves under one root, each fetched by its bucket.
+            const mandate = { index: choice!.mandate.index, leaf: BigInt(choice!.mandate.leaf), registrarKey: choice!.mandate.registrarKey };
+            const { paths } = await refreshPaths(this.config.registrarUrl, [person, mandate]);
+            circuitInput = businessLoginCircuitInput(consent, choice!, identity, credential.credential, paths);
+          } else {
+            const { path } = await refreshPath(this.config.registrarUrl, person);
+            circuitInput = loginCircuitInput(consent, identity, credential.credential, path);
+          }
           await loaded;
-          proved = await this.prover.prove(loginCircuitInput(consent, identity, credential.credential, path), (update) => this.progress(update));
+          proved = await prover.prove(circuitInput, (update) => this.progress(update));
         } catch (error) {
           // A revoked credential, an unreachable registrar, a prover that failed: said in words, and the person may return to the site.
           show("progress", false);
@@ -346,7 +403,8 @@ class Wallet {
         const { proof, milliseconds } = proved;
         element("progress-text").textContent = `Proof made in ${(milliseconds / 1000).toFixed(1)} s. Returning to ${consent.siteName}…`;
         element<HTMLProgressElement>("progress-bar").value = 100;
-        await this.store.addLogin(unlocked, { siteName: consent.siteName, siteUri: consent.siteUri, scope: consent.scope, did: consent.did, at: new Date().toISOString() });
+        const did = choice?.did ?? (consent as Consent).did;
+        await this.store.addLogin(unlocked, { siteName: consent.siteName, siteUri: consent.siteUri, scope: consent.scope, did, at: new Date().toISOString() });
         this.answer(login, { format: LOGIN_ANSWER_FORMAT, proof: proofDocument(proof, consent.scope) });
       });
     });
@@ -380,14 +438,34 @@ class Wallet {
     return login;
   }
 
-  private showConsent(consent: Consent): void {
+  private showConsent(consent: Consent | BusinessConsent): void {
     element("consent-site-name").textContent = consent.siteName;
     element("consent-site-uri").textContent = consent.siteUri;
     element("consent-scope").textContent = consent.scope;
     element("consent-verifier").textContent = consent.verifierOrigin;
     element("consent-learns").replaceChildren(...consent.learns.map((line) => Object.assign(document.createElement("li"), { textContent: line })));
-    element("consent-did").textContent = consent.did;
+    const business = "choices" in consent;
+    show("consent-mandates", business);
+    show("consent-did-business", business);
+    if (business) {
+      // One radio button per mandate that answers the site; the DID shown is the chosen one's.
+      element("consent-mandate-choices").replaceChildren(
+        ...consent.choices.map((choice, i) => {
+          const radio = Object.assign(document.createElement("input"), { type: "radio", name: "mandate", value: String(i), checked: i === 0 });
+          radio.addEventListener("change", () => (element("consent-did").textContent = choice.did));
+          const label = document.createElement("label");
+          label.append(radio, ` ${choice.summary}`);
+          return label;
+        }),
+      );
+    }
+    element("consent-did").textContent = business ? consent.choices[0].did : consent.did;
     show("consent");
+  }
+
+  /** The mandate the person picked on the consent screen (the first, unless they chose another). */
+  private chosenMandate(): number {
+    return Number(document.querySelector<HTMLInputElement>("input[name=mandate]:checked")?.value ?? 0);
   }
 
   private progress(update: ProgressUpdate, text?: string): void {

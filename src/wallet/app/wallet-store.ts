@@ -13,8 +13,8 @@ export interface LoginRecord {
 
 /**
  * The wallet's data in this browser's IndexedDB (idb-keyval): the sealed identity, the
- * credential file as the registrar issued it (what the registrar and the person already
- * know), and the logins, sealed under the identity's key. Nothing here is sent anywhere.
+ * credential file and the mandates as the registrar issued them (what the registrar and the
+ * person already know), and the logins, sealed under the identity's key. Nothing here is sent anywhere.
  */
 export class WalletStore {
   private constructor(private readonly records: IdbRecords) {}
@@ -31,6 +31,9 @@ export class WalletStore {
   saveIdentity = (sealed: SealedIdentity) => this.write("identity", sealed);
   credentialText = () => this.read<string>("credential");
   saveCredentialText = (text: string) => this.write("credential", text);
+  /** The mandate credentials as the registrar issued them, like the credential (what the registrar and the person already know). */
+  mandateTexts = async () => (await this.read<string[]>("mandates")) ?? [];
+  saveMandateTexts = (texts: readonly string[]) => this.write("mandates", [...texts]);
 
   /** The sites signed in to (sealed: together they would link the person's DIDs). */
   async logins(unlocked: UnlockedIdentity): Promise<LoginRecord[]> {
