@@ -1,5 +1,5 @@
 // The tax portal from the command line:
-//   npx tsx examples/portal/main.ts --issuer http://127.0.0.1:8080/oidc --client-id tax --port 8402
+//   npm run example:portal -- --issuer http://127.0.0.1:8080/oidc --client-id tax --port 8402
 // (--client-secret-env NAME for a confidential client.) Its redirect URI, http://127.0.0.1:<port>/callback,
 // must be registered for a client of a business site in the verifier's config (config/verifier.example.json: "tax").
 import { parseArgs } from "node:util";
