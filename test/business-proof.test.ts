@@ -14,6 +14,7 @@ import { type BusinessVerificationRequest, verifyBusinessProof } from "../src/bu
 import { withCreditCodeCheck } from "../src/business/credit-code.js";
 import { enterpriseFields, enterpriseLeaf } from "../src/business/enterprise.js";
 import { type MandateTerms, mandateLeaf, rolePseudonym } from "../src/business/mandate.js";
+import { mandateCredential, mandateTermsOf, parseMandateCredential, representativeCopy } from "../src/business/mandate-credential.js";
 import { multiplyPoint } from "../src/crypto/baby-jubjub.js";
 import { decryptHandle, generateRegulatorKeyPair, mandateHandleFromSharedKey } from "../src/crypto/escrow.js";
 import { FastPoseidon } from "../src/crypto/fast-poseidon.js";
@@ -143,6 +144,17 @@ describe("a real business proof", () => {
       expect(outcome.valid).toBe(false);
     },
   );
+
+  it("a mandate credential without the agent's commitment (the representative's copy) is completed only by the agent's own identity", () => {
+    const full = mandateCredential("ab".repeat(32), { creditCode: CODE, name: "Acme" }, agentMandate, mandateLeaf(agentMandate), new Date(`${TODAY}T00:00:00Z`));
+    const copy = JSON.parse(JSON.stringify(representativeCopy(full)));
+    expect(copy).not.toHaveProperty("agentCommitment");
+    expect(parseMandateCredential(copy)).toEqual(copy); // its form only: the representative cannot check it against anyone
+    expect(mandateTermsOf(parseMandateCredential(copy, "mandate", agent.identity.commitment))).toEqual(agentMandate);
+    expect(() => parseMandateCredential(copy, "mandate", makeCitizen().identity.commitment)).toThrow(/not granted to this identity/);
+    expect(() => parseMandateCredential(full, "mandate", makeCitizen().identity.commitment)).toThrow(/granted to another person/);
+    expect(() => mandateTermsOf(copy)).toThrow(/names no agent commitment/);
+  });
 
   it("cannot be made by someone else holding the agent's mandate terms", async () => {
     const stranger = makeCitizen();

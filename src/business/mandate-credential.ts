@@ -28,15 +28,20 @@ export const MandateCredentialSchema = z.strictObject({
   /** The mandate leaf's index in the registry tree (bound into the leaf). */
   index: z.number().int().min(0),
   leaf: FieldDecimal,
-  /** The agent's identity commitment (their identity file holds the secret behind it). */
-  agentCommitment: FieldDecimal,
+  /**
+   * The agent's identity commitment (their identity file holds the secret behind it). Absent
+   * from the copy the legal representative receives for the agent: the commitment would let
+   * them test which other mandate leaves (e.g. other enterprises' representatives) are this
+   * person's. The agent's wallet or CLI fills it in from their identity (parseMandateCredential).
+   */
+  agentCommitment: FieldDecimal.optional(),
   issuedAt: IsoTime,
 });
 export type MandateCredential = z.output<typeof MandateCredentialSchema>;
 
-/** The mandate's terms as the circuit takes them. */
+/** The mandate's terms as the circuit takes them (a credential completed with its agent's commitment). */
 export const mandateTermsOf = (credential: MandateCredential): MandateTerms => ({
-  agentCommitment: BigInt(credential.agentCommitment),
+  agentCommitment: BigInt(holderCommitmentOf(credential)),
   enterprise: enterpriseFields(credential.enterprise.creditCode),
   role: credential.role,
   tasks: credential.tasks,
@@ -62,9 +67,31 @@ export function mandateCredential(registrarKey: string, enterprise: { creditCode
   };
 }
 
-/** Parses a mandate credential; its leaf must be the one its terms give (the terms' own checks included). */
-export function parseMandateCredential(value: unknown, what = "the mandate credential"): MandateCredential {
-  const credential = parseDocument(MandateCredentialSchema, value, what);
+function holderCommitmentOf(credential: MandateCredential): string {
+  if (credential.agentCommitment === undefined) throw new RealDidError("invalid_argument", "the mandate credential names no agent commitment: complete it with the agent's identity (parseMandateCredential)");
+  return credential.agentCommitment;
+}
+
+/** The copy of a mandate credential the legal representative hands to the agent: without the agent's commitment. */
+export function representativeCopy(credential: MandateCredential): MandateCredential {
+  const { agentCommitment: _, ...copy } = credential;
+  return copy;
+}
+
+/**
+ * Parses a mandate credential. With `holderCommitment` (the agent's own, from their identity):
+ * the credential is theirs — its leaf is the one its terms and that commitment give — and is
+ * returned completed with it. Without: a credential that names its commitment is checked the
+ * same way; one that does not (the representative's copy) is checked for its form only.
+ */
+export function parseMandateCredential(value: unknown, what = "the mandate credential", holderCommitment?: bigint): MandateCredential {
+  const parsed = parseDocument(MandateCredentialSchema, value, what);
+  if (holderCommitment !== undefined && parsed.agentCommitment !== undefined && BigInt(parsed.agentCommitment) !== holderCommitment) {
+    throw new RealDidError("mandate_mismatch", `${what} was granted to another person (its agent commitment is not this identity's)`);
+  }
+  const commitment = parsed.agentCommitment ?? holderCommitment?.toString();
+  if (commitment === undefined) return parsed;
+  const credential = { ...parsed, agentCommitment: commitment };
   let leaf: bigint;
   try {
     leaf = mandateLeaf(mandateTermsOf(credential));
@@ -72,6 +99,10 @@ export function parseMandateCredential(value: unknown, what = "the mandate crede
     if (error instanceof RealDidError) throw new RealDidError("invalid_argument", `${what}: ${error.message}`);
     throw error;
   }
-  if (leaf.toString() !== credential.leaf) throw new RealDidError("credential_leaf_mismatch", `${what}: its leaf does not match its terms (enterprise, role, tasks, dates, index, agent commitment)`);
+  if (leaf.toString() !== credential.leaf) {
+    throw parsed.agentCommitment === undefined
+      ? new RealDidError("mandate_mismatch", `${what} was not granted to this identity (its leaf is not what its terms and your commitment give)`)
+      : new RealDidError("credential_leaf_mismatch", `${what}: its leaf does not match its terms (enterprise, role, tasks, dates, index, agent commitment)`);
+  }
   return credential;
 }

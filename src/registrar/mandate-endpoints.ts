@@ -1,5 +1,6 @@
 import express, { type Express } from "express";
 import type { CircuitArtifacts } from "../artifacts/artifacts.js";
+import { representativeCopy } from "../business/mandate-credential.js";
 import { parseMandateGrant, parseMandateRevocation, type RegistrarSide, verifyRepresentativeAct } from "../business/mandate-grant.js";
 import type { Point } from "../crypto/baby-jubjub.js";
 import { RealDidError } from "../errors.js";
@@ -25,7 +26,7 @@ const submission = (body: unknown, field: "grant" | "revocation"): { act: unknow
 /**
  * The legal representative's side of the registrar, on a server opened with its keys:
  *   POST /v1/mandates              {grant (realdid-mandate-grant/1), proof}: the mandate is written and
- *                                  its credential (realdid-mandate/1) returned, for the agent
+ *                                  its credential (realdid-mandate/1, without the agent's commitment) returned, for the agent
  *   POST /v1/mandates/revocations  {revocation (realdid-mandate-revocation/1), proof}: the mandate's leaf is emptied
  * The proof is the representative's business proof for the act (see mandate-grant.ts); the act
  * and the proof are kept with the change, whose digest the signed ledger entry carries.
@@ -47,7 +48,8 @@ export function mountMandateEndpoints(app: Express, registrar: Registrar, desk: 
       const grant = parseMandateGrant(act, "grant");
       const evidence = await verifyRepresentativeAct(grant, proof, side());
       const { format: _, registrarKey: __, requestedAt: ___, ...terms } = grant;
-      res.status(201).json(registrar.grantMandate(terms, evidence));
+      // The representative's copy, for the agent, without the agent's commitment (see representativeCopy).
+      res.status(201).json(representativeCopy(registrar.grantMandate(terms, evidence)));
     } catch (error) {
       next(error);
     }

@@ -43,8 +43,7 @@ export function mandateInWords(mandate: MandateCredential): string {
  * (its leaf checked against its terms) granted to this identity by this wallet's registrar.
  */
 export function checkedMandate(value: unknown, commitment: bigint, registrarKey: string): MandateCredential {
-  const mandate = parseMandateCredential(value);
-  if (BigInt(mandate.agentCommitment) !== commitment) throw new RealDidError("mandate_mismatch", "this mandate was granted to another identity (its agent commitment is not yours)");
+  const mandate = parseMandateCredential(value, "this mandate", commitment);
   if (mandate.registrarKey !== registrarKey) throw new RealDidError("mandate_mismatch", `this mandate was written by registrar ${mandate.registrarKey.slice(0, 10)}…, not by the registrar of your credential`);
   return mandate;
 }

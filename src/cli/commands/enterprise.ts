@@ -36,8 +36,7 @@ const agentOptions = (c: Command) =>
 /** Identity, credential, mandate and both Merkle paths under one root (refreshed by bucket, or from two path files). */
 async function agentMaterial(options: AgentOptions, output: CommandOutput) {
   const { identity, credential, leaf, registrarKey } = citizenFiles(options, output);
-  const mandate = parseMandateCredential(readJson(options.mandate, "mandate"), `mandate ${options.mandate}`);
-  if (BigInt(mandate.agentCommitment) !== identity.commitment) throw new RealDidError("mandate_mismatch", "this mandate was granted to another person (its agent commitment is not your identity's)");
+  const mandate = parseMandateCredential(readJson(options.mandate, "mandate"), `mandate ${options.mandate}`, identity.commitment);
   if (mandate.registrarKey !== registrarKey) throw new RealDidError("mandate_mismatch", "the mandate and your credential come from different registrars");
   let paths;
   if (options.registrar !== undefined) {

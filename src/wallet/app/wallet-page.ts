@@ -229,7 +229,8 @@ class Wallet {
       const mandate = checkedMandate(value, BigInt(commitment), this.config.registrarKey);
       const { entry } = await refreshPath(this.config.registrarUrl, { index: mandate.index, leaf: BigInt(mandate.leaf), registrarKey: mandate.registrarKey });
       const others = (await this.store.mandateTexts()).filter((stored) => parseMandateCredential(JSON.parse(stored)).index !== mandate.index);
-      await this.store.saveMandateTexts([...others, text]);
+      // Stored completed with the person's commitment (the representative's copy has none).
+      await this.store.saveMandateTexts([...others, JSON.stringify(mandate)]);
       await this.showHome();
       say(`Mandate imported: ${mandateInWords(mandate)}; registry leaf ${mandate.index}, present under the registrar's signed root #${entry.seq}.`, true);
     });
