@@ -234,6 +234,24 @@ describe("enterprises in the registry tree", () => {
     registrar.close();
   });
 
+  it("accepts a representative's act once: the same grant replayed after its mandate was revoked is refused; a representative's revocation keeps its evidence", async () => {
+    const { registrar } = await registrarWithAcme();
+    const act = { format: "realdid-mandate-grant/1", enterpriseCode: ACME, requestedAt: NOW.toISOString() };
+    const granted = registrar.grantMandate(grantOf(), { act, proof: EVIDENCE }, NOW);
+    const revocation = { act: { format: "realdid-mandate-revocation/1", mandateIndex: granted.index }, proof: EVIDENCE };
+    const revoked = expectNewRoot(registrar, () => registrar.revokeMandate(granted.index, NOW, revocation));
+    // The signed ledger commits to the revocation's evidence (an operator's revocation has none).
+    checkLedgerChange(revoked.entry, expectedDocument("mandate-revoke", [[granted.index, 0n]], { evidence: revocation }));
+    expect(refusal(() => checkLedgerChange(revoked.entry, expectedDocument("mandate-revoke", [[granted.index, 0n]]))).code).toBe("ledger_change_mismatch");
+    const size = registrar.size;
+    // The same act (a proof of it re-randomised or not) is refused: the mandate stays revoked.
+    expect(refusal(() => registrar.grantMandate(grantOf(), { act, proof: { ...EVIDENCE, publicSignals: ["4712"] } }, NOW))).toMatchObject({ code: "representative_refused", message: expect.stringMatching(/accepted before/) });
+    expect(registrar.size).toBe(size);
+    // A new act (another time) for the same terms is a new grant.
+    expect(registrar.grantMandate(grantOf(), { act: { ...act, requestedAt: later(0.01).toISOString() }, proof: EVIDENCE }, NOW).index).toBe(size);
+    registrar.close();
+  });
+
   it("refuses bad enrollments and grants, naming the field and value, and changes nothing", async () => {
     const { registrar } = await registrarWithAcme();
     registrar.revoke(1, NOW); // Zhang Min

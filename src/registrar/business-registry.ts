@@ -7,6 +7,8 @@ import { enterpriseFields, type EnterpriseFields, enterpriseLeaf } from "../busi
 import { ALL_TASKS, type MandateTasks, type MandateTerms, mandateLeaf, parseRole, type Role, type Task } from "../business/mandate.js";
 import { EMPTY_LEAF } from "../registry/registry-tree.js";
 import { type ErrorCode, RealDidError } from "../errors.js";
+import { sha256Hex } from "../crypto/sha256.js";
+import { canonicalJson } from "../formats/canonical-json.js";
 import { changeDocument, changedLeaf, type LedgerChangeDocument } from "../ledger/ledger-change.js";
 import type { EnterpriseStatus } from "./enterprise-status.js";
 import type { RecordVault } from "./record-vault.js";
@@ -235,6 +237,7 @@ export class BusinessRegistry {
       validUntil: grant.validUntil,
       index,
     };
+    this.useRepresentativeAct(evidence, seq);
     const leaf = rethrowAs("invalid_mandate", "grant", () => mandateLeaf(terms));
     const duplicate = this.mandatesOf(code).find(
       (m) => !m.revoked && m.agent.leafIndex === agent.leafIndex && m.role === terms.role && sameTasks(m.tasks, terms.tasks) && m.validFrom === terms.validFrom && m.validUntil === terms.validUntil,
@@ -251,13 +254,27 @@ export class BusinessRegistry {
     return { document, result: mandate };
   }
 
-  /** Within a change: empties a mandate's leaf (its row and leaf stay, so its handle still resolves). */
-  revokeMandate(index: number, seq: number, now: Date): TreeChange<MandateRecord> {
+  /**
+   * Within a change: empties a mandate's leaf (its row and leaf stay, so its handle still
+   * resolves). A legal representative's revocation brings its evidence (their act and proof),
+   * which the change document keeps, as a grant's does; the operator's has none.
+   */
+  revokeMandate(index: number, seq: number, now: Date, evidence?: object): TreeChange<MandateRecord> {
     const row = this.db.prepare("SELECT leaf_index, record, data_key_id, leaf, revoked FROM mandates WHERE leaf_index = ?").get(index) as MandateRow | undefined;
     if (!row) throw new RealDidError("not_enrolled", `no mandate has leaf index ${index}`);
     if (row.revoked) throw new RealDidError("not_enrolled", `mandate ${index} is already revoked`);
+    this.useRepresentativeAct(evidence, seq);
     this.db.prepare("UPDATE mandates SET revoked = 1, updated_at = ?, changed_seq = ? WHERE leaf_index = ?").run(now.toISOString(), seq, index);
-    return { document: changeDocument("mandate-revoke", [changedLeaf(index, EMPTY_LEAF)]), result: { ...this.openMandate(row), revoked: true } };
+    // No salt: unlike a grant (which names the agent by ID number), a revocation's evidence names nobody.
+    return { document: changeDocument("mandate-revoke", [changedLeaf(index, EMPTY_LEAF)], evidence === undefined ? {} : { evidence }), result: { ...this.openMandate(row), revoked: true } };
+  }
+
+  /** Within a change: a representative's act (evidence.act) is accepted once; evidence without an act (the operator's) is not tracked. */
+  private useRepresentativeAct(evidence: object | undefined, seq: number): void {
+    const act = (evidence as { act?: unknown } | undefined)?.act;
+    if (act === undefined) return;
+    const used = this.db.prepare("INSERT OR IGNORE INTO representative_acts (digest, ledger_seq, evidence) VALUES (?, ?, ?)").run(sha256Hex(canonicalJson(act)), seq, canonicalJson(evidence));
+    if (used.changes === 0) throw new RealDidError("representative_refused", "this grant or revocation was accepted before: an act is accepted once (make a new one)");
   }
 
   /**

@@ -58,12 +58,12 @@ export function mountMandateEndpoints(app: Express, registrar: Registrar, desk: 
     try {
       const { act, proof } = submission(req.body, "revocation");
       const revocation = parseMandateRevocation(act, "revocation");
-      await verifyRepresentativeAct(revocation, proof, side());
+      const evidence = await verifyRepresentativeAct(revocation, proof, side());
       const mandate = registrar.mandatesOf(revocation.enterpriseCode).find((m) => m.leafIndex === revocation.mandateIndex && !m.revoked);
       if (!mandate) throw new RealDidError("not_enrolled", `${revocation.enterpriseCode} has no mandate in force at leaf ${revocation.mandateIndex}`);
       // Revoking the representative's own mandate would leave the enterprise without anyone who grants: the registrar's operator changes representatives.
       if (mandate.role === "legal_representative") throw new RealDidError("representative_refused", "the legal representative's mandate is revoked by the registrar's operator, not through this endpoint");
-      const entry = registrar.revokeMandate(revocation.mandateIndex);
+      const entry = registrar.revokeMandate(revocation.mandateIndex, new Date(), evidence);
       res.json({ revoked: revocation.mandateIndex, ledgerEntry: entry });
     } catch (error) {
       next(error);

@@ -407,8 +407,8 @@ export class Registrar {
   }
 
   /** Revokes a mandate: its leaf becomes empty (its handle still resolves) and a new root is published. */
-  revokeMandate(index: number, now: Date = new Date()): LedgerEntry {
-    this.change(now, (seq) => this.business.revokeMandate(index, seq, now));
+  revokeMandate(index: number, now: Date = new Date(), evidence?: object): LedgerEntry {
+    this.change(now, (seq) => this.business.revokeMandate(index, seq, now, evidence));
     return this.ledger.head!;
   }
 

@@ -69,6 +69,11 @@ CREATE TABLE IF NOT EXISTS mandates (
 );
 CREATE INDEX IF NOT EXISTS mandates_enterprise ON mandates (enterprise_index);
 CREATE INDEX IF NOT EXISTS mandates_changed_seq ON mandates (changed_seq);
+-- A legal representative's grants and revocations, by the digest of the act (not of its proof, which anyone can
+-- re-randomise): each is accepted once, so a copied act cannot be replayed, e.g. after the mandate it granted was revoked.
+-- evidence: the act and its proof as JSON (nothing personal: the act names an enterprise and a leaf, the proof is public
+-- signals), which the ledger entry's change document commits to.
+CREATE TABLE IF NOT EXISTS representative_acts (digest TEXT PRIMARY KEY, ledger_seq INTEGER NOT NULL, evidence TEXT NOT NULL);
 -- Every slot of the registry tree, whatever kind of leaf it holds.
 CREATE VIEW IF NOT EXISTS registry_leaves AS
   SELECT leaf_index, leaf, revoked, changed_seq FROM people
@@ -98,7 +103,8 @@ const hasColumn = (db: Database.Database, table: string, column: string): boolea
  * two processes opening one old store do not both alter it; nothing is written when it is current.
  */
 export function upgradeStoreSchema(db: Database.Database): void {
-  const current = () => hasColumn(db, "ledger", "change") && db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'view' AND name = 'registry_leaves'").get() !== undefined;
+  const exists = (type: string, name: string) => db.prepare("SELECT 1 FROM sqlite_schema WHERE type = ? AND name = ?").get(type, name) !== undefined;
+  const current = () => hasColumn(db, "ledger", "change") && exists("view", "registry_leaves") && exists("table", "representative_acts");
   if (current()) return;
   db.transaction(() => {
     if (current()) return;
