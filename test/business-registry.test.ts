@@ -252,6 +252,21 @@ describe("enterprises in the registry tree", () => {
     registrar.close();
   });
 
+  it("records a new legal representative: the old one's mandate is revoked, the new one's written, the agents' mandates stay", async () => {
+    const { registrar } = await registrarWithAcme();
+    const agentMandate = registrar.grantMandate(grantOf(), EVIDENCE, NOW);
+    const changed = expectNewRoot(registrar, () => registrar.changeRepresentative(ACME, CHEN.nationalId, NOW));
+    expect(changed.result).toMatchObject({ role: "legal_representative", tasks: "all", agentCommitment: identities[3].commitment.toString() });
+    expect(changed.entry.change!.kind).toBe("enterprise-representative");
+    expect(registrar.enterprise(ACME).legalRepresentative).toEqual({ nationalId: CHEN.nationalId, leafIndex: 3 });
+    const mandates = registrar.mandatesOf(ACME);
+    expect(mandates.find((m) => m.leafIndex === REPRESENTATIVE_INDEX)!.revoked).toBe(true);
+    expect(mandates.find((m) => m.leafIndex === agentMandate.index)!.revoked).toBe(false);
+    expect(merkleRootOf(registrar.path(changed.result.index))).toBe(registrar.root);
+    expect(refusal(() => registrar.changeRepresentative(ACME, CHEN.nationalId, NOW))).toMatchObject({ code: "invalid_argument", message: expect.stringMatching(/already/) });
+    registrar.close();
+  });
+
   it("refuses bad enrollments and grants, naming the field and value, and changes nothing", async () => {
     const { registrar } = await registrarWithAcme();
     registrar.revoke(1, NOW); // Zhang Min

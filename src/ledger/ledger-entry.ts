@@ -1,7 +1,7 @@
 import { type ChainFields, type LogKind, SignedLog } from "../signed-log/signed-log.js";
 
 /** What can change the registry tree; every entry after the genesis names one (see ledger-change.ts). */
-export const LEDGER_CHANGE_KINDS = ["enroll", "revoke", "reissue", "enterprise", "enterprise-status", "mandate-grant", "mandate-revoke"] as const;
+export const LEDGER_CHANGE_KINDS = ["enroll", "revoke", "reissue", "enterprise", "enterprise-status", "enterprise-representative", "mandate-grant", "mandate-revoke"] as const;
 export type LedgerChangeKind = (typeof LEDGER_CHANGE_KINDS)[number];
 
 /** The change an entry's root reflects: its kind and the SHA-256 (hex) of its change document's canonical JSON. */

@@ -220,6 +220,33 @@ export class BusinessRegistry {
     return { document, result: mandate };
   }
 
+  /**
+   * Within a change: a new legal representative (the operator records a change of the
+   * enterprise's registration). Every mandate of the old representative's role is revoked,
+   * the enterprise's sealed record names the new one, and their mandate is written at
+   * `index`. Other mandates stay: the enterprise granted them, not the person.
+   */
+  writeRepresentative(creditCode: string, representative: ActivePerson, index: number, seq: number, now: Date): TreeChange<WrittenMandate> {
+    const row = this.enterpriseRow(creditCode);
+    if (row.status !== "active") throw new RealDidError("enterprise_inactive", `enterprise ${creditCode} is ${row.status.replace("_", " ")}: reinstate it first`);
+    const enterprise = this.enterprise(creditCode);
+    if (enterprise.legalRepresentative.leafIndex === representative.leafIndex) throw new RealDidError("invalid_argument", `${representative.nationalId} is already ${creditCode}'s legal representative`);
+    const document = changeDocument("enterprise-representative", [], { creditCode });
+    const revoke = this.db.prepare("UPDATE mandates SET revoked = 1, updated_at = ?, changed_seq = ? WHERE leaf_index = ?");
+    for (const mandate of this.mandatesOf(creditCode).filter((m) => !m.revoked && m.role === "legal_representative")) {
+      revoke.run(now.toISOString(), seq, mandate.leafIndex);
+      document.leaves.push(changedLeaf(mandate.leafIndex, EMPTY_LEAF));
+    }
+    const { leafIndex: _, status: __, enrolledAt: ___, updatedAt: ____, ...sealedPart } = enterprise;
+    const dataKey = this.unlocked().vault.newDataKey();
+    const sealed: SealedEnterprise = { ...sealedPart, legalRepresentative: { nationalId: representative.nationalId, leafIndex: representative.leafIndex } };
+    this.db.prepare("UPDATE enterprises SET record = ?, data_key_id = ?, updated_at = ?, changed_seq = ? WHERE leaf_index = ?").run(dataKey.seal(row.leaf_index, sealed), dataKey.id, now.toISOString(), seq, row.leaf_index);
+    const mandate = this.representativeMandate({ ...enterprise, fields: enterpriseFields(creditCode) }, representative, index, now);
+    document.leaves.push(changedLeaf(index, mandate.leaf));
+    this.insertMandate(mandate, representative, document, seq, now);
+    return { document, result: mandate };
+  }
+
   /** Within a change: a granted mandate at `index`, after checkGrant. */
   writeGrant(grant: MandateGrant, evidence: object, agent: ActivePerson, index: number, seq: number, now: Date): TreeChange<WrittenMandate> {
     const code = rethrowAs("invalid_mandate", "grant", () => parseCreditCode(grant.enterpriseCode).code);

@@ -427,6 +427,15 @@ export class Registrar {
     return { entry: this.ledger.head!, ...(mandate && { representativeMandate: this.mandateCredentialOf(mandate, now) }) };
   }
 
+  /**
+   * Records a new legal representative (enrolled, not revoked): the old one's mandate is
+   * revoked and the new one's written in one transaction; returns the new mandate credential.
+   */
+  changeRepresentative(creditCode: string, representativeNationalId: string, now: Date = new Date()): MandateCredential {
+    const mandate = this.change(now, (seq) => this.business.writeRepresentative(creditCode, this.activePerson(representativeNationalId, "legalRepresentativeNationalId"), this.reserve(1), seq, now));
+    return this.mandateCredentialOf(mandate, now);
+  }
+
   /** An enterprise's record (its legal representative by ID number: needs the keys). */
   enterprise(creditCode: string): EnterpriseRecord {
     return this.business.enterprise(creditCode);

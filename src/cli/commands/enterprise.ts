@@ -187,6 +187,29 @@ export function enterpriseCommands(program: Command): void {
       }),
   );
 
+  defineCommand<RegistrarOptions & { creditCode: string; representativeId: string; out: string }>(
+    enterprise,
+    {
+      name: "representative",
+      summary: "registrar: record a new legal representative (the old one's mandate is revoked at once; other mandates stay)",
+      example: "realdid enterprise representative --data ./registrar --passphrase-env REGISTRAR_PASSPHRASE --credit-code 91440300MA5DC1234X --representative-id 44030519851130004X --out new-rep.mandate.json",
+    },
+    (c) =>
+      keyOptions(dataOption(c))
+        .requiredOption("--credit-code <code>", "the enterprise's credit code")
+        .requiredOption("--representative-id <national-id>", "the new legal representative's national ID number (enrolled as a person)")
+        .requiredOption("--out <file>", "where to write the new legal representative's mandate credential"),
+    async (_, options, output) =>
+      withRegistrar(options, output, (registrar) => {
+        const mandate = registrar.changeRepresentative(options.creditCode, options.representativeId);
+        writeAtomically(options.out, JSON.stringify(mandate, null, 2) + "\n", { mode: OWNER_ONLY });
+        return {
+          data: { creditCode: options.creditCode, representativeMandate: { index: mandate.index, file: options.out }, ledgerSeq: registrar.ledger.head!.seq },
+          lines: [`${mandate.enterprise.name} (${options.creditCode}) has a new legal representative: their mandate (leaf ${mandate.index}) written to ${options.out}; the previous one's is revoked`],
+        };
+      }),
+  );
+
   const mandate = enterprise.command("mandate").description("mandates: who may act for an enterprise, in which role, for which tasks, until when");
 
   defineCommand<AgentOptions & { agentId: string; role: string; tasks: string; from?: string; until: string; out: string }>(
