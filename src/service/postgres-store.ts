@@ -19,6 +19,10 @@ CREATE INDEX IF NOT EXISTS realdid_receipts_site_did ON realdid_receipts (site, 
 CREATE TABLE IF NOT EXISTS realdid_ledger_entries (seq INTEGER PRIMARY KEY, root TEXT NOT NULL, tree_size BIGINT NOT NULL, time TEXT NOT NULL, prev_hash TEXT NOT NULL, signature TEXT NOT NULL);
 -- realdid-ledger/2: an entry's change ({kind, digest} as JSON) is signed with it.
 ALTER TABLE realdid_ledger_entries ADD COLUMN IF NOT EXISTS change TEXT;
+-- rate-limiter-flexible's own table, as it would create it: made here under the schema lock,
+-- because two instances starting at once both ran its CREATE TABLE IF NOT EXISTS and one
+-- failed on PostgreSQL's catalogue (a duplicate pg_type row).
+CREATE TABLE IF NOT EXISTS realdid_rate_limits (key VARCHAR(255) PRIMARY KEY, points INTEGER NOT NULL DEFAULT 0, expire BIGINT);
 `;
 const SCHEMA_LOCK = 7415001;
 /** Serialises challenge issuance while the cap is checked, so instances cannot overshoot it together. */

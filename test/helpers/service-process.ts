@@ -25,7 +25,8 @@ export function spawnRealdid(args: string[], cwd: string, bin = join(PROJECT_ROO
       out += chunk;
       try {
         const started = JSON.parse(out);
-        resolve({ started, url: started.url, child, stderrOnce: (pattern, timeoutMs = 10_000) => waitFor(() => err, pattern, timeoutMs) });
+        if (started.error) reject(new Error(`${args.join(" ")} did not start: ${out.trim()} ${err}`));
+        else resolve({ started, url: started.url, child, stderrOnce: (pattern, timeoutMs = 10_000) => waitFor(() => err, pattern, timeoutMs) });
       } catch {
         // not a whole JSON object yet
       }
