@@ -7,10 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadArtifacts } from "../src/artifacts/load.js";
-import { expectSuccess as ok, realdid } from "./helpers/cli.js";
+import { withCreditCodeCheck } from "../src/business/credit-code.js";
+import { expectSuccess as ok, realdid, TEST_PASSPHRASES } from "./helpers/cli.js";
 import { packedInstall, run } from "./helpers/packed-install.js";
 import { registrarDid } from "../src/did/did-uri.js";
-import { NAMED_PEOPLE } from "./helpers/people.js";
+import { NAMED_PEOPLE, personRecord } from "./helpers/people.js";
 import { type RunningChild, spawnRealdid, stopChild } from "./helpers/service-process.js";
 
 let root: string;
@@ -26,30 +27,34 @@ const as = (party: string, bin?: string) => (...args: string[]) => realdid(folde
 const registrar = as("registrar");
 const regulator = as("regulator");
 let citizen: ReturnType<typeof as>;
+let agent: ReturnType<typeof as>;
 const [liWei, ...others] = NAMED_PEOPLE;
 const enroll = (person: (typeof NAMED_PEOPLE)[number], commitment: string, out: string) =>
   ok(registrar("registrar", "enroll", "--data", ".", "--passphrase-env", "REGISTRAR_PASS", "--name", person.name, "--national-id", person.nationalId, "--birth-date", person.birthDate, "--region", person.region, "--expiry", person.expiry, "--document-type", person.documentType, "--commitment", commitment, "--out", out));
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "realdid-four-parties-"));
-  for (const party of ["registrar", "site", "citizen", "regulator", "second-install"]) mkdirSync(folder(party));
+  for (const party of ["registrar", "site", "citizen", "agent", "regulator", "second-install"]) mkdirSync(folder(party));
   ({ bin: installedBin, project: installedProject } = packedInstall(folder("second-install")));
   citizen = as("citizen", installedBin);
+  agent = as("agent", installedBin);
 
-  // Registrar: a store and its public server.
-  ({ publicKey: registrarKey } = ok(registrar("registrar", "init", "--data", ".", "--passphrase-env", "REGISTRAR_PASS"))); // published by the registrar
-  registrarServer = await spawnRealdid(["registrar", "serve", "--data", ".", "--port", "0"], folder("registrar"));
-
-  // Regulator: a 2-of-3 key and the audit log; the public key goes to the site.
+  // Regulator: a 2-of-3 key and the audit log; the public key is published (to citizens, sites and the registrar).
   ok(regulator("regulator", "keygen", "--threshold", "2", "--shares", "3", "--passphrases-env", "REG_", "--out-dir", "key"));
   ok(regulator("regulator", "audit", "init", "--dir", "audit", "--passphrase-env", "AUDIT_PASS"));
   const { x, y } = JSON.parse(readFileSync(join(folder("regulator"), "key", "regulator-public.json"), "utf8"));
-  writeFileSync(join(folder("citizen"), "regulator-public.json"), readFileSync(join(folder("regulator"), "key", "regulator-public.json"))); // the regulator publishes its key
+  for (const party of ["citizen", "agent", "registrar"]) writeFileSync(join(folder(party), "regulator-public.json"), readFileSync(join(folder("regulator"), "key", "regulator-public.json")));
 
-  // Site: its verifier service, pulling the ledger from the registrar's server.
+  // Registrar: a store and its public server, which also takes legal representatives' grants.
+  ({ publicKey: registrarKey } = ok(registrar("registrar", "init", "--data", ".", "--passphrase-env", "REGISTRAR_PASS"))); // published by the registrar
+  Object.assign(process.env, TEST_PASSPHRASES); // the server unlocks its keys from $REGISTRAR_PASS
+  registrarServer = await spawnRealdid(["registrar", "serve", "--data", ".", "--port", "0", "--passphrase-env", "REGISTRAR_PASS", "--regulator-key", "regulator-public.json"], folder("registrar"));
+
+  // Site: its verifier service, pulling the ledger from the registrar's server; a shop and a tax office.
   const shop = { scope: "shop.example", minAge: 18, checkExpiry: true, regulatorKey: { x, y } };
+  const tax = { scope: "tax.example.gov", checkExpiry: true, regulatorKey: { x, y }, business: { roles: ["legal_representative", "agent"], task: "tax_filing", revealEnterprise: true } };
   writeFileSync(join(folder("site"), "shop.policy.json"), JSON.stringify({ ...shop, registrarKey }));
-  writeFileSync(join(folder("site"), "verifier.json"), JSON.stringify({ port: 0, database: "data", workers: 1, ledger: { source: registrarServer.url, registrarKey, syncSeconds: 1 }, sites: { shop } }));
+  writeFileSync(join(folder("site"), "verifier.json"), JSON.stringify({ port: 0, database: "data", workers: 1, ledger: { source: registrarServer.url, registrarKey, syncSeconds: 1 }, sites: { shop, tax } }));
   verifierService = await spawnRealdid(["serve", "--config", "verifier.json"], folder("site"));
 });
 
@@ -166,5 +171,34 @@ describe("four parties on four installs", () => {
     oneLine(openCase("forged.json"), "receipt_invalid", /the signature is not the verifier service's/);
     writeFileSync(join(folder("regulator"), "malformed.json"), JSON.stringify({ ...receipt, proof: { ...receipt.proof, publicSignals: ["1"] } }));
     oneLine(openCase("malformed.json"), "receipt_invalid", /field 'proof.publicSignals'/);
+  });
+  it("business from the second install: the registrar enrolls an enterprise, its representative grants an agent a mandate at the registrar's server, the agent logs in for it, and the regulator unmasks both", () => {
+    // Li Wei is the enterprise's legal representative; an agent on a machine of their own enrolls first.
+    const code = withCreditCodeCheck("91110105MA01ABCDE");
+    ok(registrar("enterprise", "enroll", "--data", ".", "--passphrase-env", "REGISTRAR_PASS", "--credit-code", code, "--name", "Example Software Co., Ltd.", "--representative-id", liWei.nationalId, "--out", "representative.mandate.json"));
+    writeFileSync(join(folder("citizen"), "representative.mandate.json"), readFileSync(join(folder("registrar"), "representative.mandate.json"))); // handed to Li Wei
+    const { name, nationalId, attributes } = personRecord(7);
+    enroll({ name, nationalId, ...attributes }, ok(agent("identity", "new", "--out", "agent.identity.json", "--passphrase-env", "PASS")).commitment, "agent.credential.json");
+    writeFileSync(join(folder("agent"), "agent.credential.json"), readFileSync(join(folder("registrar"), "agent.credential.json")));
+
+    const until = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+    const identityOf = (who: string) => ["--identity", `${who}.identity.json`, "--passphrase-env", "PASS", "--credential", `${who}.credential.json`, "--regulator-key", "regulator-public.json", "--registrar", registrarServer.url];
+    const granted = ok(citizen("enterprise", "mandate", "grant", ...identityOf("me"), "--mandate", "representative.mandate.json", "--agent-id", nationalId, "--role", "agent", "--tasks", "tax_filing", "--until", until, "--out", "agent.mandate.json"));
+    expect(granted).toMatchObject({ role: "agent", tasks: ["tax_filing"], validUntil: until });
+    writeFileSync(join(folder("agent"), "agent.mandate.json"), readFileSync(join(folder("citizen"), "agent.mandate.json"))); // the representative hands it over
+
+    const login = ok(agent("enterprise", "login", verifierService.url, "--site", "tax", ...identityOf("agent"), "--mandate", "agent.mandate.json"));
+    expect(login).toMatchObject({ valid: true, creditCode: code, did: expect.stringMatching(/^did:realdid:pairwise:[0-9a-f]{64}$/) });
+    writeFileSync(join(folder("regulator"), "business-receipt.json"), JSON.stringify(login.receipt)); // the site's receipt, handed over with a court order
+
+    ok(regulator("regulator", "open-case", "--receipt", "business-receipt.json", "--verifier-key", verifierService.started.receiptKey, "--case-id", "2026-0003", "--legal-basis", "Court order 19/2026 (tax fraud investigation)", "--audit", "audit", "--audit-passphrase-env", "AUDIT_PASS", "--out", "business-case.json"));
+    for (const holder of ["2", "3"]) ok(regulator("regulator", "partial", "--share", `key/share-${holder}.json`, "--passphrase-env", `REG_${holder}`, "--key", "key/regulator-public.json", "--case", "business-case.json", "--out", `business-partial-${holder}.json`));
+    const unmasked = ok(regulator("regulator", "unmask", "--case", "business-case.json", "--key", "key/regulator-public.json", "--partials", "business-partial-2.json", "business-partial-3.json", "--audit", "audit", "--audit-passphrase-env", "AUDIT_PASS"));
+    expect(unmasked.handle).toMatch(/^\d+$/);
+    expect(unmasked.mandateHandle).toMatch(/^\d+$/);
+    writeFileSync(join(folder("registrar"), "audit.jsonl"), readFileSync(join(folder("regulator"), "audit", "audit.jsonl")));
+    const auditKey = ok(regulator("regulator", "audit", "verify", "audit/audit.jsonl")).publicKey;
+    const resolved = ok(registrar("registrar", "resolve", "--data", ".", "--passphrase-env", "REGISTRAR_PASS", "--case-id", "2026-0003", "--audit", "audit.jsonl", "--audit-key", auditKey));
+    expect(resolved.person).toMatchObject({ name, nationalId, mandate: { enterprise: { creditCode: code }, mandate: { role: "agent", leafIndex: granted.index } } });
   });
 });
