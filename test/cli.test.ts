@@ -66,6 +66,8 @@ describe("realdid CLI end to end", () => {
     const revokedAt = Date.parse(JSON.parse(readFileSync(join(dir, "ledger.jsonl"), "utf8").trim().split("\n").at(-1)!).time);
     ok(prove("b.request.json", "late.proof.json", "3333"));
     ok(cli("verify", "late.proof.json", "--policy", "b.policy.json", "--ledger", "ledger.jsonl", "--challenge", "3333"));
+    // Meanwhile the operator checks the stored tree against the records: the root is the ledger head's.
+    expect(ok(cli("registrar", "check-tree", "--data", "registrar")).root).toBe(JSON.parse(readFileSync(join(dir, "ledger.jsonl"), "utf8").trim().split("\n").at(-1)!).root);
     while (Date.now() - revokedAt < 30_500) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
     const expired = cli("verify", "late.proof.json", "--policy", "b.policy.json", "--ledger", "ledger.jsonl", "--challenge", "3333");
     expect(expired.status).toBe(1);

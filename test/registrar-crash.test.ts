@@ -1,6 +1,6 @@
 // Kills a real registrar process (SIGKILL) in the middle of enrollment batches and
-// checks that the store reopens consistent: whole batches only, records, tree and
-// ledger in agreement.
+// checks that the store reopens consistent: whole batches only, records, stored tree
+// and ledger in agreement, and the stored tree equal to one computed from the records.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -44,6 +44,9 @@ it("reopens consistent after SIGKILLs at different points of a batch", async () 
       sizeBefore = registrar.size;
       expect(registrar.ledger.head!.treeSize).toBe(registrar.size);
       expect(registrar.ledger.head!.root).toBe(registrar.root.toString());
+      // The stored tree is the tree of the records, computed from scratch.
+      const { recomputedRoot, storedRoot, ledgerRoot } = registrar.checkTree();
+      expect([storedRoot, ledgerRoot]).toEqual([recomputedRoot, recomputedRoot]);
       expect(RootLedger.fromJsonLines(registrar.ledger.toJsonLines(), registrar.publicKey).length).toBe(registrar.ledger.length);
     } finally {
       registrar.close();

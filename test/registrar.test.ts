@@ -4,8 +4,13 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { RootLedger } from "../src/ledger/root-ledger.js";
 import { parseCredentialFile } from "../src/registry/credential.js";
-import { merkleRootOf } from "../src/registry/registry-tree.js";
+import Database from "better-sqlite3";
+import { SNARK_FIELD } from "../src/crypto/field.js";
+import { FastPoseidon } from "../src/crypto/fast-poseidon.js";
+import { merkleRootOf, RegistryTree, TREE_HEIGHT } from "../src/registry/registry-tree.js";
 import { Registrar } from "../src/registrar/registrar.js";
+import { SqliteTreeNodes } from "../src/registrar/sqlite-tree-nodes.js";
+import { DB_FILE } from "../src/registrar/store-schema.js";
 import { enrollmentRequests, personRecord } from "./helpers/people.js";
 import { TEST_UNLOCK } from "./helpers/registrar-keys.js";
 
@@ -40,6 +45,64 @@ describe("Registrar", () => {
     expect(reopened.record(3)).toMatchObject({ name: "Person 3", revoked: false });
     expect(RootLedger.fromJsonLines(reopened.ledger.toJsonLines(), reopened.publicKey).length).toBe(2);
     reopened.close();
+  });
+
+  it("keeps its tree in the store: opening reads no leaf, check-tree recomputes it from the records, an older store gets its tree on first open", async () => {
+    const dir = freshDir();
+    const registrar = await Registrar.init(dir, TEST_UNLOCK);
+    registrar.enroll(enrollmentRequests(700).requests);
+    registrar.revoke(650);
+    const root = registrar.root;
+    expect(registrar.checkTree()).toEqual({ recomputedRoot: root, storedRoot: root, ledgerRoot: root, size: 700 });
+    registrar.close();
+
+    const db = new Database(join(dir, DB_FILE));
+    const nodes = db.prepare("SELECT count(*) FROM tree_nodes").pluck().get() as number;
+    expect(nodes).toBe(700 + 88 + 11 + 2 + 8); // the leaves, then ceil(n / 8) per level: 88, 11, 2, and one on each of levels 4 to 11
+    // A record's leaf edited behind the registrar's back: opening does not hash the records, so it still opens on the stored
+    // tree; check-tree tells the two apart.
+    const leaf0 = db.prepare("SELECT leaf FROM people WHERE leaf_index = 0").pluck().get() as string;
+    db.prepare("UPDATE people SET leaf = '1' WHERE leaf_index = 0").run();
+    db.close();
+    const tampered = await Registrar.open(dir, { unlock: TEST_UNLOCK });
+    expect(tampered.root).toBe(root);
+    expect(tampered.checkTree().recomputedRoot).not.toBe(root);
+    tampered.close();
+
+    // A store from before the tree was kept in it: the tree is computed from the records once, on the first open.
+    const old = new Database(join(dir, DB_FILE));
+    old.prepare("UPDATE people SET leaf = ? WHERE leaf_index = 0").run(leaf0);
+    old.exec("DROP TABLE tree_nodes");
+    old.close();
+    const upgraded = await Registrar.open(dir, { unlock: TEST_UNLOCK });
+    expect(upgraded.root).toBe(root);
+    expect(upgraded.path(3).root).toBe(root);
+    upgraded.close();
+  });
+
+  it("a tree over SQLite nodes equals the same tree in memory, change by change", async () => {
+    const hasher = await FastPoseidon.create();
+    const db = new Database(":memory:");
+    db.exec("CREATE TABLE tree_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID");
+    const stored = new RegistryTree(TREE_HEIGHT, hasher, new SqliteTreeNodes(db));
+    const memory = new RegistryTree(TREE_HEIGHT, hasher);
+    const leaves = Array.from({ length: 1200 }, (_, i) => BigInt(i) * 7919n + 13n);
+    const steps: ((tree: RegistryTree) => unknown)[] = [
+      (tree) => tree.insert(leaves[0]),
+      (tree) => tree.insertMany(leaves.slice(1, 5)),
+      (tree) => tree.insertMany(leaves.slice(5, 1200)),
+      (tree) => tree.remove(3),
+      (tree) => tree.update(1199, 5n),
+      (tree) => tree.update(512, SNARK_FIELD - 1n),
+    ];
+    for (const step of steps) {
+      step(stored);
+      step(memory);
+      expect([stored.size, stored.root]).toEqual([memory.size, memory.root]);
+    }
+    for (const index of [0, 3, 511, 512, 1199]) expect(stored.proof(index)).toEqual(memory.proof(index));
+    expect(stored.leavesFrom(1192, 4096)).toEqual(memory.leavesFrom(1192, 4096));
+    db.close();
   });
 
   it("revokes and re-issues, publishing a root each time", async () => {

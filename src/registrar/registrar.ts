@@ -13,7 +13,7 @@ import { type MandateCredential, mandateCredential } from "../business/mandate-c
 import { issueRealDidCredential } from "../credential/issue-credential.js";
 import type { RealDidCredential } from "../credential/realdid-credential.js";
 import { type CredentialFile, credentialFile } from "../registry/credential.js";
-import { BUCKET_LEAVES, BUCKET_LEVEL, EMPTY_LEAF, type MerkleProof, RegistryTree, TREE_HEIGHT } from "../registry/registry-tree.js";
+import { BUCKET_LEAVES, BUCKET_LEVEL, EMPTY_LEAF, type MerkleProof, MemoryTreeNodes, RegistryTree, TREE_HEIGHT } from "../registry/registry-tree.js";
 import type { AuditLog } from "../regulator/audit-log.js";
 import {
   type ActivePerson,
@@ -33,6 +33,7 @@ import { RecordVault, type SealedPerson } from "./record-vault.js";
 import { DB_FILE, readLedgerRows, SCHEMA, upgradeStoreSchema } from "./store-schema.js";
 import { type KeyProtection, LocalKeyProvider, REGISTRAR_KEYS_FILE, type RegistrarKeyProvider, type RegistrarUnlock, unlockKeys } from "./registrar-keys.js";
 import { upgradePlaintextStore } from "./plaintext-upgrade.js";
+import { SqliteTreeNodes } from "./sqlite-tree-nodes.js";
 
 /** A person as the registrar verified them. Never leaves the registrar's store. */
 export interface RealNameRecord {
@@ -92,15 +93,15 @@ export interface Bucket {
 }
 
 /**
- * The registrar: real-name records, the registry tree and the signed root ledger in one
- * SQLite store. Every change is one transaction that writes the records and the ledger
- * entry for the new root together: a crash leaves either all of it or none of it.
- * The tree is derived from the records when the store opens, and catches up with what
- * other processes committed (each row records the ledger entry that last changed it), so
- * several processes can share a store: a change takes SQLite's write lock first.
+ * The registrar: real-name records, the registry tree's nodes and the signed root ledger
+ * in one SQLite store. Every change is one transaction that writes the records, the tree
+ * nodes it changed and the ledger entry for the new root together: a crash leaves either
+ * all of it or none of it. The tree is read from the store as it is needed (opening reads
+ * no leaf), so several processes can share a store: a change takes SQLite's write lock
+ * first, and the ledger copy in memory catches up with entries other processes committed.
  */
 export class Registrar {
-  private tree: RegistryTree;
+  private readonly tree: RegistryTree;
   private ledgerCopy: RootLedger;
   private readonly vault: RecordVault | undefined;
   private readonly business: BusinessRegistry;
@@ -114,7 +115,7 @@ export class Registrar {
   ) {
     this.vault = keys && new RecordVault(db, keys);
     this.business = new BusinessRegistry(db, () => this.unlocked());
-    this.tree = this.loadTree();
+    this.tree = new RegistryTree(TREE_HEIGHT, hasher, new SqliteTreeNodes(db));
     this.ledgerCopy = this.loadLedger();
   }
 
@@ -159,12 +160,13 @@ export class Registrar {
       // Freed pages are zeroed: a rewritten record, a re-wrapped data key or an upgraded plaintext row leaves nothing behind.
       db.pragma("secure_delete = ON");
       upgradePlaintextStore(db, dataDir, unlock);
-      upgradeStoreSchema(db);
+      const hasher = await FastPoseidon.create();
+      upgradeStoreSchema(db, () => Registrar.storeTreeOfRecords(db, hasher));
       const publicKey = Registrar.meta(db, "publicKey");
       const keys = unlock && unlockKeys(dataDir, unlock);
       if (keys && keys.ledgerSigner.publicKey !== publicKey) throw new RealDidError("wrong_key", `these keys belong to another registrar (ledger key ${keys.ledgerSigner.publicKey}, this store's is ${publicKey})`);
       if (keys) ownerOnly(dataDir);
-      return new Registrar(db, publicKey, keys, await FastPoseidon.create());
+      return new Registrar(db, publicKey, keys, hasher);
     } catch (error) {
       db.close();
       throw error;
@@ -304,9 +306,9 @@ export class Registrar {
   }
 
   /**
-   * Catches up with changes other processes committed since this one last looked: the
-   * rows changed by newer ledger entries are applied to the tree, and the new entries
-   * (each verified) to the ledger. Cheap when nothing changed: one indexed lookup.
+   * Catches up with changes other processes committed since this one last looked: their
+   * ledger entries (each verified) are appended to the copy in memory; the tree is in the
+   * store already. Cheap when nothing changed: one indexed lookup.
    */
   sync(): void {
     this.db.transaction(() => this.catchUp())();
@@ -505,14 +507,13 @@ export class Registrar {
   /**
    * Applies `mutate` (it writes rows, given the sequence number of the ledger entry it will
    * be published under, and returns the change document) and the document's leaves to the
-   * in-memory tree, and publishes the new root with the document's digest, in one SQLite
-   * transaction that takes the write lock first and catches up with other writers. On any
-   * failure the transaction rolls back and the in-memory tree and ledger are re-derived
-   * from the store, so memory never runs ahead of disk.
+   * tree, and publishes the new root with the document's digest, in one SQLite transaction
+   * that takes the write lock first and catches up with other writers. On any failure the
+   * transaction rolls back and the ledger copy is re-read, so memory never runs ahead of disk.
    */
   private change<T>(now: Date, mutate: (seq: number, vault: RecordVault) => TreeChange<T>): T {
     const { vault, keys } = this.unlocked();
-    let before: { root: bigint; size: number; entries: number } | undefined;
+    let entriesBefore: number | undefined;
     try {
       return this.db
         .transaction(() => {
@@ -521,7 +522,7 @@ export class Registrar {
             throw new RealDidError("keys_rotated", `the store's master key is ${current}, not these keys' ${keys.masterKeyId}: a rotation happened since they were read (open the registrar again) or did not finish (run rotate-master-key again)`);
           }
           this.catchUp();
-          before = { root: this.tree.root, size: this.tree.size, entries: this.ledgerCopy.length };
+          entriesBefore = this.ledgerCopy.length;
           const { document, result } = mutate(this.ledgerCopy.length, vault);
           this.writeLeaves(document.leaves.map(({ index, leaf }) => ({ index, value: BigInt(leaf) })));
           Registrar.insertEntry(this.db, this.ledgerCopy.publishRoot(this.tree.root, this.tree.size, now, keys.ledgerSigner, ledgerChangeOf(document)));
@@ -529,21 +530,17 @@ export class Registrar {
         })
         .immediate();
     } catch (error) {
-      // A refusal before anything changed (e.g. already enrolled) needs no rebuild.
-      if (before === undefined || this.tree.root !== before.root || this.tree.size !== before.size || this.ledgerCopy.length !== before.entries) this.reload();
+      // The rollback undid the tree's nodes; an entry published in memory is dropped by re-reading the ledger.
+      if (entriesBefore !== undefined && this.ledgerCopy.length !== entriesBefore) this.ledgerCopy = this.loadLedger();
       throw error;
     }
   }
 
-  /** Within a transaction: applies what other processes committed since our ledger head. */
+  /** Within a transaction: appends the ledger entries other processes committed since our ledger head. */
   private catchUp(): void {
-    const known = this.ledgerCopy.length;
-    const newer = this.ledgerRows(known);
-    if (newer.length === 0) return;
-    const changed = this.db.prepare("SELECT leaf_index, leaf, revoked FROM registry_leaves WHERE changed_seq >= ? ORDER BY leaf_index").raw().all(known) as [number, string, number][];
-    this.writeLeaves(changed.map(([index, leaf, revoked]) => ({ index, value: revoked ? EMPTY_LEAF : BigInt(leaf) })));
+    const newer = this.ledgerRows(this.ledgerCopy.length);
     for (const entry of newer) this.ledgerCopy.append(entry);
-    if (this.ledgerCopy.head!.root !== this.tree.root.toString()) this.reload(); // e.g. rows written before changed_seq existed
+    if (newer.length > 0) this.checkHeadIsTreeRoot();
   }
 
   /** Writes leaves into the tree, by index: slots in use are replaced, the others appended (they follow the last one, in order). */
@@ -563,28 +560,48 @@ export class Registrar {
     return this.tree.size;
   }
 
-  private reload(): void {
-    this.tree = this.loadTree();
-    this.ledgerCopy = this.loadLedger();
-  }
-
   private ledgerRows(fromSeq: number): LedgerEntry[] {
     return readLedgerRows(this.db, fromSeq);
   }
 
-  private loadTree(): RegistryTree {
-    const tree = new RegistryTree(TREE_HEIGHT, this.hasher);
-    const rows = this.db.prepare("SELECT leaf, revoked FROM registry_leaves ORDER BY leaf_index").raw().all() as [string, number][];
-    tree.insertMany(rows.map(([leaf, revoked]) => (revoked ? EMPTY_LEAF : BigInt(leaf))));
-    return tree;
+  /**
+   * The root of the tree computed from scratch from the records (every leaf hashed again,
+   * revoked ones as empty), the stored tree's root and the ledger head's: all three are
+   * equal in a store that is whole. A check for operators and crash tests; costs a full
+   * rebuild in memory.
+   */
+  checkTree(): { recomputedRoot: bigint; storedRoot: bigint; ledgerRoot: bigint; size: number } {
+    return this.db.transaction(() => {
+      this.catchUp();
+      const rebuilt = new RegistryTree(TREE_HEIGHT, this.hasher);
+      rebuilt.insertMany(Registrar.leavesOfRecords(this.db));
+      return { recomputedRoot: rebuilt.root, storedRoot: this.tree.root, ledgerRoot: BigInt(this.ledgerCopy.head!.root), size: this.tree.size };
+    })();
+  }
+
+  /** Every slot's leaf as the tree holds it (0 once revoked), in index order. */
+  private static leavesOfRecords(db: Database.Database): bigint[] {
+    const rows = db.prepare("SELECT leaf, revoked FROM registry_leaves ORDER BY leaf_index").raw().all() as [string, number][];
+    return rows.map(([leaf, revoked]) => (revoked ? EMPTY_LEAF : BigInt(leaf)));
+  }
+
+  /** The tree of a store written before its nodes were kept: computed from the records once, in memory, and written. */
+  private static storeTreeOfRecords(db: Database.Database, hasher: RegistryHasher): void {
+    const memory = new MemoryTreeNodes(TREE_HEIGHT);
+    new RegistryTree(TREE_HEIGHT, hasher, memory).insertMany(Registrar.leavesOfRecords(db));
+    new SqliteTreeNodes(db).copyFrom(memory);
   }
 
   private loadLedger(): RootLedger {
     const ledger = new RootLedger(this.publicKeyHex, this.ledgerRows(0));
-    if (ledger.head?.root !== this.tree.root.toString()) {
-      throw new Error(`registrar store is inconsistent: the ledger head root is not the tree's root`);
-    }
+    this.checkHeadIsTreeRoot(ledger);
     return ledger;
+  }
+
+  private checkHeadIsTreeRoot(ledger: RootLedger = this.ledgerCopy): void {
+    if (ledger.head?.root !== this.tree.root.toString()) {
+      throw new RealDidError("store_tampered", "the registrar store is inconsistent: the ledger head's root is not the stored tree's root (run: realdid registrar check-tree)");
+    }
   }
 
   private static meta(db: Database.Database, key: string): string {

@@ -20,10 +20,9 @@ CREATE TABLE people (
   revoked            INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
   enrolled_at        TEXT NOT NULL,
   updated_at         TEXT NOT NULL,
-  -- The ledger entry that last changed this row: other processes catch up by it.
+  -- The ledger entry that last changed this row.
   changed_seq        INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX people_changed_seq ON people (changed_seq);`;
+);`;
 
 const LEAF_TABLES = ["people", "enterprises", "mandates"] as const;
 
@@ -55,7 +54,6 @@ CREATE TABLE IF NOT EXISTS enterprises (
   updated_at   TEXT NOT NULL,
   changed_seq  INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS enterprises_changed_seq ON enterprises (changed_seq);
 CREATE TABLE IF NOT EXISTS mandates (
   leaf_index        INTEGER PRIMARY KEY,
   enterprise_index  TEXT NOT NULL,
@@ -68,7 +66,6 @@ CREATE TABLE IF NOT EXISTS mandates (
   changed_seq       INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS mandates_enterprise ON mandates (enterprise_index);
-CREATE INDEX IF NOT EXISTS mandates_changed_seq ON mandates (changed_seq);
 -- A legal representative's grants and revocations, by the digest of the act (not of its proof, which anyone can
 -- re-randomise): each is accepted once, so a copied act cannot be replayed, e.g. after the mandate it granted was revoked.
 -- evidence: the act and its proof as JSON (nothing personal: the act names an enterprise and a leaf, the proof is public
@@ -82,6 +79,14 @@ CREATE VIEW IF NOT EXISTS registry_leaves AS
 ${LEAF_TABLES.map(leafIndexTrigger).join("\n")}
 `;
 
+/**
+ * The registry tree's nodes, level 0 (the leaves as the tree holds them: 0 once revoked)
+ * to the root, each a 32-byte little-endian field element, written in the same transaction
+ * as the records and the ledger entry of a change: opening a registrar reads no leaf.
+ */
+const TREE_NODES_TABLE = `
+CREATE TABLE IF NOT EXISTS tree_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;`;
+
 export const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- Envelope encryption: every change seals its records under a fresh data key, stored here
@@ -92,24 +97,30 @@ ${PEOPLE_TABLE}
 CREATE TABLE issued_leaves (leaf TEXT PRIMARY KEY, leaf_index INTEGER NOT NULL REFERENCES people (leaf_index), issued_at TEXT NOT NULL);
 -- change: the entry's {kind, digest} as JSON (realdid-ledger/2), NULL in the genesis entry and older ones.
 CREATE TABLE ledger (seq INTEGER PRIMARY KEY, root TEXT NOT NULL, tree_size INTEGER NOT NULL, time TEXT NOT NULL, prev_hash TEXT NOT NULL, signature TEXT NOT NULL, change TEXT);
-${BUSINESS_TABLES}`;
+${BUSINESS_TABLES}
+${TREE_NODES_TABLE}`;
 
 const hasColumn = (db: Database.Database, table: string, column: string): boolean =>
   (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).some((c) => c.name === column);
 
 /**
  * Brings a store written by an earlier version up to SCHEMA (after upgradePlaintextStore):
- * the ledger's change column, the enterprise and mandate tables. Under the write lock, so
- * two processes opening one old store do not both alter it; nothing is written when it is current.
+ * the ledger's change column, the enterprise and mandate tables, and the tree's nodes, which
+ * `storeTree` computes from the records once. Under the write lock, so two processes opening
+ * one old store do not both alter it; nothing is written when it is current.
  */
-export function upgradeStoreSchema(db: Database.Database): void {
+export function upgradeStoreSchema(db: Database.Database, storeTree: () => void): void {
   const exists = (type: string, name: string) => db.prepare("SELECT 1 FROM sqlite_schema WHERE type = ? AND name = ?").get(type, name) !== undefined;
-  const current = () => hasColumn(db, "ledger", "change") && exists("view", "registry_leaves") && exists("table", "representative_acts");
+  const current = () => hasColumn(db, "ledger", "change") && exists("view", "registry_leaves") && exists("table", "representative_acts") && exists("table", "tree_nodes");
   if (current()) return;
   db.transaction(() => {
     if (current()) return;
     if (!hasColumn(db, "ledger", "change")) db.exec("ALTER TABLE ledger ADD COLUMN change TEXT");
     db.exec(BUSINESS_TABLES);
+    if (!exists("table", "tree_nodes")) {
+      db.exec(TREE_NODES_TABLE);
+      storeTree();
+    }
   }).immediate();
 }
 

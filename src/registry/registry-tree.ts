@@ -26,27 +26,73 @@ export interface MerkleProof {
 }
 
 /**
+ * Where a tree's nodes live: level 0 holds the leaves, level `height` the root. Only filled
+ * nodes are stored; a node never written is an empty subtree. In memory for a prover's
+ * or a test's tree (MemoryTreeNodes); in the registrar's store for the registry, so that
+ * opening it reads a few rows, not every leaf (registrar/sqlite-tree-nodes.ts).
+ */
+export interface TreeNodes {
+  /** Leaf slots used: one more than the highest leaf index written. */
+  readonly size: number;
+  /** The nodes at `level` with indexes first..last (inclusive); undefined for those never written. */
+  read(level: number, first: number, last: number): (bigint | undefined)[];
+  /** Writes `values` at `level` from index `first` on. */
+  write(level: number, first: number, values: readonly bigint[]): void;
+}
+
+/** Nodes in one dense array per level. */
+export class MemoryTreeNodes implements TreeNodes {
+  private readonly levels: bigint[][];
+
+  constructor(height: number) {
+    this.levels = Array.from({ length: height + 1 }, () => []);
+  }
+
+  get size(): number {
+    return this.levels[0].length;
+  }
+
+  read(level: number, first: number, last: number): (bigint | undefined)[] {
+    return Array.from({ length: last - first + 1 }, (_, k) => this.levels[level][first + k]);
+  }
+
+  write(level: number, first: number, values: readonly bigint[]): void {
+    values.forEach((value, k) => (this.levels[level][first + k] = value));
+  }
+
+  /** Every stored node, per level from the leaves up. */
+  filledLevels(): readonly (readonly bigint[])[] {
+    return this.levels;
+  }
+}
+
+/** A level's nodes first..first + values.length - 1, just computed (so not read back from the node storage). */
+interface KnownRange {
+  readonly first: number;
+  readonly values: readonly bigint[];
+}
+
+/**
  * Incremental Poseidon Merkle tree with eight children per node (Poseidon(8)), of fixed
  * height (11 by default: 2^33 = 8.6e9 leaves, twice a binary tree of depth 32's capacity),
  * empty leaves 0, empty subtrees from precomputed zero hashes. Eight-way nodes cut the
  * circuit's Merkle part to 11 levels and cost a seventh of a hash per leaf to build (29 µs
  * per leaf against 36 µs for four-way nodes and 50 µs for binary ones). Leaves are appended
- * (singly or in batches, bottom-up: about one hash per new node), updated or removed. Only
- * filled nodes are stored, one dense array per level. Node's bulk builders pass a
- * FastPoseidon (crypto/fast-poseidon.ts, about 3x faster) as the hasher.
+ * (singly or in batches, bottom-up: about one hash per new node), updated or removed; a
+ * change reads from the node storage only the untouched neighbours of what it recomputes.
+ * Node's bulk builders pass a FastPoseidon (crypto/fast-poseidon.ts, about 3x faster) as the hasher.
  */
 export class RegistryTree {
-  private readonly levels: bigint[][];
   private readonly zeros: bigint[];
 
   constructor(
     readonly height: number = TREE_HEIGHT,
     private readonly hasher: Pick<RegistryHasher, "hashNode"> = REFERENCE_HASHER,
+    private readonly nodes: TreeNodes = new MemoryTreeNodes(height),
   ) {
     if (!Number.isInteger(height) || height < 1 || height > TREE_HEIGHT) {
       throw new RealDidError("invalid_argument", `Parameter 'height' must be an integer from 1 to ${TREE_HEIGHT}, received ${height}`);
     }
-    this.levels = Array.from({ length: height + 1 }, () => []);
     this.zeros = [EMPTY_LEAF];
     for (let level = 0; level < height; level++) this.zeros.push(hasher.hashNode(Array(TREE_ARITY).fill(this.zeros[level])));
   }
@@ -57,16 +103,16 @@ export class RegistryTree {
 
   /** Number of leaf slots used so far (the next leaf's index). */
   get size(): number {
-    return this.levels[0].length;
+    return this.nodes.size;
   }
 
   get root(): bigint {
-    return this.node(this.height, 0);
+    return this.range(this.height, 0, 0)[0];
   }
 
   leaf(index: number): bigint {
     this.checkIndex(index);
-    return this.levels[0][index];
+    return this.range(0, index, index)[0];
   }
 
   /** Appends one leaf and returns its index. */
@@ -77,7 +123,7 @@ export class RegistryTree {
   /** Appends leaves and returns the index of the first; rehashes each touched node once. */
   insertMany(leaves: readonly bigint[]): number {
     const first = this.append(leaves);
-    this.rehash(first, this.size - 1);
+    this.rehash({ first, values: leaves });
     return first;
   }
 
@@ -87,10 +133,11 @@ export class RegistryTree {
    */
   async insertManyParallel(leaves: readonly bigint[], pool: PoseidonPool): Promise<number> {
     const first = this.append(leaves);
-    for (const { level, lo, hi } of this.dirtyLevels(first, this.size - 1)) {
-      const children = this.childrenOf(level, lo, hi);
+    let known: KnownRange = { first, values: leaves };
+    for (let level = 0; level < this.height; level++) {
+      const { lo, children } = this.childrenOfParents(level, known);
       // Short levels (near the root) cost less here than a round trip to the workers.
-      this.setParents(level, lo, hi - lo < PARALLEL_MIN_NODES ? this.hashNodesHere(children) : await pool.hashMany(TREE_ARITY, children));
+      known = this.setParents(level, lo, children.length / TREE_ARITY < PARALLEL_MIN_NODES ? this.hashNodesHere(children) : await pool.hashMany(TREE_ARITY, children));
     }
     return first;
   }
@@ -98,8 +145,8 @@ export class RegistryTree {
   /** Replaces a leaf (re-issue with new attributes). */
   update(index: number, leaf: bigint): void {
     this.checkIndex(index);
-    this.levels[0][index] = leaf;
-    this.rehash(index, index);
+    this.nodes.write(0, index, [leaf]);
+    this.rehash({ first: index, values: [leaf] });
   }
 
   /** Empties a leaf (revocation): its old proofs stop matching the new root. */
@@ -109,7 +156,7 @@ export class RegistryTree {
 
   proof(index: number): MerkleProof {
     this.checkIndex(index);
-    return { leaf: this.levels[0][index], index, siblings: this.siblingsAbove(0, index), root: this.root };
+    return { leaf: this.leaf(index), index, siblings: this.siblingsAbove(0, index), root: this.root };
   }
 
   /** Per level from `level` upwards, the other seven children of the parent of node `index` at `level`. */
@@ -117,16 +164,16 @@ export class RegistryTree {
     const siblings: bigint[][] = [];
     for (let i = index; level < this.height; level++, i = Math.floor(i / TREE_ARITY)) {
       const first = i - (i % TREE_ARITY);
-      const others: bigint[] = [];
-      for (let child = first; child < first + TREE_ARITY; child++) if (child !== i) others.push(this.node(level, child));
-      siblings.push(others);
+      const group = this.range(level, first, first + TREE_ARITY - 1);
+      siblings.push(group.filter((_, k) => first + k !== i));
     }
     return siblings;
   }
 
   /** The filled leaves from `first` on, at most `count` of them (slots past the size are empty). */
   leavesFrom(first: number, count: number): bigint[] {
-    return this.levels[0].slice(first, first + count);
+    const last = Math.min(first + count, this.size) - 1;
+    return last < first ? [] : this.range(0, first, last);
   }
 
   private hashNodesHere(children: readonly bigint[]): bigint[] {
@@ -140,38 +187,40 @@ export class RegistryTree {
     if (first + leaves.length > this.capacity) {
       throw new RealDidError("tree_full", `the tree of height ${this.height} holds ${this.capacity} leaves; ${first} are used, ${leaves.length} more do not fit`);
     }
-    for (const leaf of leaves) this.levels[0].push(leaf);
+    this.nodes.write(0, first, leaves);
     return first;
   }
 
-  private node(level: number, index: number): bigint {
-    return this.levels[level][index] ?? this.zeros[level];
+  /** Nodes first..last of a level, empty subtrees filled in. */
+  private range(level: number, first: number, last: number): bigint[] {
+    return this.nodes.read(level, first, last).map((node) => node ?? this.zeros[level]);
   }
 
-  /** Recomputes the ancestors of leaves first..last, level by level. */
-  private rehash(first: number, last: number): void {
-    for (const { level, lo, hi } of this.dirtyLevels(first, last)) {
-      this.setParents(level, lo, this.hashNodesHere(this.childrenOf(level, lo, hi)));
-    }
-  }
-
-  /** For each level, the parents [lo, hi] at level + 1 that cover the changed leaves first..last. */
-  private *dirtyLevels(first: number, last: number): Generator<{ level: number; lo: number; hi: number }> {
+  /** Recomputes, level by level, the ancestors of a run of leaves just written. */
+  private rehash(leaves: KnownRange): void {
+    let known = leaves;
     for (let level = 0; level < this.height; level++) {
-      [first, last] = [Math.floor(first / TREE_ARITY), Math.floor(last / TREE_ARITY)];
-      yield { level, lo: first, hi: last };
+      const { lo, children } = this.childrenOfParents(level, known);
+      known = this.setParents(level, lo, this.hashNodesHere(children));
     }
   }
 
-  /** Children of parents lo..hi, flattened: four per parent, left to right. */
-  private childrenOf(level: number, lo: number, hi: number): bigint[] {
-    const children: bigint[] = [];
-    for (let child = lo * TREE_ARITY; child < (hi + 1) * TREE_ARITY; child++) children.push(this.node(level, child));
-    return children;
+  /**
+   * The parents at level + 1 of a run of nodes just computed at `level`, and all their
+   * children, flattened: the run itself and at most seven neighbours each side, read.
+   */
+  private childrenOfParents(level: number, known: KnownRange): { lo: number; children: bigint[] } {
+    const last = known.first + known.values.length - 1;
+    const lo = Math.floor(known.first / TREE_ARITY);
+    const hi = Math.floor(last / TREE_ARITY);
+    const before = known.first > lo * TREE_ARITY ? this.range(level, lo * TREE_ARITY, known.first - 1) : [];
+    const after = last < (hi + 1) * TREE_ARITY - 1 ? this.range(level, last + 1, (hi + 1) * TREE_ARITY - 1) : [];
+    return { lo, children: [...before, ...known.values, ...after] };
   }
 
-  private setParents(level: number, lo: number, parents: readonly bigint[]): void {
-    parents.forEach((hash, k) => (this.levels[level + 1][lo + k] = hash));
+  private setParents(level: number, lo: number, parents: readonly bigint[]): KnownRange {
+    this.nodes.write(level + 1, lo, parents);
+    return { first: lo, values: parents };
   }
 
   private checkIndex(index: number): void {

@@ -231,6 +231,19 @@ export function registrarCommands(program: Command): void {
 
   defineCommand<RegistrarOptions>(
     registrar,
+    { name: "check-tree", summary: "recompute the registry tree from the records and compare it with the stored tree and the ledger head", example: "realdid registrar check-tree --data ./registrar" },
+    (c) => dataOption(c),
+    async (_, options, output) => {
+      const { recomputedRoot, storedRoot, ledgerRoot, size } = await withRegistrar(options, output, (r) => r.checkTree(), { locked: true });
+      if (recomputedRoot !== storedRoot || ledgerRoot !== storedRoot) {
+        throw new RealDidError("store_tampered", `the registry tree does not agree with the records: recomputed root ${recomputedRoot}, stored root ${storedRoot}, ledger head root ${ledgerRoot}`);
+      }
+      return { data: { size, root: storedRoot.toString() }, lines: [`the stored tree of ${size} leaves equals the tree of the records and the ledger head (root ${storedRoot})`] };
+    },
+  );
+
+  defineCommand<RegistrarOptions>(
+    registrar,
     { name: "export-ledger", summary: "export the signed root ledger as JSON lines", example: "realdid registrar export-ledger --data ./registrar --out ledger.jsonl" },
     (c) => dataOption(c).requiredOption("--out <file>"),
     async (_, options, output) => {

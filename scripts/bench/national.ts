@@ -1,0 +1,65 @@
+// `npm run bench:national -- [--people N] [--batch B] [--data DIR]`: the registrar at
+// national scale on this machine. Enrolls N people (default 1,000,000) in batches of B
+// (default 10,000; one ledger entry each), sealed as in production, with progress on
+// stderr; then reports throughput, peak memory, the store's size per million people, the
+// time and memory to open it, and the time of a Merkle path and a bucket at that size.
+// Longer than `npm run bench` (10 million people take tens of minutes): a separate target.
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { BUCKET_LEAVES } from "../../src/registry/registry-tree.js";
+import { Registrar } from "../../src/registrar/registrar.js";
+import { DB_FILE } from "../../src/registrar/store-schema.js";
+import { personRecord } from "../../test/helpers/people.js";
+import { BenchTable, type Timing, timeRuns } from "./table.js";
+
+const { values } = parseArgs({ options: { people: { type: "string", default: "1000000" }, batch: { type: "string", default: "10000" }, data: { type: "string" } } });
+const people = Number(values.people);
+const batch = Number(values.batch);
+if (!Number.isSafeInteger(people) || people < batch || !Number.isSafeInteger(batch) || batch < 1) {
+  console.error("bench:national: --people and --batch must be whole numbers with people >= batch");
+  process.exit(1);
+}
+const work = values.data ?? mkdtempSync(join(tmpdir(), "realdid-national-"));
+const dataDir = join(work, "registrar");
+const unlock = { keyFile: join(work, "registrar.bench-key.json") }; // a throwaway, insecure key file
+const MiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const peakRss = () => process.resourceUsage().maxRSS * 1024;
+/** In milliseconds to three decimals: a path query is well under one. */
+const timing = (t: Timing) => `${t.median.toFixed(3)} ms (${t.min.toFixed(3)}..${t.max.toFixed(3)}, n=${t.runs})`;
+
+const table = new BenchTable();
+try {
+  const registrar = await Registrar.init(dataDir, unlock);
+  const start = performance.now();
+  for (let first = 0; first < people; first += batch) {
+    const count = Math.min(batch, people - first);
+    registrar.enroll(Array.from({ length: count }, (_, k) => ({ record: personRecord(first + k), commitment: BigInt(first + k + 1) * 104729n })));
+    const seconds = (performance.now() - start) / 1000;
+    process.stderr.write(`\renrolled ${first + count} of ${people}: ${Math.round((first + count) / seconds)} people/s, ${seconds.toFixed(0)} s, peak ${MiB(peakRss())}   `);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  process.stderr.write("\n");
+  const root = registrar.root;
+  registrar.close();
+  table.add(`enroll ${people} people in batches of ${batch} (SQLite, records sealed, tree stored)`, `${seconds.toFixed(0)} s, ${Math.round(people / seconds)} people/s`);
+  table.add("  peak memory (RSS) while enrolling", MiB(peakRss()));
+  const bytes = statSync(join(dataDir, DB_FILE)).size;
+  table.add("  store size (after closing: WAL checkpointed)", `${MiB(bytes)}, ${MiB((bytes * 1_000_000) / people)} per million people`);
+
+  const rssBefore = process.memoryUsage().rss;
+  const open = await timeRuns(5, async () => (await Registrar.open(dataDir, { unlock })).close());
+  const opened = await Registrar.open(dataDir, { unlock });
+  table.add(`open the registrar at ${people} people (keys, ledger of ${opened.ledger.length} entries, root)`, timing(open));
+  table.add("  memory it added (RSS)", MiB(process.memoryUsage().rss - rssBefore));
+  if (opened.root !== root) throw new Error("the reopened registrar's root is not the root it closed with");
+  let next = 0;
+  const someone = () => (next = (next + 7_777_777) % people);
+  table.add(`Merkle path of a random person at ${people}`, timing(await timeRuns(200, () => opened.path(someone()))));
+  table.add(`bucket of ${BUCKET_LEAVES} leaves and its path at ${people}`, timing(await timeRuns(50, () => opened.bucket(Math.floor(someone() / BUCKET_LEAVES)))));
+  opened.close();
+  table.print();
+} finally {
+  if (!values.data) rmSync(work, { recursive: true, force: true });
+}
