@@ -7,6 +7,7 @@ import { parseCredentialFile } from "../src/registry/credential.js";
 import Database from "better-sqlite3";
 import { SNARK_FIELD } from "../src/crypto/field.js";
 import { FastPoseidon } from "../src/crypto/fast-poseidon.js";
+import { PoseidonPool } from "../src/crypto/poseidon-pool.js";
 import { merkleRootOf, RegistryTree, TREE_HEIGHT } from "../src/registry/registry-tree.js";
 import { Registrar } from "../src/registrar/registrar.js";
 import { SqliteTreeNodes } from "../src/registrar/sqlite-tree-nodes.js";
@@ -78,6 +79,26 @@ describe("Registrar", () => {
     expect(upgraded.root).toBe(root);
     expect(upgraded.path(3).root).toBe(root);
     upgraded.close();
+  });
+
+  it("a batch prepared on worker threads (validated, leaves hashed) enrolls as the same batch enrolled directly", async () => {
+    const pool = await PoseidonPool.create(2);
+    try {
+      const { requests } = enrollmentRequests(300);
+      const now = new Date("2026-11-26T00:00:00Z");
+      const direct = await Registrar.init(freshDir(), TEST_UNLOCK);
+      const prepared = await Registrar.init(freshDir(), TEST_UNLOCK);
+      const credentials = direct.enroll(requests, now);
+      const withoutKey = (files: readonly object[]) => files.map((file) => ({ ...file, registrarKey: undefined })); // two registrars, two keys
+      expect(withoutKey(prepared.enroll(await prepared.prepareEnrollment(requests, pool, now)))).toEqual(withoutKey(credentials));
+      expect(prepared.root).toBe(direct.root);
+      const bad = [...requests.slice(0, 2), { ...requests[2], record: { ...requests[2].record, nationalId: "110105199001011230" } }];
+      await expect(prepared.prepareEnrollment(bad, pool, now)).rejects.toThrow(/record 3: .*check character/);
+      direct.close();
+      prepared.close();
+    } finally {
+      await pool.close();
+    }
   });
 
   it("a tree over SQLite nodes equals the same tree in memory, change by change", async () => {

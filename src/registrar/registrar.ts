@@ -1,9 +1,10 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { decodeAttributes, type EncodedAttributes, encodeAttributes, type PersonAttributes } from "../attributes/attributes.js";
+import { ATTRIBUTE_SLOTS, decodeAttributes, type EncodedAttributes, encodeAttributes, type PersonAttributes } from "../attributes/attributes.js";
 import { toFieldElement } from "../crypto/field.js";
 import { FastPoseidon } from "../crypto/fast-poseidon.js";
+import type { PoseidonPool } from "../crypto/poseidon-pool.js";
 import type { RegistryHasher } from "../crypto/poseidon.js";
 import { type ErrorCode, RealDidError } from "../errors.js";
 import { changeDocument, changedLeaf, ledgerChangeOf } from "../ledger/ledger-change.js";
@@ -78,6 +79,25 @@ function validateRecord(record: RealNameRecord, today: string, where: string): E
     fail("invalid_record", `birthDate ${record.attributes.birthDate} does not match the one in nationalId (${idBirthDate})`);
   }
   return encoded!;
+}
+
+/** The records of a batch, checked and encoded; refused whole, naming the first bad record. */
+function validateBatch(requests: readonly EnrollmentRequest[], now: Date): { where: string; record: RealNameRecord; commitment: bigint; encoded: EncodedAttributes }[] {
+  if (!Array.isArray(requests) || requests.length === 0) throw new RealDidError("invalid_argument", "nothing to enroll");
+  const today = now.toISOString().slice(0, 10);
+  return requests.map((request, i) => {
+    const where = `record ${i + 1}`;
+    const encoded = validateRecord(request?.record, today, where);
+    const commitment = toFieldElement(`${where} commitment`, request.commitment);
+    return { where, record: { ...request.record, attributes: decodeAttributes(encoded) }, commitment, encoded };
+  });
+}
+
+/** A batch validated and hashed by Registrar.prepareEnrollment, for Registrar.enroll. */
+export interface PreparedEnrollment {
+  readonly prepared: true;
+  readonly now: Date;
+  readonly people: readonly { where: string; record: RealNameRecord; commitment: bigint; encoded: EncodedAttributes; leaf: bigint }[];
 }
 
 /** A leaf's bucket as the registrar serves it: every leaf of its 4,096-leaf subtree and the path above it. */
@@ -227,18 +247,27 @@ export class Registrar {
   }
 
   /**
-   * Enrolls a batch: validates every record first (nothing is written if one is bad),
-   * then adds the leaves and publishes one ledger entry, in one transaction.
+   * Validates a batch (refused whole if one record is bad) and computes its leaves on a
+   * PoseidonPool's worker threads, without touching the store: a bulk loader prepares the
+   * next batch while `enroll` writes this one (the leaf hash is half of an enrollment's work).
    */
-  enroll(requests: readonly EnrollmentRequest[], now: Date = new Date()): CredentialFile[] {
-    if (requests.length === 0) throw new RealDidError("invalid_argument", "nothing to enroll");
-    const today = now.toISOString().slice(0, 10);
-    const prepared = requests.map((request, i) => {
-      const where = `record ${i + 1}`;
-      const encoded = validateRecord(request?.record, today, where);
-      const commitment = toFieldElement(`${where} commitment`, request.commitment);
-      return { where, record: { ...request.record, attributes: decodeAttributes(encoded) }, commitment, leaf: this.hasher.hashLeaf(commitment, encoded) };
-    });
+  async prepareEnrollment(requests: readonly EnrollmentRequest[], pool: PoseidonPool, now: Date = new Date()): Promise<PreparedEnrollment> {
+    const people = validateBatch(requests, now);
+    const leaves = await pool.hashMany(1 + ATTRIBUTE_SLOTS.length, people.flatMap(({ commitment, encoded }) => [commitment, ...encoded]));
+    return { prepared: true, now, people: people.map((person, i) => ({ ...person, leaf: leaves[i] })) };
+  }
+
+  /**
+   * Enrolls a batch (or one made by prepareEnrollment): validates every record first
+   * (nothing is written if one is bad), then adds the leaves and publishes one ledger entry,
+   * in one transaction.
+   */
+  enroll(batch: readonly EnrollmentRequest[] | PreparedEnrollment, now: Date = new Date()): CredentialFile[] {
+    if ("prepared" in batch) return this.writeEnrollment(batch);
+    return this.writeEnrollment({ prepared: true, now, people: validateBatch(batch, now).map((person) => ({ ...person, leaf: this.hasher.hashLeaf(person.commitment, person.encoded) })) });
+  }
+
+  private writeEnrollment({ people: prepared, now }: PreparedEnrollment): CredentialFile[] {
     const first = this.change(now, (seq, vault) => {
       const idTaken = this.db.prepare("SELECT 1 FROM people WHERE national_id_index = ?");
       const commitmentTaken = this.db.prepare("SELECT 1 FROM people WHERE commitment_index = ?");
