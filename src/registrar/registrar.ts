@@ -5,7 +5,7 @@ import { ATTRIBUTE_SLOTS, decodeAttributes, type EncodedAttributes, encodeAttrib
 import { toFieldElement } from "../crypto/field.js";
 import { FastPoseidon } from "../crypto/fast-poseidon.js";
 import type { PoseidonPool } from "../crypto/poseidon-pool.js";
-import type { RegistryHasher } from "../crypto/poseidon.js";
+import { REFERENCE_HASHER, type RegistryHasher } from "../crypto/poseidon.js";
 import { type ErrorCode, RealDidError } from "../errors.js";
 import { changeDocument, changedLeaf, ledgerChangeOf } from "../ledger/ledger-change.js";
 import { changeColumn, type LedgerEntry } from "../ledger/ledger-entry.js";
@@ -180,7 +180,9 @@ export class Registrar {
       // Freed pages are zeroed: a rewritten record, a re-wrapped data key or an upgraded plaintext row leaves nothing behind.
       db.pragma("secure_delete = ON");
       upgradePlaintextStore(db, dataDir, unlock);
-      const hasher = await FastPoseidon.create();
+      // The fast WebAssembly Poseidon costs ~1.3 s and ~150 MB to set up: only a registrar that
+      // writes (it has its keys) hashes enough to need it; one that answers reads stored nodes.
+      const hasher = unlock ? await FastPoseidon.create() : REFERENCE_HASHER;
       upgradeStoreSchema(db, () => Registrar.storeTreeOfRecords(db, hasher));
       const publicKey = Registrar.meta(db, "publicKey");
       const keys = unlock && unlockKeys(dataDir, unlock);
@@ -599,10 +601,11 @@ export class Registrar {
    * equal in a store that is whole. A check for operators and crash tests; costs a full
    * rebuild in memory.
    */
-  checkTree(): { recomputedRoot: bigint; storedRoot: bigint; ledgerRoot: bigint; size: number } {
+  async checkTree(): Promise<{ recomputedRoot: bigint; storedRoot: bigint; ledgerRoot: bigint; size: number }> {
+    const hasher = await FastPoseidon.create();
     return this.db.transaction(() => {
       this.catchUp();
-      const rebuilt = new RegistryTree(TREE_HEIGHT, this.hasher);
+      const rebuilt = new RegistryTree(TREE_HEIGHT, hasher);
       rebuilt.insertMany(Registrar.leavesOfRecords(this.db));
       return { recomputedRoot: rebuilt.root, storedRoot: this.tree.root, ledgerRoot: BigInt(this.ledgerCopy.head!.root), size: this.tree.size };
     })();
