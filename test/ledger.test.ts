@@ -51,6 +51,20 @@ describe("RootLedger", () => {
     expect(() => RootLedger.fromJsonLines(tamper(lines).join("\n"))).toThrow(message);
   });
 
+  it("from its owner's store: the head's signature and every link checked, so an edit anywhere is still found", () => {
+    const entries = () => ledgerOf([10n, 11n, 12n, 13n]).entriesFrom(0);
+    const loaded = RootLedger.fromOwnStore(signer.publicKey, entries());
+    expect([loaded.length, loaded.rootStatus(13n), loaded.rootStatus(10n, T0 + 15 * MINUTE)]).toEqual([4, "current", "recent"]);
+    const edit = (seq: number, change: object) => entries().map((e) => (e.seq === seq ? { ...e, ...change } : e));
+    // An older entry edited (its root, or its signature): the next entry's link to it breaks.
+    expect(() => RootLedger.fromOwnStore(signer.publicKey, edit(1, { root: "99" }))).toThrow(/entry 2: prevHash does not match/);
+    expect(() => RootLedger.fromOwnStore(signer.publicKey, edit(1, { signature: "00".repeat(64) }))).toThrow(/entry 2: prevHash does not match/);
+    // The head edited: its own signature fails.
+    expect(() => RootLedger.fromOwnStore(signer.publicKey, edit(3, { root: "99" }))).toThrow(/entry 3: the signature/);
+    // The whole chain under another key: the head's signature is not the owner's.
+    expect(() => RootLedger.fromOwnStore(signer.publicKey, ledgerOf([10n, 11n], ed25519Signer(newSigningKeyHex())).entriesFrom(0))).toThrow(/entry 1: the signature/);
+  });
+
   it("detects a tail re-signed with another key", () => {
     const ledger = ledgerOf([10n, 11n]);
     const forger = ed25519Signer(newSigningKeyHex());

@@ -20,9 +20,15 @@ export class RootLedger extends SignedLog<LedgerEntry> {
     for (const entry of entries) this.append(entry);
   }
 
-  override append(entry: LedgerEntry): void {
-    super.append(entry);
+  protected override appended(entry: LedgerEntry): void {
     this.lastSeqOfRoot.set(entry.root, entry.seq);
+  }
+
+  /** The registrar's ledger as its own store holds it: links checked, the head's signature only (see appendStoredChain). */
+  static fromOwnStore(publicKey: string, entries: readonly LedgerEntry[]): RootLedger {
+    const ledger = new RootLedger(publicKey);
+    ledger.appendStoredChain(entries);
+    return ledger;
   }
 
   /** Signs and appends the entry for a new root; `change` says what changed (all but the genesis entry name it). */

@@ -625,7 +625,7 @@ export class Registrar {
   }
 
   private loadLedger(): RootLedger {
-    const ledger = new RootLedger(this.publicKeyHex, this.ledgerRows(0));
+    const ledger = RootLedger.fromOwnStore(this.publicKeyHex, this.ledgerRows(0));
     this.checkHeadIsTreeRoot(ledger);
     return ledger;
   }

@@ -85,6 +85,21 @@ export class SignedLog<E extends ChainFields> {
 
   /** Checks that `entry` extends the chain (sequence, hash link, time, signature) and appends it. */
   append(entry: E): void {
+    this.appendLinked(entry, true);
+  }
+
+  /**
+   * Appends a whole chain read back from its owner's own store: every sequence number, hash
+   * link and time is checked, the signature of the last entry only. That one signs the hash
+   * of the entry before, which covers that entry's signature, and so on: the chain is as
+   * authentic as when each signature is checked, at one Ed25519 verification (~3 ms here)
+   * instead of one per entry (a registrar of ten million people has a thousand and more).
+   */
+  protected appendStoredChain(entries: readonly E[]): void {
+    entries.forEach((entry, i) => this.appendLinked(entry, i === entries.length - 1));
+  }
+
+  private appendLinked(entry: E, checkSignature: boolean): void {
     const previous = this.head;
     const where = `${this.kind.entryName} ${entry.seq}`;
     const expectedSeq = previous ? previous.seq + 1 : 0;
@@ -93,9 +108,13 @@ export class SignedLog<E extends ChainFields> {
       throw new RealDidError("log_broken_chain", `${where}: prevHash does not match the previous entry (edited, removed or reordered entries)`);
     }
     if (previous && Date.parse(entry.time) < Date.parse(previous.time)) throw new RealDidError("log_broken_chain", `${where}: its time is earlier than the previous entry's`);
-    if (!SignedLog.isSignedBy(this.kind, entry, this.publicKey)) throw new RealDidError("log_bad_signature", `${where}: the signature is not the owner's`);
+    if (checkSignature && !SignedLog.isSignedBy(this.kind, entry, this.publicKey)) throw new RealDidError("log_bad_signature", `${where}: the signature is not the owner's`);
     this.items.push(entry);
+    this.appended(entry);
   }
+
+  /** Called after each entry is appended (a subclass indexes it). */
+  protected appended(_entry: E): void {}
 
   /** Whether one entry carries `publicKey`'s signature (its place in the chain is not checked). */
   static isSignedBy<E extends ChainFields>(kind: LogKind<E>, entry: E, publicKey: string): boolean {
