@@ -177,6 +177,9 @@ export class Registrar {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = FULL");
       db.pragma("busy_timeout = 10000");
+      // Up to 256 MiB of page cache (SQLite's default is 2 MiB): enrollment inserts into unique
+      // indexes of random blind-index keys, which soon outgrow a small cache (+13% at 200,000 people).
+      db.pragma("cache_size = -262144");
       // Freed pages are zeroed: a rewritten record, a re-wrapped data key or an upgraded plaintext row leaves nothing behind.
       db.pragma("secure_delete = ON");
       upgradePlaintextStore(db, dataDir, unlock);
