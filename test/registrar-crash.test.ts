@@ -45,7 +45,7 @@ it("reopens consistent after SIGKILLs at different points of a batch", async () 
       expect(registrar.ledger.head!.treeSize).toBe(registrar.size);
       expect(registrar.ledger.head!.root).toBe(registrar.root.toString());
       // The stored tree is the tree of the records, computed from scratch.
-      const { recomputedRoot, storedRoot, ledgerRoot } = await registrar.checkTree();
+      const { recomputedRoot, storedRoot, ledgerRoot } = await Registrar.checkTree(dataDir);
       expect([storedRoot, ledgerRoot]).toEqual([recomputedRoot, recomputedRoot]);
       expect(RootLedger.fromJsonLines(registrar.ledger.toJsonLines(), registrar.publicKey).length).toBe(registrar.ledger.length);
     } finally {

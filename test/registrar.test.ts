@@ -54,7 +54,7 @@ describe("Registrar", () => {
     registrar.enroll(enrollmentRequests(700).requests);
     registrar.revoke(650);
     const root = registrar.root;
-    expect(await registrar.checkTree()).toEqual({ recomputedRoot: root, storedRoot: root, ledgerRoot: root, size: 700 });
+    expect(await Registrar.checkTree(dir)).toEqual({ recomputedRoot: root, storedRoot: root, ledgerRoot: root, size: 700 });
     registrar.close();
 
     const db = new Database(join(dir, DB_FILE));
@@ -67,8 +67,21 @@ describe("Registrar", () => {
     db.close();
     const tampered = await Registrar.open(dir, { unlock: TEST_UNLOCK });
     expect(tampered.root).toBe(root);
-    expect((await tampered.checkTree()).recomputedRoot).not.toBe(root);
+    expect((await Registrar.checkTree(dir)).recomputedRoot).not.toBe(root);
     tampered.close();
+
+    // A stored node edited: the stored root is not the ledger head's, so the registrar refuses to open; check-tree still names the three roots.
+    const edited = new Database(join(dir, DB_FILE));
+    const rootRow = edited.prepare("SELECT hash FROM tree_nodes WHERE level = 11 AND idx = 0").pluck().get() as Buffer;
+    edited.prepare("UPDATE tree_nodes SET hash = ? WHERE level = 11 AND idx = 0").run(Buffer.alloc(32, 1));
+    edited.close();
+    await expect(Registrar.open(dir, { unlock: TEST_UNLOCK })).rejects.toThrow(/ledger head's root is not the stored tree's root/);
+    const report = await Registrar.checkTree(dir);
+    expect(report.storedRoot).not.toBe(report.ledgerRoot);
+    expect(report.ledgerRoot).toBe(root);
+    const restore = new Database(join(dir, DB_FILE));
+    restore.prepare("UPDATE tree_nodes SET hash = ? WHERE level = 11 AND idx = 0").run(rootRow);
+    restore.close();
 
     // A store from before the tree was kept in it: the tree is computed from the records once, on the first open.
     const old = new Database(join(dir, DB_FILE));

@@ -8,7 +8,9 @@ export type RootStatus = "current" | "recent" | "expired" | "unknown";
 
 /**
  * The registrar's append-only, hash-chained, signed log of registry roots. Every entry
- * is checked on the way in, so a RootLedger only ever holds a valid chain under one key.
+ * is checked on the way in (read back from the registrar's own store: every link, and the
+ * head's signature, which covers the rest), so a RootLedger only ever holds a valid chain
+ * under one key.
  */
 export class RootLedger extends SignedLog<LedgerEntry> {
   /** Latest position of each root: a root is judged by its last appearance. */

@@ -93,7 +93,8 @@ export async function startRegistrarServer(
     res.type("application/x-ndjson").send(lines.map((line) => JSON.stringify(line)).join("\n") + "\n");
   });
   app.get("/v1/tree", (_req, res) => {
-    res.json(treeInfoDocument(registrar.size, registrar.root, registrar.ledger.head!, registrar.publicKey));
+    const { size, root, entry } = registrar.treeInfo();
+    res.json(treeInfoDocument(size, root, entry, registrar.publicKey));
   });
   app.get("/v1/tree/buckets/:bucket", (req, res) => {
     const requestedRoot = typeof req.query.root === "string" ? req.query.root : undefined;

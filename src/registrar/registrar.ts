@@ -31,7 +31,7 @@ import {
 import { ENTERPRISE_STATUSES, type EnterpriseStatus } from "./enterprise-status.js";
 import { nationalIdBirthDate } from "./national-id.js";
 import { RecordVault, type SealedPerson } from "./record-vault.js";
-import { DB_FILE, readLedgerRows, SCHEMA, upgradeStoreSchema } from "./store-schema.js";
+import { DB_FILE, readLedgerRows, SCHEMA, treeNodesMissing, upgradeStoreSchema } from "./store-schema.js";
 import { type KeyProtection, LocalKeyProvider, REGISTRAR_KEYS_FILE, type RegistrarKeyProvider, type RegistrarUnlock, unlockKeys } from "./registrar-keys.js";
 import { upgradePlaintextStore } from "./plaintext-upgrade.js";
 import { SqliteTreeNodes } from "./sqlite-tree-nodes.js";
@@ -93,6 +93,9 @@ function validateBatch(requests: readonly EnrollmentRequest[], now: Date): { whe
   });
 }
 
+/** Batches prepareEnrollment made: enroll trusts their leaves, so it takes no other object for one. */
+const PREPARED_HERE = new WeakSet<PreparedEnrollment>();
+
 /** A batch validated and hashed by Registrar.prepareEnrollment, for Registrar.enroll. */
 export interface PreparedEnrollment {
   readonly prepared: true;
@@ -136,7 +139,7 @@ export class Registrar {
     this.vault = keys && new RecordVault(db, keys);
     this.business = new BusinessRegistry(db, () => this.unlocked());
     this.tree = new RegistryTree(TREE_HEIGHT, hasher, new SqliteTreeNodes(db));
-    this.ledgerCopy = this.loadLedger();
+    this.ledgerCopy = db.transaction(() => this.loadLedger())(); // ledger and tree root on one snapshot
   }
 
   /**
@@ -185,7 +188,8 @@ export class Registrar {
       upgradePlaintextStore(db, dataDir, unlock);
       // The fast WebAssembly Poseidon costs ~1.3 s and ~150 MB to set up: only a registrar that
       // writes (it has its keys) hashes enough to need it; one that answers reads stored nodes.
-      const hasher = unlock ? await FastPoseidon.create() : REFERENCE_HASHER;
+      // An older store's first open computes its whole tree: that needs it too.
+      const hasher = unlock || treeNodesMissing(db) ? await FastPoseidon.create() : REFERENCE_HASHER;
       upgradeStoreSchema(db, () => Registrar.storeTreeOfRecords(db, hasher));
       const publicKey = Registrar.meta(db, "publicKey");
       const keys = unlock && unlockKeys(dataDir, unlock);
@@ -259,16 +263,22 @@ export class Registrar {
   async prepareEnrollment(requests: readonly EnrollmentRequest[], pool: PoseidonPool, now: Date = new Date()): Promise<PreparedEnrollment> {
     const people = validateBatch(requests, now);
     const leaves = await pool.hashMany(1 + ATTRIBUTE_SLOTS.length, people.flatMap(({ commitment, encoded }) => [commitment, ...encoded]));
-    return { prepared: true, now, people: people.map((person, i) => ({ ...person, leaf: leaves[i] })) };
+    const prepared: PreparedEnrollment = { prepared: true, now, people: people.map((person, i) => ({ ...person, leaf: leaves[i] })) };
+    PREPARED_HERE.add(prepared);
+    return prepared;
   }
 
   /**
-   * Enrolls a batch (or one made by prepareEnrollment): validates every record first
-   * (nothing is written if one is bad), then adds the leaves and publishes one ledger entry,
-   * in one transaction.
+   * Enrolls a batch: validates every record first (nothing is written if one is bad), then
+   * adds the leaves and publishes one ledger entry, in one transaction. A batch made by
+   * prepareEnrollment was validated then, and is enrolled at the time it was prepared for.
    */
   enroll(batch: readonly EnrollmentRequest[] | PreparedEnrollment, now: Date = new Date()): CredentialFile[] {
-    if ("prepared" in batch) return this.writeEnrollment(batch);
+    this.unlocked(); // before any work: a registrar without its keys changes nothing
+    if ("prepared" in batch) {
+      if (!PREPARED_HERE.has(batch)) throw new RealDidError("invalid_argument", "a prepared enrollment must come from Registrar.prepareEnrollment");
+      return this.writeEnrollment(batch);
+    }
     return this.writeEnrollment({ prepared: true, now, people: validateBatch(batch, now).map((person) => ({ ...person, leaf: this.hasher.hashLeaf(person.commitment, person.encoded) })) });
   }
 
@@ -350,25 +360,46 @@ export class Registrar {
 
   /** Bucket `bucket` of the current tree (see BUCKET_LEAVES), for path refresh without naming a leaf. */
   bucket(bucket: number): Bucket {
-    const buckets = Math.max(1, Math.ceil(this.tree.size / BUCKET_LEAVES));
-    if (!Number.isSafeInteger(bucket) || bucket < 0 || bucket >= buckets) {
-      throw new RealDidError("bucket_out_of_range", `bucket ${bucket} does not exist: the registry has buckets 0 to ${buckets - 1} of ${BUCKET_LEAVES} leaves`);
-    }
-    return {
-      bucket,
-      leaves: this.tree.leavesFrom(bucket * BUCKET_LEAVES, BUCKET_LEAVES),
-      above: this.tree.siblingsAbove(BUCKET_LEVEL, bucket),
-      root: this.tree.root,
-      entry: this.ledgerCopy.head!,
-    };
+    return this.snapshot(() => {
+      const buckets = Math.max(1, Math.ceil(this.tree.size / BUCKET_LEAVES));
+      if (!Number.isSafeInteger(bucket) || bucket < 0 || bucket >= buckets) {
+        throw new RealDidError("bucket_out_of_range", `bucket ${bucket} does not exist: the registry has buckets 0 to ${buckets - 1} of ${BUCKET_LEAVES} leaves`);
+      }
+      return {
+        bucket,
+        leaves: this.tree.leavesFrom(bucket * BUCKET_LEAVES, BUCKET_LEAVES),
+        above: this.tree.siblingsAbove(BUCKET_LEVEL, bucket),
+        root: this.tree.root,
+        entry: this.ledgerCopy.head!,
+      };
+    });
+  }
+
+  /** The tree's size and root and the ledger entry that published it, read together. */
+  treeInfo(): { size: number; root: bigint; entry: LedgerEntry } {
+    return this.snapshot(() => ({ size: this.tree.size, root: this.tree.root, entry: this.ledgerCopy.head! }));
   }
 
   /** The Merkle path of a leaf (a person's, an enterprise's or a mandate's) under the current root. */
   path(index: number): MerkleProof {
-    const slot = this.db.prepare("SELECT revoked FROM registry_leaves WHERE leaf_index = ?").get(index) as { revoked: number } | undefined;
-    if (!slot) throw new RealDidError("not_enrolled", `no credential has leaf index ${index}`);
-    if (slot.revoked) throw new RealDidError("not_enrolled", `leaf ${index} is revoked`);
-    return this.tree.proof(index);
+    return this.snapshot(() => {
+      const slot = this.db.prepare("SELECT revoked FROM registry_leaves WHERE leaf_index = ?").get(index) as { revoked: number } | undefined;
+      if (!slot) throw new RealDidError("not_enrolled", `no credential has leaf index ${index}`);
+      if (slot.revoked) throw new RealDidError("not_enrolled", `leaf ${index} is revoked`);
+      return this.tree.proof(index);
+    });
+  }
+
+  /**
+   * Runs `read` on one snapshot of the store (a read transaction, after catching up): the
+   * tree's nodes are read by several statements, which another process's commit must not
+   * fall between.
+   */
+  private snapshot<T>(read: () => T): T {
+    return this.db.transaction(() => {
+      this.catchUp();
+      return read();
+    })();
   }
 
   indexOfNationalId(nationalId: string): number {
@@ -564,14 +595,20 @@ export class Registrar {
         })
         .immediate();
     } catch (error) {
-      // The rollback undid the tree's nodes; an entry published in memory is dropped by re-reading the ledger.
-      if (entriesBefore !== undefined && this.ledgerCopy.length !== entriesBefore) this.ledgerCopy = this.loadLedger();
+      // The rollback undid the tree's nodes; an entry published in memory is dropped (see catchUp).
+      if (entriesBefore !== undefined && this.ledgerCopy.length !== entriesBefore) this.sync();
       throw error;
     }
   }
 
-  /** Within a transaction: appends the ledger entries other processes committed since our ledger head. */
+  /**
+   * Within a transaction: appends the ledger entries other processes committed since our
+   * ledger head. A copy ahead of the store (an entry published in memory whose transaction
+   * then failed) is read again, so no later entry can chain onto an entry that was never stored.
+   */
   private catchUp(): void {
+    const storedEntries = (this.db.prepare("SELECT max(seq) FROM ledger").pluck().get() as number) + 1;
+    if (this.ledgerCopy.length > storedEntries) this.ledgerCopy = this.loadLedger();
     const newer = this.ledgerRows(this.ledgerCopy.length);
     for (const entry of newer) this.ledgerCopy.append(entry);
     if (newer.length > 0) this.checkHeadIsTreeRoot();
@@ -585,7 +622,7 @@ export class Registrar {
       else if (index === this.tree.size + appended.length) appended.push(value);
       else throw new Error(`registrar store is inconsistent: leaf ${index} does not follow the tree's ${this.tree.size + appended.length} slots`);
     }
-    this.tree.insertMany(appended);
+    if (appended.length > 0) this.tree.insertMany(appended);
   }
 
   /** The first of `count` new slots, refused when the tree has no room for them. */
@@ -601,17 +638,27 @@ export class Registrar {
   /**
    * The root of the tree computed from scratch from the records (every leaf hashed again,
    * revoked ones as empty), the stored tree's root and the ledger head's: all three are
-   * equal in a store that is whole. A check for operators and crash tests; costs a full
-   * rebuild in memory.
+   * equal in a store that is whole. Reads the store directly (read-only), so it also runs on
+   * a store that no longer opens because the stored root and the ledger head differ. A check
+   * for operators and crash tests; costs a full rebuild in memory.
    */
-  async checkTree(): Promise<{ recomputedRoot: bigint; storedRoot: bigint; ledgerRoot: bigint; size: number }> {
+  static async checkTree(dataDir: string): Promise<{ recomputedRoot: bigint; storedRoot: bigint; ledgerRoot: bigint; size: number }> {
+    const dbPath = join(dataDir, DB_FILE);
+    if (!existsSync(dbPath)) throw new RealDidError("registrar_missing", `no registrar in ${dataDir} (run: realdid registrar init --data ${dataDir})`);
     const hasher = await FastPoseidon.create();
-    return this.db.transaction(() => {
-      this.catchUp();
-      const rebuilt = new RegistryTree(TREE_HEIGHT, hasher);
-      rebuilt.insertMany(Registrar.leavesOfRecords(this.db));
-      return { recomputedRoot: rebuilt.root, storedRoot: this.tree.root, ledgerRoot: BigInt(this.ledgerCopy.head!.root), size: this.tree.size };
-    })();
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      if (treeNodesMissing(db)) throw new RealDidError("invalid_argument", `the store in ${dataDir} was written before the tree was stored: open it once (any registrar command) to compute it`);
+      return db.transaction(() => {
+        const stored = new RegistryTree(TREE_HEIGHT, hasher, new SqliteTreeNodes(db));
+        const rebuilt = new RegistryTree(TREE_HEIGHT, hasher);
+        rebuilt.insertMany(Registrar.leavesOfRecords(db));
+        const ledger = RootLedger.fromOwnStore(Registrar.meta(db, "publicKey"), readLedgerRows(db, 0));
+        return { recomputedRoot: rebuilt.root, storedRoot: stored.root, ledgerRoot: BigInt(ledger.head!.root), size: stored.size };
+      })();
+    } finally {
+      db.close();
+    }
   }
 
   /** Every slot's leaf as the tree holds it (0 once revoked), in index order. */

@@ -100,6 +100,11 @@ CREATE TABLE ledger (seq INTEGER PRIMARY KEY, root TEXT NOT NULL, tree_size INTE
 ${BUSINESS_TABLES}
 ${TREE_NODES_TABLE}`;
 
+const exists = (db: Database.Database, type: string, name: string): boolean => db.prepare("SELECT 1 FROM sqlite_schema WHERE type = ? AND name = ?").get(type, name) !== undefined;
+
+/** Whether the store was written before the tree's nodes were kept in it. */
+export const treeNodesMissing = (db: Database.Database): boolean => !exists(db, "table", "tree_nodes");
+
 const hasColumn = (db: Database.Database, table: string, column: string): boolean =>
   (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).some((c) => c.name === column);
 
@@ -110,16 +115,17 @@ const hasColumn = (db: Database.Database, table: string, column: string): boolea
  * one old store do not both alter it; nothing is written when it is current.
  */
 export function upgradeStoreSchema(db: Database.Database, storeTree: () => void): void {
-  const exists = (type: string, name: string) => db.prepare("SELECT 1 FROM sqlite_schema WHERE type = ? AND name = ?").get(type, name) !== undefined;
-  const current = () => hasColumn(db, "ledger", "change") && exists("view", "registry_leaves") && exists("table", "representative_acts") && exists("table", "tree_nodes");
+  const current = () => hasColumn(db, "ledger", "change") && exists(db, "view", "registry_leaves") && exists(db, "table", "representative_acts") && !treeNodesMissing(db);
   if (current()) return;
   db.transaction(() => {
     if (current()) return;
     if (!hasColumn(db, "ledger", "change")) db.exec("ALTER TABLE ledger ADD COLUMN change TEXT");
     db.exec(BUSINESS_TABLES);
-    if (!exists("table", "tree_nodes")) {
+    if (treeNodesMissing(db)) {
       db.exec(TREE_NODES_TABLE);
       storeTree();
+      // Other processes found changed rows by these before the tree was stored; now nothing reads them.
+      db.exec("DROP INDEX IF EXISTS people_changed_seq; DROP INDEX IF EXISTS enterprises_changed_seq; DROP INDEX IF EXISTS mandates_changed_seq;");
     }
   }).immediate();
 }

@@ -122,6 +122,7 @@ export class RegistryTree {
 
   /** Appends leaves and returns the index of the first; rehashes each touched node once. */
   insertMany(leaves: readonly bigint[]): number {
+    if (leaves.length === 0) return this.size;
     const first = this.append(leaves);
     this.rehash({ first, values: leaves });
     return first;
