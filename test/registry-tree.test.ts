@@ -62,6 +62,9 @@ describe("RegistryTree", () => {
       here.insertMany(leaves.slice(1001));
       await there.insertManyParallel(leaves.slice(1001), pool);
       expect(there.root).toBe(here.root);
+      // An empty batch changes nothing, either way.
+      expect([here.insertMany([]), await there.insertManyParallel([], pool)]).toEqual([3000, 3000]);
+      expect(there.root).toBe(here.root);
       expect(there.proof(2500)).toEqual(here.proof(2500));
       // Random elements, the field's edges, and more hashes than one worker call takes at once.
       const flat = [0n, SNARK_FIELD - 1n, 1n, 2n ** 253n, ...leaves.slice(0, 2392), SNARK_FIELD - 1n, 0n, 5n, 6n];

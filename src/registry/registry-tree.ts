@@ -133,6 +133,7 @@ export class RegistryTree {
    * large batches. The tree must not be changed by anything else until it resolves.
    */
   async insertManyParallel(leaves: readonly bigint[], pool: PoseidonPool): Promise<number> {
+    if (leaves.length === 0) return this.size;
     const first = this.append(leaves);
     let known: KnownRange = { first, values: leaves };
     for (let level = 0; level < this.height; level++) {
