@@ -30,11 +30,11 @@ const postJson = async (url: string, body: unknown) => {
 // Its keys are sealed by a key file kept outside its data folder (a development key: insecure by design).
 const registrar = await Registrar.init(join(dir, "registrar"), { keyFile: join(dir, "registrar.dev-key.json") });
 const citizen = Identity.random();
-const [credential] = registrar.enroll([
+const [credential] = await registrar.enroll([
   { record: { name: "Li Wei", nationalId: "11010519900314002X", attributes: { birthDate: "1990-03-14", region: "110105", expiry: "2031-05-01", documentType: "national_id_card" } }, commitment: citizen.commitment },
 ]);
 const registrarKey = registrar.publicKey;
-registrar.close();
+await registrar.close();
 const registrarServer = await startRegistrarServer(join(dir, "registrar"), { host: "127.0.0.1", port: 0, log: pino({ level: "silent" }) });
 
 // --- The verifier service, configured with the website's policy. -------------------

@@ -216,7 +216,7 @@ if (runs("registry")) {
   const registrar = await Registrar.init(join(work, "registrar"), registrarKeys);
   const people = Array.from({ length: ENROLLMENTS }, (_, i) => ({ record: personRecord(i), commitment: BigInt(i + 1) * 104729n }));
   const enrollStart = performance.now();
-  const credentials = registrar.enroll(people);
+  const credentials = await registrar.enroll(people);
   const enrollSeconds = (performance.now() - enrollStart) / 1000;
   table.add(`registrar: enroll ${ENROLLMENTS} people (one batch, SQLite, records sealed)`, `${enrollSeconds.toFixed(1)} s, ${Math.round(ENROLLMENTS / enrollSeconds)} people/s`);
   // The part of that enrollment which protects the records, alone: the same AEAD per record and two blind indexes.
@@ -239,7 +239,7 @@ if (runs("registry")) {
   const refresh = await timeRuns(20, () => refreshPath(registrarServer.url, { index: someone.index, leaf: BigInt(someone.leaf), registrarKey: registrar.publicKey }));
   table.add(`registrar: path refresh by bucket (${ENROLLMENTS} people, 4,096 leaves over HTTP, path computed by the citizen)`, timing(refresh));
   await registrarServer.close();
-  registrar.close();
+  await registrar.close();
 }
 
 // --- Business: a legal representative proving for their enterprise at a tax portal ----------

@@ -17,7 +17,7 @@ const say = (line: string) => console.log(`[dev] ${line}`);
 const devKeyFile = join(dev, "registrar.dev-key.json");
 if (!existsSync(join(dev, "registrar", "registrar.sqlite"))) {
   say("creating a development registrar in data/dev/registrar, its keys sealed by the development key file data/dev/registrar.dev-key.json (insecure)");
-  (await Registrar.init(join(dev, "registrar"), { keyFile: devKeyFile })).close();
+  await (await Registrar.init(join(dev, "registrar"), { keyFile: devKeyFile })).close();
 }
 if (!existsSync(join(dev, "regulator", "regulator-public.json"))) {
   say("creating a development regulator key in data/dev/regulator (one share, passphrase 'development')");

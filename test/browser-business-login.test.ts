@@ -46,9 +46,9 @@ beforeAll(async () => {
   // as its operator (enrollment) and its grant endpoint would (the representative's grant proof is test/business-cli.test.ts's).
   const registrar = await Registrar.open(demo.registrarData, { unlock: { keyFile: demo.registrarKeyFile } });
   try {
-    registrar.enrollEnterprise({ creditCode: CODE, name: ENTERPRISE, legalRepresentativeNationalId: REPRESENTATIVE.nationalId });
+    await registrar.enrollEnterprise({ creditCode: CODE, name: ENTERPRISE, legalRepresentativeNationalId: REPRESENTATIVE.nationalId });
   } finally {
-    registrar.close();
+    await registrar.close();
   }
 }, 120_000);
 
@@ -63,9 +63,9 @@ async function grant(tasks: ("invoicing" | "tax_filing")[]): Promise<MandateCred
   const registrar = await Registrar.open(demo.registrarData, { unlock: { keyFile: demo.registrarKeyFile } });
   try {
     const today = new Date().toISOString().slice(0, 10);
-    return registrar.grantMandate({ enterpriseCode: CODE, agentNationalId: AGENT.nationalId, role: "agent", tasks, validFrom: today, validUntil: inAYear() }, { note: "the representative's grant proof (verified by the registrar's server)" });
+    return await registrar.grantMandate({ enterpriseCode: CODE, agentNationalId: AGENT.nationalId, role: "agent", tasks, validFrom: today, validUntil: inAYear() }, { note: "the representative's grant proof (verified by the registrar's server)" });
   } finally {
-    registrar.close();
+    await registrar.close();
   }
 }
 

@@ -72,8 +72,8 @@ const peopleRequests = () =>
 /** A registrar with the four named people and, unless told otherwise, ACME with Li Wei as its legal representative. */
 async function registrarWithAcme(dir = freshDir(), { acme = true } = {}) {
   const registrar = await Registrar.init(dir, TEST_UNLOCK, { now: NOW });
-  registrar.enroll(peopleRequests(), NOW);
-  const enrolled = acme ? registrar.enrollEnterprise({ creditCode: ACME, name: ACME_NAME, legalRepresentativeNationalId: LI.nationalId }, NOW) : undefined;
+  await registrar.enroll(peopleRequests(), NOW);
+  const enrolled = acme ? await registrar.enrollEnterprise({ creditCode: ACME, name: ACME_NAME, legalRepresentativeNationalId: LI.nationalId }, NOW) : undefined;
   return { registrar, dir, enrolled };
 }
 
@@ -99,18 +99,19 @@ const expectedDocument = (kind: LedgerChangeDocument["kind"], leaves: [number, b
 });
 
 /** Runs `change`, expecting a new root and exactly one new ledger entry; returns that entry and what `change` returned. */
-function expectNewRoot<T>(registrar: Registrar, change: () => T) {
-  const before = { root: registrar.root, entries: registrar.ledger.length };
-  const result = change();
-  expect(registrar.root).not.toBe(before.root);
+async function expectNewRoot<T>(registrar: Registrar, change: () => Promise<T>) {
+  const before = { root: (await registrar.treeInfo()).root, entries: registrar.ledger.length };
+  const result = await change();
+  const { root } = await registrar.treeInfo();
+  expect(root).not.toBe(before.root);
   expect(registrar.ledger.length).toBe(before.entries + 1);
-  expect(registrar.ledger.head!.root).toBe(registrar.root.toString());
+  expect(registrar.ledger.head!.root).toBe(root.toString());
   return { entry: registrar.ledger.head!, result };
 }
 
-const refusal = (run: () => unknown): RealDidError => {
+const refusal = async (run: () => unknown): Promise<RealDidError> => {
   try {
-    run();
+    await run();
   } catch (error) {
     if (error instanceof RealDidError) return error;
     throw error;
@@ -133,7 +134,7 @@ describe("enterprises in the registry tree", () => {
       enrolledAt: NOW.toISOString(),
       updatedAt: NOW.toISOString(),
     });
-    expect(registrar.size).toBe(6);
+    expect((await registrar.treeInfo()).size).toBe(6);
 
     // The representative's mandate: every task, from the enrollment day while the enterprise is active.
     const credential = asFile(representativeMandate);
@@ -145,24 +146,24 @@ describe("enterprises in the registry tree", () => {
     expect(JSON.stringify(representativeMandate)).not.toContain(LI.nationalId);
 
     // Both leaves are in the tree, their paths under the published root.
-    const mandatePath = registrar.path(REPRESENTATIVE_INDEX);
+    const mandatePath = await registrar.path(REPRESENTATIVE_INDEX);
     expect(mandatePath.leaf).toBe(leaf);
-    expect(merkleRootOf(mandatePath)).toBe(registrar.root);
-    const enterprisePath = registrar.path(ACME_INDEX);
+    expect(merkleRootOf(mandatePath)).toBe((await registrar.treeInfo()).root);
+    const enterprisePath = await registrar.path(ACME_INDEX);
     expect(enterprisePath.leaf).toBe(enterpriseLeaf(enterpriseFields(ACME)));
-    expect(merkleRootOf(enterprisePath)).toBe(registrar.root);
+    expect(merkleRootOf(enterprisePath)).toBe((await registrar.treeInfo()).root);
 
     // genesis, the people, the enterprise: each entry after the genesis commits to its change document.
     expect(registrar.ledger.length).toBe(3);
     expect(registrar.ledger.entry(0)!.change).toBeUndefined();
-    const peopleLeaves = registrar.bucket(0).leaves.slice(0, 4);
+    const peopleLeaves = (await registrar.bucket(0)).leaves.slice(0, 4);
     checkLedgerChange(registrar.ledger.entry(1)!, expectedDocument("enroll", peopleLeaves.map((l, i) => [i, l])));
-    const [mandate] = registrar.mandatesOf(ACME);
+    const [mandate] = await registrar.mandatesOf(ACME);
     expect(mandate).toMatchObject({ leafIndex: REPRESENTATIVE_INDEX, leaf: leaf.toString(), revoked: false, agent: { nationalId: LI.nationalId, leafIndex: 0 }, ledgerSeq: 2, grantedAt: NOW.toISOString() });
     expect(mandate.grantedBy).toEqual(expectedDocument("enterprise", [[ACME_INDEX, enterpriseLeaf(enterpriseFields(ACME))], [REPRESENTATIVE_INDEX, leaf]], { creditCode: ACME, name: ACME_NAME }));
     expect(checkLedgerChange(registrar.ledger.entry(2)!, mandate.grantedBy).kind).toBe("enterprise");
-    expect(registrar.enterpriseStatus(ACME)).toEqual({ creditCode: ACME, status: "active", leafIndex: ACME_INDEX, leaf: enterpriseLeaf(enterpriseFields(ACME)).toString() });
-    registrar.close();
+    expect(await registrar.enterpriseStatus(ACME)).toEqual({ creditCode: ACME, status: "active", leafIndex: ACME_INDEX, leaf: enterpriseLeaf(enterpriseFields(ACME)).toString() });
+    await registrar.close();
   });
 
   it("grants and revokes mandates, suspends, reactivates and strikes off: every change a new root whose ledger entry commits to its change document", async () => {
@@ -170,108 +171,108 @@ describe("enterprises in the registry tree", () => {
     const enterpriseLeafValue = enterpriseLeaf(enterpriseFields(ACME));
 
     // A grant: the agent's credential, a leaf under the root, and the grant with its evidence in the ledger.
-    const granted = expectNewRoot(registrar, () => registrar.grantMandate(grantOf(), EVIDENCE, NOW));
+    const granted = await expectNewRoot(registrar, () => registrar.grantMandate(grantOf(), EVIDENCE, NOW));
     const agentCredential = asFile(granted.result);
     expect(agentCredential).toMatchObject({ role: "agent", tasks: ["tax_filing", "invoicing"], validFrom: TODAY, validUntil: "2027-05-31", index: 6, agentCommitment: identities[2].commitment.toString() });
-    expect(merkleRootOf(registrar.path(6))).toBe(registrar.root);
-    expect(registrar.path(6).leaf.toString()).toBe(agentCredential.leaf);
-    const grantRecord = registrar.mandatesOf(ACME).find((m) => m.leafIndex === 6)!;
+    expect(merkleRootOf(await registrar.path(6))).toBe((await registrar.treeInfo()).root);
+    expect((await registrar.path(6)).leaf.toString()).toBe(agentCredential.leaf);
+    const grantRecord = (await registrar.mandatesOf(ACME)).find((m) => m.leafIndex === 6)!;
     expect(grantRecord.grantedBy).toMatchObject({ kind: "mandate-grant", grant: grantOf(), evidence: EVIDENCE, leaves: [{ index: 6, leaf: agentCredential.leaf }] });
     expect(grantRecord.grantedBy.salt).toMatch(/^[0-9a-f]{64}$/);
     expect(granted.entry.change!.kind).toBe("mandate-grant");
     checkLedgerChange(granted.entry, grantRecord.grantedBy);
     // Whoever is handed another grant or other evidence finds out.
-    expect(refusal(() => checkLedgerChange(granted.entry, { ...grantRecord.grantedBy, evidence: { ...EVIDENCE, publicSignals: ["4712"] } })).code).toBe("ledger_change_mismatch");
-    expect(refusal(() => checkLedgerChange(granted.entry, { ...grantRecord.grantedBy, grant: grantOf({ validUntil: "2028-05-31" }) })).code).toBe("ledger_change_mismatch");
+    expect((await refusal(() => checkLedgerChange(granted.entry, { ...grantRecord.grantedBy, evidence: { ...EVIDENCE, publicSignals: ["4712"] } }))).code).toBe("ledger_change_mismatch");
+    expect((await refusal(() => checkLedgerChange(granted.entry, { ...grantRecord.grantedBy, grant: grantOf({ validUntil: "2028-05-31" }) }))).code).toBe("ledger_change_mismatch");
 
     // The last day a grant may run to is five years from today; a licence manager's grant.
     // Its evidence is kept as the JSON it stands for (what is stored is what was digested).
     const looseEvidence = { ...EVIDENCE, holes: [1, undefined], unset: undefined };
-    const manager = asFile(registrar.grantMandate(grantOf({ agentNationalId: CHEN.nationalId, role: "license_manager", tasks: ["licence_renewal"], validUntil: "2031-06-01" }), looseEvidence, NOW));
+    const manager = asFile(await registrar.grantMandate(grantOf({ agentNationalId: CHEN.nationalId, role: "license_manager", tasks: ["licence_renewal"], validUntil: "2031-06-01" }), looseEvidence, NOW));
     expect(manager).toMatchObject({ index: 7, role: "license_manager", validUntil: "2031-06-01" });
-    const managerRecord = registrar.mandatesOf(ACME).find((m) => m.leafIndex === 7)!;
+    const managerRecord = (await registrar.mandatesOf(ACME)).find((m) => m.leafIndex === 7)!;
     expect(managerRecord.grantedBy.evidence).toEqual({ ...EVIDENCE, holes: [1, null] });
     checkLedgerChange(registrar.ledger.head!, managerRecord.grantedBy);
 
     // Revoking a mandate empties its slot; its row stays.
-    const revoked = expectNewRoot(registrar, () => registrar.revokeMandate(6, NOW));
+    const revoked = await expectNewRoot(registrar, () => registrar.revokeMandate(6, NOW));
     checkLedgerChange(revoked.entry, expectedDocument("mandate-revoke", [[6, 0n]]));
-    expect(() => registrar.path(6)).toThrow(/leaf 6 is revoked/);
-    expect(refusal(() => registrar.revokeMandate(6, NOW)).code).toBe("not_enrolled");
-    expect(refusal(() => registrar.revokeMandate(ACME_INDEX, NOW)).message).toMatch(/no mandate has leaf index 4/);
+    await expect(registrar.path(6)).rejects.toThrow(/leaf 6 is revoked/);
+    expect((await refusal(() => registrar.revokeMandate(6, NOW))).code).toBe("not_enrolled");
+    expect((await refusal(() => registrar.revokeMandate(ACME_INDEX, NOW))).message).toMatch(/no mandate has leaf index 4/);
 
     // Suspended: the enterprise's leaf and every mandate still active are revoked in the same entry.
-    const suspended = expectNewRoot(registrar, () => registrar.setEnterpriseStatus(ACME, "suspended", later(1)));
+    const suspended = await expectNewRoot(registrar, () => registrar.setEnterpriseStatus(ACME, "suspended", later(1)));
     expect(suspended.result.representativeMandate).toBeUndefined();
     checkLedgerChange(suspended.entry, expectedDocument("enterprise-status", [[ACME_INDEX, 0n], [REPRESENTATIVE_INDEX, 0n], [7, 0n]], { creditCode: ACME, status: "suspended" }));
-    for (const index of [ACME_INDEX, REPRESENTATIVE_INDEX, 7]) expect(() => registrar.path(index)).toThrow(/revoked/);
-    expect(registrar.mandatesOf(ACME).map((m) => m.revoked)).toEqual([true, true, true]);
-    expect(refusal(() => registrar.grantMandate(grantOf(), EVIDENCE, later(1)))).toMatchObject({ code: "enterprise_inactive", message: expect.stringMatching(/is suspended: it grants no mandates/) });
-    expect(refusal(() => registrar.setEnterpriseStatus(ACME, "suspended", later(1))).message).toMatch(/already suspended/);
+    for (const index of [ACME_INDEX, REPRESENTATIVE_INDEX, 7]) await expect(registrar.path(index)).rejects.toThrow(/revoked/);
+    expect((await registrar.mandatesOf(ACME)).map((m) => m.revoked)).toEqual([true, true, true]);
+    expect(await refusal(() => registrar.grantMandate(grantOf(), EVIDENCE, later(1)))).toMatchObject({ code: "enterprise_inactive", message: expect.stringMatching(/is suspended: it grants no mandates/) });
+    expect((await refusal(() => registrar.setEnterpriseStatus(ACME, "suspended", later(1)))).message).toMatch(/already suspended/);
 
     // Active again: the enterprise's leaf returns to its slot, the old mandates do not; the representative gets a new one.
-    const reactivated = expectNewRoot(registrar, () => registrar.setEnterpriseStatus(ACME, "active", later(2)));
+    const reactivated = await expectNewRoot(registrar, () => registrar.setEnterpriseStatus(ACME, "active", later(2)));
     const newRepresentative = asFile(reactivated.result.representativeMandate!);
     expect(newRepresentative).toMatchObject({ role: "legal_representative", tasks: "all", validFrom: "2026-06-03", index: 8 });
     const reactivation = expectedDocument("enterprise-status", [[ACME_INDEX, enterpriseLeafValue], [8, BigInt(newRepresentative.leaf)]], { creditCode: ACME, status: "active" });
     checkLedgerChange(reactivated.entry, reactivation);
-    expect(registrar.mandatesOf(ACME).find((m) => m.leafIndex === 8)!.grantedBy).toEqual(reactivation);
-    expect(registrar.path(ACME_INDEX).leaf).toBe(enterpriseLeafValue);
-    expect(merkleRootOf(registrar.path(8))).toBe(registrar.root);
-    for (const index of [REPRESENTATIVE_INDEX, 6, 7]) expect(() => registrar.path(index)).toThrow(/revoked/);
-    expect(registrar.enterpriseStatus(ACME).status).toBe("active");
+    expect((await registrar.mandatesOf(ACME)).find((m) => m.leafIndex === 8)!.grantedBy).toEqual(reactivation);
+    expect((await registrar.path(ACME_INDEX)).leaf).toBe(enterpriseLeafValue);
+    expect(merkleRootOf(await registrar.path(8))).toBe((await registrar.treeInfo()).root);
+    for (const index of [REPRESENTATIVE_INDEX, 6, 7]) await expect(registrar.path(index)).rejects.toThrow(/revoked/);
+    expect((await registrar.enterpriseStatus(ACME)).status).toBe("active");
 
     // Struck off is final.
-    const struckOff = expectNewRoot(registrar, () => registrar.setEnterpriseStatus(ACME, "struck_off", later(3)));
+    const struckOff = await expectNewRoot(registrar, () => registrar.setEnterpriseStatus(ACME, "struck_off", later(3)));
     checkLedgerChange(struckOff.entry, expectedDocument("enterprise-status", [[ACME_INDEX, 0n], [8, 0n]], { creditCode: ACME, status: "struck_off" }));
-    expect(refusal(() => registrar.setEnterpriseStatus(ACME, "active", later(4)))).toMatchObject({ code: "enterprise_inactive", message: expect.stringMatching(/struck off: that is final/) });
-    expect(refusal(() => registrar.grantMandate(grantOf(), EVIDENCE, later(4)))).toMatchObject({ code: "enterprise_inactive", message: expect.stringMatching(/is struck off/) });
-    expect(registrar.enterpriseStatus(ACME).status).toBe("struck_off");
+    expect(await refusal(() => registrar.setEnterpriseStatus(ACME, "active", later(4)))).toMatchObject({ code: "enterprise_inactive", message: expect.stringMatching(/struck off: that is final/) });
+    expect(await refusal(() => registrar.grantMandate(grantOf(), EVIDENCE, later(4)))).toMatchObject({ code: "enterprise_inactive", message: expect.stringMatching(/is struck off/) });
+    expect((await registrar.enterpriseStatus(ACME)).status).toBe("struck_off");
 
     // The whole ledger still replays from its exported form, and names every change.
     const replayed = RootLedger.fromJsonLines(registrar.ledger.toJsonLines(), registrar.publicKey);
     expect(replayed.entriesFrom(1).map((e) => e.change!.kind)).toEqual(["enroll", "enterprise", "mandate-grant", "mandate-grant", "mandate-revoke", "enterprise-status", "enterprise-status", "enterprise-status"]);
-    registrar.close();
+    await registrar.close();
   });
 
   it("accepts a representative's act once: the same grant replayed after its mandate was revoked is refused; a representative's revocation keeps its evidence", async () => {
     const { registrar } = await registrarWithAcme();
     const act = { format: "realdid-mandate-grant/1", enterpriseCode: ACME, requestedAt: NOW.toISOString() };
-    const granted = registrar.grantMandate(grantOf(), { act, proof: EVIDENCE }, NOW);
+    const granted = await registrar.grantMandate(grantOf(), { act, proof: EVIDENCE }, NOW);
     const revocation = { act: { format: "realdid-mandate-revocation/1", mandateIndex: granted.index }, proof: EVIDENCE };
-    const revoked = expectNewRoot(registrar, () => registrar.revokeMandate(granted.index, NOW, revocation));
+    const revoked = await expectNewRoot(registrar, () => registrar.revokeMandate(granted.index, NOW, revocation));
     // The signed ledger commits to the revocation's evidence (an operator's revocation has none).
     checkLedgerChange(revoked.entry, expectedDocument("mandate-revoke", [[granted.index, 0n]], { evidence: revocation }));
-    expect(refusal(() => checkLedgerChange(revoked.entry, expectedDocument("mandate-revoke", [[granted.index, 0n]]))).code).toBe("ledger_change_mismatch");
-    const size = registrar.size;
+    expect((await refusal(() => checkLedgerChange(revoked.entry, expectedDocument("mandate-revoke", [[granted.index, 0n]])))).code).toBe("ledger_change_mismatch");
+    const size = (await registrar.treeInfo()).size;
     // The same act (a proof of it re-randomised or not) is refused: the mandate stays revoked.
-    expect(refusal(() => registrar.grantMandate(grantOf(), { act, proof: { ...EVIDENCE, publicSignals: ["4712"] } }, NOW))).toMatchObject({ code: "representative_refused", message: expect.stringMatching(/accepted before/) });
-    expect(registrar.size).toBe(size);
+    expect(await refusal(() => registrar.grantMandate(grantOf(), { act, proof: { ...EVIDENCE, publicSignals: ["4712"] } }, NOW))).toMatchObject({ code: "representative_refused", message: expect.stringMatching(/accepted before/) });
+    expect((await registrar.treeInfo()).size).toBe(size);
     // A new act (another time) for the same terms is a new grant.
-    expect(registrar.grantMandate(grantOf(), { act: { ...act, requestedAt: later(0.01).toISOString() }, proof: EVIDENCE }, NOW).index).toBe(size);
-    registrar.close();
+    expect((await registrar.grantMandate(grantOf(), { act: { ...act, requestedAt: later(0.01).toISOString() }, proof: EVIDENCE }, NOW)).index).toBe(size);
+    await registrar.close();
   });
 
   it("records a new legal representative: the old one's mandate is revoked, the new one's written, the agents' mandates stay", async () => {
     const { registrar } = await registrarWithAcme();
-    const agentMandate = registrar.grantMandate(grantOf(), EVIDENCE, NOW);
-    const changed = expectNewRoot(registrar, () => registrar.changeRepresentative(ACME, CHEN.nationalId, NOW));
+    const agentMandate = await registrar.grantMandate(grantOf(), EVIDENCE, NOW);
+    const changed = await expectNewRoot(registrar, () => registrar.changeRepresentative(ACME, CHEN.nationalId, NOW));
     expect(changed.result).toMatchObject({ role: "legal_representative", tasks: "all", agentCommitment: identities[3].commitment.toString() });
     expect(changed.entry.change!.kind).toBe("enterprise-representative");
-    expect(registrar.enterprise(ACME).legalRepresentative).toEqual({ nationalId: CHEN.nationalId, leafIndex: 3 });
-    const mandates = registrar.mandatesOf(ACME);
+    expect((await registrar.enterprise(ACME)).legalRepresentative).toEqual({ nationalId: CHEN.nationalId, leafIndex: 3 });
+    const mandates = await registrar.mandatesOf(ACME);
     expect(mandates.find((m) => m.leafIndex === REPRESENTATIVE_INDEX)!.revoked).toBe(true);
     expect(mandates.find((m) => m.leafIndex === agentMandate.index)!.revoked).toBe(false);
-    expect(merkleRootOf(registrar.path(changed.result.index))).toBe(registrar.root);
-    expect(refusal(() => registrar.changeRepresentative(ACME, CHEN.nationalId, NOW))).toMatchObject({ code: "invalid_argument", message: expect.stringMatching(/already/) });
-    registrar.close();
+    expect(merkleRootOf(await registrar.path(changed.result.index))).toBe((await registrar.treeInfo()).root);
+    expect(await refusal(() => registrar.changeRepresentative(ACME, CHEN.nationalId, NOW))).toMatchObject({ code: "invalid_argument", message: expect.stringMatching(/already/) });
+    await registrar.close();
   });
 
   it("refuses bad enrollments and grants, naming the field and value, and changes nothing", async () => {
     const { registrar } = await registrarWithAcme();
-    registrar.revoke(1, NOW); // Zhang Min
-    const accepted = registrar.grantMandate(grantOf(), EVIDENCE, NOW);
-    const before = { root: registrar.root, entries: registrar.ledger.length, size: registrar.size };
+    await registrar.revoke(1, NOW); // Zhang Min
+    const accepted = await registrar.grantMandate(grantOf(), EVIDENCE, NOW);
+    const before = { root: (await registrar.treeInfo()).root, entries: registrar.ledger.length, size: (await registrar.treeInfo()).size };
     const enrollment = (change: Record<string, unknown>) => () => registrar.enrollEnterprise({ creditCode: NOT_ENROLLED_CODE, name: "Hongqiao Logistics Co., Ltd.", legalRepresentativeNationalId: CHEN.nationalId, ...change }, NOW);
     const grant = (change: Record<string, unknown>, evidence: unknown = EVIDENCE) => () => registrar.grantMandate({ ...grantOf(), ...change } as MandateGrant, evidence as object, NOW);
     const stranger = withCheckCharacter("11010519700101999");
@@ -302,20 +303,20 @@ describe("enterprises in the registry tree", () => {
       ["the same mandate again (tasks in another order)", grant({ tasks: ["invoicing", "tax_filing"] }), "already_enrolled", new RegExp(`grant: ${WANG.nationalId} already holds this mandate of ${ACME} \\(leaf ${accepted.index}\\)`)],
     ];
     for (const [what, run, code, message] of cases) {
-      const error = refusal(run);
+      const error = await refusal(run);
       expect(error.code, what).toBe(code);
       expect(error.message, what).toMatch(message);
     }
-    expect({ root: registrar.root, entries: registrar.ledger.length, size: registrar.size }).toEqual(before);
+    expect({ root: (await registrar.treeInfo()).root, entries: registrar.ledger.length, size: (await registrar.treeInfo()).size }).toEqual(before);
     // The same agent and role with other dates is another mandate.
-    expect(registrar.grantMandate(grantOf({ validUntil: "2027-06-30" }), EVIDENCE, NOW).index).toBe(before.size);
-    registrar.close();
+    expect((await registrar.grantMandate(grantOf({ validUntil: "2027-06-30" }), EVIDENCE, NOW)).index).toBe(before.size);
+    await registrar.close();
   });
 
   it("keeps every record sealed: no file of the store holds a name, a credit code, an ID number or the evidence", async () => {
     const { registrar, dir } = await registrarWithAcme();
-    registrar.grantMandate(grantOf(), EVIDENCE, NOW);
-    registrar.close();
+    await registrar.grantMandate(grantOf(), EVIDENCE, NOW);
+    await registrar.close();
     const secrets = [ACME, ACME_NAME, "Lanting", EVIDENCE.publicSignals[1], ...NAMED_PEOPLE.flatMap((p) => [p.name, p.nationalId])];
     for (const name of readdirSync(dir)) {
       const bytes = readFileSync(join(dir, name)).toString("latin1");
@@ -323,10 +324,10 @@ describe("enterprises in the registry tree", () => {
     }
     // Without the keys: the public status answers, the records do not open.
     const locked = await Registrar.open(dir);
-    expect(locked.enterpriseStatus(ACME)).toMatchObject({ status: "active", leafIndex: ACME_INDEX });
-    expect(refusal(() => locked.enterprise(ACME)).code).toBe("keys_locked");
-    expect(refusal(() => locked.mandatesOf(ACME)).code).toBe("keys_locked");
-    locked.close();
+    expect(await locked.enterpriseStatus(ACME)).toMatchObject({ status: "active", leafIndex: ACME_INDEX });
+    expect((await refusal(() => locked.enterprise(ACME))).code).toBe("keys_locked");
+    expect((await refusal(() => locked.mandatesOf(ACME))).code).toBe("keys_locked");
+    await locked.close();
   });
 });
 
@@ -335,68 +336,68 @@ describe("one store, several processes, reopening and older stores", () => {
     const dir = freshDir();
     const { registrar: first } = await registrarWithAcme(dir, { acme: false });
     const second = await Registrar.open(dir, { unlock: TEST_UNLOCK });
-    const agree = () => {
-      first.sync();
-      second.sync();
-      expect(second.root).toBe(first.root);
+    const agree = async () => {
+      await first.sync();
+      await second.sync();
+      expect((await second.treeInfo()).root).toBe((await first.treeInfo()).root);
       expect(second.ledger.length).toBe(first.ledger.length);
     };
-    second.enrollEnterprise({ creditCode: ACME, name: ACME_NAME, legalRepresentativeNationalId: LI.nationalId }, NOW);
-    agree();
-    const granted = first.grantMandate(grantOf(), EVIDENCE, NOW); // first catches up with the enterprise inside its change
+    await second.enrollEnterprise({ creditCode: ACME, name: ACME_NAME, legalRepresentativeNationalId: LI.nationalId }, NOW);
+    await agree();
+    const granted = await first.grantMandate(grantOf(), EVIDENCE, NOW); // first catches up with the enterprise inside its change
     expect(granted.index).toBe(6);
-    agree();
-    second.grantMandate(grantOf({ agentNationalId: CHEN.nationalId }), EVIDENCE, NOW);
-    first.revokeMandate(7, NOW);
-    agree();
-    expect(second.mandatesOf(ACME).map((m) => [m.leafIndex, m.revoked])).toEqual([[5, false], [6, false], [7, true]]);
-    second.setEnterpriseStatus(ACME, "suspended", later(1));
-    agree();
-    expect(() => first.path(6)).toThrow(/revoked/);
-    const { representativeMandate } = first.setEnterpriseStatus(ACME, "active", later(2));
-    agree();
-    expect(merkleRootOf(second.path(representativeMandate!.index))).toBe(second.root);
-    const root = first.root;
-    first.close();
-    second.close();
+    await agree();
+    await second.grantMandate(grantOf({ agentNationalId: CHEN.nationalId }), EVIDENCE, NOW);
+    await first.revokeMandate(7, NOW);
+    await agree();
+    expect((await second.mandatesOf(ACME)).map((m) => [m.leafIndex, m.revoked])).toEqual([[5, false], [6, false], [7, true]]);
+    await second.setEnterpriseStatus(ACME, "suspended", later(1));
+    await agree();
+    await expect(first.path(6)).rejects.toThrow(/revoked/);
+    const { representativeMandate } = await first.setEnterpriseStatus(ACME, "active", later(2));
+    await agree();
+    expect(merkleRootOf(await second.path(representativeMandate!.index))).toBe((await second.treeInfo()).root);
+    const root = (await first.treeInfo()).root;
+    await first.close();
+    await second.close();
 
     const reopened = await Registrar.open(dir, { unlock: TEST_UNLOCK });
-    expect(reopened.root).toBe(root);
-    expect(reopened.size).toBe(9);
-    expect(reopened.enterprise(ACME).status).toBe("active");
-    reopened.close();
+    expect((await reopened.treeInfo()).root).toBe(root);
+    expect((await reopened.treeInfo()).size).toBe(9);
+    expect((await reopened.enterprise(ACME)).status).toBe("active");
+    await reopened.close();
     const keyless = await Registrar.open(dir);
-    expect(keyless.root).toBe(root);
-    keyless.close();
+    expect((await keyless.treeInfo()).root).toBe(root);
+    await keyless.close();
   });
 
   it("resolves a mandate handle to the mandate, its enterprise and its holder, also after revocation; a regulator's case resolves both handles", async () => {
     const { registrar, dir } = await registrarWithAcme();
-    const credential = registrar.grantMandate(grantOf(), EVIDENCE, NOW);
-    registrar.revokeMandate(credential.index, NOW);
-    const resolved = registrar.resolveMandateHandle(BigInt(credential.leaf));
+    const credential = await registrar.grantMandate(grantOf(), EVIDENCE, NOW);
+    await registrar.revokeMandate(credential.index, NOW);
+    const resolved = await registrar.resolveMandateHandle(BigInt(credential.leaf));
     expect(resolved.mandate).toMatchObject({ leafIndex: credential.index, revoked: true, role: "agent", tasks: ["tax_filing", "invoicing"], enterpriseCode: ACME, agent: { nationalId: WANG.nationalId, leafIndex: 2 } });
     expect(resolved.enterprise).toMatchObject({ creditCode: ACME, name: ACME_NAME, status: "active" });
     expect(resolved.agent).toMatchObject({ name: WANG.name, nationalId: WANG.nationalId, leafIndex: 2, revoked: false });
-    expect(refusal(() => registrar.resolveMandateHandle(12345n)).code).toBe("not_enrolled");
+    expect((await refusal(() => registrar.resolveMandateHandle(12345n))).code).toBe("not_enrolled");
     // A person's handle is not a mandate's, nor the other way round.
-    const wangLeaf = registrar.bucket(0).leaves[2];
-    expect(refusal(() => registrar.resolveMandateHandle(wangLeaf)).code).toBe("not_enrolled");
-    expect(refusal(() => registrar.resolveHandle(BigInt(credential.leaf))).code).toBe("not_enrolled");
+    const wangLeaf = (await registrar.bucket(0)).leaves[2];
+    expect((await refusal(() => registrar.resolveMandateHandle(wangLeaf))).code).toBe("not_enrolled");
+    expect((await refusal(() => registrar.resolveHandle(BigInt(credential.leaf)))).code).toBe("not_enrolled");
 
     const audit = AuditFolder.init(join(dir, "..", "audit"));
     audit.append("case-7", "request", { legalBasis: "Court order 7/2026" });
     audit.append("case-7", "result", { handle: wangLeaf.toString(), mandateHandle: credential.leaf, holders: [1, 2] });
-    const found = registrar.resolveCase("case-7", audit.read(), audit.publicKey);
+    const found = await registrar.resolveCase("case-7", audit.read(), audit.publicKey);
     expect(found).toMatchObject({ name: WANG.name, leafIndex: 2, mandate: { mandate: { leafIndex: credential.index }, enterprise: { creditCode: ACME } } });
-    registrar.close();
+    await registrar.close();
   });
 
   it("opens a store written before enterprises: it gains their tables and the ledger's change column, its old entries verify", async () => {
     const dir = freshDir();
     const created = await Registrar.init(dir, TEST_UNLOCK, { now: NOW });
     const genesis = created.ledger.head!;
-    created.close();
+    await created.close();
     // The store as the previous version wrote it: people only, no change column.
     const db = new Database(join(dir, "registrar.sqlite"));
     db.exec(`DROP VIEW registry_leaves; DROP TRIGGER people_leaf_index_free; DROP TABLE enterprises; DROP TABLE mandates; ALTER TABLE ledger DROP COLUMN change;`);
@@ -404,14 +405,14 @@ describe("one store, several processes, reopening and older stores", () => {
 
     const upgraded = await Registrar.open(dir, { unlock: TEST_UNLOCK });
     expect(upgraded.ledger.head).toEqual(genesis);
-    upgraded.enroll(peopleRequests(), NOW);
-    upgraded.enrollEnterprise({ creditCode: ACME, name: ACME_NAME, legalRepresentativeNationalId: LI.nationalId }, NOW);
-    const root = upgraded.root;
-    upgraded.close();
+    await upgraded.enroll(peopleRequests(), NOW);
+    await upgraded.enrollEnterprise({ creditCode: ACME, name: ACME_NAME, legalRepresentativeNationalId: LI.nationalId }, NOW);
+    const root = (await upgraded.treeInfo()).root;
+    await upgraded.close();
     const reopened = await Registrar.open(dir, { unlock: TEST_UNLOCK });
-    expect(reopened.root).toBe(root);
-    expect(reopened.enterpriseStatus(ACME).leafIndex).toBe(ACME_INDEX);
-    reopened.close();
+    expect((await reopened.treeInfo()).root).toBe(root);
+    expect((await reopened.enterpriseStatus(ACME)).leafIndex).toBe(ACME_INDEX);
+    await reopened.close();
 
     // One leaf index, one kind of leaf: the store refuses a row in a slot another kind holds.
     const raw = new Database(join(dir, "registrar.sqlite"));
@@ -423,7 +424,7 @@ describe("one store, several processes, reopening and older stores", () => {
 describe("the registrar's server and a verifier's replica", () => {
   it("serves an enterprise's public status, a mandate's path by bucket, and the ledger with its changes to a replica that survives a restart", async () => {
     const { registrar, dir } = await registrarWithAcme();
-    const credential = registrar.grantMandate(grantOf(), EVIDENCE, NOW);
+    const credential = await registrar.grantMandate(grantOf(), EVIDENCE, NOW);
     const server = await startRegistrarServer(dir, { host: "127.0.0.1", port: 0, log: pino({ level: "silent" }) });
     try {
       const answer = await fetch(`${server.url}/v1/enterprises/${ACME}`);
@@ -439,17 +440,17 @@ describe("the registrar's server and a verifier's replica", () => {
       // A mandate's path refreshes by bucket like a person's, and its revocation is seen the same way.
       const mandateRef = { index: credential.index, leaf: BigInt(credential.leaf), registrarKey: credential.registrarKey };
       const { path, entry } = await refreshPath(server.url, mandateRef);
-      expect(path.root).toBe(registrar.root);
+      expect(path.root).toBe((await registrar.treeInfo()).root);
       expect(entry.change?.kind).toBe("mandate-grant");
-      const representative = registrar.mandatesOf(ACME)[0];
-      expect((await refreshPath(server.url, { index: representative.leafIndex, leaf: BigInt(representative.leaf), registrarKey: registrar.publicKey })).path.root).toBe(registrar.root);
+      const representative = (await registrar.mandatesOf(ACME))[0];
+      expect((await refreshPath(server.url, { index: representative.leafIndex, leaf: BigInt(representative.leaf), registrarKey: registrar.publicKey })).path.root).toBe((await registrar.treeInfo()).root);
 
       // A verifier's replica takes the entries with their changes, stores them and reads them back after a restart.
       const verifierDir = join(dir, "..", "verifier");
       const store = SqliteVerifierStore.open(verifierDir);
       const replica = await LedgerReplica.open(store, ledgerSource(server.url), registrar.publicKey);
       await replica.sync();
-      registrar.revokeMandate(credential.index, NOW); // written by another process: the server catches up
+      await registrar.revokeMandate(credential.index, NOW); // written by another process: the server catches up
       await expect(refreshPath(server.url, mandateRef)).rejects.toMatchObject({ code: "credential_revoked" });
       await replica.sync();
       expect(replica.ledger.length).toBe(registrar.ledger.length);
@@ -461,7 +462,7 @@ describe("the registrar's server and a verifier's replica", () => {
       expect(await ledgerSource(dir).entriesFrom(0)).toEqual(registrar.ledger.entriesFrom(0));
     } finally {
       await server.close();
-      registrar.close();
+      await registrar.close();
     }
   });
 });
@@ -497,7 +498,7 @@ describe.each([
 ] as const)("a verifier's %s store", (_, oldStore) => {
   it("keeps every entry's change, also in a store from before the change column, and replays it after a restart", async () => {
     const { registrar, dir } = await registrarWithAcme();
-    registrar.grantMandate(grantOf(), EVIDENCE, NOW);
+    await registrar.grantMandate(grantOf(), EVIDENCE, NOW);
     const verifierDir = join(dir, "..", "verifier");
     const { open, drop } = await oldStore(verifierDir, registrar.ledger.entry(0)!);
     try {
@@ -513,7 +514,7 @@ describe.each([
       await reopened.close();
     } finally {
       await drop();
-      registrar.close();
+      await registrar.close();
     }
   });
 });

@@ -75,13 +75,13 @@ beforeAll(async () => {
   registrar = await Registrar.init(join(dir, "registrar"), TEST_UNLOCK, { now: then });
   const enrollment = enrollmentRequests(3);
   people = enrollment.identities;
-  credentials = registrar.enroll(enrollment.requests, then);
-  registrar.enrollEnterprise({ creditCode: CODE, name: "Shenzhen Example Trading Co., Ltd.", legalRepresentativeNationalId: enrollment.requests[REPRESENTATIVE].record.nationalId }, then);
+  credentials = await registrar.enroll(enrollment.requests, then);
+  await registrar.enrollEnterprise({ creditCode: CODE, name: "Shenzhen Example Trading Co., Ltd.", legalRepresentativeNationalId: enrollment.requests[REPRESENTATIVE].record.nationalId }, then);
   const thenDay = then.toISOString().slice(0, 10);
   const inAYear = new Date(Date.now() + 365 * 24 * HOUR).toISOString().slice(0, 10);
   // The representative's proof for the grant is another module's work; the registrar keeps whatever evidence it is given.
   const evidence = { note: "the representative's grant proof (verified by the caller)" };
-  agentMandate = registrar.grantMandate({ enterpriseCode: CODE, agentNationalId: enrollment.requests[AGENT].record.nationalId, role: "agent", tasks: ["tax_filing", "invoicing"], validFrom: thenDay, validUntil: inAYear }, evidence, then);
+  agentMandate = await registrar.grantMandate({ enterpriseCode: CODE, agentNationalId: enrollment.requests[AGENT].record.nationalId, role: "agent", tasks: ["tax_filing", "invoicing"], validFrom: thenDay, validUntil: inAYear }, evidence, then);
   publishLedger();
 
   const port = await freePort();
@@ -119,7 +119,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await service?.close();
-  registrar?.close();
+  await registrar?.close();
   await releaseCurve();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -138,8 +138,8 @@ const askedBy = (document: RequestDocument): BusinessProofRequest => businessPro
  * The paths the prover needs now: the person's leaf and the mandate's, under the registrar's
  * current root, computed (as a wallet does) from the registrar's bucket of leaves.
  */
-function currentPaths(who: number, mandate: MandateCredential) {
-  const bucket = registrar.bucket(0);
+async function currentPaths(who: number, mandate: MandateCredential) {
+  const bucket = await registrar.bucket(0);
   const tree = new RegistryTree(TREE_HEIGHT, poseidon);
   tree.insertMany(bucket.leaves);
   expect(tree.root).toBe(bucket.root);
@@ -150,7 +150,8 @@ function currentPaths(who: number, mandate: MandateCredential) {
 const credentialOf = (who: number) => ({ index: credentials[who].index, attributes: encodeAttributes(credentials[who].attributes) });
 
 /** A real business proof by person `who` under `mandate`, as a proof document. */
-async function businessProof(who: number, mandate: MandateCredential, asked: BusinessProofRequest, paths = currentPaths(who, mandate)): Promise<ProofDocument> {
+async function businessProof(who: number, mandate: MandateCredential, asked: BusinessProofRequest, paths?: Awaited<ReturnType<typeof currentPaths>>): Promise<ProofDocument> {
+  paths ??= await currentPaths(who, mandate);
   const made = await proveBusiness(prover, {
     identity: people[who],
     credential: credentialOf(who),
@@ -247,7 +248,7 @@ describe("business logins at the verifier service", () => {
   it("refuses a personal proof at a business site and a business proof at a personal site with key_mismatch naming the keys", async () => {
     const document = await challengeFor("tax");
     const asked = { scope: document.scope, challenge: BigInt(document.challenge!), bounds: askedBy(document).bounds, regulatorKey: regulator.publicKey };
-    const personal = await personalProver.prove({ identity: people[AGENT], credential: credentialOf(AGENT), merkleProof: currentPaths(AGENT, agentMandate).person, request: asked });
+    const personal = await personalProver.prove({ identity: people[AGENT], credential: credentialOf(AGENT), merkleProof: (await currentPaths(AGENT, agentMandate)).person, request: asked });
     const refused = await verify({ challenge: document.challenge, proof: proofDocument(personal, document.scope) });
     expect(refused.json.error).toMatchObject({ code: "key_mismatch", message: expect.stringContaining(service.businessKeyId!) });
     const shop = await challengeFor("shop");
@@ -310,8 +311,8 @@ describe("business logins at the verifier service", () => {
   });
 
   it("refuses a revoked mandate's proof once the root window has passed since the revocation (root_expired)", async () => {
-    const before = currentPaths(AGENT, agentMandate); // the paths the agent's wallet still holds
-    registrar.revokeMandate(agentMandate.index, new Date(Date.now() - 2 * HOUR));
+    const before = await currentPaths(AGENT, agentMandate); // the paths the agent's wallet still holds
+    await registrar.revokeMandate(agentMandate.index, new Date(Date.now() - 2 * HOUR));
     publishLedger();
     await service.replica.sync();
     // Under the new root the mandate's leaf is empty: the agent cannot even make a proof.

@@ -58,17 +58,18 @@ describe("a registrar's data folder, stolen", () => {
     const base = freshDir();
     const data = join(base, "registrar");
     const registrar = await Registrar.init(data, TEST_UNLOCK);
-    registrar.enroll(requests.slice(0, 3));
-    registrar.enroll(requests.slice(3));
-    registrar.reissue(1, { ...requests[1].record.attributes, expiry: "2039-12-31" });
-    registrar.revoke(2);
-    const handle = BigInt(registrar.path(3).leaf);
+    await registrar.enroll(requests.slice(0, 3));
+    await registrar.enroll(requests.slice(3));
+    await registrar.reissue(1, { ...requests[1].record.attributes, expiry: "2039-12-31" });
+    await registrar.revoke(2);
+    const handle = BigInt((await registrar.path(3)).leaf);
     // Copied while the registrar is open: the write-ahead log is part of what is taken.
     const stolen = join(base, "stolen");
     cpSync(data, stolen, { recursive: true });
     const publicValues = [...registrar.ledger.entriesFrom(0).flatMap((e) => [e.root, e.prevHash, e.signature, e.time]), registrar.publicKey];
-    for (let i = 0; i < registrar.size; i++) publicValues.push(registrar.bucket(0).leaves[i].toString());
-    registrar.close();
+    const { size } = await registrar.treeInfo();
+    for (let i = 0; i < size; i++) publicValues.push((await registrar.bucket(0)).leaves[i].toString());
+    await registrar.close();
 
     expectOwnerOnly(data);
     expect(readdirSync(stolen).some((name) => name.endsWith("-wal"))).toBe(true);
@@ -96,12 +97,12 @@ describe("a registrar's data folder, stolen", () => {
 
     // Without the keys: the public tree opens, no record does, and no key unseals.
     const locked = await Registrar.open(stolen);
-    expect(() => locked.record(0)).toThrow(/opened without its keys/);
-    expect(() => locked.resolveHandle(handle)).toThrow(/opened without its keys/);
-    expect(() => locked.enroll(requests.slice(0, 1))).toThrow(/opened without its keys/);
+    await expect(locked.record(0)).rejects.toThrow(/opened without its keys/);
+    await expect(locked.resolveHandle(handle)).rejects.toThrow(/opened without its keys/);
+    await expect(locked.enroll(requests.slice(0, 1))).rejects.toThrow(/opened without its keys/);
     const genuineKey = locked.publicKey;
     const genuineLedger = locked.ledger.toJsonLines();
-    locked.close();
+    await locked.close();
     await expect(Registrar.open(stolen, { unlock: { passphrase: "guess" } })).rejects.toMatchObject({ code: "wrong_key" });
 
     // An attacker who makes a key of their own: any root they publish is refused by a verifier pinned to the registrar's key.
@@ -120,27 +121,27 @@ describe("a registrar's data folder, stolen", () => {
     const copy = join(base, "copy");
     cpSync(data, copy, { recursive: true });
     const unlocked = await Registrar.open(copy, { unlock: TEST_UNLOCK });
-    expect(unlocked.record(0)).toMatchObject({ name: "Li Wei", nationalId: requests[0].record.nationalId, revoked: false });
-    expect(unlocked.record(1).attributes.expiry).toBe("2039-12-31");
-    expect(unlocked.record(2).revoked).toBe(true);
-    expect(unlocked.resolveHandle(handle)).toMatchObject({ name: "Chen Jing", leafIndex: 3 });
-    expect(unlocked.indexOfNationalId(requests[3].record.nationalId)).toBe(3);
-    expect(() => unlocked.enroll([requests[0]])).toThrow(/already enrolled/);
-    expect(() => unlocked.enroll([{ record: personRecord(60), commitment: requests[0].commitment }])).toThrow(/this identity commitment is already enrolled/);
-    unlocked.close();
+    expect(await unlocked.record(0)).toMatchObject({ name: "Li Wei", nationalId: requests[0].record.nationalId, revoked: false });
+    expect((await unlocked.record(1)).attributes.expiry).toBe("2039-12-31");
+    expect((await unlocked.record(2)).revoked).toBe(true);
+    expect(await unlocked.resolveHandle(handle)).toMatchObject({ name: "Chen Jing", leafIndex: 3 });
+    expect(await unlocked.indexOfNationalId(requests[3].record.nationalId)).toBe(3);
+    await expect(unlocked.enroll([requests[0]])).rejects.toThrow(/already enrolled/);
+    await expect(unlocked.enroll([{ record: personRecord(60), commitment: requests[0].commitment }])).rejects.toThrow(/this identity commitment is already enrolled/);
+    await unlocked.close();
   });
 
   it("detects a record moved to another leaf or altered, naming the leaf", async () => {
     const data = join(freshDir(), "registrar");
-    (await Registrar.init(data, TEST_UNLOCK)).enroll(requests.slice(0, 2));
+    await (await Registrar.init(data, TEST_UNLOCK)).enroll(requests.slice(0, 2));
     const db = new Database(join(data, "registrar.sqlite"));
     const rows = db.prepare("SELECT leaf_index, record FROM people ORDER BY leaf_index").all() as { leaf_index: number; record: Buffer }[];
     db.prepare("UPDATE people SET record = ? WHERE leaf_index = 0").run(rows[1].record);
     db.close();
     const registrar = await Registrar.open(data, { unlock: TEST_UNLOCK });
-    expect(() => registrar.record(0)).toThrow(expect.objectContaining({ code: "store_tampered", message: expect.stringMatching(/leaf 0/) }));
-    expect(registrar.record(1).name).toBe("Zhang Min");
-    registrar.close();
+    await expect(registrar.record(0)).rejects.toThrow(expect.objectContaining({ code: "store_tampered", message: expect.stringMatching(/leaf 0/) }));
+    expect((await registrar.record(1)).name).toBe("Zhang Min");
+    await registrar.close();
   });
 });
 
@@ -156,23 +157,23 @@ describe("registrar keys", () => {
     await expect(Registrar.init(data, { keyFile: join(base, "link-to-data", "inside.key.json") })).rejects.toThrow(/inside the data folder/);
     rmSync(data, { recursive: true, force: true });
     const registrar = await Registrar.init(data, { keyFile });
-    registrar.enroll(requests.slice(0, 1));
-    registrar.close();
+    await registrar.enroll(requests.slice(0, 1));
+    await registrar.close();
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     await expect(Registrar.open(data, { unlock: TEST_UNLOCK })).rejects.toThrow(/sealed with a key file/);
     writeFileSync(join(base, "other.key.json"), JSON.stringify({ format: "realdid-registrar-key-file/1", key: "ab".repeat(32) }));
     await expect(Registrar.open(data, { unlock: { keyFile: join(base, "other.key.json") } })).rejects.toMatchObject({ code: "wrong_key" });
     await expect(Registrar.open(data, { unlock: { keyFile: join(base, "missing.key.json") } })).rejects.toMatchObject({ code: "file_not_found" });
     const reopened = await Registrar.open(data, { unlock: { keyFile } });
-    expect(reopened.record(0).name).toBe("Li Wei");
-    reopened.close();
+    expect((await reopened.record(0)).name).toBe("Li Wei");
+    await reopened.close();
   });
 
   it("rotating the master key re-wraps every data key, leaves every record byte as it was, and re-seals under a new passphrase", async () => {
     const data = join(freshDir(), "registrar");
     const registrar = await Registrar.init(data, TEST_UNLOCK);
-    registrar.enroll(requests.slice(0, 2));
-    registrar.enroll(requests.slice(2));
+    await registrar.enroll(requests.slice(0, 2));
+    await registrar.enroll(requests.slice(2));
     const staleWriter = await Registrar.open(data, { unlock: TEST_UNLOCK });
     const read = () => {
       const db = new Database(join(data, "registrar.sqlite"), { readonly: true });
@@ -197,15 +198,15 @@ describe("registrar keys", () => {
     }
     await expect(Registrar.open(data, { unlock: TEST_UNLOCK })).rejects.toMatchObject({ code: "wrong_key" });
     // A writer that read the keys before the rotation is refused rather than wrapping under a retired key.
-    expect(() => staleWriter.revoke(0)).toThrow(expect.objectContaining({ code: "keys_rotated" }));
-    staleWriter.close();
-    registrar.close();
+    await expect(staleWriter.revoke(0)).rejects.toThrow(expect.objectContaining({ code: "keys_rotated" }));
+    await staleWriter.close();
+    await registrar.close();
 
     const reopened = await Registrar.open(data, { unlock: newPassphrase });
-    expect(reopened.record(3).name).toBe("Chen Jing");
-    reopened.enroll([{ record: personRecord(50), commitment: 4242n }]);
-    expect(reopened.record(4).name).toBe("Person 50");
-    reopened.close();
+    expect((await reopened.record(3)).name).toBe("Chen Jing");
+    await reopened.enroll([{ record: personRecord(50), commitment: 4242n }]);
+    expect((await reopened.record(4)).name).toBe("Person 50");
+    await reopened.close();
   });
 });
 
@@ -213,20 +214,20 @@ describe("a master-key rotation that stopped half-way", () => {
   it("leaves every record readable; writers are told to finish it, and running it again retires every unused key", async () => {
     const data = join(freshDir(), "registrar");
     const registrar = await Registrar.init(data, TEST_UNLOCK);
-    registrar.enroll(requests.slice(0, 2));
-    registrar.close();
+    await registrar.enroll(requests.slice(0, 2));
+    await registrar.close();
     // The first step of a rotation, with no re-wrap after it (a crash).
     LocalKeyProvider.open(data, TEST_UNLOCK).addMasterKey(data, TEST_UNLOCK);
     const writer = await Registrar.open(data, { unlock: TEST_UNLOCK });
-    expect(writer.record(1).name).toBe("Zhang Min");
-    expect(() => writer.revoke(0)).toThrow(/did not finish \(run rotate-master-key again\)/);
-    writer.close();
+    expect((await writer.record(1)).name).toBe("Zhang Min");
+    await expect(writer.revoke(0)).rejects.toThrow(/did not finish \(run rotate-master-key again\)/);
+    await writer.close();
     const rotated = await Registrar.rotateMasterKey(data, TEST_UNLOCK);
     expect(rotated.retired).toHaveLength(2);
     const after = await Registrar.open(data, { unlock: TEST_UNLOCK });
-    after.revoke(0);
-    expect(after.record(1).name).toBe("Zhang Min");
-    after.close();
+    await after.revoke(0);
+    expect((await after.record(1)).name).toBe("Zhang Min");
+    await after.close();
   });
 });
 
@@ -235,14 +236,14 @@ describe("a store from before records were sealed", () => {
     const base = freshDir();
     const data = join(base, "registrar");
     const original = await Registrar.init(data, TEST_UNLOCK);
-    original.enroll(requests);
+    await original.enroll(requests);
     const ledgerKey = unsealedKeys(data).ledgerSecretKey;
-    const root = original.root;
+    const { root } = await original.treeInfo();
     // The previous version's ledger: the same roots, in entries that name no change (realdid-ledger/1).
     const ledger = new RootLedger(original.publicKey, [original.ledger.entry(0)!]);
     ledger.publishRoot(root, requests.length, new Date(), ed25519Signer(ledgerKey));
-    const leaves = original.bucket(0).leaves.slice(0, requests.length);
-    original.close();
+    const leaves = (await original.bucket(0)).leaves.slice(0, requests.length);
+    await original.close();
 
     // The same registry as the previous version wrote it: records in the clear, the ledger key in registrar-key.json.
     const old = join(base, "old");
@@ -269,12 +270,12 @@ describe("a store from before records were sealed", () => {
     bystander.prepare("SELECT count(*) FROM people").get();
     const upgraded = await Registrar.open(old, { unlock: TEST_UNLOCK });
     bystander.close();
-    expect(upgraded.root).toBe(root);
-    expect(upgraded.resolveHandle(leaves[2])).toMatchObject({ name: "Wang Fang", leafIndex: 2 });
-    upgraded.enroll([{ record: personRecord(70), commitment: 777n }]);
+    expect((await upgraded.treeInfo()).root).toBe(root);
+    expect(await upgraded.resolveHandle(leaves[2])).toMatchObject({ name: "Wang Fang", leafIndex: 2 });
+    await upgraded.enroll([{ record: personRecord(70), commitment: 777n }]);
     expect(upgraded.ledger.entry(1)!.change).toBeUndefined();
     expect(upgraded.ledger.head!.change?.kind).toBe("enroll");
-    upgraded.close();
+    await upgraded.close();
     expect(readdirSync(old)).not.toContain("registrar-key.json");
     expectOwnerOnly(old);
     for (const name of readdirSync(old)) {

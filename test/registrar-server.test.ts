@@ -49,13 +49,13 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "realdid-registrar-server-"));
   writer = await Registrar.init(join(dir, "registrar"), TEST_UNLOCK);
   enrolled = enrollmentRequests(BUCKET_LEAVES + 200);
-  const credentials = writer.enroll(enrolled.requests);
+  const credentials = await writer.enroll(enrolled.requests);
   credential = parseCredentialFile(JSON.stringify(credentials[INDEX]));
   server = await startRegistrarServer(join(dir, "registrar"), { host: "127.0.0.1", port: 0, log: pino({ base: undefined }, logTo) });
 });
 afterAll(async () => {
   await server?.close();
-  writer?.close();
+  await writer?.close();
   await releaseCurve();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -69,8 +69,8 @@ const get = async (path: string) => {
 describe("registrar server", () => {
   it("refreshes a path by bucket; the path proves under the registrar's current root", async () => {
     const { path, entry } = await refreshPath(server.url, ref());
-    expect(path.root).toBe(writer.root);
-    expect(path).toEqual(writer.path(INDEX));
+    expect(path.root).toBe((await writer.treeInfo()).root);
+    expect(path).toEqual(await writer.path(INDEX));
     expect(entry).toEqual(writer.ledger.head);
 
     const fixture = await proofFixture();
@@ -82,24 +82,24 @@ describe("registrar server", () => {
   });
 
   it("serves what another process enrolled since, and the refreshed path is under the new root", async () => {
-    const before = writer.root;
-    writer.enroll(enrollmentRequests(3, BUCKET_LEAVES + 200).requests);
+    const before = (await writer.treeInfo()).root;
+    await writer.enroll(enrollmentRequests(3, BUCKET_LEAVES + 200).requests);
     const { path } = await refreshPath(server.url, ref());
     expect(path.root).not.toBe(before);
-    expect(path.root).toBe(writer.root);
-    expect((await get("/v1/tree")).json).toMatchObject({ format: "realdid-tree/1", size: BUCKET_LEAVES + 203, buckets: 2, root: writer.root.toString(), bucketLeaves: 4096, registrarDid: registrarDid(server.publicKey) });
+    expect(path.root).toBe((await writer.treeInfo()).root);
+    expect((await get("/v1/tree")).json).toMatchObject({ format: "realdid-tree/1", size: BUCKET_LEAVES + 203, buckets: 2, root: (await writer.treeInfo()).root.toString(), bucketLeaves: 4096, registrarDid: registrarDid(server.publicKey) });
   });
 
   it("answers a request that names a stale root for the current root, and says so", async () => {
     const { json } = await get(`/v1/tree/buckets/1?root=${12345}`);
-    expect(json).toMatchObject({ format: "realdid-bucket/1", bucket: 1, root: writer.root.toString(), staleRootRequested: true });
-    expect((await get(`/v1/tree/buckets/1?root=${writer.root}`)).json.staleRootRequested).toBe(false);
+    expect(json).toMatchObject({ format: "realdid-bucket/1", bucket: 1, root: (await writer.treeInfo()).root.toString(), staleRootRequested: true });
+    expect((await get(`/v1/tree/buckets/1?root=${(await writer.treeInfo()).root}`)).json.staleRootRequested).toBe(false);
   });
 
   it("tells a citizen their credential was re-issued or revoked, by the same bucket", async () => {
-    writer.reissue(INDEX, { ...enrolled.requests[INDEX].record.attributes, expiry: "2040-01-01" });
+    await writer.reissue(INDEX, { ...enrolled.requests[INDEX].record.attributes, expiry: "2040-01-01" });
     await expect(refreshPath(server.url, ref())).rejects.toMatchObject({ code: "credential_reissued" });
-    writer.revoke(INDEX);
+    await writer.revoke(INDEX);
     await expect(refreshPath(server.url, ref())).rejects.toMatchObject({ code: "credential_revoked" });
     await expect(refreshPath(server.url, { ...ref(), registrarKey: "ab".repeat(32) })).rejects.toMatchObject({ code: "log_wrong_key" });
   });
@@ -142,7 +142,7 @@ describe("registrar server", () => {
 });
 
 it("pages the ledger (limit, X-Ledger-Length) and a verifier's replica reads every page", async () => {
-  for (const index of [0, 1, 2]) writer.revoke(index); // more ledger entries than one page
+  for (const index of [0, 1, 2]) await writer.revoke(index); // more ledger entries than one page
   const paged = await startRegistrarServer(join(dir, "registrar"), { host: "127.0.0.1", port: 0, maxLedgerPage: 2, log: pino({ level: "silent" }) });
   const store = SqliteVerifierStore.open(join(dir, "verifier"));
   try {

@@ -10,7 +10,9 @@ import { FastPoseidon } from "../src/crypto/fast-poseidon.js";
 import { PoseidonPool } from "../src/crypto/poseidon-pool.js";
 import { merkleRootOf, RegistryTree, TREE_HEIGHT } from "../src/registry/registry-tree.js";
 import { Registrar } from "../src/registrar/registrar.js";
-import { SqliteTreeNodes } from "../src/registrar/sqlite-tree-nodes.js";
+import type { SqlTransaction } from "../src/registrar/registrar-database.js";
+import { SqliteRegistrarDatabase } from "../src/registrar/sqlite-registrar-database.js";
+import { bucketRanges, type NodeRange, rangesAlongPaths, StoredTreeNodes } from "../src/registrar/stored-tree.js";
 import { DB_FILE } from "../src/registrar/store-schema.js";
 import { enrollmentRequests, personRecord } from "./helpers/people.js";
 import { TEST_UNLOCK } from "./helpers/registrar-keys.js";
@@ -28,34 +30,34 @@ describe("Registrar", () => {
     const dir = freshDir();
     const registrar = await Registrar.init(dir, TEST_UNLOCK);
     const { requests, identities } = enrollmentRequests(5);
-    const credentials = registrar.enroll(requests);
+    const credentials = await registrar.enroll(requests);
     expect(registrar.ledger.length).toBe(2); // genesis + this batch
-    expect(registrar.ledger.head).toMatchObject({ seq: 1, root: registrar.root.toString(), treeSize: 5 });
+    expect(registrar.ledger.head).toMatchObject({ seq: 1, root: (await registrar.treeInfo()).root.toString(), treeSize: 5 });
     const parsed = parseCredentialFile(JSON.stringify(credentials[3]));
     expect(parsed.commitment).toBe(identities[3].commitment);
     expect(JSON.stringify(credentials[3])).not.toContain("Person 3");
     expect(JSON.stringify(credentials[3])).not.toContain(requests[3].record.nationalId);
-    const path = registrar.path(3);
+    const path = await registrar.path(3);
     expect(path.leaf).toBe(parsed.leaf);
-    expect(merkleRootOf(path)).toBe(registrar.root);
-    const root = registrar.root;
-    registrar.close();
+    expect(merkleRootOf(path)).toBe((await registrar.treeInfo()).root);
+    const { root } = await registrar.treeInfo();
+    await registrar.close();
 
     const reopened = await Registrar.open(dir, { unlock: TEST_UNLOCK });
-    expect(reopened.root).toBe(root);
-    expect(reopened.record(3)).toMatchObject({ name: "Person 3", revoked: false });
+    expect((await reopened.treeInfo()).root).toBe(root);
+    expect(await reopened.record(3)).toMatchObject({ name: "Person 3", revoked: false });
     expect(RootLedger.fromJsonLines(reopened.ledger.toJsonLines(), reopened.publicKey).length).toBe(2);
-    reopened.close();
+    await reopened.close();
   });
 
   it("keeps its tree in the store: opening reads no leaf, check-tree recomputes it from the records, an older store gets its tree on first open", async () => {
     const dir = freshDir();
     const registrar = await Registrar.init(dir, TEST_UNLOCK);
-    registrar.enroll(enrollmentRequests(700).requests);
-    registrar.revoke(650);
-    const root = registrar.root;
+    await registrar.enroll(enrollmentRequests(700).requests);
+    await registrar.revoke(650);
+    const { root } = await registrar.treeInfo();
     expect(await Registrar.checkTree(dir)).toEqual({ recomputedRoot: root, storedRoot: root, ledgerRoot: root, size: 700 });
-    registrar.close();
+    await registrar.close();
 
     const db = new Database(join(dir, DB_FILE));
     const nodes = db.prepare("SELECT count(*) FROM tree_nodes").pluck().get() as number;
@@ -66,9 +68,9 @@ describe("Registrar", () => {
     db.prepare("UPDATE people SET leaf = '1' WHERE leaf_index = 0").run();
     db.close();
     const tampered = await Registrar.open(dir, { unlock: TEST_UNLOCK });
-    expect(tampered.root).toBe(root);
+    expect((await tampered.treeInfo()).root).toBe(root);
     expect((await Registrar.checkTree(dir)).recomputedRoot).not.toBe(root);
-    tampered.close();
+    await tampered.close();
 
     // A stored node edited: the stored root is not the ledger head's, so the registrar refuses to open; check-tree still names the three roots.
     const edited = new Database(join(dir, DB_FILE));
@@ -89,9 +91,9 @@ describe("Registrar", () => {
     old.exec("DROP TABLE tree_nodes");
     old.close();
     const upgraded = await Registrar.open(dir, { unlock: TEST_UNLOCK });
-    expect(upgraded.root).toBe(root);
-    expect(upgraded.path(3).root).toBe(root);
-    upgraded.close();
+    expect((await upgraded.treeInfo()).root).toBe(root);
+    expect((await upgraded.path(3)).root).toBe(root);
+    await upgraded.close();
   });
 
   it("a batch prepared on worker threads (validated, leaves hashed) enrolls as the same batch enrolled directly", async () => {
@@ -101,14 +103,14 @@ describe("Registrar", () => {
       const now = new Date("2026-11-26T00:00:00Z");
       const direct = await Registrar.init(freshDir(), TEST_UNLOCK);
       const prepared = await Registrar.init(freshDir(), TEST_UNLOCK);
-      const credentials = direct.enroll(requests, now);
+      const credentials = await direct.enroll(requests, now);
       const withoutKey = (files: readonly object[]) => files.map((file) => ({ ...file, registrarKey: undefined })); // two registrars, two keys
-      expect(withoutKey(prepared.enroll(await prepared.prepareEnrollment(requests, pool, now)))).toEqual(withoutKey(credentials));
-      expect(prepared.root).toBe(direct.root);
+      expect(withoutKey(await prepared.enroll(await prepared.prepareEnrollment(requests, pool, now)))).toEqual(withoutKey(credentials));
+      expect((await prepared.treeInfo()).root).toBe((await direct.treeInfo()).root);
       const bad = [...requests.slice(0, 2), { ...requests[2], record: { ...requests[2].record, nationalId: "110105199001011230" } }];
       await expect(prepared.prepareEnrollment(bad, pool, now)).rejects.toThrow(/record 3: .*check character/);
-      direct.close();
-      prepared.close();
+      await direct.close();
+      await prepared.close();
     } finally {
       await pool.close();
     }
@@ -116,41 +118,57 @@ describe("Registrar", () => {
 
   it("a tree over SQLite nodes equals the same tree in memory, change by change", async () => {
     const hasher = await FastPoseidon.create();
-    const db = new Database(":memory:");
-    db.exec("CREATE TABLE tree_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID");
-    const stored = new RegistryTree(TREE_HEIGHT, hasher, new SqliteTreeNodes(db));
+    const connection = new Database(":memory:");
+    connection.exec("CREATE TABLE tree_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID");
+    const db = new SqliteRegistrarDatabase(connection, ":memory:");
+    // As the registrar works on its stored tree: per operation, the nodes along the paths of the leaves it touches, read in one go.
+    const stored = async (tx: SqlTransaction, ranges: readonly NodeRange[]) => {
+      const nodes = await StoredTreeNodes.load(tx, ranges);
+      return { tree: new RegistryTree(TREE_HEIGHT, hasher, nodes), nodes };
+    };
     const memory = new RegistryTree(TREE_HEIGHT, hasher);
     const leaves = Array.from({ length: 1200 }, (_, i) => BigInt(i) * 7919n + 13n);
-    const steps: ((tree: RegistryTree) => unknown)[] = [
-      (tree) => tree.insert(leaves[0]),
-      (tree) => tree.insertMany(leaves.slice(1, 5)),
-      (tree) => tree.insertMany(leaves.slice(5, 1200)),
-      (tree) => tree.remove(3),
-      (tree) => tree.update(1199, 5n),
-      (tree) => tree.update(512, SNARK_FIELD - 1n),
+    const indexes = (first: number, end: number) => Array.from({ length: end - first }, (_, k) => first + k);
+    const steps: [number[], (tree: RegistryTree) => unknown][] = [
+      [[0], (tree) => tree.insert(leaves[0])],
+      [indexes(1, 5), (tree) => tree.insertMany(leaves.slice(1, 5))],
+      [indexes(5, 1200), (tree) => tree.insertMany(leaves.slice(5, 1200))],
+      [[3], (tree) => tree.remove(3)],
+      [[1199], (tree) => tree.update(1199, 5n)],
+      [[512], (tree) => tree.update(512, SNARK_FIELD - 1n)],
     ];
-    for (const step of steps) {
-      step(stored);
+    for (const [touched, step] of steps) {
+      await db.write(async (tx) => {
+        const { tree, nodes } = await stored(tx, rangesAlongPaths(TREE_HEIGHT, touched));
+        step(tree);
+        await nodes.flush(tx);
+      });
       step(memory);
-      expect([stored.size, stored.root]).toEqual([memory.size, memory.root]);
+      const { tree } = await db.read((tx) => stored(tx, rangesAlongPaths(TREE_HEIGHT, [])));
+      expect([tree.size, tree.root]).toEqual([memory.size, memory.root]);
     }
-    for (const index of [0, 3, 511, 512, 1199]) expect(stored.proof(index)).toEqual(memory.proof(index));
-    expect(stored.leavesFrom(1192, 4096)).toEqual(memory.leavesFrom(1192, 4096));
-    db.close();
+    for (const index of [0, 3, 511, 512, 1199]) expect((await db.read((tx) => stored(tx, rangesAlongPaths(TREE_HEIGHT, [index])))).tree.proof(index)).toEqual(memory.proof(index));
+    expect((await db.read((tx) => stored(tx, bucketRanges(TREE_HEIGHT, 0)))).tree.leavesFrom(1192, 4096)).toEqual(memory.leavesFrom(1192, 4096));
+    // A node outside the plan is never taken for an empty subtree: reading it is refused.
+    const planned = await db.read((tx) => stored(tx, rangesAlongPaths(TREE_HEIGHT, [900])));
+    expect(() => planned.tree.proof(5)).toThrow(/tree node 0\/5 was not among the nodes read/);
+    // A run of leaves is one range a level (adjacent groups merge), plus the root.
+    expect(rangesAlongPaths(TREE_HEIGHT, indexes(5, 1200))).toHaveLength(TREE_HEIGHT + 1);
+    await db.close();
   });
 
   it("revokes and re-issues, publishing a root each time", async () => {
     const registrar = await Registrar.init(freshDir(), TEST_UNLOCK);
-    registrar.enroll(enrollmentRequests(3).requests);
-    const before = registrar.root;
-    registrar.revoke(1);
-    expect(registrar.root).not.toBe(before);
-    expect(() => registrar.path(1)).toThrow(/revoked/);
-    const renewed = registrar.reissue(2, { ...personRecord(2).attributes, expiry: "2040-01-01" });
+    await registrar.enroll(enrollmentRequests(3).requests);
+    const before = (await registrar.treeInfo()).root;
+    await registrar.revoke(1);
+    expect((await registrar.treeInfo()).root).not.toBe(before);
+    await expect(registrar.path(1)).rejects.toThrow(/revoked/);
+    const renewed = await registrar.reissue(2, { ...personRecord(2).attributes, expiry: "2040-01-01" });
     expect(renewed.attributes.expiry).toBe("2040-01-01");
-    expect(registrar.path(2).leaf.toString()).toBe(renewed.leaf);
+    expect((await registrar.path(2)).leaf.toString()).toBe(renewed.leaf);
     expect(registrar.ledger.length).toBe(4);
-    registrar.close();
+    await registrar.close();
   });
 
   it.each([
@@ -162,25 +180,25 @@ describe("Registrar", () => {
     const registrar = await Registrar.init(freshDir(), TEST_UNLOCK);
     const { requests } = enrollmentRequests(3);
     requests[1] = { ...requests[1], record: { ...requests[1].record, ...change } };
-    expect(() => registrar.enroll(requests)).toThrow(message);
-    expect(registrar.size).toBe(0);
+    await expect(registrar.enroll(requests)).rejects.toThrow(message);
+    expect((await registrar.treeInfo()).size).toBe(0);
     expect(registrar.ledger.length).toBe(1);
-    registrar.close();
+    await registrar.close();
   });
 
   it("refuses a person or commitment enrolled twice, in one batch or across batches", async () => {
     const registrar = await Registrar.init(freshDir(), TEST_UNLOCK);
     const { requests } = enrollmentRequests(2);
-    registrar.enroll([requests[0]]);
-    expect(() => registrar.enroll([requests[0]])).toThrow(/already enrolled/);
-    expect(() => registrar.enroll([requests[1], { ...requests[1], record: personRecord(7) }])).toThrow(/record 2: this identity commitment/);
-    expect(registrar.size).toBe(1);
-    registrar.close();
+    await registrar.enroll([requests[0]]);
+    await expect(registrar.enroll([requests[0]])).rejects.toThrow(/already enrolled/);
+    await expect(registrar.enroll([requests[1], { ...requests[1], record: personRecord(7) }])).rejects.toThrow(/record 2: this identity commitment/);
+    expect((await registrar.treeInfo()).size).toBe(1);
+    await registrar.close();
   });
 
   it("refuses to init twice or to open nothing", async () => {
     const dir = freshDir();
-    (await Registrar.init(dir, TEST_UNLOCK)).close();
+    await (await Registrar.init(dir, TEST_UNLOCK)).close();
     await expect(Registrar.init(dir, TEST_UNLOCK)).rejects.toThrow(/already exists/);
     await expect(Registrar.open(join(dir, "nope"))).rejects.toThrow(/no registrar/);
   });
@@ -189,7 +207,7 @@ describe("Registrar", () => {
 describe("Registrar shared by processes", () => {
   it("two writers on one store, interleaving enrolments, revocations and re-issues, agree with the store after every change", async () => {
     const dir = freshDir();
-    (await Registrar.init(dir, TEST_UNLOCK)).close();
+    await (await Registrar.init(dir, TEST_UNLOCK)).close();
     const [a, b] = [await Registrar.open(dir, { unlock: TEST_UNLOCK }), await Registrar.open(dir, { unlock: TEST_UNLOCK })];
     const reader = await Registrar.open(dir); // without keys, as a registrar server opens it
     try {
@@ -197,28 +215,28 @@ describe("Registrar shared by processes", () => {
         const fresh = await Registrar.open(dir);
         try {
           for (const registrar of [a, b, reader]) {
-            registrar.sync();
-            expect(registrar.root).toBe(fresh.root);
+            await registrar.sync();
+            expect((await registrar.treeInfo()).root).toBe((await fresh.treeInfo()).root);
             expect(registrar.ledger.head).toEqual(fresh.ledger.head);
-            expect(registrar.ledger.head!.root).toBe(registrar.root.toString());
+            expect(registrar.ledger.head!.root).toBe((await registrar.treeInfo()).root.toString());
           }
         } finally {
-          fresh.close();
+          await fresh.close();
         }
       };
-      a.enroll(enrollmentRequests(3, 0).requests);
-      b.enroll(enrollmentRequests(2, 3).requests); // b has not seen a's enrolment: it catches up under the write lock
+      await a.enroll(enrollmentRequests(3, 0).requests);
+      await b.enroll(enrollmentRequests(2, 3).requests); // b has not seen a's enrolment: it catches up under the write lock
       await agree();
-      b.revoke(1); // a's person
-      a.reissue(3, { ...personRecord(3).attributes, expiry: "2040-01-01" }); // b's person, while a has not seen b's revocation
+      await b.revoke(1); // a's person
+      await a.reissue(3, { ...personRecord(3).attributes, expiry: "2040-01-01" }); // b's person, while a has not seen b's revocation
       await agree();
-      a.enroll(enrollmentRequests(1, 5).requests);
-      b.revoke(5);
+      await a.enroll(enrollmentRequests(1, 5).requests);
+      await b.revoke(5);
       await agree();
-      expect(() => reader.revoke(0)).toThrow(/opened without its keys/);
-      expect(a.size).toBe(6);
+      await expect(reader.revoke(0)).rejects.toThrow(/opened without its keys/);
+      expect((await a.treeInfo()).size).toBe(6);
     } finally {
-      [a, b, reader].forEach((registrar) => registrar.close());
+      for (const registrar of [a, b, reader]) await registrar.close();
     }
   });
 });

@@ -67,7 +67,7 @@ export async function startDemo(dir: string, { ports = DEFAULT_DEMO_PORTS, say =
   ensureFolder(dir);
   if (!existsSync(join(registrarData, "registrar.sqlite"))) {
     say("creating a development registrar (keys sealed by the development key file registrar.dev-key.json: insecure)");
-    (await Registrar.init(registrarData, { keyFile: registrarKeyFile })).close();
+    await (await Registrar.init(registrarData, { keyFile: registrarKeyFile })).close();
   }
   const regulatorDir = join(dir, "regulator");
   if (!existsSync(join(regulatorDir, "regulator-public.json"))) {

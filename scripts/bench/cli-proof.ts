@@ -15,14 +15,14 @@ import type { Point } from "../../src/crypto/baby-jubjub.js";
 export async function coldCliProofMs(dir: string, regulatorKey: Point): Promise<{ alone: number; withDaemon: number }> {
   const identity = Identity.random();
   const registrar = await Registrar.init(join(dir, "cli-registrar"), { keyFile: join(dir, "cli-registrar.bench-key.json") }); // a throwaway, insecure key file
-  const [credential] = registrar.enroll([
+  const [credential] = await registrar.enroll([
     { record: { name: "Bench", nationalId: withCheckCharacter("11010519900314002"), attributes: { birthDate: "1990-03-14", region: "110105", expiry: "2035-01-01", documentType: "national_id_card" } }, commitment: identity.commitment },
   ]);
   // Sealed, as every citizen's identity file is: the timing includes the ~0.2 s scrypt.
   writeFileSync(join(dir, "id.json"), exportIdentity(identity, "bench passphrase"));
   writeFileSync(join(dir, "cred.json"), JSON.stringify(credential));
-  writeFileSync(join(dir, "path.json"), JSON.stringify(pathFile(registrar.path(0))));
-  registrar.close();
+  writeFileSync(join(dir, "path.json"), JSON.stringify(pathFile(await registrar.path(0))));
+  await registrar.close();
   const regulatorKeyJson = { x: regulatorKey.x.toString(), y: regulatorKey.y.toString() };
   writeFileSync(join(dir, "regulator-key.json"), JSON.stringify(regulatorKeyJson));
   writeFileSync(join(dir, "policy.json"), JSON.stringify({ scope: "bench.example", minAge: 18, regulatorKey: regulatorKeyJson }));

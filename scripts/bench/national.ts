@@ -1,5 +1,5 @@
-// `npm run bench:national -- [--people N] [--batch B] [--data DIR]`: the registrar at
-// national scale on this machine. Enrolls N people (default 1,000,000) in batches of B
+// `npm run bench:national -- [--people N] [--batch B] [--data DIR] [--database URL]`: the
+// registrar at national scale on this machine (SQLite, or an empty PostgreSQL database). Enrolls N people (default 1,000,000) in batches of B
 // (default 10,000; one ledger entry each), sealed as in production, with progress on
 // stderr; then reports throughput, peak memory, the store's size per million people, the
 // time and memory to open it, and the time of a Merkle path and a bucket at that size.
@@ -9,14 +9,29 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import pg from "pg";
 import { PoseidonPool } from "../../src/crypto/poseidon-pool.js";
 import { BUCKET_LEAVES } from "../../src/registry/registry-tree.js";
 import { Registrar } from "../../src/registrar/registrar.js";
-import { DB_FILE } from "../../src/registrar/store-schema.js";
+import { DB_FILE, POSTGRES_SCHEMA_NAME } from "../../src/registrar/store-schema.js";
 import { personRecord } from "../../test/helpers/people.js";
 import { BenchTable, type Timing, timeRuns } from "./table.js";
 
-const { values } = parseArgs({ options: { people: { type: "string", default: "1000000" }, batch: { type: "string", default: "10000" }, data: { type: "string" } } });
+/** The registrar schema's size in PostgreSQL: every table with its indexes and TOAST. */
+async function postgresSchemaBytes(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const sql = "SELECT sum(pg_total_relation_size(c.oid)) AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'";
+    return Number((await client.query(sql, [POSTGRES_SCHEMA_NAME])).rows[0].bytes);
+  } finally {
+    await client.end();
+  }
+}
+
+const { values } = parseArgs({ options: { people: { type: "string", default: "1000000" }, batch: { type: "string", default: "10000" }, data: { type: "string" }, database: { type: "string" } } });
+const location = values.database === undefined ? {} : { database: values.database };
+const storeName = values.database === undefined ? "SQLite" : "PostgreSQL";
 const people = Number(values.people);
 const batch = Number(values.batch);
 if (!Number.isSafeInteger(people) || people < batch || !Number.isSafeInteger(batch) || batch < 1) {
@@ -33,7 +48,7 @@ const timing = (t: Timing) => `${t.median.toFixed(3)} ms (${t.min.toFixed(3)}..$
 
 const table = new BenchTable();
 try {
-  const registrar = await Registrar.init(dataDir, unlock);
+  const registrar = await Registrar.init(dataDir, unlock, location);
   const pool = await PoseidonPool.create(2);
   const batchFrom = (first: number) => Array.from({ length: Math.min(batch, people - first) }, (_, k) => ({ record: personRecord(first + k), commitment: BigInt(first + k + 1) * 104729n }));
   const start = performance.now();
@@ -42,35 +57,36 @@ try {
   for (let first = 0; first < people; first += batch) {
     const prepared = await next;
     if (first + batch < people) next = registrar.prepareEnrollment(batchFrom(first + batch), pool);
-    const count = registrar.enroll(prepared).length;
+    const count = (await registrar.enroll(prepared)).length;
     const seconds = (performance.now() - start) / 1000;
     process.stderr.write(`\renrolled ${first + count} of ${people}: ${Math.round((first + count) / seconds)} people/s, ${seconds.toFixed(0)} s, peak ${MiB(peakRss())}   `);
   }
   const seconds = (performance.now() - start) / 1000;
   process.stderr.write("\n");
   await pool.close();
-  const root = registrar.root;
-  registrar.close();
-  table.add(`enroll ${people} people in batches of ${batch} (SQLite, records sealed, tree stored; leaves hashed on 2 workers)`, `${seconds.toFixed(0)} s, ${Math.round(people / seconds)} people/s`);
+  const { root } = await registrar.treeInfo();
+  await registrar.close();
+  table.add(`enroll ${people} people in batches of ${batch} (${storeName}, records sealed, tree stored; leaves hashed on 2 workers)`, `${seconds.toFixed(0)} s, ${Math.round(people / seconds)} people/s`);
   table.add("  peak memory (RSS) while enrolling", MiB(peakRss()));
-  const bytes = statSync(join(dataDir, DB_FILE)).size;
-  table.add("  store size (after closing: WAL checkpointed)", `${MiB(bytes)}, ${MiB((bytes * 1_000_000) / people)} per million people`);
+  const bytes = values.database === undefined ? statSync(join(dataDir, DB_FILE)).size : await postgresSchemaBytes(values.database);
+  table.add(`  store size (${values.database === undefined ? "after closing: WAL checkpointed" : "tables, indexes and TOAST of the schema"})`, `${MiB(bytes)}, ${MiB((bytes * 1_000_000) / people)} per million people`);
 
-  const open = await timeRuns(5, async () => (await Registrar.open(dataDir)).close());
-  const opened = await Registrar.open(dataDir);
+  const open = await timeRuns(5, async () => await (await Registrar.open(dataDir, location)).close());
+  const opened = await Registrar.open(dataDir, location);
   table.add(`open the registrar at ${people} people to answer (no keys: ledger of ${opened.ledger.length} entries, root)`, timing(open));
   // In a fresh process, as a restarted server or an operator's command opens it.
-  const fresh = (...keyFile: string[]) => JSON.parse(execFileSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "open-registrar.ts"), dataDir, ...keyFile], { encoding: "utf8" }));
+  const fresh = (...keyFile: string[]) =>
+    JSON.parse(execFileSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "open-registrar.ts"), dataDir, values.database ?? "sqlite", ...keyFile], { encoding: "utf8" }));
   const answering = fresh();
   table.add("  in a fresh process: open time, and the process's whole memory (RSS)", `${answering.ms.toFixed(0)} ms, ${MiB(answering.rssMiB * 2 ** 20)}`);
   const writing = fresh(unlock.keyFile);
   table.add("  with its keys, to write (the key file read, the WebAssembly Poseidon set up)", `${writing.ms.toFixed(0)} ms, ${MiB(writing.rssMiB * 2 ** 20)}`);
-  if (opened.root !== root) throw new Error("the reopened registrar's root is not the root it closed with");
+  if ((await opened.treeInfo()).root !== root) throw new Error("the reopened registrar's root is not the root it closed with");
   let picked = 0;
   const someone = () => (picked = (picked + 7_777_777) % people);
   table.add(`Merkle path of a random person at ${people}`, timing(await timeRuns(200, () => opened.path(someone()))));
   table.add(`bucket of ${BUCKET_LEAVES} leaves and its path at ${people}`, timing(await timeRuns(50, () => opened.bucket(Math.floor(someone() / BUCKET_LEAVES)))));
-  opened.close();
+  await opened.close();
   table.print();
 } finally {
   if (!values.data) rmSync(work, { recursive: true, force: true });

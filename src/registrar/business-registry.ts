@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import type Database from "better-sqlite3";
 import { encodeRegion } from "../attributes/attributes.js";
 import { dayNumber, dayYearsBefore, isoDateOfDay } from "../attributes/calendar.js";
 import { parseCreditCode } from "../business/credit-code.js";
@@ -12,6 +11,7 @@ import { canonicalJson } from "../formats/canonical-json.js";
 import { changeDocument, changedLeaf, type LedgerChangeDocument } from "../ledger/ledger-change.js";
 import type { EnterpriseStatus } from "./enterprise-status.js";
 import type { RecordVault } from "./record-vault.js";
+import type { SqlTransaction } from "./registrar-database.js";
 import type { RegistrarKeyProvider } from "./registrar-keys.js";
 
 /** The legal representative's mandate lasts while the enterprise is active: it ends on the last day a date can name. */
@@ -158,6 +158,8 @@ export function checkGrant(grant: MandateGrant, evidence: unknown, today: string
 const sameTasks = (a: MandateTasks, b: MandateTasks): boolean =>
   a === ALL_TASKS || b === ALL_TASKS ? a === b : a.length === b.length && a.every((task) => b.includes(task));
 
+const REVOKE_MANDATE = "UPDATE mandates SET revoked = 1, updated_at = ?, changed_seq = ? WHERE leaf_index = ?";
+
 interface SealedRow {
   leaf_index: number;
   record: Buffer;
@@ -171,52 +173,57 @@ interface SealedRow {
  * no key (an enterprise's public status) work on a registrar opened without its keys.
  */
 export class BusinessRegistry {
-  constructor(
-    private readonly db: Database.Database,
-    private readonly unlocked: () => { vault: RecordVault; keys: RegistrarKeyProvider },
-  ) {}
+  constructor(private readonly unlocked: () => { vault: RecordVault; keys: RegistrarKeyProvider }) {}
 
   /** An enterprise's public status (no keys needed: its leaf is computed from the code). */
-  status(creditCode: string): { creditCode: string; status: EnterpriseStatus; leafIndex: number; leaf: string } {
-    const row = this.enterpriseRow(creditCode);
+  async status(tx: SqlTransaction, creditCode: string): Promise<{ creditCode: string; status: EnterpriseStatus; leafIndex: number; leaf: string }> {
+    const row = await this.enterpriseRow(tx, creditCode);
     return { creditCode, status: row.status, leafIndex: row.leaf_index, leaf: row.leaf };
   }
 
-  enterprise(creditCode: string): EnterpriseRecord {
-    const row = this.enterpriseRow(creditCode);
-    const sealed = this.unlocked().vault.open<SealedEnterprise>(row.leaf_index, row.data_key_id, row.record);
+  async enterprise(tx: SqlTransaction, creditCode: string): Promise<EnterpriseRecord> {
+    const row = await this.enterpriseRow(tx, creditCode);
+    const sealed = await this.unlocked().vault.open<SealedEnterprise>(tx, row.leaf_index, row.data_key_id, row.record);
     return { ...sealed, leafIndex: row.leaf_index, status: row.status, enrolledAt: row.enrolled_at, updatedAt: row.updated_at };
   }
 
   /** Every mandate of an enterprise, revoked ones included, in leaf order. */
-  mandatesOf(creditCode: string): MandateRecord[] {
-    this.enterpriseRow(creditCode);
-    const rows = this.db.prepare("SELECT leaf_index, record, data_key_id, leaf, revoked FROM mandates WHERE enterprise_index = ? ORDER BY leaf_index").all(this.enterpriseIndex(creditCode)) as MandateRow[];
-    return rows.map((row) => this.openMandate(row));
+  async mandatesOf(tx: SqlTransaction, creditCode: string): Promise<MandateRecord[]> {
+    await this.enterpriseRow(tx, creditCode);
+    const rows = await tx.all<MandateRow>("SELECT leaf_index, record, data_key_id, leaf, revoked FROM mandates WHERE enterprise_index = ? ORDER BY leaf_index", [this.enterpriseIndex(creditCode)]);
+    const mandates: MandateRecord[] = [];
+    for (const row of rows) mandates.push(await this.openMandate(tx, row));
+    return mandates;
   }
 
   /** The mandate behind an escrowed mandate handle (its leaf), revoked or not. */
-  mandateByLeaf(leaf: bigint): MandateRecord {
-    const row = this.db.prepare("SELECT leaf_index, record, data_key_id, leaf, revoked FROM mandates WHERE leaf = ?").get(leaf.toString()) as MandateRow | undefined;
+  async mandateByLeaf(tx: SqlTransaction, leaf: bigint): Promise<MandateRecord> {
+    const row = await tx.get<MandateRow>("SELECT leaf_index, record, data_key_id, leaf, revoked FROM mandates WHERE leaf = ?", [leaf.toString()]);
     if (!row) throw new RealDidError("not_enrolled", "no mandate was ever issued with this handle");
-    return this.openMandate(row);
+    return this.openMandate(tx, row);
   }
 
   /** Within a change: the enterprise at `index` and its representative's mandate at `index + 1`. */
-  writeEnterprise(enterprise: Omit<ParsedEnterprise, "legalRepresentative">, representative: ActivePerson, index: number, seq: number, now: Date): TreeChange<WrittenMandate> {
-    if (this.db.prepare("SELECT 1 FROM enterprises WHERE leaf = ?").get(enterprise.leaf.toString())) {
+  async writeEnterprise(tx: SqlTransaction, enterprise: Omit<ParsedEnterprise, "legalRepresentative">, representative: ActivePerson, index: number, seq: number, now: Date): Promise<TreeChange<WrittenMandate>> {
+    if (await tx.get("SELECT 1 FROM enterprises WHERE leaf = ?", [enterprise.leaf.toString()])) {
       throw new RealDidError("already_enrolled", `enterprise ${enterprise.creditCode} is already enrolled`);
     }
     const { fields, leaf, ...rest } = enterprise;
     const sealed: SealedEnterprise = { ...rest, legalRepresentative: { nationalId: representative.nationalId, leafIndex: representative.leafIndex } };
     const { vault } = this.unlocked();
-    const dataKey = vault.newDataKey();
-    this.db
-      .prepare("INSERT INTO enterprises (leaf_index, leaf, status, record, data_key_id, enrolled_at, updated_at, changed_seq) VALUES (?, ?, 'active', ?, ?, ?, ?, ?)")
-      .run(index, leaf.toString(), dataKey.seal(index, sealed), dataKey.id, now.toISOString(), now.toISOString(), seq);
+    const dataKey = await vault.newDataKey(tx);
+    await tx.run("INSERT INTO enterprises (leaf_index, leaf, status, record, data_key_id, enrolled_at, updated_at, changed_seq) VALUES (?, ?, 'active', ?, ?, ?, ?, ?)", [
+      index,
+      leaf.toString(),
+      dataKey.seal(index, sealed),
+      dataKey.id,
+      now.toISOString(),
+      now.toISOString(),
+      seq,
+    ]);
     const mandate = this.representativeMandate(enterprise, representative, index + 1, now);
     const document = changeDocument("enterprise", [changedLeaf(index, leaf), changedLeaf(mandate.terms.index, mandate.leaf)], { creditCode: enterprise.creditCode, name: enterprise.name });
-    this.insertMandate(mandate, representative, document, seq, now);
+    await this.insertMandate(tx, mandate, representative, document, seq, now);
     return { document, result: mandate };
   }
 
@@ -226,33 +233,32 @@ export class BusinessRegistry {
    * the enterprise's sealed record names the new one, and their mandate is written at
    * `index`. Other mandates stay: the enterprise granted them, not the person.
    */
-  writeRepresentative(creditCode: string, representative: ActivePerson, index: number, seq: number, now: Date): TreeChange<WrittenMandate> {
-    const row = this.enterpriseRow(creditCode);
+  async writeRepresentative(tx: SqlTransaction, creditCode: string, representative: ActivePerson, index: number, seq: number, now: Date): Promise<TreeChange<WrittenMandate>> {
+    const row = await this.enterpriseRow(tx, creditCode);
     if (row.status !== "active") throw new RealDidError("enterprise_inactive", `enterprise ${creditCode} is ${row.status.replace("_", " ")}: reinstate it first`);
-    const enterprise = this.enterprise(creditCode);
+    const enterprise = await this.enterprise(tx, creditCode);
     if (enterprise.legalRepresentative.leafIndex === representative.leafIndex) throw new RealDidError("invalid_argument", `${representative.nationalId} is already ${creditCode}'s legal representative`);
     const document = changeDocument("enterprise-representative", [], { creditCode });
-    const revoke = this.db.prepare("UPDATE mandates SET revoked = 1, updated_at = ?, changed_seq = ? WHERE leaf_index = ?");
-    for (const mandate of this.mandatesOf(creditCode).filter((m) => !m.revoked && m.role === "legal_representative")) {
-      revoke.run(now.toISOString(), seq, mandate.leafIndex);
+    for (const mandate of (await this.mandatesOf(tx, creditCode)).filter((m) => !m.revoked && m.role === "legal_representative")) {
+      await tx.run(REVOKE_MANDATE, [now.toISOString(), seq, mandate.leafIndex]);
       document.leaves.push(changedLeaf(mandate.leafIndex, EMPTY_LEAF));
     }
     const { leafIndex: _, status: __, enrolledAt: ___, updatedAt: ____, ...sealedPart } = enterprise;
-    const dataKey = this.unlocked().vault.newDataKey();
+    const dataKey = await this.unlocked().vault.newDataKey(tx);
     const sealed: SealedEnterprise = { ...sealedPart, legalRepresentative: { nationalId: representative.nationalId, leafIndex: representative.leafIndex } };
-    this.db.prepare("UPDATE enterprises SET record = ?, data_key_id = ?, updated_at = ?, changed_seq = ? WHERE leaf_index = ?").run(dataKey.seal(row.leaf_index, sealed), dataKey.id, now.toISOString(), seq, row.leaf_index);
+    await tx.run("UPDATE enterprises SET record = ?, data_key_id = ?, updated_at = ?, changed_seq = ? WHERE leaf_index = ?", [dataKey.seal(row.leaf_index, sealed), dataKey.id, now.toISOString(), seq, row.leaf_index]);
     const mandate = this.representativeMandate({ ...enterprise, fields: enterpriseFields(creditCode) }, representative, index, now);
     document.leaves.push(changedLeaf(index, mandate.leaf));
-    this.insertMandate(mandate, representative, document, seq, now);
+    await this.insertMandate(tx, mandate, representative, document, seq, now);
     return { document, result: mandate };
   }
 
   /** Within a change: a granted mandate at `index`, after checkGrant. */
-  writeGrant(grant: MandateGrant, evidence: object, agent: ActivePerson, index: number, seq: number, now: Date): TreeChange<WrittenMandate> {
+  async writeGrant(tx: SqlTransaction, grant: MandateGrant, evidence: object, agent: ActivePerson, index: number, seq: number, now: Date): Promise<TreeChange<WrittenMandate>> {
     const code = rethrowAs("invalid_mandate", "grant", () => parseCreditCode(grant.enterpriseCode).code);
-    const row = this.enterpriseRow(code);
+    const row = await this.enterpriseRow(tx, code);
     if (row.status !== "active") throw new RealDidError("enterprise_inactive", `enterprise ${code} is ${row.status.replace("_", " ")}: it grants no mandates`);
-    const enterprise = this.enterprise(code);
+    const enterprise = await this.enterprise(tx, code);
     // The representative acts with their own mandate; another of theirs would only give them a second pseudonym (and nullifier) per site.
     if (agent.leafIndex === enterprise.legalRepresentative.leafIndex) throw new RealDidError("invalid_mandate", `grant: ${agent.nationalId} is ${code}'s legal representative, who needs no other mandate of it`);
     const terms: MandateTerms = {
@@ -264,9 +270,9 @@ export class BusinessRegistry {
       validUntil: grant.validUntil,
       index,
     };
-    this.useRepresentativeAct(evidence, seq);
+    await this.useRepresentativeAct(tx, evidence, seq);
     const leaf = rethrowAs("invalid_mandate", "grant", () => mandateLeaf(terms));
-    const duplicate = this.mandatesOf(code).find(
+    const duplicate = (await this.mandatesOf(tx, code)).find(
       (m) => !m.revoked && m.agent.leafIndex === agent.leafIndex && m.role === terms.role && sameTasks(m.tasks, terms.tasks) && m.validFrom === terms.validFrom && m.validUntil === terms.validUntil,
     );
     if (duplicate) throw new RealDidError("already_enrolled", `grant: ${agent.nationalId} already holds this mandate of ${code} (leaf ${duplicate.leafIndex})`);
@@ -277,7 +283,7 @@ export class BusinessRegistry {
       // The grant names the agent by ID number: the salt keeps the public digest from confirming a guessed one.
       salt: randomBytes(32).toString("hex"),
     });
-    this.insertMandate(mandate, agent, document, seq, now);
+    await this.insertMandate(tx, mandate, agent, document, seq, now);
     return { document, result: mandate };
   }
 
@@ -286,22 +292,22 @@ export class BusinessRegistry {
    * resolves). A legal representative's revocation brings its evidence (their act and proof),
    * which the change document keeps, as a grant's does; the operator's has none.
    */
-  revokeMandate(index: number, seq: number, now: Date, evidence?: object): TreeChange<MandateRecord> {
-    const row = this.db.prepare("SELECT leaf_index, record, data_key_id, leaf, revoked FROM mandates WHERE leaf_index = ?").get(index) as MandateRow | undefined;
+  async revokeMandate(tx: SqlTransaction, index: number, seq: number, now: Date, evidence?: object): Promise<TreeChange<MandateRecord>> {
+    const row = await tx.get<MandateRow>("SELECT leaf_index, record, data_key_id, leaf, revoked FROM mandates WHERE leaf_index = ?", [index]);
     if (!row) throw new RealDidError("not_enrolled", `no mandate has leaf index ${index}`);
     if (row.revoked) throw new RealDidError("not_enrolled", `mandate ${index} is already revoked`);
-    this.useRepresentativeAct(evidence, seq);
-    this.db.prepare("UPDATE mandates SET revoked = 1, updated_at = ?, changed_seq = ? WHERE leaf_index = ?").run(now.toISOString(), seq, index);
+    await this.useRepresentativeAct(tx, evidence, seq);
+    await tx.run(REVOKE_MANDATE, [now.toISOString(), seq, index]);
     // No salt: unlike a grant (which names the agent by ID number), a revocation's evidence names nobody.
-    return { document: changeDocument("mandate-revoke", [changedLeaf(index, EMPTY_LEAF)], evidence === undefined ? {} : { evidence }), result: { ...this.openMandate(row), revoked: true } };
+    return { document: changeDocument("mandate-revoke", [changedLeaf(index, EMPTY_LEAF)], evidence === undefined ? {} : { evidence }), result: { ...(await this.openMandate(tx, row)), revoked: true } };
   }
 
   /** Within a change: a representative's act (evidence.act) is accepted once; evidence without an act (the operator's) is not tracked. */
-  private useRepresentativeAct(evidence: object | undefined, seq: number): void {
+  private async useRepresentativeAct(tx: SqlTransaction, evidence: object | undefined, seq: number): Promise<void> {
     const act = (evidence as { act?: unknown } | undefined)?.act;
     if (act === undefined) return;
-    const used = this.db.prepare("INSERT OR IGNORE INTO representative_acts (digest, ledger_seq, evidence) VALUES (?, ?, ?)").run(sha256Hex(canonicalJson(act)), seq, canonicalJson(evidence));
-    if (used.changes === 0) throw new RealDidError("representative_refused", "this grant or revocation was accepted before: an act is accepted once (make a new one)");
+    const used = await tx.run("INSERT INTO representative_acts (digest, ledger_seq, evidence) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [sha256Hex(canonicalJson(act)), seq, canonicalJson(evidence)]);
+    if (used === 0) throw new RealDidError("representative_refused", "this grant or revocation was accepted before: an act is accepted once (make a new one)");
   }
 
   /**
@@ -311,27 +317,26 @@ export class BusinessRegistry {
    * gets a new mandate at `nextIndex`, if their own credential is still valid
    * (`representative`, looked up by the caller). Struck off is final.
    */
-  writeStatus(creditCode: string, status: EnterpriseStatus, representative: ActivePerson | undefined, nextIndex: number, seq: number, now: Date): TreeChange<WrittenMandate | undefined> {
-    const row = this.enterpriseRow(creditCode);
+  async writeStatus(tx: SqlTransaction, creditCode: string, status: EnterpriseStatus, representative: ActivePerson | undefined, nextIndex: number, seq: number, now: Date): Promise<TreeChange<WrittenMandate | undefined>> {
+    const row = await this.enterpriseRow(tx, creditCode);
     if (row.status === status) throw new RealDidError("invalid_argument", `enterprise ${creditCode} is already ${status.replace("_", " ")}`);
     if (row.status === "struck_off") throw new RealDidError("enterprise_inactive", `enterprise ${creditCode} is struck off: that is final`);
-    this.db.prepare("UPDATE enterprises SET status = ?, updated_at = ?, changed_seq = ? WHERE leaf_index = ?").run(status, now.toISOString(), seq, row.leaf_index);
+    await tx.run("UPDATE enterprises SET status = ?, updated_at = ?, changed_seq = ? WHERE leaf_index = ?", [status, now.toISOString(), seq, row.leaf_index]);
     const document = changeDocument("enterprise-status", [], { creditCode, status });
     if (status !== "active") {
       document.leaves.push(changedLeaf(row.leaf_index, EMPTY_LEAF));
-      const revoke = this.db.prepare("UPDATE mandates SET revoked = 1, updated_at = ?, changed_seq = ? WHERE leaf_index = ?");
-      for (const mandate of this.mandatesOf(creditCode).filter((m) => !m.revoked)) {
-        revoke.run(now.toISOString(), seq, mandate.leafIndex);
+      for (const mandate of (await this.mandatesOf(tx, creditCode)).filter((m) => !m.revoked)) {
+        await tx.run(REVOKE_MANDATE, [now.toISOString(), seq, mandate.leafIndex]);
         document.leaves.push(changedLeaf(mandate.leafIndex, EMPTY_LEAF));
       }
       return { document, result: undefined };
     }
     document.leaves.push(changedLeaf(row.leaf_index, BigInt(row.leaf)));
     if (representative === undefined) return { document, result: undefined };
-    const enterprise = this.enterprise(creditCode);
+    const enterprise = await this.enterprise(tx, creditCode);
     const mandate = this.representativeMandate({ ...enterprise, fields: enterpriseFields(creditCode) }, representative, nextIndex, now);
     document.leaves.push(changedLeaf(nextIndex, mandate.leaf));
-    this.insertMandate(mandate, representative, document, seq, now);
+    await this.insertMandate(tx, mandate, representative, document, seq, now);
     return { document, result: mandate };
   }
 
@@ -348,7 +353,7 @@ export class BusinessRegistry {
     return { terms, leaf: mandateLeaf(terms), enterprise: { creditCode: enterprise.creditCode, name: enterprise.name } };
   }
 
-  private insertMandate({ terms, leaf, enterprise }: WrittenMandate, agent: ActivePerson, grantedBy: LedgerChangeDocument, seq: number, now: Date): void {
+  private async insertMandate(tx: SqlTransaction, { terms, leaf, enterprise }: WrittenMandate, agent: ActivePerson, grantedBy: LedgerChangeDocument, seq: number, now: Date): Promise<void> {
     const sealed: SealedMandate = {
       enterpriseCode: enterprise.creditCode,
       agent: { nationalId: agent.nationalId, leafIndex: agent.leafIndex },
@@ -361,15 +366,22 @@ export class BusinessRegistry {
       ledgerSeq: seq,
       grantedAt: now.toISOString(),
     };
-    const dataKey = this.unlocked().vault.newDataKey();
-    this.db
-      .prepare("INSERT INTO mandates (leaf_index, enterprise_index, record, data_key_id, leaf, granted_at, updated_at, changed_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(terms.index, this.enterpriseIndex(enterprise.creditCode), dataKey.seal(terms.index, sealed), dataKey.id, leaf.toString(), now.toISOString(), now.toISOString(), seq);
+    const dataKey = await this.unlocked().vault.newDataKey(tx);
+    await tx.run("INSERT INTO mandates (leaf_index, enterprise_index, record, data_key_id, leaf, granted_at, updated_at, changed_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+      terms.index,
+      this.enterpriseIndex(enterprise.creditCode),
+      dataKey.seal(terms.index, sealed),
+      dataKey.id,
+      leaf.toString(),
+      now.toISOString(),
+      now.toISOString(),
+      seq,
+    ]);
   }
 
-  private enterpriseRow(creditCode: string): EnterpriseRow {
+  private async enterpriseRow(tx: SqlTransaction, creditCode: string): Promise<EnterpriseRow> {
     const leaf = enterpriseLeaf(enterpriseFields(creditCode));
-    const row = this.db.prepare("SELECT leaf_index, leaf, status, record, data_key_id, enrolled_at, updated_at FROM enterprises WHERE leaf = ?").get(leaf.toString()) as EnterpriseRow | undefined;
+    const row = await tx.get<EnterpriseRow>("SELECT leaf_index, leaf, status, record, data_key_id, enrolled_at, updated_at FROM enterprises WHERE leaf = ?", [leaf.toString()]);
     if (!row) throw new RealDidError("not_enrolled", `enterprise ${creditCode} is not enrolled`);
     return row;
   }
@@ -378,8 +390,8 @@ export class BusinessRegistry {
     return this.unlocked().keys.blindIndex(`credit-code:${creditCode}`);
   }
 
-  private openMandate(row: MandateRow): MandateRecord {
-    const sealed = this.unlocked().vault.open<SealedMandate>(row.leaf_index, row.data_key_id, row.record);
+  private async openMandate(tx: SqlTransaction, row: MandateRow): Promise<MandateRecord> {
+    const sealed = await this.unlocked().vault.open<SealedMandate>(tx, row.leaf_index, row.data_key_id, row.record);
     return { ...sealed, leafIndex: row.leaf_index, leaf: row.leaf, revoked: row.revoked === 1 };
   }
 }

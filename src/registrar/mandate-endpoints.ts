@@ -49,7 +49,7 @@ export function mountMandateEndpoints(app: Express, registrar: Registrar, desk: 
       const evidence = await verifyRepresentativeAct(grant, proof, side());
       const { format: _, registrarKey: __, requestedAt: ___, ...terms } = grant;
       // The representative's copy, for the agent, without the agent's commitment (see representativeCopy).
-      res.status(201).json(representativeCopy(registrar.grantMandate(terms, evidence)));
+      res.status(201).json(representativeCopy(await registrar.grantMandate(terms, evidence)));
     } catch (error) {
       next(error);
     }
@@ -59,11 +59,11 @@ export function mountMandateEndpoints(app: Express, registrar: Registrar, desk: 
       const { act, proof } = submission(req.body, "revocation");
       const revocation = parseMandateRevocation(act, "revocation");
       const evidence = await verifyRepresentativeAct(revocation, proof, side());
-      const mandate = registrar.mandatesOf(revocation.enterpriseCode).find((m) => m.leafIndex === revocation.mandateIndex && !m.revoked);
+      const mandate = (await registrar.mandatesOf(revocation.enterpriseCode)).find((m) => m.leafIndex === revocation.mandateIndex && !m.revoked);
       if (!mandate) throw new RealDidError("not_enrolled", `${revocation.enterpriseCode} has no mandate in force at leaf ${revocation.mandateIndex}`);
       // Revoking the representative's own mandate would leave the enterprise without anyone who grants: the registrar's operator changes representatives.
       if (mandate.role === "legal_representative") throw new RealDidError("representative_refused", "the legal representative's mandate is revoked by the registrar's operator, not through this endpoint");
-      const entry = registrar.revokeMandate(revocation.mandateIndex, new Date(), evidence);
+      const entry = await registrar.revokeMandate(revocation.mandateIndex, new Date(), evidence);
       res.json({ revoked: revocation.mandateIndex, ledgerEntry: entry });
     } catch (error) {
       next(error);

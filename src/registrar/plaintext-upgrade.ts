@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type Database from "better-sqlite3";
 import { RealDidError } from "../errors.js";
 import { readJson } from "../files.js";
-import { RecordVault } from "./record-vault.js";
+import { INSERT_DATA_KEY, newWrappedDataKey } from "./record-vault.js";
 import { LocalKeyProvider, REGISTRAR_KEYS_FILE, type RegistrarUnlock } from "./registrar-keys.js";
 import { PEOPLE_TABLE } from "./store-schema.js";
 
@@ -52,7 +52,8 @@ export function upgradePlaintextStore(db: Database.Database, dataDir: string, un
     const rows = db.prepare("SELECT * FROM people ORDER BY leaf_index").all() as PlaintextRow[];
     db.exec(`DROP INDEX IF EXISTS people_changed_seq; ALTER TABLE people RENAME TO people_plaintext;
       CREATE TABLE IF NOT EXISTS data_keys (id INTEGER PRIMARY KEY, master_key_id TEXT NOT NULL, wrapped BLOB NOT NULL); ${PEOPLE_TABLE}`);
-    const dataKey = new RecordVault(db, keys).newDataKey();
+    const { wrapped, seal } = newWrappedDataKey(keys);
+    const dataKey = { id: (db.prepare(INSERT_DATA_KEY).get(keys.masterKeyId, wrapped) as { id: number }).id, seal };
     const insert = db.prepare(
       "INSERT INTO people (leaf_index, national_id_index, commitment_index, record, data_key_id, leaf, revoked, enrolled_at, updated_at, changed_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );

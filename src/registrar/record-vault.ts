@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import type Database from "better-sqlite3";
 import type { PersonAttributes } from "../attributes/attributes.js";
 import { aesGcmOpenPacked, aesGcmSealPacked } from "../crypto/aes-gcm.js";
 import { RealDidError } from "../errors.js";
+import type { SqlTransaction } from "./registrar-database.js";
 import type { RegistrarKeyProvider } from "./registrar-keys.js";
 
 /** What the registrar keeps about a person, sealed: nothing of it is stored in the clear. */
@@ -16,6 +16,15 @@ export interface SealedPerson {
 
 const recordAad = (leafIndex: number) => `realdid-record/1:${leafIndex}`;
 
+/** Stores a wrapped data key under the master key that wrapped it; returns its id. */
+export const INSERT_DATA_KEY = "INSERT INTO data_keys (master_key_id, wrapped) VALUES (?, ?) RETURNING id";
+
+/** A fresh data key, wrapped by the provider's current master key (to store), and sealing records under it. */
+export function newWrappedDataKey(keys: RegistrarKeyProvider): { wrapped: Buffer; seal(leafIndex: number, record: object): Buffer } {
+  const dataKey = randomBytes(32);
+  return { wrapped: keys.wrapDataKey(dataKey), seal: (leafIndex, record) => aesGcmSealPacked(dataKey, Buffer.from(JSON.stringify(record), "utf8"), recordAad(leafIndex)) };
+}
+
 /**
  * Seals and opens the registrar's records. Each record is AES-256-GCM under its change's
  * data key, bound to its leaf index (rows cannot be swapped); data keys are wrapped by the
@@ -24,43 +33,38 @@ const recordAad = (leafIndex: number) => `realdid-record/1:${leafIndex}`;
 export class RecordVault {
   private readonly opened = new Map<number, Buffer>();
 
-  constructor(
-    private readonly db: Database.Database,
-    private readonly keys: RegistrarKeyProvider,
-  ) {}
+  constructor(private readonly keys: RegistrarKeyProvider) {}
 
   /** Within a change's transaction: a new data key for the records (a person's, an enterprise's, a mandate's) this change writes. */
-  newDataKey(): { id: number; seal(leafIndex: number, record: object): Buffer } {
-    const dataKey = randomBytes(32);
-    const { lastInsertRowid } = this.db.prepare("INSERT INTO data_keys (master_key_id, wrapped) VALUES (?, ?)").run(this.keys.masterKeyId, this.keys.wrapDataKey(dataKey));
-    const id = Number(lastInsertRowid);
-    return { id, seal: (leafIndex, record) => aesGcmSealPacked(dataKey, Buffer.from(JSON.stringify(record), "utf8"), recordAad(leafIndex)) };
+  async newDataKey(tx: SqlTransaction): Promise<{ id: number; seal(leafIndex: number, record: object): Buffer }> {
+    const { wrapped, seal } = newWrappedDataKey(this.keys);
+    const { id } = (await tx.get<{ id: number }>(INSERT_DATA_KEY, [this.keys.masterKeyId, wrapped]))!;
+    return { id, seal };
   }
 
   /** Opens the record at `leafIndex` (whose kind the caller's table says: leaf indexes are unique across kinds). */
-  open<R = SealedPerson>(leafIndex: number, dataKeyId: number, sealed: Uint8Array): R {
-    const record = aesGcmOpenPacked(this.dataKey(dataKeyId), sealed, recordAad(leafIndex));
+  async open<R = SealedPerson>(tx: SqlTransaction, leafIndex: number, dataKeyId: number, sealed: Uint8Array): Promise<R> {
+    const record = aesGcmOpenPacked(await this.dataKey(tx, dataKeyId), sealed, recordAad(leafIndex));
     if (record === undefined) throw new RealDidError("store_tampered", `the record at leaf ${leafIndex} does not open: the store was altered`);
     return JSON.parse(record.toString("utf8")) as R;
   }
 
   /** Re-wraps every data key not under the provider's current master key; returns how many. */
-  rewrap(): number {
-    const stale = this.db.prepare("SELECT id, master_key_id, wrapped FROM data_keys WHERE master_key_id != ?").all(this.keys.masterKeyId) as { id: number; master_key_id: string; wrapped: Buffer }[];
-    const update = this.db.prepare("UPDATE data_keys SET master_key_id = ?, wrapped = ? WHERE id = ?");
+  async rewrap(tx: SqlTransaction): Promise<number> {
+    const stale = await tx.all<{ id: number; master_key_id: string; wrapped: Buffer }>("SELECT id, master_key_id, wrapped FROM data_keys WHERE master_key_id != ?", [this.keys.masterKeyId]);
     for (const row of stale) {
       const dataKey = this.keys.unwrapDataKey(row.wrapped, row.master_key_id);
-      update.run(this.keys.masterKeyId, this.keys.wrapDataKey(dataKey), row.id);
+      await tx.run("UPDATE data_keys SET master_key_id = ?, wrapped = ? WHERE id = ?", [this.keys.masterKeyId, this.keys.wrapDataKey(dataKey), row.id]);
       dataKey.fill(0);
     }
     this.opened.clear();
     return stale.length;
   }
 
-  private dataKey(id: number): Buffer {
+  private async dataKey(tx: SqlTransaction, id: number): Promise<Buffer> {
     let key = this.opened.get(id);
     if (key === undefined) {
-      const row = this.db.prepare("SELECT master_key_id, wrapped FROM data_keys WHERE id = ?").get(id) as { master_key_id: string; wrapped: Buffer } | undefined;
+      const row = await tx.get<{ master_key_id: string; wrapped: Buffer }>("SELECT master_key_id, wrapped FROM data_keys WHERE id = ?", [id]);
       if (row === undefined) throw new RealDidError("store_tampered", `data key ${id} is missing from the store`);
       key = this.keys.unwrapDataKey(row.wrapped, row.master_key_id);
       this.opened.set(id, key);

@@ -6,7 +6,7 @@ import { LEDGER_KIND } from "../ledger/ledger-entry.js";
 import { bucketDocument, treeInfoDocument } from "./bucket-document.js";
 import { enterpriseStatusDocument } from "./enterprise-status.js";
 import { type GrantDesk, mountMandateEndpoints } from "./mandate-endpoints.js";
-import { Registrar } from "./registrar.js";
+import { Registrar, type StoreLocation } from "./registrar.js";
 import type { RegistrarUnlock } from "./registrar-keys.js";
 
 export interface RegistrarServer {
@@ -62,22 +62,29 @@ export async function startRegistrarServer(
     log = requestLogToStderr(),
     maxLedgerPage = DEFAULT_LEDGER_PAGE,
     grants,
-  }: { host: string; port: number; log?: Logger; maxLedgerPage?: number; /** With the registrar's keys: legal representatives' grants and revocations (mandate-endpoints.ts). */ grants?: { unlock: RegistrarUnlock; desk: GrantDesk } },
+    database,
+  }: {
+    host: string;
+    port: number;
+    log?: Logger;
+    maxLedgerPage?: number;
+    /** With the registrar's keys: legal representatives' grants and revocations (mandate-endpoints.ts). */
+    grants?: { unlock: RegistrarUnlock; desk: GrantDesk };
+  } & StoreLocation,
 ): Promise<RegistrarServer> {
   if (!Number.isSafeInteger(maxLedgerPage) || maxLedgerPage < 1) throw new RealDidError("invalid_argument", `the ledger page size must be at least 1 entry (got ${maxLedgerPage})`);
-  const registrar = await Registrar.open(dataDir, { unlock: grants?.unlock });
+  const registrar = await Registrar.open(dataDir, { unlock: grants?.unlock, database });
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
   app.use((req, res, next) => {
     const started = performance.now();
     res.on("finish", () => log.info({ method: req.method, path: req.originalUrl, status: res.statusCode, ms: Math.round(performance.now() - started) }, "request"));
-    registrar.sync();
     // Everything served here is public and read-only: a citizen's browser wallet on another
     // origin may read it (no credentials are sent or accepted).
     res.setHeader("Access-Control-Allow-Origin", "*");
     res.setHeader("Access-Control-Expose-Headers", LEDGER_LENGTH_HEADER);
-    next();
+    registrar.sync().then(() => next(), next);
   });
   const integerParam = (value: unknown, name: string): number => {
     if (typeof value !== "string" || !/^(0|[1-9][0-9]{0,15})$/.test(value)) throw new RealDidError("invalid_argument", `${name} must be a non-negative integer`);
@@ -92,16 +99,16 @@ export async function startRegistrarServer(
     res.setHeader(LEDGER_LENGTH_HEADER, String(registrar.ledger.length));
     res.type("application/x-ndjson").send(lines.map((line) => JSON.stringify(line)).join("\n") + "\n");
   });
-  app.get("/v1/tree", (_req, res) => {
-    const { size, root, entry } = registrar.treeInfo();
+  app.get("/v1/tree", async (_req, res) => {
+    const { size, root, entry } = await registrar.treeInfo();
     res.json(treeInfoDocument(size, root, entry, registrar.publicKey));
   });
-  app.get("/v1/tree/buckets/:bucket", (req, res) => {
+  app.get("/v1/tree/buckets/:bucket", async (req, res) => {
     const requestedRoot = typeof req.query.root === "string" ? req.query.root : undefined;
-    res.json(bucketDocument(registrar.bucket(integerParam(req.params.bucket, "bucket")), registrar.publicKey, requestedRoot));
+    res.json(bucketDocument(await registrar.bucket(integerParam(req.params.bucket, "bucket")), registrar.publicKey, requestedRoot));
   });
-  app.get("/v1/enterprises/:code", (req, res) => {
-    res.json(enterpriseStatusDocument(registrar.enterpriseStatus(req.params.code), registrar.publicKey));
+  app.get("/v1/enterprises/:code", async (req, res) => {
+    res.json(enterpriseStatusDocument(await registrar.enterpriseStatus(req.params.code), registrar.publicKey));
   });
   if (grants) mountMandateEndpoints(app, registrar, grants.desk);
   app.use((_req, res) => void res.status(404).json({ error: { code: "not_found", message: "no such endpoint" } }));
@@ -118,7 +125,7 @@ export async function startRegistrarServer(
   try {
     await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
   } catch (error) {
-    registrar.close();
+    await registrar.close();
     throw error;
   }
   return {
@@ -127,10 +134,7 @@ export async function startRegistrarServer(
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
-        server.close(() => {
-          registrar.close();
-          resolve();
-        });
+        server.close(() => void registrar.close().then(resolve, resolve));
       }),
   };
 }

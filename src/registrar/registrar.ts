@@ -14,8 +14,9 @@ import { type MandateCredential, mandateCredential } from "../business/mandate-c
 import { issueRealDidCredential } from "../credential/issue-credential.js";
 import type { RealDidCredential } from "../credential/realdid-credential.js";
 import { type CredentialFile, credentialFile } from "../registry/credential.js";
-import { BUCKET_LEAVES, BUCKET_LEVEL, EMPTY_LEAF, type MerkleProof, MemoryTreeNodes, RegistryTree, TREE_HEIGHT } from "../registry/registry-tree.js";
+import { BUCKET_LEAVES, BUCKET_LEVEL, EMPTY_LEAF, type MerkleProof, MemoryTreeNodes, RegistryTree, TREE_ARITY, TREE_HEIGHT } from "../registry/registry-tree.js";
 import type { AuditLog } from "../regulator/audit-log.js";
+import { Semaphore } from "../service/semaphore.js";
 import {
   type ActivePerson,
   BusinessRegistry,
@@ -30,11 +31,14 @@ import {
 } from "./business-registry.js";
 import { ENTERPRISE_STATUSES, type EnterpriseStatus } from "./enterprise-status.js";
 import { nationalIdBirthDate } from "./national-id.js";
-import { RecordVault, type SealedPerson } from "./record-vault.js";
-import { DB_FILE, readLedgerRows, SCHEMA, treeNodesMissing, upgradeStoreSchema } from "./store-schema.js";
-import { type KeyProtection, LocalKeyProvider, REGISTRAR_KEYS_FILE, type RegistrarKeyProvider, type RegistrarUnlock, unlockKeys } from "./registrar-keys.js";
 import { upgradePlaintextStore } from "./plaintext-upgrade.js";
-import { SqliteTreeNodes } from "./sqlite-tree-nodes.js";
+import { PostgresRegistrarDatabase } from "./postgres-registrar-database.js";
+import { RecordVault, type SealedPerson } from "./record-vault.js";
+import { existingValues, type RegistrarDatabase, type SqlTransaction } from "./registrar-database.js";
+import { type KeyProtection, LocalKeyProvider, REGISTRAR_KEYS_FILE, type RegistrarKeyProvider, type RegistrarUnlock, unlockKeys } from "./registrar-keys.js";
+import { SqliteRegistrarDatabase } from "./sqlite-registrar-database.js";
+import { DB_FILE, LEDGER_ROWS_FROM, ledgerEntriesOfRows, SCHEMA, treeNodesMissing, upgradeStoreSchema } from "./store-schema.js";
+import { bucketRanges, type NodeRange, nodeRowsOf, rangesAlongPaths, StoredTreeNodes, storedTreeSize } from "./stored-tree.js";
 
 /** A person as the registrar verified them. Never leaves the registrar's store. */
 export interface RealNameRecord {
@@ -123,81 +127,155 @@ export interface Bucket {
  * no leaf), so several processes can share a store: a change takes SQLite's write lock
  * first, and the ledger copy in memory catches up with entries other processes committed.
  */
+/** Where a registrar's store is: its data folder's SQLite file (the default), or a PostgreSQL database its front ends share. */
+export interface StoreLocation {
+  /** A postgres:// URL. The data folder then holds only the registrar's sealed key file. */
+  database?: string;
+}
+
+/** What a change's step gets: its transaction, the ledger entry's sequence number, the record vault, and leaf slots. */
+interface ChangeContext {
+  readonly tx: SqlTransaction;
+  readonly seq: number;
+  readonly vault: RecordVault;
+  /** The first of `count` new leaf slots (the tree's size for 0), refused when the tree has no room for them. */
+  reserve(count: number): number;
+}
+
+/**
+ * The registrar: real-name records, the registry tree's nodes and the signed root ledger
+ * in one store (SQLite in its data folder, or PostgreSQL for several front ends). Every
+ * change is one transaction that writes the records, the tree nodes it changed and the
+ * ledger entry for the new root together: a crash leaves either all of it or none of it.
+ * The tree is read from the store as it is needed (opening reads no leaf), so several
+ * processes can share a store: a change is the store's only writer until it commits (the
+ * database enforces it), and the ledger copy in memory catches up with entries other
+ * processes committed. This process's operations take turns on that copy.
+ */
 export class Registrar {
-  private readonly tree: RegistryTree;
-  private ledgerCopy: RootLedger;
   private readonly vault: RecordVault | undefined;
   private readonly business: BusinessRegistry;
+  private readonly turn = new Semaphore(1);
 
   private constructor(
-    private readonly db: Database.Database,
+    private readonly db: RegistrarDatabase,
     private readonly publicKeyHex: string,
     /** Absent when the registrar was opened without its keys: it answers and catches up, it reads and changes no record. */
     private readonly keys: RegistrarKeyProvider | undefined,
     private readonly hasher: RegistryHasher,
+    private ledgerCopy: RootLedger,
   ) {
-    this.vault = keys && new RecordVault(db, keys);
-    this.business = new BusinessRegistry(db, () => this.unlocked());
-    this.tree = new RegistryTree(TREE_HEIGHT, hasher, new SqliteTreeNodes(db));
-    this.ledgerCopy = db.transaction(() => this.loadLedger())(); // ledger and tree root on one snapshot
+    this.vault = keys && new RecordVault(keys);
+    this.business = new BusinessRegistry(() => this.unlocked());
+  }
+
+  /** A registrar over an open store: its ledger is read with the tree's root, on one snapshot. */
+  private static async over(db: RegistrarDatabase, keys: RegistrarKeyProvider | undefined, hasher: RegistryHasher): Promise<Registrar> {
+    const { publicKey, ledger } = await db.read(async (tx) => {
+      const publicKey = await Registrar.meta(tx, "publicKey");
+      return { publicKey, ledger: await Registrar.loadLedger(tx, publicKey, hasher) };
+    });
+    if (keys && keys.ledgerSigner.publicKey !== publicKey) throw new RealDidError("wrong_key", `these keys belong to another registrar (ledger key ${keys.ledgerSigner.publicKey}, this store's is ${publicKey})`);
+    return new Registrar(db, publicKey, keys, hasher, ledger);
   }
 
   /**
-   * Creates a registrar in `dataDir` (made mode 700, its files 600): the sealed key file
-   * (ledger key, blind-index key, master key; or the operator's own provider), the store
-   * and the genesis ledger entry.
+   * Creates a registrar: the sealed key file in `dataDir` (made mode 700, its files 600;
+   * ledger key, blind-index key, master key; or the operator's own provider), the store (a
+   * SQLite file beside it, or the tables of a PostgreSQL database) and the genesis entry.
    */
-  static async init(dataDir: string, unlock: RegistrarUnlock, { now = new Date() } = {}): Promise<Registrar> {
+  static async init(dataDir: string, unlock: RegistrarUnlock, { now = new Date(), database }: { now?: Date } & StoreLocation = {}): Promise<Registrar> {
+    const exists = (where: string) => new RealDidError("registrar_exists", `a registrar already exists in ${where}`);
+    if (database === undefined && existsSync(join(dataDir, DB_FILE))) throw exists(dataDir);
+    const postgres = database === undefined ? undefined : await PostgresRegistrarDatabase.open(database);
+    let db: RegistrarDatabase | undefined = postgres;
+    try {
+      const written = async (tx: SqlTransaction) => (await tx.get("SELECT 1 FROM meta WHERE key = 'publicKey'")) !== undefined;
+      if (postgres && (await postgres.read(written))) throw exists(postgres.location);
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      ownerOnly(dataDir);
+      // The keys first: a refused key file leaves no store behind.
+      const keys = "provider" in unlock ? unlock.provider : LocalKeyProvider.create(dataDir, unlock);
+      db ??= Registrar.createSqliteStore(dataDir);
+      await db.write(async (tx) => {
+        if (await written(tx)) throw exists(db!.location); // another front end initialised it meanwhile
+        await tx.run("INSERT INTO meta (key, value) VALUES (?, ?)", ["publicKey", keys.ledgerSigner.publicKey]);
+        await tx.run("INSERT INTO meta (key, value) VALUES (?, ?)", ["masterKeyId", keys.masterKeyId]);
+        await Registrar.insertEntry(tx, new RootLedger(keys.ledgerSigner.publicKey).publishRoot(new RegistryTree().root, 0, now, keys.ledgerSigner));
+      });
+    } finally {
+      await db?.close();
+    }
+    return Registrar.open(dataDir, { unlock, database });
+  }
+
+  /** A new SQLite store in `dataDir`, with its schema (the file is created exclusively: refused if one is there). */
+  private static createSqliteStore(dataDir: string): SqliteRegistrarDatabase {
     const dbPath = join(dataDir, DB_FILE);
-    if (existsSync(dbPath)) throw new RealDidError("registrar_exists", `a registrar already exists in ${dataDir}`);
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    ownerOnly(dataDir);
-    const keys = "provider" in unlock ? unlock.provider : LocalKeyProvider.create(dataDir, unlock);
     // SQLite gives the -wal and -shm files the mode of the database file.
     writeFileSync(dbPath, "", { mode: 0o600, flag: "wx" });
-    const db = new Database(dbPath);
-    db.pragma("journal_mode = WAL");
-    db.transaction(() => {
-      db.exec(SCHEMA);
-      const meta = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
-      meta.run("publicKey", keys.ledgerSigner.publicKey);
-      meta.run("masterKeyId", keys.masterKeyId);
-      Registrar.insertEntry(db, new RootLedger(keys.ledgerSigner.publicKey).publishRoot(new RegistryTree().root, 0, now, keys.ledgerSigner));
-    })();
-    db.close();
-    return Registrar.open(dataDir, { unlock });
+    const connection = new Database(dbPath);
+    connection.pragma("journal_mode = WAL");
+    connection.exec(SCHEMA);
+    return new SqliteRegistrarDatabase(connection, dbPath);
   }
 
   /**
    * Opens a registrar. With `unlock` it can read and change records; without, it only
    * answers (tree, buckets, paths, ledger) and catches up, as a registrar server does.
    */
-  static async open(dataDir: string, { unlock }: { unlock?: RegistrarUnlock } = {}): Promise<Registrar> {
+  static async open(dataDir: string, { unlock, database }: { unlock?: RegistrarUnlock } & StoreLocation = {}): Promise<Registrar> {
+    // The fast WebAssembly Poseidon costs ~1.3 s and ~150 MB to set up: only a registrar that
+    // writes (it has its keys) hashes enough to need it; one that answers reads stored nodes.
+    let hasher: RegistryHasher = unlock ? await FastPoseidon.create() : REFERENCE_HASHER;
+    let db: RegistrarDatabase;
+    if (database === undefined) {
+      const connection = Registrar.openSqlite(dataDir);
+      try {
+        upgradePlaintextStore(connection, dataDir, unlock);
+        // An older store's first open computes its whole tree: that needs the fast Poseidon too.
+        if (treeNodesMissing(connection) && hasher === REFERENCE_HASHER) hasher = await FastPoseidon.create();
+        upgradeStoreSchema(connection, () => Registrar.storeTreeOfRecords(connection, hasher));
+      } catch (error) {
+        connection.close();
+        throw error;
+      }
+      db = new SqliteRegistrarDatabase(connection, join(dataDir, DB_FILE));
+    } else {
+      db = await PostgresRegistrarDatabase.open(database);
+      if (!(await db.read((tx) => tx.get("SELECT 1 FROM meta WHERE key = 'publicKey'")))) {
+        await db.close();
+        throw new RealDidError("registrar_missing", `no registrar in ${db.location} (run: realdid registrar init --data ${dataDir} --database …)`);
+      }
+    }
+    try {
+      const keys = unlock && unlockKeys(dataDir, unlock);
+      const registrar = await Registrar.over(db, keys, hasher);
+      if (keys) ownerOnly(dataDir);
+      return registrar;
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+  }
+
+  /** The data folder's SQLite store, opened with the registrar's settings. */
+  private static openSqlite(dataDir: string): Database.Database {
     const dbPath = join(dataDir, DB_FILE);
     if (!existsSync(dbPath)) throw new RealDidError("registrar_missing", `no registrar in ${dataDir} (run: realdid registrar init --data ${dataDir})`);
-    const db = new Database(dbPath);
+    const connection = new Database(dbPath);
     try {
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = FULL");
-      db.pragma("busy_timeout = 10000");
+      connection.pragma("journal_mode = WAL");
+      connection.pragma("synchronous = FULL");
+      connection.pragma("busy_timeout = 10000");
       // Up to 256 MiB of page cache (SQLite's default is 2 MiB): enrollment inserts into unique
       // indexes of random blind-index keys, which soon outgrow a small cache (+13% at 200,000 people).
-      db.pragma("cache_size = -262144");
+      connection.pragma("cache_size = -262144");
       // Freed pages are zeroed: a rewritten record, a re-wrapped data key or an upgraded plaintext row leaves nothing behind.
-      db.pragma("secure_delete = ON");
-      upgradePlaintextStore(db, dataDir, unlock);
-      // The fast WebAssembly Poseidon costs ~1.3 s and ~150 MB to set up: only a registrar that
-      // writes (it has its keys) hashes enough to need it; one that answers reads stored nodes.
-      // An older store's first open computes its whole tree: that needs it too.
-      const hasher = unlock || treeNodesMissing(db) ? await FastPoseidon.create() : REFERENCE_HASHER;
-      upgradeStoreSchema(db, () => Registrar.storeTreeOfRecords(db, hasher));
-      const publicKey = Registrar.meta(db, "publicKey");
-      const keys = unlock && unlockKeys(dataDir, unlock);
-      if (keys && keys.ledgerSigner.publicKey !== publicKey) throw new RealDidError("wrong_key", `these keys belong to another registrar (ledger key ${keys.ledgerSigner.publicKey}, this store's is ${publicKey})`);
-      if (keys) ownerOnly(dataDir);
-      return new Registrar(db, publicKey, keys, hasher);
+      connection.pragma("secure_delete = ON");
+      return connection;
     } catch (error) {
-      db.close();
+      connection.close();
       throw error;
     }
   }
@@ -207,48 +285,39 @@ export class Registrar {
    * key, every data key re-wrapped under it (records are not touched), the old one retired.
    * `reseal` seals the key file under another passphrase or key file at the same time.
    */
-  static async rotateMasterKey(dataDir: string, protection: KeyProtection, reseal: KeyProtection = protection): Promise<{ rewrapped: number; masterKeyId: string; retired: string[] }> {
-    const registrar = await Registrar.open(dataDir, { unlock: protection });
-    // Each step holds the store's write lock and re-reads the key file under it: two
-    // rotations never interleave, and no writer wraps a data key between the steps.
-    const underLock = <T>(step: () => T): T => registrar.db.transaction(step).immediate();
+  static async rotateMasterKey(
+    dataDir: string,
+    protection: KeyProtection,
+    reseal: KeyProtection = protection,
+    { database }: StoreLocation = {},
+  ): Promise<{ rewrapped: number; masterKeyId: string; retired: string[] }> {
+    const registrar = await Registrar.open(dataDir, { unlock: protection, database });
+    // Each step is the store's only writer and re-reads the key file then: two rotations
+    // never interleave, and no writer wraps a data key between the steps.
     try {
-      const { rotated, rewrapped } = underLock(() => {
+      const { rotated, rewrapped } = await registrar.db.write(async (tx) => {
         const rotated = LocalKeyProvider.open(dataDir, protection).addMasterKey(dataDir, reseal);
-        return { rotated, rewrapped: Registrar.rewrap(registrar.db, rotated) };
+        const rewrapped = await new RecordVault(rotated).rewrap(tx);
+        await tx.run("UPDATE meta SET value = ? WHERE key = 'masterKeyId'", [rotated.masterKeyId]);
+        return { rotated, rewrapped };
       });
       // After the re-wrap committed: a crash before this line leaves the old key in the file, unused.
-      const { retired } = underLock(() => {
-        const wrapping = registrar.db.prepare("SELECT DISTINCT master_key_id FROM data_keys").pluck().all() as string[];
-        return LocalKeyProvider.open(dataDir, reseal).retireMasterKeys(dataDir, reseal, new Set(wrapping));
+      const { retired } = await registrar.db.write(async (tx) => {
+        const wrapping = await tx.all<{ id: string }>("SELECT DISTINCT master_key_id AS id FROM data_keys");
+        return LocalKeyProvider.open(dataDir, reseal).retireMasterKeys(dataDir, reseal, new Set(wrapping.map((row) => row.id)));
       });
       return { rewrapped, masterKeyId: rotated.masterKeyId, retired };
     } finally {
-      registrar.close();
+      await registrar.close();
     }
   }
 
-  /** Within a transaction: every data key under `keys`' current master key, which becomes the store's. */
-  private static rewrap(db: Database.Database, keys: RegistrarKeyProvider): number {
-    const count = new RecordVault(db, keys).rewrap();
-    db.prepare("UPDATE meta SET value = ? WHERE key = 'masterKeyId'").run(keys.masterKeyId);
-    return count;
-  }
-
-  close(): void {
-    this.db.close();
+  async close(): Promise<void> {
+    await this.db.close();
   }
 
   get publicKey(): string {
     return this.publicKeyHex;
-  }
-
-  get root(): bigint {
-    return this.tree.root;
-  }
-
-  get size(): number {
-    return this.tree.size;
   }
 
   get ledger(): RootLedger {
@@ -273,7 +342,7 @@ export class Registrar {
    * adds the leaves and publishes one ledger entry, in one transaction. A batch made by
    * prepareEnrollment was validated then, and is enrolled at the time it was prepared for.
    */
-  enroll(batch: readonly EnrollmentRequest[] | PreparedEnrollment, now: Date = new Date()): CredentialFile[] {
+  async enroll(batch: readonly EnrollmentRequest[] | PreparedEnrollment, now: Date = new Date()): Promise<CredentialFile[]> {
     this.unlocked(); // before any work: a registrar without its keys changes nothing
     if ("prepared" in batch) {
       if (!PREPARED_HERE.has(batch)) throw new RealDidError("invalid_argument", "a prepared enrollment must come from Registrar.prepareEnrollment");
@@ -282,56 +351,62 @@ export class Registrar {
     return this.writeEnrollment({ prepared: true, now, people: validateBatch(batch, now).map((person) => ({ ...person, leaf: this.hasher.hashLeaf(person.commitment, person.encoded) })) });
   }
 
-  private writeEnrollment({ people: prepared, now }: PreparedEnrollment): CredentialFile[] {
-    const first = this.change(now, (seq, vault) => {
-      const idTaken = this.db.prepare("SELECT 1 FROM people WHERE national_id_index = ?");
-      const commitmentTaken = this.db.prepare("SELECT 1 FROM people WHERE commitment_index = ?");
+  private async writeEnrollment({ people: prepared, now }: PreparedEnrollment): Promise<CredentialFile[]> {
+    const indexed = prepared.map((p) => ({ ...p, idIndex: this.nationalIdIndex(p.record.nationalId), commitmentIndex: this.commitmentIndex(p.commitment) }));
+    const first = await this.change(now, async ({ tx, seq, vault, reserve }) => {
+      const idsTaken = await existingValues(tx, "people", "national_id_index", indexed.map((p) => p.idIndex));
+      const commitmentsTaken = await existingValues(tx, "people", "commitment_index", indexed.map((p) => p.commitmentIndex));
       const seenIds = new Set<string>();
       const seenCommitments = new Set<string>();
-      const indexed = prepared.map((p) => ({ ...p, idIndex: this.nationalIdIndex(p.record.nationalId), commitmentIndex: this.commitmentIndex(p.commitment) }));
       for (const { where, record, idIndex, commitmentIndex } of indexed) {
-        if (seenIds.has(idIndex) || idTaken.get(idIndex)) throw new RealDidError("already_enrolled", `${where}: nationalId ${record.nationalId} is already enrolled`);
-        if (seenCommitments.has(commitmentIndex) || commitmentTaken.get(commitmentIndex)) throw new RealDidError("already_enrolled", `${where}: this identity commitment is already enrolled`);
+        if (seenIds.has(idIndex) || idsTaken.has(idIndex)) throw new RealDidError("already_enrolled", `${where}: nationalId ${record.nationalId} is already enrolled`);
+        if (seenCommitments.has(commitmentIndex) || commitmentsTaken.has(commitmentIndex)) throw new RealDidError("already_enrolled", `${where}: this identity commitment is already enrolled`);
         seenIds.add(idIndex);
         seenCommitments.add(commitmentIndex);
       }
-      const start = this.reserve(prepared.length);
-      const dataKey = vault.newDataKey();
-      const insertPerson = this.db.prepare(
-        "INSERT INTO people (leaf_index, national_id_index, commitment_index, record, data_key_id, leaf, enrolled_at, updated_at, changed_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      );
-      const insertLeaf = this.db.prepare("INSERT INTO issued_leaves (leaf, leaf_index, issued_at) VALUES (?, ?, ?)");
-      indexed.forEach(({ record, commitment, leaf, idIndex, commitmentIndex }, i) => {
-        const sealed = dataKey.seal(start + i, { ...record, commitment: commitment.toString() });
-        insertPerson.run(start + i, idIndex, commitmentIndex, sealed, dataKey.id, leaf.toString(), now.toISOString(), now.toISOString(), seq);
-        insertLeaf.run(leaf.toString(), start + i, now.toISOString());
-      });
+      const start = reserve(prepared.length);
+      const dataKey = await vault.newDataKey(tx);
+      const at = now.toISOString();
+      const people = indexed.map(({ record, commitment, leaf, idIndex, commitmentIndex }, i) => [
+        start + i,
+        idIndex,
+        commitmentIndex,
+        dataKey.seal(start + i, { ...record, commitment: commitment.toString() }),
+        dataKey.id,
+        leaf.toString(),
+        at,
+        at,
+        seq,
+      ]);
+      await tx.insertRows("people", ["leaf_index", "national_id_index", "commitment_index", "record", "data_key_id", "leaf", "enrolled_at", "updated_at", "changed_seq"], people);
+      await tx.insertRows("issued_leaves", ["leaf", "leaf_index", "issued_at"], indexed.map(({ leaf }, i) => [leaf.toString(), start + i, at]));
       return { document: changeDocument("enroll", prepared.map((p, i) => changedLeaf(start + i, p.leaf))), result: start };
     });
     return prepared.map(({ record, commitment, leaf }, i) => credentialFile(this.publicKey, first + i, commitment, record.attributes, leaf, now));
   }
 
   /** Revokes a credential: its leaf becomes empty and a new root is published. */
-  revoke(index: number, now: Date = new Date()): LedgerEntry {
-    this.change(now, (seq) => {
-      if (this.row(index).revoked) throw new RealDidError("not_enrolled", `leaf ${index} is already revoked`);
-      this.db.prepare("UPDATE people SET revoked = 1, updated_at = ?, changed_seq = ? WHERE leaf_index = ?").run(now.toISOString(), seq, index);
+  async revoke(index: number, now: Date = new Date()): Promise<LedgerEntry> {
+    await this.change(now, async ({ tx, seq }) => {
+      if ((await this.row(tx, index)).revoked) throw new RealDidError("not_enrolled", `leaf ${index} is already revoked`);
+      await tx.run("UPDATE people SET revoked = 1, updated_at = ?, changed_seq = ? WHERE leaf_index = ?", [now.toISOString(), seq, index]);
       return { document: changeDocument("revoke", [changedLeaf(index, EMPTY_LEAF)]), result: undefined };
     });
     return this.ledger.head!;
   }
 
   /** Re-issues a credential with new attributes (e.g. a renewed expiry); the old leaf stops proving. */
-  reissue(index: number, attributes: PersonAttributes, now: Date = new Date()): CredentialFile {
-    const person = this.sealedPerson(index);
+  async reissue(index: number, attributes: PersonAttributes, now: Date = new Date()): Promise<CredentialFile> {
+    const person = await this.db.read((tx) => this.sealedPerson(tx, index));
     const encoded = validateRecord({ ...person, attributes }, now.toISOString().slice(0, 10), `leaf ${index}`);
     const commitment = BigInt(person.commitment);
     const leaf = this.hasher.hashLeaf(commitment, encoded);
-    this.change(now, (seq, vault) => {
-      const dataKey = vault.newDataKey();
+    await this.change(now, async ({ tx, seq, vault }) => {
+      const dataKey = await vault.newDataKey(tx);
       const sealed = dataKey.seal(index, { ...person, attributes: decodeAttributes(encoded) });
-      this.db.prepare("UPDATE people SET record = ?, data_key_id = ?, leaf = ?, revoked = 0, updated_at = ?, changed_seq = ? WHERE leaf_index = ?").run(sealed, dataKey.id, leaf.toString(), now.toISOString(), seq, index);
-      this.db.prepare("INSERT OR IGNORE INTO issued_leaves (leaf, leaf_index, issued_at) VALUES (?, ?, ?)").run(leaf.toString(), index, now.toISOString());
+      const at = now.toISOString();
+      await tx.run("UPDATE people SET record = ?, data_key_id = ?, leaf = ?, revoked = 0, updated_at = ?, changed_seq = ? WHERE leaf_index = ?", [sealed, dataKey.id, leaf.toString(), at, seq, index]);
+      await tx.run("INSERT INTO issued_leaves (leaf, leaf_index, issued_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [leaf.toString(), index, at]);
       return { document: changeDocument("reissue", [changedLeaf(index, leaf)]), result: undefined };
     });
     return credentialFile(this.publicKey, index, commitment, attributes, leaf, now);
@@ -354,39 +429,38 @@ export class Registrar {
    * ledger entries (each verified) are appended to the copy in memory; the tree is in the
    * store already. Cheap when nothing changed: one indexed lookup.
    */
-  sync(): void {
-    this.db.transaction(() => this.catchUp())();
+  async sync(): Promise<void> {
+    await this.snapshot(async () => undefined);
   }
 
   /** Bucket `bucket` of the current tree (see BUCKET_LEAVES), for path refresh without naming a leaf. */
-  bucket(bucket: number): Bucket {
-    return this.snapshot(() => {
-      const buckets = Math.max(1, Math.ceil(this.tree.size / BUCKET_LEAVES));
+  async bucket(bucket: number): Promise<Bucket> {
+    return this.snapshot(async (tx) => {
+      const size = await storedTreeSize(tx);
+      const buckets = Math.max(1, Math.ceil(size / BUCKET_LEAVES));
       if (!Number.isSafeInteger(bucket) || bucket < 0 || bucket >= buckets) {
         throw new RealDidError("bucket_out_of_range", `bucket ${bucket} does not exist: the registry has buckets 0 to ${buckets - 1} of ${BUCKET_LEAVES} leaves`);
       }
-      return {
-        bucket,
-        leaves: this.tree.leavesFrom(bucket * BUCKET_LEAVES, BUCKET_LEAVES),
-        above: this.tree.siblingsAbove(BUCKET_LEVEL, bucket),
-        root: this.tree.root,
-        entry: this.ledgerCopy.head!,
-      };
+      const { tree } = await this.storedTree(tx, bucketRanges(TREE_HEIGHT, bucket), size);
+      return { bucket, leaves: tree.leavesFrom(bucket * BUCKET_LEAVES, BUCKET_LEAVES), above: tree.siblingsAbove(BUCKET_LEVEL, bucket), root: tree.root, entry: this.ledgerCopy.head! };
     });
   }
 
   /** The tree's size and root and the ledger entry that published it, read together. */
-  treeInfo(): { size: number; root: bigint; entry: LedgerEntry } {
-    return this.snapshot(() => ({ size: this.tree.size, root: this.tree.root, entry: this.ledgerCopy.head! }));
+  async treeInfo(): Promise<{ size: number; root: bigint; entry: LedgerEntry }> {
+    return this.snapshot(async (tx) => {
+      const { tree } = await this.storedTree(tx, rangesAlongPaths(TREE_HEIGHT, []));
+      return { size: tree.size, root: tree.root, entry: this.ledgerCopy.head! };
+    });
   }
 
   /** The Merkle path of a leaf (a person's, an enterprise's or a mandate's) under the current root. */
-  path(index: number): MerkleProof {
-    return this.snapshot(() => {
-      const slot = this.db.prepare("SELECT revoked FROM registry_leaves WHERE leaf_index = ?").get(index) as { revoked: number } | undefined;
+  async path(index: number): Promise<MerkleProof> {
+    return this.snapshot(async (tx) => {
+      const slot = Number.isSafeInteger(index) ? await tx.get<{ revoked: number }>("SELECT revoked FROM registry_leaves WHERE leaf_index = ?", [index]) : undefined;
       if (!slot) throw new RealDidError("not_enrolled", `no credential has leaf index ${index}`);
       if (slot.revoked) throw new RealDidError("not_enrolled", `leaf ${index} is revoked`);
-      return this.tree.proof(index);
+      return (await this.storedTree(tx, rangesAlongPaths(TREE_HEIGHT, [index]))).tree.proof(index);
     });
   }
 
@@ -395,30 +469,38 @@ export class Registrar {
    * tree's nodes are read by several statements, which another process's commit must not
    * fall between.
    */
-  private snapshot<T>(read: () => T): T {
-    return this.db.transaction(() => {
-      this.catchUp();
-      return read();
-    })();
+  private snapshot<T>(read: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    return this.turn.run(() =>
+      this.db.read(async (tx) => {
+        await this.catchUp(tx);
+        return read(tx);
+      }),
+    );
   }
 
-  indexOfNationalId(nationalId: string): number {
-    const row = this.db.prepare("SELECT leaf_index FROM people WHERE national_id_index = ?").get(this.nationalIdIndex(nationalId)) as { leaf_index: number } | undefined;
+  async indexOfNationalId(nationalId: string): Promise<number> {
+    const row = await this.db.read((tx) => tx.get<{ leaf_index: number }>("SELECT leaf_index FROM people WHERE national_id_index = ?", [this.nationalIdIndex(nationalId)]));
     if (!row) throw new RealDidError("not_enrolled", `nobody with nationalId ${nationalId} is enrolled`);
     return row.leaf_index;
   }
 
   /** The real-name record behind a leaf index (attributes are stored normalised: decoded from their encoding). */
-  record(index: number): RealNameRecord & { revoked: boolean } {
-    const { name, nationalId, attributes } = this.sealedPerson(index);
-    return { name, nationalId, attributes, revoked: this.row(index).revoked === 1 };
+  async record(index: number): Promise<RealNameRecord & { revoked: boolean }> {
+    return this.db.read((tx) => this.recordIn(tx, index));
+  }
+
+  private async recordIn(tx: SqlTransaction, index: number): Promise<RealNameRecord & { revoked: boolean }> {
+    const { name, nationalId, attributes } = await this.sealedPerson(tx, index);
+    return { name, nationalId, attributes, revoked: (await this.row(tx, index)).revoked === 1 };
   }
 
   /** The person behind an escrowed handle (any leaf ever issued, also before a re-issue). */
-  resolveHandle(handle: bigint): RealNameRecord & { revoked: boolean; leafIndex: number; issuedAt: string } {
-    const row = this.db.prepare("SELECT leaf_index, issued_at FROM issued_leaves WHERE leaf = ?").get(handle.toString()) as { leaf_index: number; issued_at: string } | undefined;
-    if (!row) throw new RealDidError("not_enrolled", "no credential was ever issued with this handle");
-    return { ...this.record(row.leaf_index), leafIndex: row.leaf_index, issuedAt: row.issued_at };
+  async resolveHandle(handle: bigint): Promise<RealNameRecord & { revoked: boolean; leafIndex: number; issuedAt: string }> {
+    return this.db.read(async (tx) => {
+      const row = await tx.get<{ leaf_index: number; issued_at: string }>("SELECT leaf_index, issued_at FROM issued_leaves WHERE leaf = ?", [handle.toString()]);
+      if (!row) throw new RealDidError("not_enrolled", "no credential was ever issued with this handle");
+      return { ...(await this.recordIn(tx, row.leaf_index)), leafIndex: row.leaf_index, issuedAt: row.issued_at };
+    });
   }
 
   /**
@@ -427,14 +509,18 @@ export class Registrar {
    * proof's case also has a `mandateHandle`: then the mandate, its enterprise and its
    * holder are resolved too.
    */
-  resolveCase(caseId: string, audit: AuditLog, trustedAuditKey: string): ReturnType<Registrar["resolveHandle"]> & { mandate?: ReturnType<Registrar["resolveMandateHandle"]> } {
+  async resolveCase(
+    caseId: string,
+    audit: AuditLog,
+    trustedAuditKey: string,
+  ): Promise<Awaited<ReturnType<Registrar["resolveHandle"]>> & { mandate?: Awaited<ReturnType<Registrar["resolveMandateHandle"]>> }> {
     if (audit.publicKey !== trustedAuditKey) throw new RealDidError("case_not_in_audit_log", "the audit log is not signed by the trusted regulator audit key");
     const result = audit.caseEvents(caseId).find((e) => e.event === "result");
     if (!result || typeof result.details.handle !== "string") throw new RealDidError("case_not_in_audit_log", `the audit log has no unmasking result for case ${caseId}: resolution refused`);
-    const person = this.resolveHandle(BigInt(result.details.handle));
+    const person = await this.resolveHandle(BigInt(result.details.handle));
     const { mandateHandle } = result.details;
     if (typeof mandateHandle !== "string") return person;
-    const mandate = this.resolveMandateHandle(BigInt(mandateHandle));
+    const mandate = await this.resolveMandateHandle(BigInt(mandateHandle));
     // One proof's two handles: the mandate must be the unmasked person's, or the result pairs records that never met.
     if (mandate.agent.leafIndex !== person.leafIndex) throw new RealDidError("case_not_in_audit_log", `case ${caseId}: the mandate handle is not a mandate of the unmasked person: resolution refused`);
     return { ...person, mandate };
@@ -447,13 +533,13 @@ export class Registrar {
    * enterprise is active) and publishes one ledger entry. Returns the enterprise and the
    * representative's mandate credential.
    */
-  enrollEnterprise(request: EnterpriseEnrollment, now: Date = new Date()): { enterprise: EnterpriseRecord; representativeMandate: MandateCredential } {
+  async enrollEnterprise(request: EnterpriseEnrollment, now: Date = new Date()): Promise<{ enterprise: EnterpriseRecord; representativeMandate: MandateCredential }> {
     const enterprise = parseEnterpriseEnrollment(request);
-    const mandate = this.change(now, (seq) => {
-      const representative = this.activePerson(request.legalRepresentativeNationalId, "legalRepresentativeNationalId");
-      return this.business.writeEnterprise(enterprise, representative, this.reserve(2), seq, now);
+    const mandate = await this.change(now, async ({ tx, seq, reserve }) => {
+      const representative = await this.activePerson(tx, request.legalRepresentativeNationalId, "legalRepresentativeNationalId");
+      return this.business.writeEnterprise(tx, enterprise, representative, reserve(2), seq, now);
     });
-    return { enterprise: this.business.enterprise(enterprise.creditCode), representativeMandate: this.mandateCredentialOf(mandate, now) };
+    return { enterprise: await this.enterprise(enterprise.creditCode), representativeMandate: this.mandateCredentialOf(mandate, now) };
   }
 
   /**
@@ -464,18 +550,18 @@ export class Registrar {
    * and not revoked, the mandate ends between today and five years from now, and the agent
    * does not already hold an active mandate with the same terms.
    */
-  grantMandate(grant: MandateGrant, evidence: object, now: Date = new Date()): MandateCredential {
+  async grantMandate(grant: MandateGrant, evidence: object, now: Date = new Date()): Promise<MandateCredential> {
     const plainEvidence = checkGrant(grant, evidence, now.toISOString().slice(0, 10));
-    const mandate = this.change(now, (seq) => {
-      const agent = this.activePerson(grant.agentNationalId, "grant: agentNationalId");
-      return this.business.writeGrant(grant, plainEvidence, agent, this.reserve(1), seq, now);
+    const mandate = await this.change(now, async ({ tx, seq, reserve }) => {
+      const agent = await this.activePerson(tx, grant.agentNationalId, "grant: agentNationalId");
+      return this.business.writeGrant(tx, grant, plainEvidence, agent, reserve(1), seq, now);
     });
     return this.mandateCredentialOf(mandate, now);
   }
 
   /** Revokes a mandate: its leaf becomes empty (its handle still resolves) and a new root is published. */
-  revokeMandate(index: number, now: Date = new Date(), evidence?: object): LedgerEntry {
-    this.change(now, (seq) => this.business.revokeMandate(index, seq, now, evidence));
+  async revokeMandate(index: number, now: Date = new Date(), evidence?: object): Promise<LedgerEntry> {
+    await this.change(now, ({ tx, seq }) => this.business.revokeMandate(tx, index, seq, now, evidence));
     return this.ledger.head!;
   }
 
@@ -485,11 +571,11 @@ export class Registrar {
    * mandates do not, and its legal representative gets a new mandate (returned) if their
    * own credential is still valid. Struck off is final.
    */
-  setEnterpriseStatus(creditCode: string, status: EnterpriseStatus, now: Date = new Date()): { entry: LedgerEntry; representativeMandate?: MandateCredential } {
+  async setEnterpriseStatus(creditCode: string, status: EnterpriseStatus, now: Date = new Date()): Promise<{ entry: LedgerEntry; representativeMandate?: MandateCredential }> {
     if (!(ENTERPRISE_STATUSES as readonly unknown[]).includes(status)) throw new RealDidError("invalid_argument", `status must be one of ${ENTERPRISE_STATUSES.join(", ")}, received ${JSON.stringify(status)}`);
-    const mandate = this.change(now, (seq) => {
-      const representative = status === "active" ? this.activePersonOrNone(this.business.enterprise(creditCode).legalRepresentative.nationalId) : undefined;
-      return this.business.writeStatus(creditCode, status, representative, representative ? this.reserve(1) : this.tree.size, seq, now);
+    const mandate = await this.change(now, async ({ tx, seq, reserve }) => {
+      const representative = status === "active" ? await this.activePersonOrNone(tx, (await this.business.enterprise(tx, creditCode)).legalRepresentative.nationalId) : undefined;
+      return this.business.writeStatus(tx, creditCode, status, representative, reserve(representative ? 1 : 0), seq, now);
     });
     return { entry: this.ledger.head!, ...(mandate && { representativeMandate: this.mandateCredentialOf(mandate, now) }) };
   }
@@ -498,30 +584,34 @@ export class Registrar {
    * Records a new legal representative (enrolled, not revoked): the old one's mandate is
    * revoked and the new one's written in one transaction; returns the new mandate credential.
    */
-  changeRepresentative(creditCode: string, representativeNationalId: string, now: Date = new Date()): MandateCredential {
-    const mandate = this.change(now, (seq) => this.business.writeRepresentative(creditCode, this.activePerson(representativeNationalId, "legalRepresentativeNationalId"), this.reserve(1), seq, now));
+  async changeRepresentative(creditCode: string, representativeNationalId: string, now: Date = new Date()): Promise<MandateCredential> {
+    const mandate = await this.change(now, async ({ tx, seq, reserve }) =>
+      this.business.writeRepresentative(tx, creditCode, await this.activePerson(tx, representativeNationalId, "legalRepresentativeNationalId"), reserve(1), seq, now),
+    );
     return this.mandateCredentialOf(mandate, now);
   }
 
   /** An enterprise's record (its legal representative by ID number: needs the keys). */
-  enterprise(creditCode: string): EnterpriseRecord {
-    return this.business.enterprise(creditCode);
+  async enterprise(creditCode: string): Promise<EnterpriseRecord> {
+    return this.db.read((tx) => this.business.enterprise(tx, creditCode));
   }
 
   /** An enterprise's public status: code, status, its leaf and the leaf's index (a registrar without keys answers it). */
-  enterpriseStatus(creditCode: string): ReturnType<BusinessRegistry["status"]> {
-    return this.business.status(creditCode);
+  async enterpriseStatus(creditCode: string): Promise<Awaited<ReturnType<BusinessRegistry["status"]>>> {
+    return this.db.read((tx) => this.business.status(tx, creditCode));
   }
 
   /** Every mandate of an enterprise, revoked ones included, in leaf order. */
-  mandatesOf(creditCode: string): MandateRecord[] {
-    return this.business.mandatesOf(creditCode);
+  async mandatesOf(creditCode: string): Promise<MandateRecord[]> {
+    return this.db.read((tx) => this.business.mandatesOf(tx, creditCode));
   }
 
   /** The mandate behind an escrowed mandate handle (its leaf, revoked or not), its enterprise and the person holding it. */
-  resolveMandateHandle(handle: bigint): { mandate: MandateRecord; enterprise: EnterpriseRecord; agent: RealNameRecord & { revoked: boolean; leafIndex: number } } {
-    const mandate = this.business.mandateByLeaf(handle);
-    return { mandate, enterprise: this.business.enterprise(mandate.enterpriseCode), agent: { ...this.record(mandate.agent.leafIndex), leafIndex: mandate.agent.leafIndex } };
+  async resolveMandateHandle(handle: bigint): Promise<{ mandate: MandateRecord; enterprise: EnterpriseRecord; agent: RealNameRecord & { revoked: boolean; leafIndex: number } }> {
+    return this.db.read(async (tx) => {
+      const mandate = await this.business.mandateByLeaf(tx, handle);
+      return { mandate, enterprise: await this.business.enterprise(tx, mandate.enterpriseCode), agent: { ...(await this.recordIn(tx, mandate.agent.leafIndex)), leafIndex: mandate.agent.leafIndex } };
+    });
   }
 
   private mandateCredentialOf({ terms, leaf, enterprise }: WrittenMandate, issuedAt: Date): MandateCredential {
@@ -529,31 +619,31 @@ export class Registrar {
   }
 
   /** An enrolled person whose credential is not revoked, by ID number (`field` names them in a refusal). */
-  private activePerson(nationalId: string, field: string): ActivePerson {
-    const row = typeof nationalId === "string" ? (this.db.prepare("SELECT leaf_index, revoked FROM people WHERE national_id_index = ?").get(this.nationalIdIndex(nationalId)) as { leaf_index: number; revoked: number } | undefined) : undefined;
+  private async activePerson(tx: SqlTransaction, nationalId: string, field: string): Promise<ActivePerson> {
+    const row = typeof nationalId === "string" ? await tx.get<{ leaf_index: number; revoked: number }>("SELECT leaf_index, revoked FROM people WHERE national_id_index = ?", [this.nationalIdIndex(nationalId)]) : undefined;
     if (!row) throw new RealDidError("not_enrolled", `${field}: nobody with nationalId ${JSON.stringify(nationalId)} is enrolled`);
     if (row.revoked) throw new RealDidError("credential_revoked", `${field}: the credential of ${nationalId} (leaf ${row.leaf_index}) is revoked`);
-    return { nationalId, leafIndex: row.leaf_index, commitment: BigInt(this.sealedPerson(row.leaf_index).commitment) };
+    return { nationalId, leafIndex: row.leaf_index, commitment: BigInt((await this.sealedPerson(tx, row.leaf_index)).commitment) };
   }
 
-  private activePersonOrNone(nationalId: string): ActivePerson | undefined {
+  private async activePersonOrNone(tx: SqlTransaction, nationalId: string): Promise<ActivePerson | undefined> {
     try {
-      return this.activePerson(nationalId, "legal representative");
+      return await this.activePerson(tx, nationalId, "legal representative");
     } catch (error) {
       if (error instanceof RealDidError && error.code === "credential_revoked") return undefined;
       throw error;
     }
   }
 
-  private row(index: number): { record: Buffer; data_key_id: number; revoked: number } {
-    const row = this.db.prepare("SELECT record, data_key_id, revoked FROM people WHERE leaf_index = ?").get(index) as ReturnType<Registrar["row"]> | undefined;
+  private async row(tx: SqlTransaction, index: number): Promise<{ record: Buffer; data_key_id: number; revoked: number }> {
+    const row = Number.isSafeInteger(index) ? await tx.get<{ record: Buffer; data_key_id: number; revoked: number }>("SELECT record, data_key_id, revoked FROM people WHERE leaf_index = ?", [index]) : undefined;
     if (!row) throw new RealDidError("not_enrolled", `no credential has leaf index ${index}`);
     return row;
   }
 
-  private sealedPerson(index: number): SealedPerson {
-    const row = this.row(index);
-    return this.unlocked().vault.open(index, row.data_key_id, row.record);
+  private async sealedPerson(tx: SqlTransaction, index: number): Promise<SealedPerson> {
+    const row = await this.row(tx, index);
+    return this.unlocked().vault.open(tx, index, row.data_key_id, row.record);
   }
 
   private unlocked(): { vault: RecordVault; keys: RegistrarKeyProvider } {
@@ -570,35 +660,50 @@ export class Registrar {
   }
 
   /**
-   * Applies `mutate` (it writes rows, given the sequence number of the ledger entry it will
-   * be published under, and returns the change document) and the document's leaves to the
-   * tree, and publishes the new root with the document's digest, in one SQLite transaction
-   * that takes the write lock first and catches up with other writers. On any failure the
-   * transaction rolls back and the ledger copy is re-read, so memory never runs ahead of disk.
+   * Runs `mutate` (it writes rows, given the sequence number of the ledger entry it will be
+   * published under, and returns the change document), writes the document's leaves into
+   * the tree, and publishes the new root with the document's digest, in one transaction in
+   * which this process is the store's only writer, after catching up with other writers. On
+   * any failure the transaction rolls back and the ledger copy is read again, so memory
+   * never runs ahead of the store.
    */
-  private change<T>(now: Date, mutate: (seq: number, vault: RecordVault) => TreeChange<T>): T {
+  private async change<T>(now: Date, mutate: (context: ChangeContext) => Promise<TreeChange<T>>): Promise<T> {
     const { vault, keys } = this.unlocked();
-    let entriesBefore: number | undefined;
-    try {
-      return this.db
-        .transaction(() => {
-          const current = Registrar.meta(this.db, "masterKeyId");
+    return this.turn.run(async () => {
+      let entriesBefore: number | undefined;
+      try {
+        return await this.db.write(async (tx) => {
+          const current = await Registrar.meta(tx, "masterKeyId");
           if (current !== keys.masterKeyId) {
             throw new RealDidError("keys_rotated", `the store's master key is ${current}, not these keys' ${keys.masterKeyId}: a rotation happened since they were read (open the registrar again) or did not finish (run rotate-master-key again)`);
           }
-          this.catchUp();
+          await this.catchUp(tx);
           entriesBefore = this.ledgerCopy.length;
-          const { document, result } = mutate(this.ledgerCopy.length, vault);
-          this.writeLeaves(document.leaves.map(({ index, leaf }) => ({ index, value: BigInt(leaf) })));
-          Registrar.insertEntry(this.db, this.ledgerCopy.publishRoot(this.tree.root, this.tree.size, now, keys.ledgerSigner, ledgerChangeOf(document)));
+          const size = await storedTreeSize(tx);
+          const reserve = (count: number): number => {
+            if (size + count > TREE_ARITY ** TREE_HEIGHT) throw new RealDidError("tree_full", `the registry holds ${TREE_ARITY ** TREE_HEIGHT} leaves; ${size} are in use`);
+            return size;
+          };
+          const { document, result } = await mutate({ tx, seq: this.ledgerCopy.length, vault, reserve });
+          const leaves = document.leaves.map(({ index, leaf }) => ({ index, value: BigInt(leaf) }));
+          const { tree, nodes } = await this.storedTree(tx, rangesAlongPaths(TREE_HEIGHT, leaves.map((l) => l.index)), size);
+          Registrar.writeLeaves(tree, leaves);
+          await nodes.flush(tx);
+          await Registrar.insertEntry(tx, this.ledgerCopy.publishRoot(tree.root, tree.size, now, keys.ledgerSigner, ledgerChangeOf(document)));
           return result;
-        })
-        .immediate();
-    } catch (error) {
-      // The rollback undid the tree's nodes; an entry published in memory is dropped (see catchUp).
-      if (entriesBefore !== undefined && this.ledgerCopy.length !== entriesBefore) this.sync();
-      throw error;
-    }
+        });
+      } catch (error) {
+        // The rollback undid the tree's nodes; an entry published in memory is dropped (catchUp reads the ledger again).
+        if (entriesBefore !== undefined && this.ledgerCopy.length !== entriesBefore) await this.db.read((tx) => this.catchUp(tx)).catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  /** The registry tree over the stored nodes `ranges` covers, read in one go (see StoredTreeNodes). */
+  private async storedTree(tx: SqlTransaction, ranges: readonly NodeRange[], size?: number): Promise<{ tree: RegistryTree; nodes: StoredTreeNodes }> {
+    const nodes = await StoredTreeNodes.load(tx, ranges, size);
+    return { tree: new RegistryTree(TREE_HEIGHT, this.hasher, nodes), nodes };
   }
 
   /**
@@ -606,33 +711,26 @@ export class Registrar {
    * ledger head. A copy ahead of the store (an entry published in memory whose transaction
    * then failed) is read again, so no later entry can chain onto an entry that was never stored.
    */
-  private catchUp(): void {
-    const storedEntries = (this.db.prepare("SELECT max(seq) FROM ledger").pluck().get() as number) + 1;
-    if (this.ledgerCopy.length > storedEntries) this.ledgerCopy = this.loadLedger();
-    const newer = this.ledgerRows(this.ledgerCopy.length);
+  private async catchUp(tx: SqlTransaction): Promise<void> {
+    const stored = await tx.get<{ highest: number }>("SELECT max(seq) AS highest FROM ledger");
+    if (this.ledgerCopy.length > stored!.highest + 1) {
+      this.ledgerCopy = await Registrar.loadLedger(tx, this.publicKeyHex, this.hasher);
+      return;
+    }
+    const newer = ledgerEntriesOfRows(await tx.all(LEDGER_ROWS_FROM, [this.ledgerCopy.length]));
     for (const entry of newer) this.ledgerCopy.append(entry);
-    if (newer.length > 0) this.checkHeadIsTreeRoot();
+    if (newer.length > 0) await Registrar.checkHeadIsTreeRoot(tx, this.ledgerCopy, this.hasher);
   }
 
   /** Writes leaves into the tree, by index: slots in use are replaced, the others appended (they follow the last one, in order). */
-  private writeLeaves(leaves: readonly { index: number; value: bigint }[]): void {
+  private static writeLeaves(tree: RegistryTree, leaves: readonly { index: number; value: bigint }[]): void {
     const appended: bigint[] = [];
     for (const { index, value } of leaves) {
-      if (index < this.tree.size) this.tree.update(index, value);
-      else if (index === this.tree.size + appended.length) appended.push(value);
-      else throw new Error(`registrar store is inconsistent: leaf ${index} does not follow the tree's ${this.tree.size + appended.length} slots`);
+      if (index < tree.size) tree.update(index, value);
+      else if (index === tree.size + appended.length) appended.push(value);
+      else throw new Error(`registrar store is inconsistent: leaf ${index} does not follow the tree's ${tree.size + appended.length} slots`);
     }
-    if (appended.length > 0) this.tree.insertMany(appended);
-  }
-
-  /** The first of `count` new slots, refused when the tree has no room for them. */
-  private reserve(count: number): number {
-    if (this.tree.size + count > this.tree.capacity) throw new RealDidError("tree_full", `the registry holds ${this.tree.capacity} leaves; ${this.tree.size} are in use`);
-    return this.tree.size;
-  }
-
-  private ledgerRows(fromSeq: number): LedgerEntry[] {
-    return readLedgerRows(this.db, fromSeq);
+    if (appended.length > 0) tree.insertMany(appended);
   }
 
   /**
@@ -642,57 +740,71 @@ export class Registrar {
    * a store that no longer opens because the stored root and the ledger head differ. A check
    * for operators and crash tests; costs a full rebuild in memory.
    */
-  static async checkTree(dataDir: string): Promise<{ recomputedRoot: bigint; storedRoot: bigint; ledgerRoot: bigint; size: number }> {
-    const dbPath = join(dataDir, DB_FILE);
-    if (!existsSync(dbPath)) throw new RealDidError("registrar_missing", `no registrar in ${dataDir} (run: realdid registrar init --data ${dataDir})`);
+  static async checkTree(dataDir: string, { database }: StoreLocation = {}): Promise<{ recomputedRoot: bigint; storedRoot: bigint; ledgerRoot: bigint; size: number }> {
     const hasher = await FastPoseidon.create();
-    const db = new Database(dbPath, { readonly: true });
+    let db: RegistrarDatabase;
+    if (database === undefined) {
+      const dbPath = join(dataDir, DB_FILE);
+      if (!existsSync(dbPath)) throw new RealDidError("registrar_missing", `no registrar in ${dataDir} (run: realdid registrar init --data ${dataDir})`);
+      const connection = new Database(dbPath, { readonly: true });
+      if (treeNodesMissing(connection)) {
+        connection.close();
+        throw new RealDidError("invalid_argument", `the store in ${dataDir} was written before the tree was stored: open it once (any registrar command) to compute it`);
+      }
+      db = new SqliteRegistrarDatabase(connection, dbPath);
+    } else {
+      db = await PostgresRegistrarDatabase.open(database);
+    }
     try {
-      if (treeNodesMissing(db)) throw new RealDidError("invalid_argument", `the store in ${dataDir} was written before the tree was stored: open it once (any registrar command) to compute it`);
-      return db.transaction(() => {
-        const stored = new RegistryTree(TREE_HEIGHT, hasher, new SqliteTreeNodes(db));
+      return await db.read(async (tx) => {
+        const stored = new RegistryTree(TREE_HEIGHT, hasher, await StoredTreeNodes.load(tx, rangesAlongPaths(TREE_HEIGHT, [])));
         const rebuilt = new RegistryTree(TREE_HEIGHT, hasher);
-        rebuilt.insertMany(Registrar.leavesOfRecords(db));
-        const ledger = RootLedger.fromOwnStore(Registrar.meta(db, "publicKey"), readLedgerRows(db, 0));
+        rebuilt.insertMany(leavesOfRows(await tx.all(LEAVES_OF_RECORDS)));
+        const ledger = RootLedger.fromOwnStore(await Registrar.meta(tx, "publicKey"), ledgerEntriesOfRows(await tx.all(LEDGER_ROWS_FROM, [0])));
         return { recomputedRoot: rebuilt.root, storedRoot: stored.root, ledgerRoot: BigInt(ledger.head!.root), size: stored.size };
-      })();
+      });
     } finally {
-      db.close();
+      await db.close();
     }
   }
 
-  /** Every slot's leaf as the tree holds it (0 once revoked), in index order. */
-  private static leavesOfRecords(db: Database.Database): bigint[] {
-    const rows = db.prepare("SELECT leaf, revoked FROM registry_leaves ORDER BY leaf_index").raw().all() as [string, number][];
-    return rows.map(([leaf, revoked]) => (revoked ? EMPTY_LEAF : BigInt(leaf)));
-  }
-
-  /** The tree of a store written before its nodes were kept: computed from the records once, in memory, and written. */
-  private static storeTreeOfRecords(db: Database.Database, hasher: RegistryHasher): void {
+  /** The tree of a SQLite store written before its nodes were kept: computed from the records once, in memory, and written. */
+  private static storeTreeOfRecords(connection: Database.Database, hasher: RegistryHasher): void {
     const memory = new MemoryTreeNodes(TREE_HEIGHT);
-    new RegistryTree(TREE_HEIGHT, hasher, memory).insertMany(Registrar.leavesOfRecords(db));
-    new SqliteTreeNodes(db).copyFrom(memory);
+    new RegistryTree(TREE_HEIGHT, hasher, memory).insertMany(leavesOfRows(connection.prepare(LEAVES_OF_RECORDS).all()));
+    const insert = connection.prepare("INSERT OR REPLACE INTO tree_nodes (level, idx, hash) VALUES (?, ?, ?)");
+    for (const row of nodeRowsOf(memory)) insert.run(...row);
   }
 
-  private loadLedger(): RootLedger {
-    const ledger = RootLedger.fromOwnStore(this.publicKeyHex, this.ledgerRows(0));
-    this.checkHeadIsTreeRoot(ledger);
+  /** The ledger, every link checked and the head's signature, and its head's root checked against the stored tree's. */
+  private static async loadLedger(tx: SqlTransaction, publicKey: string, hasher: RegistryHasher): Promise<RootLedger> {
+    const ledger = RootLedger.fromOwnStore(publicKey, ledgerEntriesOfRows(await tx.all(LEDGER_ROWS_FROM, [0])));
+    await Registrar.checkHeadIsTreeRoot(tx, ledger, hasher);
     return ledger;
   }
 
-  private checkHeadIsTreeRoot(ledger: RootLedger = this.ledgerCopy): void {
-    if (ledger.head?.root !== this.tree.root.toString()) {
+  private static async checkHeadIsTreeRoot(tx: SqlTransaction, ledger: RootLedger, hasher: RegistryHasher): Promise<void> {
+    const stored = new RegistryTree(TREE_HEIGHT, hasher, await StoredTreeNodes.load(tx, rangesAlongPaths(TREE_HEIGHT, []), 0));
+    if (ledger.head?.root !== stored.root.toString()) {
       throw new RealDidError("store_tampered", "the registrar store is inconsistent: the ledger head's root is not the stored tree's root (run: realdid registrar check-tree)");
     }
   }
 
-  private static meta(db: Database.Database, key: string): string {
-    const row = db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+  private static async meta(tx: SqlTransaction, key: string): Promise<string> {
+    const row = await tx.get<{ value: string }>("SELECT value FROM meta WHERE key = ?", [key]);
     if (row === undefined) throw new RealDidError("store_tampered", `the registrar store has no ${key}`);
     return row.value;
   }
 
-  private static insertEntry(db: Database.Database, e: LedgerEntry): void {
-    db.prepare("INSERT INTO ledger (seq, root, tree_size, time, prev_hash, signature, change) VALUES (?, ?, ?, ?, ?, ?, ?)").run(e.seq, e.root, e.treeSize, e.time, e.prevHash, e.signature, changeColumn(e));
+  private static async insertEntry(tx: SqlTransaction, e: LedgerEntry): Promise<void> {
+    await tx.run("INSERT INTO ledger (seq, root, tree_size, time, prev_hash, signature, change) VALUES (?, ?, ?, ?, ?, ?, ?)", [e.seq, e.root, e.treeSize, e.time, e.prevHash, e.signature, changeColumn(e)]);
   }
+}
+
+/** Every slot's leaf, in index order (see leavesOfRows). */
+const LEAVES_OF_RECORDS = "SELECT leaf, revoked FROM registry_leaves ORDER BY leaf_index";
+
+/** Leaves as the tree holds them (0 once revoked). */
+function leavesOfRows(rows: readonly unknown[]): bigint[] {
+  return (rows as { leaf: string; revoked: number }[]).map(({ leaf, revoked }) => (revoked ? EMPTY_LEAF : BigInt(leaf)));
 }

@@ -93,8 +93,20 @@ export class RegistryTree {
     if (!Number.isInteger(height) || height < 1 || height > TREE_HEIGHT) {
       throw new RealDidError("invalid_argument", `Parameter 'height' must be an integer from 1 to ${TREE_HEIGHT}, received ${height}`);
     }
-    this.zeros = [EMPTY_LEAF];
-    for (let level = 0; level < height; level++) this.zeros.push(hasher.hashNode(Array(TREE_ARITY).fill(this.zeros[level])));
+    this.zeros = RegistryTree.zerosOf(hasher).slice(0, height + 1);
+  }
+
+  /** Empty subtree hashes per level, computed once per hasher: a registrar builds a tree over stored nodes for every operation. */
+  private static readonly zerosByHasher = new WeakMap<object, bigint[]>();
+
+  private static zerosOf(hasher: Pick<RegistryHasher, "hashNode">): bigint[] {
+    let zeros = RegistryTree.zerosByHasher.get(hasher);
+    if (zeros === undefined) {
+      zeros = [EMPTY_LEAF];
+      for (let level = 0; level < TREE_HEIGHT; level++) zeros.push(hasher.hashNode(Array(TREE_ARITY).fill(zeros[level])));
+      RegistryTree.zerosByHasher.set(hasher, zeros);
+    }
+    return zeros;
   }
 
   get capacity(): number {

@@ -2,6 +2,7 @@ import pg from "pg";
 import { type RateLimiterAbstract, RateLimiterPostgres } from "rate-limiter-flexible";
 import { changeColumn, type LedgerEntry, ledgerEntryOfRow } from "../ledger/ledger-entry.js";
 import { Semaphore } from "./semaphore.js";
+import { withClient } from "./postgres-client.js";
 import { guarded } from "./store-errors.js";
 import { type ChallengeClaim, type ChallengeRecord, claimFrom, OIDC_LOOKUP_COLUMNS, type OidcRecord, oidcPayload, type RateLimit, type StoredReceipt, type VerifierStore } from "./store.js";
 
@@ -39,32 +40,6 @@ const CONCURRENT_CHALLENGE_ISSUES = 2;
 export interface PostgresStoreOptions {
   /** Told about connections the server dropped while idle (pg's Pool `error` event); the pool replaces them by itself. */
   readonly onConnectionError?: (error: Error) => void;
-}
-
-/**
- * Runs `work` on a client of its own. While checked out a client is not covered by the
- * pool's `error` listener: a connection terminated between two queries would emit an
- * unhandled `error` and end the process, so it gets a listener of its own; a failed
- * client is destroyed, not returned to the pool.
- */
-async function withClient<T>(pool: pg.Pool, what: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  return guarded(what, async () => {
-    const client = await pool.connect();
-    let broken: Error | undefined;
-    const onError = (error: Error) => (broken = error);
-    client.on("error", onError);
-    try {
-      const result = await work(client);
-      if (broken) throw broken;
-      return result;
-    } catch (error) {
-      broken ??= error as Error;
-      throw error;
-    } finally {
-      client.off("error", onError);
-      client.release(broken);
-    }
-  });
 }
 
 /**

@@ -154,8 +154,8 @@ export function enterpriseCommands(program: Command): void {
         .requiredOption("--representative-id <national-id>", "its legal representative's national ID number (enrolled as a person)")
         .requiredOption("--out <file>", "where to write the legal representative's mandate credential"),
     async (_, options, output) =>
-      withRegistrar(options, output, (registrar) => {
-        const { enterprise: record, representativeMandate: mandate } = registrar.enrollEnterprise({ creditCode: options.creditCode, name: options.name, legalRepresentativeNationalId: options.representativeId });
+      withRegistrar(options, output, async (registrar) => {
+        const { enterprise: record, representativeMandate: mandate } = await registrar.enrollEnterprise({ creditCode: options.creditCode, name: options.name, legalRepresentativeNationalId: options.representativeId });
         writeAtomically(options.out, JSON.stringify(mandate, null, 2) + "\n", { mode: OWNER_ONLY });
         return {
           data: { creditCode: record.creditCode, leafIndex: record.leafIndex, representativeMandate: { index: mandate.index, file: options.out } },
@@ -177,8 +177,8 @@ export function enterpriseCommands(program: Command): void {
         .requiredOption("--status <status>", "active, suspended or struck_off")
         .option("--out <file>", "on reinstatement: where to write the legal representative's new mandate"),
     async (_, options, output) =>
-      withRegistrar(options, output, (registrar) => {
-        const { entry, representativeMandate: mandate } = registrar.setEnterpriseStatus(options.creditCode, options.status as EnterpriseStatus);
+      withRegistrar(options, output, async (registrar) => {
+        const { entry, representativeMandate: mandate } = await registrar.setEnterpriseStatus(options.creditCode, options.status as EnterpriseStatus);
         if (mandate && options.out !== undefined) writeAtomically(options.out, JSON.stringify(mandate, null, 2) + "\n", { mode: OWNER_ONLY });
         return {
           data: { creditCode: options.creditCode, status: options.status, ledgerSeq: entry.seq, ...(mandate && { representativeMandate: { index: mandate.index, file: options.out ?? null } }) },
@@ -200,8 +200,8 @@ export function enterpriseCommands(program: Command): void {
         .requiredOption("--representative-id <national-id>", "the new legal representative's national ID number (enrolled as a person)")
         .requiredOption("--out <file>", "where to write the new legal representative's mandate credential"),
     async (_, options, output) =>
-      withRegistrar(options, output, (registrar) => {
-        const mandate = registrar.changeRepresentative(options.creditCode, options.representativeId);
+      withRegistrar(options, output, async (registrar) => {
+        const mandate = await registrar.changeRepresentative(options.creditCode, options.representativeId);
         writeAtomically(options.out, JSON.stringify(mandate, null, 2) + "\n", { mode: OWNER_ONLY });
         return {
           data: { creditCode: options.creditCode, representativeMandate: { index: mandate.index, file: options.out }, ledgerSeq: registrar.ledger.head!.seq },
@@ -270,8 +270,8 @@ export function enterpriseCommands(program: Command): void {
     async (_, options, output) => {
       if ((options.data === undefined) === (options.registrar === undefined)) throw new RealDidError("invalid_argument", "give --data (the registrar's operator) or --registrar (the legal representative), not both");
       if (options.data !== undefined) {
-        return withRegistrar(options, output, (registrar) => {
-          const entry = registrar.revokeMandate(options.index);
+        return withRegistrar(options, output, async (registrar) => {
+          const entry = await registrar.revokeMandate(options.index);
           return { data: { revoked: options.index, ledgerSeq: entry.seq }, lines: [`mandate ${options.index} revoked (ledger entry ${entry.seq})`] };
         });
       }

@@ -8,7 +8,7 @@ import type { CredentialFile } from "../../registry/credential.js";
 import { pathFile } from "../../registry/path-file.js";
 import { DEFAULT_LEDGER_PAGE, startRegistrarServer } from "../../registrar/registrar-server.js";
 import { AuditLog } from "../../regulator/audit-log.js";
-import { type EnrollmentRequest, Registrar } from "../../registrar/registrar.js";
+import { type EnrollmentRequest, Registrar, type StoreLocation } from "../../registrar/registrar.js";
 import { commandBusinessKeys, defineCommand, integerOption } from "../command-kit.js";
 import { ensureFolder, OWNER_ONLY, passphraseFromEnv, readJson, readText, writeAtomically } from "../../files.js";
 import type { GrantDesk } from "../../registrar/mandate-endpoints.js";
@@ -20,6 +20,7 @@ import { closeOnSignals } from "./serve.js";
 
 export interface RegistrarOptions extends KeyOptions {
   data: string;
+  database?: string;
   regulatorKey?: string;
   businessKeys?: string;
   host?: string;
@@ -38,7 +39,16 @@ export interface RegistrarOptions extends KeyOptions {
   documentType?: string;
 }
 
-export const dataOption = (c: Command) => c.requiredOption("--data <dir>", "the registrar's data folder");
+export const dataOption = (c: Command) =>
+  c
+    .requiredOption("--data <dir>", "the registrar's data folder (its sealed keys, and its SQLite store unless --database is given)")
+    .option("--database <url>", "the registrar's PostgreSQL database, shared by its front ends (default: $REALDID_REGISTRAR_DATABASE, else SQLite in the data folder)");
+
+/** Where the registrar's store is: --database, else $REALDID_REGISTRAR_DATABASE, else the data folder's SQLite file. */
+export function storeLocation({ database }: { database?: string }): StoreLocation {
+  const url = database ?? process.env.REALDID_REGISTRAR_DATABASE;
+  return url === undefined || url === "" ? {} : { database: url };
+}
 
 export interface KeyOptions {
   passphraseEnv?: string;
@@ -61,15 +71,15 @@ export function keyProtection({ passphraseEnv, keyFile }: KeyOptions, prefix = "
 /** Opens the registrar for `use`: unlocked when the command reads or changes records, else without its keys. */
 export async function withRegistrar<T>(options: RegistrarOptions, output: CommandOutput, use: (registrar: Registrar) => T | Promise<T>, { locked = false } = {}): Promise<T> {
   output.progress("opening the registrar store");
-  const registrar = await Registrar.open(options.data, locked ? {} : { unlock: keyProtection(options) });
+  const registrar = await Registrar.open(options.data, { ...storeLocation(options), ...(!locked && { unlock: keyProtection(options) }) });
   try {
     return await use(registrar);
   } finally {
-    registrar.close();
+    await registrar.close();
   }
 }
 
-function leafIndex(registrar: Registrar, options: RegistrarOptions): number {
+async function leafIndex(registrar: Registrar, options: RegistrarOptions): Promise<number> {
   if ((options.index === undefined) === (options.nationalId === undefined)) {
     throw new RealDidError("invalid_argument", "give exactly one of --index or --national-id");
   }
@@ -97,7 +107,7 @@ function parseBatch(text: string, file: string): EnrollmentRequest[] {
 
 /** Enrolls, then signs the Verifiable Credentials of the new leaves (after the enrollment committed). */
 async function enrollAndSign(registrar: Registrar, requests: EnrollmentRequest[], output: CommandOutput) {
-  const enrolled = registrar.enroll(requests);
+  const enrolled = await registrar.enroll(requests);
   output.progress(`signing ${enrolled.length} verifiable credential${enrolled.length === 1 ? "" : "s"}`);
   return { enrolled, credentials: await registrar.signCredentials(enrolled) };
 }
@@ -131,9 +141,9 @@ export function registrarCommands(program: Command): void {
     (c) => keyOptions(dataOption(c)),
     async (_, options, output) => {
       output.progress("creating the registrar store and sealing its keys");
-      const created = await Registrar.init(options.data, keyProtection(options));
-      const result = { data: options.data, publicKey: created.publicKey, did: registrarDid(created.publicKey), root: created.root.toString() };
-      created.close();
+      const created = await Registrar.init(options.data, keyProtection(options), storeLocation(options));
+      const result = { data: options.data, publicKey: created.publicKey, did: registrarDid(created.publicKey), root: (await created.treeInfo()).root.toString() };
+      await created.close();
       return {
         data: result,
         lines: [`registrar created in ${options.data} (records encrypted; keys sealed)`, `ledger signing key (public): ${result.publicKey}`, `registrar DID: ${result.did}`, `empty root: ${result.root}`],
@@ -183,7 +193,7 @@ export function registrarCommands(program: Command): void {
     { name: "revoke", summary: "revoke a credential (its leaf is emptied) and publish the new root", example: "realdid registrar revoke --data ./registrar --national-id 11010519900314002X" },
     (c) => keyOptions(dataOption(c)).option("--index <n>", "leaf index", integerOption("--index")).option("--national-id <id>"),
     async (_, options, output) => {
-      const entry = await withRegistrar(options, output, (r) => r.revoke(leafIndex(r, options)));
+      const entry = await withRegistrar(options, output, async (r) => r.revoke(await leafIndex(r, options)));
       return { data: { revoked: true, ledgerEntry: entry }, lines: [`revoked; new root ${entry.root} published as ledger entry ${entry.seq}`] };
     },
   );
@@ -201,15 +211,15 @@ export function registrarCommands(program: Command): void {
         .requiredOption("--out <file>", "where to write the new credential"),
     async (_, options, output) => {
       const credential = await withRegistrar(options, output, async (r) => {
-        const index = leafIndex(r, options);
-        const current = r.record(index).attributes;
+        const index = await leafIndex(r, options);
+        const current = (await r.record(index)).attributes;
         const attributes = {
           ...current,
           ...(options.region !== undefined && { region: options.region }),
           ...(options.expiry !== undefined && { expiry: options.expiry }),
           ...(options.documentType !== undefined && { documentType: options.documentType as DocumentType }),
         };
-        const [signed] = await r.signCredentials([r.reissue(index, attributes)]);
+        const [signed] = await r.signCredentials([await r.reissue(index, attributes)]);
         return signed;
       });
       writeAtomically(options.out!, credentialJson(credential), { mode: OWNER_ONLY });
@@ -235,7 +245,7 @@ export function registrarCommands(program: Command): void {
     (c) => dataOption(c),
     async (_, options, output) => {
       output.progress("recomputing the tree from the records (every leaf hashed again)");
-      const { recomputedRoot, storedRoot, ledgerRoot, size } = await Registrar.checkTree(options.data!);
+      const { recomputedRoot, storedRoot, ledgerRoot, size } = await Registrar.checkTree(options.data!, storeLocation(options));
       if (recomputedRoot !== storedRoot || ledgerRoot !== storedRoot) {
         throw new RealDidError("store_tampered", `the registry tree does not agree with the records: recomputed root ${recomputedRoot}, stored root ${storedRoot}, ledger head root ${ledgerRoot}`);
       }
@@ -267,7 +277,7 @@ export function registrarCommands(program: Command): void {
       ),
     async (_, options, output) => {
       const grants = options.regulatorKey === undefined ? undefined : await grantDesk(options, output);
-      const server = await startRegistrarServer(options.data, { host: options.host!, port: options.port!, maxLedgerPage: options.ledgerPage, grants });
+      const server = await startRegistrarServer(options.data, { host: options.host!, port: options.port!, maxLedgerPage: options.ledgerPage, grants, ...storeLocation(options) });
       closeOnSignals(async () => {
         await server.close();
         if (grants) await releaseCurve();
@@ -289,7 +299,7 @@ export function registrarCommands(program: Command): void {
       const protection = keyProtection(options);
       const reseal = options.newPassphraseEnv === undefined && options.newKeyFile === undefined ? protection : keyProtection({ passphraseEnv: options.newPassphraseEnv, keyFile: options.newKeyFile }, "new-");
       output.progress("re-wrapping the data keys");
-      const rotated = await Registrar.rotateMasterKey(options.data, protection, reseal);
+      const rotated = await Registrar.rotateMasterKey(options.data, protection, reseal, storeLocation(options));
       return { data: rotated, lines: [`master key rotated to ${rotated.masterKeyId}: ${rotated.rewrapped} data keys re-wrapped; retired ${rotated.retired.join(", ") || "none"}`] };
     },
   );

@@ -2,7 +2,7 @@ import { type Command, Option } from "commander";
 import type { CommandOutput } from "../output.js";
 import { type ErrorCode, RealDidError } from "../../errors.js";
 import { Registrar } from "../../registrar/registrar.js";
-import { keyProtection } from "./registrar.js";
+import { keyProtection, storeLocation } from "./registrar.js";
 import { AuditFolder, AuditLog } from "../../regulator/audit-log.js";
 import { parseDeskReceipt } from "../../desk/desk-receipt.js";
 import { caseFromProof, caseJson, checkDeskReceipt, parseCase, parsePartial, partialJson } from "../../regulator/case-file.js";
@@ -37,6 +37,7 @@ interface RegulatorOptions {
   passphraseEnv: string;
   partials: string[];
   registrar?: string;
+  registrarDatabase?: string;
   registrarPassphraseEnv?: string;
   registrarKeyFile?: string;
   dir: string;
@@ -179,6 +180,7 @@ export function regulatorCommands(program: Command): void {
         .requiredOption("--audit <dir>", "the audit log folder")
         .addOption(auditPassphraseOption())
         .option("--registrar <dir>", "resolve the handle at this registrar (on this machine; unlocked with --registrar-passphrase-env or --registrar-key-file)")
+        .option("--registrar-database <url>", "with --registrar: its PostgreSQL database (default: $REALDID_REGISTRAR_DATABASE, else SQLite in its folder)")
         .option("--registrar-passphrase-env <variable>", "environment variable holding the registrar's passphrase")
         .option("--registrar-key-file <file>", "the registrar's key file"),
     async (_, o, output) => {
@@ -216,11 +218,11 @@ export function regulatorCommands(program: Command): void {
       let person;
       if (o.registrar !== undefined) {
         const unlock = keyProtection({ passphraseEnv: o.registrarPassphraseEnv, keyFile: o.registrarKeyFile }, "registrar-");
-        const registrar = await Registrar.open(o.registrar, { unlock });
+        const registrar = await Registrar.open(o.registrar, { unlock, ...storeLocation({ database: o.registrarDatabase }) });
         try {
-          person = registrar.resolveCase(unmasking.caseId, audit.read(), audit.publicKey);
+          person = await registrar.resolveCase(unmasking.caseId, audit.read(), audit.publicKey);
         } finally {
-          registrar.close();
+          await registrar.close();
         }
         lines.push(`real name: ${person.name}, ID ${person.nationalId} (leaf ${person.leafIndex})`);
         if (person.mandate) {

@@ -1,0 +1,50 @@
+/** A value a registrar's SQL statement takes or returns (BLOB/BYTEA columns are Buffers, integers numbers). */
+export type SqlValue = string | number | Buffer | null;
+
+/**
+ * One transaction on the registrar's store. Statements are written once, in the SQL that
+ * SQLite and PostgreSQL both accept, with `?` placeholders (the PostgreSQL adapter numbers
+ * them); integer columns come back as numbers in both (leaf indexes stay below 2^53).
+ */
+export interface SqlTransaction {
+  get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
+  all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /** Runs a statement; returns how many rows it changed. */
+  run(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  /**
+   * Inserts many rows into `table` (as few round trips as the database allows);
+   * `conflict` is an `ON CONFLICT …` clause both databases accept, or nothing.
+   */
+  insertRows(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], conflict?: string): Promise<void>;
+}
+
+/**
+ * The registrar's store: SQLite in its data folder (sqlite-registrar-database.ts) or a
+ * PostgreSQL database several registrar front ends share (postgres-registrar-database.ts).
+ */
+export interface RegistrarDatabase {
+  /** Where the store is, for messages (a file path, or a PostgreSQL URL without its password). */
+  readonly location: string;
+  /** Runs `work` in a read-only transaction: every statement reads one snapshot. */
+  read<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in a transaction as the store's only writer: the database makes every other
+   * writer, in this process or another, wait until it commits or rolls back.
+   */
+  write<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Up to this many values in one `IN (…)` list (both databases take far more; this keeps statements short). */
+const IN_LIST_CHUNK = 500;
+
+/** Which of `values` a column already holds (in chunks of IN lists), e.g. to refuse a batch naming a taken key. */
+export async function existingValues(tx: SqlTransaction, table: string, column: string, values: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let k = 0; k < values.length; k += IN_LIST_CHUNK) {
+    const chunk = values.slice(k, k + IN_LIST_CHUNK);
+    const rows = await tx.all<Record<string, string>>(`SELECT ${column} AS value FROM ${table} WHERE ${column} IN (${chunk.map(() => "?").join(", ")})`, chunk);
+    for (const row of rows) found.add(row.value);
+  }
+  return found;
+}

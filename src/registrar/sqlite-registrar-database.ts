@@ -1,0 +1,71 @@
+import type Database from "better-sqlite3";
+import { Semaphore } from "../service/semaphore.js";
+import { guarded } from "../service/store-errors.js";
+import type { RegistrarDatabase, SqlTransaction, SqlValue } from "./registrar-database.js";
+
+/** Prepared statements kept per connection; statements built for one call (a list of node ranges) come and go. */
+const STATEMENT_CACHE = 256;
+
+/**
+ * The registrar's store in its data folder: one better-sqlite3 connection. SQLite's calls
+ * are synchronous, but a transaction may await between them (a registrar change reads,
+ * computes and writes), so this process's transactions take turns on the connection;
+ * other processes wait for SQLite's write lock (BEGIN IMMEDIATE, busy timeout).
+ */
+export class SqliteRegistrarDatabase implements RegistrarDatabase {
+  private readonly turn = new Semaphore(1);
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly tx: SqlTransaction = {
+    get: async <T>(sql: string, params: readonly SqlValue[] = []) => this.statement(sql).get(...params) as T | undefined,
+    all: async <T>(sql: string, params: readonly SqlValue[] = []) => this.statement(sql).all(...params) as T[],
+    run: async (sql, params = []) => this.statement(sql).run(...params).changes,
+    insertRows: async (table, columns, rows, conflict = "") => {
+      const insert = this.statement(`INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")}) ${conflict}`);
+      for (const row of rows) insert.run(...row);
+    },
+  };
+
+  constructor(
+    /** The open connection (pragmas and upgrades done by the caller); closed by close(). */
+    readonly connection: Database.Database,
+    readonly location: string,
+  ) {}
+
+  read<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    return this.transaction("BEGIN", work); // deferred: the snapshot is taken at the first read
+  }
+
+  write<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    return this.transaction("BEGIN IMMEDIATE", work);
+  }
+
+  async close(): Promise<void> {
+    await this.turn.run(async () => this.connection.close());
+  }
+
+  private transaction<T>(begin: string, work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    return this.turn.run(() =>
+      guarded("the registrar's store", async () => {
+        this.connection.exec(begin);
+        try {
+          const result = await work(this.tx);
+          this.connection.exec("COMMIT");
+          return result;
+        } catch (error) {
+          if (this.connection.inTransaction) this.connection.exec("ROLLBACK");
+          throw error;
+        }
+      }),
+    );
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.connection.prepare(sql);
+      if (this.statements.size >= STATEMENT_CACHE) this.statements.delete(this.statements.keys().next().value!);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}

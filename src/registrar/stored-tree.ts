@@ -1,0 +1,129 @@
+import { FIELD_BYTES, readFieldElement, writeFieldElement } from "../crypto/field.js";
+import { BUCKET_LEAVES, type MemoryTreeNodes, TREE_ARITY, type TreeNodes } from "../registry/registry-tree.js";
+import type { SqlTransaction, SqlValue } from "./registrar-database.js";
+
+/** A node as stored: a 32-byte little-endian field element. */
+export const nodeBlob = (value: bigint): Buffer => {
+  const blob = Buffer.alloc(FIELD_BYTES);
+  writeFieldElement(new DataView(blob.buffer, blob.byteOffset, FIELD_BYTES), 0, value);
+  return blob;
+};
+const nodeOfBlob = (blob: Uint8Array): bigint => readFieldElement(new DataView(blob.buffer, blob.byteOffset, FIELD_BYTES), 0);
+
+/** Ranges read by one statement (SQLite allows 500 terms in a compound SELECT): a path or an enrollment needs one, a batch of scattered revocations several. */
+const RANGES_PER_QUERY = 100;
+
+/** Nodes first..last (inclusive) of one level. */
+export interface NodeRange {
+  readonly level: number;
+  readonly first: number;
+  readonly last: number;
+}
+
+/**
+ * What a tree operation on these leaves reads: per level, the eight-node groups along each
+ * leaf's path (a change recomputes each path node from its group), and the root. Adjacent
+ * groups merge, so a run of appended leaves is one range per level.
+ */
+export function rangesAlongPaths(height: number, leafIndexes: readonly number[]): NodeRange[] {
+  const ranges: NodeRange[] = [{ level: height, first: 0, last: 0 }];
+  const sorted = [...new Set(leafIndexes)].sort((a, b) => a - b);
+  for (let level = 0; level < height; level++) {
+    let open: { first: number; last: number } | undefined;
+    for (const index of sorted) {
+      const first = Math.floor(index / TREE_ARITY ** (level + 1)) * TREE_ARITY;
+      if (open && first <= open.last + 1) open.last = Math.max(open.last, first + TREE_ARITY - 1);
+      else {
+        if (open) ranges.push({ level, ...open });
+        open = { first, last: first + TREE_ARITY - 1 };
+      }
+    }
+    if (open) ranges.push({ level, ...open });
+  }
+  return ranges;
+}
+
+/** What a bucket reads: its 4,096 leaves and the groups along its path above them. */
+export function bucketRanges(height: number, bucket: number): NodeRange[] {
+  const first = bucket * BUCKET_LEAVES;
+  return [{ level: 0, first, last: first + BUCKET_LEAVES - 1 }, ...rangesAlongPaths(height, [first])];
+}
+
+/** The tree's size: one more than the highest leaf slot stored. */
+export async function storedTreeSize(tx: SqlTransaction): Promise<number> {
+  const row = await tx.get<{ highest: number | null }>("SELECT max(idx) AS highest FROM tree_nodes WHERE level = 0");
+  return row?.highest == null ? 0 : row.highest + 1;
+}
+
+/**
+ * A RegistryTree's nodes read from the store's `tree_nodes` for one operation: the ranges it
+ * will read are planned from its leaf indexes (rangesAlongPaths) and fetched in one query,
+ * the tree computes in memory, and the nodes it wrote go back in one batch (flush), inside
+ * the same transaction. A read outside the plan is a bug and throws, so a plan cannot
+ * silently miss a node (which would then count as an empty subtree).
+ */
+export class StoredTreeNodes implements TreeNodes {
+  private readonly levels = new Map<number, Map<number, bigint | undefined>>();
+  private readonly written = new Map<number, Map<number, bigint>>();
+
+  private constructor(private leafSlots: number) {}
+
+  static async load(tx: SqlTransaction, ranges: readonly NodeRange[], size?: number): Promise<StoredTreeNodes> {
+    const nodes = new StoredTreeNodes(size ?? (await storedTreeSize(tx)));
+    for (const { level, first, last } of ranges) {
+      const known = nodes.level(nodes.levels, level);
+      for (let idx = first; idx <= last; idx++) known.set(idx, undefined);
+    }
+    const select = "SELECT level, idx, hash FROM tree_nodes WHERE level = ? AND idx BETWEEN ? AND ?";
+    for (let k = 0; k < ranges.length; k += RANGES_PER_QUERY) {
+      const chunk = ranges.slice(k, k + RANGES_PER_QUERY);
+      const rows = await tx.all<{ level: number; idx: number; hash: Uint8Array }>(
+        chunk.map(() => select).join(" UNION ALL "),
+        chunk.flatMap(({ level, first, last }) => [level, first, last]),
+      );
+      for (const { level, idx, hash } of rows) nodes.levels.get(level)!.set(idx, nodeOfBlob(hash));
+    }
+    return nodes;
+  }
+
+  get size(): number {
+    return this.leafSlots;
+  }
+
+  read(level: number, first: number, last: number): (bigint | undefined)[] {
+    const known = this.levels.get(level);
+    return Array.from({ length: last - first + 1 }, (_, k) => {
+      if (!known?.has(first + k)) throw new Error(`tree node ${level}/${first + k} was not among the nodes read for this operation`);
+      return known.get(first + k);
+    });
+  }
+
+  write(level: number, first: number, values: readonly bigint[]): void {
+    const known = this.level(this.levels, level);
+    const written = this.level(this.written, level);
+    values.forEach((value, k) => {
+      known.set(first + k, value);
+      written.set(first + k, value);
+    });
+    if (level === 0) this.leafSlots = Math.max(this.leafSlots, first + values.length);
+  }
+
+  /** Writes the nodes the operation changed. */
+  async flush(tx: SqlTransaction): Promise<void> {
+    const rows: SqlValue[][] = [];
+    for (const [level, nodes] of this.written) for (const [idx, value] of nodes) rows.push([level, idx, nodeBlob(value)]);
+    await tx.insertRows("tree_nodes", ["level", "idx", "hash"], rows, "ON CONFLICT (level, idx) DO UPDATE SET hash = excluded.hash");
+    this.written.clear();
+  }
+
+  private level<V>(levels: Map<number, Map<number, V>>, level: number): Map<number, V> {
+    let nodes = levels.get(level);
+    if (nodes === undefined) levels.set(level, (nodes = new Map()));
+    return nodes;
+  }
+}
+
+/** Every node of a tree built in memory, as tree_nodes rows (a store's first open after an upgrade). */
+export function nodeRowsOf(memory: MemoryTreeNodes): [number, number, Buffer][] {
+  return memory.filledLevels().flatMap((values, level) => values.map((value, idx): [number, number, Buffer] => [level, idx, nodeBlob(value)]));
+}

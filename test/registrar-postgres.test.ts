@@ -1,0 +1,149 @@
+// The registrar's store in PostgreSQL: the same records, tree and ledger as in SQLite, and
+// several front ends (real processes) sharing one database, the database making them take
+// turns (its crash test is in registrar-crash.test.ts). Needs the test PostgreSQL server
+// (see test/helpers/postgres.ts; CI starts it).
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { merkleRootOf } from "../src/registry/registry-tree.js";
+import { Registrar } from "../src/registrar/registrar.js";
+import { enrollThroughCli, expectOneLineFailure, expectSuccess, realdid } from "./helpers/cli.js";
+import { enrollmentRequests, NAMED_PEOPLE, personRecord } from "./helpers/people.js";
+import { ownTestDatabase } from "./helpers/postgres.js";
+import { enroller, expectWholeStore } from "./helpers/registrar-processes.js";
+import { TEST_UNLOCK } from "./helpers/registrar-keys.js";
+import { spawnRealdid, stopChild } from "./helpers/service-process.js";
+
+const dir = mkdtempSync(join(tmpdir(), "realdid-registrar-pg-"));
+let database: { url: string; drop: () => Promise<void> };
+beforeAll(async () => {
+  database = await ownTestDatabase("realdid_registrar_pg");
+});
+afterAll(async () => {
+  await database?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh schema for one test: the registrar's tables live in schema realdid_registrar, dropped here. */
+async function emptyDatabase(): Promise<string> {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  await client.query("DROP SCHEMA IF EXISTS realdid_registrar CASCADE");
+  await client.end();
+  return database.url;
+}
+
+describe("the registrar on PostgreSQL", () => {
+  it("keeps the same tree as a SQLite registrar, change by change, and reopens to the same root", async () => {
+    const url = await emptyDatabase();
+    const now = new Date("2026-11-26T08:00:00Z");
+    const onPostgres = await Registrar.init(join(dir, "same-pg"), TEST_UNLOCK, { now, database: url });
+    const onSqlite = await Registrar.init(join(dir, "same-sqlite"), TEST_UNLOCK, { now });
+    const roots = async () => [(await onPostgres.treeInfo()).root, (await onSqlite.treeInfo()).root];
+    let finalRoot: bigint;
+    try {
+      const { requests } = enrollmentRequests(700);
+      for (const registrar of [onPostgres, onSqlite]) {
+        await registrar.enroll(requests.slice(0, 600), now);
+        await registrar.enroll(requests.slice(600), now);
+      }
+      const [pgRoot, sqliteRoot] = await roots();
+      expect(pgRoot).toBe(sqliteRoot);
+      for (const registrar of [onPostgres, onSqlite]) {
+        await registrar.revoke(3, now);
+        await registrar.reissue(650, { ...personRecord(650).attributes, expiry: "2036-01-01" }, now);
+      }
+      const [afterPg, afterSqlite] = await roots();
+      expect(afterPg).toBe(afterSqlite);
+      expect(afterPg).not.toBe(pgRoot);
+      const path = await onPostgres.path(650);
+      expect(path).toEqual(await onSqlite.path(650));
+      expect(merkleRootOf(path)).toBe(afterPg);
+      expect(await onPostgres.bucket(0)).toMatchObject({ leaves: (await onSqlite.bucket(0)).leaves, above: (await onSqlite.bucket(0)).above, root: afterPg });
+      expect((await onPostgres.record(3)).revoked).toBe(true);
+      await expect(onPostgres.path(3)).rejects.toThrow(/leaf 3 is revoked/);
+      await expect(onPostgres.enroll([requests[10]], now)).rejects.toThrow(/already enrolled/);
+      finalRoot = afterPg;
+    } finally {
+      await onPostgres.close();
+      await onSqlite.close();
+    }
+    const reopened = await Registrar.open(join(dir, "same-pg"), { database: url });
+    expect((await reopened.treeInfo()).root).toBe(finalRoot);
+    await reopened.close();
+    expect(await expectWholeStore(join(dir, "same-pg"), { database: url })).toBe(700);
+    await expect(Registrar.init(join(dir, "same-pg-again"), TEST_UNLOCK, { database: url })).rejects.toThrow(/already exists/);
+  }, 120_000);
+
+  it("takes two front ends enrolling at once: every enrollment lands exactly once and the ledger stays one chain", async () => {
+    const url = await emptyDatabase();
+    const dataDir = join(dir, "two-front-ends");
+    await (await Registrar.init(dataDir, TEST_UNLOCK, { database: url })).close();
+    const [batch, batches] = [300, 6];
+    const fronts = [enroller(dataDir, { database: url }, batch, batches, 0, { waitForGo: true }), enroller(dataDir, { database: url }, batch, batches, 500_000, { waitForGo: true })];
+    await Promise.all(fronts.map((front) => front.ready));
+    for (const front of fronts) front.go();
+    const results = await Promise.all(fronts.map((front) => front.done));
+    for (const { code, errors } of results) expect({ code, errors }).toEqual({ code: 0, errors: "" });
+    // Each batch got a run of slots of its own; together they are every slot once.
+    const batchesByFirst = fronts.flatMap((front, f) => front.lines.map((line) => ({ first: Number(line.split(" ")[1]), front: f }))).sort((a, b) => a.first - b.first);
+    expect(batchesByFirst.map((b) => b.first)).toEqual(Array.from({ length: 2 * batches }, (_, k) => k * batch));
+    // They really ran at once: the two front ends' batches alternate in the tree at least twice.
+    const turns = batchesByFirst.filter((b, k) => k > 0 && b.front !== batchesByFirst[k - 1].front).length;
+    expect(turns).toBeGreaterThanOrEqual(2);
+    expect(await expectWholeStore(dataDir, { database: url })).toBe(2 * batches * batch);
+    const registrar = await Registrar.open(dataDir, { database: url });
+    expect(registrar.ledger.length).toBe(1 + 2 * batches); // genesis and one entry per batch, one chain (verified when read)
+    await registrar.close();
+  }, 180_000);
+
+  it("lets one of two front ends enrolling the same person at once win, and refuses the other", async () => {
+    const url = await emptyDatabase();
+    const dataDir = join(dir, "same-person");
+    await (await Registrar.init(dataDir, TEST_UNLOCK, { database: url })).close();
+    const [first, second] = [await Registrar.open(dataDir, { unlock: TEST_UNLOCK, database: url }), await Registrar.open(dataDir, { unlock: TEST_UNLOCK, database: url })];
+    let winner = 0;
+    try {
+      const { requests } = enrollmentRequests(200);
+      const outcomes = await Promise.allSettled([first.enroll(requests), second.enroll([...enrollmentRequests(50, 1000).requests, requests[199]])]);
+      expect(outcomes.map((o) => o.status).sort()).toEqual(["fulfilled", "rejected"]);
+      expect(String((outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult).reason)).toMatch(/already enrolled/);
+      winner = (outcomes.find((o) => o.status === "fulfilled") as PromiseFulfilledResult<unknown[]>).value.length;
+    } finally {
+      await first.close();
+      await second.close();
+    }
+    expect(await expectWholeStore(dataDir, { database: url })).toBe(winner); // the loser's batch left nothing behind
+  }, 60_000);
+
+  it("runs through the CLI: init, enroll, two servers on one database that both see a new root, check-tree; a database that is down is one line", async () => {
+    const url = await emptyDatabase();
+    const cwd = mkdtempSync(join(dir, "cli-"));
+    const env = { REALDID_REGISTRAR_DATABASE: url, PASS: "citizen passphrase (test only, insecure)" };
+    const cli = (...args: string[]) => realdid(cwd, ["--json", ...args], env);
+    const enrolled = enrollThroughCli(cli, cwd, NAMED_PEOPLE.slice(0, 2), "person-");
+    expect(enrolled.enrolled).toBe(2);
+    const servers = await Promise.all([0, 1].map(() => spawnRealdid(["registrar", "serve", "--data", "registrar", "--database", url, "--port", "0"], cwd)));
+    try {
+      const trees = async () => Promise.all(servers.map(async (server) => (await (await fetch(`${server.url}/v1/tree`)).json()) as { size: number; root: string }));
+      expect((await trees()).map((tree) => tree.size)).toEqual([2, 2]);
+      // Another front end enrolls while both servers run: each answers the new root on its next request.
+      writeFileSync(join(cwd, "more.jsonl"), JSON.stringify({ ...NAMED_PEOPLE[2], commitment: "12345678901234567890" }) + "\n");
+      expectSuccess(cli("registrar", "enroll", "--data", "registrar", "--passphrase-env", "REGISTRAR_PASS", "--batch", "more.jsonl", "--out-dir", "more"));
+      const [first, second] = await trees();
+      expect([first.size, second.size]).toEqual([3, 3]);
+      expect(first.root).toBe(second.root);
+      const bucket = (await (await fetch(`${servers[1].url}/v1/tree/buckets/0`)).json()) as { leaves: string[]; root: string };
+      expect(bucket.leaves).toHaveLength(3);
+      expect(bucket.root).toBe(first.root);
+      expect(expectSuccess(cli("registrar", "check-tree", "--data", "registrar"))).toMatchObject({ size: 3, root: first.root });
+    } finally {
+      await Promise.all(servers.map((server) => stopChild(server.child)));
+    }
+    const down = new URL(url);
+    down.port = "1"; // nothing listens there
+    expectOneLineFailure(realdid(cwd, ["registrar", "check-tree", "--data", "registrar", "--database", down.href]), /database is unavailable/);
+  }, 120_000);
+});
