@@ -142,6 +142,8 @@ describe("the registrar on PostgreSQL", () => {
     } finally {
       await Promise.all(servers.map((server) => stopChild(server.child)));
     }
+    await emptyDatabase();
+    expectOneLineFailure(realdid(cwd, ["registrar", "check-tree", "--data", "registrar", "--database", url]), /no registrar in postgres:/);
     const down = new URL(url);
     down.port = "1"; // nothing listens there
     expectOneLineFailure(realdid(cwd, ["registrar", "check-tree", "--data", "registrar", "--database", down.href]), /database is unavailable/);

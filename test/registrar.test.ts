@@ -157,6 +157,24 @@ describe("Registrar", () => {
     await db.close();
   });
 
+  it("takes two registrars on one SQLite file in one process writing at once, one after the other", async () => {
+    const dir = freshDir();
+    await (await Registrar.init(dir, TEST_UNLOCK)).close();
+    const [first, second] = [await Registrar.open(dir, { unlock: TEST_UNLOCK }), await Registrar.open(dir, { unlock: TEST_UNLOCK })];
+    try {
+      const [a, b] = await Promise.all([first.enroll(enrollmentRequests(300).requests), second.enroll(enrollmentRequests(300, 300).requests)]);
+      expect([a[0].index, b[0].index].sort((x, y) => x - y)).toEqual([0, 300]);
+      await first.sync();
+      expect(first.ledger.length).toBe(3);
+      expect((await first.treeInfo()).root).toBe((await second.treeInfo()).root);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+    const { recomputedRoot, storedRoot, ledgerRoot } = await Registrar.checkTree(dir);
+    expect([storedRoot, ledgerRoot]).toEqual([recomputedRoot, recomputedRoot]);
+  });
+
   it("revokes and re-issues, publishing a root each time", async () => {
     const registrar = await Registrar.init(freshDir(), TEST_UNLOCK);
     await registrar.enroll(enrollmentRequests(3).requests);

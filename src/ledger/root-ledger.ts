@@ -1,6 +1,8 @@
 import { type LogSigner, SignedLog } from "../signed-log/signed-log.js";
 import { LEDGER_KIND, type LedgerChange, type LedgerEntry } from "./ledger-entry.js";
 
+const rootPayload = (root: bigint, treeSize: number, change?: LedgerChange) => ({ root: root.toString(), treeSize, ...(change && { change }) });
+
 /** How long a replaced root still proves (Semaphore and iden3 use one hour too). */
 export const DEFAULT_ROOT_WINDOW_MS = 60 * 60 * 1000;
 
@@ -35,7 +37,12 @@ export class RootLedger extends SignedLog<LedgerEntry> {
 
   /** Signs and appends the entry for a new root; `change` says what changed (all but the genesis entry name it). */
   publishRoot(root: bigint, treeSize: number, time: Date, signer: LogSigner, change?: LedgerChange): LedgerEntry {
-    return this.publish({ root: root.toString(), treeSize, ...(change && { change }) }, time, signer);
+    return this.publish(rootPayload(root, treeSize, change), time, signer);
+  }
+
+  /** The entry for a new root, signed but not appended (see signNext). */
+  signNextRoot(root: bigint, treeSize: number, time: Date, signer: LogSigner, change?: LedgerChange): LedgerEntry {
+    return this.signNext(rootPayload(root, treeSize, change), time, signer);
   }
 
   /** The entry that last published `root`, and when it was replaced (if it was). */

@@ -2,7 +2,7 @@ import pg from "pg";
 import { RealDidError } from "../errors.js";
 import { withClient } from "../service/postgres-client.js";
 import type { RegistrarDatabase, SqlTransaction, SqlValue } from "./registrar-database.js";
-import { POSTGRES_SCHEMA, POSTGRES_SCHEMA_NAME } from "./store-schema.js";
+import { POSTGRES_SCHEMA, POSTGRES_SCHEMA_NAME, POSTGRES_SCHEMA_VERSION } from "./store-schema.js";
 
 /** Serialises schema creation when several front ends start at once. */
 const SCHEMA_LOCK = 7415101;
@@ -69,16 +69,31 @@ export class PostgresRegistrarDatabase implements RegistrarDatabase {
     readonly location: string,
   ) {}
 
-  /** Connects and creates the schema if it is not there yet (several front ends may start at once). */
-  static async open(url: string): Promise<PostgresRegistrarDatabase> {
+  /**
+   * Connects to a registrar's database. `create` (init) makes the schema if it is not there;
+   * otherwise a database without it is refused (registrar_missing). The schema's version is
+   * its comment: the DDL runs only when that is missing or older, under a lock, so opening a
+   * front end takes no lock on tables other front ends are writing.
+   */
+  static async open(url: string, { create = false }: { create?: boolean } = {}): Promise<PostgresRegistrarDatabase> {
     const location = redacted(url);
-    const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, connectionTimeoutMillis: 3000, options: `-c search_path=${POSTGRES_SCHEMA_NAME}` });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: POOL_SIZE,
+      connectionTimeoutMillis: 3000,
+      keepAlive: true,
+      // A front end cut off while holding the writer's lock loses it (and its transaction) after a minute.
+      options: `-c search_path=${POSTGRES_SCHEMA_NAME} -c idle_in_transaction_session_timeout=60000`,
+    });
     pool.on("error", () => {}); // an idle connection the server dropped: the pool replaces it; the next query reports an outage
     try {
       await withClient(pool, "opening the registrar's store", async (client) => {
+        const version = async () => (await client.query("SELECT obj_description(oid, 'pg_namespace') AS version FROM pg_namespace WHERE nspname = $1", [POSTGRES_SCHEMA_NAME])).rows[0]?.version;
+        if ((await version()) === POSTGRES_SCHEMA_VERSION) return;
+        if ((await version()) === undefined && !create) throw new RealDidError("registrar_missing", `no registrar in ${location} (run: realdid registrar init --data DIR --database …)`);
         await client.query("SELECT pg_advisory_lock($1)", [SCHEMA_LOCK]);
         try {
-          await client.query(POSTGRES_SCHEMA);
+          if ((await version()) !== POSTGRES_SCHEMA_VERSION) await client.query(POSTGRES_SCHEMA);
         } finally {
           await client.query("SELECT pg_advisory_unlock($1)", [SCHEMA_LOCK]);
         }

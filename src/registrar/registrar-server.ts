@@ -25,6 +25,7 @@ const STATUS: Record<string, number> = {
   already_enrolled: 409,
   enterprise_inactive: 409,
   representative_refused: 403,
+  store_unavailable: 503,
   internal_error: 500,
 };
 

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { ATTRIBUTE_SLOTS, decodeAttributes, type EncodedAttributes, encodeAttributes, type PersonAttributes } from "../attributes/attributes.js";
@@ -16,7 +16,6 @@ import type { RealDidCredential } from "../credential/realdid-credential.js";
 import { type CredentialFile, credentialFile } from "../registry/credential.js";
 import { BUCKET_LEAVES, BUCKET_LEVEL, EMPTY_LEAF, type MerkleProof, MemoryTreeNodes, RegistryTree, TREE_ARITY, TREE_HEIGHT } from "../registry/registry-tree.js";
 import type { AuditLog } from "../regulator/audit-log.js";
-import { Semaphore } from "../service/semaphore.js";
 import {
   type ActivePerson,
   BusinessRegistry,
@@ -150,12 +149,12 @@ interface ChangeContext {
  * The tree is read from the store as it is needed (opening reads no leaf), so several
  * processes can share a store: a change is the store's only writer until it commits (the
  * database enforces it), and the ledger copy in memory catches up with entries other
- * processes committed. This process's operations take turns on that copy.
+ * processes committed. The copy only ever holds stored entries: a change signs its entry,
+ * stores it, and the copy takes it after the commit.
  */
 export class Registrar {
   private readonly vault: RecordVault | undefined;
   private readonly business: BusinessRegistry;
-  private readonly turn = new Semaphore(1);
 
   private constructor(
     private readonly db: RegistrarDatabase,
@@ -187,8 +186,9 @@ export class Registrar {
   static async init(dataDir: string, unlock: RegistrarUnlock, { now = new Date(), database }: { now?: Date } & StoreLocation = {}): Promise<Registrar> {
     const exists = (where: string) => new RealDidError("registrar_exists", `a registrar already exists in ${where}`);
     if (database === undefined && existsSync(join(dataDir, DB_FILE))) throw exists(dataDir);
-    const postgres = database === undefined ? undefined : await PostgresRegistrarDatabase.open(database);
+    const postgres = database === undefined ? undefined : await PostgresRegistrarDatabase.open(database, { create: true });
     let db: RegistrarDatabase | undefined = postgres;
+    let made: string[] = [];
     try {
       const written = async (tx: SqlTransaction) => (await tx.get("SELECT 1 FROM meta WHERE key = 'publicKey'")) !== undefined;
       if (postgres && (await postgres.read(written))) throw exists(postgres.location);
@@ -196,15 +196,22 @@ export class Registrar {
       ownerOnly(dataDir);
       // The keys first: a refused key file leaves no store behind.
       const keys = "provider" in unlock ? unlock.provider : LocalKeyProvider.create(dataDir, unlock);
-      db ??= Registrar.createSqliteStore(dataDir);
+      if (!("provider" in unlock)) made.push(join(dataDir, REGISTRAR_KEYS_FILE));
+      if (db === undefined) {
+        db = Registrar.createSqliteStore(dataDir);
+        made.push(...[DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`].map((name) => join(dataDir, name)));
+      }
       await db.write(async (tx) => {
         if (await written(tx)) throw exists(db!.location); // another front end initialised it meanwhile
         await tx.run("INSERT INTO meta (key, value) VALUES (?, ?)", ["publicKey", keys.ledgerSigner.publicKey]);
         await tx.run("INSERT INTO meta (key, value) VALUES (?, ?)", ["masterKeyId", keys.masterKeyId]);
         await Registrar.insertEntry(tx, new RootLedger(keys.ledgerSigner.publicKey).publishRoot(new RegistryTree().root, 0, now, keys.ledgerSigner));
       });
+      made = [];
     } finally {
       await db?.close();
+      // A registrar that was not created leaves no key file or store behind (a second init would refuse them).
+      for (const file of made) rmSync(file, { force: true });
     }
     return Registrar.open(dataDir, { unlock, database });
   }
@@ -215,8 +222,14 @@ export class Registrar {
     // SQLite gives the -wal and -shm files the mode of the database file.
     writeFileSync(dbPath, "", { mode: 0o600, flag: "wx" });
     const connection = new Database(dbPath);
-    connection.pragma("journal_mode = WAL");
-    connection.exec(SCHEMA);
+    try {
+      connection.pragma("journal_mode = WAL");
+      connection.exec(SCHEMA);
+    } catch (error) {
+      connection.close();
+      rmSync(dbPath, { force: true });
+      throw error;
+    }
     return new SqliteRegistrarDatabase(connection, dbPath);
   }
 
@@ -243,13 +256,12 @@ export class Registrar {
       db = new SqliteRegistrarDatabase(connection, join(dataDir, DB_FILE));
     } else {
       db = await PostgresRegistrarDatabase.open(database);
-      if (!(await db.read((tx) => tx.get("SELECT 1 FROM meta WHERE key = 'publicKey'")))) {
-        await db.close();
-        throw new RealDidError("registrar_missing", `no registrar in ${db.location} (run: realdid registrar init --data ${dataDir} --database …)`);
-      }
     }
     try {
       const keys = unlock && unlockKeys(dataDir, unlock);
+      if (!(await db.read((tx) => tx.get("SELECT 1 FROM meta WHERE key = 'publicKey'")))) {
+        throw new RealDidError("registrar_missing", `no registrar in ${db.location} (run: realdid registrar init --data ${dataDir}${database ? " --database …" : ""})`);
+      }
       const registrar = await Registrar.over(db, keys, hasher);
       if (keys) ownerOnly(dataDir);
       return registrar;
@@ -353,7 +365,7 @@ export class Registrar {
 
   private async writeEnrollment({ people: prepared, now }: PreparedEnrollment): Promise<CredentialFile[]> {
     const indexed = prepared.map((p) => ({ ...p, idIndex: this.nationalIdIndex(p.record.nationalId), commitmentIndex: this.commitmentIndex(p.commitment) }));
-    const first = await this.change(now, async ({ tx, seq, vault, reserve }) => {
+    const { result: first } = await this.change(now, async ({ tx, seq, vault, reserve }) => {
       const idsTaken = await existingValues(tx, "people", "national_id_index", indexed.map((p) => p.idIndex));
       const commitmentsTaken = await existingValues(tx, "people", "commitment_index", indexed.map((p) => p.commitmentIndex));
       const seenIds = new Set<string>();
@@ -387,12 +399,12 @@ export class Registrar {
 
   /** Revokes a credential: its leaf becomes empty and a new root is published. */
   async revoke(index: number, now: Date = new Date()): Promise<LedgerEntry> {
-    await this.change(now, async ({ tx, seq }) => {
+    const { entry } = await this.change(now, async ({ tx, seq }) => {
       if ((await this.row(tx, index)).revoked) throw new RealDidError("not_enrolled", `leaf ${index} is already revoked`);
       await tx.run("UPDATE people SET revoked = 1, updated_at = ?, changed_seq = ? WHERE leaf_index = ?", [now.toISOString(), seq, index]);
       return { document: changeDocument("revoke", [changedLeaf(index, EMPTY_LEAF)]), result: undefined };
     });
-    return this.ledger.head!;
+    return entry;
   }
 
   /** Re-issues a credential with new attributes (e.g. a renewed expiry); the old leaf stops proving. */
@@ -430,27 +442,27 @@ export class Registrar {
    * store already. Cheap when nothing changed: one indexed lookup.
    */
   async sync(): Promise<void> {
-    await this.snapshot(async () => undefined);
+    await this.db.read((tx) => this.catchUp(tx));
   }
 
   /** Bucket `bucket` of the current tree (see BUCKET_LEAVES), for path refresh without naming a leaf. */
   async bucket(bucket: number): Promise<Bucket> {
-    return this.snapshot(async (tx) => {
+    return this.snapshot(async (tx, entry) => {
       const size = await storedTreeSize(tx);
       const buckets = Math.max(1, Math.ceil(size / BUCKET_LEAVES));
       if (!Number.isSafeInteger(bucket) || bucket < 0 || bucket >= buckets) {
         throw new RealDidError("bucket_out_of_range", `bucket ${bucket} does not exist: the registry has buckets 0 to ${buckets - 1} of ${BUCKET_LEAVES} leaves`);
       }
       const { tree } = await this.storedTree(tx, bucketRanges(TREE_HEIGHT, bucket), size);
-      return { bucket, leaves: tree.leavesFrom(bucket * BUCKET_LEAVES, BUCKET_LEAVES), above: tree.siblingsAbove(BUCKET_LEVEL, bucket), root: tree.root, entry: this.ledgerCopy.head! };
+      return { bucket, leaves: tree.leavesFrom(bucket * BUCKET_LEAVES, BUCKET_LEAVES), above: tree.siblingsAbove(BUCKET_LEVEL, bucket), root: tree.root, entry };
     });
   }
 
   /** The tree's size and root and the ledger entry that published it, read together. */
   async treeInfo(): Promise<{ size: number; root: bigint; entry: LedgerEntry }> {
-    return this.snapshot(async (tx) => {
+    return this.snapshot(async (tx, entry) => {
       const { tree } = await this.storedTree(tx, rangesAlongPaths(TREE_HEIGHT, []));
-      return { size: tree.size, root: tree.root, entry: this.ledgerCopy.head! };
+      return { size: tree.size, root: tree.root, entry };
     });
   }
 
@@ -465,17 +477,12 @@ export class Registrar {
   }
 
   /**
-   * Runs `read` on one snapshot of the store (a read transaction, after catching up): the
-   * tree's nodes are read by several statements, which another process's commit must not
-   * fall between.
+   * Runs `read` on one snapshot of the store (a read transaction, after catching up), with
+   * the ledger entry that published the snapshot's root: the tree's nodes are read by
+   * several statements, which another process's commit must not fall between.
    */
-  private snapshot<T>(read: (tx: SqlTransaction) => Promise<T>): Promise<T> {
-    return this.turn.run(() =>
-      this.db.read(async (tx) => {
-        await this.catchUp(tx);
-        return read(tx);
-      }),
-    );
+  private snapshot<T>(read: (tx: SqlTransaction, head: LedgerEntry) => Promise<T>): Promise<T> {
+    return this.db.read(async (tx) => read(tx, await this.catchUp(tx)));
   }
 
   async indexOfNationalId(nationalId: string): Promise<number> {
@@ -535,7 +542,7 @@ export class Registrar {
    */
   async enrollEnterprise(request: EnterpriseEnrollment, now: Date = new Date()): Promise<{ enterprise: EnterpriseRecord; representativeMandate: MandateCredential }> {
     const enterprise = parseEnterpriseEnrollment(request);
-    const mandate = await this.change(now, async ({ tx, seq, reserve }) => {
+    const { result: mandate } = await this.change(now, async ({ tx, seq, reserve }) => {
       const representative = await this.activePerson(tx, request.legalRepresentativeNationalId, "legalRepresentativeNationalId");
       return this.business.writeEnterprise(tx, enterprise, representative, reserve(2), seq, now);
     });
@@ -552,7 +559,7 @@ export class Registrar {
    */
   async grantMandate(grant: MandateGrant, evidence: object, now: Date = new Date()): Promise<MandateCredential> {
     const plainEvidence = checkGrant(grant, evidence, now.toISOString().slice(0, 10));
-    const mandate = await this.change(now, async ({ tx, seq, reserve }) => {
+    const { result: mandate } = await this.change(now, async ({ tx, seq, reserve }) => {
       const agent = await this.activePerson(tx, grant.agentNationalId, "grant: agentNationalId");
       return this.business.writeGrant(tx, grant, plainEvidence, agent, reserve(1), seq, now);
     });
@@ -561,8 +568,7 @@ export class Registrar {
 
   /** Revokes a mandate: its leaf becomes empty (its handle still resolves) and a new root is published. */
   async revokeMandate(index: number, now: Date = new Date(), evidence?: object): Promise<LedgerEntry> {
-    await this.change(now, ({ tx, seq }) => this.business.revokeMandate(tx, index, seq, now, evidence));
-    return this.ledger.head!;
+    return (await this.change(now, ({ tx, seq }) => this.business.revokeMandate(tx, index, seq, now, evidence))).entry;
   }
 
   /**
@@ -573,11 +579,11 @@ export class Registrar {
    */
   async setEnterpriseStatus(creditCode: string, status: EnterpriseStatus, now: Date = new Date()): Promise<{ entry: LedgerEntry; representativeMandate?: MandateCredential }> {
     if (!(ENTERPRISE_STATUSES as readonly unknown[]).includes(status)) throw new RealDidError("invalid_argument", `status must be one of ${ENTERPRISE_STATUSES.join(", ")}, received ${JSON.stringify(status)}`);
-    const mandate = await this.change(now, async ({ tx, seq, reserve }) => {
+    const { result: mandate, entry } = await this.change(now, async ({ tx, seq, reserve }) => {
       const representative = status === "active" ? await this.activePersonOrNone(tx, (await this.business.enterprise(tx, creditCode)).legalRepresentative.nationalId) : undefined;
       return this.business.writeStatus(tx, creditCode, status, representative, reserve(representative ? 1 : 0), seq, now);
     });
-    return { entry: this.ledger.head!, ...(mandate && { representativeMandate: this.mandateCredentialOf(mandate, now) }) };
+    return { entry, ...(mandate && { representativeMandate: this.mandateCredentialOf(mandate, now) }) };
   }
 
   /**
@@ -585,7 +591,7 @@ export class Registrar {
    * revoked and the new one's written in one transaction; returns the new mandate credential.
    */
   async changeRepresentative(creditCode: string, representativeNationalId: string, now: Date = new Date()): Promise<MandateCredential> {
-    const mandate = await this.change(now, async ({ tx, seq, reserve }) =>
+    const { result: mandate } = await this.change(now, async ({ tx, seq, reserve }) =>
       this.business.writeRepresentative(tx, creditCode, await this.activePerson(tx, representativeNationalId, "legalRepresentativeNationalId"), reserve(1), seq, now),
     );
     return this.mandateCredentialOf(mandate, now);
@@ -662,42 +668,35 @@ export class Registrar {
   /**
    * Runs `mutate` (it writes rows, given the sequence number of the ledger entry it will be
    * published under, and returns the change document), writes the document's leaves into
-   * the tree, and publishes the new root with the document's digest, in one transaction in
-   * which this process is the store's only writer, after catching up with other writers. On
-   * any failure the transaction rolls back and the ledger copy is read again, so memory
-   * never runs ahead of the store.
+   * the tree, and stores the signed entry for the new root with the document's digest, in
+   * one transaction in which this process is the store's only writer, after catching up
+   * with other writers. The ledger copy takes the entry only once it is stored: a failure
+   * anywhere (at the commit too) leaves the copy as the store is.
    */
-  private async change<T>(now: Date, mutate: (context: ChangeContext) => Promise<TreeChange<T>>): Promise<T> {
+  private async change<T>(now: Date, mutate: (context: ChangeContext) => Promise<TreeChange<T>>): Promise<{ result: T; entry: LedgerEntry }> {
     const { vault, keys } = this.unlocked();
-    return this.turn.run(async () => {
-      let entriesBefore: number | undefined;
-      try {
-        return await this.db.write(async (tx) => {
-          const current = await Registrar.meta(tx, "masterKeyId");
-          if (current !== keys.masterKeyId) {
-            throw new RealDidError("keys_rotated", `the store's master key is ${current}, not these keys' ${keys.masterKeyId}: a rotation happened since they were read (open the registrar again) or did not finish (run rotate-master-key again)`);
-          }
-          await this.catchUp(tx);
-          entriesBefore = this.ledgerCopy.length;
-          const size = await storedTreeSize(tx);
-          const reserve = (count: number): number => {
-            if (size + count > TREE_ARITY ** TREE_HEIGHT) throw new RealDidError("tree_full", `the registry holds ${TREE_ARITY ** TREE_HEIGHT} leaves; ${size} are in use`);
-            return size;
-          };
-          const { document, result } = await mutate({ tx, seq: this.ledgerCopy.length, vault, reserve });
-          const leaves = document.leaves.map(({ index, leaf }) => ({ index, value: BigInt(leaf) }));
-          const { tree, nodes } = await this.storedTree(tx, rangesAlongPaths(TREE_HEIGHT, leaves.map((l) => l.index)), size);
-          Registrar.writeLeaves(tree, leaves);
-          await nodes.flush(tx);
-          await Registrar.insertEntry(tx, this.ledgerCopy.publishRoot(tree.root, tree.size, now, keys.ledgerSigner, ledgerChangeOf(document)));
-          return result;
-        });
-      } catch (error) {
-        // The rollback undid the tree's nodes; an entry published in memory is dropped (catchUp reads the ledger again).
-        if (entriesBefore !== undefined && this.ledgerCopy.length !== entriesBefore) await this.db.read((tx) => this.catchUp(tx)).catch(() => undefined);
-        throw error;
+    const changed = await this.db.write(async (tx) => {
+      const current = await Registrar.meta(tx, "masterKeyId");
+      if (current !== keys.masterKeyId) {
+        throw new RealDidError("keys_rotated", `the store's master key is ${current}, not these keys' ${keys.masterKeyId}: a rotation happened since they were read (open the registrar again) or did not finish (run rotate-master-key again)`);
       }
+      await this.catchUp(tx);
+      const size = await storedTreeSize(tx);
+      const reserve = (count: number): number => {
+        if (size + count > TREE_ARITY ** TREE_HEIGHT) throw new RealDidError("tree_full", `the registry holds ${TREE_ARITY ** TREE_HEIGHT} leaves; ${size} are in use`);
+        return size;
+      };
+      const { document, result } = await mutate({ tx, seq: this.ledgerCopy.length, vault, reserve });
+      const leaves = document.leaves.map(({ index, leaf }) => ({ index, value: BigInt(leaf) }));
+      const { tree, nodes } = await this.storedTree(tx, rangesAlongPaths(TREE_HEIGHT, leaves.map((l) => l.index)), size);
+      Registrar.writeLeaves(tree, leaves);
+      await nodes.flush(tx);
+      const entry = this.ledgerCopy.signNextRoot(tree.root, tree.size, now, keys.ledgerSigner, ledgerChangeOf(document));
+      await Registrar.insertEntry(tx, entry);
+      return { result, entry };
     });
+    this.ledgerCopy.sync([changed.entry]); // a catch-up that read it after the commit has it already
+    return changed;
   }
 
   /** The registry tree over the stored nodes `ranges` covers, read in one go (see StoredTreeNodes). */
@@ -707,19 +706,18 @@ export class Registrar {
   }
 
   /**
-   * Within a transaction: appends the ledger entries other processes committed since our
-   * ledger head. A copy ahead of the store (an entry published in memory whose transaction
-   * then failed) is read again, so no later entry can chain onto an entry that was never stored.
+   * Within a transaction: takes the ledger entries committed beyond our copy (each
+   * verified; one another call took meanwhile must be identical) and returns the entry at
+   * the head of what this transaction sees, checked against the stored tree's root when it
+   * is new to us. A read on an older snapshot than the copy gets that snapshot's head.
    */
-  private async catchUp(tx: SqlTransaction): Promise<void> {
-    const stored = await tx.get<{ highest: number }>("SELECT max(seq) AS highest FROM ledger");
-    if (this.ledgerCopy.length > stored!.highest + 1) {
-      this.ledgerCopy = await Registrar.loadLedger(tx, this.publicKeyHex, this.hasher);
-      return;
+  private async catchUp(tx: SqlTransaction): Promise<LedgerEntry> {
+    const { highest } = (await tx.get<{ highest: number }>("SELECT max(seq) AS highest FROM ledger"))!;
+    if (highest >= this.ledgerCopy.length) {
+      this.ledgerCopy.sync(ledgerEntriesOfRows(await tx.all(LEDGER_ROWS_FROM, [this.ledgerCopy.length])));
+      await Registrar.checkHeadIsTreeRoot(tx, this.ledgerCopy.entry(highest)!, this.hasher);
     }
-    const newer = ledgerEntriesOfRows(await tx.all(LEDGER_ROWS_FROM, [this.ledgerCopy.length]));
-    for (const entry of newer) this.ledgerCopy.append(entry);
-    if (newer.length > 0) await Registrar.checkHeadIsTreeRoot(tx, this.ledgerCopy, this.hasher);
+    return this.ledgerCopy.entry(highest)!;
   }
 
   /** Writes leaves into the tree, by index: slots in use are replaced, the others appended (they follow the last one, in order). */
@@ -779,13 +777,14 @@ export class Registrar {
   /** The ledger, every link checked and the head's signature, and its head's root checked against the stored tree's. */
   private static async loadLedger(tx: SqlTransaction, publicKey: string, hasher: RegistryHasher): Promise<RootLedger> {
     const ledger = RootLedger.fromOwnStore(publicKey, ledgerEntriesOfRows(await tx.all(LEDGER_ROWS_FROM, [0])));
-    await Registrar.checkHeadIsTreeRoot(tx, ledger, hasher);
+    if (ledger.head === undefined) throw new RealDidError("store_tampered", "the registrar store's ledger is empty");
+    await Registrar.checkHeadIsTreeRoot(tx, ledger.head, hasher);
     return ledger;
   }
 
-  private static async checkHeadIsTreeRoot(tx: SqlTransaction, ledger: RootLedger, hasher: RegistryHasher): Promise<void> {
+  private static async checkHeadIsTreeRoot(tx: SqlTransaction, head: LedgerEntry, hasher: RegistryHasher): Promise<void> {
     const stored = new RegistryTree(TREE_HEIGHT, hasher, await StoredTreeNodes.load(tx, rangesAlongPaths(TREE_HEIGHT, []), 0));
-    if (ledger.head?.root !== stored.root.toString()) {
+    if (head.root !== stored.root.toString()) {
       throw new RealDidError("store_tampered", "the registrar store is inconsistent: the ledger head's root is not the stored tree's root (run: realdid registrar check-tree)");
     }
   }

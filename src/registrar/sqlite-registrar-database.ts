@@ -1,3 +1,4 @@
+import { realpathSync } from "node:fs";
 import type Database from "better-sqlite3";
 import { Semaphore } from "../service/semaphore.js";
 import { guarded } from "../service/store-errors.js";
@@ -9,11 +10,16 @@ const STATEMENT_CACHE = 256;
 /**
  * The registrar's store in its data folder: one better-sqlite3 connection. SQLite's calls
  * are synchronous, but a transaction may await between them (a registrar change reads,
- * computes and writes), so this process's transactions take turns on the connection;
- * other processes wait for SQLite's write lock (BEGIN IMMEDIATE, busy timeout).
+ * computes and writes), so this connection's transactions take turns, and so do the
+ * writes of every connection this process has to the same file: otherwise a second
+ * writer's BEGIN IMMEDIATE would wait for SQLite's lock synchronously, blocking the event
+ * loop the first one needs to finish. Other processes wait for that lock (busy timeout).
  */
 export class SqliteRegistrarDatabase implements RegistrarDatabase {
+  /** This process's writers per database file. */
+  private static readonly writersOfFile = new Map<string, Semaphore>();
   private readonly turn = new Semaphore(1);
+  private readonly writers: Semaphore;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly tx: SqlTransaction = {
     get: async <T>(sql: string, params: readonly SqlValue[] = []) => this.statement(sql).get(...params) as T | undefined,
@@ -29,14 +35,24 @@ export class SqliteRegistrarDatabase implements RegistrarDatabase {
     /** The open connection (pragmas and upgrades done by the caller); closed by close(). */
     readonly connection: Database.Database,
     readonly location: string,
-  ) {}
+  ) {
+    this.writers = SqliteRegistrarDatabase.writersOf(connection.name);
+  }
+
+  private static writersOf(name: string): Semaphore {
+    if (name === ":memory:") return new Semaphore(1);
+    const file = realpathSync(name);
+    let writers = SqliteRegistrarDatabase.writersOfFile.get(file);
+    if (writers === undefined) SqliteRegistrarDatabase.writersOfFile.set(file, (writers = new Semaphore(1)));
+    return writers;
+  }
 
   read<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     return this.transaction("BEGIN", work); // deferred: the snapshot is taken at the first read
   }
 
   write<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
-    return this.transaction("BEGIN IMMEDIATE", work);
+    return this.writers.run(() => this.transaction("BEGIN IMMEDIATE", work));
   }
 
   async close(): Promise<void> {

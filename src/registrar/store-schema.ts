@@ -149,6 +149,8 @@ export function readLedgerRows(db: Database.Database, fromSeq: number): LedgerEn
 
 /** The PostgreSQL schema that holds a registrar's tables (the connection's search_path): a database may hold a verifier's too. */
 export const POSTGRES_SCHEMA_NAME = "realdid_registrar";
+/** The schema's comment once POSTGRES_SCHEMA has run: a front end that finds it runs no DDL. */
+export const POSTGRES_SCHEMA_VERSION = "realdid-registrar-schema/1";
 
 const POSTGRES_LEAF_TRIGGERS = LEAF_TABLES.map(
   (table) => `CREATE OR REPLACE TRIGGER ${table}_leaf_index_free BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION leaf_index_free();`,
@@ -157,7 +159,8 @@ const POSTGRES_LEAF_TRIGGERS = LEAF_TABLES.map(
 /**
  * The same store in PostgreSQL (see SCHEMA for what each table holds): BIGINT for leaf
  * indexes (2^33 slots), BYTEA for sealed records and tree nodes, and the shared leaf index
- * space kept by one trigger function. Created if missing whenever a front end opens it.
+ * space kept by one trigger function (CREATE OR REPLACE TRIGGER: PostgreSQL 14 or later).
+ * Run by `registrar init`, and by a front end that finds an older version.
  */
 export const POSTGRES_SCHEMA = `
 CREATE SCHEMA IF NOT EXISTS ${POSTGRES_SCHEMA_NAME};
@@ -181,7 +184,7 @@ CREATE OR REPLACE VIEW registry_leaves AS
   SELECT leaf_index, leaf, revoked, changed_seq FROM people
   UNION ALL SELECT leaf_index, leaf, CASE WHEN status = 'active' THEN 0 ELSE 1 END::SMALLINT, changed_seq FROM enterprises
   UNION ALL SELECT leaf_index, leaf, revoked, changed_seq FROM mandates;
-CREATE OR REPLACE FUNCTION leaf_index_free() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION leaf_index_free() RETURNS trigger LANGUAGE plpgsql SET search_path = ${POSTGRES_SCHEMA_NAME} AS $$
 BEGIN
   IF (TG_TABLE_NAME <> 'people' AND EXISTS (SELECT 1 FROM people WHERE leaf_index = NEW.leaf_index))
     OR (TG_TABLE_NAME <> 'enterprises' AND EXISTS (SELECT 1 FROM enterprises WHERE leaf_index = NEW.leaf_index))
@@ -192,4 +195,5 @@ BEGIN
 END $$;
 ${POSTGRES_LEAF_TRIGGERS}
 CREATE TABLE IF NOT EXISTS tree_nodes (level SMALLINT NOT NULL, idx BIGINT NOT NULL, hash BYTEA NOT NULL, PRIMARY KEY (level, idx));
+COMMENT ON SCHEMA ${POSTGRES_SCHEMA_NAME} IS '${POSTGRES_SCHEMA_VERSION}';
 `;

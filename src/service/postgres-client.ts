@@ -14,9 +14,8 @@ export async function withClient<T>(pool: pg.Pool, what: string, work: (client: 
     const onError = (error: Error) => (broken = error);
     client.on("error", onError);
     try {
-      const result = await work(client);
-      if (broken) throw broken;
-      return result;
+      // A connection that fails after the work finished is only destroyed (below): the work's result stands.
+      return await work(client);
     } catch (error) {
       broken ??= error as Error;
       throw error;

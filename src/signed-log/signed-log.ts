@@ -127,13 +127,22 @@ export class SignedLog<E extends ChainFields> {
 
   /** Signs and appends the next entry with `payload`; times never go backwards. */
   publish(payload: Payload<E>, time: Date, signer: LogSigner): E {
+    const entry = this.signNext(payload, time, signer);
+    this.append(entry);
+    return entry;
+  }
+
+  /**
+   * Signs the entry that would follow the head, without appending it: an owner that stores
+   * its log appends it (sync) once it is stored, so this copy never holds an entry a failed
+   * write left out.
+   */
+  signNext(payload: Payload<E>, time: Date, signer: LogSigner): E {
     if (signer.publicKey !== this.publicKey) throw new RealDidError("log_wrong_key", "the signing key is not this log's key");
     const head = this.head;
     const when = new Date(Math.max(time.getTime(), head ? Date.parse(head.time) : 0)).toISOString();
     const unsigned = { ...payload, seq: this.length, time: when, prevHash: head ? entryHash(this.kind, head) : GENESIS_PREV_HASH } as Unsigned<E>;
-    const entry = { ...unsigned, signature: signer.sign(signingMessage(this.kind, unsigned)) } as E;
-    this.append(entry);
-    return entry;
+    return { ...unsigned, signature: signer.sign(signingMessage(this.kind, unsigned)) } as E;
   }
 
   /**

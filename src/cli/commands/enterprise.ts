@@ -259,6 +259,7 @@ export function enterpriseCommands(program: Command): void {
         c
           .requiredOption("--index <n>", "the mandate's leaf index (in its credential)", integerOption("--index"))
           .option("--data <dir>", "operator: the registrar's data folder (instead of --registrar)")
+          .option("--database <url>", "operator: the registrar's PostgreSQL database (default: $REALDID_REGISTRAR_DATABASE, else SQLite in the data folder)")
           .option("--registrar <url>", "legal representative: the registrar's server")
           .option("--identity <file>", "legal representative: your identity file")
           .option("--credential <file>", "legal representative: your credential")
