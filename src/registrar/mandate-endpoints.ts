@@ -46,6 +46,7 @@ export function mountMandateEndpoints(app: Express, registrar: Registrar, desk: 
     try {
       const { act, proof } = submission(req.body, "grant");
       const grant = parseMandateGrant(act, "grant");
+      await registrar.sync(); // the current root is judged on the ledger as the store has it
       const evidence = await verifyRepresentativeAct(grant, proof, side());
       const { format: _, registrarKey: __, requestedAt: ___, ...terms } = grant;
       // The representative's copy, for the agent, without the agent's commitment (see representativeCopy).
@@ -58,6 +59,7 @@ export function mountMandateEndpoints(app: Express, registrar: Registrar, desk: 
     try {
       const { act, proof } = submission(req.body, "revocation");
       const revocation = parseMandateRevocation(act, "revocation");
+      await registrar.sync(); // the current root is judged on the ledger as the store has it
       const evidence = await verifyRepresentativeAct(revocation, proof, side());
       const mandate = (await registrar.mandatesOf(revocation.enterpriseCode)).find((m) => m.leafIndex === revocation.mandateIndex && !m.revoked);
       if (!mandate) throw new RealDidError("not_enrolled", `${revocation.enterpriseCode} has no mandate in force at leaf ${revocation.mandateIndex}`);

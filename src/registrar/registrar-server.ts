@@ -39,7 +39,7 @@ export const requestLogToStderr = (): Logger => pino({ base: undefined }, pino.d
 
 /**
  * The registrar's public server, read-only over its store (other processes enroll and
- * revoke; every request first catches up with what they committed):
+ * revoke; every answer reflects what they committed before it):
  *   GET /v1/ledger?from=N&limit=L    the signed root ledger as JSON lines (header, then at most L
  *                                    entries from N; L defaults to and may not exceed maxLedgerPage;
  *                                    X-Ledger-Length says how many entries there are in all)
@@ -85,14 +85,15 @@ export async function startRegistrarServer(
     // origin may read it (no credentials are sent or accepted).
     res.setHeader("Access-Control-Allow-Origin", "*");
     res.setHeader("Access-Control-Expose-Headers", LEDGER_LENGTH_HEADER);
-    registrar.sync().then(() => next(), next);
+    next();
   });
   const integerParam = (value: unknown, name: string): number => {
     if (typeof value !== "string" || !/^(0|[1-9][0-9]{0,15})$/.test(value)) throw new RealDidError("invalid_argument", `${name} must be a non-negative integer`);
     return Number(value);
   };
 
-  app.get("/v1/ledger", (req, res) => {
+  app.get("/v1/ledger", async (req, res) => {
+    await registrar.sync(); // the tree and bucket answers catch up in their own snapshot
     const from = req.query.from === undefined ? 0 : integerParam(req.query.from, "from");
     const limit = req.query.limit === undefined ? maxLedgerPage : integerParam(req.query.limit, "limit");
     if (limit < 1 || limit > maxLedgerPage) throw new RealDidError("invalid_argument", `limit must be from 1 to ${maxLedgerPage}`);

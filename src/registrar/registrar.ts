@@ -171,8 +171,9 @@ export class Registrar {
   /** A registrar over an open store: its ledger is read with the tree's root, on one snapshot. */
   private static async over(db: RegistrarDatabase, keys: RegistrarKeyProvider | undefined, hasher: RegistryHasher): Promise<Registrar> {
     const { publicKey, ledger } = await db.read(async (tx) => {
-      const publicKey = await Registrar.meta(tx, "publicKey");
-      return { publicKey, ledger: await Registrar.loadLedger(tx, publicKey, hasher) };
+      const row = await tx.get<{ value: string }>("SELECT value FROM meta WHERE key = 'publicKey'");
+      if (row === undefined) throw new RealDidError("registrar_missing", `no registrar in ${db.location} (run: realdid registrar init)`);
+      return { publicKey: row.value, ledger: await Registrar.loadLedger(tx, row.value, hasher) };
     });
     if (keys && keys.ledgerSigner.publicKey !== publicKey) throw new RealDidError("wrong_key", `these keys belong to another registrar (ledger key ${keys.ledgerSigner.publicKey}, this store's is ${publicKey})`);
     return new Registrar(db, publicKey, keys, hasher, ledger);
@@ -259,9 +260,6 @@ export class Registrar {
     }
     try {
       const keys = unlock && unlockKeys(dataDir, unlock);
-      if (!(await db.read((tx) => tx.get("SELECT 1 FROM meta WHERE key = 'publicKey'")))) {
-        throw new RealDidError("registrar_missing", `no registrar in ${db.location} (run: realdid registrar init --data ${dataDir}${database ? " --database …" : ""})`);
-      }
       const registrar = await Registrar.over(db, keys, hasher);
       if (keys) ownerOnly(dataDir);
       return registrar;
