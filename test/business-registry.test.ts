@@ -19,6 +19,7 @@ import { Identity } from "../src/identity/identity.js";
 import { checkLedgerChange, type LedgerChangeDocument } from "../src/ledger/ledger-change.js";
 import { RootLedger } from "../src/ledger/root-ledger.js";
 import { AuditFolder } from "../src/regulator/audit-log.js";
+import { SHARD_LEAVES, shardOfRegion } from "../src/registry/province-shards.js";
 import { merkleRootOf } from "../src/registry/registry-tree.js";
 import type { MandateGrant } from "../src/registrar/business-registry.js";
 import { parseEnterpriseStatusDocument } from "../src/registrar/enterprise-status.js";
@@ -45,8 +46,14 @@ const ACME_NAME = "Lanting Trading Co., Ltd.";
 const NOT_ENROLLED_CODE = withCreditCodeCheck("91310101MA1FPX3K7");
 const [LI, ZHANG, WANG, CHEN] = NAMED_PEOPLE;
 /** Leaf indexes: the four people first, then the enterprise and its representative's mandate. */
-const ACME_INDEX = 4;
-const REPRESENTATIVE_INDEX = 5;
+/** Slot k of a province's shard (see province-shards.ts): each province's leaves fill its own shard in order. */
+const slotOf = (province: string, k: number) => shardOfRegion(province) * SHARD_LEAVES + k;
+// Li Wei and Chen Jing are in Beijing (11), Zhang Min in Shanghai (31), Wang Fang in Guangdong (44); ACME is registered in Beijing.
+const [LI_INDEX, CHEN_INDEX, ZHANG_INDEX, WANG_INDEX] = [slotOf("11", 0), slotOf("11", 1), slotOf("31", 0), slotOf("44", 0)];
+const ACME_INDEX = slotOf("11", 2);
+const REPRESENTATIVE_INDEX = slotOf("11", 3);
+/** The business leaves after ACME's, in Beijing's shard. */
+const [FIRST_GRANT, SECOND_GRANT, THIRD_GRANT] = [slotOf("11", 4), slotOf("11", 5), slotOf("11", 6)];
 
 /**
  * A grant's evidence as the caller hands it over after checking the representative's proof
@@ -128,7 +135,7 @@ describe("enterprises in the registry tree", () => {
       name: ACME_NAME,
       region: "110105",
       organisationType: "91",
-      legalRepresentative: { nationalId: LI.nationalId, leafIndex: 0 },
+      legalRepresentative: { nationalId: LI.nationalId, leafIndex: LI_INDEX },
       leafIndex: ACME_INDEX,
       status: "active",
       enrolledAt: NOW.toISOString(),
@@ -156,10 +163,10 @@ describe("enterprises in the registry tree", () => {
     // genesis, the people, the enterprise: each entry after the genesis commits to its change document.
     expect(registrar.ledger.length).toBe(3);
     expect(registrar.ledger.entry(0)!.change).toBeUndefined();
-    const peopleLeaves = (await registrar.bucket(0)).leaves.slice(0, 4);
-    checkLedgerChange(registrar.ledger.entry(1)!, expectedDocument("enroll", peopleLeaves.map((l, i) => [i, l])));
+    const peopleSlots = [LI_INDEX, ZHANG_INDEX, WANG_INDEX, CHEN_INDEX]; // in the batch's order
+    checkLedgerChange(registrar.ledger.entry(1)!, expectedDocument("enroll", await Promise.all(peopleSlots.map(async (index): Promise<[number, bigint]> => [index, (await registrar.path(index)).leaf]))));
     const [mandate] = await registrar.mandatesOf(ACME);
-    expect(mandate).toMatchObject({ leafIndex: REPRESENTATIVE_INDEX, leaf: leaf.toString(), revoked: false, agent: { nationalId: LI.nationalId, leafIndex: 0 }, ledgerSeq: 2, grantedAt: NOW.toISOString() });
+    expect(mandate).toMatchObject({ leafIndex: REPRESENTATIVE_INDEX, leaf: leaf.toString(), revoked: false, agent: { nationalId: LI.nationalId, leafIndex: LI_INDEX }, ledgerSeq: 2, grantedAt: NOW.toISOString() });
     expect(mandate.grantedBy).toEqual(expectedDocument("enterprise", [[ACME_INDEX, enterpriseLeaf(enterpriseFields(ACME))], [REPRESENTATIVE_INDEX, leaf]], { creditCode: ACME, name: ACME_NAME }));
     expect(checkLedgerChange(registrar.ledger.entry(2)!, mandate.grantedBy).kind).toBe("enterprise");
     expect(await registrar.enterpriseStatus(ACME)).toEqual({ creditCode: ACME, status: "active", leafIndex: ACME_INDEX, leaf: enterpriseLeaf(enterpriseFields(ACME)).toString() });
@@ -173,11 +180,11 @@ describe("enterprises in the registry tree", () => {
     // A grant: the agent's credential, a leaf under the root, and the grant with its evidence in the ledger.
     const granted = await expectNewRoot(registrar, () => registrar.grantMandate(grantOf(), EVIDENCE, NOW));
     const agentCredential = asFile(granted.result);
-    expect(agentCredential).toMatchObject({ role: "agent", tasks: ["tax_filing", "invoicing"], validFrom: TODAY, validUntil: "2027-05-31", index: 6, agentCommitment: identities[2].commitment.toString() });
-    expect(merkleRootOf(await registrar.path(6))).toBe((await registrar.treeInfo()).root);
-    expect((await registrar.path(6)).leaf.toString()).toBe(agentCredential.leaf);
-    const grantRecord = (await registrar.mandatesOf(ACME)).find((m) => m.leafIndex === 6)!;
-    expect(grantRecord.grantedBy).toMatchObject({ kind: "mandate-grant", grant: grantOf(), evidence: EVIDENCE, leaves: [{ index: 6, leaf: agentCredential.leaf }] });
+    expect(agentCredential).toMatchObject({ role: "agent", tasks: ["tax_filing", "invoicing"], validFrom: TODAY, validUntil: "2027-05-31", index: FIRST_GRANT, agentCommitment: identities[2].commitment.toString() });
+    expect(merkleRootOf(await registrar.path(FIRST_GRANT))).toBe((await registrar.treeInfo()).root);
+    expect((await registrar.path(FIRST_GRANT)).leaf.toString()).toBe(agentCredential.leaf);
+    const grantRecord = (await registrar.mandatesOf(ACME)).find((m) => m.leafIndex === FIRST_GRANT)!;
+    expect(grantRecord.grantedBy).toMatchObject({ kind: "mandate-grant", grant: grantOf(), evidence: EVIDENCE, leaves: [{ index: FIRST_GRANT, leaf: agentCredential.leaf }] });
     expect(grantRecord.grantedBy.salt).toMatch(/^[0-9a-f]{64}$/);
     expect(granted.entry.change!.kind).toBe("mandate-grant");
     checkLedgerChange(granted.entry, grantRecord.grantedBy);
@@ -189,23 +196,23 @@ describe("enterprises in the registry tree", () => {
     // Its evidence is kept as the JSON it stands for (what is stored is what was digested).
     const looseEvidence = { ...EVIDENCE, holes: [1, undefined], unset: undefined };
     const manager = asFile(await registrar.grantMandate(grantOf({ agentNationalId: CHEN.nationalId, role: "license_manager", tasks: ["licence_renewal"], validUntil: "2031-06-01" }), looseEvidence, NOW));
-    expect(manager).toMatchObject({ index: 7, role: "license_manager", validUntil: "2031-06-01" });
-    const managerRecord = (await registrar.mandatesOf(ACME)).find((m) => m.leafIndex === 7)!;
+    expect(manager).toMatchObject({ index: SECOND_GRANT, role: "license_manager", validUntil: "2031-06-01" });
+    const managerRecord = (await registrar.mandatesOf(ACME)).find((m) => m.leafIndex === SECOND_GRANT)!;
     expect(managerRecord.grantedBy.evidence).toEqual({ ...EVIDENCE, holes: [1, null] });
     checkLedgerChange(registrar.ledger.head!, managerRecord.grantedBy);
 
     // Revoking a mandate empties its slot; its row stays.
-    const revoked = await expectNewRoot(registrar, () => registrar.revokeMandate(6, NOW));
-    checkLedgerChange(revoked.entry, expectedDocument("mandate-revoke", [[6, 0n]]));
-    await expect(registrar.path(6)).rejects.toThrow(/leaf 6 is revoked/);
-    expect((await refusal(() => registrar.revokeMandate(6, NOW))).code).toBe("not_enrolled");
-    expect((await refusal(() => registrar.revokeMandate(ACME_INDEX, NOW))).message).toMatch(/no mandate has leaf index 4/);
+    const revoked = await expectNewRoot(registrar, () => registrar.revokeMandate(FIRST_GRANT, NOW));
+    checkLedgerChange(revoked.entry, expectedDocument("mandate-revoke", [[FIRST_GRANT, 0n]]));
+    await expect(registrar.path(FIRST_GRANT)).rejects.toThrow(new RegExp(`leaf ${FIRST_GRANT} is revoked`));
+    expect((await refusal(() => registrar.revokeMandate(FIRST_GRANT, NOW))).code).toBe("not_enrolled");
+    expect((await refusal(() => registrar.revokeMandate(ACME_INDEX, NOW))).message).toMatch(new RegExp(`no mandate has leaf index ${ACME_INDEX}`));
 
     // Suspended: the enterprise's leaf and every mandate still active are revoked in the same entry.
     const suspended = await expectNewRoot(registrar, () => registrar.setEnterpriseStatus(ACME, "suspended", later(1)));
     expect(suspended.result.representativeMandate).toBeUndefined();
-    checkLedgerChange(suspended.entry, expectedDocument("enterprise-status", [[ACME_INDEX, 0n], [REPRESENTATIVE_INDEX, 0n], [7, 0n]], { creditCode: ACME, status: "suspended" }));
-    for (const index of [ACME_INDEX, REPRESENTATIVE_INDEX, 7]) await expect(registrar.path(index)).rejects.toThrow(/revoked/);
+    checkLedgerChange(suspended.entry, expectedDocument("enterprise-status", [[ACME_INDEX, 0n], [REPRESENTATIVE_INDEX, 0n], [SECOND_GRANT, 0n]], { creditCode: ACME, status: "suspended" }));
+    for (const index of [ACME_INDEX, REPRESENTATIVE_INDEX, SECOND_GRANT]) await expect(registrar.path(index)).rejects.toThrow(/revoked/);
     expect((await registrar.mandatesOf(ACME)).map((m) => m.revoked)).toEqual([true, true, true]);
     expect(await refusal(() => registrar.grantMandate(grantOf(), EVIDENCE, later(1)))).toMatchObject({ code: "enterprise_inactive", message: expect.stringMatching(/is suspended: it grants no mandates/) });
     expect((await refusal(() => registrar.setEnterpriseStatus(ACME, "suspended", later(1)))).message).toMatch(/already suspended/);
@@ -213,18 +220,18 @@ describe("enterprises in the registry tree", () => {
     // Active again: the enterprise's leaf returns to its slot, the old mandates do not; the representative gets a new one.
     const reactivated = await expectNewRoot(registrar, () => registrar.setEnterpriseStatus(ACME, "active", later(2)));
     const newRepresentative = asFile(reactivated.result.representativeMandate!);
-    expect(newRepresentative).toMatchObject({ role: "legal_representative", tasks: "all", validFrom: "2026-06-03", index: 8 });
-    const reactivation = expectedDocument("enterprise-status", [[ACME_INDEX, enterpriseLeafValue], [8, BigInt(newRepresentative.leaf)]], { creditCode: ACME, status: "active" });
+    expect(newRepresentative).toMatchObject({ role: "legal_representative", tasks: "all", validFrom: "2026-06-03", index: THIRD_GRANT });
+    const reactivation = expectedDocument("enterprise-status", [[ACME_INDEX, enterpriseLeafValue], [THIRD_GRANT, BigInt(newRepresentative.leaf)]], { creditCode: ACME, status: "active" });
     checkLedgerChange(reactivated.entry, reactivation);
-    expect((await registrar.mandatesOf(ACME)).find((m) => m.leafIndex === 8)!.grantedBy).toEqual(reactivation);
+    expect((await registrar.mandatesOf(ACME)).find((m) => m.leafIndex === THIRD_GRANT)!.grantedBy).toEqual(reactivation);
     expect((await registrar.path(ACME_INDEX)).leaf).toBe(enterpriseLeafValue);
-    expect(merkleRootOf(await registrar.path(8))).toBe((await registrar.treeInfo()).root);
-    for (const index of [REPRESENTATIVE_INDEX, 6, 7]) await expect(registrar.path(index)).rejects.toThrow(/revoked/);
+    expect(merkleRootOf(await registrar.path(THIRD_GRANT))).toBe((await registrar.treeInfo()).root);
+    for (const index of [REPRESENTATIVE_INDEX, FIRST_GRANT, SECOND_GRANT]) await expect(registrar.path(index)).rejects.toThrow(/revoked/);
     expect((await registrar.enterpriseStatus(ACME)).status).toBe("active");
 
     // Struck off is final.
     const struckOff = await expectNewRoot(registrar, () => registrar.setEnterpriseStatus(ACME, "struck_off", later(3)));
-    checkLedgerChange(struckOff.entry, expectedDocument("enterprise-status", [[ACME_INDEX, 0n], [8, 0n]], { creditCode: ACME, status: "struck_off" }));
+    checkLedgerChange(struckOff.entry, expectedDocument("enterprise-status", [[ACME_INDEX, 0n], [THIRD_GRANT, 0n]], { creditCode: ACME, status: "struck_off" }));
     expect(await refusal(() => registrar.setEnterpriseStatus(ACME, "active", later(4)))).toMatchObject({ code: "enterprise_inactive", message: expect.stringMatching(/struck off: that is final/) });
     expect(await refusal(() => registrar.grantMandate(grantOf(), EVIDENCE, later(4)))).toMatchObject({ code: "enterprise_inactive", message: expect.stringMatching(/is struck off/) });
     expect((await registrar.enterpriseStatus(ACME)).status).toBe("struck_off");
@@ -249,7 +256,7 @@ describe("enterprises in the registry tree", () => {
     expect(await refusal(() => registrar.grantMandate(grantOf(), { act, proof: { ...EVIDENCE, publicSignals: ["4712"] } }, NOW))).toMatchObject({ code: "representative_refused", message: expect.stringMatching(/accepted before/) });
     expect((await registrar.treeInfo()).size).toBe(size);
     // A new act (another time) for the same terms is a new grant.
-    expect((await registrar.grantMandate(grantOf(), { act: { ...act, requestedAt: later(0.01).toISOString() }, proof: EVIDENCE }, NOW)).index).toBe(size);
+    expect((await registrar.grantMandate(grantOf(), { act: { ...act, requestedAt: later(0.01).toISOString() }, proof: EVIDENCE }, NOW)).index).toBe(SECOND_GRANT);
     await registrar.close();
   });
 
@@ -259,7 +266,7 @@ describe("enterprises in the registry tree", () => {
     const changed = await expectNewRoot(registrar, () => registrar.changeRepresentative(ACME, CHEN.nationalId, NOW));
     expect(changed.result).toMatchObject({ role: "legal_representative", tasks: "all", agentCommitment: identities[3].commitment.toString() });
     expect(changed.entry.change!.kind).toBe("enterprise-representative");
-    expect((await registrar.enterprise(ACME)).legalRepresentative).toEqual({ nationalId: CHEN.nationalId, leafIndex: 3 });
+    expect((await registrar.enterprise(ACME)).legalRepresentative).toEqual({ nationalId: CHEN.nationalId, leafIndex: CHEN_INDEX });
     const mandates = await registrar.mandatesOf(ACME);
     expect(mandates.find((m) => m.leafIndex === REPRESENTATIVE_INDEX)!.revoked).toBe(true);
     expect(mandates.find((m) => m.leafIndex === agentMandate.index)!.revoked).toBe(false);
@@ -270,7 +277,7 @@ describe("enterprises in the registry tree", () => {
 
   it("refuses bad enrollments and grants, naming the field and value, and changes nothing", async () => {
     const { registrar } = await registrarWithAcme();
-    await registrar.revoke(1, NOW); // Zhang Min
+    await registrar.revoke(ZHANG_INDEX, NOW);
     const accepted = await registrar.grantMandate(grantOf(), EVIDENCE, NOW);
     const before = { root: (await registrar.treeInfo()).root, entries: registrar.ledger.length, size: (await registrar.treeInfo()).size };
     const enrollment = (change: Record<string, unknown>) => () => registrar.enrollEnterprise({ creditCode: NOT_ENROLLED_CODE, name: "Hongqiao Logistics Co., Ltd.", legalRepresentativeNationalId: CHEN.nationalId, ...change }, NOW);
@@ -281,7 +288,7 @@ describe("enterprises in the registry tree", () => {
       ["an unknown region", enrollment({ creditCode: withCreditCodeCheck("91990000MA01LT2X5") }), "invalid_record", /unknown region code 990000/],
       ["an empty name", enrollment({ name: " " }), "invalid_record", /name must be a non-empty string/],
       ["an unknown representative", enrollment({ legalRepresentativeNationalId: stranger }), "not_enrolled", new RegExp(`legalRepresentativeNationalId: nobody with nationalId "${stranger}" is enrolled`)],
-      ["a revoked representative", enrollment({ legalRepresentativeNationalId: ZHANG.nationalId }), "credential_revoked", new RegExp(`legalRepresentativeNationalId: the credential of ${ZHANG.nationalId} \\(leaf 1\\) is revoked`)],
+      ["a revoked representative", enrollment({ legalRepresentativeNationalId: ZHANG.nationalId }), "credential_revoked", new RegExp(`legalRepresentativeNationalId: the credential of ${ZHANG.nationalId} \\(leaf ${ZHANG_INDEX}\\) is revoked`)],
       ["an enterprise enrolled already", enrollment({ creditCode: ACME }), "already_enrolled", new RegExp(`enterprise ${ACME} is already enrolled`)],
       ["an agent not enrolled", grant({ agentNationalId: stranger }), "not_enrolled", /grant: agentNationalId: nobody with nationalId/],
       ["a revoked agent", grant({ agentNationalId: ZHANG.nationalId }), "credential_revoked", /grant: agentNationalId: the credential of/],
@@ -309,7 +316,7 @@ describe("enterprises in the registry tree", () => {
     }
     expect({ root: (await registrar.treeInfo()).root, entries: registrar.ledger.length, size: (await registrar.treeInfo()).size }).toEqual(before);
     // The same agent and role with other dates is another mandate.
-    expect((await registrar.grantMandate(grantOf({ validUntil: "2027-06-30" }), EVIDENCE, NOW)).index).toBe(before.size);
+    expect((await registrar.grantMandate(grantOf({ validUntil: "2027-06-30" }), EVIDENCE, NOW)).index).toBe(SECOND_GRANT);
     await registrar.close();
   });
 
@@ -345,12 +352,12 @@ describe("one store, several processes, reopening and older stores", () => {
     await second.enrollEnterprise({ creditCode: ACME, name: ACME_NAME, legalRepresentativeNationalId: LI.nationalId }, NOW);
     await agree();
     const granted = await first.grantMandate(grantOf(), EVIDENCE, NOW); // first catches up with the enterprise inside its change
-    expect(granted.index).toBe(6);
+    expect(granted.index).toBe(FIRST_GRANT);
     await agree();
     await second.grantMandate(grantOf({ agentNationalId: CHEN.nationalId }), EVIDENCE, NOW);
-    await first.revokeMandate(7, NOW);
+    await first.revokeMandate(SECOND_GRANT, NOW);
     await agree();
-    expect((await second.mandatesOf(ACME)).map((m) => [m.leafIndex, m.revoked])).toEqual([[5, false], [6, false], [7, true]]);
+    expect((await second.mandatesOf(ACME)).map((m) => [m.leafIndex, m.revoked])).toEqual([[REPRESENTATIVE_INDEX, false], [FIRST_GRANT, false], [SECOND_GRANT, true]]);
     await second.setEnterpriseStatus(ACME, "suspended", later(1));
     await agree();
     await expect(first.path(6)).rejects.toThrow(/revoked/);
@@ -376,12 +383,12 @@ describe("one store, several processes, reopening and older stores", () => {
     const credential = await registrar.grantMandate(grantOf(), EVIDENCE, NOW);
     await registrar.revokeMandate(credential.index, NOW);
     const resolved = await registrar.resolveMandateHandle(BigInt(credential.leaf));
-    expect(resolved.mandate).toMatchObject({ leafIndex: credential.index, revoked: true, role: "agent", tasks: ["tax_filing", "invoicing"], enterpriseCode: ACME, agent: { nationalId: WANG.nationalId, leafIndex: 2 } });
+    expect(resolved.mandate).toMatchObject({ leafIndex: credential.index, revoked: true, role: "agent", tasks: ["tax_filing", "invoicing"], enterpriseCode: ACME, agent: { nationalId: WANG.nationalId, leafIndex: WANG_INDEX } });
     expect(resolved.enterprise).toMatchObject({ creditCode: ACME, name: ACME_NAME, status: "active" });
-    expect(resolved.agent).toMatchObject({ name: WANG.name, nationalId: WANG.nationalId, leafIndex: 2, revoked: false });
+    expect(resolved.agent).toMatchObject({ name: WANG.name, nationalId: WANG.nationalId, leafIndex: WANG_INDEX, revoked: false });
     expect((await refusal(() => registrar.resolveMandateHandle(12345n))).code).toBe("not_enrolled");
     // A person's handle is not a mandate's, nor the other way round.
-    const wangLeaf = (await registrar.bucket(0)).leaves[2];
+    const wangLeaf = (await registrar.path(WANG_INDEX)).leaf;
     expect((await refusal(() => registrar.resolveMandateHandle(wangLeaf))).code).toBe("not_enrolled");
     expect((await refusal(() => registrar.resolveHandle(BigInt(credential.leaf)))).code).toBe("not_enrolled");
 
@@ -389,7 +396,7 @@ describe("one store, several processes, reopening and older stores", () => {
     audit.append("case-7", "request", { legalBasis: "Court order 7/2026" });
     audit.append("case-7", "result", { handle: wangLeaf.toString(), mandateHandle: credential.leaf, holders: [1, 2] });
     const found = await registrar.resolveCase("case-7", audit.read(), audit.publicKey);
-    expect(found).toMatchObject({ name: WANG.name, leafIndex: 2, mandate: { mandate: { leafIndex: credential.index }, enterprise: { creditCode: ACME } } });
+    expect(found).toMatchObject({ name: WANG.name, leafIndex: WANG_INDEX, mandate: { mandate: { leafIndex: credential.index }, enterprise: { creditCode: ACME } } });
     await registrar.close();
   });
 

@@ -11,14 +11,17 @@ export const DOCUMENT_TYPES = { national_id_card: 1, passport: 2, residence_perm
 export type DocumentType = keyof typeof DOCUMENT_TYPES;
 
 /**
- * Province-level prefixes of 6-digit administrative division codes (GB/T 2260):
- * the first two digits name the province, the next two the city, the last two the county.
+ * Province-level prefixes of 6-digit administrative division codes (GB/T 2260): the first
+ * two digits name the province, the next two the city, the last two the county. The order
+ * is the province's shard slot in the registry tree (registry/province-shards.ts): append
+ * a new province at the end, never reorder.
  */
-const PROVINCE_PREFIXES = new Set([
+export const PROVINCE_CODES = [
   "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
   "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
   "71", "81", "82",
-]);
+] as const;
+const PROVINCE_PREFIXES: ReadonlySet<string> = new Set(PROVINCE_CODES);
 
 /** A person's attributes as the registrar verified them. Dates are YYYY-MM-DD (UTC). */
 export interface PersonAttributes {

@@ -5,10 +5,11 @@ import { parseDocument } from "../formats/schema.js";
 import { LEDGER_KIND, type LedgerEntry } from "../ledger/ledger-entry.js";
 import { BUCKET_LEAVES, BUCKET_LEVEL, TREE_ARITY, TREE_HEIGHT } from "../registry/registry-tree.js";
 import { SignedLog } from "../signed-log/signed-log.js";
-import type { Bucket } from "./registrar.js";
+import { SHARD_LEAVES, SHARD_LEVEL } from "../registry/province-shards.js";
+import type { Bucket, TreeInfo } from "./registrar.js";
 
 export const BUCKET_FORMAT = "realdid-bucket/1";
-export const TREE_INFO_FORMAT = "realdid-tree/1";
+export const TREE_INFO_FORMAT = "realdid-tree/2";
 
 /**
  * GET /v1/tree/buckets/:bucket: every leaf of a 4,096-leaf subtree and the siblings of
@@ -44,8 +45,13 @@ export const bucketDocument = (bucket: Bucket, registrarKey: string, requestedRo
   staleRootRequested: requestedRoot !== undefined && requestedRoot !== bucket.root.toString(),
 });
 
-/** GET /v1/tree: the tree's shape and size, so a client knows the buckets there are. */
-export const treeInfoDocument = (size: number, root: bigint, entry: LedgerEntry, registrarKey: string) => ({
+/**
+ * GET /v1/tree: the tree's shape, its province shards in use (where their leaves and
+ * buckets are, and each shard's subtree root: with the empty shards' roots, they hash up to
+ * `root`, so a client can check a shard's root against the signed ledger entry), and the
+ * current root. /2 replaced /1's single size and bucket count, which assumed one run of slots.
+ */
+export const treeInfoDocument = ({ size, root, shards, entry }: TreeInfo, registrarKey: string) => ({
   format: TREE_INFO_FORMAT,
   registrarKey,
   registrarDid: registrarDid(registrarKey),
@@ -53,8 +59,10 @@ export const treeInfoDocument = (size: number, root: bigint, entry: LedgerEntry,
   height: TREE_HEIGHT,
   bucketLevel: BUCKET_LEVEL,
   bucketLeaves: BUCKET_LEAVES,
+  shardLevel: SHARD_LEVEL,
+  shardLeaves: SHARD_LEAVES,
   size,
-  buckets: Math.max(1, Math.ceil(size / BUCKET_LEAVES)),
+  shards: shards.map((shard) => ({ ...shard, root: shard.root.toString() })),
   root: root.toString(),
   ledgerEntry: entry,
 });

@@ -91,6 +91,9 @@ export interface ActivePerson {
   commitment: bigint;
 }
 
+/** Hands out the first of `count` new consecutive leaf slots in the shard of a region's province (see province-shards.ts). */
+export type ReserveLeaves = (region: string, count: number) => number;
+
 /** What a change wrote: the document its ledger entry commits to (the document's leaves are what the tree gets), and what the caller returns. */
 export interface TreeChange<T> {
   document: LedgerChangeDocument;
@@ -203,11 +206,12 @@ export class BusinessRegistry {
     return this.openMandate(tx, row);
   }
 
-  /** Within a change: the enterprise at `index` and its representative's mandate at `index + 1`. */
-  async writeEnterprise(tx: SqlTransaction, enterprise: Omit<ParsedEnterprise, "legalRepresentative">, representative: ActivePerson, index: number, seq: number, now: Date): Promise<TreeChange<WrittenMandate>> {
+  /** Within a change: the enterprise and its representative's mandate in the next two slots of its province's shard. */
+  async writeEnterprise(tx: SqlTransaction, enterprise: Omit<ParsedEnterprise, "legalRepresentative">, representative: ActivePerson, reserve: ReserveLeaves, seq: number, now: Date): Promise<TreeChange<WrittenMandate>> {
     if (await tx.get("SELECT 1 FROM enterprises WHERE leaf = ?", [enterprise.leaf.toString()])) {
       throw new RealDidError("already_enrolled", `enterprise ${enterprise.creditCode} is already enrolled`);
     }
+    const index = reserve(enterprise.region, 2);
     const { fields, leaf, ...rest } = enterprise;
     const sealed: SealedEnterprise = { ...rest, legalRepresentative: { nationalId: representative.nationalId, leafIndex: representative.leafIndex } };
     const { vault } = this.unlocked();
@@ -231,9 +235,9 @@ export class BusinessRegistry {
    * Within a change: a new legal representative (the operator records a change of the
    * enterprise's registration). Every mandate of the old representative's role is revoked,
    * the enterprise's sealed record names the new one, and their mandate is written at
-   * `index`. Other mandates stay: the enterprise granted them, not the person.
+   * a new slot of the enterprise's shard. Other mandates stay: the enterprise granted them, not the person.
    */
-  async writeRepresentative(tx: SqlTransaction, creditCode: string, representative: ActivePerson, index: number, seq: number, now: Date): Promise<TreeChange<WrittenMandate>> {
+  async writeRepresentative(tx: SqlTransaction, creditCode: string, representative: ActivePerson, reserve: ReserveLeaves, seq: number, now: Date): Promise<TreeChange<WrittenMandate>> {
     const row = await this.enterpriseRow(tx, creditCode);
     if (row.status !== "active") throw new RealDidError("enterprise_inactive", `enterprise ${creditCode} is ${row.status.replace("_", " ")}: reinstate it first`);
     const enterprise = await this.enterprise(tx, creditCode);
@@ -247,15 +251,15 @@ export class BusinessRegistry {
     const dataKey = await this.unlocked().vault.newDataKey(tx);
     const sealed: SealedEnterprise = { ...sealedPart, legalRepresentative: { nationalId: representative.nationalId, leafIndex: representative.leafIndex } };
     await tx.run("UPDATE enterprises SET record = ?, data_key_id = ?, updated_at = ?, changed_seq = ? WHERE leaf_index = ?", [dataKey.seal(row.leaf_index, sealed), dataKey.id, now.toISOString(), seq, row.leaf_index]);
-    const mandate = this.representativeMandate({ ...enterprise, fields: enterpriseFields(creditCode) }, representative, index, now);
-    document.leaves.push(changedLeaf(index, mandate.leaf));
+    const mandate = this.representativeMandate({ ...enterprise, fields: enterpriseFields(creditCode) }, representative, reserve(enterprise.region, 1), now);
+    document.leaves.push(changedLeaf(mandate.terms.index, mandate.leaf));
     await this.insertMandate(tx, mandate, representative, document, seq, now);
     return { document, result: mandate };
   }
 
-  /** Within a change: a granted mandate at `index`, after checkGrant. */
-  async writeGrant(tx: SqlTransaction, grant: MandateGrant, evidence: object, agent: ActivePerson, index: number, seq: number, now: Date): Promise<TreeChange<WrittenMandate>> {
-    const code = rethrowAs("invalid_mandate", "grant", () => parseCreditCode(grant.enterpriseCode).code);
+  /** Within a change: a granted mandate in a new slot of the enterprise's shard, after checkGrant. */
+  async writeGrant(tx: SqlTransaction, grant: MandateGrant, evidence: object, agent: ActivePerson, reserve: ReserveLeaves, seq: number, now: Date): Promise<TreeChange<WrittenMandate>> {
+    const { code, region } = rethrowAs("invalid_mandate", "grant", () => parseCreditCode(grant.enterpriseCode));
     const row = await this.enterpriseRow(tx, code);
     if (row.status !== "active") throw new RealDidError("enterprise_inactive", `enterprise ${code} is ${row.status.replace("_", " ")}: it grants no mandates`);
     const enterprise = await this.enterprise(tx, code);
@@ -268,7 +272,7 @@ export class BusinessRegistry {
       tasks: grant.tasks,
       validFrom: grant.validFrom,
       validUntil: grant.validUntil,
-      index,
+      index: reserve(region, 1), // a refusal below rolls the whole change back, slot and all
     };
     await this.useRepresentativeAct(tx, evidence, seq);
     const leaf = rethrowAs("invalid_mandate", "grant", () => mandateLeaf(terms));
@@ -277,7 +281,7 @@ export class BusinessRegistry {
     );
     if (duplicate) throw new RealDidError("already_enrolled", `grant: ${agent.nationalId} already holds this mandate of ${code} (leaf ${duplicate.leafIndex})`);
     const mandate = { terms, leaf, enterprise: { creditCode: code, name: enterprise.name } };
-    const document = changeDocument("mandate-grant", [changedLeaf(index, leaf)], {
+    const document = changeDocument("mandate-grant", [changedLeaf(terms.index, leaf)], {
       grant: { enterpriseCode: code, agentNationalId: grant.agentNationalId, role: grant.role, tasks: grant.tasks, validFrom: grant.validFrom, validUntil: grant.validUntil },
       evidence,
       // The grant names the agent by ID number: the salt keeps the public digest from confirming a guessed one.
@@ -314,10 +318,10 @@ export class BusinessRegistry {
    * Within a change: leaving active empties the enterprise's leaf and revokes every mandate
    * of it. Back to active, the enterprise's leaf returns to its slot but the old mandates do
    * not (a suspension ended them; the representative grants again); the legal representative
-   * gets a new mandate at `nextIndex`, if their own credential is still valid
+   * gets a new mandate in a new slot of its shard, if their own credential is still valid
    * (`representative`, looked up by the caller). Struck off is final.
    */
-  async writeStatus(tx: SqlTransaction, creditCode: string, status: EnterpriseStatus, representative: ActivePerson | undefined, nextIndex: number, seq: number, now: Date): Promise<TreeChange<WrittenMandate | undefined>> {
+  async writeStatus(tx: SqlTransaction, creditCode: string, status: EnterpriseStatus, representative: ActivePerson | undefined, reserve: ReserveLeaves, seq: number, now: Date): Promise<TreeChange<WrittenMandate | undefined>> {
     const row = await this.enterpriseRow(tx, creditCode);
     if (row.status === status) throw new RealDidError("invalid_argument", `enterprise ${creditCode} is already ${status.replace("_", " ")}`);
     if (row.status === "struck_off") throw new RealDidError("enterprise_inactive", `enterprise ${creditCode} is struck off: that is final`);
@@ -334,8 +338,8 @@ export class BusinessRegistry {
     document.leaves.push(changedLeaf(row.leaf_index, BigInt(row.leaf)));
     if (representative === undefined) return { document, result: undefined };
     const enterprise = await this.enterprise(tx, creditCode);
-    const mandate = this.representativeMandate({ ...enterprise, fields: enterpriseFields(creditCode) }, representative, nextIndex, now);
-    document.leaves.push(changedLeaf(nextIndex, mandate.leaf));
+    const mandate = this.representativeMandate({ ...enterprise, fields: enterpriseFields(creditCode) }, representative, reserve(enterprise.region, 1), now);
+    document.leaves.push(changedLeaf(mandate.terms.index, mandate.leaf));
     await this.insertMandate(tx, mandate, representative, document, seq, now);
     return { document, result: mandate };
   }

@@ -43,7 +43,7 @@ export const requestLogToStderr = (): Logger => pino({ base: undefined }, pino.d
  *   GET /v1/ledger?from=N&limit=L    the signed root ledger as JSON lines (header, then at most L
  *                                    entries from N; L defaults to and may not exceed maxLedgerPage;
  *                                    X-Ledger-Length says how many entries there are in all)
- *   GET /v1/tree                     the tree's shape, size, current root and its ledger entry
+ *   GET /v1/tree                     the tree's shape, province shards, current root and its ledger entry
  *   GET /v1/tree/buckets/:bucket     a whole 4,096-leaf bucket and the path above it, so a
  *                                    citizen refreshes their path without naming their leaf
  *                                    (?root=R is answered for the current root, flagged if R is stale)
@@ -102,8 +102,7 @@ export async function startRegistrarServer(
     res.type("application/x-ndjson").send(lines.map((line) => JSON.stringify(line)).join("\n") + "\n");
   });
   app.get("/v1/tree", async (_req, res) => {
-    const { size, root, entry } = await registrar.treeInfo();
-    res.json(treeInfoDocument(size, root, entry, registrar.publicKey));
+    res.json(treeInfoDocument(await registrar.treeInfo(), registrar.publicKey));
   });
   app.get("/v1/tree/buckets/:bucket", async (req, res) => {
     const requestedRoot = typeof req.query.root === "string" ? req.query.root : undefined;

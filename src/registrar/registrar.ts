@@ -14,7 +14,8 @@ import { type MandateCredential, mandateCredential } from "../business/mandate-c
 import { issueRealDidCredential } from "../credential/issue-credential.js";
 import type { RealDidCredential } from "../credential/realdid-credential.js";
 import { type CredentialFile, credentialFile } from "../registry/credential.js";
-import { BUCKET_LEAVES, BUCKET_LEVEL, EMPTY_LEAF, type MerkleProof, MemoryTreeNodes, RegistryTree, TREE_ARITY, TREE_HEIGHT } from "../registry/registry-tree.js";
+import { SHARD_LEVEL, SHARD_SLOTS } from "../registry/province-shards.js";
+import { BUCKET_LEAVES, BUCKET_LEVEL, EMPTY_LEAF, type MerkleProof, MemoryTreeNodes, RegistryTree, TREE_HEIGHT } from "../registry/registry-tree.js";
 import type { AuditLog } from "../regulator/audit-log.js";
 import {
   type ActivePerson,
@@ -25,6 +26,7 @@ import {
   type MandateGrant,
   type MandateRecord,
   parseEnterpriseEnrollment,
+  type ReserveLeaves,
   type TreeChange,
   type WrittenMandate,
 } from "./business-registry.js";
@@ -37,7 +39,7 @@ import { existingValues, type RegistrarDatabase, type SqlTransaction } from "./r
 import { type KeyProtection, LocalKeyProvider, REGISTRAR_KEYS_FILE, type RegistrarKeyProvider, type RegistrarUnlock, unlockKeys } from "./registrar-keys.js";
 import { SqliteRegistrarDatabase } from "./sqlite-registrar-database.js";
 import { DB_FILE, LEDGER_ROWS_FROM, ledgerEntriesOfRows, SCHEMA, treeNodesMissing, upgradeStoreSchema } from "./store-schema.js";
-import { bucketRanges, type NodeRange, nodeRowsOf, rangesAlongPaths, StoredTreeNodes, storedTreeSize } from "./stored-tree.js";
+import { bucketRanges, type NodeRange, nodeRowsOf, rangesAlongPaths, storedShardSizes, StoredTreeNodes } from "./stored-tree.js";
 
 /** A person as the registrar verified them. Never leaves the registrar's store. */
 export interface RealNameRecord {
@@ -107,6 +109,26 @@ export interface PreparedEnrollment {
 }
 
 /** A leaf's bucket as the registrar serves it: every leaf of its 4,096-leaf subtree and the path above it. */
+/** A province shard in use: where its leaves are, how many, and its subtree's root (see province-shards.ts). */
+export interface ShardInfo {
+  readonly slot: number;
+  readonly province: string | null;
+  readonly firstLeaf: number;
+  readonly size: number;
+  readonly firstBucket: number;
+  readonly buckets: number;
+  readonly root: bigint;
+}
+
+/** The tree as GET /v1/tree describes it. */
+export interface TreeInfo {
+  /** Leaf slots in use in all shards (the ledger entry's tree size). */
+  readonly size: number;
+  readonly root: bigint;
+  readonly shards: readonly ShardInfo[];
+  readonly entry: LedgerEntry;
+}
+
 export interface Bucket {
   readonly bucket: number;
   /** The filled leaves of the bucket, from its first slot (empty slots after them are 0). */
@@ -137,8 +159,8 @@ interface ChangeContext {
   readonly tx: SqlTransaction;
   readonly seq: number;
   readonly vault: RecordVault;
-  /** The first of `count` new leaf slots (the tree's size for 0), refused when the tree has no room for them. */
-  reserve(count: number): number;
+  /** New leaf slots in the shard of a region's province, refused when the shard has no room for them. */
+  reserve: ReserveLeaves;
 }
 
 /**
@@ -363,7 +385,7 @@ export class Registrar {
 
   private async writeEnrollment({ people: prepared, now }: PreparedEnrollment): Promise<CredentialFile[]> {
     const indexed = prepared.map((p) => ({ ...p, idIndex: this.nationalIdIndex(p.record.nationalId), commitmentIndex: this.commitmentIndex(p.commitment) }));
-    const { result: first } = await this.change(now, async ({ tx, seq, vault, reserve }) => {
+    const { result: slots } = await this.change(now, async ({ tx, seq, vault, reserve }) => {
       const idsTaken = await existingValues(tx, "people", "national_id_index", indexed.map((p) => p.idIndex));
       const commitmentsTaken = await existingValues(tx, "people", "commitment_index", indexed.map((p) => p.commitmentIndex));
       const seenIds = new Set<string>();
@@ -374,14 +396,15 @@ export class Registrar {
         seenIds.add(idIndex);
         seenCommitments.add(commitmentIndex);
       }
-      const start = reserve(prepared.length);
+      // Each person in the next slot of their province's shard: a batch is one run of slots per province.
+      const slots = indexed.map(({ record }) => reserve(record.attributes.region, 1));
       const dataKey = await vault.newDataKey(tx);
       const at = now.toISOString();
       const people = indexed.map(({ record, commitment, leaf, idIndex, commitmentIndex }, i) => [
-        start + i,
+        slots[i],
         idIndex,
         commitmentIndex,
-        dataKey.seal(start + i, { ...record, commitment: commitment.toString() }),
+        dataKey.seal(slots[i], { ...record, commitment: commitment.toString() }),
         dataKey.id,
         leaf.toString(),
         at,
@@ -389,10 +412,10 @@ export class Registrar {
         seq,
       ]);
       await tx.insertRows("people", ["leaf_index", "national_id_index", "commitment_index", "record", "data_key_id", "leaf", "enrolled_at", "updated_at", "changed_seq"], people);
-      await tx.insertRows("issued_leaves", ["leaf", "leaf_index", "issued_at"], indexed.map(({ leaf }, i) => [leaf.toString(), start + i, at]));
-      return { document: changeDocument("enroll", prepared.map((p, i) => changedLeaf(start + i, p.leaf))), result: start };
+      await tx.insertRows("issued_leaves", ["leaf", "leaf_index", "issued_at"], indexed.map(({ leaf }, i) => [leaf.toString(), slots[i], at]));
+      return { document: changeDocument("enroll", prepared.map((p, i) => changedLeaf(slots[i], p.leaf))), result: slots };
     });
-    return prepared.map(({ record, commitment, leaf }, i) => credentialFile(this.publicKey, first + i, commitment, record.attributes, leaf, now));
+    return prepared.map(({ record, commitment, leaf }, i) => credentialFile(this.publicKey, slots[i], commitment, record.attributes, leaf, now));
   }
 
   /** Revokes a credential: its leaf becomes empty and a new root is published. */
@@ -446,21 +469,23 @@ export class Registrar {
   /** Bucket `bucket` of the current tree (see BUCKET_LEAVES), for path refresh without naming a leaf. */
   async bucket(bucket: number): Promise<Bucket> {
     return this.snapshot(async (tx, entry) => {
-      const size = await storedTreeSize(tx);
-      const buckets = Math.max(1, Math.ceil(size / BUCKET_LEAVES));
-      if (!Number.isSafeInteger(bucket) || bucket < 0 || bucket >= buckets) {
-        throw new RealDidError("bucket_out_of_range", `bucket ${bucket} does not exist: the registry has buckets 0 to ${buckets - 1} of ${BUCKET_LEAVES} leaves`);
+      const shards = await storedShardSizes(tx);
+      if (!shards.hasBucket(bucket)) {
+        const held = shards.inUse().map(({ province, firstBucket, buckets }) => `${firstBucket} to ${firstBucket + buckets - 1} (province ${province})`);
+        throw new RealDidError("bucket_out_of_range", `bucket ${bucket} holds no leaf: ${held.length === 0 ? "the registry is empty" : `the registry's buckets of ${BUCKET_LEAVES} leaves are ${held.join(", ")}`}`);
       }
-      const { tree } = await this.storedTree(tx, bucketRanges(TREE_HEIGHT, bucket), size);
+      const { tree } = await this.storedTree(tx, bucketRanges(TREE_HEIGHT, bucket));
       return { bucket, leaves: tree.leavesFrom(bucket * BUCKET_LEAVES, BUCKET_LEAVES), above: tree.siblingsAbove(BUCKET_LEVEL, bucket), root: tree.root, entry };
     });
   }
 
-  /** The tree's size and root and the ledger entry that published it, read together. */
-  async treeInfo(): Promise<{ size: number; root: bigint; entry: LedgerEntry }> {
+  /** The tree's root, each province shard's size and root, and the ledger entry that published the root, read together. */
+  async treeInfo(): Promise<TreeInfo> {
     return this.snapshot(async (tx, entry) => {
-      const { tree } = await this.storedTree(tx, rangesAlongPaths(TREE_HEIGHT, []));
-      return { size: tree.size, root: tree.root, entry };
+      const shards = await storedShardSizes(tx);
+      const { tree } = await this.storedTree(tx, [{ level: TREE_HEIGHT, first: 0, last: 0 }, { level: SHARD_LEVEL, first: 0, last: SHARD_SLOTS - 1 }]);
+      const shardRoots = tree.nodesAt(SHARD_LEVEL, 0, SHARD_SLOTS - 1);
+      return { size: shards.total, root: tree.root, shards: shards.inUse().map((shard) => ({ ...shard, root: shardRoots[shard.slot] })), entry };
     });
   }
 
@@ -542,7 +567,7 @@ export class Registrar {
     const enterprise = parseEnterpriseEnrollment(request);
     const { result: mandate } = await this.change(now, async ({ tx, seq, reserve }) => {
       const representative = await this.activePerson(tx, request.legalRepresentativeNationalId, "legalRepresentativeNationalId");
-      return this.business.writeEnterprise(tx, enterprise, representative, reserve(2), seq, now);
+      return this.business.writeEnterprise(tx, enterprise, representative, reserve, seq, now);
     });
     return { enterprise: await this.enterprise(enterprise.creditCode), representativeMandate: this.mandateCredentialOf(mandate, now) };
   }
@@ -559,7 +584,7 @@ export class Registrar {
     const plainEvidence = checkGrant(grant, evidence, now.toISOString().slice(0, 10));
     const { result: mandate } = await this.change(now, async ({ tx, seq, reserve }) => {
       const agent = await this.activePerson(tx, grant.agentNationalId, "grant: agentNationalId");
-      return this.business.writeGrant(tx, grant, plainEvidence, agent, reserve(1), seq, now);
+      return this.business.writeGrant(tx, grant, plainEvidence, agent, reserve, seq, now);
     });
     return this.mandateCredentialOf(mandate, now);
   }
@@ -579,7 +604,7 @@ export class Registrar {
     if (!(ENTERPRISE_STATUSES as readonly unknown[]).includes(status)) throw new RealDidError("invalid_argument", `status must be one of ${ENTERPRISE_STATUSES.join(", ")}, received ${JSON.stringify(status)}`);
     const { result: mandate, entry } = await this.change(now, async ({ tx, seq, reserve }) => {
       const representative = status === "active" ? await this.activePersonOrNone(tx, (await this.business.enterprise(tx, creditCode)).legalRepresentative.nationalId) : undefined;
-      return this.business.writeStatus(tx, creditCode, status, representative, reserve(representative ? 1 : 0), seq, now);
+      return this.business.writeStatus(tx, creditCode, status, representative, reserve, seq, now);
     });
     return { entry, ...(mandate && { representativeMandate: this.mandateCredentialOf(mandate, now) }) };
   }
@@ -590,7 +615,7 @@ export class Registrar {
    */
   async changeRepresentative(creditCode: string, representativeNationalId: string, now: Date = new Date()): Promise<MandateCredential> {
     const { result: mandate } = await this.change(now, async ({ tx, seq, reserve }) =>
-      this.business.writeRepresentative(tx, creditCode, await this.activePerson(tx, representativeNationalId, "legalRepresentativeNationalId"), reserve(1), seq, now),
+      this.business.writeRepresentative(tx, creditCode, await this.activePerson(tx, representativeNationalId, "legalRepresentativeNationalId"), reserve, seq, now),
     );
     return this.mandateCredentialOf(mandate, now);
   }
@@ -679,17 +704,13 @@ export class Registrar {
         throw new RealDidError("keys_rotated", `the store's master key is ${current}, not these keys' ${keys.masterKeyId}: a rotation happened since they were read (open the registrar again) or did not finish (run rotate-master-key again)`);
       }
       await this.catchUp(tx);
-      const size = await storedTreeSize(tx);
-      const reserve = (count: number): number => {
-        if (size + count > TREE_ARITY ** TREE_HEIGHT) throw new RealDidError("tree_full", `the registry holds ${TREE_ARITY ** TREE_HEIGHT} leaves; ${size} are in use`);
-        return size;
-      };
-      const { document, result } = await mutate({ tx, seq: this.ledgerCopy.length, vault, reserve });
+      const shards = await storedShardSizes(tx);
+      const { document, result } = await mutate({ tx, seq: this.ledgerCopy.length, vault, reserve: (region, count) => shards.reserve(region, count) });
       const leaves = document.leaves.map(({ index, leaf }) => ({ index, value: BigInt(leaf) }));
-      const { tree, nodes } = await this.storedTree(tx, rangesAlongPaths(TREE_HEIGHT, leaves.map((l) => l.index)), size);
-      Registrar.writeLeaves(tree, leaves);
+      const { tree, nodes } = await this.storedTree(tx, rangesAlongPaths(TREE_HEIGHT, leaves.map((l) => l.index)));
+      tree.setLeaves(leaves);
       await nodes.flush(tx);
-      const entry = this.ledgerCopy.signNextRoot(tree.root, tree.size, now, keys.ledgerSigner, ledgerChangeOf(document));
+      const entry = this.ledgerCopy.signNextRoot(tree.root, shards.total, now, keys.ledgerSigner, ledgerChangeOf(document));
       await Registrar.insertEntry(tx, entry);
       return { result, entry };
     });
@@ -698,8 +719,8 @@ export class Registrar {
   }
 
   /** The registry tree over the stored nodes `ranges` covers, read in one go (see StoredTreeNodes). */
-  private async storedTree(tx: SqlTransaction, ranges: readonly NodeRange[], size?: number): Promise<{ tree: RegistryTree; nodes: StoredTreeNodes }> {
-    const nodes = await StoredTreeNodes.load(tx, ranges, size);
+  private async storedTree(tx: SqlTransaction, ranges: readonly NodeRange[]): Promise<{ tree: RegistryTree; nodes: StoredTreeNodes }> {
+    const nodes = await StoredTreeNodes.load(tx, ranges);
     return { tree: new RegistryTree(TREE_HEIGHT, this.hasher, nodes), nodes };
   }
 
@@ -716,17 +737,6 @@ export class Registrar {
       await Registrar.checkHeadIsTreeRoot(tx, this.ledgerCopy.entry(highest)!, this.hasher);
     }
     return this.ledgerCopy.entry(highest)!;
-  }
-
-  /** Writes leaves into the tree, by index: slots in use are replaced, the others appended (they follow the last one, in order). */
-  private static writeLeaves(tree: RegistryTree, leaves: readonly { index: number; value: bigint }[]): void {
-    const appended: bigint[] = [];
-    for (const { index, value } of leaves) {
-      if (index < tree.size) tree.update(index, value);
-      else if (index === tree.size + appended.length) appended.push(value);
-      else throw new Error(`registrar store is inconsistent: leaf ${index} does not follow the tree's ${tree.size + appended.length} slots`);
-    }
-    if (appended.length > 0) tree.insertMany(appended);
   }
 
   /**
@@ -755,9 +765,9 @@ export class Registrar {
       return await db.read(async (tx) => {
         const stored = new RegistryTree(TREE_HEIGHT, hasher, await StoredTreeNodes.load(tx, rangesAlongPaths(TREE_HEIGHT, [])));
         const rebuilt = new RegistryTree(TREE_HEIGHT, hasher);
-        rebuilt.insertMany(leavesOfRows(await tx.all(LEAVES_OF_RECORDS)));
+        rebuilt.setLeaves(leavesOfRows(await tx.all(LEAVES_OF_RECORDS)));
         const ledger = RootLedger.fromOwnStore(await Registrar.meta(tx, "publicKey"), ledgerEntriesOfRows(await tx.all(LEDGER_ROWS_FROM, [0])));
-        return { recomputedRoot: rebuilt.root, storedRoot: stored.root, ledgerRoot: BigInt(ledger.head!.root), size: stored.size };
+        return { recomputedRoot: rebuilt.root, storedRoot: stored.root, ledgerRoot: BigInt(ledger.head!.root), size: (await storedShardSizes(tx)).total };
       });
     } finally {
       await db.close();
@@ -767,7 +777,7 @@ export class Registrar {
   /** The tree of a SQLite store written before its nodes were kept: computed from the records once, in memory, and written. */
   private static storeTreeOfRecords(connection: Database.Database, hasher: RegistryHasher): void {
     const memory = new MemoryTreeNodes(TREE_HEIGHT);
-    new RegistryTree(TREE_HEIGHT, hasher, memory).insertMany(leavesOfRows(connection.prepare(LEAVES_OF_RECORDS).all()));
+    new RegistryTree(TREE_HEIGHT, hasher, memory).setLeaves(leavesOfRows(connection.prepare(LEAVES_OF_RECORDS).all()));
     const insert = connection.prepare("INSERT OR REPLACE INTO tree_nodes (level, idx, hash) VALUES (?, ?, ?)");
     for (const row of nodeRowsOf(memory)) insert.run(...row);
   }
@@ -799,9 +809,9 @@ export class Registrar {
 }
 
 /** Every slot's leaf, in index order (see leavesOfRows). */
-const LEAVES_OF_RECORDS = "SELECT leaf, revoked FROM registry_leaves ORDER BY leaf_index";
+const LEAVES_OF_RECORDS = "SELECT leaf_index, leaf, revoked FROM registry_leaves ORDER BY leaf_index";
 
-/** Leaves as the tree holds them (0 once revoked). */
-function leavesOfRows(rows: readonly unknown[]): bigint[] {
-  return (rows as { leaf: string; revoked: number }[]).map(({ leaf, revoked }) => (revoked ? EMPTY_LEAF : BigInt(leaf)));
+/** Leaves as the tree holds them (0 once revoked), at their slots. */
+function leavesOfRows(rows: readonly unknown[]): { index: number; value: bigint }[] {
+  return (rows as { leaf_index: number; leaf: string; revoked: number }[]).map(({ leaf_index, leaf, revoked }) => ({ index: leaf_index, value: revoked ? EMPTY_LEAF : BigInt(leaf) }));
 }

@@ -1,5 +1,6 @@
 import { FIELD_BYTES, readFieldElement, writeFieldElement } from "../crypto/field.js";
 import { BUCKET_LEAVES, type MemoryTreeNodes, TREE_ARITY, type TreeNodes } from "../registry/registry-tree.js";
+import { SHARD_LEAVES, SHARD_SLOTS, ShardSizes } from "../registry/province-shards.js";
 import type { SqlTransaction, SqlValue } from "./registrar-database.js";
 
 /** A node as stored: a 32-byte little-endian field element. */
@@ -49,10 +50,20 @@ export function bucketRanges(height: number, bucket: number): NodeRange[] {
   return [{ level: 0, first, last: first + BUCKET_LEAVES - 1 }, ...rangesAlongPaths(height, [first])];
 }
 
-/** The tree's size: one more than the highest leaf slot stored. */
+/** One more than the highest leaf slot stored (where an append would go; a shard's size is in storedShardSizes). */
 export async function storedTreeSize(tx: SqlTransaction): Promise<number> {
   const row = await tx.get<{ highest: number | null }>("SELECT max(idx) AS highest FROM tree_nodes WHERE level = 0");
   return row?.highest == null ? 0 : row.highest + 1;
+}
+
+/** Each shard's highest leaf slot, in one statement of SHARD_SLOTS index lookups (a scan of the leaves would read millions of rows). */
+const SHARD_HIGHEST = `SELECT ${Array.from({ length: SHARD_SLOTS }, (_, slot) => `(SELECT idx FROM tree_nodes WHERE level = 0 AND idx BETWEEN ? AND ? ORDER BY idx DESC LIMIT 1) AS s${slot}`).join(", ")}`;
+
+/** Leaf slots in use per province shard. */
+export async function storedShardSizes(tx: SqlTransaction): Promise<ShardSizes> {
+  const bounds = Array.from({ length: SHARD_SLOTS }, (_, slot) => [slot * SHARD_LEAVES, (slot + 1) * SHARD_LEAVES - 1]).flat();
+  const row = (await tx.get<Record<string, number | null>>(SHARD_HIGHEST, bounds))!;
+  return new ShardSizes(Array.from({ length: SHARD_SLOTS }, (_, slot) => (row[`s${slot}`] == null ? 0 : row[`s${slot}`]! - slot * SHARD_LEAVES + 1)));
 }
 
 /**
@@ -125,5 +136,5 @@ export class StoredTreeNodes implements TreeNodes {
 
 /** Every node of a tree built in memory, as tree_nodes rows (a store's first open after an upgrade). */
 export function nodeRowsOf(memory: MemoryTreeNodes): [number, number, Buffer][] {
-  return memory.filledLevels().flatMap((values, level) => values.map((value, idx): [number, number, Buffer] => [level, idx, nodeBlob(value)]));
+  return Array.from(memory.filledNodes(), ([level, idx, value]): [number, number, Buffer] => [level, idx, nodeBlob(value)]);
 }

@@ -29,10 +29,10 @@ export interface MerkleProof {
  * Where a tree's nodes live: level 0 holds the leaves, level `height` the root. Only filled
  * nodes are stored; a node never written is an empty subtree. In memory for a prover's
  * or a test's tree (MemoryTreeNodes); in the registrar's store for the registry, so that
- * opening it reads a few rows, not every leaf (registrar/sqlite-tree-nodes.ts).
+ * opening it reads a few rows, not every leaf (registrar/stored-tree.ts).
  */
 export interface TreeNodes {
-  /** Leaf slots used: one more than the highest leaf index written. */
+  /** One more than the highest leaf index written (where insertMany appends). */
   readonly size: number;
   /** The nodes at `level` with indexes first..last (inclusive); undefined for those never written. */
   read(level: number, first: number, last: number): (bigint | undefined)[];
@@ -40,29 +40,43 @@ export interface TreeNodes {
   write(level: number, first: number, values: readonly bigint[]): void;
 }
 
-/** Nodes in one dense array per level. */
+/** Nodes per chunk of MemoryTreeNodes: a shard's leaves start far beyond a JavaScript array's 2^32 indexes. */
+const MEMORY_CHUNK = 4096;
+
+/** Nodes in memory, per level in chunks of 4,096 that exist once a node in them is written (so a sparse tree stays small). */
 export class MemoryTreeNodes implements TreeNodes {
-  private readonly levels: bigint[][];
+  private readonly levels: Map<number, bigint[]>[];
+  private highestLeaf = -1;
 
   constructor(height: number) {
-    this.levels = Array.from({ length: height + 1 }, () => []);
+    this.levels = Array.from({ length: height + 1 }, () => new Map());
   }
 
   get size(): number {
-    return this.levels[0].length;
+    return this.highestLeaf + 1;
   }
 
   read(level: number, first: number, last: number): (bigint | undefined)[] {
-    return Array.from({ length: last - first + 1 }, (_, k) => this.levels[level][first + k]);
+    const chunks = this.levels[level];
+    return Array.from({ length: last - first + 1 }, (_, k) => chunks.get(Math.floor((first + k) / MEMORY_CHUNK))?.[(first + k) % MEMORY_CHUNK]);
   }
 
   write(level: number, first: number, values: readonly bigint[]): void {
-    values.forEach((value, k) => (this.levels[level][first + k] = value));
+    const chunks = this.levels[level];
+    values.forEach((value, k) => {
+      const chunk = Math.floor((first + k) / MEMORY_CHUNK);
+      let nodes = chunks.get(chunk);
+      if (nodes === undefined) chunks.set(chunk, (nodes = []));
+      nodes[(first + k) % MEMORY_CHUNK] = value;
+    });
+    if (level === 0 && values.length > 0) this.highestLeaf = Math.max(this.highestLeaf, first + values.length - 1);
   }
 
-  /** Every stored node, per level from the leaves up. */
-  filledLevels(): readonly (readonly bigint[])[] {
-    return this.levels;
+  /** Every stored node as [level, index, value]. */
+  *filledNodes(): Generator<[number, number, bigint]> {
+    for (const [level, chunks] of this.levels.entries()) {
+      for (const [chunk, nodes] of chunks) for (const [k, value] of nodes.entries()) if (value !== undefined) yield [level, chunk * MEMORY_CHUNK + k, value];
+    }
   }
 }
 
@@ -113,7 +127,7 @@ export class RegistryTree {
     return TREE_ARITY ** this.height;
   }
 
-  /** Number of leaf slots used so far (the next leaf's index). */
+  /** One more than the highest leaf index written: the next appended leaf's index. */
   get size(): number {
     return this.nodes.size;
   }
@@ -156,6 +170,24 @@ export class RegistryTree {
     return first;
   }
 
+  /**
+   * Writes leaves at any indexes (new slots anywhere in the tree, or slots in use), each run
+   * of consecutive indexes rehashed bottom-up like an append: a registry fills each
+   * province's shard in order (see province-shards.ts).
+   */
+  setLeaves(leaves: readonly { index: number; value: bigint }[]): void {
+    const sorted = [...leaves].sort((a, b) => a.index - b.index);
+    for (let k = 0; k < sorted.length; ) {
+      const first = sorted[k].index;
+      if (!Number.isSafeInteger(first) || first < 0 || first >= this.capacity) throw new RealDidError("leaf_index_out_of_range", `leaf index ${first} is not a slot of a tree of ${this.capacity} leaves`);
+      const values: bigint[] = [];
+      for (; k < sorted.length && sorted[k].index === first + values.length; k++) values.push(sorted[k].value);
+      if (k < sorted.length && sorted[k].index < first + values.length) throw new RealDidError("invalid_argument", `leaf index ${sorted[k].index} is written twice`);
+      this.nodes.write(0, first, values);
+      this.rehash({ first, values });
+    }
+  }
+
   /** Replaces a leaf (re-issue with new attributes). */
   update(index: number, leaf: bigint): void {
     this.checkIndex(index);
@@ -184,10 +216,16 @@ export class RegistryTree {
     return siblings;
   }
 
-  /** The filled leaves from `first` on, at most `count` of them (slots past the size are empty). */
+  /** Nodes first..last of a level (empty subtrees as their hash): at the shard level, the provinces' subtree roots. */
+  nodesAt(level: number, first: number, last: number): bigint[] {
+    return this.range(level, first, last);
+  }
+
+  /** The leaves in slots first..first + count - 1, up to the last one ever written (a revoked leaf is written, as empty). */
   leavesFrom(first: number, count: number): bigint[] {
-    const last = Math.min(first + count, this.size) - 1;
-    return last < first ? [] : this.range(0, first, last);
+    const leaves = this.nodes.read(0, first, first + count - 1);
+    while (leaves.length > 0 && leaves[leaves.length - 1] === undefined) leaves.pop();
+    return leaves.map((leaf) => leaf ?? EMPTY_LEAF);
   }
 
   private hashNodesHere(children: readonly bigint[]): bigint[] {
@@ -237,9 +275,10 @@ export class RegistryTree {
     return { first: lo, values: parents };
   }
 
+  /** A leaf index must be a slot some leaf was written to (a revoked leaf was: as empty). */
   private checkIndex(index: number): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.size) {
-      throw new RealDidError("leaf_index_out_of_range", `leaf index ${index} is not in the tree (size ${this.size})`);
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.capacity || this.nodes.read(0, index, index)[0] === undefined) {
+      throw new RealDidError("leaf_index_out_of_range", `leaf index ${index} is not in the tree (no leaf was written there)`);
     }
   }
 }
