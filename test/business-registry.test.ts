@@ -360,7 +360,7 @@ describe("one store, several processes, reopening and older stores", () => {
     expect((await second.mandatesOf(ACME)).map((m) => [m.leafIndex, m.revoked])).toEqual([[REPRESENTATIVE_INDEX, false], [FIRST_GRANT, false], [SECOND_GRANT, true]]);
     await second.setEnterpriseStatus(ACME, "suspended", later(1));
     await agree();
-    await expect(first.path(6)).rejects.toThrow(/revoked/);
+    await expect(first.path(FIRST_GRANT)).rejects.toThrow(/revoked/);
     const { representativeMandate } = await first.setEnterpriseStatus(ACME, "active", later(2));
     await agree();
     expect(merkleRootOf(await second.path(representativeMandate!.index))).toBe((await second.treeInfo()).root);
