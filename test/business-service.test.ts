@@ -19,7 +19,6 @@ import { type MandateCredential, mandateTermsOf } from "../src/business/mandate-
 import { rolePseudonym } from "../src/business/mandate.js";
 import { multiplyPoint } from "../src/crypto/baby-jubjub.js";
 import { decryptHandle, generateRegulatorKeyPair, mandateHandleFromSharedKey } from "../src/crypto/escrow.js";
-import { FastPoseidon } from "../src/crypto/fast-poseidon.js";
 import { pairwiseDid } from "../src/did/did-uri.js";
 import type { Identity } from "../src/identity/identity.js";
 import { LOGIN_ANSWER_FORMAT } from "../src/login/login-documents.js";
@@ -33,7 +32,8 @@ import { verifyReceipt } from "../src/receipt/receipt.js";
 import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signer.js";
 import { Registrar } from "../src/registrar/registrar.js";
 import type { CredentialFile } from "../src/registry/credential.js";
-import { RegistryTree, TREE_HEIGHT } from "../src/registry/registry-tree.js";
+import { BUCKET_LEAVES, merkleRootOf } from "../src/registry/registry-tree.js";
+import { pathInBucket } from "../src/registrar/path-client.js";
 import { parseServiceConfig } from "../src/service/config.js";
 import { type RunningService, startVerifierService } from "../src/service/server.js";
 import { freePort } from "./helpers/free-port.js";
@@ -61,7 +61,6 @@ let personalProver: Prover;
 let people: Identity[];
 let credentials: CredentialFile[];
 let agentMandate: MandateCredential;
-let poseidon: FastPoseidon;
 const REPRESENTATIVE = 0;
 const AGENT = 1;
 
@@ -112,7 +111,6 @@ beforeAll(async () => {
   const configPath = join(dir, "verifier.json");
   writeFileSync(configPath, JSON.stringify(config));
   service = await startVerifierService(parseServiceConfig(JSON.parse(readFileSync(configPath, "utf8")), dirname(configPath)), () => {});
-  poseidon = await FastPoseidon.create();
   prover = await Prover.create(loadArtifacts({ circuit: BUSINESS_CIRCUIT, warn: () => {} }));
   personalProver = await Prover.create(loadArtifacts({ warn: () => {} }));
 }, 120_000);
@@ -136,14 +134,13 @@ const askedBy = (document: RequestDocument): BusinessProofRequest => businessPro
 
 /**
  * The paths the prover needs now: the person's leaf and the mandate's, under the registrar's
- * current root, computed (as a wallet does) from the registrar's bucket of leaves.
+ * current root, computed (as a wallet does) from the registrar's buckets of leaves.
  */
 async function currentPaths(who: number, mandate: MandateCredential) {
-  const bucket = await registrar.bucket(0);
-  const tree = new RegistryTree(TREE_HEIGHT, poseidon);
-  tree.insertMany(bucket.leaves);
-  expect(tree.root).toBe(bucket.root);
-  return { person: tree.proof(credentials[who].index), mandate: tree.proof(mandate.index) };
+  const pathOf = async (index: number) => pathInBucket(await registrar.bucket(Math.floor(index / BUCKET_LEAVES)), index);
+  const paths = { person: await pathOf(credentials[who].index), mandate: await pathOf(mandate.index) };
+  expect([merkleRootOf(paths.person), merkleRootOf(paths.mandate)]).toEqual([paths.person.root, paths.person.root]);
+  return paths;
 }
 
 /** Person `who`'s credential as the circuit takes it. */

@@ -4,6 +4,7 @@ import { LEDGER_KIND, type LedgerEntry } from "../ledger/ledger-entry.js";
 import { BUCKET_LEAVES, BUCKET_LEVEL, EMPTY_LEAF, type MerkleProof, merkleRootOf, RegistryTree } from "../registry/registry-tree.js";
 import { SignedLog } from "../signed-log/signed-log.js";
 import { parseBucketDocument } from "./bucket-document.js";
+import type { Bucket } from "./registrar.js";
 
 /** What a citizen knows of their credential: where the leaf is, what it is, who issued it. */
 export interface CredentialRef {
@@ -31,17 +32,22 @@ export async function refreshPath(registrarUrl: string, credential: CredentialRe
     throw new RealDidError("log_bad_signature", `the registrar's bucket ${bucket} does not carry its root in a ledger entry signed by the registrar`);
   }
   // The whole bucket must hash up to the signed root before its slot says anything about the credential.
-  const position = credential.index - bucket * BUCKET_LEAVES;
-  const leaves = document.leaves.map(BigInt);
-  while (leaves.length <= position) leaves.push(EMPTY_LEAF); // empty slots hash like the empty subtree
-  // poseidon-lite, not FastPoseidon: one bucket is ~600 node hashes, less than circomlibjs's set-up, and it runs in a browser.
-  const subtree = new RegistryTree(BUCKET_LEVEL);
-  subtree.insertMany(leaves);
-  const path = { leaf: leaves[position], index: credential.index, siblings: [...subtree.proof(position).siblings, ...document.above.map((level) => level.map(BigInt))], root: BigInt(document.root) };
+  const path = pathInBucket({ leaves: document.leaves.map(BigInt), above: document.above.map((level) => level.map(BigInt)), root: BigInt(document.root) }, credential.index);
   if (merkleRootOf(path) !== path.root) throw new RealDidError("log_malformed", `the registrar's bucket ${bucket} does not hash up to the root it names`);
   if (path.leaf === EMPTY_LEAF) throw new RealDidError("credential_revoked", `the registrar has revoked leaf ${credential.index} (its slot is empty under root ${document.root})`);
   if (path.leaf !== credential.leaf) throw new RealDidError("credential_reissued", `the registrar has re-issued leaf ${credential.index} with other attributes: ask the registrar for the new credential`);
   return { path, entry };
+}
+
+/** The path of leaf `index` computed from its bucket's leaves and the siblings above the bucket (not yet checked against the root). */
+export function pathInBucket(bucket: Pick<Bucket, "leaves" | "above" | "root">, index: number): MerkleProof {
+  const position = index % BUCKET_LEAVES;
+  const leaves = [...bucket.leaves];
+  while (leaves.length <= position) leaves.push(EMPTY_LEAF); // empty slots hash like the empty subtree
+  // poseidon-lite, not FastPoseidon: one bucket is ~600 node hashes, less than circomlibjs's set-up, and it runs in a browser.
+  const subtree = new RegistryTree(BUCKET_LEVEL);
+  subtree.insertMany(leaves);
+  return { leaf: leaves[position], index, siblings: [...subtree.proof(position).siblings, ...bucket.above], root: bucket.root };
 }
 
 /**
