@@ -5,11 +5,12 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { unseal } from "../src/identity/passphrase-seal.js";
 import { RootLedger } from "../src/ledger/root-ledger.js";
+import { BUCKET_LEAVES, RegistryTree } from "../src/registry/registry-tree.js";
 import { LocalKeyProvider, REGISTRAR_KEYS_FILE } from "../src/registrar/registrar-keys.js";
 import { Registrar } from "../src/registrar/registrar.js";
 import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signer.js";
 import { Identity } from "../src/identity/identity.js";
-import { NAMED_PEOPLE, personRecord } from "./helpers/people.js";
+import { NAMED_PEOPLE, NAMED_SLOTS, personRecord } from "./helpers/people.js";
 import { TEST_UNLOCK } from "./helpers/registrar-keys.js";
 import { expectSuccess, realdid } from "./helpers/cli.js";
 import type { PersonAttributes } from "../src/attributes/attributes.js";
@@ -60,15 +61,15 @@ describe("a registrar's data folder, stolen", () => {
     const registrar = await Registrar.init(data, TEST_UNLOCK);
     await registrar.enroll(requests.slice(0, 3));
     await registrar.enroll(requests.slice(3));
-    await registrar.reissue(1, { ...requests[1].record.attributes, expiry: "2039-12-31" });
-    await registrar.revoke(2);
-    const handle = BigInt((await registrar.path(3)).leaf);
+    const [li, zhang, wang, chen] = NAMED_SLOTS;
+    await registrar.reissue(zhang, { ...requests[1].record.attributes, expiry: "2039-12-31" });
+    await registrar.revoke(wang);
+    const handle = BigInt((await registrar.path(chen)).leaf);
     // Copied while the registrar is open: the write-ahead log is part of what is taken.
     const stolen = join(base, "stolen");
     cpSync(data, stolen, { recursive: true });
     const publicValues = [...registrar.ledger.entriesFrom(0).flatMap((e) => [e.root, e.prevHash, e.signature, e.time]), registrar.publicKey];
-    const { size } = await registrar.treeInfo();
-    for (let i = 0; i < size; i++) publicValues.push((await registrar.bucket(0)).leaves[i].toString());
+    for (const index of NAMED_SLOTS) publicValues.push((await registrar.bucket(Math.floor(index / BUCKET_LEAVES))).leaves[index % BUCKET_LEAVES].toString());
     await registrar.close();
 
     expectOwnerOnly(data);
@@ -121,11 +122,11 @@ describe("a registrar's data folder, stolen", () => {
     const copy = join(base, "copy");
     cpSync(data, copy, { recursive: true });
     const unlocked = await Registrar.open(copy, { unlock: TEST_UNLOCK });
-    expect(await unlocked.record(0)).toMatchObject({ name: "Li Wei", nationalId: requests[0].record.nationalId, revoked: false });
-    expect((await unlocked.record(1)).attributes.expiry).toBe("2039-12-31");
-    expect((await unlocked.record(2)).revoked).toBe(true);
-    expect(await unlocked.resolveHandle(handle)).toMatchObject({ name: "Chen Jing", leafIndex: 3 });
-    expect(await unlocked.indexOfNationalId(requests[3].record.nationalId)).toBe(3);
+    expect(await unlocked.record(li)).toMatchObject({ name: "Li Wei", nationalId: requests[0].record.nationalId, revoked: false });
+    expect((await unlocked.record(zhang)).attributes.expiry).toBe("2039-12-31");
+    expect((await unlocked.record(wang)).revoked).toBe(true);
+    expect(await unlocked.resolveHandle(handle)).toMatchObject({ name: "Chen Jing", leafIndex: chen });
+    expect(await unlocked.indexOfNationalId(requests[3].record.nationalId)).toBe(chen);
     await expect(unlocked.enroll([requests[0]])).rejects.toThrow(/already enrolled/);
     await expect(unlocked.enroll([{ record: personRecord(60), commitment: requests[0].commitment }])).rejects.toThrow(/this identity commitment is already enrolled/);
     await unlocked.close();
@@ -140,7 +141,7 @@ describe("a registrar's data folder, stolen", () => {
     db.close();
     const registrar = await Registrar.open(data, { unlock: TEST_UNLOCK });
     await expect(registrar.record(0)).rejects.toThrow(expect.objectContaining({ code: "store_tampered", message: expect.stringMatching(/leaf 0/) }));
-    expect((await registrar.record(1)).name).toBe("Zhang Min");
+    expect((await registrar.record(NAMED_SLOTS[1])).name).toBe("Zhang Min");
     await registrar.close();
   });
 });
@@ -203,9 +204,9 @@ describe("registrar keys", () => {
     await registrar.close();
 
     const reopened = await Registrar.open(data, { unlock: newPassphrase });
-    expect((await reopened.record(3)).name).toBe("Chen Jing");
-    await reopened.enroll([{ record: personRecord(50), commitment: 4242n }]);
-    expect((await reopened.record(4)).name).toBe("Person 50");
+    expect((await reopened.record(NAMED_SLOTS[3])).name).toBe("Chen Jing");
+    const [added] = await reopened.enroll([{ record: personRecord(50), commitment: 4242n }]);
+    expect((await reopened.record(added.index)).name).toBe("Person 50");
     await reopened.close();
   });
 });
@@ -219,14 +220,14 @@ describe("a master-key rotation that stopped half-way", () => {
     // The first step of a rotation, with no re-wrap after it (a crash).
     LocalKeyProvider.open(data, TEST_UNLOCK).addMasterKey(data, TEST_UNLOCK);
     const writer = await Registrar.open(data, { unlock: TEST_UNLOCK });
-    expect((await writer.record(1)).name).toBe("Zhang Min");
+    expect((await writer.record(NAMED_SLOTS[1])).name).toBe("Zhang Min");
     await expect(writer.revoke(0)).rejects.toThrow(/did not finish \(run rotate-master-key again\)/);
     await writer.close();
     const rotated = await Registrar.rotateMasterKey(data, TEST_UNLOCK);
     expect(rotated.retired).toHaveLength(2);
     const after = await Registrar.open(data, { unlock: TEST_UNLOCK });
     await after.revoke(0);
-    expect((await after.record(1)).name).toBe("Zhang Min");
+    expect((await after.record(NAMED_SLOTS[1])).name).toBe("Zhang Min");
     await after.close();
   });
 });
@@ -238,11 +239,14 @@ describe("a store from before records were sealed", () => {
     const original = await Registrar.init(data, TEST_UNLOCK);
     await original.enroll(requests);
     const ledgerKey = unsealedKeys(data).ledgerSecretKey;
-    const { root } = await original.treeInfo();
-    // The previous version's ledger: the same roots, in entries that name no change (realdid-ledger/1).
+    // The previous version filled slots 0, 1, 2, ... whatever the province: its root is that tree's.
+    const leaves = await Promise.all(NAMED_SLOTS.map(async (index) => (await original.path(index)).leaf));
+    const oldTree = new RegistryTree();
+    oldTree.insertMany(leaves);
+    const root = oldTree.root;
+    // The previous version's ledger, in entries that name no change (realdid-ledger/1).
     const ledger = new RootLedger(original.publicKey, [original.ledger.entry(0)!]);
     ledger.publishRoot(root, requests.length, new Date(), ed25519Signer(ledgerKey));
-    const leaves = (await original.bucket(0)).leaves.slice(0, requests.length);
     await original.close();
 
     // The same registry as the previous version wrote it: records in the clear, the ledger key in registrar-key.json.

@@ -1,4 +1,5 @@
 import type { PersonAttributes } from "../../src/attributes/attributes.js";
+import { SHARD_SLOTS, ShardSizes } from "../../src/registry/province-shards.js";
 import { Identity } from "../../src/identity/identity.js";
 import { withCheckCharacter } from "../../src/registrar/national-id.js";
 import type { EnrollmentRequest } from "../../src/registrar/registrar.js";
@@ -25,3 +26,13 @@ export const NAMED_PEOPLE = [
   { name: "Wang Fang", nationalId: withCheckCharacter("44030519851130004"), birthDate: "1985-11-30", region: "440305", expiry: "2029-09-09", documentType: "passport" },
   { name: "Chen Jing", nationalId: withCheckCharacter("11010819880808001"), birthDate: "1988-08-08", region: "110108", expiry: "2032-02-02", documentType: "passport" },
 ];
+
+/**
+ * The leaf slots NAMED_PEOPLE get when enrolled in this order into an empty registry: each
+ * the next slot of their province's shard (Li Wei 0 and Chen Jing 1 in Beijing's, Zhang
+ * Min in Shanghai's, Wang Fang in Guangdong's).
+ */
+export const NAMED_SLOTS: readonly number[] = (() => {
+  const shards = new ShardSizes(Array(SHARD_SLOTS).fill(0));
+  return NAMED_PEOPLE.map(({ region }) => shards.reserve(region, 1));
+})();
