@@ -8,7 +8,7 @@ import { PROJECT_ROOT } from "../src/artifacts/paths.js";
 import { generateRegulatorKeyPair } from "../src/crypto/escrow.js";
 import { withCheckCharacter } from "../src/registrar/national-id.js";
 import { enrollThroughCli, expectOneLineFailure, expectSuccess, realdid } from "./helpers/cli.js";
-import { NAMED_PEOPLE } from "./helpers/people.js";
+import { NAMED_PEOPLE, NAMED_SLOTS } from "./helpers/people.js";
 
 let dir: string;
 /** Every identity in these tests is sealed with the passphrase in $PASS. */
@@ -18,6 +18,8 @@ const ok = expectSuccess;
 const fails = expectOneLineFailure;
 
 const people = NAMED_PEOPLE.slice(0, 3);
+/** Their leaf slots: each in their province's shard. */
+const slots = NAMED_SLOTS.slice(0, 3);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "realdid-cli-"));
@@ -26,8 +28,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("realdid CLI end to end", () => {
   it("enrolls, proves age >= 18 for site A, verifies; site B sees another address; revocation ends proofs after the window", () => {
-    expect(enrollThroughCli(cli, dir, people, "person")).toMatchObject({ enrolled: 3, firstIndex: 0 });
-    expect(readdirSync(join(dir, "credentials")).sort()).toEqual(["credential-0.json", "credential-1.json", "credential-2.json"]);
+    expect(enrollThroughCli(cli, dir, people, "person")).toMatchObject({ enrolled: 3, indexes: slots });
+    expect(readdirSync(join(dir, "credentials")).sort()).toEqual(slots.map((index) => `credential-${index}.json`).sort());
     expect(readFileSync(join(dir, "credentials", "credential-0.json"), "utf8")).not.toContain("Li Wei");
 
     const { publicKey: regulatorKey } = ok(cli("regulator", "keygen", "--out-dir", "regulator", "--passphrases-env", "REG"));
@@ -41,7 +43,7 @@ describe("realdid CLI end to end", () => {
     ok(cli("registrar", "export-ledger", "--data", "registrar", "--out", "ledger.jsonl"));
 
     const prove = (requestFile: string, out: string, challenge: string, person = 0) =>
-      cli("prove", "--regulator-key", "regulator/regulator-public.json", "--identity", `person${person}.identity.json`, "--passphrase-env", "PASS", "--credential", `credentials/credential-${person}.json`, "--path", `person${person}.path.json`, "--request", requestFile, "--challenge", challenge, "--out", out);
+      cli("prove", "--regulator-key", "regulator/regulator-public.json", "--identity", `person${person}.identity.json`, "--passphrase-env", "PASS", "--credential", `credentials/credential-${slots[person]}.json`, "--path", `person${person}.path.json`, "--request", requestFile, "--challenge", challenge, "--out", out);
     const a = ok(prove("a.request.json", "a.proof.json", "1111"));
     const verifiedA = ok(cli("verify", "a.proof.json", "--policy", "a.policy.json", "--ledger", "ledger.jsonl", "--challenge", "1111"));
     expect(verifiedA).toMatchObject({ valid: true, didAddress: a.didAddress, predicates: ["age >= 18", "credential not expired"] });
@@ -54,7 +56,7 @@ describe("realdid CLI end to end", () => {
     expect(crossSite.json.error.code).toBe("scope_mismatch");
 
     // Zhang Min is 14: she cannot prove age >= 18.
-    ok(cli("registrar", "path", "--data", "registrar", "--index", "1", "--out", "person1.path.json"));
+    ok(cli("registrar", "path", "--data", "registrar", "--index", String(slots[1]), "--out", "person1.path.json"));
     const minor = prove("a.request.json", "minor.proof.json", "1111", 1);
     expect(minor.status).toBe(1);
     expect(minor.json.error).toMatchObject({ code: "predicate_unsatisfied" });
@@ -94,10 +96,10 @@ describe("realdid prover-daemon", () => {
         daemon.once("exit", (code) => reject(new Error(`the daemon exited (${code})`)));
       });
       expect(statSync(socket).mode & 0o777).toBe(0o600);
-      ok(cli("registrar", "path", "--data", "registrar", "--index", "2", "--out", "person2.path.json"));
+      ok(cli("registrar", "path", "--data", "registrar", "--index", String(slots[2]), "--out", "person2.path.json"));
       ok(cli("registrar", "export-ledger", "--data", "registrar", "--out", "ledger.jsonl"));
       const proveThroughDaemon = (requestFile: string, out: string) =>
-        cli("prove", "--regulator-key", "regulator/regulator-public.json", "--daemon", socket, "--identity", "person2.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-2.json", "--path", "person2.path.json", "--request", requestFile, "--challenge", "4444", "--out", out);
+        cli("prove", "--regulator-key", "regulator/regulator-public.json", "--daemon", socket, "--identity", "person2.identity.json", "--passphrase-env", "PASS", "--credential", `credentials/credential-${slots[2]}.json`, "--path", "person2.path.json", "--request", requestFile, "--challenge", "4444", "--out", out);
       const [a, b] = [ok(proveThroughDaemon("a.request.json", "daemon-a.proof.json")), ok(proveThroughDaemon("b.request.json", "daemon-b.proof.json"))];
       expect(ok(cli("verify", "daemon-a.proof.json", "--policy", "a.policy.json", "--ledger", "ledger.jsonl", "--challenge", "4444"))).toMatchObject({ valid: true, didAddress: a.didAddress });
       expect(ok(cli("verify", "daemon-b.proof.json", "--policy", "b.policy.json", "--ledger", "ledger.jsonl", "--challenge", "4444"))).toMatchObject({ valid: true, didAddress: b.didAddress });
@@ -106,7 +108,7 @@ describe("realdid prover-daemon", () => {
       await new Promise((resolve) => daemon.once("exit", resolve));
     }
     expect(existsSync(socket)).toBe(false);
-    fails(realdid(dir, ["prove", "--regulator-key", "regulator/regulator-public.json", "--daemon", socket, "--identity", "person2.identity.json", "--passphrase-env", "PASS", "--credential", "credentials/credential-2.json", "--path", "person2.path.json", "--request", "a.request.json", "--challenge", "1", "--out", "x.json"], ENV), /no prover daemon answers at/);
+    fails(realdid(dir, ["prove", "--regulator-key", "regulator/regulator-public.json", "--daemon", socket, "--identity", "person2.identity.json", "--passphrase-env", "PASS", "--credential", `credentials/credential-${slots[2]}.json`, "--path", "person2.path.json", "--request", "a.request.json", "--challenge", "1", "--out", "x.json"], ENV), /no prover daemon answers at/);
   });
 });
 

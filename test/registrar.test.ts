@@ -8,7 +8,7 @@ import Database from "better-sqlite3";
 import { SNARK_FIELD } from "../src/crypto/field.js";
 import { FastPoseidon } from "../src/crypto/fast-poseidon.js";
 import { PoseidonPool } from "../src/crypto/poseidon-pool.js";
-import { merkleRootOf, RegistryTree, TREE_HEIGHT } from "../src/registry/registry-tree.js";
+import { BUCKET_LEAVES, merkleRootOf, RegistryTree, TREE_HEIGHT } from "../src/registry/registry-tree.js";
 import { Registrar } from "../src/registrar/registrar.js";
 import type { SqlTransaction } from "../src/registrar/registrar-database.js";
 import { SqliteRegistrarDatabase } from "../src/registrar/sqlite-registrar-database.js";
@@ -128,6 +128,7 @@ describe("Registrar", () => {
     };
     const memory = new RegistryTree(TREE_HEIGHT, hasher);
     const leaves = Array.from({ length: 1200 }, (_, i) => BigInt(i) * 7919n + 13n);
+    const [FAR, SPARE] = [18 * 8 ** 9 + 4095, 63 * 8 ** 9];
     const indexes = (first: number, end: number) => Array.from({ length: end - first }, (_, k) => first + k);
     const steps: [number[], (tree: RegistryTree) => unknown][] = [
       [[0], (tree) => tree.insert(leaves[0])],
@@ -136,6 +137,8 @@ describe("Registrar", () => {
       [[3], (tree) => tree.remove(3)],
       [[1199], (tree) => tree.update(1199, 5n)],
       [[512], (tree) => tree.update(512, SNARK_FIELD - 1n)],
+      // Leaves in other shards (slots far apart, one past a JavaScript array's 2^32 indexes), with one in use replaced.
+      [[FAR, FAR + 1, SPARE, 7], (tree) => tree.setLeaves([{ index: SPARE, value: 11n }, { index: FAR + 1, value: 12n }, { index: FAR, value: 13n }, { index: 7, value: 14n }])],
     ];
     for (const [touched, step] of steps) {
       await db.write(async (tx) => {
@@ -147,8 +150,8 @@ describe("Registrar", () => {
       const { tree } = await db.read((tx) => stored(tx, rangesAlongPaths(TREE_HEIGHT, [])));
       expect([tree.size, tree.root]).toEqual([memory.size, memory.root]);
     }
-    for (const index of [0, 3, 511, 512, 1199]) expect((await db.read((tx) => stored(tx, rangesAlongPaths(TREE_HEIGHT, [index])))).tree.proof(index)).toEqual(memory.proof(index));
-    expect((await db.read((tx) => stored(tx, bucketRanges(TREE_HEIGHT, 0)))).tree.leavesFrom(1192, 4096)).toEqual(memory.leavesFrom(1192, 4096));
+    for (const index of [0, 3, 511, 512, 1199, FAR + 1, SPARE]) expect((await db.read((tx) => stored(tx, rangesAlongPaths(TREE_HEIGHT, [index])))).tree.proof(index)).toEqual(memory.proof(index));
+    expect((await db.read((tx) => stored(tx, bucketRanges(TREE_HEIGHT, 0)))).tree.leavesFrom(1192, BUCKET_LEAVES - 1192)).toEqual(memory.leavesFrom(1192, BUCKET_LEAVES - 1192));
     // A node outside the plan is never taken for an empty subtree: reading it is refused.
     const planned = await db.read((tx) => stored(tx, rangesAlongPaths(TREE_HEIGHT, [900])));
     expect(() => planned.tree.proof(5)).toThrow(/tree node 0\/5 was not among the nodes read/);

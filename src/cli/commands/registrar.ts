@@ -114,8 +114,19 @@ async function enrollAndSign(registrar: Registrar, requests: EnrollmentRequest[]
 
 const credentialJson = (credential: RealDidCredential) => JSON.stringify(credential, null, 2) + "\n";
 
+/** Leaf indexes as runs ("0..2, 1073741824"): a batch fills one run of slots in each province's shard. */
+const indexRuns = (indexes: readonly number[]): string => {
+  const runs: [number, number][] = [];
+  for (const index of [...indexes].sort((a, b) => a - b)) {
+    const last = runs.at(-1);
+    if (last && index === last[1] + 1) last[1] = index;
+    else runs.push([index, index]);
+  }
+  return runs.map(([first, last]) => (first === last ? `${first}` : `${first}..${last}`)).join(", ");
+};
+
 const credentialLines = (credentials: CredentialFile[], where: string) => [
-  `enrolled ${credentials.length} ${credentials.length === 1 ? "person" : "people"} (leaf ${credentials[0].index}${credentials.length > 1 ? `..${credentials.at(-1)!.index}` : ""})`,
+  `enrolled ${credentials.length} ${credentials.length === 1 ? "person" : "people"} (${credentials.length === 1 ? "leaf" : "leaves"} ${indexRuns(credentials.map((c) => c.index))})`,
   `verifiable credential${credentials.length > 1 ? "s" : ""} (signed by the registrar) written to ${where}`,
 ];
 
@@ -177,7 +188,7 @@ export function registrarCommands(program: Command): void {
         const { enrolled, credentials } = await withRegistrar(options, output, (r) => enrollAndSign(r, requests, output));
         ensureFolder(options.outDir);
         credentials.forEach((credential, i) => writeAtomically(join(options.outDir!, `credential-${enrolled[i].index}.json`), credentialJson(credential), { mode: OWNER_ONLY }));
-        return { data: { enrolled: enrolled.length, firstIndex: enrolled[0].index, outDir: options.outDir, issuer: credentials[0].issuer }, lines: credentialLines(enrolled, options.outDir) };
+        return { data: { enrolled: enrolled.length, indexes: enrolled.map((c) => c.index), outDir: options.outDir, issuer: credentials[0].issuer }, lines: credentialLines(enrolled, options.outDir) };
       }
       const missing = (["name", "nationalId", "birthDate", "region", "expiry", "documentType", "commitment", "out"] as const).filter((key) => options[key] === undefined);
       if (missing.length > 0) throw new RealDidError("invalid_argument", `missing ${missing.map((key) => "--" + key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} (or use --batch)`);
