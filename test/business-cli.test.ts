@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withCreditCodeCheck } from "../src/business/credit-code.js";
 import { type CliRun, enrollThroughCli, expectOneLineFailure, expectSuccess, realdid, TEST_PASSPHRASES } from "./helpers/cli.js";
-import { NAMED_PEOPLE } from "./helpers/people.js";
+import { NAMED_PEOPLE, NAMED_SLOTS } from "./helpers/people.js";
 import { type RunningChild, spawnRealdid, stopChild } from "./helpers/service-process.js";
 
 const ENV = { PASS: "citizen passphrase (test only, insecure)", REG1: "regulator share passphrase (test only, insecure)" };
@@ -25,7 +25,7 @@ let registrar: RunningChild;
 let service: RunningChild | undefined;
 let regulatorKey: { x: string; y: string };
 const cli = (...args: string[]): CliRun => realdid(dir, ["--json", ...args], ENV);
-const citizen = (i: number) => ["--identity", `person${i}.identity.json`, "--passphrase-env", "PASS", "--credential", `credentials/credential-${i}.json`, "--regulator-key", "regulator/regulator-public.json"];
+const citizen = (i: number) => ["--identity", `person${i}.identity.json`, "--passphrase-env", "PASS", "--credential", `credentials/credential-${NAMED_SLOTS[i]}.json`, "--regulator-key", "regulator/regulator-public.json"];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "realdid-business-cli-"));

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SHARD_BUCKETS, SHARD_LEAVES, shardOfRegion } from "../src/registry/province-shards.js";
 import { merkleRootOf } from "../src/registry/registry-tree.js";
 import { Registrar } from "../src/registrar/registrar.js";
 import { enrollThroughCli, expectOneLineFailure, expectSuccess, realdid } from "./helpers/cli.js";
@@ -33,6 +34,60 @@ async function emptyDatabase(): Promise<string> {
   await client.query("DROP SCHEMA IF EXISTS realdid_registrar CASCADE");
   await client.end();
   return database.url;
+}
+
+const BEIJING = shardOfRegion("110105");
+const GUANGDONG = shardOfRegion("440305");
+
+/** 100 enrollment requests numbered from `first`, registered in `region`. */
+const inProvince = (first: number, region: string) =>
+  enrollmentRequests(100, first).requests.map((request) => ({ ...request, record: { ...request.record, attributes: { ...request.record.attributes, region } } }));
+
+/**
+ * The registrar's writer lock held by the test's own connection (a front end waits for it
+ * before the tree's top and the ledger entry), and what the database's lock table says.
+ */
+async function writerLockOn(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return {
+    hold: async () => void (await client.query("SELECT pg_advisory_lock(7415102)")),
+    release: async () => void (await client.query("SELECT pg_advisory_unlock(7415102)")),
+    close: () => client.end(),
+    /** Shard locks held and waited for (advisory keys 7415103, slot), front ends waiting for the writer's lock, and whether one waits for another's row. */
+    locks: async () => {
+      const { rows } = await client.query<{ locktype: string; classid: string; objid: string; objsubid: number; granted: boolean }>(
+        "SELECT locktype, classid::text, objid::text, objsubid, granted FROM pg_locks WHERE pid <> pg_backend_pid() AND (locktype = 'transactionid' OR (locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())))",
+      );
+      const shards = (granted: boolean) => rows.filter((r) => r.locktype === "advisory" && r.classid === "7415103" && r.objsubid === 2 && r.granted === granted).map((r) => Number(r.objid));
+      return {
+        heldShards: shards(true),
+        waitingShards: shards(false),
+        waitingForWriter: rows.filter((r) => r.locktype === "advisory" && r.objid === "7415102" && !r.granted).length,
+        waitingForRow: rows.some((r) => r.locktype === "transactionid" && !r.granted),
+      };
+    },
+  };
+}
+type WriterLock = Awaited<ReturnType<typeof writerLockOn>>;
+
+/** Polls the lock table until `done` (a change that never gets there fails the test by its timeout). */
+async function until(lock: WriterLock, done: (locks: Awaited<ReturnType<WriterLock["locks"]>>) => boolean): Promise<void> {
+  while (!done(await lock.locks())) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/** A registrar on an empty database, three front ends on it (each its own connection pool), and the test's hold on the writer's lock. */
+async function provincesSetUp(name: string) {
+  const url = await emptyDatabase();
+  const dataDir = join(dir, name);
+  await (await Registrar.init(dataDir, TEST_UNLOCK, { database: url })).close();
+  const frontEnds = await Promise.all([0, 1, 2].map(() => Registrar.open(dataDir, { unlock: TEST_UNLOCK, database: url })));
+  return { url, dataDir, frontEnds, writerLock: await writerLockOn(url) };
+}
+
+async function provincesTearDown(frontEnds: Registrar[], writerLock: WriterLock): Promise<void> {
+  await writerLock.close(); // also frees the lock if a failed test still held it
+  for (const frontEnd of frontEnds) await frontEnd.close();
 }
 
 describe("the registrar on PostgreSQL", () => {
@@ -118,6 +173,46 @@ describe("the registrar on PostgreSQL", () => {
     expect(await expectWholeStore(dataDir, { database: url })).toBe(winner); // the loser's batch left nothing behind
   }, 60_000);
 
+  it("enrolls in two provinces at once: each front end holds only its shard's lock until the tree's top and the ledger entry; a third in the first's province waits for it", async () => {
+    const { dataDir, url, frontEnds, writerLock } = await provincesSetUp("provinces");
+    try {
+      await writerLock.hold(); // every change now stops before the tree's top
+      const beijing = frontEnds[0].enroll(inProvince(0, "110105"));
+      const guangdong = frontEnds[1].enroll(inProvince(1000, "440305"));
+      // Both are past their records and their shard's subtree at the same time, each holding its shard.
+      await until(writerLock, (locks) => locks.heldShards.includes(BEIJING) && locks.heldShards.includes(GUANGDONG) && locks.waitingForWriter === 2);
+      const beijingAgain = frontEnds[2].enroll(inProvince(2000, "110108"));
+      await until(writerLock, (locks) => locks.waitingShards.includes(BEIJING));
+      await writerLock.release();
+      const [first, second, third] = await Promise.all([beijing, guangdong, beijingAgain]);
+      const slots = (shard: number, from: number) => Array.from({ length: 100 }, (_, k) => shard * SHARD_LEAVES + from + k);
+      expect([first, second, third].map((batch) => batch.map((c) => c.index))).toEqual([slots(BEIJING, 0), slots(GUANGDONG, 0), slots(BEIJING, 100)]);
+    } finally {
+      await provincesTearDown(frontEnds, writerLock);
+    }
+    expect(await expectWholeStore(dataDir, { database: url })).toBe(300); // one ledger chain, the tree equal to one computed from the records
+  }, 60_000);
+
+  it("refuses the same person enrolled at once in two provinces: the first to commit wins, the other's batch leaves nothing", async () => {
+    const { dataDir, url, frontEnds, writerLock } = await provincesSetUp("same-person-provinces");
+    try {
+      await writerLock.hold();
+      const beijing = inProvince(0, "110105");
+      const beijingEnrolled = frontEnds[0].enroll(beijing);
+      await until(writerLock, (locks) => locks.waitingForWriter === 1);
+      // The same ID number, registered in Guangdong: its shard's lock is free, so it reaches its insert and waits for the first's uncommitted row.
+      const twin = { record: { ...beijing[50].record, attributes: { ...beijing[50].record.attributes, region: "440305" } }, commitment: 98765n };
+      const guangdongEnrolled = frontEnds[1].enroll([...inProvince(1000, "440305"), twin]);
+      await until(writerLock, (locks) => locks.waitingForRow);
+      await writerLock.release();
+      expect(await beijingEnrolled).toHaveLength(100);
+      await expect(guangdongEnrolled).rejects.toMatchObject({ code: "already_enrolled", message: expect.stringMatching(/another registrar front end enrolled the same person at the same time/) });
+    } finally {
+      await provincesTearDown(frontEnds, writerLock);
+    }
+    expect(await expectWholeStore(dataDir, { database: url })).toBe(100);
+  }, 60_000);
+
   it("runs through the CLI: init, enroll, two servers on one database that both see a new root, check-tree; a database that is down is one line", async () => {
     const url = await emptyDatabase();
     const cwd = mkdtempSync(join(dir, "cli-"));
@@ -135,8 +230,9 @@ describe("the registrar on PostgreSQL", () => {
       const [first, second] = await trees();
       expect([first.size, second.size]).toEqual([3, 3]);
       expect(first.root).toBe(second.root);
-      const bucket = (await (await fetch(`${servers[1].url}/v1/tree/buckets/0`)).json()) as { leaves: string[]; root: string };
-      expect(bucket.leaves).toHaveLength(3);
+      // Wang Fang's bucket: the first of Guangdong's shard, which holds her alone.
+      const bucket = (await (await fetch(`${servers[1].url}/v1/tree/buckets/${GUANGDONG * SHARD_BUCKETS}`)).json()) as { leaves: string[]; root: string };
+      expect(bucket.leaves).toHaveLength(1);
       expect(bucket.root).toBe(first.root);
       expect(expectSuccess(cli("registrar", "check-tree", "--data", "registrar"))).toMatchObject({ size: 3, root: first.root });
     } finally {

@@ -21,7 +21,10 @@ import { type RegistrarServer, startRegistrarServer } from "../src/registrar/reg
 import { newSigningKeyHex } from "../src/signed-log/ed25519-signer.js";
 import { ed25519Signer } from "../src/signed-log/ed25519-signer.js";
 import { enrollThroughCli, expectOneLineFailure, expectSuccess, realdid, realdidConcurrently } from "./helpers/cli.js";
-import { NAMED_PEOPLE } from "./helpers/people.js";
+import { NAMED_PEOPLE, NAMED_SLOTS } from "./helpers/people.js";
+
+/** Zhang Min's leaf: the first slot of Shanghai's shard. */
+const ZHANG_SLOT = NAMED_SLOTS[1];
 
 let dir: string;
 let server: RegistrarServer;
@@ -40,7 +43,7 @@ const standardVerify = (credential: unknown) =>
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "realdid-vc-"));
   regulatorKey = expectSuccess(cli("regulator", "keygen", "--out-dir", "regulator", "--passphrases-env", "REG")).publicKey;
-  enrollThroughCli(cli, dir, NAMED_PEOPLE.slice(0, 2), "person"); // batch: credentials/credential-{0,1}.json
+  enrollThroughCli(cli, dir, NAMED_PEOPLE.slice(0, 2), "person"); // batch: credentials/credential-<leaf index>.json
   server = await startRegistrarServer(join(dir, "registrar"), { host: "127.0.0.1", port: 0, log: pino({ level: "silent" }) });
 }, 120_000);
 afterAll(async () => {
@@ -64,7 +67,7 @@ describe("the registrar's verifiable credential", () => {
     expect(result.error, JSON.stringify(result.error?.errors?.map((e) => e.message))).toBeUndefined();
     expect(result.verified).toBe(true);
     // The CLI checks the same, and names the registrar.
-    const checked = expectSuccess(cli("credential", "verify", "credentials/credential-1.json", "--registrar-key", registrarDid(server.publicKey)));
+    const checked = expectSuccess(cli("credential", "verify", `credentials/credential-${ZHANG_SLOT}.json`, "--registrar-key", registrarDid(server.publicKey)));
     expect(checked).toMatchObject({ valid: true, index: 1, issuer: registrarDid(server.publicKey) });
     expect(checked.checked.join("\n")).toMatch(/signature: eddsa-rdfc-2022 by did:realdid:registrar:z6Mk/);
   });
@@ -122,15 +125,15 @@ describe("the registrar's verifiable credential", () => {
 
   it("checks status through a real registrar server: valid, then revoked, and a re-issued credential replaces the old one", async () => {
     const status = (file: string) => textBeside("credential", "verify", file, "--registrar", server.url, "--registrar-key", server.publicKey);
-    const valid = expectSuccess(await cliBeside("credential", "verify", "credentials/credential-1.json", "--registrar", server.url));
+    const valid = expectSuccess(await cliBeside("credential", "verify", `credentials/credential-${ZHANG_SLOT}.json`, "--registrar", server.url));
     expect(valid.statusEntry.seq).toBe(1);
-    expectSuccess(cli("registrar", "revoke", "--data", "registrar", "--passphrase-env", "REGISTRAR_PASS", "--index", "1"));
-    expectOneLineFailure(await status("credentials/credential-1.json"), /the registrar has revoked leaf 1/);
-    expectSuccess(cli("registrar", "reissue", "--data", "registrar", "--passphrase-env", "REGISTRAR_PASS", "--index", "1", "--expiry", "2036-01-01", "--out", "reissued.json"));
+    expectSuccess(cli("registrar", "revoke", "--data", "registrar", "--passphrase-env", "REGISTRAR_PASS", "--index", String(ZHANG_SLOT)));
+    expectOneLineFailure(await status(`credentials/credential-${ZHANG_SLOT}.json`), new RegExp(`the registrar has revoked leaf ${ZHANG_SLOT}`));
+    expectSuccess(cli("registrar", "reissue", "--data", "registrar", "--passphrase-env", "REGISTRAR_PASS", "--index", String(ZHANG_SLOT), "--expiry", "2036-01-01", "--out", "reissued.json"));
     expect(readVc("reissued.json").credentialSubject).toMatchObject({ leafIndex: 1, attributes: { expiry: "2036-01-01" } });
     expect(expectSuccess(await cliBeside("credential", "verify", "reissued.json", "--registrar", server.url)).valid).toBe(true);
-    writeVc("stale.json", readVc("credentials/credential-1.json"));
-    expectOneLineFailure(await status("stale.json"), /re-issued leaf 1/);
+    writeVc("stale.json", readVc(`credentials/credential-${ZHANG_SLOT}.json`));
+    expectOneLineFailure(await status("stale.json"), new RegExp(`re-issued leaf ${ZHANG_SLOT}`));
   });
 
   it("proves with the VC in place of the old file (path refreshed from the registrar server), and the DID is a URI", async () => {

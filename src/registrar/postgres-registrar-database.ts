@@ -1,13 +1,21 @@
 import pg from "pg";
 import { RealDidError } from "../errors.js";
 import { withClient } from "../service/postgres-client.js";
-import type { RegistrarDatabase, SqlTransaction, SqlValue } from "./registrar-database.js";
+import { SHARD_SLOTS } from "../registry/province-shards.js";
+import type { RegistrarDatabase, SqlTransaction, SqlValue, WriteTransaction } from "./registrar-database.js";
 import { POSTGRES_SCHEMA, POSTGRES_SCHEMA_NAME, POSTGRES_SCHEMA_VERSION } from "./store-schema.js";
 
 /** Serialises schema creation when several front ends start at once. */
 const SCHEMA_LOCK = 7415101;
 /** The one writer of the registrar's tree and ledger at a time, across every front end (a transaction-level advisory lock). */
 const WRITER_LOCK = 7415102;
+/** With a province shard's slot as the second key: the one writer of that shard's records and subtree at a time. */
+const SHARD_LOCK = 7415103;
+/** Shard locks in ascending order (unnest keeps the array's order), always before the writer's lock: two writers never wait on each other in a circle. */
+const LOCK_SHARDS = `SELECT pg_advisory_xact_lock(${SHARD_LOCK}, slot) FROM unnest($1::int[]) AS slot`;
+const LOCK_WRITER = `SELECT pg_advisory_xact_lock(${WRITER_LOCK})`;
+/** unique_violation: two front ends enrolled the same person (or enterprise) at once, in different shards. */
+const UNIQUE_VIOLATION = "23505";
 const POOL_SIZE = 4;
 /** Parameters per statement (PostgreSQL takes at most 65,535). */
 const MAX_PARAMETERS = 30_000;
@@ -39,9 +47,10 @@ function redacted(url: string): string {
   }
 }
 
-function transactionOn(client: pg.PoolClient): SqlTransaction {
+function transactionOn(client: pg.PoolClient, exclusive: () => Promise<void>): WriteTransaction {
   const query = (sql: string, params: readonly SqlValue[] = []) => client.query({ text: postgresText(sql), values: params as SqlValue[], types: TYPES });
   return {
+    exclusive,
     get: async <T>(sql: string, params?: readonly SqlValue[]) => (await query(sql, params)).rows[0] as T | undefined,
     all: async <T>(sql: string, params?: readonly SqlValue[]) => (await query(sql, params)).rows as T[],
     run: async (sql, params) => (await query(sql, params)).rowCount ?? 0,
@@ -54,6 +63,11 @@ function transactionOn(client: pg.PoolClient): SqlTransaction {
       }
     },
   };
+}
+
+/** A unique key taken by a writer of another shard between this one's check and its insert. */
+function concurrentEnrollment(error: pg.DatabaseError): RealDidError {
+  return new RealDidError("already_enrolled", `another registrar front end enrolled the same ${error.table === "enterprises" ? "enterprise" : "person"} at the same time (${error.constraint}): nothing of this batch was written`);
 }
 
 /**
@@ -106,31 +120,45 @@ export class PostgresRegistrarDatabase implements RegistrarDatabase {
   }
 
   read<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
-    return this.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [], work);
+    return this.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", undefined, work);
   }
 
-  write<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
-    return this.transaction("BEGIN ISOLATION LEVEL READ COMMITTED", [`SELECT pg_advisory_xact_lock(${WRITER_LOCK})`], work);
+  write<T>(work: (tx: WriteTransaction) => Promise<T>, shards?: readonly number[]): Promise<T> {
+    const slots = shards === undefined ? Array.from({ length: SHARD_SLOTS }, (_, slot) => slot) : [...new Set(shards)].sort((a, b) => a - b);
+    return this.transaction("BEGIN ISOLATION LEVEL READ COMMITTED", { slots, exclusive: shards === undefined }, work);
   }
 
   async close(): Promise<void> {
     await this.pool.end();
   }
 
-  private async transaction<T>(begin: string, first: readonly string[], work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+  /**
+   * A transaction; a writer (`locks`) takes its shards' locks, then the writer's lock at
+   * once when exclusive, or when its work asks for it (the tree's top and the ledger entry).
+   */
+  private async transaction<T>(begin: string, locks: { slots: readonly number[]; exclusive: boolean } | undefined, work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
     const outcome = await withClient(this.pool, "the registrar's store", async (client) => {
       await client.query(begin);
-      for (const statement of first) await client.query(statement);
+      let exclusive = false;
+      const takeWriterLock = async () => {
+        if (!exclusive) await client.query(LOCK_WRITER);
+        exclusive = true;
+      };
+      if (locks) {
+        await client.query(LOCK_SHARDS, [locks.slots]);
+        if (locks.exclusive) await takeWriterLock();
+      }
       try {
-        const value = await work(transactionOn(client));
+        const value = await work(transactionOn(client, takeWriterLock));
         await client.query("COMMIT");
         return { value };
       } catch (error) {
         // A refusal (already enrolled, revoked, …) rolls back and keeps the connection; any
         // other failure destroys it (withClient), which rolls back on the server.
-        if (!(error instanceof RealDidError)) throw error;
+        const refused = error instanceof pg.DatabaseError && error.code === UNIQUE_VIOLATION ? concurrentEnrollment(error) : error;
+        if (!(refused instanceof RealDidError)) throw error;
         await client.query("ROLLBACK");
-        return { refused: error };
+        return { refused };
       }
     });
     if ("refused" in outcome) throw outcome.refused;

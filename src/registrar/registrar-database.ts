@@ -18,6 +18,12 @@ export interface SqlTransaction {
   insertRows(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], conflict?: string): Promise<void>;
 }
 
+/** A write transaction: it may widen itself to the store's only writer (see RegistrarDatabase.write). */
+export interface WriteTransaction extends SqlTransaction {
+  /** Waits until this is the store's only writer (at once where it is already). */
+  exclusive(): Promise<void>;
+}
+
 /**
  * The registrar's store: SQLite in its data folder (sqlite-registrar-database.ts) or a
  * PostgreSQL database several registrar front ends share (postgres-registrar-database.ts).
@@ -28,10 +34,14 @@ export interface RegistrarDatabase {
   /** Runs `work` in a read-only transaction: every statement reads one snapshot. */
   read<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T>;
   /**
-   * Runs `work` in a transaction as the store's only writer: the database makes every other
-   * writer, in this process or another, wait until it commits or rolls back.
+   * Runs `work` in a write transaction. Without `shards` it is the store's only writer: the
+   * database makes every other writer, in this process or another, wait until it commits or
+   * rolls back. With `shards` (province shard slots) it first only excludes other writers
+   * of those shards, so changes in different provinces overlap until they call
+   * `tx.exclusive()` for the tree's top and the ledger. (SQLite has one writer at a time
+   * anyway: there every write is exclusive from its start.)
    */
-  write<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T>;
+  write<T>(work: (tx: WriteTransaction) => Promise<T>, shards?: readonly number[]): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -14,7 +14,7 @@ import { type MandateCredential, mandateCredential } from "../business/mandate-c
 import { issueRealDidCredential } from "../credential/issue-credential.js";
 import type { RealDidCredential } from "../credential/realdid-credential.js";
 import { type CredentialFile, credentialFile } from "../registry/credential.js";
-import { SHARD_LEVEL, SHARD_SLOTS } from "../registry/province-shards.js";
+import { SHARD_LEVEL, SHARD_SLOTS, shardOfLeaf, shardOfRegion } from "../registry/province-shards.js";
 import { BUCKET_LEAVES, BUCKET_LEVEL, EMPTY_LEAF, type MerkleProof, MemoryTreeNodes, RegistryTree, TREE_HEIGHT } from "../registry/registry-tree.js";
 import type { AuditLog } from "../regulator/audit-log.js";
 import {
@@ -385,7 +385,11 @@ export class Registrar {
 
   private async writeEnrollment({ people: prepared, now }: PreparedEnrollment): Promise<CredentialFile[]> {
     const indexed = prepared.map((p) => ({ ...p, idIndex: this.nationalIdIndex(p.record.nationalId), commitmentIndex: this.commitmentIndex(p.commitment) }));
-    const { result: slots } = await this.change(now, async ({ tx, seq, vault, reserve }) => {
+    const shards = [...new Set(prepared.map(({ record }) => shardOfRegion(record.attributes.region)))];
+    const { vault } = this.unlocked();
+    // Only its provinces' shards are locked while the records are written (see writeChange).
+    // Their changed_seq stays 0 ("as enrolled"): the ledger entry is not numbered until the end.
+    const { result: slots } = await this.writeChange(now, shards, async (tx, reserve) => {
       const idsTaken = await existingValues(tx, "people", "national_id_index", indexed.map((p) => p.idIndex));
       const commitmentsTaken = await existingValues(tx, "people", "commitment_index", indexed.map((p) => p.commitmentIndex));
       const seenIds = new Set<string>();
@@ -409,9 +413,8 @@ export class Registrar {
         leaf.toString(),
         at,
         at,
-        seq,
       ]);
-      await tx.insertRows("people", ["leaf_index", "national_id_index", "commitment_index", "record", "data_key_id", "leaf", "enrolled_at", "updated_at", "changed_seq"], people);
+      await tx.insertRows("people", ["leaf_index", "national_id_index", "commitment_index", "record", "data_key_id", "leaf", "enrolled_at", "updated_at"], people);
       await tx.insertRows("issued_leaves", ["leaf", "leaf_index", "issued_at"], indexed.map(({ leaf }, i) => [leaf.toString(), slots[i], at]));
       return { document: changeDocument("enroll", prepared.map((p, i) => changedLeaf(slots[i], p.leaf))), result: slots };
     });
@@ -689,31 +692,54 @@ export class Registrar {
   }
 
   /**
-   * Runs `mutate` (it writes rows, given the sequence number of the ledger entry it will be
-   * published under, and returns the change document), writes the document's leaves into
-   * the tree, and stores the signed entry for the new root with the document's digest, in
-   * one transaction in which this process is the store's only writer, after catching up
-   * with other writers. The ledger copy takes the entry only once it is stored: a failure
-   * anywhere (at the commit too) leaves the copy as the store is.
+   * A change as the store's only writer from its start: `mutate` writes rows, given the
+   * sequence number of the ledger entry it will be published under, and returns the change
+   * document (see writeChange).
    */
   private async change<T>(now: Date, mutate: (context: ChangeContext) => Promise<TreeChange<T>>): Promise<{ result: T; entry: LedgerEntry }> {
-    const { vault, keys } = this.unlocked();
+    const { vault } = this.unlocked();
+    return this.writeChange(now, undefined, async (tx, reserve) => {
+      await this.catchUp(tx);
+      return mutate({ tx, seq: this.ledgerCopy.length, vault, reserve });
+    });
+  }
+
+  /**
+   * Runs `mutate` (it writes rows and returns the change document), writes the document's
+   * leaves into the tree, and stores the signed entry for the new root with the document's
+   * digest, in one transaction. With `shards`, everything up to the shards' roots happens
+   * while only other writers of these shards wait (on PostgreSQL, changes in other provinces
+   * overlap it); the shards' roots up to the national root and the ledger entry then as the
+   * store's only writer, after catching up with the others. The ledger copy takes the entry
+   * only once it is stored: a failure anywhere (at the commit too) leaves the copy as the
+   * store is.
+   */
+  private async writeChange<T>(now: Date, shards: readonly number[] | undefined, mutate: (tx: SqlTransaction, reserve: ReserveLeaves) => Promise<TreeChange<T>>): Promise<{ result: T; entry: LedgerEntry }> {
+    const { keys } = this.unlocked();
     const changed = await this.db.write(async (tx) => {
       const current = await Registrar.meta(tx, "masterKeyId");
       if (current !== keys.masterKeyId) {
         throw new RealDidError("keys_rotated", `the store's master key is ${current}, not these keys' ${keys.masterKeyId}: a rotation happened since they were read (open the registrar again) or did not finish (run rotate-master-key again)`);
       }
-      await this.catchUp(tx);
-      const shards = await storedShardSizes(tx);
-      const { document, result } = await mutate({ tx, seq: this.ledgerCopy.length, vault, reserve: (region, count) => shards.reserve(region, count) });
+      const sizes = await storedShardSizes(tx);
+      const { document, result } = await mutate(tx, (region, count) => {
+        if (shards && !shards.includes(shardOfRegion(region))) throw new Error(`a change locked shards ${shards.join(", ")}, not the shard of region ${region}`);
+        return sizes.reserve(region, count);
+      });
       const leaves = document.leaves.map(({ index, leaf }) => ({ index, value: BigInt(leaf) }));
-      const { tree, nodes } = await this.storedTree(tx, rangesAlongPaths(TREE_HEIGHT, leaves.map((l) => l.index)));
-      tree.setLeaves(leaves);
-      await nodes.flush(tx);
-      const entry = this.ledgerCopy.signNextRoot(tree.root, shards.total, now, keys.ledgerSigner, ledgerChangeOf(document));
+      const paths = rangesAlongPaths(TREE_HEIGHT, leaves.map((l) => l.index));
+      const below = await this.storedTree(tx, paths.filter(({ level }) => level < SHARD_LEVEL));
+      below.tree.setLeaves(leaves, SHARD_LEVEL);
+      await below.nodes.flush(tx);
+      await tx.exclusive();
+      await this.catchUp(tx);
+      const above = await this.storedTree(tx, paths.filter(({ level }) => level >= SHARD_LEVEL));
+      above.tree.rehashAbove(SHARD_LEVEL, leaves.map((l) => shardOfLeaf(l.index)));
+      await above.nodes.flush(tx);
+      const entry = this.ledgerCopy.signNextRoot(above.tree.root, (await storedShardSizes(tx)).total, now, keys.ledgerSigner, ledgerChangeOf(document));
       await Registrar.insertEntry(tx, entry);
       return { result, entry };
-    });
+    }, shards);
     this.ledgerCopy.sync([changed.entry]); // a catch-up that read it after the commit has it already
     return changed;
   }

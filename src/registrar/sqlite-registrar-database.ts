@@ -2,7 +2,7 @@ import { realpathSync } from "node:fs";
 import type Database from "better-sqlite3";
 import { Semaphore } from "../service/semaphore.js";
 import { guarded } from "../service/store-errors.js";
-import type { RegistrarDatabase, SqlTransaction, SqlValue } from "./registrar-database.js";
+import type { RegistrarDatabase, SqlTransaction, SqlValue, WriteTransaction } from "./registrar-database.js";
 
 /** Prepared statements kept per connection; statements built for one call (a list of node ranges) come and go. */
 const STATEMENT_CACHE = 256;
@@ -21,7 +21,8 @@ export class SqliteRegistrarDatabase implements RegistrarDatabase {
   private readonly turn = new Semaphore(1);
   private readonly writers: Semaphore;
   private readonly statements = new Map<string, Database.Statement>();
-  private readonly tx: SqlTransaction = {
+  private readonly tx: WriteTransaction = {
+    exclusive: async () => {}, // BEGIN IMMEDIATE made it the only writer already
     get: async <T>(sql: string, params: readonly SqlValue[] = []) => this.statement(sql).get(...params) as T | undefined,
     all: async <T>(sql: string, params: readonly SqlValue[] = []) => this.statement(sql).all(...params) as T[],
     run: async (sql, params = []) => this.statement(sql).run(...params).changes,
@@ -51,7 +52,7 @@ export class SqliteRegistrarDatabase implements RegistrarDatabase {
     return this.transaction("BEGIN", work); // deferred: the snapshot is taken at the first read
   }
 
-  write<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+  write<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
     return this.writers.run(() => this.transaction("BEGIN IMMEDIATE", work));
   }
 
@@ -59,7 +60,7 @@ export class SqliteRegistrarDatabase implements RegistrarDatabase {
     await this.turn.run(async () => this.connection.close());
   }
 
-  private transaction<T>(begin: string, work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+  private transaction<T>(begin: string, work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
     return this.turn.run(() =>
       guarded("the registrar's store", async () => {
         this.connection.exec(begin);

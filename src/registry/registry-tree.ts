@@ -173,9 +173,10 @@ export class RegistryTree {
   /**
    * Writes leaves at any indexes (new slots anywhere in the tree, or slots in use), each run
    * of consecutive indexes rehashed bottom-up like an append: a registry fills each
-   * province's shard in order (see province-shards.ts).
+   * province's shard in order (see province-shards.ts). With `toLevel`, the ancestors are
+   * recomputed only up to that level (a shard's root: rehashAbove finishes the climb).
    */
-  setLeaves(leaves: readonly { index: number; value: bigint }[]): void {
+  setLeaves(leaves: readonly { index: number; value: bigint }[], toLevel: number = this.height): void {
     const sorted = [...leaves].sort((a, b) => a.index - b.index);
     for (let k = 0; k < sorted.length; ) {
       const first = sorted[k].index;
@@ -184,8 +185,13 @@ export class RegistryTree {
       for (; k < sorted.length && sorted[k].index === first + values.length; k++) values.push(sorted[k].value);
       if (k < sorted.length && sorted[k].index < first + values.length) throw new RealDidError("invalid_argument", `leaf index ${sorted[k].index} is written twice`);
       this.nodes.write(0, first, values);
-      this.rehash({ first, values });
+      this.rehash({ first, values }, 0, toLevel);
     }
+  }
+
+  /** Recomputes the ancestors of nodes at `level` (already written) up to the root. */
+  rehashAbove(level: number, indexes: readonly number[]): void {
+    for (const index of [...new Set(indexes)].sort((a, b) => a - b)) this.rehash({ first: index, values: this.range(level, index, index) }, level, this.height);
   }
 
   /** Replaces a leaf (re-issue with new attributes). */
@@ -248,10 +254,10 @@ export class RegistryTree {
     return this.nodes.read(level, first, last).map((node) => node ?? this.zeros[level]);
   }
 
-  /** Recomputes, level by level, the ancestors of a run of leaves just written. */
-  private rehash(leaves: KnownRange): void {
-    let known = leaves;
-    for (let level = 0; level < this.height; level++) {
+  /** Recomputes, level by level up to `toLevel`, the ancestors of a run of nodes at `fromLevel` just written. */
+  private rehash(written: KnownRange, fromLevel = 0, toLevel = this.height): void {
+    let known = written;
+    for (let level = fromLevel; level < toLevel; level++) {
       const { lo, children } = this.childrenOfParents(level, known);
       known = this.setParents(level, lo, this.hashNodesHere(children));
     }
