@@ -87,7 +87,10 @@ describe("registrar server", () => {
     const { path } = await refreshPath(server.url, ref());
     expect(path.root).not.toBe(before);
     expect(path.root).toBe((await writer.treeInfo()).root);
-    expect((await get("/v1/tree")).json).toMatchObject({ format: "realdid-tree/1", size: BUCKET_LEAVES + 203, buckets: 2, root: (await writer.treeInfo()).root.toString(), bucketLeaves: 4096, registrarDid: registrarDid(server.publicKey) });
+    const tree = (await get("/v1/tree")).json;
+    expect(tree).toMatchObject({ format: "realdid-tree/2", size: BUCKET_LEAVES + 203, root: (await writer.treeInfo()).root.toString(), bucketLeaves: 4096, registrarDid: registrarDid(server.publicKey) });
+    // Everyone here is registered in Beijing: one shard, its first two buckets.
+    expect(tree.shards).toMatchObject([{ slot: 0, province: "11", firstLeaf: 0, size: BUCKET_LEAVES + 203, firstBucket: 0, buckets: 2 }]);
   });
 
   it("answers a request that names a stale root for the current root, and says so", async () => {
