@@ -17,6 +17,8 @@ import { type RunningChild, spawnRealdid, stopChild } from "./helpers/service-pr
 const ENV = { PASS: "citizen passphrase (test only, insecure)", REG1: "regulator share passphrase (test only, insecure)" };
 const [representative, , agent, stranger] = NAMED_PEOPLE;
 const people = [representative, agent, stranger];
+/** Their leaf slots, each in their province's shard (the named people's, without Zhang Min). */
+const slots = [NAMED_SLOTS[0], NAMED_SLOTS[2], NAMED_SLOTS[3]];
 const CODE = withCreditCodeCheck("91440300MA5DC1234");
 /** A grant runs at most five years: a year from today. */
 const UNTIL = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
@@ -25,7 +27,7 @@ let registrar: RunningChild;
 let service: RunningChild | undefined;
 let regulatorKey: { x: string; y: string };
 const cli = (...args: string[]): CliRun => realdid(dir, ["--json", ...args], ENV);
-const citizen = (i: number) => ["--identity", `person${i}.identity.json`, "--passphrase-env", "PASS", "--credential", `credentials/credential-${NAMED_SLOTS[i]}.json`, "--regulator-key", "regulator/regulator-public.json"];
+const citizen = (i: number) => ["--identity", `person${i}.identity.json`, "--passphrase-env", "PASS", "--credential", `credentials/credential-${slots[i]}.json`, "--regulator-key", "regulator/regulator-public.json"];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "realdid-business-cli-"));
