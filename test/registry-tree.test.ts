@@ -84,4 +84,21 @@ describe("RegistryTree", () => {
     expect(() => tree.update(-1, 1n)).toThrow(/not in the tree/);
     expect(() => new RegistryTree(12)).toThrow(/from 1 to 11/);
   });
+
+  it("writes leaves at any slots (a province's shard far from the others): the same tree as one built with every slot between filled with empty leaves", () => {
+    const sparse = new RegistryTree(3);
+    sparse.setLeaves([{ index: 300, value: 30n }, { index: 5, value: 5n }, { index: 6, value: 6n }]);
+    const dense = new RegistryTree(3);
+    dense.insertMany(Array.from({ length: 301 }, (_, i) => (i === 5 ? 5n : i === 6 ? 6n : i === 300 ? 30n : 0n)));
+    expect(sparse.root).toBe(dense.root);
+    expect(sparse.proof(300)).toEqual(dense.proof(300));
+    expect(sparse.leavesFrom(0, 8)).toEqual([0n, 0n, 0n, 0n, 0n, 5n, 6n]); // slots 0-4 are empty, slot 7 was never written
+    expect(() => sparse.proof(7)).toThrow(/leaf index 7 is not in the tree \(no leaf was written there\)/);
+    expect(() => sparse.setLeaves([{ index: 512, value: 1n }])).toThrow(/leaf index 512 is not a slot of a tree of 512 leaves/);
+    expect(() => sparse.setLeaves([{ index: 9, value: 1n }, { index: 9, value: 2n }])).toThrow(/leaf index 9 is written twice/);
+    // In memory beyond a JavaScript array's 2^32 indexes: a shard near the end of the national tree.
+    const national = new RegistryTree();
+    national.setLeaves([{ index: 63 * 8 ** 9 + 1, value: 7n }]);
+    expect(merkleRootOf(national.proof(63 * 8 ** 9 + 1))).toBe(national.root);
+  });
 });

@@ -178,12 +178,14 @@ export class RegistryTree {
    */
   setLeaves(leaves: readonly { index: number; value: bigint }[], toLevel: number = this.height): void {
     const sorted = [...leaves].sort((a, b) => a.index - b.index);
+    sorted.forEach(({ index }, k) => {
+      if (!Number.isSafeInteger(index) || index < 0 || index >= this.capacity) throw new RealDidError("leaf_index_out_of_range", `leaf index ${index} is not a slot of a tree of ${this.capacity} leaves`);
+      if (k > 0 && index === sorted[k - 1].index) throw new RealDidError("invalid_argument", `leaf index ${index} is written twice`);
+    });
     for (let k = 0; k < sorted.length; ) {
       const first = sorted[k].index;
-      if (!Number.isSafeInteger(first) || first < 0 || first >= this.capacity) throw new RealDidError("leaf_index_out_of_range", `leaf index ${first} is not a slot of a tree of ${this.capacity} leaves`);
       const values: bigint[] = [];
       for (; k < sorted.length && sorted[k].index === first + values.length; k++) values.push(sorted[k].value);
-      if (k < sorted.length && sorted[k].index < first + values.length) throw new RealDidError("invalid_argument", `leaf index ${sorted[k].index} is written twice`);
       this.nodes.write(0, first, values);
       this.rehash({ first, values }, 0, toLevel);
     }
