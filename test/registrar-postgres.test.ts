@@ -71,9 +71,13 @@ async function writerLockOn(url: string) {
 }
 type WriterLock = Awaited<ReturnType<typeof writerLockOn>>;
 
-/** Polls the lock table until `done` (a change that never gets there fails the test by its timeout). */
+/** Polls the lock table until `done`; fails after 30 s (so that the test lets go of the writer's lock instead of hanging). */
 async function until(lock: WriterLock, done: (locks: Awaited<ReturnType<WriterLock["locks"]>>) => boolean): Promise<void> {
-  while (!done(await lock.locks())) await new Promise((resolve) => setTimeout(resolve, 20));
+  const deadline = Date.now() + 30_000;
+  for (let locks = await lock.locks(); !done(locks); locks = await lock.locks()) {
+    if (Date.now() > deadline) throw new Error(`the front ends never reached the expected locks: ${JSON.stringify(locks)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** A registrar on an empty database, three front ends on it (each its own connection pool), and the test's hold on the writer's lock. */
