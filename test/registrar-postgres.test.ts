@@ -38,23 +38,25 @@ async function emptyDatabase(): Promise<string> {
 
 const BEIJING = shardOfRegion("110105");
 const GUANGDONG = shardOfRegion("440305");
+const SHANGHAI = shardOfRegion("310101");
 
 /** 100 enrollment requests numbered from `first`, registered in `region`. */
 const inProvince = (first: number, region: string) =>
   enrollmentRequests(100, first).requests.map((request) => ({ ...request, record: { ...request.record, attributes: { ...request.record.attributes, region } } }));
 
 /**
- * The registrar's writer lock held by the test's own connection (a front end waits for it
- * before the tree's top and the ledger entry), and what the database's lock table says.
+ * The lock on the tree's top held by the test's own connection (an enrollment waits for it
+ * after its records and subtrees, before the top two levels and the ledger entry; see
+ * postgres-registrar-database.ts), and what the database's lock table says.
  */
 async function writerLockOn(url: string) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   return {
-    hold: async () => void (await client.query("SELECT pg_advisory_lock(7415102)")),
-    release: async () => void (await client.query("SELECT pg_advisory_unlock(7415102)")),
+    hold: async () => void (await client.query("SELECT pg_advisory_lock(7415104)")),
+    release: async () => void (await client.query("SELECT pg_advisory_unlock(7415104)")),
     close: () => client.end(),
-    /** Shard locks held and waited for (advisory keys 7415103, slot), front ends waiting for the writer's lock, and whether one waits for another's row. */
+    /** Shard locks held and waited for (advisory keys 7415103, slot), front ends waiting for the top's lock or for the only writer's, and whether one waits for another's row. */
     locks: async () => {
       const { rows } = await client.query<{ locktype: string; classid: string; objid: string; objsubid: number; granted: boolean }>(
         "SELECT locktype, classid::text, objid::text, objsubid, granted FROM pg_locks WHERE pid <> pg_backend_pid() AND (locktype = 'transactionid' OR (locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())))",
@@ -63,7 +65,8 @@ async function writerLockOn(url: string) {
       return {
         heldShards: shards(true),
         waitingShards: shards(false),
-        waitingForWriter: rows.filter((r) => r.locktype === "advisory" && r.objid === "7415102" && !r.granted).length,
+        waitingForWriter: rows.filter((r) => r.locktype === "advisory" && r.objid === "7415104" && !r.granted).length,
+        waitingAsOnlyWriter: rows.filter((r) => r.locktype === "advisory" && r.objid === "7415102" && !r.granted).length,
         waitingForRow: rows.some((r) => r.locktype === "transactionid" && !r.granted),
       };
     },
@@ -80,12 +83,12 @@ async function until(lock: WriterLock, done: (locks: Awaited<ReturnType<WriterLo
   }
 }
 
-/** A registrar on an empty database, three front ends on it (each its own connection pool), and the test's hold on the writer's lock. */
+/** A registrar on an empty database, four front ends on it (each its own connection pool), and the test's hold on the writer's lock. */
 async function provincesSetUp(name: string) {
   const url = await emptyDatabase();
   const dataDir = join(dir, name);
   await (await Registrar.init(dataDir, TEST_UNLOCK, { database: url })).close();
-  const frontEnds = await Promise.all([0, 1, 2].map(() => Registrar.open(dataDir, { unlock: TEST_UNLOCK, database: url })));
+  const frontEnds = await Promise.all([0, 1, 2, 3].map(() => Registrar.open(dataDir, { unlock: TEST_UNLOCK, database: url })));
   return { url, dataDir, frontEnds, writerLock: await writerLockOn(url) };
 }
 
@@ -177,24 +180,29 @@ describe("the registrar on PostgreSQL", () => {
     expect(await expectWholeStore(dataDir, { database: url })).toBe(winner); // the loser's batch left nothing behind
   }, 60_000);
 
-  it("enrolls in two provinces at once: each front end holds only its shard's lock until the tree's top and the ledger entry; a third in the first's province waits for it", async () => {
+  it("enrolls in two provinces at once: each front end holds only its shard's lock until the tree's top and the ledger entry; one in the first's province waits for it, a revocation for all of them", async () => {
     const { dataDir, url, frontEnds, writerLock } = await provincesSetUp("provinces");
     try {
-      await writerLock.hold(); // every change now stops before the tree's top
+      const [earlier] = await frontEnds[2].enroll(inProvince(5000, "110101").slice(0, 1)); // Beijing's slot 0
+      await writerLock.hold(); // every enrollment now stops before the tree's top
       const beijing = frontEnds[0].enroll(inProvince(0, "110105"));
       const guangdong = frontEnds[1].enroll(inProvince(1000, "440305"));
       // Both are past their records and their shard's subtree at the same time, each holding its shard.
       await until(writerLock, (locks) => locks.heldShards.includes(BEIJING) && locks.heldShards.includes(GUANGDONG) && locks.waitingForWriter === 2);
-      const beijingAgain = frontEnds[2].enroll(inProvince(2000, "110108"));
+      // A batch of Beijing and Shanghai people waits for Beijing's shard; a revocation (the only writer) for every enrollment under way.
+      const beijingAndShanghai = frontEnds[2].enroll([...inProvince(2000, "110108").slice(0, 50), ...inProvince(3000, "310101").slice(0, 50)]);
       await until(writerLock, (locks) => locks.waitingShards.includes(BEIJING));
+      const revoked = frontEnds[3].revoke(earlier.index);
+      await until(writerLock, (locks) => locks.waitingAsOnlyWriter === 1);
       await writerLock.release();
-      const [first, second, third] = await Promise.all([beijing, guangdong, beijingAgain]);
-      const slots = (shard: number, from: number) => Array.from({ length: 100 }, (_, k) => shard * SHARD_LEAVES + from + k);
-      expect([first, second, third].map((batch) => batch.map((c) => c.index))).toEqual([slots(BEIJING, 0), slots(GUANGDONG, 0), slots(BEIJING, 100)]);
+      const [first, second, third] = await Promise.all([beijing, guangdong, beijingAndShanghai, revoked]);
+      const slots = (shard: number, from: number, count = 100) => Array.from({ length: count }, (_, k) => shard * SHARD_LEAVES + from + k);
+      expect([first, second, third].map((batch) => batch.map((c) => c.index))).toEqual([slots(BEIJING, 1), slots(GUANGDONG, 0), [...slots(BEIJING, 101, 50), ...slots(SHANGHAI, 0, 50)]]);
+      await expect(frontEnds[0].path(earlier.index)).rejects.toThrow(/is revoked/);
     } finally {
       await provincesTearDown(frontEnds, writerLock);
     }
-    expect(await expectWholeStore(dataDir, { database: url })).toBe(300); // one ledger chain, the tree equal to one computed from the records
+    expect(await expectWholeStore(dataDir, { database: url })).toBe(301); // one ledger chain, the tree equal to one computed from the records
   }, 60_000);
 
   it("refuses the same person enrolled at once in two provinces: the first to commit wins, the other's batch leaves nothing", async () => {
@@ -210,7 +218,7 @@ describe("the registrar on PostgreSQL", () => {
       await until(writerLock, (locks) => locks.waitingForRow);
       await writerLock.release();
       expect(await beijingEnrolled).toHaveLength(100);
-      await expect(guangdongEnrolled).rejects.toMatchObject({ code: "already_enrolled", message: expect.stringMatching(/another registrar front end enrolled the same person at the same time/) });
+      await expect(guangdongEnrolled).rejects.toMatchObject({ code: "already_enrolled", message: expect.stringMatching(/another registrar front end enrolled some of the same people at the same time/) });
     } finally {
       await provincesTearDown(frontEnds, writerLock);
     }

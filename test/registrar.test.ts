@@ -12,7 +12,7 @@ import { BUCKET_LEAVES, merkleRootOf, RegistryTree, TREE_HEIGHT } from "../src/r
 import { Registrar } from "../src/registrar/registrar.js";
 import type { SqlTransaction } from "../src/registrar/registrar-database.js";
 import { SqliteRegistrarDatabase } from "../src/registrar/sqlite-registrar-database.js";
-import { bucketRanges, type NodeRange, rangesAlongPaths, StoredTreeNodes } from "../src/registrar/stored-tree.js";
+import { bucketRanges, type NodeRange, rangesAlongPaths, StoredTreeNodes, storedTreeSize } from "../src/registrar/stored-tree.js";
 import { DB_FILE } from "../src/registrar/store-schema.js";
 import { enrollmentRequests, personRecord } from "./helpers/people.js";
 import { TEST_UNLOCK } from "./helpers/registrar-keys.js";
@@ -123,7 +123,7 @@ describe("Registrar", () => {
     const db = new SqliteRegistrarDatabase(connection, ":memory:");
     // As the registrar works on its stored tree: per operation, the nodes along the paths of the leaves it touches, read in one go.
     const stored = async (tx: SqlTransaction, ranges: readonly NodeRange[]) => {
-      const nodes = await StoredTreeNodes.load(tx, ranges);
+      const nodes = await StoredTreeNodes.load(tx, ranges, await storedTreeSize(tx)); // with its size: this test appends
       return { tree: new RegistryTree(TREE_HEIGHT, hasher, nodes), nodes };
     };
     const memory = new RegistryTree(TREE_HEIGHT, hasher);

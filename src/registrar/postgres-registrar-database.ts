@@ -1,21 +1,38 @@
 import pg from "pg";
 import { RealDidError } from "../errors.js";
 import { withClient } from "../service/postgres-client.js";
-import { SHARD_SLOTS } from "../registry/province-shards.js";
 import type { RegistrarDatabase, SqlTransaction, SqlValue, WriteTransaction } from "./registrar-database.js";
 import { POSTGRES_SCHEMA, POSTGRES_SCHEMA_NAME, POSTGRES_SCHEMA_VERSION } from "./store-schema.js";
 
 /** Serialises schema creation when several front ends start at once. */
 const SCHEMA_LOCK = 7415101;
-/** The one writer of the registrar's tree and ledger at a time, across every front end (a transaction-level advisory lock). */
+/*
+ * Writers take transaction-level advisory locks, so the database, not timing, decides who
+ * waits (and a killed front end's locks go with its connection):
+ * - a change that is the store's only writer holds WRITER_LOCK exclusively (as every
+ *   version before shards did, so older front ends on the same database still wait for
+ *   the newer ones and the other way round);
+ * - an enrollment holds its shards' SHARD_LOCKs and WRITER_LOCK *shared* (only-writer
+ *   changes wait for it, other enrollments do not) while it writes its records and
+ *   subtrees, then TOP_LOCK exclusively for the tree's top and the ledger entry.
+ * Shard locks are taken first, in ascending order, and a holder of TOP_LOCK or of the
+ * exclusive WRITER_LOCK waits for nothing else: no two writers wait on each other in a circle.
+ */
 const WRITER_LOCK = 7415102;
 /** With a province shard's slot as the second key: the one writer of that shard's records and subtree at a time. */
 const SHARD_LOCK = 7415103;
-/** Shard locks in ascending order (unnest keeps the array's order), always before the writer's lock: two writers never wait on each other in a circle. */
-const LOCK_SHARDS = `SELECT pg_advisory_xact_lock(${SHARD_LOCK}, slot) FROM unnest($1::int[]) AS slot`;
+/** The one writer of the tree's top two levels and the ledger among enrollments. */
+const TOP_LOCK = 7415104;
+const LOCK_SHARDS = `SELECT pg_advisory_xact_lock(${SHARD_LOCK}, slot) FROM unnest($1::int[]) AS slot`; // unnest keeps the (ascending) order
+const LOCK_WRITER_SHARED = `SELECT pg_advisory_xact_lock_shared(${WRITER_LOCK})`;
 const LOCK_WRITER = `SELECT pg_advisory_xact_lock(${WRITER_LOCK})`;
-/** unique_violation: two front ends enrolled the same person (or enterprise) at once, in different shards. */
-const UNIQUE_VIOLATION = "23505";
+const LOCK_TOP = `SELECT pg_advisory_xact_lock(${TOP_LOCK})`;
+/**
+ * Two enrollments in different shards writing the same unique key at once: the second's
+ * insert waits for the first's row and fails with unique_violation when it commits, or, when
+ * each waits for a row of the other, one is chosen by deadlock_detected.
+ */
+const CONCURRENT_DUPLICATE = new Set(["23505", "40P01"]);
 const POOL_SIZE = 4;
 /** Parameters per statement (PostgreSQL takes at most 65,535). */
 const MAX_PARAMETERS = 30_000;
@@ -65,16 +82,16 @@ function transactionOn(client: pg.PoolClient, exclusive: () => Promise<void>): W
   };
 }
 
-/** A unique key taken by a writer of another shard between this one's check and its insert. */
+/** A unique key taken by an enrollment in another shard between this one's check and its insert. */
 function concurrentEnrollment(error: pg.DatabaseError): RealDidError {
-  return new RealDidError("already_enrolled", `another registrar front end enrolled the same ${error.table === "enterprises" ? "enterprise" : "person"} at the same time (${error.constraint}): nothing of this batch was written`);
+  return new RealDidError("already_enrolled", `another registrar front end enrolled some of the same people at the same time (${error.constraint ?? "a deadlock on their rows"}): nothing of this batch was written`);
 }
 
 /**
  * The registrar's store in PostgreSQL (schema `realdid_registrar`), shared by several
- * registrar front ends: a change takes a transaction-level advisory lock first, so the
- * database, not timing, makes writers of the tree and the ledger take turns, and each
- * writer reads the last one's commit (READ COMMITTED) before it appends. A read is one
+ * registrar front ends: writers take advisory locks (above), so the database, not timing,
+ * makes writers of the same shard, and of the tree's top and the ledger, take turns, and
+ * each writer reads the last one's commit (READ COMMITTED) before it appends. A read is one
  * REPEATABLE READ snapshot. While the database is down every call fails with store_unavailable.
  */
 export class PostgresRegistrarDatabase implements RegistrarDatabase {
@@ -124,8 +141,7 @@ export class PostgresRegistrarDatabase implements RegistrarDatabase {
   }
 
   write<T>(work: (tx: WriteTransaction) => Promise<T>, shards?: readonly number[]): Promise<T> {
-    const slots = shards === undefined ? Array.from({ length: SHARD_SLOTS }, (_, slot) => slot) : [...new Set(shards)].sort((a, b) => a - b);
-    return this.transaction("BEGIN ISOLATION LEVEL READ COMMITTED", { slots, exclusive: shards === undefined }, work);
+    return this.transaction("BEGIN ISOLATION LEVEL READ COMMITTED", shards === undefined ? "only" : [...new Set(shards)].sort((a, b) => a - b), work);
   }
 
   async close(): Promise<void> {
@@ -133,29 +149,32 @@ export class PostgresRegistrarDatabase implements RegistrarDatabase {
   }
 
   /**
-   * A transaction; a writer (`locks`) takes its shards' locks, then the writer's lock at
-   * once when exclusive, or when its work asks for it (the tree's top and the ledger entry).
+   * A transaction; a writer takes its locks (see WRITER_LOCK): the only writer's at once;
+   * an enrollment's shards and the shared writer's lock, then the top's when its work asks
+   * for it (`exclusive()`).
    */
-  private async transaction<T>(begin: string, locks: { slots: readonly number[]; exclusive: boolean } | undefined, work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
+  private async transaction<T>(begin: string, writer: "only" | readonly number[] | undefined, work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
     const outcome = await withClient(this.pool, "the registrar's store", async (client) => {
       await client.query(begin);
-      let exclusive = false;
-      const takeWriterLock = async () => {
-        if (!exclusive) await client.query(LOCK_WRITER);
+      let exclusive = writer === "only";
+      if (writer === "only") await client.query(LOCK_WRITER);
+      else if (writer !== undefined) {
+        await client.query(LOCK_SHARDS, [writer]);
+        await client.query(LOCK_WRITER_SHARED);
+      }
+      const takeTopLock = async () => {
+        if (!exclusive) await client.query(LOCK_TOP);
         exclusive = true;
       };
-      if (locks) {
-        await client.query(LOCK_SHARDS, [locks.slots]);
-        if (locks.exclusive) await takeWriterLock();
-      }
       try {
-        const value = await work(transactionOn(client, takeWriterLock));
+        const value = await work(transactionOn(client, takeTopLock));
         await client.query("COMMIT");
         return { value };
       } catch (error) {
         // A refusal (already enrolled, revoked, …) rolls back and keeps the connection; any
         // other failure destroys it (withClient), which rolls back on the server.
-        const refused = error instanceof pg.DatabaseError && error.code === UNIQUE_VIOLATION ? concurrentEnrollment(error) : error;
+        const duplicate = Array.isArray(writer) && error instanceof pg.DatabaseError && CONCURRENT_DUPLICATE.has(error.code ?? "");
+        const refused = duplicate ? concurrentEnrollment(error) : error;
         if (!(refused instanceof RealDidError)) throw error;
         await client.query("ROLLBACK");
         return { refused };

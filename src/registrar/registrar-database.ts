@@ -36,10 +36,10 @@ export interface RegistrarDatabase {
   /**
    * Runs `work` in a write transaction. Without `shards` it is the store's only writer: the
    * database makes every other writer, in this process or another, wait until it commits or
-   * rolls back. With `shards` (province shard slots) it first only excludes other writers
-   * of those shards, so changes in different provinces overlap until they call
-   * `tx.exclusive()` for the tree's top and the ledger. (SQLite has one writer at a time
-   * anyway: there every write is exclusive from its start.)
+   * rolls back. With `shards` (province shard slots, an enrollment's) it only excludes other
+   * writers of those shards and the store's only writers, so enrollments in different
+   * provinces overlap until they call `tx.exclusive()` for the tree's top and the ledger.
+   * (SQLite has one writer at a time anyway: there every write is exclusive from its start.)
    */
   write<T>(work: (tx: WriteTransaction) => Promise<T>, shards?: readonly number[]): Promise<T>;
   close(): Promise<void>;

@@ -108,7 +108,6 @@ export interface PreparedEnrollment {
   readonly people: readonly { where: string; record: RealNameRecord; commitment: bigint; encoded: EncodedAttributes; leaf: bigint }[];
 }
 
-/** A leaf's bucket as the registrar serves it: every leaf of its 4,096-leaf subtree and the path above it. */
 /** A province shard in use: where its leaves are, how many, and its subtree's root (see province-shards.ts). */
 export interface ShardInfo {
   readonly slot: number;
@@ -129,6 +128,7 @@ export interface TreeInfo {
   readonly entry: LedgerEntry;
 }
 
+/** A leaf's bucket as the registrar serves it: every leaf of its 4,096-leaf subtree and the path above it. */
 export interface Bucket {
   readonly bucket: number;
   /** The filled leaves of the bucket, from its first slot (empty slots after them are 0). */
@@ -169,8 +169,9 @@ interface ChangeContext {
  * change is one transaction that writes the records, the tree nodes it changed and the
  * ledger entry for the new root together: a crash leaves either all of it or none of it.
  * The tree is read from the store as it is needed (opening reads no leaf), so several
- * processes can share a store: a change is the store's only writer until it commits (the
- * database enforces it), and the ledger copy in memory catches up with entries other
+ * processes can share a store: a change is the store's only writer until it commits, or
+ * an enrollment its provinces' shards' until it takes the tree's top (the database
+ * enforces it; see writeChange), and the ledger copy in memory catches up with entries other
  * processes committed. The copy only ever holds stored entries: a change signs its entry,
  * stores it, and the copy takes it after the commit.
  */
@@ -414,6 +415,8 @@ export class Registrar {
         at,
         at,
       ]);
+      // In blind-index order: two front ends enrolling some of the same people in different shards meet on the first of them, not in a deadlock.
+      people.sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
       await tx.insertRows("people", ["leaf_index", "national_id_index", "commitment_index", "record", "data_key_id", "leaf", "enrolled_at", "updated_at"], people);
       await tx.insertRows("issued_leaves", ["leaf", "leaf_index", "issued_at"], indexed.map(({ leaf }, i) => [leaf.toString(), slots[i], at]));
       return { document: changeDocument("enroll", prepared.map((p, i) => changedLeaf(slots[i], p.leaf))), result: slots };
@@ -722,8 +725,10 @@ export class Registrar {
         throw new RealDidError("keys_rotated", `the store's master key is ${current}, not these keys' ${keys.masterKeyId}: a rotation happened since they were read (open the registrar again) or did not finish (run rotate-master-key again)`);
       }
       const sizes = await storedShardSizes(tx);
+      let reserved = 0;
       const { document, result } = await mutate(tx, (region, count) => {
         if (shards && !shards.includes(shardOfRegion(region))) throw new Error(`a change locked shards ${shards.join(", ")}, not the shard of region ${region}`);
+        reserved += count;
         return sizes.reserve(region, count);
       });
       const leaves = document.leaves.map(({ index, leaf }) => ({ index, value: BigInt(leaf) }));
@@ -732,11 +737,12 @@ export class Registrar {
       below.tree.setLeaves(leaves, SHARD_LEVEL);
       await below.nodes.flush(tx);
       await tx.exclusive();
-      await this.catchUp(tx);
+      const head = await this.catchUp(tx);
       const above = await this.storedTree(tx, paths.filter(({ level }) => level >= SHARD_LEVEL));
       above.tree.rehashAbove(SHARD_LEVEL, leaves.map((l) => shardOfLeaf(l.index)));
       await above.nodes.flush(tx);
-      const entry = this.ledgerCopy.signNextRoot(above.tree.root, (await storedShardSizes(tx)).total, now, keys.ledgerSigner, ledgerChangeOf(document));
+      // The slots in use: the last entry's count (other shards' changes included) and this change's new ones.
+      const entry = this.ledgerCopy.signNextRoot(above.tree.root, head.treeSize + reserved, now, keys.ledgerSigner, ledgerChangeOf(document));
       await Registrar.insertEntry(tx, entry);
       return { result, entry };
     }, shards);

@@ -77,10 +77,11 @@ export class StoredTreeNodes implements TreeNodes {
   private readonly levels = new Map<number, Map<number, bigint | undefined>>();
   private readonly written = new Map<number, Map<number, bigint>>();
 
-  private constructor(private leafSlots: number) {}
+  private constructor(private leafSlots: number | undefined) {}
 
+  /** `size` (storedTreeSize) only for a tree that appends; a registrar fills shards by slot (setLeaves) and never asks. */
   static async load(tx: SqlTransaction, ranges: readonly NodeRange[], size?: number): Promise<StoredTreeNodes> {
-    const nodes = new StoredTreeNodes(size ?? (await storedTreeSize(tx)));
+    const nodes = new StoredTreeNodes(size);
     for (const { level, first, last } of ranges) {
       const known = nodes.level(nodes.levels, level);
       for (let idx = first; idx <= last; idx++) known.set(idx, undefined);
@@ -98,6 +99,7 @@ export class StoredTreeNodes implements TreeNodes {
   }
 
   get size(): number {
+    if (this.leafSlots === undefined) throw new Error("this stored tree was read without its size (a shard's size is in storedShardSizes)");
     return this.leafSlots;
   }
 
@@ -116,7 +118,7 @@ export class StoredTreeNodes implements TreeNodes {
       known.set(first + k, value);
       written.set(first + k, value);
     });
-    if (level === 0) this.leafSlots = Math.max(this.leafSlots, first + values.length);
+    if (level === 0 && this.leafSlots !== undefined) this.leafSlots = Math.max(this.leafSlots, first + values.length);
   }
 
   /** Writes the nodes the operation changed. */
