@@ -711,9 +711,10 @@ export class Registrar {
    * Runs `mutate` (it writes rows and returns the change document), writes the document's
    * leaves into the tree, and stores the signed entry for the new root with the document's
    * digest, in one transaction. With `shards`, everything up to the shards' roots happens
-   * while only other writers of these shards wait (on PostgreSQL, changes in other provinces
-   * overlap it); the shards' roots up to the national root and the ledger entry then as the
-   * store's only writer, after catching up with the others. The ledger copy takes the entry
+   * while only other writers of these shards (and the store's only writers) wait: on
+   * PostgreSQL, enrollments in other provinces overlap it; then, one enrollment at a time,
+   * the shards' roots up to the national root and the ledger entry, after catching up with
+   * the others. The ledger copy takes the entry
    * only once it is stored: a failure anywhere (at the commit too) leaves the copy as the
    * store is.
    */
