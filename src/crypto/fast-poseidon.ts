@@ -1,27 +1,42 @@
-import type { PoseidonFn } from "circomlibjs";
+import { FIELD_BYTES, readFieldElement, writeFieldElement } from "./field.js";
+import { loadNativePoseidon } from "./native-poseidon.mjs";
 import type { RegistryHasher } from "./poseidon.js";
 
+/** Poseidon of one list of field elements. */
+type PoseidonOf = (inputs: readonly bigint[]) => bigint;
+
 /**
- * circomlibjs's WebAssembly Poseidon for bulk work (tree building, enrollment batches):
- * about 3x faster per hash than poseidon-lite after an ~0.8 s set-up. Results are
- * identical (checked in test/crypto.test.ts). Node only: circomlibjs needs Node's `assert`
- * and `events`, so it lives apart from the platform-neutral poseidon.ts.
+ * Poseidon for bulk work (tree building, enrollment batches), Node only: the native Poseidon
+ * (native/poseidon-bn254.c) where `npm install` built it, about 5x faster per hash than
+ * circomlibjs's WebAssembly Poseidon, which is the fallback (about 3x faster than
+ * poseidon-lite after an ~0.8 s set-up). Results are identical (test/crypto.test.ts).
  */
 export class FastPoseidon implements RegistryHasher {
-  private constructor(private readonly poseidon: PoseidonFn) {}
+  private constructor(private readonly poseidon: PoseidonOf) {}
 
-  static async create(): Promise<FastPoseidon> {
+  /** `native: false` uses circomlibjs's WebAssembly Poseidon even where the native one was built. */
+  static async create({ native = true }: { native?: boolean } = {}): Promise<FastPoseidon> {
+    const built = native ? loadNativePoseidon() : undefined;
+    if (built !== undefined) {
+      return new FastPoseidon((inputs) => {
+        const view = new DataView(new ArrayBuffer(inputs.length * FIELD_BYTES));
+        inputs.forEach((value, k) => writeFieldElement(view, k * FIELD_BYTES, value));
+        const hash = built.hashPacked(inputs.length, new Uint8Array(view.buffer));
+        return readFieldElement(new DataView(hash.buffer, hash.byteOffset, FIELD_BYTES), 0);
+      });
+    }
     // Imported on first use: circomlibjs takes ~0.7 s to load, which commands that
     // never build a tree should not pay.
     const { buildPoseidon } = await import("circomlibjs");
-    return new FastPoseidon(await buildPoseidon());
+    const poseidon = await buildPoseidon();
+    return new FastPoseidon((inputs) => poseidon.F.toObject(poseidon([...inputs])));
   }
 
   hashNode(children: readonly bigint[]): bigint {
-    return this.poseidon.F.toObject(this.poseidon([...children]));
+    return this.poseidon(children);
   }
 
   hashLeaf(commitment: bigint, attributes: readonly bigint[]): bigint {
-    return this.poseidon.F.toObject(this.poseidon([commitment, ...attributes]));
+    return this.poseidon([commitment, ...attributes]);
   }
 }

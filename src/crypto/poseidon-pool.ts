@@ -16,7 +16,8 @@ function unpack(packed: ArrayBuffer): bigint[] {
 
 /**
  * Poseidon on worker threads: a list of independent hashes (one tree level, a batch of
- * leaves) is split evenly over the workers. Results equal poseidon-lite's (tested).
+ * leaves) is split evenly over the workers, each hashing natively where `npm install` built
+ * the native Poseidon, else with circomlibjs's WebAssembly. Results equal poseidon-lite's (tested).
  */
 export class PoseidonPool {
   private nextId = 0;
@@ -35,9 +36,10 @@ export class PoseidonPool {
     }
   }
 
-  static async create(size: number): Promise<PoseidonPool> {
+  /** `native: false` hashes with circomlibjs's WebAssembly Poseidon even where the native one was built. */
+  static async create(size: number, { native = true }: { native?: boolean } = {}): Promise<PoseidonPool> {
     const url = new URL("./poseidon-worker.mjs", import.meta.url);
-    return new PoseidonPool(await Promise.all(Array.from({ length: Math.max(1, size) }, () => startWorker(url, {}))));
+    return new PoseidonPool(await Promise.all(Array.from({ length: Math.max(1, size) }, () => startWorker(url, { native }))));
   }
 
   /** Hashes each consecutive group of `arity` elements of `flat`. */

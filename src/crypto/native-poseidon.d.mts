@@ -1,0 +1,6 @@
+/** Hashes each run of `arity` 32-byte little-endian field elements; the hashes likewise. */
+export interface NativePoseidon {
+  hashPacked(arity: number, input: Uint8Array): Uint8Array;
+}
+
+export function loadNativePoseidon(): NativePoseidon | undefined;
