@@ -2,14 +2,19 @@
 // an enrollment batch, tree nodes). Hand-written because a measurement showed the libraries
 // too slow for national-scale enrollment: circomlibjs's WebAssembly Poseidon takes 124 us per
 // leaf hash on this machine (its Montgomery multiplication about 75 ns, 32-bit limbs); 64-bit
-// limbs with 128-bit products take a fraction of that (npm run bench:national reports both).
+// limbs with 128-bit products take 58 us (docs/national-scale.md).
 //
 // The algorithm is circomlib's "optimized" Poseidon (sparse matrices in the partial rounds,
 // the form circomlibjs's poseidon_opt.js and its WebAssembly Poseidon compute); every constant,
-// the modulus included, comes from JavaScript (src/crypto/native-poseidon.ts), in Montgomery
+// the modulus included, comes from JavaScript (src/crypto/native-poseidon.mjs), in Montgomery
 // form, so this file holds arithmetic only. Results are checked against poseidon-lite in
 // test/native-poseidon.test.ts.
 #include <node_api.h>
+#if !defined(__SIZEOF_INT128__) || !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+// Limbs are read straight from little-endian bytes and multiplied into 128 bits: elsewhere
+// the install's build fails and the registrar uses WebAssembly.
+#error "the native Poseidon needs a little-endian 64-bit target with 128-bit integers (gcc or clang)"
+#endif
 #include <stdint.h>
 #include <string.h>
 

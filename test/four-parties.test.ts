@@ -65,6 +65,10 @@ afterAll(async () => {
 });
 
 describe("four parties on four installs", () => {
+  it("the second install compiled its native Poseidon when npm installed it (node-gyp, the package's install script)", () => {
+    expect(existsSync(join(installedProject, "node_modules", "realdid", "build", "Release", "realdid_poseidon.node"))).toBe(true);
+  });
+
   it("a citizen on the second install enrolls, others enroll after, and `realdid login` refreshes the path over HTTP and logs in", () => {
     const { commitment } = ok(citizen("identity", "new", "--out", "me.identity.json", "--passphrase-env", "PASS"));
     enroll(liWei, commitment, "li-wei.credential.json");

@@ -2,7 +2,7 @@
 // fallback the registrar uses where it was not built.
 import * as lite from "poseidon-lite";
 import { describe, expect, it } from "vitest";
-import { FIELD_BYTES, readFieldElement, SNARK_FIELD, writeFieldElement } from "../src/crypto/field.js";
+import { FIELD_BYTES, SNARK_FIELD, unpackFieldElements, writeFieldElement } from "../src/crypto/field.js";
 import { loadNativePoseidon } from "../src/crypto/native-poseidon.mjs";
 import { PoseidonPool } from "../src/crypto/poseidon-pool.js";
 import { randomField } from "./helpers/fixtures.js";
@@ -10,12 +10,12 @@ import { randomField } from "./helpers/fixtures.js";
 const native = loadNativePoseidon();
 const liteOfArity = (arity: number) => (lite as unknown as Record<string, (inputs: bigint[]) => bigint>)[`poseidon${arity}`];
 
+/** Packed without packFieldElements' range check: the addon's own refusals are tested here. */
 const pack = (values: readonly bigint[]) => {
   const view = new DataView(new ArrayBuffer(values.length * FIELD_BYTES));
   values.forEach((value, k) => writeFieldElement(view, k * FIELD_BYTES, value));
   return new Uint8Array(view.buffer);
 };
-const unpack = (bytes: Uint8Array) => Array.from({ length: bytes.length / FIELD_BYTES }, (_, k) => readFieldElement(new DataView(bytes.buffer, bytes.byteOffset), k * FIELD_BYTES));
 
 describe("native Poseidon", () => {
   it("is built by npm install", () => {
@@ -25,7 +25,7 @@ describe("native Poseidon", () => {
   it("equals poseidon-lite at every arity, on random inputs and the field's edges", () => {
     for (let arity = 1; arity <= 16; arity++) {
       const groups = [Array(arity).fill(0n), Array(arity).fill(SNARK_FIELD - 1n), ...Array.from({ length: 20 }, () => Array.from({ length: arity }, () => randomField(254) % SNARK_FIELD))];
-      const hashes = unpack(native!.hashPacked(arity, pack(groups.flat())));
+      const hashes = unpackFieldElements(native!.hashPacked(arity, pack(groups.flat())));
       expect(hashes).toEqual(groups.map((inputs) => liteOfArity(arity)(inputs)));
     }
   });
@@ -49,6 +49,18 @@ describe("PoseidonPool", () => {
       expect(await webAssemblyPool.hashMany(5, leaves)).toEqual(expected);
     } finally {
       await Promise.all([nativePool.close(), webAssemblyPool.close()]);
+    }
+  });
+
+  it("refuses a value outside the field and an arity Poseidon does not have, and answers the next call", async () => {
+    const pool = await PoseidonPool.create(2);
+    try {
+      await expect(pool.hashMany(2, [1n, SNARK_FIELD])).rejects.toThrow(/outside the BN254 scalar field/);
+      await expect(pool.hashMany(2, [1n, -1n])).rejects.toThrow(/outside the BN254 scalar field/);
+      await expect(pool.hashMany(17, Array(34).fill(1n))).rejects.toThrow(/Poseidon worker: Poseidon takes 1 to 16 inputs, not 17/);
+      expect(await pool.hashMany(2, [1n, 2n, 3n, 4n])).toEqual([lite.poseidon2([1n, 2n]), lite.poseidon2([3n, 4n])]);
+    } finally {
+      await pool.close();
     }
   });
 });

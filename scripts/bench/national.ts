@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { PROVINCE_CODES } from "../../src/attributes/attributes.js";
+import { loadNativePoseidon } from "../../src/crypto/native-poseidon.mjs";
 import { PoseidonPool } from "../../src/crypto/poseidon-pool.js";
 import { BUCKET_LEAVES } from "../../src/registry/registry-tree.js";
 import { Registrar } from "../../src/registrar/registrar.js";
@@ -65,6 +66,7 @@ const peakRss = () => process.resourceUsage().maxRSS * 1024;
 /** In milliseconds to three decimals: a path query is well under one. */
 const timing = (t: Timing) => `${t.median.toFixed(3)} ms (${t.min.toFixed(3)}..${t.max.toFixed(3)}, n=${t.runs})`;
 
+const poseidonKind = loadNativePoseidon() === undefined ? "WebAssembly Poseidon (the native one is not built)" : "native Poseidon";
 const table = new BenchTable();
 try {
   const registrar = await Registrar.init(dataDir, unlock, location);
@@ -94,7 +96,7 @@ try {
   const { root } = await registrar.treeInfo();
   for (const frontEnd of frontEnds) await frontEnd.close();
   const spread = `${provinces} province${provinces === 1 ? "" : "s"}, ${frontEndCount} front end${frontEndCount === 1 ? "" : "s"}`;
-  table.add(`enroll ${people} people in batches of ${batch} (${storeName}, ${spread}, records sealed, tree stored; leaves hashed on 2 workers)`, `${seconds.toFixed(0)} s, ${Math.round(people / seconds)} people/s`);
+  table.add(`enroll ${people} people in batches of ${batch} (${storeName}, ${spread}, records sealed, tree stored; leaves hashed on 2 workers; ${poseidonKind})`, `${seconds.toFixed(0)} s, ${Math.round(people / seconds)} people/s`);
   table.add("  peak memory (RSS) while enrolling", MiB(peakRss()));
   const bytes = values.database === undefined ? statSync(join(dataDir, DB_FILE)).size : await postgresSchemaBytes(values.database);
   table.add(`  store size (${values.database === undefined ? "after closing: WAL checkpointed" : "tables, indexes and TOAST of the schema"})`, `${MiB(bytes)}, ${MiB((bytes * 1_000_000) / people)} per million people`);
@@ -108,7 +110,7 @@ try {
   const answering = fresh();
   table.add("  in a fresh process: open time, and the process's whole memory (RSS)", `${answering.ms.toFixed(0)} ms, ${MiB(answering.rssMiB * 2 ** 20)}`);
   const writing = fresh(unlock.keyFile);
-  table.add("  with its keys, to write (the key file read, the WebAssembly Poseidon set up)", `${writing.ms.toFixed(0)} ms, ${MiB(writing.rssMiB * 2 ** 20)}`);
+  table.add(`  with its keys, to write (the key file read, the ${poseidonKind} set up)`, `${writing.ms.toFixed(0)} ms, ${MiB(writing.rssMiB * 2 ** 20)}`);
   if ((await opened.treeInfo()).root !== root) throw new Error("the reopened registrar's root is not the root it closed with");
   const { shards } = await opened.treeInfo();
   let picked = 0;

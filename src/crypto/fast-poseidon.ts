@@ -1,4 +1,4 @@
-import { FIELD_BYTES, readFieldElement, writeFieldElement } from "./field.js";
+import { packFieldElements, unpackFieldElements } from "./field.js";
 import { loadNativePoseidon } from "./native-poseidon.mjs";
 import type { RegistryHasher } from "./poseidon.js";
 
@@ -7,7 +7,7 @@ type PoseidonOf = (inputs: readonly bigint[]) => bigint;
 
 /**
  * Poseidon for bulk work (tree building, enrollment batches), Node only: the native Poseidon
- * (native/poseidon-bn254.c) where `npm install` built it, about 5x faster per hash than
+ * (native/poseidon-bn254.c) where `npm install` built it, about twice as fast per hash as
  * circomlibjs's WebAssembly Poseidon, which is the fallback (about 3x faster than
  * poseidon-lite after an ~0.8 s set-up). Results are identical (test/crypto.test.ts).
  */
@@ -18,12 +18,7 @@ export class FastPoseidon implements RegistryHasher {
   static async create({ native = true }: { native?: boolean } = {}): Promise<FastPoseidon> {
     const built = native ? loadNativePoseidon() : undefined;
     if (built !== undefined) {
-      return new FastPoseidon((inputs) => {
-        const view = new DataView(new ArrayBuffer(inputs.length * FIELD_BYTES));
-        inputs.forEach((value, k) => writeFieldElement(view, k * FIELD_BYTES, value));
-        const hash = built.hashPacked(inputs.length, new Uint8Array(view.buffer));
-        return readFieldElement(new DataView(hash.buffer, hash.byteOffset, FIELD_BYTES), 0);
-      });
+      return new FastPoseidon((inputs) => unpackFieldElements(built.hashPacked(inputs.length, packFieldElements("Poseidon input", inputs)))[0]);
     }
     // Imported on first use: circomlibjs takes ~0.7 s to load, which commands that
     // never build a tree should not pay.

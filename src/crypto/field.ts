@@ -40,6 +40,26 @@ export function readFieldElement(view: DataView, offset: number): bigint {
   return (view.getBigUint64(offset + 24, true) << 192n) | (view.getBigUint64(offset + 16, true) << 128n) | (view.getBigUint64(offset + 8, true) << 64n) | view.getBigUint64(offset, true);
 }
 
+/**
+ * Field elements as 32-byte little-endian values in one buffer (a Poseidon worker's or the
+ * native Poseidon's input). Refuses a value outside the field: the native Poseidon would
+ * refuse it and circomlibjs's would reduce it, so neither sees one.
+ */
+export function packFieldElements(name: string, values: readonly bigint[]): Uint8Array<ArrayBuffer> {
+  const view = new DataView(new ArrayBuffer(values.length * FIELD_BYTES));
+  values.forEach((value, k) => {
+    if (value < 0n || value >= SNARK_FIELD) throw new RealDidError("invalid_argument", `Parameter '${name}' is outside the BN254 scalar field: ${value}`);
+    writeFieldElement(view, k * FIELD_BYTES, value);
+  });
+  return new Uint8Array(view.buffer);
+}
+
+/** The field elements of a buffer packFieldElements' layout. */
+export function unpackFieldElements(bytes: Uint8Array): bigint[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Array.from({ length: bytes.byteLength / FIELD_BYTES }, (_, k) => readFieldElement(view, k * FIELD_BYTES));
+}
+
 /** Inverse modulo a prime by extended Euclid: far cheaper than Fermat exponentiation in BigInt. */
 export function invertMod(value: bigint, modulus: bigint): bigint {
   let [a, b, x0, x1] = [mod(value, modulus), modulus, 1n, 0n];

@@ -40,12 +40,15 @@ function widthParams(table, arity) {
  */
 export function loadNativePoseidon() {
   let addon;
+  let table;
   try {
     addon = require("../../build/Release/realdid_poseidon.node");
-  } catch {
+    table = JSON.parse(readFileSync(join(dirname(require.resolve("circomlibjs")), "../src/poseidon_constants_opt.json"), "utf8"));
+  } catch (error) {
+    // Not built, or circomlibjs moved its table: WebAssembly then. A built addon that does not load is worth a word.
+    if (error?.code !== "MODULE_NOT_FOUND" && error?.code !== "ENOENT") console.warn(`realdid: the native Poseidon did not load (${error?.message}); using WebAssembly`);
     return undefined;
   }
-  const table = JSON.parse(readFileSync(join(dirname(require.resolve("circomlibjs")), "../src/poseidon_constants_opt.json"), "utf8"));
   const params = new Map();
   return {
     hashPacked(arity, input) {

@@ -1,18 +1,6 @@
 import type { Worker } from "node:worker_threads";
 import { startWorker } from "../worker-threads.js";
-import { FIELD_BYTES, readFieldElement, writeFieldElement } from "./field.js";
-
-/** Field elements as 32-byte little-endian values in one buffer, which moves to a worker without a copy. */
-function pack(values: readonly bigint[]): ArrayBuffer {
-  const view = new DataView(new ArrayBuffer(values.length * FIELD_BYTES));
-  values.forEach((value, k) => writeFieldElement(view, k * FIELD_BYTES, value));
-  return view.buffer;
-}
-
-function unpack(packed: ArrayBuffer): bigint[] {
-  const view = new DataView(packed);
-  return Array.from({ length: packed.byteLength / FIELD_BYTES }, (_, k) => readFieldElement(view, k * FIELD_BYTES));
-}
+import { packFieldElements, unpackFieldElements } from "./field.js";
 
 /**
  * Poseidon on worker threads: a list of independent hashes (one tree level, a batch of
@@ -25,9 +13,11 @@ export class PoseidonPool {
 
   private constructor(private readonly workers: Worker[]) {
     for (const worker of workers) {
-      worker.on("message", ({ id, packed }: { id: number; packed: ArrayBuffer }) => {
-        this.pending.get(id)?.resolve(unpack(packed));
+      worker.on("message", ({ id, packed, error }: { id: number; packed?: ArrayBuffer; error?: string }) => {
+        const waiting = this.pending.get(id);
         this.pending.delete(id);
+        if (error !== undefined) waiting?.reject(new Error(`Poseidon worker: ${error}`));
+        else waiting?.resolve(unpackFieldElements(new Uint8Array(packed!)));
       });
       worker.on("error", (error) => {
         for (const waiting of this.pending.values()) waiting.reject(error);
@@ -50,9 +40,9 @@ export class PoseidonPool {
       const chunk = flat.slice(w * perWorker * arity, (w + 1) * perWorker * arity);
       return new Promise<bigint[]>((resolve, reject) => {
         if (chunk.length === 0) return resolve([]);
+        const packed = packFieldElements("Poseidon input", chunk).buffer;
         const id = this.nextId++;
         this.pending.set(id, { resolve, reject });
-        const packed = pack(chunk);
         worker.postMessage({ id, arity, packed }, [packed]);
       });
     });

@@ -49,9 +49,14 @@ async function webAssemblyPoseidon() {
 
 const poseidon = (workerData?.native !== false && loadNativePoseidon()) || (await webAssemblyPoseidon());
 
+// A refused message is answered with its error: the worker lives on for the next one.
 parentPort.on("message", ({ id, arity, packed }) => {
-  const output = poseidon.hashPacked(arity, new Uint8Array(packed));
-  parentPort.postMessage({ id, packed: output.buffer }, [output.buffer]);
+  try {
+    const output = poseidon.hashPacked(arity, new Uint8Array(packed));
+    parentPort.postMessage({ id, packed: output.buffer }, [output.buffer]);
+  } catch (error) {
+    parentPort.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+  }
 });
 
 parentPort.postMessage({ ready: true });
