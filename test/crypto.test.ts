@@ -1,7 +1,9 @@
-// The library's Poseidon, Baby Jubjub and escrow against circomlibjs and poseidon-lite.
+// The library's Poseidon, Baby Jubjub and escrow against circomlibjs and poseidon-lite; AES-GCM's packed sealer.
+import { randomBytes } from "node:crypto";
 import { buildBabyjub, buildPoseidon } from "circomlibjs";
 import { poseidon8 } from "poseidon-lite";
 import { describe, expect, it } from "vitest";
+import { aesGcmOpenPacked, packedSealerOf } from "../src/crypto/aes-gcm.js";
 import { addPoints, assertSubgroupPoint, BASE8, IDENTITY, isOnCurve, multiplyPoint, SUBGROUP_ORDER } from "../src/crypto/baby-jubjub.js";
 import { decryptHandle, encryptHandle, generateRegulatorKeyPair, handleFromSharedKey } from "../src/crypto/escrow.js";
 import { SNARK_FIELD, toFieldElement } from "../src/crypto/field.js";
@@ -81,5 +83,18 @@ describe("field input guards", () => {
   ])("rejects %s, naming the parameter", (_, value, message) => {
     expect(() => toFieldElement("challenge", value)).toThrow(message);
     expect(() => toFieldElement("challenge", value)).toThrow(/'challenge'/);
+  });
+});
+
+describe("AES-256-GCM, packed", () => {
+  it("a sealer of one fresh key counts its IVs up, and every box opens with its own context only", () => {
+    const key = randomBytes(32);
+    const seal = packedSealerOf(key);
+    const boxes = Array.from({ length: 1000 }, (_, i) => seal(Buffer.from(`record ${i}`), `realdid-record/1:${i}`));
+    expect(new Set(boxes.map((box) => box.subarray(0, 12).toString("hex"))).size).toBe(1000);
+    expect(boxes[999].subarray(0, 12).toString("hex")).toBe("0000000000000000000003e7");
+    boxes.forEach((box, i) => expect(aesGcmOpenPacked(key, box, `realdid-record/1:${i}`)?.toString()).toBe(`record ${i}`));
+    expect(aesGcmOpenPacked(key, boxes[1], "realdid-record/1:2")).toBeUndefined();
+    expect(aesGcmOpenPacked(randomBytes(32), boxes[1], "realdid-record/1:1")).toBeUndefined();
   });
 });

@@ -66,7 +66,7 @@ const peakRss = () => process.resourceUsage().maxRSS * 1024;
 /** In milliseconds to three decimals: a path query is well under one. */
 const timing = (t: Timing) => `${t.median.toFixed(3)} ms (${t.min.toFixed(3)}..${t.max.toFixed(3)}, n=${t.runs})`;
 
-const poseidonKind = loadNativePoseidon() === undefined ? "WebAssembly Poseidon (the native one is not built)" : "native Poseidon";
+const poseidonKind = loadNativePoseidon() === undefined ? "WebAssembly Poseidon" : "native Poseidon";
 const table = new BenchTable();
 try {
   const registrar = await Registrar.init(dataDir, unlock, location);

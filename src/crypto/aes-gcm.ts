@@ -17,8 +17,7 @@ export interface AesGcmBox {
   ciphertext: string;
 }
 
-function encrypt(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array | undefined) {
-  const iv = randomBytes(IV_BYTES);
+function encrypt(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array | undefined, iv: Buffer = randomBytes(IV_BYTES)) {
   const cipher = createCipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
   if (aad !== undefined) cipher.setAAD(aad);
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
@@ -51,6 +50,22 @@ export function aesGcmDecrypt(key: Uint8Array, box: AesGcmBox, aad?: Uint8Array)
 export function aesGcmSealPacked(key: Uint8Array, plaintext: Uint8Array, aad: string): Buffer {
   const { iv, tag, ciphertext } = encrypt(key, plaintext, Buffer.from(aad, "utf8"));
   return Buffer.concat([iv, tag, ciphertext]);
+}
+
+/**
+ * Seals many messages, packed, under one fresh key that nothing else seals with (a change's
+ * data key): the IVs count up (NIST SP 800-38D §8.2.1, the deterministic construction), so
+ * none repeats under that key. A random IV each was 5% of an enrollment's main thread at
+ * 1,000,000 people (`randomBytes(12)`, one call a record).
+ */
+export function packedSealerOf(freshKey: Uint8Array): (plaintext: Uint8Array, aad: string) => Buffer {
+  let counter = 0n;
+  return (plaintext, aad) => {
+    const iv = Buffer.alloc(IV_BYTES);
+    iv.writeBigUInt64BE(counter++, IV_BYTES - 8);
+    const { tag, ciphertext } = encrypt(freshKey, plaintext, Buffer.from(aad, "utf8"), iv);
+    return Buffer.concat([iv, tag, ciphertext]);
+  };
 }
 
 /** The plaintext of a packed IV ‖ tag ‖ ciphertext, or undefined (wrong key, altered data or `aad`). */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { PersonAttributes } from "../attributes/attributes.js";
-import { aesGcmOpenPacked, aesGcmSealPacked } from "../crypto/aes-gcm.js";
+import { aesGcmOpenPacked, packedSealerOf } from "../crypto/aes-gcm.js";
 import { RealDidError } from "../errors.js";
 import type { SqlTransaction } from "./registrar-database.js";
 import type { RegistrarKeyProvider } from "./registrar-keys.js";
@@ -22,7 +22,8 @@ export const INSERT_DATA_KEY = "INSERT INTO data_keys (master_key_id, wrapped) V
 /** A fresh data key, wrapped by the provider's current master key (to store), and sealing records under it. */
 export function newWrappedDataKey(keys: RegistrarKeyProvider): { wrapped: Buffer; seal(leafIndex: number, record: object): Buffer } {
   const dataKey = randomBytes(32);
-  return { wrapped: keys.wrapDataKey(dataKey), seal: (leafIndex, record) => aesGcmSealPacked(dataKey, Buffer.from(JSON.stringify(record), "utf8"), recordAad(leafIndex)) };
+  const seal = packedSealerOf(dataKey); // the only sealer of this fresh key
+  return { wrapped: keys.wrapDataKey(dataKey), seal: (leafIndex, record) => seal(Buffer.from(JSON.stringify(record), "utf8"), recordAad(leafIndex)) };
 }
 
 /**
