@@ -34,9 +34,10 @@ function widthParams(table, arity) {
 }
 
 /**
- * The native Poseidon, or undefined where `npm install` could not build it (no C compiler) or
- * REALDID_POSEIDON=webassembly: callers then use circomlibjs's WebAssembly Poseidon. hashPacked(arity, input) hashes each
- * run of `arity` 32-byte little-endian field elements and returns the hashes likewise.
+ * The native Poseidon, or undefined where `npm install` could not build it (no C compiler)
+ * or REALDID_POSEIDON=webassembly: callers then use circomlibjs's WebAssembly Poseidon.
+ * hashPacked(arity, input) hashes each run of `arity` 32-byte little-endian field elements
+ * and returns the hashes likewise.
  */
 export function loadNativePoseidon() {
   if (process.env.REALDID_POSEIDON === "webassembly") return undefined; // to compare the two, or to rule the addon out

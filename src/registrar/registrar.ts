@@ -262,8 +262,9 @@ export class Registrar {
    * answers (tree, buckets, paths, ledger) and catches up, as a registrar server does.
    */
   static async open(dataDir: string, { unlock, database }: { unlock?: RegistrarUnlock } & StoreLocation = {}): Promise<Registrar> {
-    // The fast WebAssembly Poseidon costs ~1.3 s and ~150 MB to set up: only a registrar that
-    // writes (it has its keys) hashes enough to need it; one that answers reads stored nodes.
+    // The fast Poseidon (native; where it is not built, WebAssembly, ~1.3 s and ~150 MB to set
+    // up): only a registrar that writes (it has its keys) hashes enough to need it; one that
+    // answers reads stored nodes.
     let hasher: RegistryHasher = unlock ? await FastPoseidon.create() : REFERENCE_HASHER;
     let db: RegistrarDatabase;
     if (database === undefined) {
