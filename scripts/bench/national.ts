@@ -84,7 +84,9 @@ try {
       for (let k = f; k < batches; k += frontEndCount) {
         const prepared = await next;
         if (k + frontEndCount < batches) next = frontEnd.prepareEnrollment(batchOf(k + frontEndCount), pool);
-        enrolled += (await frontEnd.enroll(prepared)).length;
+        // Not `enrolled += await …`: that reads the count before the wait, and front ends enrolling at once would lose each other's.
+        const credentials = await frontEnd.enroll(prepared);
+        enrolled += credentials.length;
         const seconds = (performance.now() - start) / 1000;
         process.stderr.write(`\renrolled ${enrolled} of ${people}: ${Math.round(enrolled / seconds)} people/s, ${seconds.toFixed(0)} s, peak ${MiB(peakRss())}   `);
       }
@@ -92,6 +94,7 @@ try {
   );
   const seconds = (performance.now() - start) / 1000;
   process.stderr.write("\n");
+  if (enrolled !== people) throw new Error(`enrolled ${enrolled} people, not ${people}`);
   await pool.close();
   const { root } = await registrar.treeInfo();
   for (const frontEnd of frontEnds) await frontEnd.close();
