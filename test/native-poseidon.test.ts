@@ -52,8 +52,8 @@ describe("PoseidonPool", () => {
     }
   });
 
-  it("refuses a value outside the field and an arity Poseidon does not have, and answers the next call", async () => {
-    const pool = await PoseidonPool.create(2);
+  it.each([true, false])("(native: %s) refuses a value outside the field and an arity Poseidon does not have, and answers the next call", async (native) => {
+    const pool = await PoseidonPool.create(2, { native });
     try {
       await expect(pool.hashMany(2, [1n, SNARK_FIELD])).rejects.toThrow(/outside the BN254 scalar field/);
       await expect(pool.hashMany(2, [1n, -1n])).rejects.toThrow(/outside the BN254 scalar field/);

@@ -4,3 +4,6 @@ export interface NativePoseidon {
 }
 
 export function loadNativePoseidon(): NativePoseidon | undefined;
+
+/** Throws a RangeError for an arity outside 1 to 16. */
+export function checkPoseidonArity(arity: number): void;

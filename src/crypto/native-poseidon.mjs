@@ -12,6 +12,11 @@ const MONTGOMERY_R = (1n << 256n) % MODULUS;
 const ROUNDS_P = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
 const ELEMENT = 32;
 
+/** Refuses an arity circomlib's Poseidon has no constants for (both implementations would read past them). */
+export function checkPoseidonArity(arity) {
+  if (!Number.isInteger(arity) || arity < 1 || arity > ROUNDS_P.length) throw new RangeError(`Poseidon takes 1 to ${ROUNDS_P.length} inputs, not ${arity}`);
+}
+
 function writeElement(bytes, offset, value) {
   for (let i = 0; i < ELEMENT; i++, value >>= 8n) bytes[offset + i] = Number(value & 0xffn);
 }
@@ -54,7 +59,7 @@ export function loadNativePoseidon() {
   const params = new Map();
   return {
     hashPacked(arity, input) {
-      if (!Number.isInteger(arity) || arity < 1 || arity > ROUNDS_P.length) throw new RangeError(`Poseidon takes 1 to ${ROUNDS_P.length} inputs, not ${arity}`);
+      checkPoseidonArity(arity);
       if (!params.has(arity)) params.set(arity, widthParams(table, arity));
       const output = new Uint8Array(input.length / arity);
       addon.hashMany(params.get(arity), arity + 1, ROUNDS_P[arity - 1], input, output);

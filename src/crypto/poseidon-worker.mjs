@@ -5,10 +5,10 @@
 // packed an ArrayBuffer of 32-byte little-endian field elements; out: { id, packed } likewise,
 // one element per hash. Both buffers are transferred, not copied.
 import { parentPort, workerData } from "node:worker_threads";
-import { loadNativePoseidon } from "./native-poseidon.mjs";
+import { checkPoseidonArity, loadNativePoseidon } from "./native-poseidon.mjs";
 
 const ELEMENT = 32;
-const MAX_ARITY = 16;
+const MAX_ARITY = 16; // checkPoseidonArity's bound
 const HASHES_PER_CALL = 256;
 
 /**
@@ -28,6 +28,7 @@ async function webAssemblyPoseidon() {
   if (curve.tm.u32[0] > memory.buffer.byteLength) memory.grow(Math.ceil((curve.tm.u32[0] - memory.buffer.byteLength) / 65536));
   return {
     hashPacked(arity, input) {
+      checkPoseidonArity(arity); // beyond 16 inputs the copy below would overrun its buffer
       const count = input.length / ELEMENT / arity;
       const output = new Uint8Array(count * ELEMENT);
       for (let first = 0; first < count; first += HASHES_PER_CALL) {
