@@ -126,6 +126,7 @@ describe("the registrar on PostgreSQL", () => {
       expect(await onPostgres.bucket(0)).toMatchObject({ leaves: (await onSqlite.bucket(0)).leaves, above: (await onSqlite.bucket(0)).above, root: afterPg });
       expect((await onPostgres.record(3)).revoked).toBe(true);
       await expect(onPostgres.path(3)).rejects.toThrow(/leaf 3 is revoked/);
+      for (const registrar of [onPostgres, onSqlite]) for (const index of [700, -1, 1.5, 2 ** 40]) await expect(registrar.path(index)).rejects.toThrow(`no credential has leaf index ${index}`);
       await expect(onPostgres.enroll([requests[10]], now)).rejects.toThrow(/already enrolled/);
       finalRoot = afterPg;
     } finally {
@@ -199,6 +200,10 @@ describe("the registrar on PostgreSQL", () => {
       const slots = (shard: number, from: number, count = 100) => Array.from({ length: count }, (_, k) => shard * SHARD_LEAVES + from + k);
       expect([first, second, third].map((batch) => batch.map((c) => c.index))).toEqual([slots(BEIJING, 1), slots(GUANGDONG, 0), [...slots(BEIJING, 101, 50), ...slots(SHANGHAI, 0, 50)]]);
       await expect(frontEnds[0].path(earlier.index)).rejects.toThrow(/is revoked/);
+      // Others published since Guangdong's front end last looked: its path reads again in a transaction that catches up; then in one statement.
+      const newest = await frontEnds[1].path(second[0].index);
+      expect(merkleRootOf(newest)).toBe((await frontEnds[3].treeInfo()).root);
+      expect(await frontEnds[1].path(second[0].index)).toEqual(newest);
     } finally {
       await provincesTearDown(frontEnds, writerLock);
     }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import { RealDidError } from "../errors.js";
 import { withClient } from "../service/postgres-client.js";
@@ -34,8 +35,19 @@ const LOCK_TOP = `SELECT pg_advisory_xact_lock(${TOP_LOCK})`;
  */
 const CONCURRENT_DUPLICATE = new Set(["23505", "40P01"]);
 const POOL_SIZE = 4;
-/** Parameters per statement (PostgreSQL takes at most 65,535). */
-const MAX_PARAMETERS = 30_000;
+/** Each table's column types (as SQL names) by column: the same in every database of a schema version. */
+const COLUMN_TYPES = new Map<string, Promise<Map<string, string>>>();
+const COLUMN_TYPES_OF = "SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped";
+
+function columnTypes(client: pg.PoolClient, table: string): Promise<Map<string, string>> {
+  let types = COLUMN_TYPES.get(table);
+  if (types === undefined) {
+    types = client.query<{ name: string; type: string }>(COLUMN_TYPES_OF, [table]).then(({ rows }) => new Map(rows.map(({ name, type }) => [name, type])));
+    COLUMN_TYPES.set(table, types);
+    types.catch(() => COLUMN_TYPES.delete(table)); // a failed read (the database down) is asked again next time
+  }
+  return types;
+}
 
 /** BIGINT (int8) columns as numbers, not pg's default strings: leaf indexes, sequence numbers and counts stay below 2^53. */
 const INT8_OID = 20;
@@ -65,19 +77,23 @@ function redacted(url: string): string {
 }
 
 function transactionOn(client: pg.PoolClient, exclusive: () => Promise<void>): WriteTransaction {
-  const query = (sql: string, params: readonly SqlValue[] = []) => client.query({ text: postgresText(sql), values: params as SqlValue[], types: TYPES });
+  const query = (sql: string, params: readonly unknown[] = []) => client.query({ text: postgresText(sql), values: params as unknown[], types: TYPES });
   return {
     exclusive,
     get: async <T>(sql: string, params?: readonly SqlValue[]) => (await query(sql, params)).rows[0] as T | undefined,
     all: async <T>(sql: string, params?: readonly SqlValue[]) => (await query(sql, params)).rows as T[],
     run: async (sql, params) => (await query(sql, params)).rowCount ?? 0,
+    // One statement of one typed array per column (unnest): PostgreSQL parses and plans it
+    // once, where a multi-row VALUES list of 30,000 parameters cost a tenth of its CPU time
+    // in planning at 1,000,000 people (perf, docs/national-scale.md).
     insertRows: async (table, columns, rows, conflict = "") => {
-      const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
-      for (let k = 0; k < rows.length; k += perStatement) {
-        const chunk = rows.slice(k, k + perStatement);
-        const values = chunk.map(() => `(${columns.map(() => "?").join(", ")})`).join(", ");
-        await query(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${values} ${conflict}`, chunk.flat());
-      }
+      if (rows.length === 0) return;
+      const types = await columnTypes(client, table);
+      const arrays = columns.map((column) => {
+        if (!types.has(column)) throw new Error(`table ${table} has no column ${column}`);
+        return `?::${types.get(column)}[]`;
+      });
+      await query(`INSERT INTO ${table} (${columns.join(", ")}) SELECT * FROM unnest(${arrays.join(", ")}) ${conflict}`, columns.map((_, c) => rows.map((row) => row[c])));
     },
   };
 }
@@ -138,6 +154,13 @@ export class PostgresRegistrarDatabase implements RegistrarDatabase {
 
   read<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     return this.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", undefined, work);
+  }
+
+  /** Prepared on each connection once (named by its text's hash): the server plans it once, not at every call. */
+  async readStatement<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    const text = postgresText(sql);
+    const name = `realdid_${createHash("sha256").update(text).digest("hex").slice(0, 32)}`;
+    return withClient(this.pool, "the registrar's store", async (client) => (await client.query({ name, text, values: params as SqlValue[], types: TYPES })).rows as T[]);
   }
 
   write<T>(work: (tx: WriteTransaction) => Promise<T>, shards?: readonly number[]): Promise<T> {

@@ -39,7 +39,7 @@ import { existingValues, type RegistrarDatabase, type SqlTransaction } from "./r
 import { type KeyProtection, LocalKeyProvider, REGISTRAR_KEYS_FILE, type RegistrarKeyProvider, type RegistrarUnlock, unlockKeys } from "./registrar-keys.js";
 import { SqliteRegistrarDatabase } from "./sqlite-registrar-database.js";
 import { DB_FILE, LEDGER_ROWS_FROM, ledgerEntriesOfRows, SCHEMA, treeNodesMissing, upgradeStoreSchema } from "./store-schema.js";
-import { bucketRanges, type NodeRange, nodeRowsOf, rangesAlongPaths, storedShardSizes, StoredTreeNodes } from "./stored-tree.js";
+import { bucketRanges, type NodeRange, nodeRowsOf, nodesStatement, rangesAlongPaths, type StoredNodeRow, storedShardSizes, StoredTreeNodes } from "./stored-tree.js";
 
 /** A person as the registrar verified them. Never leaves the registrar's store. */
 export interface RealNameRecord {
@@ -496,14 +496,37 @@ export class Registrar {
     });
   }
 
-  /** The Merkle path of a leaf (a person's, an enterprise's or a mandate's) under the current root. */
+  /**
+   * The Merkle path of a leaf (a person's, an enterprise's or a mandate's) under the current
+   * root. The hot read of a wallet's refresh: one statement reads the ledger's head, the
+   * leaf's state and the path's nodes on one snapshot (a PostgreSQL transaction would be
+   * five round trips); only when another front end published meanwhile does it read again
+   * in a transaction that catches up with the ledger.
+   */
   async path(index: number): Promise<MerkleProof> {
-    return this.snapshot(async (tx) => {
-      const slot = Number.isSafeInteger(index) ? await tx.get<{ revoked: number }>("SELECT revoked FROM registry_leaves WHERE leaf_index = ?", [index]) : undefined;
-      if (!slot) throw new RealDidError("not_enrolled", `no credential has leaf index ${index}`);
-      if (slot.revoked) throw new RealDidError("not_enrolled", `leaf ${index} is revoked`);
-      return (await this.storedTree(tx, rangesAlongPaths(TREE_HEIGHT, [index]))).tree.proof(index);
-    });
+    if (!Number.isSafeInteger(index)) throw new RealDidError("not_enrolled", `no credential has leaf index ${index}`);
+    const ranges = rangesAlongPaths(TREE_HEIGHT, [index]);
+    const nodes = nodesStatement(ranges);
+    const rows = await this.db.readStatement<StoredNodeRow & { head: number | null; revoked: number | null }>(
+      `WITH head AS (SELECT (SELECT max(seq) FROM ledger) AS head, (SELECT revoked FROM registry_leaves WHERE leaf_index = ?) AS revoked)
+       SELECT head.head, head.revoked, nodes.level, nodes.idx, nodes.hash FROM head LEFT JOIN (${nodes.sql}) AS nodes ON 1 = 1`,
+      [index, ...nodes.params],
+    );
+    const [{ head, revoked }] = rows;
+    if (head === null || head >= this.ledgerCopy.length) {
+      return this.snapshot(async (tx) => {
+        const slot = await tx.get<{ revoked: number }>("SELECT revoked FROM registry_leaves WHERE leaf_index = ?", [index]);
+        return this.pathOf(index, slot?.revoked, await StoredTreeNodes.load(tx, ranges));
+      });
+    }
+    return this.pathOf(index, revoked, StoredTreeNodes.of(ranges, rows.filter(({ level }) => level !== null)));
+  }
+
+  /** The path of leaf `index` over `nodes`, if its slot's `revoked` (undefined or null: no leaf there) says it is live. */
+  private pathOf(index: number, revoked: number | null | undefined, nodes: StoredTreeNodes): MerkleProof {
+    if (revoked == null) throw new RealDidError("not_enrolled", `no credential has leaf index ${index}`);
+    if (revoked) throw new RealDidError("not_enrolled", `leaf ${index} is revoked`);
+    return new RegistryTree(TREE_HEIGHT, this.hasher, nodes).proof(index);
   }
 
   /**

@@ -52,6 +52,10 @@ export class SqliteRegistrarDatabase implements RegistrarDatabase {
     return this.transaction("BEGIN", work); // deferred: the snapshot is taken at the first read
   }
 
+  readStatement<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.turn.run(() => guarded("the registrar's store", async () => this.statement(sql).all(...params) as T[]));
+  }
+
   write<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
     return this.writers.run(() => this.transaction("BEGIN IMMEDIATE", work));
   }

@@ -14,6 +14,22 @@ const nodeOfBlob = (blob: Uint8Array): bigint => readFieldElement(new DataView(b
 /** Ranges read by one statement (SQLite allows 500 terms in a compound SELECT): a path or an enrollment needs one, a batch of scattered revocations several. */
 const RANGES_PER_QUERY = 100;
 
+/** A stored node as read: columns level, idx and hash of tree_nodes. */
+export interface StoredNodeRow {
+  level: number;
+  idx: number;
+  hash: Uint8Array;
+}
+
+/** One statement reading the stored nodes of up to RANGES_PER_QUERY ranges (as StoredNodeRows). */
+export function nodesStatement(ranges: readonly NodeRange[]): { sql: string; params: number[] } {
+  if (ranges.length > RANGES_PER_QUERY) throw new Error(`at most ${RANGES_PER_QUERY} node ranges are read by one statement`);
+  return {
+    sql: ranges.map(() => "SELECT level, idx, hash FROM tree_nodes WHERE level = ? AND idx BETWEEN ? AND ?").join(" UNION ALL "),
+    params: ranges.flatMap(({ level, first, last }) => [level, first, last]),
+  };
+}
+
 /** Nodes first..last (inclusive) of one level. */
 export interface NodeRange {
   readonly level: number;
@@ -81,20 +97,22 @@ export class StoredTreeNodes implements TreeNodes {
 
   /** `size` (storedTreeSize) only for a tree that appends; a registrar fills shards by slot (setLeaves) and never asks. */
   static async load(tx: SqlTransaction, ranges: readonly NodeRange[], size?: number): Promise<StoredTreeNodes> {
+    const rows: StoredNodeRow[] = [];
+    for (let k = 0; k < ranges.length; k += RANGES_PER_QUERY) {
+      const { sql, params } = nodesStatement(ranges.slice(k, k + RANGES_PER_QUERY));
+      for (const row of await tx.all<StoredNodeRow>(sql, params)) rows.push(row); // not push(...): a range of a big batch's leaves is too many arguments
+    }
+    return StoredTreeNodes.of(ranges, rows, size);
+  }
+
+  /** The nodes `ranges` covers from rows read by nodesStatement (each node not among them is empty). */
+  static of(ranges: readonly NodeRange[], rows: readonly StoredNodeRow[], size?: number): StoredTreeNodes {
     const nodes = new StoredTreeNodes(size);
     for (const { level, first, last } of ranges) {
       const known = nodes.level(nodes.levels, level);
       for (let idx = first; idx <= last; idx++) known.set(idx, undefined);
     }
-    const select = "SELECT level, idx, hash FROM tree_nodes WHERE level = ? AND idx BETWEEN ? AND ?";
-    for (let k = 0; k < ranges.length; k += RANGES_PER_QUERY) {
-      const chunk = ranges.slice(k, k + RANGES_PER_QUERY);
-      const rows = await tx.all<{ level: number; idx: number; hash: Uint8Array }>(
-        chunk.map(() => select).join(" UNION ALL "),
-        chunk.flatMap(({ level, first, last }) => [level, first, last]),
-      );
-      for (const { level, idx, hash } of rows) nodes.levels.get(level)!.set(idx, nodeOfBlob(hash));
-    }
+    for (const { level, idx, hash } of rows) nodes.levels.get(level)!.set(idx, nodeOfBlob(hash));
     return nodes;
   }
 
