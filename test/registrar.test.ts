@@ -211,9 +211,14 @@ describe("Registrar", () => {
     const registrar = await Registrar.init(freshDir(), TEST_UNLOCK);
     const { requests } = enrollmentRequests(2);
     await registrar.enroll([requests[0]]);
-    await expect(registrar.enroll([requests[0]])).rejects.toThrow(/already enrolled/);
-    await expect(registrar.enroll([requests[1], { ...requests[1], record: personRecord(7) }])).rejects.toThrow(/record 2: this identity commitment/);
+    // Across batches the insert meets the unique index; the refusal then names the first person taken.
+    await expect(registrar.enroll([requests[1], requests[0]])).rejects.toThrow(`record 2: nationalId ${requests[0].record.nationalId} is already enrolled`);
+    await expect(registrar.enroll([requests[1], { ...requests[0], record: personRecord(7) }])).rejects.toThrow("record 2: this identity commitment is already enrolled");
+    await expect(registrar.enroll([requests[1], { ...requests[1], record: personRecord(7) }])).rejects.toThrow("record 2: this identity commitment is twice in this batch");
+    await expect(registrar.enroll([requests[1], { ...requests[1], commitment: 7n }])).rejects.toThrow(`record 2: nationalId ${requests[1].record.nationalId} is twice in this batch`);
     expect((await registrar.treeInfo()).size).toBe(1);
+    const [second] = await registrar.enroll([requests[1]]); // a refused batch left nothing in the way
+    expect(second.index).toBe(1);
     await registrar.close();
   });
 
