@@ -167,6 +167,13 @@ describe("Registrar", () => {
     try {
       const [a, b] = await Promise.all([first.enroll(enrollmentRequests(300).requests), second.enroll(enrollmentRequests(300, 300).requests)]);
       expect([a[0].index, b[0].index].sort((x, y) => x - y)).toEqual([0, 300]);
+      // The one that enrolled first is a ledger entry behind: its path catches up, then checks the nodes' root against the head's entry.
+      const behind = a[0].index === 0 ? first : second;
+      const path = await behind.path(300);
+      expect(behind.ledger.length).toBe(3);
+      expect(path.root).toBe(BigInt(behind.ledger.entry(2)!.root));
+      expect(merkleRootOf(path)).toBe(path.root);
+      expect(await behind.path(300)).toEqual(path); // now in one statement
       await first.sync();
       expect(first.ledger.length).toBe(3);
       expect((await first.treeInfo()).root).toBe((await second.treeInfo()).root);

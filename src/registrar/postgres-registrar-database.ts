@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import pg from "pg";
 import { RealDidError } from "../errors.js";
 import { withClient } from "../service/postgres-client.js";
-import type { RegistrarDatabase, SqlTransaction, SqlValue, WriteTransaction } from "./registrar-database.js";
+import { isPersonAlreadyEnrolled, type RegistrarDatabase, type SqlTransaction, type SqlValue, type WriteTransaction } from "./registrar-database.js";
 import { POSTGRES_SCHEMA, POSTGRES_SCHEMA_NAME, POSTGRES_SCHEMA_VERSION } from "./store-schema.js";
 
 /** Serialises schema creation when several front ends start at once. */
@@ -29,24 +29,28 @@ const LOCK_WRITER_SHARED = `SELECT pg_advisory_xact_lock_shared(${WRITER_LOCK})`
 const LOCK_WRITER = `SELECT pg_advisory_xact_lock(${WRITER_LOCK})`;
 const LOCK_TOP = `SELECT pg_advisory_xact_lock(${TOP_LOCK})`;
 /**
- * Two enrollments in different shards writing the same unique key at once: the second's
- * insert waits for the first's row and fails with unique_violation when it commits, or, when
- * each waits for a row of the other, one is chosen by deadlock_detected.
+ * Two enrollments in different shards writing the same person at once: the second's insert
+ * waits for the first's row and fails with unique_violation when it commits, or, when each
+ * waits for a row of the other, one is chosen by deadlock_detected.
  */
-const CONCURRENT_DUPLICATE = new Set(["23505", "40P01"]);
+const DEADLOCK_DETECTED = "40P01";
 const POOL_SIZE = 4;
-/** Each table's column types (as SQL names) by column: the same in every database of a schema version. */
-const COLUMN_TYPES = new Map<string, Promise<Map<string, string>>>();
-const COLUMN_TYPES_OF = "SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped";
+/** Column types by column (SQL names without modifiers: a cast to varchar(n) would truncate where an insert refuses). */
+const COLUMN_TYPES_OF = "SELECT attname AS name, format_type(atttypid, NULL) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped";
+type ColumnTypes = (client: pg.PoolClient, table: string) => Promise<Map<string, string>>;
 
-function columnTypes(client: pg.PoolClient, table: string): Promise<Map<string, string>> {
-  let types = COLUMN_TYPES.get(table);
-  if (types === undefined) {
-    types = client.query<{ name: string; type: string }>(COLUMN_TYPES_OF, [table]).then(({ rows }) => new Map(rows.map(({ name, type }) => [name, type])));
-    COLUMN_TYPES.set(table, types);
-    types.catch(() => COLUMN_TYPES.delete(table)); // a failed read (the database down) is asked again next time
-  }
-  return types;
+/** A reader of each table's column types, read once (per database; a failed read is asked again). */
+function columnTypeCache(): ColumnTypes {
+  const tables = new Map<string, Promise<Map<string, string>>>();
+  return (client, table) => {
+    let types = tables.get(table);
+    if (types === undefined) {
+      types = client.query<{ name: string; type: string }>(COLUMN_TYPES_OF, [table]).then(({ rows }) => new Map(rows.map(({ name, type }) => [name, type])));
+      tables.set(table, types);
+      types.catch(() => tables.delete(table));
+    }
+    return types;
+  };
 }
 
 /** BIGINT (int8) columns as numbers, not pg's default strings: leaf indexes, sequence numbers and counts stay below 2^53. */
@@ -76,7 +80,7 @@ function redacted(url: string): string {
   }
 }
 
-function transactionOn(client: pg.PoolClient, exclusive: () => Promise<void>): WriteTransaction {
+function transactionOn(client: pg.PoolClient, exclusive: () => Promise<void>, columnTypes: ColumnTypes): WriteTransaction {
   const query = (sql: string, params: readonly unknown[] = []) => client.query({ text: postgresText(sql), values: params as unknown[], types: TYPES });
   return {
     exclusive,
@@ -85,7 +89,8 @@ function transactionOn(client: pg.PoolClient, exclusive: () => Promise<void>): W
     run: async (sql, params) => (await query(sql, params)).rowCount ?? 0,
     // One statement of one typed array per column (unnest): PostgreSQL parses and plans it
     // once, where a multi-row VALUES list of 30,000 parameters cost a tenth of its CPU time
-    // in planning at 1,000,000 people (perf, docs/national-scale.md).
+    // in planning at 1,000,000 people (perf, docs/national-scale.md). In the rows' order
+    // (ORDER BY their ordinal): enrollments insert people sorted, to meet rivals without a deadlock.
     insertRows: async (table, columns, rows, conflict = "") => {
       if (rows.length === 0) return;
       const types = await columnTypes(client, table);
@@ -93,14 +98,19 @@ function transactionOn(client: pg.PoolClient, exclusive: () => Promise<void>): W
         if (!types.has(column)) throw new Error(`table ${table} has no column ${column}`);
         return `?::${types.get(column)}[]`;
       });
-      await query(`INSERT INTO ${table} (${columns.join(", ")}) SELECT * FROM unnest(${arrays.join(", ")}) ${conflict}`, columns.map((_, c) => rows.map((row) => row[c])));
+      const list = columns.join(", ");
+      await query(
+        `INSERT INTO ${table} (${list}) SELECT ${list} FROM unnest(${arrays.join(", ")}) WITH ORDINALITY AS rows (${list}, ordinal) ORDER BY ordinal ${conflict}`,
+        columns.map((_, c) => rows.map((row) => row[c])),
+      );
     },
   };
 }
 
-/** A unique key taken by an enrollment in another shard between this one's check and its insert. */
-function concurrentEnrollment(error: pg.DatabaseError): RealDidError {
-  return new RealDidError("already_enrolled", `another registrar front end enrolled some of the same people at the same time (${error.constraint ?? "a deadlock on their rows"}): nothing of this batch was written`);
+/** An enrollment refused by a person's unique key (the registrar names who, see Registrar.alreadyEnrolled), or by a deadlock with a rival enrolling some of the same people. */
+function refusedEnrollment(error: pg.DatabaseError): RealDidError {
+  const why = error.code === DEADLOCK_DETECTED ? "another registrar front end was enrolling some of the same people at the same time (a deadlock on their rows)" : `some of these people are enrolled already (${error.constraint})`;
+  return new RealDidError("already_enrolled", `${why}: nothing of this batch was written`);
 }
 
 /**
@@ -111,6 +121,8 @@ function concurrentEnrollment(error: pg.DatabaseError): RealDidError {
  * REPEATABLE READ snapshot. While the database is down every call fails with store_unavailable.
  */
 export class PostgresRegistrarDatabase implements RegistrarDatabase {
+  private readonly columnTypes = columnTypeCache();
+
   private constructor(
     private readonly pool: pg.Pool,
     readonly location: string,
@@ -130,7 +142,9 @@ export class PostgresRegistrarDatabase implements RegistrarDatabase {
       connectionTimeoutMillis: 3000,
       keepAlive: true,
       // A front end cut off while holding the writer's lock loses it (and its transaction) after a minute.
-      options: `-c search_path=${POSTGRES_SCHEMA_NAME} -c idle_in_transaction_session_timeout=60000`,
+      // No parallel plans: every statement here reads a few index ranges, and a parallel plan
+      // (chosen when statistics lag behind a bulk load) made a 1.5 ms path take 63 ms at 10 million people.
+      options: `-c search_path=${POSTGRES_SCHEMA_NAME} -c idle_in_transaction_session_timeout=60000 -c max_parallel_workers_per_gather=0`,
     });
     pool.on("error", () => {}); // an idle connection the server dropped: the pool replaces it; the next query reports an outage
     try {
@@ -190,14 +204,14 @@ export class PostgresRegistrarDatabase implements RegistrarDatabase {
         exclusive = true;
       };
       try {
-        const value = await work(transactionOn(client, takeTopLock));
+        const value = await work(transactionOn(client, takeTopLock, this.columnTypes));
         await client.query("COMMIT");
         return { value };
       } catch (error) {
         // A refusal (already enrolled, revoked, …) rolls back and keeps the connection; any
         // other failure destroys it (withClient), which rolls back on the server.
-        const duplicate = Array.isArray(writer) && error instanceof pg.DatabaseError && CONCURRENT_DUPLICATE.has(error.code ?? "");
-        const refused = duplicate ? concurrentEnrollment(error) : error;
+        const duplicate = Array.isArray(writer) && error instanceof pg.DatabaseError && (error.code === DEADLOCK_DETECTED || isPersonAlreadyEnrolled(error));
+        const refused = duplicate ? refusedEnrollment(error) : error;
         if (!(refused instanceof RealDidError)) throw error;
         await client.query("ROLLBACK");
         return { refused };

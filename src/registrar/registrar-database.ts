@@ -47,6 +47,20 @@ export interface RegistrarDatabase {
   close(): Promise<void>;
 }
 
+/** PostgreSQL's names of the unique indexes that keep one enrollment per person (national-ID and commitment blind indexes). */
+const PERSON_KEYS = new Set(["people_national_id_index_key", "people_commitment_index_key"]);
+
+/**
+ * Whether a write was refused because a person's national-ID or commitment blind index is
+ * taken: someone enrolled already (or by another front end at the same time), not a fault.
+ * Other unique keys (a leaf slot, a ledger sequence) taken twice are bugs and stay errors.
+ */
+export function isPersonAlreadyEnrolled(error: unknown): boolean {
+  const e = error as { code?: unknown; constraint?: unknown; message?: unknown } | undefined;
+  if (e?.code === "23505") return PERSON_KEYS.has(String(e.constraint));
+  return e?.code === "SQLITE_CONSTRAINT_UNIQUE" && /^UNIQUE constraint failed: people\.(national_id_index|commitment_index)$/.test(String(e.message));
+}
+
 /** Up to this many values in one `IN (…)` list (both databases take far more; this keeps statements short). */
 const IN_LIST_CHUNK = 500;
 

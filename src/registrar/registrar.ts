@@ -17,7 +17,6 @@ import { type CredentialFile, credentialFile } from "../registry/credential.js";
 import { SHARD_LEVEL, SHARD_SLOTS, shardOfLeaf, shardOfRegion } from "../registry/province-shards.js";
 import { BUCKET_LEAVES, BUCKET_LEVEL, EMPTY_LEAF, type MerkleProof, MemoryTreeNodes, RegistryTree, TREE_HEIGHT } from "../registry/registry-tree.js";
 import type { AuditLog } from "../regulator/audit-log.js";
-import { isUniqueViolation } from "../service/store-errors.js";
 import {
   type ActivePerson,
   BusinessRegistry,
@@ -36,7 +35,7 @@ import { nationalIdBirthDate } from "./national-id.js";
 import { upgradePlaintextStore } from "./plaintext-upgrade.js";
 import { PostgresRegistrarDatabase } from "./postgres-registrar-database.js";
 import { RecordVault, type SealedPerson } from "./record-vault.js";
-import { existingValues, type RegistrarDatabase, type SqlTransaction } from "./registrar-database.js";
+import { existingValues, isPersonAlreadyEnrolled, type RegistrarDatabase, type SqlTransaction } from "./registrar-database.js";
 import { type KeyProtection, LocalKeyProvider, REGISTRAR_KEYS_FILE, type RegistrarKeyProvider, type RegistrarUnlock, unlockKeys } from "./registrar-keys.js";
 import { SqliteRegistrarDatabase } from "./sqlite-registrar-database.js";
 import { DB_FILE, LEDGER_ROWS_FROM, ledgerEntriesOfRows, SCHEMA, treeNodesMissing, upgradeStoreSchema } from "./store-schema.js";
@@ -423,7 +422,8 @@ export class Registrar {
       await tx.insertRows("issued_leaves", ["leaf", "leaf_index", "issued_at"], indexed.map(({ leaf }, i) => [leaf.toString(), slots[i], at]));
       return { document: changeDocument("enroll", prepared.map((p, i) => changedLeaf(slots[i], p.leaf))), result: slots };
     }).catch(async (error: unknown) => {
-      throw isUniqueViolation(error) || (error instanceof RealDidError && error.code === "already_enrolled") ? ((await this.alreadyEnrolled(indexed)) ?? error) : error;
+      // SQLite's refusal comes as it is, PostgreSQL's as already_enrolled (it keeps the connection): either way, name who.
+      throw isPersonAlreadyEnrolled(error) || (error instanceof RealDidError && error.code === "already_enrolled") ? ((await this.alreadyEnrolled(indexed)) ?? error) : error;
     });
     return prepared.map(({ record, commitment, leaf }, i) => credentialFile(this.publicKey, slots[i], commitment, record.attributes, leaf, now));
   }
@@ -514,28 +514,30 @@ export class Registrar {
 
   /**
    * The Merkle path of a leaf (a person's, an enterprise's or a mandate's) under the current
-   * root. The hot read of a wallet's refresh: one statement reads the ledger's head, the
-   * leaf's state and the path's nodes on one snapshot (a PostgreSQL transaction would be
-   * five round trips); only when another front end published meanwhile does it read again
-   * in a transaction that catches up with the ledger.
+   * root (`registrar path`). One statement reads the ledger's head, the leaf's state and the
+   * path's nodes on one snapshot (a PostgreSQL transaction was five round trips). When
+   * another front end published meanwhile, the ledger is caught up first and the nodes'
+   * root checked against the head's entry; only if they differ is the path read again.
    */
   async path(index: number): Promise<MerkleProof> {
     if (!Number.isSafeInteger(index)) throw new RealDidError("not_enrolled", `no credential has leaf index ${index}`);
     const ranges = rangesAlongPaths(TREE_HEIGHT, [index]);
     const nodes = nodesStatement(ranges);
     const rows = await this.db.readStatement<StoredNodeRow & { head: number | null; revoked: number | null }>(
-      `WITH head AS (SELECT (SELECT max(seq) FROM ledger) AS head, (SELECT revoked FROM registry_leaves WHERE leaf_index = ?) AS revoked)
+      `WITH head AS (SELECT (SELECT max(seq) FROM ledger) AS head, (SELECT revoked FROM registry_leaves WHERE leaf_index = ? LIMIT 1) AS revoked)
        SELECT head.head, head.revoked, nodes.level, nodes.idx, nodes.hash FROM head LEFT JOIN (${nodes.sql}) AS nodes ON 1 = 1`,
       [index, ...nodes.params],
     );
     const [{ head, revoked }] = rows;
-    if (head === null || head >= this.ledgerCopy.length) {
-      return this.snapshot(async (tx) => {
-        const slot = await tx.get<{ revoked: number }>("SELECT revoked FROM registry_leaves WHERE leaf_index = ?", [index]);
-        return this.pathOf(index, slot?.revoked, await StoredTreeNodes.load(tx, ranges));
-      });
-    }
-    return this.pathOf(index, revoked, StoredTreeNodes.of(ranges, rows.filter(({ level }) => level !== null)));
+    const stored = StoredTreeNodes.of(ranges, rows.filter(({ level }) => level !== null));
+    if (head !== null && head >= this.ledgerCopy.length) await this.sync();
+    const entry = head === null ? undefined : this.ledgerCopy.entry(head);
+    const path = this.pathOf(index, revoked, stored);
+    if (entry !== undefined && BigInt(entry.root) === path.root) return path;
+    return this.snapshot(async (tx) => {
+      const slot = await tx.get<{ revoked: number }>("SELECT revoked FROM registry_leaves WHERE leaf_index = ?", [index]);
+      return this.pathOf(index, slot?.revoked, await StoredTreeNodes.load(tx, ranges));
+    });
   }
 
   /** The path of leaf `index` over `nodes`, if its slot's `revoked` (undefined or null: no leaf there) says it is live. */

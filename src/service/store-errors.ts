@@ -29,12 +29,6 @@ export function isStoreUnavailable(error: unknown): boolean {
   );
 }
 
-/** Whether `error` is a write refused for a unique or primary key another row holds (PostgreSQL's 23505, SQLite's constraint errors). */
-export function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
-}
-
 /** The same error as a store_unavailable RealDidError when the database is unavailable; otherwise itself. */
 export function storeError(error: unknown, what: string): unknown {
   if (error instanceof RealDidError || !isStoreUnavailable(error)) return error;
