@@ -81,7 +81,7 @@ function redacted(url: string): string {
 }
 
 function transactionOn(client: pg.PoolClient, exclusive: () => Promise<void>, columnTypes: ColumnTypes): WriteTransaction {
-  const query = (sql: string, params: readonly unknown[] = []) => client.query({ text: postgresText(sql), values: params as unknown[], types: TYPES });
+  const query = (sql: string, params: readonly SqlValue[] = []) => client.query({ text: postgresText(sql), values: params as SqlValue[], types: TYPES });
   return {
     exclusive,
     get: async <T>(sql: string, params?: readonly SqlValue[]) => (await query(sql, params)).rows[0] as T | undefined,
@@ -94,15 +94,35 @@ function transactionOn(client: pg.PoolClient, exclusive: () => Promise<void>, co
     insertRows: async (table, columns, rows, conflict = "") => {
       if (rows.length === 0) return;
       const types = await columnTypes(client, table);
-      const arrays = columns.map((column) => {
-        if (!types.has(column)) throw new Error(`table ${table} has no column ${column}`);
-        return `?::${types.get(column)}[]`;
+      const params: unknown[] = [];
+      const param = (value: unknown) => `$${params.push(value)}`;
+      const arrays: string[] = [];
+      const names: string[] = [];
+      const selected: string[] = [];
+      columns.forEach((column, c) => {
+        const type = types.get(column);
+        if (type === undefined) throw new Error(`table ${table} has no column ${column}`);
+        const values = rows.map((row) => row[c]);
+        if (type === "bytea" && values.every((value) => Buffer.isBuffer(value))) {
+          // One binary parameter cut by offsets, not hex text in an array: a batch's sealed records are megabytes.
+          const blob = param(Buffer.concat(values));
+          const starts: number[] = [];
+          let next = 1; // substring counts from 1
+          for (const { length } of values) {
+            starts.push(next);
+            next += length;
+          }
+          arrays.push(`${param(starts)}::int[]`, `${param(values.map(({ length }) => length))}::int[]`);
+          names.push(`${column}_from`, `${column}_length`);
+          selected.push(`substring(${blob}::bytea FROM ${column}_from FOR ${column}_length)`);
+        } else {
+          arrays.push(`${param(values)}::${type}[]`);
+          names.push(column);
+          selected.push(column);
+        }
       });
-      const list = columns.join(", ");
-      await query(
-        `INSERT INTO ${table} (${list}) SELECT ${list} FROM unnest(${arrays.join(", ")}) WITH ORDINALITY AS rows (${list}, ordinal) ORDER BY ordinal ${conflict}`,
-        columns.map((_, c) => rows.map((row) => row[c])),
-      );
+      const sql = `INSERT INTO ${table} (${columns.join(", ")}) SELECT ${selected.join(", ")} FROM unnest(${arrays.join(", ")}) WITH ORDINALITY AS rows (${names.join(", ")}, ordinal) ORDER BY ordinal ${conflict}`;
+      await client.query({ text: sql, values: params, types: TYPES });
     },
   };
 }
