@@ -96,10 +96,11 @@ describe("Registrar", () => {
     await upgraded.close();
   });
 
-  it("a batch prepared on worker threads (validated, leaves hashed) enrolls as the same batch enrolled directly", async () => {
+  it("a batch prepared on worker threads (validated, leaves hashed, long tree levels hashed there too) enrolls as the same batch enrolled directly", async () => {
     const pool = await PoseidonPool.create(2);
     try {
-      const { requests } = enrollmentRequests(300);
+      // 2,100 leaves in one shard: 263 parents on the first level, enough to go to the workers.
+      const { requests } = enrollmentRequests(2100);
       const now = new Date("2026-11-26T00:00:00Z");
       const direct = await Registrar.init(freshDir(), TEST_UNLOCK);
       const prepared = await Registrar.init(freshDir(), TEST_UNLOCK);
@@ -109,6 +110,12 @@ describe("Registrar", () => {
       expect((await prepared.treeInfo()).root).toBe((await direct.treeInfo()).root);
       const bad = [...requests.slice(0, 2), { ...requests[2], record: { ...requests[2].record, nationalId: "110105199001011230" } }];
       await expect(prepared.prepareEnrollment(bad, pool, now)).rejects.toThrow(/record 3: .*check character/);
+      // A batch whose pool was closed before it was enrolled is refused, and nothing is written.
+      const late = await prepared.prepareEnrollment(enrollmentRequests(2100, 5000).requests, pool, now);
+      const before = await prepared.treeInfo();
+      await pool.close();
+      await expect(prepared.enroll(late)).rejects.toThrow(/the Poseidon pool is closed/);
+      expect(await prepared.treeInfo()).toEqual(before);
       await direct.close();
       await prepared.close();
     } finally {

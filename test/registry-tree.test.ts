@@ -76,6 +76,32 @@ describe("RegistryTree", () => {
     }
   });
 
+  it("leaves written at any slots with long levels hashed on worker threads: the same tree, up to a level or the root, as setLeaves here", async () => {
+    const pool = await PoseidonPool.create(2);
+    try {
+      const hasher = await FastPoseidon.create();
+      // Two long runs (their first levels go to the workers), one in a far shard, a short one, a single leaf.
+      const FAR = 5 * 8 ** 9;
+      const slots = [...Array.from({ length: 2500 }, (_, i) => 3 + i), ...Array.from({ length: 2100 }, (_, i) => FAR + 7 + i), 9000, 9001, 9002, 40_000];
+      const leaves = slots.map((index) => ({ index, value: randomField(253) }));
+      for (const toLevel of [TREE_HEIGHT, 9]) {
+        const here = new RegistryTree(TREE_HEIGHT, hasher);
+        const there = new RegistryTree(TREE_HEIGHT, hasher);
+        here.setLeaves(leaves, toLevel);
+        await there.setLeavesParallel([...leaves].reverse(), toLevel, pool);
+        expect(there.nodesAt(toLevel, 0, 7)).toEqual(here.nodesAt(toLevel, 0, 7));
+        expect(there.nodesAt(1, Math.floor(FAR / 8), Math.floor(FAR / 8) + 300)).toEqual(here.nodesAt(1, Math.floor(FAR / 8), Math.floor(FAR / 8) + 300));
+      }
+      const whole = new RegistryTree(TREE_HEIGHT, hasher);
+      await whole.setLeavesParallel(leaves, TREE_HEIGHT, pool);
+      expect(merkleRootOf(whole.proof(FAR + 1000))).toBe(whole.root);
+      await expect(whole.setLeavesParallel([{ index: 8 ** 11, value: 1n }], TREE_HEIGHT, pool)).rejects.toThrow(/is not a slot of a tree/);
+      await expect(whole.setLeavesParallel([{ index: 9, value: 1n }, { index: 9, value: 2n }], TREE_HEIGHT, pool)).rejects.toThrow(/leaf index 9 is written twice/);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("refuses a full tree, a bad height and a missing index", () => {
     const tree = new RegistryTree(1);
     tree.insertMany([1n, 2n, 3n, 4n, 5n, 6n, 7n]);

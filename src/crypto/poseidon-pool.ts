@@ -9,6 +9,7 @@ import { packFieldElements, unpackFieldElements } from "./field.js";
  */
 export class PoseidonPool {
   private nextId = 0;
+  private closed = false;
   private readonly pending = new Map<number, { resolve(hashes: bigint[]): void; reject(error: Error): void }>();
 
   private constructor(private readonly workers: Worker[]) {
@@ -34,6 +35,8 @@ export class PoseidonPool {
 
   /** Hashes each consecutive group of `arity` elements of `flat`. */
   async hashMany(arity: number, flat: readonly bigint[]): Promise<bigint[]> {
+    // A terminated worker drops messages: without this, the promise would never settle.
+    if (this.closed) throw new Error("the Poseidon pool is closed");
     const count = flat.length / arity;
     const perWorker = Math.ceil(count / this.workers.length);
     const parts = this.workers.map((worker, w) => {
@@ -50,6 +53,7 @@ export class PoseidonPool {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 }

@@ -106,6 +106,8 @@ export interface PreparedEnrollment {
   readonly prepared: true;
   readonly now: Date;
   readonly people: readonly { where: string; record: RealNameRecord; commitment: bigint; encoded: EncodedAttributes; leaf: bigint }[];
+  /** The workers that hashed the leaves: enroll hashes the tree's long levels on them too. */
+  readonly pool?: PoseidonPool;
 }
 
 /** A province shard in use: where its leaves are, how many, and its subtree's root (see province-shards.ts). */
@@ -366,7 +368,7 @@ export class Registrar {
   async prepareEnrollment(requests: readonly EnrollmentRequest[], pool: PoseidonPool, now: Date = new Date()): Promise<PreparedEnrollment> {
     const people = validateBatch(requests, now);
     const leaves = await pool.hashMany(1 + ATTRIBUTE_SLOTS.length, people.flatMap(({ commitment, encoded }) => [commitment, ...encoded]));
-    const prepared: PreparedEnrollment = { prepared: true, now, people: people.map((person, i) => ({ ...person, leaf: leaves[i] })) };
+    const prepared: PreparedEnrollment = { prepared: true, now, people: people.map((person, i) => ({ ...person, leaf: leaves[i] })), pool };
     PREPARED_HERE.add(prepared);
     return prepared;
   }
@@ -385,7 +387,7 @@ export class Registrar {
     return this.writeEnrollment({ prepared: true, now, people: validateBatch(batch, now).map((person) => ({ ...person, leaf: this.hasher.hashLeaf(person.commitment, person.encoded) })) });
   }
 
-  private async writeEnrollment({ people: prepared, now }: PreparedEnrollment): Promise<CredentialFile[]> {
+  private async writeEnrollment({ people: prepared, now, pool }: PreparedEnrollment): Promise<CredentialFile[]> {
     const indexed = prepared.map((p) => ({ ...p, idIndex: this.nationalIdIndex(p.record.nationalId), commitmentIndex: this.commitmentIndex(p.commitment) }));
     const shards = [...new Set(prepared.map(({ record }) => shardOfRegion(record.attributes.region)))];
     const { vault } = this.unlocked();
@@ -421,7 +423,7 @@ export class Registrar {
       await tx.insertRows("people", ["leaf_index", "national_id_index", "commitment_index", "record", "data_key_id", "leaf", "enrolled_at", "updated_at"], people);
       await tx.insertRows("issued_leaves", ["leaf", "leaf_index", "issued_at"], indexed.map(({ leaf }, i) => [leaf.toString(), slots[i], at]));
       return { document: changeDocument("enroll", prepared.map((p, i) => changedLeaf(slots[i], p.leaf))), result: slots };
-    }).catch(async (error: unknown) => {
+    }, pool).catch(async (error: unknown) => {
       // SQLite's refusal comes as it is, PostgreSQL's as already_enrolled (it keeps the connection): either way, name who.
       throw isPersonAlreadyEnrolled(error) || (error instanceof RealDidError && error.code === "already_enrolled") ? ((await this.alreadyEnrolled(indexed)) ?? error) : error;
     });
@@ -760,7 +762,12 @@ export class Registrar {
    * only once it is stored: a failure anywhere (at the commit too) leaves the copy as the
    * store is.
    */
-  private async writeChange<T>(now: Date, shards: readonly number[] | undefined, mutate: (tx: SqlTransaction, reserve: ReserveLeaves) => Promise<TreeChange<T>>): Promise<{ result: T; entry: LedgerEntry }> {
+  private async writeChange<T>(
+    now: Date,
+    shards: readonly number[] | undefined,
+    mutate: (tx: SqlTransaction, reserve: ReserveLeaves) => Promise<TreeChange<T>>,
+    pool?: PoseidonPool,
+  ): Promise<{ result: T; entry: LedgerEntry }> {
     const { keys } = this.unlocked();
     const changed = await this.db.write(async (tx) => {
       const current = await Registrar.meta(tx, "masterKeyId");
@@ -777,7 +784,9 @@ export class Registrar {
       const leaves = document.leaves.map(({ index, leaf }) => ({ index, value: BigInt(leaf) }));
       const paths = rangesAlongPaths(TREE_HEIGHT, leaves.map((l) => l.index));
       const below = await this.storedTree(tx, paths.filter(({ level }) => level < SHARD_LEVEL));
-      below.tree.setLeaves(leaves, SHARD_LEVEL);
+      // With a pool, the long levels of a large change are hashed on its workers: this thread serves other front ends meanwhile.
+      if (pool === undefined) below.tree.setLeaves(leaves, SHARD_LEVEL);
+      else await below.tree.setLeavesParallel(leaves, SHARD_LEVEL, pool);
       await below.nodes.flush(tx);
       await tx.exclusive();
       const head = await this.catchUp(tx);

@@ -161,12 +161,7 @@ export class RegistryTree {
   async insertManyParallel(leaves: readonly bigint[], pool: PoseidonPool): Promise<number> {
     if (leaves.length === 0) return this.size;
     const first = this.append(leaves);
-    let known: KnownRange = { first, values: leaves };
-    for (let level = 0; level < this.height; level++) {
-      const { lo, children } = this.childrenOfParents(level, known);
-      // Short levels (near the root) cost less here than a round trip to the workers.
-      known = this.setParents(level, lo, children.length / TREE_ARITY < PARALLEL_MIN_NODES ? this.hashNodesHere(children) : await pool.hashMany(TREE_ARITY, children));
-    }
+    await this.rehashParallel({ first, values: leaves }, this.height, pool);
     return first;
   }
 
@@ -177,18 +172,30 @@ export class RegistryTree {
    * recomputed only up to that level (a shard's root: rehashAbove finishes the climb).
    */
   setLeaves(leaves: readonly { index: number; value: bigint }[], toLevel: number = this.height): void {
+    for (const run of this.writeRuns(leaves)) this.rehash(run, 0, toLevel);
+  }
+
+  /** setLeaves with the hashes of long levels spread over a PoseidonPool's workers (see insertManyParallel). */
+  async setLeavesParallel(leaves: readonly { index: number; value: bigint }[], toLevel: number, pool: PoseidonPool): Promise<void> {
+    for (const run of this.writeRuns(leaves)) await this.rehashParallel(run, toLevel, pool);
+  }
+
+  /** Checks the slots, writes the leaves, and returns them as runs of consecutive indexes. */
+  private writeRuns(leaves: readonly { index: number; value: bigint }[]): KnownRange[] {
     const sorted = [...leaves].sort((a, b) => a.index - b.index);
     sorted.forEach(({ index }, k) => {
       if (!Number.isSafeInteger(index) || index < 0 || index >= this.capacity) throw new RealDidError("leaf_index_out_of_range", `leaf index ${index} is not a slot of a tree of ${this.capacity} leaves`);
       if (k > 0 && index === sorted[k - 1].index) throw new RealDidError("invalid_argument", `leaf index ${index} is written twice`);
     });
+    const runs: KnownRange[] = [];
     for (let k = 0; k < sorted.length; ) {
       const first = sorted[k].index;
       const values: bigint[] = [];
       for (; k < sorted.length && sorted[k].index === first + values.length; k++) values.push(sorted[k].value);
       this.nodes.write(0, first, values);
-      this.rehash({ first, values }, 0, toLevel);
+      runs.push({ first, values });
     }
+    return runs;
   }
 
   /** Recomputes the ancestors of nodes at `level` (already written) up to the root. */
@@ -262,6 +269,16 @@ export class RegistryTree {
     for (let level = fromLevel; level < toLevel; level++) {
       const { lo, children } = this.childrenOfParents(level, known);
       known = this.setParents(level, lo, this.hashNodesHere(children));
+    }
+  }
+
+  /** rehash from the leaves, each level of at least PARALLEL_MIN_NODES parents hashed on the workers. */
+  private async rehashParallel(written: KnownRange, toLevel: number, pool: PoseidonPool): Promise<void> {
+    let known = written;
+    for (let level = 0; level < toLevel; level++) {
+      const { lo, children } = this.childrenOfParents(level, known);
+      // Short levels (near the root) cost less here than a round trip to the workers.
+      known = this.setParents(level, lo, children.length / TREE_ARITY < PARALLEL_MIN_NODES ? this.hashNodesHere(children) : await pool.hashMany(TREE_ARITY, children));
     }
   }
 
