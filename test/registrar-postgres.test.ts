@@ -140,6 +140,51 @@ describe("the registrar on PostgreSQL", () => {
     await expect(Registrar.init(join(dir, "same-pg-again"), TEST_UNLOCK, { database: url })).rejects.toThrow(/already exists/);
   }, 120_000);
 
+  it("keeps the rules of the store in the database, a statement's rows checked at once (schema version 2), and brings a version 1 store up to it", async () => {
+    const url = await emptyDatabase();
+    const dataDir = join(dir, "schema-rules");
+    const registrar = await Registrar.init(dataDir, TEST_UNLOCK, { database: url });
+    const [first] = await registrar.enroll(enrollmentRequests(3).requests);
+    await registrar.close();
+    const client = new pg.Client({ connectionString: url, options: "-c search_path=realdid_registrar" });
+    await client.connect();
+    try {
+      const refused = (sql: string) => client.query(sql).then(() => "accepted", (error: Error) => error.message);
+      const slot = first.index;
+      // Rows another kind of leaf's slot, or an issued leaf without a person, are refused, one bad row among good ones too.
+      expect(await refused(`INSERT INTO mandates (leaf_index, enterprise_index, record, data_key_id, leaf, granted_at, updated_at) VALUES (${slot}, 'x', '\\x00', 1, '1', 't', 't')`)).toMatch(/leaf_index is held by another kind of leaf/);
+      expect(await refused(`INSERT INTO enterprises (leaf_index, leaf, status, record, data_key_id, enrolled_at, updated_at) SELECT i, i::text, 'active', '\\x00', 1, 't', 't' FROM unnest(ARRAY[900000, ${slot}]) AS i`)).toMatch(/leaf_index is held by another kind of leaf/);
+      expect(await refused(`INSERT INTO issued_leaves (leaf, leaf_index, issued_at) VALUES ('11', ${slot}, 't'), ('12', 123456, 't')`)).toMatch(/no person's slot/);
+      // A person an issued leaf refers to is neither deleted nor moved.
+      expect(await refused(`DELETE FROM people WHERE leaf_index = ${slot}`)).toMatch(/would have no person/);
+      expect(await refused(`UPDATE people SET leaf_index = 123456 WHERE leaf_index = ${slot}`)).toMatch(/would have no person/);
+      expect(await refused(`UPDATE people SET updated_at = 'u' WHERE leaf_index = ${slot}`)).toBe("accepted");
+      expect(Number((await client.query("SELECT count(*) FROM issued_leaves")).rows[0].count)).toBe(3);
+
+      // A version 1 store: a foreign key and a trigger call per row.
+      await client.query(`ALTER TABLE issued_leaves ADD FOREIGN KEY (leaf_index) REFERENCES people (leaf_index);
+        CREATE FUNCTION leaf_index_free() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+        CREATE OR REPLACE TRIGGER people_leaf_index_free BEFORE INSERT ON people FOR EACH ROW EXECUTE FUNCTION leaf_index_free();
+        COMMENT ON SCHEMA realdid_registrar IS 'realdid-registrar-schema/1'`);
+      const schema = async () => ({
+        version: (await client.query("SELECT obj_description('realdid_registrar'::regnamespace, 'pg_namespace') AS v")).rows[0].v,
+        foreignKeys: Number((await client.query("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = 'issued_leaves'::regclass")).rows[0].count),
+        // Bit 0 of tgtype: a row trigger.
+        rowTriggers: Number((await client.query("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'people'::regclass AND NOT tgisinternal AND tgtype & 1 = 1")).rows[0].count),
+        oldFunction: Number((await client.query("SELECT count(*) FROM pg_proc WHERE proname = 'leaf_index_free'")).rows[0].count),
+      });
+      expect(await schema()).toEqual({ version: "realdid-registrar-schema/1", foreignKeys: 1, rowTriggers: 1, oldFunction: 1 });
+      const upgraded = await Registrar.open(dataDir, { unlock: TEST_UNLOCK, database: url });
+      expect(await schema()).toEqual({ version: "realdid-registrar-schema/2", foreignKeys: 0, rowTriggers: 0, oldFunction: 0 });
+      const [next] = await upgraded.enroll(enrollmentRequests(1, 10).requests);
+      expect(merkleRootOf(await upgraded.path(next.index))).toBe((await upgraded.treeInfo()).root);
+      await upgraded.close();
+      expect(await expectWholeStore(dataDir, { database: url })).toBe(4);
+    } finally {
+      await client.end();
+    }
+  }, 60_000);
+
   it("takes two front ends enrolling at once: every enrollment lands exactly once and the ledger stays one chain", async () => {
     const url = await emptyDatabase();
     const dataDir = join(dir, "two-front-ends");
