@@ -100,6 +100,7 @@ static void pow5(Fe *x, const Field *f) {
 // stays below 2^512. The matrix steps, most of the permutation's work, then take about half
 // the multiplications: 46 -> 34 us per leaf (5 inputs), 77 -> 54 us per tree node (8 inputs).
 typedef struct { u64 v[8]; } Wide;
+_Static_assert(MAX_WIDTH <= 22, "a sum of MAX_WIDTH products (and the reduction's m * p) must stay below 2^512");
 
 // acc += a * b, the whole 512-bit product.
 static void mul_add_wide(Wide *acc, const Fe *a, const Fe *b) {

@@ -155,26 +155,41 @@ describe("the registrar on PostgreSQL", () => {
       expect(await refused(`INSERT INTO mandates (leaf_index, enterprise_index, record, data_key_id, leaf, granted_at, updated_at) VALUES (${slot}, 'x', '\\x00', 1, '1', 't', 't')`)).toMatch(/leaf_index is held by another kind of leaf/);
       expect(await refused(`INSERT INTO enterprises (leaf_index, leaf, status, record, data_key_id, enrolled_at, updated_at) SELECT i, i::text, 'active', '\\x00', 1, 't', 't' FROM unnest(ARRAY[900000, ${slot}]) AS i`)).toMatch(/leaf_index is held by another kind of leaf/);
       expect(await refused(`INSERT INTO issued_leaves (leaf, leaf_index, issued_at) VALUES ('11', ${slot}, 't'), ('12', 123456, 't')`)).toMatch(/no person's slot/);
-      // A person an issued leaf refers to is neither deleted nor moved.
+      // A person an issued leaf refers to is neither deleted (nor truncated away), and no person moves.
       expect(await refused(`DELETE FROM people WHERE leaf_index = ${slot}`)).toMatch(/would have no person/);
-      expect(await refused(`UPDATE people SET leaf_index = 123456 WHERE leaf_index = ${slot}`)).toMatch(/would have no person/);
+      expect(await refused("TRUNCATE people CASCADE")).toMatch(/would have no person/);
+      expect(await refused(`UPDATE people SET leaf_index = 123456 WHERE leaf_index = ${slot}`)).toMatch(/leaf_index never changes/);
       expect(await refused(`UPDATE people SET updated_at = 'u' WHERE leaf_index = ${slot}`)).toBe("accepted");
       expect(Number((await client.query("SELECT count(*) FROM issued_leaves")).rows[0].count)).toBe(3);
 
       // A version 1 store: a foreign key and a trigger call per row.
       await client.query(`ALTER TABLE issued_leaves ADD FOREIGN KEY (leaf_index) REFERENCES people (leaf_index);
         CREATE FUNCTION leaf_index_free() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
-        CREATE OR REPLACE TRIGGER people_leaf_index_free BEFORE INSERT ON people FOR EACH ROW EXECUTE FUNCTION leaf_index_free();
+        ${["people", "enterprises", "mandates"].map((table) => `CREATE OR REPLACE TRIGGER ${table}_leaf_index_free BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION leaf_index_free();`).join("\n")}
         COMMENT ON SCHEMA realdid_registrar IS 'realdid-registrar-schema/1'`);
       const schema = async () => ({
         version: (await client.query("SELECT obj_description('realdid_registrar'::regnamespace, 'pg_namespace') AS v")).rows[0].v,
         foreignKeys: Number((await client.query("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = 'issued_leaves'::regclass")).rows[0].count),
         // Bit 0 of tgtype: a row trigger.
-        rowTriggers: Number((await client.query("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'people'::regclass AND NOT tgisinternal AND tgtype & 1 = 1")).rows[0].count),
+        rowTriggers: Number((await client.query("SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%_leaf_index_free' AND tgtype & 1 = 1")).rows[0].count),
         oldFunction: Number((await client.query("SELECT count(*) FROM pg_proc WHERE proname = 'leaf_index_free'")).rows[0].count),
       });
-      expect(await schema()).toEqual({ version: "realdid-registrar-schema/1", foreignKeys: 1, rowTriggers: 1, oldFunction: 1 });
-      const upgraded = await Registrar.open(dataDir, { unlock: TEST_UNLOCK, database: url });
+      expect(await schema()).toEqual({ version: "realdid-registrar-schema/1", foreignKeys: 1, rowTriggers: 3, oldFunction: 1 });
+      // Brought up while an enrollment is under way (its person inserted, its issued leaf not yet): the
+      // upgrade waits for it, and the enrollment goes on without a deadlock.
+      const enrolling = new pg.Client({ connectionString: url, options: "-c search_path=realdid_registrar" });
+      await enrolling.connect();
+      await enrolling.query("BEGIN");
+      await enrolling.query("INSERT INTO people (leaf_index, national_id_index, commitment_index, record, data_key_id, leaf, enrolled_at, updated_at) VALUES (777777, 'held', 'held', '\\x00', 1, '5', 't', 't')");
+      const opening = Registrar.open(dataDir, { unlock: TEST_UNLOCK, database: url });
+      for (let waited = 0; Number((await client.query("SELECT count(*) FROM pg_locks WHERE relation = 'people'::regclass AND NOT granted")).rows[0].count) === 0; waited += 20) {
+        if (waited > 10_000) throw new Error("the upgrade never waited for the enrollment");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(await enrolling.query("INSERT INTO issued_leaves (leaf, leaf_index, issued_at) VALUES ('5', 777777, 't')").then(() => "inserted", (error: Error) => error.message)).toBe("inserted");
+      await enrolling.query("ROLLBACK");
+      await enrolling.end();
+      const upgraded = await opening;
       expect(await schema()).toEqual({ version: "realdid-registrar-schema/2", foreignKeys: 0, rowTriggers: 0, oldFunction: 0 });
       const [next] = await upgraded.enroll(enrollmentRequests(1, 10).requests);
       expect(merkleRootOf(await upgraded.path(next.index))).toBe((await upgraded.treeInfo()).root);

@@ -97,6 +97,12 @@ describe("RegistryTree", () => {
       expect(merkleRootOf(whole.proof(FAR + 1000))).toBe(whole.root);
       await expect(whole.setLeavesParallel([{ index: 8 ** 11, value: 1n }], TREE_HEIGHT, pool)).rejects.toThrow(/is not a slot of a tree/);
       await expect(whole.setLeavesParallel([{ index: 9, value: 1n }, { index: 9, value: 2n }], TREE_HEIGHT, pool)).rejects.toThrow(/leaf index 9 is written twice/);
+      // Hashes under way when the pool closes fail at once, and the pool refuses more: nothing waits forever.
+      const underWay = expect(pool.hashMany(8, leaves.slice(0, 2400).map(({ value }) => value))).rejects.toThrow(/the Poseidon pool is closed/);
+      await pool.close();
+      await underWay;
+      expect(pool.closed).toBe(true);
+      await expect(whole.setLeavesParallel(leaves.slice(0, 2100).map(({ index, value }) => ({ index: index + 10_000, value })), TREE_HEIGHT, pool)).rejects.toThrow(/the Poseidon pool is closed/);
     } finally {
       await pool.close();
     }

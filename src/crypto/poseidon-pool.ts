@@ -9,7 +9,7 @@ import { packFieldElements, unpackFieldElements } from "./field.js";
  */
 export class PoseidonPool {
   private nextId = 0;
-  private closed = false;
+  private stopped = false;
   private readonly pending = new Map<number, { resolve(hashes: bigint[]): void; reject(error: Error): void }>();
 
   private constructor(private readonly workers: Worker[]) {
@@ -20,11 +20,21 @@ export class PoseidonPool {
         if (error !== undefined) waiting?.reject(new Error(`Poseidon worker: ${error}`));
         else waiting?.resolve(unpackFieldElements(new Uint8Array(packed!)));
       });
-      worker.on("error", (error) => {
-        for (const waiting of this.pending.values()) waiting.reject(error);
-        this.pending.clear();
-      });
+      // A worker that failed or exited answers nothing more: the pool stops, and every call still waiting fails.
+      worker.on("error", (error) => this.stop(error));
+      worker.on("exit", () => this.stop(new Error("the Poseidon pool is closed")));
     }
+  }
+
+  /** Closed, or a worker failed: hashMany refuses (callers may hash on their own thread instead). */
+  get closed(): boolean {
+    return this.stopped;
+  }
+
+  private stop(error: Error): void {
+    this.stopped = true;
+    for (const waiting of this.pending.values()) waiting.reject(error);
+    this.pending.clear();
   }
 
   /** `native: false` hashes with circomlibjs's WebAssembly Poseidon even where the native one was built. */
@@ -36,7 +46,7 @@ export class PoseidonPool {
   /** Hashes each consecutive group of `arity` elements of `flat`. */
   async hashMany(arity: number, flat: readonly bigint[]): Promise<bigint[]> {
     // A terminated worker drops messages: without this, the promise would never settle.
-    if (this.closed) throw new Error("the Poseidon pool is closed");
+    if (this.stopped) throw new Error("the Poseidon pool is closed");
     const count = flat.length / arity;
     const perWorker = Math.ceil(count / this.workers.length);
     const parts = this.workers.map((worker, w) => {
@@ -53,7 +63,7 @@ export class PoseidonPool {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
+    this.stop(new Error("the Poseidon pool is closed"));
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 }

@@ -106,7 +106,7 @@ export interface PreparedEnrollment {
   readonly prepared: true;
   readonly now: Date;
   readonly people: readonly { where: string; record: RealNameRecord; commitment: bigint; encoded: EncodedAttributes; leaf: bigint }[];
-  /** The workers that hashed the leaves: enroll hashes the tree's long levels on them too. */
+  /** The workers that hashed the leaves: enroll hashes the tree's long levels on them too, while they are open. */
   readonly pool?: PoseidonPool;
 }
 
@@ -785,7 +785,8 @@ export class Registrar {
       const paths = rangesAlongPaths(TREE_HEIGHT, leaves.map((l) => l.index));
       const below = await this.storedTree(tx, paths.filter(({ level }) => level < SHARD_LEVEL));
       // With a pool, the long levels of a large change are hashed on its workers: this thread serves other front ends meanwhile.
-      if (pool === undefined) below.tree.setLeaves(leaves, SHARD_LEVEL);
+      // A pool closed since the batch was prepared: here (one that stops while hashing fails the change, rolled back).
+      if (pool === undefined || pool.closed) below.tree.setLeaves(leaves, SHARD_LEVEL);
       else await below.tree.setLeavesParallel(leaves, SHARD_LEVEL, pool);
       await below.nodes.flush(tx);
       await tx.exclusive();
