@@ -1,0 +1,43 @@
+// Compiles contracts/*.sol with solc-js (the npm package's own compiler: nothing is
+// downloaded) into contracts/build/<Contract>.json ({ contractName, compiler, abi, bytecode }).
+// The artifacts are committed, so that installs and the CLI need no compiler;
+// test/root-registry.test.ts checks they equal a fresh compile. `npm run build:contracts`.
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import solc from "solc";
+import type { ContractArtifact } from "../src/chain/contract-artifacts.js";
+
+const CONTRACTS = fileURLToPath(new URL("../contracts/", import.meta.url));
+export const CONTRACTS_BUILD = join(CONTRACTS, "build");
+
+interface SolcOutput {
+  errors?: { severity: string; formattedMessage: string }[];
+  contracts: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>>;
+}
+
+/** Every contract of contracts/*.sol, compiled with the optimizer for the Cancun EVM. */
+export function compileContracts(): ContractArtifact[] {
+  const sources = Object.fromEntries(
+    readdirSync(CONTRACTS)
+      .filter((name) => name.endsWith(".sol"))
+      .sort()
+      .map((name) => [name, { content: readFileSync(join(CONTRACTS, name), "utf8") }]),
+  );
+  const input = { language: "Solidity", sources, settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun", outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } } } };
+  const output = JSON.parse(solc.compile(JSON.stringify(input))) as SolcOutput;
+  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
+  if (errors.length > 0) throw new Error(`solc: ${errors.map((e) => e.formattedMessage).join("\n")}`);
+  return Object.values(output.contracts).flatMap((file) =>
+    Object.entries(file).map(([contractName, { abi, evm }]): ContractArtifact => ({ contractName, compiler: `solc ${solc.version()}`, abi: abi as ContractArtifact["abi"], bytecode: `0x${evm.bytecode.object}` })),
+  );
+}
+
+export const artifactText = (artifact: ContractArtifact): string => `${JSON.stringify(artifact, null, 2)}\n`;
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  for (const artifact of compileContracts()) {
+    writeFileSync(join(CONTRACTS_BUILD, `${artifact.contractName}.json`), artifactText(artifact));
+    console.log(`[contracts] ${artifact.contractName}: ${(artifact.bytecode.length - 2) / 2} bytes`);
+  }
+}

@@ -1,0 +1,106 @@
+// The root registry contract on an in-process EVM: a real registrar's ledger mirrored entry
+// for entry (the same hash chain), the publisher alone, in order, and roots accepted as the
+// off-chain ledger accepts them.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { contractArtifact } from "../src/chain/contract-artifacts.js";
+import { publishedEntry, ROOT_STATUS } from "../src/chain/root-registry.js";
+import { LEDGER_KIND, type LedgerEntry } from "../src/ledger/ledger-entry.js";
+import { Registrar } from "../src/registrar/registrar.js";
+import { entryHash } from "../src/signed-log/signed-log.js";
+import { artifactText, compileContracts } from "../scripts/build-contracts.js";
+import { type Deployed, InProcessChain } from "./helpers/evm.js";
+import { enrollmentRequests } from "./helpers/people.js";
+import { TEST_UNLOCK } from "./helpers/registrar-keys.js";
+
+const dir = mkdtempSync(join(tmpdir(), "realdid-root-registry-"));
+let entries: LedgerEntry[];
+let registrarKey: string;
+
+beforeAll(async () => {
+  // Genesis, two enrollments and a revocation, a minute apart; the last replaces the second's root.
+  const start = Date.parse("2026-11-26T08:00:00.000Z");
+  const registrar = await Registrar.init(join(dir, "registrar"), TEST_UNLOCK, { now: new Date(start) });
+  await registrar.enroll(enrollmentRequests(3).requests, new Date(start + 60_000));
+  await registrar.enroll(enrollmentRequests(2, 10).requests, new Date(start + 120_000));
+  await registrar.revoke(0, new Date(start + 180_000));
+  entries = registrar.ledger.entriesFrom(0);
+  registrarKey = registrar.ledger.publicKey;
+  await registrar.close();
+}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const hex = (value: string) => `0x${value}` as const;
+
+async function deployRegistry(chain: InProcessChain): Promise<Deployed> {
+  return chain.deploy(contractArtifact("RealDidRootRegistry"), [chain.accounts[0].hex, hex(registrarKey)]);
+}
+
+describe("the root registry contract", () => {
+  it("is committed as compiled from contracts/ (solc from npm)", () => {
+    for (const artifact of compileContracts()) {
+      expect(readFileSync(new URL(`../contracts/build/${artifact.contractName}.json`, import.meta.url), "utf8")).toBe(artifactText(artifact));
+    }
+  });
+
+  it("mirrors a registrar's ledger entry for entry: the same entry hashes, so the same chain", async () => {
+    const chain = await InProcessChain.create();
+    const registry = await deployRegistry(chain);
+    expect(entries.map((e) => e.change?.kind ?? "")).toEqual(["", "enroll", "enroll", "revoke"]);
+    const gas: bigint[] = [];
+    for (const entry of entries) {
+      const { gasUsed, events } = await chain.send(registry, "publish", [publishedEntry(entry)]);
+      gas.push(gasUsed);
+      expect(events).toHaveLength(1);
+      expect(events[0].args).toMatchObject({ seq: BigInt(entry.seq), root: BigInt(entry.root), time: entry.time, signature: hex(entry.signature), entryHash: hex(entryHash(LEDGER_KIND, entry)) });
+    }
+    expect(await chain.call(registry, "length")).toBe(BigInt(entries.length));
+    expect(await chain.call(registry, "headHash")).toBe(hex(entryHash(LEDGER_KIND, entries.at(-1)!)));
+    expect(await chain.call(registry, "registrarKey")).toBe(hex(registrarKey));
+    expect(gas.every((g) => g > 21_000n && g < 400_000n)).toBe(true);
+  });
+
+  it("takes entries from its publisher only, in order, on the chain, with times that never go back, and refuses malformed ones", async () => {
+    const chain = await InProcessChain.create();
+    const registry = await deployRegistry(chain);
+    const [genesis, first, second] = entries.map(publishedEntry);
+    const refusal = (entry: ReturnType<typeof publishedEntry>, from = chain.accounts[0]) => chain.send(registry, "publish", [entry], from).then(() => "accepted", (error: Error) => error.message);
+    expect(await refusal(genesis, chain.accounts[1])).toBe("NotPublisher");
+    expect(await refusal(first)).toBe("WrongSequence(0)");
+    expect(await refusal({ ...genesis, prevHash: hex("ab".repeat(32)) })).toMatch(/^WrongPrevHash/);
+    expect(await refusal(genesis)).toBe("accepted");
+    expect(await refusal(genesis)).toBe("WrongSequence(1)");
+    // An entry whose fields differ from what was signed hashes differently: the next entry's prevHash no longer matches it.
+    expect(await refusal({ ...first, root: first.root + 1n })).toBe("accepted");
+    expect(await refusal(second)).toMatch(/^WrongPrevHash/);
+
+    const fresh = await deployRegistry(chain);
+    const publish = (entry: ReturnType<typeof publishedEntry>) => chain.send(fresh, "publish", [entry]).then(() => "accepted", (error: Error) => error.message);
+    for (const time of ["2026-11-26T08:00:00Z", "2026-13-26T08:00:00.000Z", "2026-02-29T08:00:00.000Z", "2026-11-26 08:00:00.000Z", "1969-12-31T23:59:59.999Z"]) {
+      expect(await publish({ ...genesis, time })).toBe("BadTime");
+    }
+    expect(await publish({ ...genesis, signature: hex("00".repeat(63)) })).toBe("BadSignatureLength");
+    expect(await publish({ ...genesis, changeKind: "delete-everyone", changeDigest: hex("11".repeat(32)) })).toBe("BadChange");
+    expect(await publish({ ...genesis, changeDigest: hex("11".repeat(32)) })).toBe("BadChange");
+    expect(await publish(genesis)).toBe("accepted");
+    expect(await publish({ ...first, time: "2026-11-26T07:59:59.999Z" })).toBe("TimeGoesBack");
+  });
+
+  it("accepts a root as the off-chain ledger does: the current one, a replaced one within the window counted from its replacement, not an unknown one", async () => {
+    const chain = await InProcessChain.create();
+    const registry = await deployRegistry(chain);
+    for (const entry of entries) await chain.send(registry, "publish", [publishedEntry(entry)]);
+    const status = async (root: string, windowSeconds: number) => ROOT_STATUS[Number(await chain.call<number>(registry, "rootStatus", [BigInt(root), BigInt(windowSeconds)]))];
+    const [, , enrolled, revoked] = entries;
+    const replacedAt = Date.parse(revoked.time) / 1000;
+    chain.time = BigInt(replacedAt + 599);
+    expect(await status(revoked.root, 600)).toBe("current");
+    expect(await status(enrolled.root, 600)).toBe("recent");
+    expect(await status("12345", 600)).toBe("unknown");
+    chain.time = BigInt(replacedAt + 600);
+    expect(await status(enrolled.root, 600)).toBe("expired");
+    expect(await status(revoked.root, 0)).toBe("current");
+  });
+});
