@@ -1,15 +1,26 @@
-// Compiles contracts/*.sol with solc-js (the npm package's own compiler: nothing is
-// downloaded) into contracts/build/<Contract>.json ({ contractName, compiler, abi, bytecode }).
-// The artifacts are committed, so that installs and the CLI need no compiler;
-// test/root-registry.test.ts checks they equal a fresh compile. `npm run build:contracts`.
+// Writes the Groth16 verifier contract of the published verification key
+// (src/chain/groth16-solidity.ts), then compiles contracts/*.sol with solc-js (the npm
+// package's own compiler: nothing is downloaded) into contracts/build/<Contract>.json
+// ({ contractName, compiler, abi, bytecode }). Sources and artifacts are committed, so that
+// installs and the CLI need no compiler; test/root-registry.test.ts checks they equal a
+// fresh build. `npm run build:contracts`.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import solc from "solc";
+import { REALDID_CIRCUIT } from "../src/artifacts/circuit-id.js";
+import { keySetFiles, publishedKeysDir } from "../src/artifacts/paths.js";
 import type { ContractArtifact } from "../src/chain/contract-artifacts.js";
+import { groth16VerifierSource } from "../src/chain/groth16-solidity.js";
 
 const CONTRACTS = fileURLToPath(new URL("../contracts/", import.meta.url));
 export const CONTRACTS_BUILD = join(CONTRACTS, "build");
+
+/** The generated contracts: file name under contracts/ and text. */
+export function generatedSources(): { file: string; text: string }[] {
+  const key = JSON.parse(readFileSync(keySetFiles(publishedKeysDir(REALDID_CIRCUIT), REALDID_CIRCUIT).verificationKey, "utf8"));
+  return [{ file: "RealDidGroth16Verifier.sol", text: groth16VerifierSource(key, "RealDidGroth16Verifier", `keys/${REALDID_CIRCUIT.name}/verification_key.json`) }];
+}
 
 interface SolcOutput {
   errors?: { severity: string; formattedMessage: string }[];
@@ -36,6 +47,7 @@ export function compileContracts(): ContractArtifact[] {
 export const artifactText = (artifact: ContractArtifact): string => `${JSON.stringify(artifact, null, 2)}\n`;
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  for (const { file, text } of generatedSources()) writeFileSync(join(CONTRACTS, file), text);
   for (const artifact of compileContracts()) {
     writeFileSync(join(CONTRACTS_BUILD, `${artifact.contractName}.json`), artifactText(artifact));
     console.log(`[contracts] ${artifact.contractName}: ${(artifact.bytecode.length - 2) / 2} bytes`);

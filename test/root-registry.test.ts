@@ -10,7 +10,7 @@ import { publishedEntry, ROOT_STATUS } from "../src/chain/root-registry.js";
 import { LEDGER_KIND, type LedgerEntry } from "../src/ledger/ledger-entry.js";
 import { Registrar } from "../src/registrar/registrar.js";
 import { entryHash } from "../src/signed-log/signed-log.js";
-import { artifactText, compileContracts } from "../scripts/build-contracts.js";
+import { artifactText, compileContracts, generatedSources } from "../scripts/build-contracts.js";
 import { type Deployed, InProcessChain } from "./helpers/evm.js";
 import { enrollmentRequests } from "./helpers/people.js";
 import { TEST_UNLOCK } from "./helpers/registrar-keys.js";
@@ -39,7 +39,8 @@ async function deployRegistry(chain: InProcessChain): Promise<Deployed> {
 }
 
 describe("the root registry contract", () => {
-  it("is committed as compiled from contracts/ (solc from npm)", () => {
+  it("is committed as generated and compiled from contracts/ (our Groth16 verifier of the published key, solc from npm)", () => {
+    for (const { file, text } of generatedSources()) expect(readFileSync(new URL(`../contracts/${file}`, import.meta.url), "utf8")).toBe(text);
     for (const artifact of compileContracts()) {
       expect(readFileSync(new URL(`../contracts/build/${artifact.contractName}.json`, import.meta.url), "utf8")).toBe(artifactText(artifact));
     }
