@@ -39,8 +39,9 @@ export function compileContracts(): ContractArtifact[] {
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as SolcOutput;
   const errors = (output.errors ?? []).filter((e) => e.severity === "error");
   if (errors.length > 0) throw new Error(`solc: ${errors.map((e) => e.formattedMessage).join("\n")}`);
+  // Interfaces have no code: only deployable contracts get an artifact.
   return Object.values(output.contracts).flatMap((file) =>
-    Object.entries(file).map(([contractName, { abi, evm }]): ContractArtifact => ({ contractName, compiler: `solc ${solc.version()}`, abi: abi as ContractArtifact["abi"], bytecode: `0x${evm.bytecode.object}` })),
+    Object.entries(file).filter(([, { evm }]) => evm.bytecode.object !== "").map(([contractName, { abi, evm }]): ContractArtifact => ({ contractName, compiler: `solc ${solc.version()}`, abi: abi as ContractArtifact["abi"], bytecode: `0x${evm.bytecode.object}` })),
   );
 }
 

@@ -10,6 +10,6 @@ export interface ContractArtifact {
 }
 
 /** The committed artifact of one of realdid's contracts (Node only: read from the package). */
-export function contractArtifact(name: "RealDidRootRegistry" | "RealDidGroth16Verifier"): ContractArtifact {
+export function contractArtifact(name: "RealDidRootRegistry" | "RealDidGroth16Verifier" | "RealDidVerifier"): ContractArtifact {
   return JSON.parse(readFileSync(new URL(`../../contracts/build/${name}.json`, import.meta.url), "utf8")) as ContractArtifact;
 }

@@ -68,7 +68,9 @@ export class InProcessChain {
   /** A call without a transaction, at the next block's time. */
   async call<T>(contract: Deployed, fn: ContractFunctionName<Abi>, args: readonly unknown[] = []): Promise<T> {
     const data = encodeFunctionData({ abi: contract.abi, functionName: fn, args });
-    const { execResult } = await this.vm.evm.runCall({ to: contract.address, caller: this.accounts[0].address, data: hexToBytes(data), block: this.nextBlock() });
+    // As eth_call: whatever the call changes (the caller's nonce, too) is undone.
+    await this.vm.stateManager.checkpoint();
+    const { execResult } = await this.vm.evm.runCall({ to: contract.address, caller: this.accounts[0].address, data: hexToBytes(data), block: this.nextBlock() }).finally(() => this.vm.stateManager.revert());
     if (execResult.exceptionError) throw revertError(contract.abi, execResult.returnValue);
     return decodeFunctionResult({ abi: contract.abi, functionName: fn, data: bytesToHex(execResult.returnValue) }) as T;
   }
