@@ -1,6 +1,6 @@
 // Writes the Groth16 verifier contract of the published verification key
 // (src/chain/groth16-solidity.ts), then compiles contracts/*.sol with solc-js (the npm
-// package's own compiler: nothing is downloaded) into contracts/build/<Contract>.json
+// package's own compiler: nothing is downloaded) into contracts/compiled/<Contract>.json
 // ({ contractName, compiler, abi, bytecode }). Sources and artifacts are committed, so that
 // installs and the CLI need no compiler; test/root-registry.test.ts checks they equal a
 // fresh build. `npm run build:contracts`.
@@ -14,7 +14,7 @@ import type { ContractArtifact } from "../src/chain/contract-artifacts.js";
 import { groth16VerifierSource } from "../src/chain/groth16-solidity.js";
 
 const CONTRACTS = fileURLToPath(new URL("../contracts/", import.meta.url));
-export const CONTRACTS_BUILD = join(CONTRACTS, "build");
+export const CONTRACTS_COMPILED = join(CONTRACTS, "compiled");
 
 /** The generated contracts: file name under contracts/ and text. */
 export function generatedSources(): { file: string; text: string }[] {
@@ -50,7 +50,7 @@ export const artifactText = (artifact: ContractArtifact): string => `${JSON.stri
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   for (const { file, text } of generatedSources()) writeFileSync(join(CONTRACTS, file), text);
   for (const artifact of compileContracts()) {
-    writeFileSync(join(CONTRACTS_BUILD, `${artifact.contractName}.json`), artifactText(artifact));
+    writeFileSync(join(CONTRACTS_COMPILED, `${artifact.contractName}.json`), artifactText(artifact));
     console.log(`[contracts] ${artifact.contractName}: ${(artifact.bytecode.length - 2) / 2} bytes`);
   }
 }

@@ -42,7 +42,7 @@ describe("the root registry contract", () => {
   it("is committed as generated and compiled from contracts/ (our Groth16 verifier of the published key, solc from npm)", () => {
     for (const { file, text } of generatedSources()) expect(readFileSync(new URL(`../contracts/${file}`, import.meta.url), "utf8")).toBe(text);
     for (const artifact of compileContracts()) {
-      expect(readFileSync(new URL(`../contracts/build/${artifact.contractName}.json`, import.meta.url), "utf8")).toBe(artifactText(artifact));
+      expect(readFileSync(new URL(`../contracts/compiled/${artifact.contractName}.json`, import.meta.url), "utf8")).toBe(artifactText(artifact));
     }
   });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Abi, Hex } from "viem";
 
-/** A compiled contract as scripts/build-contracts.ts writes it to contracts/build (committed: installs need no compiler). */
+/** A compiled contract as scripts/build-contracts.ts writes it to contracts/compiled (committed: installs need no compiler). */
 export interface ContractArtifact {
   readonly contractName: string;
   readonly compiler: string;
@@ -11,5 +11,5 @@ export interface ContractArtifact {
 
 /** The committed artifact of one of realdid's contracts (Node only: read from the package). */
 export function contractArtifact(name: "RealDidRootRegistry" | "RealDidGroth16Verifier" | "RealDidVerifier"): ContractArtifact {
-  return JSON.parse(readFileSync(new URL(`../../contracts/build/${name}.json`, import.meta.url), "utf8")) as ContractArtifact;
+  return JSON.parse(readFileSync(new URL(`../../contracts/compiled/${name}.json`, import.meta.url), "utf8")) as ContractArtifact;
 }
