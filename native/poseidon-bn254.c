@@ -102,42 +102,31 @@ static void pow5(Fe *x, const Field *f) {
 typedef struct { u64 v[8]; } Wide;
 _Static_assert(MAX_WIDTH <= 22, "a sum of MAX_WIDTH products (and the reduction's m * p) must stay below 2^512");
 
+// t[i..i+3] += x * y[0..3] (times 2^(64 i)), the carry carried up to t[7].
+static inline void mul_add_row(u64 *t, int i, u64 x, const Fe *y) {
+  u128 c = 0;
+  for (int j = 0; j < 4; j++) {
+    c += (u128)x * y->v[j] + t[i + j];
+    t[i + j] = (u64)c;
+    c >>= 64;
+  }
+  for (int k = i + 4; k < 8 && c != 0; k++) {
+    c += t[k];
+    t[k] = (u64)c;
+    c >>= 64;
+  }
+}
+
 // acc += a * b, the whole 512-bit product.
 static void mul_add_wide(Wide *acc, const Fe *a, const Fe *b) {
-  u64 *t = acc->v;
-  for (int i = 0; i < 4; i++) {
-    u128 c = 0;
-    for (int j = 0; j < 4; j++) {
-      c += (u128)a->v[j] * b->v[i] + t[i + j];
-      t[i + j] = (u64)c;
-      c >>= 64;
-    }
-    for (int k = i + 4; k < 8 && c != 0; k++) {
-      c += t[k];
-      t[k] = (u64)c;
-      c >>= 64;
-    }
-  }
+  for (int i = 0; i < 4; i++) mul_add_row(acc->v, i, b->v[i], a);
 }
 
 // r = acc / 2^256 mod p (Montgomery reduction). acc + m * p stays below 2^512, and the
 // quotient below acc / 2^256 + p < 5p: a few subtractions reduce it.
 static void reduce_wide(Fe *r, Wide *acc, const Field *f) {
   u64 *t = acc->v;
-  for (int i = 0; i < 4; i++) {
-    u64 m = t[i] * f->inv;
-    u128 c = 0;
-    for (int j = 0; j < 4; j++) {
-      c += (u128)m * f->p.v[j] + t[i + j];
-      t[i + j] = (u64)c;
-      c >>= 64;
-    }
-    for (int k = i + 4; k < 8 && c != 0; k++) {
-      c += t[k];
-      t[k] = (u64)c;
-      c >>= 64;
-    }
-  }
+  for (int i = 0; i < 4; i++) mul_add_row(t, i, t[i] * f->inv, &f->p);
   Fe out = {{t[4], t[5], t[6], t[7]}};
   while (geq(&out, &f->p)) sub_p(&out, &f->p);
   *r = out;
