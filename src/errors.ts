@@ -67,6 +67,10 @@ export type ErrorCode =
   | "log_wrong_key"
   // a change document that is not the one a ledger entry was published with
   | "ledger_change_mismatch"
+  // the ledger mirrored on an EVM chain (docs/chain.md)
+  | "chain_unavailable"
+  | "chain_ledger_mismatch"
+  | "chain_refused"
   // regulator
   | "forged_partial"
   | "not_enough_partials"

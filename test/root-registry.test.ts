@@ -5,13 +5,16 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { anchorLedger } from "../src/chain/anchor.js";
 import { contractArtifact } from "../src/chain/contract-artifacts.js";
 import { publishedEntry, ROOT_STATUS } from "../src/chain/root-registry.js";
 import { LEDGER_KIND, type LedgerEntry } from "../src/ledger/ledger-entry.js";
 import { Registrar } from "../src/registrar/registrar.js";
 import { entryHash } from "../src/signed-log/signed-log.js";
 import { artifactText, compileContracts, generatedSources } from "../scripts/build-contracts.js";
-import { type Deployed, InProcessChain } from "./helpers/evm.js";
+import { RootLedger } from "../src/ledger/root-ledger.js";
+import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signer.js";
+import { type Deployed, InProcessChain, TEST_CHAIN_KEYS } from "./helpers/evm.js";
 import { enrollmentRequests } from "./helpers/people.js";
 import { TEST_UNLOCK } from "./helpers/registrar-keys.js";
 
@@ -103,5 +106,36 @@ describe("the root registry contract", () => {
     chain.time = BigInt(replacedAt + 600);
     expect(await status(enrolled.root, 600)).toBe("expired");
     expect(await status(revoked.root, 0)).toBe("current");
+  });
+
+  it("is kept up to date over JSON-RPC by anchorLedger: only the entries it lacks, again and again, refusing another registrar's registry", async () => {
+    const chain = await InProcessChain.create();
+    const rpc = await chain.serve();
+    try {
+      const registry = await deployRegistry(chain);
+      const target = { rpcUrl: rpc.url, registry: registry.address.toString() as `0x${string}`, registryArtifact: contractArtifact("RealDidRootRegistry") };
+      const [publisher, stranger] = TEST_CHAIN_KEYS;
+      expect(await anchorLedger(target, entries.slice(0, 2), publisher)).toEqual({ before: 0, published: 2 });
+      expect(await anchorLedger(target, entries, publisher)).toEqual({ before: 2, published: 2 });
+      expect(await anchorLedger(target, entries, publisher)).toEqual({ before: 4, published: 0 });
+      expect(await chain.call(registry, "headHash")).toBe(hex(entryHash(LEDGER_KIND, entries.at(-1)!)));
+      await expect(anchorLedger(target, entries.slice(0, 3), publisher)).rejects.toThrow(/holds 4 entries, this ledger 3/);
+
+      // Another registrar's ledger on a registry: refused before anything is sent.
+      const signer = ed25519Signer(newSigningKeyHex()); // a throwaway development key
+      const otherLedger = new RootLedger(signer.publicKey);
+      otherLedger.publishRoot(5n, 0, new Date("2026-11-26T07:00:00.000Z"), signer);
+      const theirs = await deployRegistry(chain);
+      const theirTarget = { ...target, registry: theirs.address.toString() as `0x${string}` };
+      await anchorLedger(theirTarget, otherLedger.entriesFrom(0), publisher);
+      await expect(anchorLedger(theirTarget, entries, publisher)).rejects.toMatchObject({ code: "chain_ledger_mismatch" });
+
+      // Not the publisher: the contract refuses, and says so in one line.
+      const fresh = { ...target, registry: (await deployRegistry(chain)).address.toString() as `0x${string}` };
+      await expect(anchorLedger(fresh, entries, stranger)).rejects.toMatchObject({ code: "chain_refused", message: expect.stringMatching(/refused ledger entry 0/) });
+      await expect(anchorLedger({ ...target, rpcUrl: "http://127.0.0.1:9" }, entries, publisher)).rejects.toMatchObject({ code: "chain_unavailable" });
+    } finally {
+      await rpc.close();
+    }
   });
 });
