@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createAddressFromString } from "@ethereumjs/util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anchorLedger } from "../src/chain/anchor.js";
 import { contractArtifact } from "../src/chain/contract-artifacts.js";
@@ -16,6 +17,7 @@ import { RootLedger } from "../src/ledger/root-ledger.js";
 import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signer.js";
 import { type Deployed, InProcessChain, TEST_CHAIN_KEYS } from "./helpers/evm.js";
 import { enrollmentRequests } from "./helpers/people.js";
+import { expectOneLineFailure, expectSuccess, realdidConcurrently } from "./helpers/cli.js";
 import { TEST_UNLOCK } from "./helpers/registrar-keys.js";
 
 const dir = mkdtempSync(join(tmpdir(), "realdid-root-registry-"));
@@ -138,4 +140,30 @@ describe("the root registry contract", () => {
       await rpc.close();
     }
   });
+
+  it("runs through the CLI: deploy-registry, then anchor twice (the second publishes nothing); bad input is one line", async () => {
+    const chain = await InProcessChain.create();
+    const rpc = await chain.serve();
+    // The test chain's first account (an insecure, well-known test key).
+    const env = { PUBLISHER_KEY: TEST_CHAIN_KEYS[0], BAD_KEY: "0x1234" };
+    const cli = (...args: string[]) => realdidConcurrently(dir, ["--json", "registrar", ...args, "--data", "registrar"], env);
+    try {
+      const deployed = expectSuccess(await cli("deploy-registry", "--rpc", rpc.url, "--publisher-key-env", "PUBLISHER_KEY"));
+      expect({ ...deployed, publisher: deployed.publisher.toLowerCase() }).toMatchObject({ publisher: chain.accounts[0].hex, registrarKey });
+      const anchor = (...more: string[]) => cli("anchor", "--rpc", rpc.url, "--registry", deployed.registry, "--publisher-key-env", "PUBLISHER_KEY", ...more);
+      expect(expectSuccess(await anchor())).toMatchObject({ before: 0, published: entries.length, length: entries.length });
+      expect(expectSuccess(await anchor())).toMatchObject({ before: entries.length, published: 0 });
+      const registry = { address: createAddressFromString(deployed.registry), abi: contractArtifact("RealDidRootRegistry").abi };
+      expect(await chain.call(registry, "headHash")).toBe(hex(entryHash(LEDGER_KIND, entries.at(-1)!)));
+
+      const plain = (...args: string[]) => realdidConcurrently(dir, ["registrar", ...args, "--data", "registrar"], env);
+      expectOneLineFailure(await plain("anchor", "--rpc", rpc.url, "--registry", "0x12", "--publisher-key-env", "PUBLISHER_KEY"), /--registry: 0x12 is not a contract address/);
+      expectOneLineFailure(await plain("anchor", "--rpc", rpc.url, "--registry", deployed.registry, "--publisher-key-env", "BAD_KEY"), /BAD_KEY \(--publisher-key-env\) must hold 0x and 64 hex digits/);
+      expectOneLineFailure(await plain("anchor", "--rpc", rpc.url, "--registry", deployed.registry, "--publisher-key-env", "UNSET_KEY"), /UNSET_KEY \(--publisher-key-env\) is not set/);
+      expectOneLineFailure(await plain("anchor", "--rpc", "ftp://x", "--registry", deployed.registry, "--publisher-key-env", "PUBLISHER_KEY"), /--rpc: ftp:\/\/x is not an http\(s\) URL/);
+      expectOneLineFailure(await plain("anchor", "--rpc", "http://127.0.0.1:9", "--registry", deployed.registry, "--publisher-key-env", "PUBLISHER_KEY"), /the chain at http:\/\/127.0.0.1:9 did not answer/);
+    } finally {
+      await rpc.close();
+    }
+  }, 120_000);
 });

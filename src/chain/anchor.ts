@@ -37,10 +37,7 @@ export async function anchoredLength(client: PublicClient, target: AnchorTarget,
  * to be mined. `publisherKey` is the publisher account's secp256k1 key (0x + 64 hex).
  */
 export async function anchorLedger(target: AnchorTarget, entries: readonly LedgerEntry[], publisherKey: Hex): Promise<{ before: number; published: number }> {
-  const account = privateKeyToAccount(publisherKey);
-  const transport = http(target.rpcUrl, { retryCount: 0 });
-  const client = createPublicClient({ transport, pollingInterval: 250 });
-  const wallet = createWalletClient({ account, transport });
+  const { client, wallet } = clientsOf(target.rpcUrl, publisherKey);
   const before = await anchoredLength(client, target, entries);
   for (const entry of entries.slice(before)) {
     const where = `publishing ledger entry ${entry.seq}`;
@@ -51,6 +48,25 @@ export async function anchorLedger(target: AnchorTarget, entries: readonly Ledge
     if (receipt.status !== "success") throw new RealDidError("chain_refused", `the registry refused ledger entry ${entry.seq} (transaction ${hash})`);
   }
   return { before, published: entries.length - before };
+}
+
+/** A reader and a signer on the chain at `rpcUrl` (no retries: the caller reports an outage in one line). */
+function clientsOf(rpcUrl: string, publisherKey: Hex) {
+  const account = privateKeyToAccount(publisherKey);
+  const transport = http(rpcUrl, { retryCount: 0 });
+  return { account, client: createPublicClient({ transport, pollingInterval: 250 }), wallet: createWalletClient({ account, transport }) };
+}
+
+/** Deploys a RealDidRootRegistry whose publisher is `publisherKey`'s account, for the ledger signed by `registrarKey` (hex). */
+export async function deployRootRegistry(rpcUrl: string, registryArtifact: ContractArtifact, publisherKey: Hex, registrarKey: string): Promise<{ registry: Hex; publisher: Hex }> {
+  const { client, wallet, account } = clientsOf(rpcUrl, publisherKey);
+  const target = { rpcUrl, registry: "0x" as Hex, registryArtifact };
+  const hash = await onChain(target, "deploying the root registry", () =>
+    wallet.deployContract({ chain: null, abi: registryArtifact.abi, bytecode: registryArtifact.bytecode, args: [account.address, `0x${registrarKey}`] }),
+  );
+  const receipt = await onChain(target, "deploying the root registry", () => client.waitForTransactionReceipt({ hash }));
+  if (receipt.status !== "success" || !receipt.contractAddress) throw new RealDidError("chain_refused", `the root registry was not deployed (transaction ${hash})`);
+  return { registry: receipt.contractAddress, publisher: account.address };
 }
 
 /** A chain call; its failure as one line: the contract's refusal by name, or the node unreachable. */

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Command } from "commander";
+import { isAddress } from "viem";
 import type { DocumentType, PersonAttributes } from "../../attributes/attributes.js";
 import { registrarDid } from "../../did/did-uri.js";
 import { RealDidError } from "../../errors.js";
@@ -17,6 +18,8 @@ import { releaseCurve } from "../../proof/curve.js";
 import type { KeyProtection } from "../../registrar/registrar-keys.js";
 import type { CommandOutput } from "../output.js";
 import { closeOnSignals } from "./serve.js";
+import { anchorLedger, deployRootRegistry } from "../../chain/anchor.js";
+import { contractArtifact } from "../../chain/contract-artifacts.js";
 
 export interface RegistrarOptions extends KeyOptions {
   data: string;
@@ -37,12 +40,33 @@ export interface RegistrarOptions extends KeyOptions {
   region?: string;
   expiry?: string;
   documentType?: string;
+  rpc?: string;
+  registry?: string;
+  publisherKeyEnv?: string;
 }
 
 export const dataOption = (c: Command) =>
   c
     .requiredOption("--data <dir>", "the registrar's data folder (its sealed keys, and its SQLite store unless --database is given)")
     .option("--database <url>", "the registrar's PostgreSQL database, shared by its front ends (default: $REALDID_REGISTRAR_DATABASE, else SQLite in the data folder)");
+
+const chainOptions = (c: Command) =>
+  c
+    .requiredOption("--rpc <url>", "the chain's JSON-RPC URL")
+    .requiredOption("--publisher-key-env <variable>", "an environment variable holding the publisher account's secp256k1 key (0x and 64 hex digits)");
+
+/** --rpc, an http(s) URL. */
+function rpcUrl(options: RegistrarOptions): string {
+  if (!/^https?:\/\/[^\s]+$/.test(options.rpc!) || !URL.canParse(options.rpc!)) throw new RealDidError("invalid_argument", `--rpc: ${options.rpc} is not an http(s) URL`);
+  return options.rpc!;
+}
+
+/** The publisher account's key from its environment variable. */
+function publisherKey(options: RegistrarOptions): `0x${string}` {
+  const key = passphraseFromEnv(options.publisherKeyEnv, "--publisher-key-env")!;
+  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new RealDidError("invalid_argument", `environment variable ${options.publisherKeyEnv} (--publisher-key-env) must hold 0x and 64 hex digits`);
+  return key as `0x${string}`;
+}
 
 /** Where the registrar's store is: --database, else $REALDID_REGISTRAR_DATABASE, else the data folder's SQLite file. */
 export function storeLocation({ database }: { database?: string }): StoreLocation {
@@ -272,6 +296,40 @@ export function registrarCommands(program: Command): void {
       const { text, length, publicKey } = await withRegistrar(options, output, (r) => ({ text: r.ledger.toJsonLines(), length: r.ledger.length, publicKey: r.publicKey }), { locked: true });
       writeAtomically(options.out!, text);
       return { data: { entries: length, publicKey, did: registrarDid(publicKey), file: options.out }, lines: [`${length} ledger entries written to ${options.out}`, `registrar key: ${publicKey} (${registrarDid(publicKey)})`] };
+    },
+  );
+
+  defineCommand<RegistrarOptions>(
+    registrar,
+    {
+      name: "deploy-registry",
+      summary: "deploy the root registry contract that mirrors this registrar's ledger on an EVM chain (docs/chain.md)",
+      example: "realdid registrar deploy-registry --data ./registrar --rpc http://127.0.0.1:8545 --publisher-key-env PUBLISHER_KEY",
+    },
+    (c) => chainOptions(dataOption(c)),
+    async (_, options, output) => {
+      const [rpc, key] = [rpcUrl(options), publisherKey(options)];
+      const registrarKey = await withRegistrar(options, output, (r) => r.publicKey, { locked: true });
+      const { registry, publisher } = await deployRootRegistry(rpc, contractArtifact("RealDidRootRegistry"), key, registrarKey);
+      return { data: { registry, publisher, registrarKey }, lines: [`root registry deployed at ${registry}`, `publisher: ${publisher}; registrar key: ${registrarKey}`] };
+    },
+  );
+
+  defineCommand<RegistrarOptions>(
+    registrar,
+    {
+      name: "anchor",
+      summary: "publish the ledger entries the root registry on chain does not hold yet (run it again after a failure: it goes on where the chain is)",
+      example: "realdid registrar anchor --data ./registrar --rpc http://127.0.0.1:8545 --registry 0x… --publisher-key-env PUBLISHER_KEY",
+    },
+    (c) => chainOptions(dataOption(c)).requiredOption("--registry <address>", "the root registry's address (from deploy-registry)"),
+    async (_, options, output) => {
+      if (!isAddress(options.registry!)) throw new RealDidError("invalid_argument", `--registry: ${options.registry} is not a contract address (0x and 40 hex digits)`);
+      const [target, key] = [{ rpcUrl: rpcUrl(options), registry: options.registry as `0x${string}`, registryArtifact: contractArtifact("RealDidRootRegistry") }, publisherKey(options)];
+      const entries = await withRegistrar(options, output, (r) => r.ledger.entriesFrom(0), { locked: true });
+      output.progress(`publishing to ${target.rpcUrl}`);
+      const { before, published } = await anchorLedger(target, entries, key);
+      return { data: { registry: options.registry, before, published, length: before + published }, lines: [`${published} ledger entries published (the registry held ${before}; now ${before + published})`] };
     },
   );
 
