@@ -14,6 +14,7 @@ import { Registrar } from "../src/registrar/registrar.js";
 import { entryHash } from "../src/signed-log/signed-log.js";
 import { artifactText, compileContracts, generatedSources } from "../scripts/build-contracts.js";
 import { RootLedger } from "../src/ledger/root-ledger.js";
+import { ledgerSource } from "../src/service/ledger-source.js";
 import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signer.js";
 import { type Deployed, InProcessChain, TEST_CHAIN_KEYS } from "./helpers/evm.js";
 import { enrollmentRequests } from "./helpers/people.js";
@@ -110,7 +111,7 @@ describe("the root registry contract", () => {
     expect(await status(revoked.root, 0)).toBe("current");
   });
 
-  it("is kept up to date over JSON-RPC by anchorLedger: only the entries it lacks, again and again, refusing another registrar's registry", async () => {
+  it("is kept up to date over JSON-RPC by anchorLedger (only the entries it lacks, again and again; another registrar's registry refused), and read back by a verifier's chain ledger source", async () => {
     const chain = await InProcessChain.create();
     const rpc = await chain.serve();
     try {
@@ -118,7 +119,14 @@ describe("the root registry contract", () => {
       const target = { rpcUrl: rpc.url, registry: registry.address.toString() as `0x${string}`, registryArtifact: contractArtifact("RealDidRootRegistry") };
       const [publisher, stranger] = TEST_CHAIN_KEYS;
       expect(await anchorLedger(target, entries.slice(0, 2), publisher)).toEqual({ before: 0, published: 2 });
+      // A verifier's ledger source on the chain: the same entries, each signature good under the registrar's key, read again as the registry grows.
+      const source = ledgerSource(`chain+${rpc.url}/?registry=${target.registry}`);
+      expect(await source.entriesFrom(0)).toEqual(entries.slice(0, 2));
       expect(await anchorLedger(target, entries, publisher)).toEqual({ before: 2, published: 2 });
+      expect(await source.entriesFrom(1)).toEqual(entries.slice(1));
+      expect(new RootLedger(registrarKey, await source.entriesFrom(0)).length).toBe(entries.length);
+      expect(() => ledgerSource(`chain+${rpc.url}/?registry=0x12`)).toThrow(/registry= must be the root registry's address/);
+      await expect(ledgerSource(`chain+http://127.0.0.1:9/?registry=${target.registry}`).entriesFrom(0)).rejects.toMatchObject({ code: "io_error" });
       expect(await anchorLedger(target, entries, publisher)).toEqual({ before: 4, published: 0 });
       expect(await chain.call(registry, "headHash")).toBe(hex(entryHash(LEDGER_KIND, entries.at(-1)!)));
       await expect(anchorLedger(target, entries.slice(0, 3), publisher)).rejects.toThrow(/holds 4 entries, this ledger 3/);

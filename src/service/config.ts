@@ -184,7 +184,7 @@ export function parseServiceConfig(value: unknown, baseDir: string): ServiceConf
     const v = c[name] ?? fallback;
     return typeof v === "number" && Number.isInteger(v) && v >= min && v <= max ? v : bad(`${name} must be an integer from ${min} to ${max}`);
   };
-  const path = (p: unknown, name: string): string => (typeof p === "string" && p !== "" ? (isAbsolute(p) || /^[a-z]+:\/\//.test(p) ? p : resolve(baseDir, p)) : bad(`${name} must be a non-empty string`));
+  const path = (p: unknown, name: string): string => (typeof p === "string" && p !== "" ? (isAbsolute(p) || /^[a-z][a-z0-9+.-]*:\/\//.test(p) ? p : resolve(baseDir, p)) : bad(`${name} must be a non-empty string`));
   if (typeof c.sites !== "object" || c.sites === null || Object.keys(c.sites).length === 0) bad("sites must name at least one site");
   const sites = new Map<string, SiteConfig>();
   for (const [id, raw] of Object.entries(c.sites as Record<string, any>)) {

@@ -7,6 +7,8 @@ import { LEDGER_LENGTH_HEADER } from "../registrar/registrar-server.js";
 import { requestText } from "../http-client.js";
 import { LEDGER_KIND, type LedgerEntry } from "../ledger/ledger-entry.js";
 import { SignedLog } from "../signed-log/signed-log.js";
+import { CHAIN_SOURCE_PREFIX, chainLedgerSource } from "../chain/chain-ledger-source.js";
+import { contractArtifact } from "../chain/contract-artifacts.js";
 
 /** Where a verifier pulls the registrar's ledger from. Entries are verified by the replica, not here. */
 export interface LedgerSource {
@@ -102,7 +104,8 @@ export function registrarFolderSource(dir: string): LedgerSource {
 
 export function ledgerSource(location: string, limits: SourceLimits = { maxBytes: 16 * 1024 * 1024, timeoutMs: 10_000 }): LedgerSource {
   if (/^https?:\/\//.test(location)) return httpSource(location, limits);
+  if (location.startsWith(`${CHAIN_SOURCE_PREFIX}http`)) return chainLedgerSource(location, contractArtifact("RealDidRootRegistry"));
   if (existsSync(join(location, DB_FILE))) return registrarFolderSource(location);
   if (existsSync(location)) return fileSource(location, limits);
-  throw new RealDidError("invalid_argument", `ledger source ${location} is not a URL, a registrar folder or a ledger file`);
+  throw new RealDidError("invalid_argument", `ledger source ${location} is not a URL, a root registry on a chain (chain+http…?registry=0x…), a registrar folder or a ledger file`);
 }

@@ -154,9 +154,10 @@ export class InProcessChain {
         return mined ? receiptJson(mined) : null;
       }
       case "eth_getLogs": {
-        const { address, fromBlock = "0x0", toBlock = "latest" } = params[0] as { address?: Hex; fromBlock?: Hex; toBlock?: Hex };
+        const { address, topics = [], fromBlock = "0x0", toBlock = "latest" } = params[0] as { address?: Hex; topics?: (Hex | null)[]; fromBlock?: Hex; toBlock?: Hex };
         const last = toBlock === "latest" ? this.number : BigInt(toBlock);
-        return this.logs.filter((log) => (address === undefined || log.address === address.toLowerCase()) && log.blockNumber >= BigInt(fromBlock) && log.blockNumber <= last).map(logJson);
+        const matches = (log: MinedLog) => topics.every((topic, k) => topic === null || log.topics[k] === topic.toLowerCase());
+        return this.logs.filter((log) => (address === undefined || log.address === address.toLowerCase()) && log.blockNumber >= BigInt(fromBlock) && log.blockNumber <= last && matches(log)).map(logJson);
       }
       default:
         throw Object.assign(new Error(`the in-process chain does not answer ${method}`), { code: -32601 }); // method not found: clients fall back
