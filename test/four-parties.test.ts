@@ -8,7 +8,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadArtifacts } from "../src/artifacts/load.js";
 import { withCreditCodeCheck } from "../src/business/credit-code.js";
-import { expectSuccess as ok, realdid, TEST_PASSPHRASES } from "./helpers/cli.js";
+import { RootLedger } from "../src/ledger/root-ledger.js";
+import { ledgerSource } from "../src/service/ledger-source.js";
+import { expectSuccess as ok, realdid, realdidConcurrently, TEST_PASSPHRASES } from "./helpers/cli.js";
+import { InProcessChain, TEST_CHAIN_KEYS } from "./helpers/evm.js";
 import { packedInstall, run } from "./helpers/packed-install.js";
 import { registrarDid } from "../src/did/did-uri.js";
 import { NAMED_PEOPLE, personRecord } from "./helpers/people.js";
@@ -204,5 +207,21 @@ describe("four parties on four installs", () => {
     const auditKey = ok(regulator("regulator", "audit", "verify", "audit/audit.jsonl")).publicKey;
     const resolved = ok(registrar("registrar", "resolve", "--data", ".", "--passphrase-env", "REGISTRAR_PASS", "--case-id", "2026-0003", "--audit", "audit.jsonl", "--audit-key", auditKey));
     expect(resolved.person).toMatchObject({ name, nationalId, mandate: { enterprise: { creditCode: code }, mandate: { role: "agent", leafIndex: granted.index } } });
+  });
+
+  it("the registrar's ledger on a chain from the second install: deploy-registry and anchor with the package's compiled contracts, read back by a chain ledger source", async () => {
+    const chain = await InProcessChain.create();
+    const rpc = await chain.serve();
+    try {
+      // The test chain's first account: an insecure, well-known test key.
+      const fromInstall = (...args: string[]) => realdidConcurrently(folder("registrar"), ["--json", "registrar", ...args, "--data", ".", "--rpc", rpc.url, "--publisher-key-env", "PUBLISHER_KEY"], { PUBLISHER_KEY: TEST_CHAIN_KEYS[0] }, installedBin);
+      const { registry } = ok(await fromInstall("deploy-registry"));
+      const anchored = ok(await fromInstall("anchor", "--registry", registry));
+      expect(anchored.published).toBeGreaterThan(1);
+      const entries = await ledgerSource(`chain+${rpc.url}/?registry=${registry}`).entriesFrom(0);
+      expect(new RootLedger(registrarKey, entries).length).toBe(anchored.length);
+    } finally {
+      await rpc.close();
+    }
   });
 });
