@@ -6,7 +6,7 @@
 import { createPublicClient, type Hex, http, isAddress } from "viem";
 import { RealDidError } from "../errors.js";
 import { LEDGER_KIND, type LedgerEntry } from "../ledger/ledger-entry.js";
-import type { LedgerSource } from "../service/ledger-source.js";
+import type { LedgerSource, SourceLimits } from "../service/ledger-source.js";
 import { SignedLog } from "../signed-log/signed-log.js";
 import type { ContractArtifact } from "./contract-artifacts.js";
 
@@ -36,13 +36,13 @@ function entryOfEvent(event: RootPublished, where: string): LedgerEntry {
  * Reads the registry's events once from its first block, then only the blocks after the
  * last one read; the entries are kept (a ledger entry is a few hundred bytes).
  */
-export function chainLedgerSource(location: string, registryArtifact: ContractArtifact): LedgerSource {
+export function chainLedgerSource(location: string, registryArtifact: ContractArtifact, { timeoutMs }: Pick<SourceLimits, "timeoutMs">): LedgerSource {
   const url = new URL(location.slice(CHAIN_SOURCE_PREFIX.length));
   const registry = url.searchParams.get("registry") ?? "";
   if (!isAddress(registry)) throw new RealDidError("invalid_argument", `ledger source ${location}: ?registry= must be the root registry's address`);
   url.searchParams.delete("registry");
   const rpcUrl = url.toString();
-  const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0 }) });
+  const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: timeoutMs }) });
   const entries: LedgerEntry[] = [];
   let nextBlock = 0n;
   return {
@@ -52,7 +52,9 @@ export function chainLedgerSource(location: string, registryArtifact: ContractAr
         const latest = await client.getBlockNumber({ cacheTime: 0 });
         if (latest >= nextBlock) {
           const events = await client.getContractEvents({ address: registry, abi: registryArtifact.abi, eventName: "RootPublished", fromBlock: nextBlock, toBlock: latest });
-          for (const event of events) entries.push(entryOfEvent(event.args as unknown as RootPublished, `RootPublished in block ${event.blockNumber} of ${registry}`));
+          // All parsed before any is kept: a refused event leaves the blocks to be read again, not half taken.
+          const read = events.map((event) => entryOfEvent(event.args as unknown as RootPublished, `RootPublished in block ${event.blockNumber} of ${registry}`));
+          entries.push(...read);
           nextBlock = latest + 1n;
         }
       } catch (error) {

@@ -104,7 +104,7 @@ export function registrarFolderSource(dir: string): LedgerSource {
 
 export function ledgerSource(location: string, limits: SourceLimits = { maxBytes: 16 * 1024 * 1024, timeoutMs: 10_000 }): LedgerSource {
   if (/^https?:\/\//.test(location)) return httpSource(location, limits);
-  if (location.startsWith(`${CHAIN_SOURCE_PREFIX}http`)) return chainLedgerSource(location, contractArtifact("RealDidRootRegistry"));
+  if (location.startsWith(`${CHAIN_SOURCE_PREFIX}http`)) return chainLedgerSource(location, contractArtifact("RealDidRootRegistry"), limits);
   if (existsSync(join(location, DB_FILE))) return registrarFolderSource(location);
   if (existsSync(location)) return fileSource(location, limits);
   throw new RealDidError("invalid_argument", `ledger source ${location} is not a URL, a root registry on a chain (chain+http…?registry=0x…), a registrar folder or a ledger file`);
