@@ -19,9 +19,9 @@ export interface AnchorTarget {
 }
 
 /** Entries the registry holds; refuses a registry whose last entry is not this ledger's. */
-export async function anchoredLength(client: PublicClient, target: AnchorTarget, entries: readonly LedgerEntry[]): Promise<number> {
+async function anchoredLength(client: PublicClient, target: AnchorTarget, entries: readonly LedgerEntry[]): Promise<number> {
   const read = (functionName: "length" | "headHash") =>
-    onChain(target, `reading the registry at ${target.registry}`, () => client.readContract({ address: target.registry, abi: target.registryArtifact.abi, functionName }));
+    onChain(target.rpcUrl, `reading the registry at ${target.registry}`, () => client.readContract({ address: target.registry, abi: target.registryArtifact.abi, functionName }));
   const length = Number(await read("length"));
   if (length > entries.length) {
     throw new RealDidError("chain_ledger_mismatch", `the registry at ${target.registry} holds ${length} entries, this ledger ${entries.length}: it is another registrar's, or this ledger lost entries`);
@@ -41,10 +41,10 @@ export async function anchorLedger(target: AnchorTarget, entries: readonly Ledge
   const before = await anchoredLength(client, target, entries);
   for (const entry of entries.slice(before)) {
     const where = `publishing ledger entry ${entry.seq}`;
-    const hash = await onChain(target, where, () =>
+    const hash = await onChain(target.rpcUrl, where, () =>
       wallet.writeContract({ chain: null, address: target.registry, abi: target.registryArtifact.abi, functionName: "publish", args: [publishedEntry(entry)] }),
     );
-    const receipt = await onChain(target, where, () => client.waitForTransactionReceipt({ hash }));
+    const receipt = await onChain(target.rpcUrl, where, () => client.waitForTransactionReceipt({ hash }));
     if (receipt.status !== "success") throw new RealDidError("chain_refused", `the registry refused ledger entry ${entry.seq} (transaction ${hash})`);
   }
   return { before, published: entries.length - before };
@@ -60,17 +60,16 @@ function clientsOf(rpcUrl: string, publisherKey: Hex) {
 /** Deploys a RealDidRootRegistry whose publisher is `publisherKey`'s account, for the ledger signed by `registrarKey` (hex). */
 export async function deployRootRegistry(rpcUrl: string, registryArtifact: ContractArtifact, publisherKey: Hex, registrarKey: string): Promise<{ registry: Hex; publisher: Hex }> {
   const { client, wallet, account } = clientsOf(rpcUrl, publisherKey);
-  const target = { rpcUrl, registry: "0x" as Hex, registryArtifact };
-  const hash = await onChain(target, "deploying the root registry", () =>
+  const hash = await onChain(rpcUrl, "deploying the root registry", () =>
     wallet.deployContract({ chain: null, abi: registryArtifact.abi, bytecode: registryArtifact.bytecode, args: [account.address, `0x${registrarKey}`] }),
   );
-  const receipt = await onChain(target, "deploying the root registry", () => client.waitForTransactionReceipt({ hash }));
+  const receipt = await onChain(rpcUrl, "deploying the root registry", () => client.waitForTransactionReceipt({ hash }));
   if (receipt.status !== "success" || !receipt.contractAddress) throw new RealDidError("chain_refused", `the root registry was not deployed (transaction ${hash})`);
   return { registry: receipt.contractAddress, publisher: account.address };
 }
 
 /** A chain call; its failure as one line: the contract's refusal by name, or the node unreachable. */
-async function onChain<T>(target: AnchorTarget, what: string, call: () => Promise<T>): Promise<T> {
+async function onChain<T>(rpcUrl: string, what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -80,6 +79,6 @@ async function onChain<T>(target: AnchorTarget, what: string, call: () => Promis
       throw new RealDidError("chain_refused", `${what}: the registry refused it (${reverted.data?.errorName ?? reverted.reason ?? "no reason given"})`);
     }
     const unreachable = error.walk((cause) => cause instanceof HttpRequestError) !== null;
-    throw new RealDidError(unreachable ? "chain_unavailable" : "chain_refused", `${what}: ${unreachable ? `the chain at ${target.rpcUrl} did not answer` : "the chain refused it"} (${error.shortMessage})`);
+    throw new RealDidError(unreachable ? "chain_unavailable" : "chain_refused", `${what}: ${unreachable ? `the chain at ${rpcUrl} did not answer` : "the chain refused it"} (${error.shortMessage})`);
   }
 }
