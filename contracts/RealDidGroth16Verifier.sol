@@ -4,6 +4,8 @@ pragma solidity ^0.8.24;
 
 /// @title Groth16 verifier for realdid's verification key 81e9fab774bf08214ebc8818eb9c853f
 contract RealDidGroth16Verifier {
+    /// @notice The key id (src/artifacts/key-id.ts) of the verification key built in: a proof names the key set it was made with.
+    string public constant KEY_ID = "81e9fab774bf08214ebc8818eb9c853f";
     /// The BN254 scalar field (public inputs) and base field (coordinates).
     uint256 private constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
     uint256 private constant Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583;

@@ -23,6 +23,8 @@ contract RealDidRootRegistry {
         uint64 treeSize;
         /// Milliseconds since 1970-01-01 UTC.
         uint64 timeMs;
+        /// The block it was published in: where a reader finds its RootPublished event.
+        uint64 blockNumber;
         bytes32 entryHash;
     }
 
@@ -72,7 +74,7 @@ contract RealDidRootRegistry {
         if (bytes(e.changeKind).length == 0 ? e.changeDigest != bytes32(0) : !isChangeKind(bytes(e.changeKind))) revert BadChange();
 
         bytes32 hash = entryHashOf(e);
-        entries.push(Entry(e.root, e.treeSize, timeMs, hash));
+        entries.push(Entry(e.root, e.treeSize, timeMs, uint64(block.number), hash));
         lastSeqPlusOne[e.root] = count + 1;
         emit RootPublished(e.seq, e.root, e.treeSize, e.time, e.prevHash, e.changeKind, e.changeDigest, e.signature, hash);
     }

@@ -2,11 +2,12 @@
 // hold yet, over JSON-RPC. Idempotent and resumable: it starts from the contract's length,
 // after checking that the chain's last entry is this ledger's (same entry hash), so a run
 // cut off anywhere is finished by the next one. Platform-neutral (viem's HTTP transport).
-import { BaseError, ContractFunctionRevertedError, createPublicClient, createWalletClient, type Hex, HttpRequestError, http, type PublicClient } from "viem";
+import type { Hex, PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { RealDidError } from "../errors.js";
 import { LEDGER_KIND, type LedgerEntry } from "../ledger/ledger-entry.js";
 import { entryHash } from "../signed-log/signed-log.js";
+import { chainClients, deployContract, onChain } from "./chain-client.js";
 import type { ContractArtifact } from "./contract-artifacts.js";
 import { publishedEntry } from "./root-registry.js";
 
@@ -37,7 +38,7 @@ async function anchoredLength(client: PublicClient, target: AnchorTarget, entrie
  * to be mined. `publisherKey` is the publisher account's secp256k1 key (0x + 64 hex).
  */
 export async function anchorLedger(target: AnchorTarget, entries: readonly LedgerEntry[], publisherKey: Hex): Promise<{ before: number; published: number }> {
-  const { client, wallet } = clientsOf(target.rpcUrl, publisherKey);
+  const { client, wallet } = chainClients(target.rpcUrl, publisherKey);
   const before = await anchoredLength(client, target, entries);
   for (const entry of entries.slice(before)) {
     const where = `publishing ledger entry ${entry.seq}`;
@@ -50,35 +51,9 @@ export async function anchorLedger(target: AnchorTarget, entries: readonly Ledge
   return { before, published: entries.length - before };
 }
 
-/** A reader and a signer on the chain at `rpcUrl` (no retries: the caller reports an outage in one line). */
-function clientsOf(rpcUrl: string, publisherKey: Hex) {
-  const account = privateKeyToAccount(publisherKey);
-  const transport = http(rpcUrl, { retryCount: 0 });
-  return { account, client: createPublicClient({ transport, pollingInterval: 250 }), wallet: createWalletClient({ account, transport }) };
-}
-
 /** Deploys a RealDidRootRegistry whose publisher is `publisherKey`'s account, for the ledger signed by `registrarKey` (hex). */
 export async function deployRootRegistry(rpcUrl: string, registryArtifact: ContractArtifact, publisherKey: Hex, registrarKey: string): Promise<{ registry: Hex; publisher: Hex }> {
-  const { client, wallet, account } = clientsOf(rpcUrl, publisherKey);
-  const hash = await onChain(rpcUrl, "deploying the root registry", () =>
-    wallet.deployContract({ chain: null, abi: registryArtifact.abi, bytecode: registryArtifact.bytecode, args: [account.address, `0x${registrarKey}`] }),
-  );
-  const receipt = await onChain(rpcUrl, "deploying the root registry", () => client.waitForTransactionReceipt({ hash }));
-  if (receipt.status !== "success" || !receipt.contractAddress) throw new RealDidError("chain_refused", `the root registry was not deployed (transaction ${hash})`);
-  return { registry: receipt.contractAddress, publisher: account.address };
-}
-
-/** A chain call; its failure as one line: the contract's refusal by name, or the node unreachable. */
-async function onChain<T>(rpcUrl: string, what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (!(error instanceof BaseError)) throw error;
-    const reverted = error.walk((cause) => cause instanceof ContractFunctionRevertedError);
-    if (reverted instanceof ContractFunctionRevertedError) {
-      throw new RealDidError("chain_refused", `${what}: the registry refused it (${reverted.data?.errorName ?? reverted.reason ?? "no reason given"})`);
-    }
-    const unreachable = error.walk((cause) => cause instanceof HttpRequestError) !== null;
-    throw new RealDidError(unreachable ? "chain_unavailable" : "chain_refused", `${what}: ${unreachable ? `the chain at ${rpcUrl} did not answer` : "the chain refused it"} (${error.shortMessage})`);
-  }
+  const publisher = privateKeyToAccount(publisherKey).address;
+  const { address } = await deployContract(rpcUrl, registryArtifact, [publisher, `0x${registrarKey}`], publisherKey);
+  return { registry: address, publisher };
 }

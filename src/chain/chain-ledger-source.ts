@@ -3,14 +3,22 @@
 // ledger source. The RootPublished events carry every field of each entry, its signature
 // included; the replica verifies them against the registrar's key as it does any source's
 // (the chain's own hash chain is checked by the contract, the signatures off chain).
-import { createPublicClient, type Hex, http, isAddress } from "viem";
+import type { Hex } from "viem";
 import { RealDidError } from "../errors.js";
 import { LEDGER_KIND, type LedgerEntry } from "../ledger/ledger-entry.js";
 import type { LedgerSource, SourceLimits } from "../service/ledger-source.js";
 import { SignedLog } from "../signed-log/signed-log.js";
+import type { chainReader } from "./chain-client.js";
 import type { ContractArtifact } from "./contract-artifacts.js";
 
 export const CHAIN_SOURCE_PREFIX = "chain+";
+/** Blocks per eth_getLogs request unless the source says `&logRange=` (public nodes often allow no more than 1,000). */
+const DEFAULT_LOG_RANGE = 1000;
+
+/** What the registry's `entry(seq)` answers (the fields read here). */
+interface RegistryEntry {
+  blockNumber: bigint;
+}
 
 interface RootPublished {
   seq: bigint;
@@ -32,36 +40,63 @@ function entryOfEvent(event: RootPublished, where: string): LedgerEntry {
   return SignedLog.parseEntry(LEDGER_KIND, row, where);
 }
 
+/** A whole number from the source URL's query (`name`), or `fallback` when it is absent. */
+function countParameter(url: URL, location: string, name: string, fallback: number, min: number): number {
+  const text = url.searchParams.get(name);
+  url.searchParams.delete(name);
+  if (text === null) return fallback;
+  if (!/^\d{1,9}$/.test(text) || Number(text) < min) throw new RealDidError("invalid_argument", `ledger source ${location}: ?${name}= must be a whole number of blocks, at least ${min}`);
+  return Number(text);
+}
+
 /**
- * Reads the registry's events once from its first block, then only the blocks after the
- * last one read; the entries are kept (a ledger entry is a few hundred bytes).
+ * Reads the entries a replica lacks from their RootPublished events. The registry says
+ * how many entries it holds and the block of each, so a sync costs one call when nothing
+ * is new, and otherwise reads exactly the blocks from the first missing entry's to the
+ * last one's, `logRange` blocks per eth_getLogs (nodes cap the range one request may ask).
+ * With `confirmations`, only blocks that many below the newest are read, so a shallow
+ * reorganisation is never seen; a deeper one would show as entries that no longer link,
+ * which the replica refuses.
  */
 export function chainLedgerSource(location: string, registryArtifact: ContractArtifact, { timeoutMs }: Pick<SourceLimits, "timeoutMs">): LedgerSource {
   const url = new URL(location.slice(CHAIN_SOURCE_PREFIX.length));
-  const registry = url.searchParams.get("registry") ?? "";
-  if (!isAddress(registry)) throw new RealDidError("invalid_argument", `ledger source ${location}: ?registry= must be the root registry's address`);
+  const registry = (url.searchParams.get("registry") ?? "") as Hex;
+  if (!/^0x[0-9a-fA-F]{40}$/.test(registry)) throw new RealDidError("invalid_argument", `ledger source ${location}: ?registry= must be the root registry's address`);
   url.searchParams.delete("registry");
+  const confirmations = BigInt(countParameter(url, location, "confirmations", 0, 0));
+  const logRange = BigInt(countParameter(url, location, "logRange", DEFAULT_LOG_RANGE, 1));
   const rpcUrl = url.toString();
-  const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: timeoutMs }) });
-  const entries: LedgerEntry[] = [];
-  let nextBlock = 0n;
+  // viem is loaded at the first sync, not with every command that could start a service.
+  let reader: Promise<ReturnType<typeof chainReader>> | undefined;
   return {
     description: `the root registry ${registry} on ${rpcUrl}`,
     async entriesFrom(seq) {
       try {
-        const latest = await client.getBlockNumber({ cacheTime: 0 });
-        if (latest >= nextBlock) {
-          const events = await client.getContractEvents({ address: registry, abi: registryArtifact.abi, eventName: "RootPublished", fromBlock: nextBlock, toBlock: latest });
-          // All parsed before any is kept: a refused event leaves the blocks to be read again, not half taken.
-          const read = events.map((event) => entryOfEvent(event.args as unknown as RootPublished, `RootPublished in block ${event.blockNumber} of ${registry}`));
-          entries.push(...read);
-          nextBlock = latest + 1n;
+        const client = await (reader ??= import("./chain-client.js").then((m) => m.chainReader(rpcUrl, timeoutMs)));
+        const blockNumber = (await client.getBlockNumber({ cacheTime: 0 })) - confirmations;
+        if (blockNumber < 0n) return [];
+        const read = <T>(functionName: "length" | "entry", args: readonly unknown[] = []) =>
+          client.readContract({ address: registry, abi: registryArtifact.abi, functionName, args, blockNumber }) as Promise<T>;
+        const length = Number(await read<bigint>("length"));
+        if (length <= seq) return [];
+        const [first, last] = await Promise.all([read<RegistryEntry>("entry", [BigInt(seq)]), read<RegistryEntry>("entry", [BigInt(length - 1)])]);
+        const entries: LedgerEntry[] = [];
+        for (let from = first.blockNumber; from <= last.blockNumber; from += logRange) {
+          const toBlock = from + logRange - 1n < last.blockNumber ? from + logRange - 1n : last.blockNumber;
+          const events = await client.getContractEvents({ address: registry, abi: registryArtifact.abi, eventName: "RootPublished", fromBlock: from, toBlock });
+          for (const event of events) {
+            const entry = entryOfEvent(event.args as unknown as RootPublished, `RootPublished in block ${event.blockNumber} of ${registry}`);
+            if (entry.seq >= seq && entry.seq < length) entries.push(entry);
+          }
         }
+        if (entries.length !== length - seq || entries.some((entry, k) => entry.seq !== seq + k)) {
+          throw new RealDidError("log_malformed", `the root registry ${registry} on ${rpcUrl} holds entries ${seq} to ${length - 1}, but its events gave ${entries.length} (is the node missing logs?)`);
+        }
+        return entries;
       } catch (error) {
         if (error instanceof RealDidError) throw error;
         throw new RealDidError("io_error", `cannot read the ledger from the root registry ${registry} on ${rpcUrl}: ${(error as { shortMessage?: string }).shortMessage ?? String(error)}`);
       }
-      return entries.filter((entry) => entry.seq >= seq);
     },
   };
 }

@@ -1,9 +1,15 @@
 // The RealDidVerifier contract (contracts/RealDidVerifier.sol): a site's request and a
-// citizen's proof as its `check` and `accept` take them. Platform-neutral.
+// citizen's proof as its `check` and `accept` take them; deploying it and checking a proof
+// over JSON-RPC. Platform-neutral.
 import { assertRegulatorKey, shiftedRegulatorKey } from "../crypto/escrow.js";
 import type { Point } from "../crypto/baby-jubjub.js";
+import { keyMismatchMessage } from "../artifacts/key-id.js";
+import type { ProofDocument } from "../proof/proof-document.js";
 import type { RealDidProof } from "../proof/prover.js";
 import type { ProofRequest } from "../proof/request.js";
+import type { Hex } from "viem";
+import { chainFailure, chainReader, deployContract, revertName } from "./chain-client.js";
+import type { ContractArtifact } from "./contract-artifacts.js";
 import { verifierArguments } from "./groth16-solidity.js";
 
 /** The constructor's regulator key: the point and 2^126 times it, both public inputs of the circuit. */
@@ -20,4 +26,49 @@ export function verifierCall(request: Pick<ProofRequest, "scope" | "challenge" |
     { scope: request.scope, challenge: request.challenge, low: [...request.bounds.lo], high: [...request.bounds.hi] },
     { a, b, c, publicSignals: signals },
   ] as const;
+}
+
+/** The compiled RealDidGroth16Verifier and RealDidVerifier (contract-artifacts.ts reads them in Node). */
+export interface VerifierArtifacts {
+  readonly groth16: ContractArtifact;
+  readonly verifier: ContractArtifact;
+}
+
+/** What a site fixes when it deploys its verifier: the registry it trusts, its root window and regulator key. */
+export interface VerifierTerms {
+  readonly registry: Hex;
+  readonly rootWindowSeconds: number;
+  readonly regulatorKey: Point;
+}
+
+/** Deploys the Groth16 verifier of the published key and a RealDidVerifier over it, signed by `deployerKey`. */
+export async function deployRealDidVerifier(rpcUrl: string, artifacts: VerifierArtifacts, terms: VerifierTerms, deployerKey: Hex) {
+  const groth16 = await deployContract(rpcUrl, artifacts.groth16, [], deployerKey);
+  const verifierArgs = [terms.registry, groth16.address, BigInt(terms.rootWindowSeconds), regulatorKeyWords(terms.regulatorKey)];
+  const { address, deployer } = await deployContract(rpcUrl, artifacts.verifier, verifierArgs, deployerKey);
+  return { verifier: address, groth16: groth16.address, deployer };
+}
+
+export type ChainVerdict = { readonly accepted: true; readonly didAddress: bigint } | { readonly accepted: false; readonly code: string; readonly message: string };
+
+/**
+ * The verifier contract's `check` of a realdid-proof/2 document for `request`, as an
+ * eth_call: the proof's DID address, or the refusal: key_mismatch when the proof was made
+ * with other keys than the contract's Groth16 verifier holds, else the contract's error by
+ * name (WrongScope, ExpiredRoot, InvalidProof…). A node that does not answer throws.
+ */
+export async function checkOnChain(rpcUrl: string, verifier: Hex, artifacts: VerifierArtifacts, request: Parameters<typeof verifierCall>[0], document: ProofDocument): Promise<ChainVerdict> {
+  const client = chainReader(rpcUrl);
+  const what = `checking the proof with the verifier at ${verifier}`;
+  try {
+    const groth16 = (await client.readContract({ address: verifier, abi: artifacts.verifier.abi, functionName: "groth16" })) as Hex;
+    const keyId = (await client.readContract({ address: groth16, abi: artifacts.groth16.abi, functionName: "KEY_ID" })) as string;
+    if (document.keyId !== keyId) return { accepted: false, code: "key_mismatch", message: keyMismatchMessage(document.keyId, keyId, "the proof") };
+    const didAddress = await client.readContract({ address: verifier, abi: artifacts.verifier.abi, functionName: "check", args: verifierCall(request, document) });
+    return { accepted: true, didAddress: didAddress as bigint };
+  } catch (error) {
+    const refusal = revertName(error);
+    if (refusal !== undefined) return { accepted: false, code: refusal, message: `the verifier contract at ${verifier} refused the proof (${refusal})` };
+    throw chainFailure(rpcUrl, what, error);
+  }
 }

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { ceremonyCommands } from "./commands/ceremony.js";
+import { chainCommands } from "./commands/chain.js";
 import { credentialCommands } from "./commands/credential.js";
 import { deskCommands } from "./commands/desk.js";
 import { enterpriseCommands } from "./commands/enterprise.js";
@@ -31,6 +32,7 @@ const program = new Command("realdid")
 
 identityCommands(program);
 registrarCommands(program);
+chainCommands(program);
 ledgerCommands(program);
 pathCommands(program);
 credentialCommands(program);

@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import type { Command } from "commander";
-import { isAddress } from "viem";
 import type { DocumentType, PersonAttributes } from "../../attributes/attributes.js";
 import { registrarDid } from "../../did/did-uri.js";
 import { RealDidError } from "../../errors.js";
@@ -18,8 +17,8 @@ import { releaseCurve } from "../../proof/curve.js";
 import type { KeyProtection } from "../../registrar/registrar-keys.js";
 import type { CommandOutput } from "../output.js";
 import { closeOnSignals } from "./serve.js";
-import { anchorLedger, deployRootRegistry } from "../../chain/anchor.js";
 import { contractArtifact } from "../../chain/contract-artifacts.js";
+import { accountKey, contractAddress, rpcOption, rpcUrl } from "../chain-options.js";
 
 export interface RegistrarOptions extends KeyOptions {
   data: string;
@@ -51,22 +50,7 @@ export const dataOption = (c: Command) =>
     .option("--database <url>", "the registrar's PostgreSQL database, shared by its front ends (default: $REALDID_REGISTRAR_DATABASE, else SQLite in the data folder)");
 
 const chainOptions = (c: Command) =>
-  c
-    .requiredOption("--rpc <url>", "the chain's JSON-RPC URL")
-    .requiredOption("--publisher-key-env <variable>", "an environment variable holding the publisher account's secp256k1 key (0x and 64 hex digits)");
-
-/** --rpc, an http(s) URL. */
-function rpcUrl(options: RegistrarOptions): string {
-  if (!/^https?:\/\/[^\s]+$/.test(options.rpc!) || !URL.canParse(options.rpc!)) throw new RealDidError("invalid_argument", `--rpc: ${options.rpc} is not an http(s) URL`);
-  return options.rpc!;
-}
-
-/** The publisher account's key from its environment variable. */
-function publisherKey(options: RegistrarOptions): `0x${string}` {
-  const key = passphraseFromEnv(options.publisherKeyEnv, "--publisher-key-env")!;
-  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new RealDidError("invalid_argument", `environment variable ${options.publisherKeyEnv} (--publisher-key-env) must hold 0x and 64 hex digits`);
-  return key as `0x${string}`;
-}
+  rpcOption(c).requiredOption("--publisher-key-env <variable>", "an environment variable holding the publisher account's secp256k1 key (0x and 64 hex digits)");
 
 /** Where the registrar's store is: --database, else $REALDID_REGISTRAR_DATABASE, else the data folder's SQLite file. */
 export function storeLocation({ database }: { database?: string }): StoreLocation {
@@ -308,8 +292,9 @@ export function registrarCommands(program: Command): void {
     },
     (c) => chainOptions(dataOption(c)),
     async (_, options, output) => {
-      const [rpc, key] = [rpcUrl(options), publisherKey(options)];
+      const [rpc, key] = [rpcUrl(options.rpc!), accountKey(options.publisherKeyEnv!, "--publisher-key-env")];
       const registrarKey = await withRegistrar(options, output, (r) => r.publicKey, { locked: true });
+      const { deployRootRegistry } = await import("../../chain/anchor.js"); // viem, loaded only for chain commands
       const { registry, publisher } = await deployRootRegistry(rpc, contractArtifact("RealDidRootRegistry"), key, registrarKey);
       return { data: { registry, publisher, registrarKey }, lines: [`root registry deployed at ${registry}`, `publisher: ${publisher}; registrar key: ${registrarKey}`] };
     },
@@ -324,10 +309,11 @@ export function registrarCommands(program: Command): void {
     },
     (c) => chainOptions(dataOption(c)).requiredOption("--registry <address>", "the root registry's address (from deploy-registry)"),
     async (_, options, output) => {
-      if (!isAddress(options.registry!)) throw new RealDidError("invalid_argument", `--registry: ${options.registry} is not a contract address (0x and 40 hex digits)`);
-      const [target, key] = [{ rpcUrl: rpcUrl(options), registry: options.registry as `0x${string}`, registryArtifact: contractArtifact("RealDidRootRegistry") }, publisherKey(options)];
+      const registry = await contractAddress(options.registry!, "--registry");
+      const [target, key] = [{ rpcUrl: rpcUrl(options.rpc!), registry, registryArtifact: contractArtifact("RealDidRootRegistry") }, accountKey(options.publisherKeyEnv!, "--publisher-key-env")];
       const entries = await withRegistrar(options, output, (r) => r.ledger.entriesFrom(0), { locked: true });
       output.progress(`publishing to ${target.rpcUrl}`);
+      const { anchorLedger } = await import("../../chain/anchor.js");
       const { before, published } = await anchorLedger(target, entries, key);
       return { data: { registry: options.registry, before, published, length: before + published }, lines: [`${published} ledger entries published (the registry held ${before}; now ${before + published})`] };
     },
