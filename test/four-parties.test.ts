@@ -10,7 +10,13 @@ import { loadArtifacts } from "../src/artifacts/load.js";
 import { withCreditCodeCheck } from "../src/business/credit-code.js";
 import { RootLedger } from "../src/ledger/root-ledger.js";
 import { ledgerSource } from "../src/service/ledger-source.js";
-import { expectSuccess as ok, realdid, realdidConcurrently, TEST_PASSPHRASES } from "./helpers/cli.js";
+import { todayIso } from "../src/attributes/calendar.js";
+import { contractArtifact } from "../src/chain/contract-artifacts.js";
+import { verifierCall } from "../src/chain/realdid-verifier.js";
+import { parsePolicy, policyRequest } from "../src/policy/policy.js";
+import { parseProofDocument } from "../src/proof/proof-document.js";
+import { type CliRun, expectSuccess as ok, realdid, realdidConcurrently, TEST_PASSPHRASES } from "./helpers/cli.js";
+import { createAddressFromString } from "@ethereumjs/util";
 import { InProcessChain, TEST_CHAIN_KEYS } from "./helpers/evm.js";
 import { packedInstall, run } from "./helpers/packed-install.js";
 import { registrarDid } from "../src/did/did-uri.js";
@@ -209,18 +215,60 @@ describe("four parties on four installs", () => {
     expect(resolved.person).toMatchObject({ name, nationalId, mandate: { enterprise: { creditCode: code }, mandate: { role: "agent", leafIndex: granted.index } } });
   });
 
-  it("the registrar's ledger on a chain from the second install: deploy-registry and anchor with the package's compiled contracts, read back by a chain ledger source", async () => {
+  it("on a chain, from the second install: the registrar anchors its ledger, a site deploys its verifier contract, which checks the citizen's CLI proof and accepts it once per person, and a verifier service that reads the ledger from the chain logs the citizen in", async () => {
     const chain = await InProcessChain.create();
+    chain.time = BigInt(Math.floor(Date.now() / 1000)); // blocks at today's time, as the ledger's entries are
     const rpc = await chain.serve();
+    let chainService: RunningChild | undefined;
+    // The test chain's first two accounts: insecure, well-known test keys.
+    const env = { ...ENV, PUBLISHER_KEY: TEST_CHAIN_KEYS[0], DEPLOYER_KEY: TEST_CHAIN_KEYS[1] };
+    // Concurrently: the chain answers from this process, which a synchronous run would block.
+    const party = (name: string, bin?: string) => (...args: string[]) => realdidConcurrently(folder(name), ["--json", ...args], env, bin);
     try {
-      // The test chain's first account: an insecure, well-known test key.
-      const fromInstall = (...args: string[]) => realdidConcurrently(folder("registrar"), ["--json", "registrar", ...args, "--data", ".", "--rpc", rpc.url, "--publisher-key-env", "PUBLISHER_KEY"], { PUBLISHER_KEY: TEST_CHAIN_KEYS[0] }, installedBin);
-      const { registry } = ok(await fromInstall("deploy-registry"));
-      const anchored = ok(await fromInstall("anchor", "--registry", registry));
+      const registrarOnChain = (...args: string[]) => party("registrar", installedBin)("registrar", ...args, "--data", ".", "--rpc", rpc.url, "--publisher-key-env", "PUBLISHER_KEY");
+      const { registry } = ok(await registrarOnChain("deploy-registry"));
+      const anchored = ok(await registrarOnChain("anchor", "--registry", registry));
       expect(anchored.published).toBeGreaterThan(1);
       const entries = await ledgerSource(`chain+${rpc.url}/?registry=${registry}`).entriesFrom(0);
       expect(new RootLedger(registrarKey, entries).length).toBe(anchored.length);
+
+      // The site deploys its verifier contract for the shop's policy (regulator key, root window).
+      const site = party("site");
+      const { verifier } = ok(await site("chain", "deploy-verifier", "--rpc", rpc.url, "--registry", registry, "--policy", "shop.policy.json", "--deployer-key-env", "DEPLOYER_KEY"));
+      // The citizen proves with the CLI (second install) for the shop's challenge; the contract checks the proof file.
+      const proved = ok(citizen("prove", "--regulator-key", "regulator-public.json", "--identity", "me.identity.json", "--passphrase-env", "PASS", "--credential", "me.credential.json", "--registrar", registrarServer.url, "--request", `${verifierService.url}/v1/sites/shop`, "--challenge", "4242", "--out", "chain.proof.json"));
+      writeFileSync(join(folder("site"), "chain.proof.json"), readFileSync(join(folder("citizen"), "chain.proof.json")));
+      const check = (challenge: string, bin?: string, proof = "chain.proof.json") => party("site", bin)("chain", "check", proof, "--rpc", rpc.url, "--verifier", verifier, "--policy", "shop.policy.json", "--challenge", challenge);
+      expect(ok(await check("4242", installedBin))).toMatchObject({ valid: true, verifier, didAddress: proved.didAddress, did: proved.did });
+      const refusal = async (run: Promise<CliRun>) => {
+        const { status, json, stderr } = await run;
+        expect(status, stderr).toBe(1);
+        expect(stderr).not.toMatch(/\n\s+at /);
+        return json.error?.code ?? stderr.trim();
+      };
+      expect(await refusal(check("4243"))).toBe("WrongChallenge");
+      const document = JSON.parse(readFileSync(join(folder("site"), "chain.proof.json"), "utf8"));
+      writeFileSync(join(folder("site"), "other-keys.proof.json"), JSON.stringify({ ...document, keyId: "0".repeat(32) }));
+      expect(await refusal(check("4242", undefined, "other-keys.proof.json"))).toBe("key_mismatch");
+      expect(await refusal(site("chain", "check", "chain.proof.json", "--rpc", rpc.url, "--verifier", "0x12", "--policy", "shop.policy.json", "--challenge", "4242"))).toBe("invalid_argument");
+      expect(await refusal(site("chain", "check", "chain.proof.json", "--rpc", "http://127.0.0.1:9", "--verifier", verifier, "--policy", "shop.policy.json", "--challenge", "4242"))).toBe("chain_unavailable");
+
+      // A dApp's transaction: the same proof file accepted once for a one-per-person action, its escrow in the event.
+      const request = policyRequest(parsePolicy(JSON.parse(readFileSync(join(folder("site"), "shop.policy.json"), "utf8"))), 4242n, todayIso());
+      const contract = { address: createAddressFromString(verifier), abi: contractArtifact("RealDidVerifier").abi };
+      const call = verifierCall(request, parseProofDocument(document, "chain.proof.json"));
+      const { events } = await chain.send(contract, "accept", [...call, true]);
+      expect(events[0]).toMatchObject({ eventName: "ProofAccepted", args: { didAddress: BigInt(proved.didAddress), onePerPerson: true } });
+      await expect(chain.send(contract, "accept", [...call, true])).rejects.toThrow("AlreadyUsed");
+
+      // A verifier service whose ledger source is the chain: the citizen logs in to it with the standard flow.
+      const config = JSON.parse(readFileSync(join(folder("site"), "verifier.json"), "utf8"));
+      writeFileSync(join(folder("site"), "chain-verifier.json"), JSON.stringify({ ...config, database: "chain-data", ledger: { source: `chain+${rpc.url}/?registry=${registry}`, registrarKey, syncSeconds: 1 }, sites: { shop: config.sites.shop } }));
+      chainService = await spawnRealdid(["serve", "--config", "chain-verifier.json"], folder("site"));
+      const login = ok(await party("citizen", installedBin)("login", "--regulator-key", "regulator-public.json", chainService.url, "--site", "shop", "--identity", "me.identity.json", "--passphrase-env", "PASS", "--credential", "me.credential.json", "--registrar", registrarServer.url));
+      expect(login).toMatchObject({ valid: true, site: "shop", didAddress: proved.didAddress, ledgerEntry: { seq: anchored.length - 1 } });
     } finally {
+      await stopChild(chainService?.child);
       await rpc.close();
     }
   });

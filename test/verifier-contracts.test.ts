@@ -6,14 +6,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { contractArtifact } from "../src/chain/contract-artifacts.js";
 import { verifierArguments } from "../src/chain/groth16-solidity.js";
-import { regulatorKeyWords, verifierCall } from "../src/chain/realdid-verifier.js";
-import { publishedEntry } from "../src/chain/root-registry.js";
+import { verifierCall } from "../src/chain/realdid-verifier.js";
 import { generateRegulatorKeyPair } from "../src/crypto/escrow.js";
 import { RootLedger } from "../src/ledger/root-ledger.js";
 import type { ProofResult } from "../src/proof/prover.js";
 import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signer.js";
 import { type Deployed, InProcessChain } from "./helpers/evm.js";
 import { type ProofFixture, proofFixture } from "./helpers/proof-fixture.js";
+import { deployRealDid } from "./helpers/realdid-on-chain.js";
 
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
@@ -60,10 +60,7 @@ describe("the RealDidVerifier contract", () => {
     const ledger = new RootLedger(signer.publicKey);
     ledger.publishRoot(published ? fixture.tree.root : 1n, 5, new Date("2026-11-25T23:00:00Z"), signer);
     if (replaced) ledger.publishRoot(7n, 6, new Date("2026-11-25T23:30:00Z"), signer, { kind: "enroll", digest: "ab".repeat(32) });
-    const rootRegistry = await chain.deploy(contractArtifact("RealDidRootRegistry"), [chain.accounts[0].hex, `0x${signer.publicKey}`]);
-    for (const entry of ledger.entriesFrom(0)) await chain.send(rootRegistry, "publish", [publishedEntry(entry)]);
-    const groth16 = await chain.deploy(contractArtifact("RealDidGroth16Verifier"), []);
-    const verifier = await chain.deploy(contractArtifact("RealDidVerifier"), [rootRegistry.address.toString(), groth16.address.toString(), BigInt(WINDOW_SECONDS), regulatorKeyWords(regulatorKey)]);
+    const { verifier } = await deployRealDid(chain, { registrarKey: signer.publicKey, entries: ledger.entriesFrom(0), regulatorKey, windowSeconds: WINDOW_SECONDS });
     return { chain, verifier };
   }
 

@@ -1,16 +1,16 @@
 // One place for how realdid talks to an EVM chain over JSON-RPC (viem's HTTP transport):
 // the clients, deployment, and a chain call's failure as one line with a stable code.
 // Platform-neutral.
-import { type Abi, BaseError, ContractFunctionRevertedError, createPublicClient, createWalletClient, type Hex, HttpRequestError, http } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { type Abi, BaseError, type Chain, ContractFunctionRevertedError, createPublicClient, createWalletClient, type Hex, HttpRequestError, type HttpTransport, http, type PublicClient, type WalletClient } from "viem";
+import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { RealDidError } from "../errors.js";
 import type { ContractArtifact } from "./contract-artifacts.js";
 
 /** A reader on the chain at `rpcUrl` (no retries: the caller reports an outage in one line). */
-export const chainReader = (rpcUrl: string, timeoutMs?: number) => createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: timeoutMs }), pollingInterval: 250 });
+export const chainReader = (rpcUrl: string, timeoutMs?: number): PublicClient => createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: timeoutMs }), pollingInterval: 250 });
 
 /** A reader and a signer for the account whose secp256k1 key is `accountKey` (0x + 64 hex). */
-export function chainClients(rpcUrl: string, accountKey: Hex) {
+export function chainClients(rpcUrl: string, accountKey: Hex): { account: PrivateKeyAccount; client: PublicClient; wallet: WalletClient<HttpTransport, Chain | undefined, PrivateKeyAccount> } {
   const account = privateKeyToAccount(accountKey);
   return { account, client: chainReader(rpcUrl), wallet: createWalletClient({ account, transport: http(rpcUrl, { retryCount: 0 }) }) };
 }

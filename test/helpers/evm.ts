@@ -57,6 +57,8 @@ export class InProcessChain {
   private number = 1n;
   private readonly mined = new Map<Hex, Mined>();
   private readonly logs: MinedLog[] = [];
+  /** Each block's state root after it, for calls at a past block (eth_call's block tag). */
+  private readonly stateRoots = new Map<bigint, Uint8Array>();
   /** Seconds since 1970: the timestamp of the next block. */
   time = BigInt(Math.floor(Date.parse("2026-11-26T00:00:00Z") / 1000));
 
@@ -75,7 +77,9 @@ export class InProcessChain {
       return { key, address, hex: address.toString() as Hex };
     });
     for (const { address } of accounts) await vm.stateManager.putAccount(address, new Account(0n, 10n ** 24n));
-    return new InProcessChain(vm, common, accounts);
+    const chain = new InProcessChain(vm, common, accounts);
+    chain.stateRoots.set(0n, await vm.stateManager.getStateRoot());
+    return chain;
   }
 
   async deploy(artifact: ContractArtifact, args: readonly unknown[], from = this.accounts[0]): Promise<Deployed> {
@@ -141,7 +145,8 @@ export class InProcessChain {
         return quantity(5_000_000n);
       case "eth_call": {
         const { to, data } = params[0] as { to: Hex; data: Hex };
-        const returned = await this.callData(to, data);
+        const tag = params[1] as string | undefined;
+        const returned = await this.callData(to, data, tag?.startsWith("0x") ? BigInt(tag) : undefined);
         if (!returned.ok) throw Object.assign(new Error("execution reverted"), { data: returned.data });
         return returned.data;
       }
@@ -164,13 +169,20 @@ export class InProcessChain {
     }
   }
 
-  private async callData(to: Hex, data: Hex): Promise<{ ok: boolean; data: Hex }> {
-    // As eth_call: whatever the call changes (the caller's nonce, too) is undone.
-    await this.vm.stateManager.checkpoint();
-    const { execResult } = await this.vm.evm
-      .runCall({ to: createAddressFromString(to), caller: this.accounts[0].address, data: hexToBytes(data), block: this.nextBlock() })
-      .finally(() => this.vm.stateManager.revert());
-    return { ok: execResult.exceptionError === undefined, data: bytesToHex(execResult.returnValue) };
+  /** As eth_call: on the state after block `atBlock` (default: the latest), and whatever the call changes (the caller's nonce, too) is undone. */
+  private async callData(to: Hex, data: Hex, atBlock?: bigint): Promise<{ ok: boolean; data: Hex }> {
+    const { stateManager } = this.vm;
+    const past = atBlock === undefined ? undefined : this.stateRoots.get(atBlock);
+    const latest = await stateManager.getStateRoot();
+    if (past) await stateManager.setStateRoot(past);
+    await stateManager.checkpoint();
+    try {
+      const { execResult } = await this.vm.evm.runCall({ to: createAddressFromString(to), caller: this.accounts[0].address, data: hexToBytes(data), block: this.nextBlock() });
+      return { ok: execResult.exceptionError === undefined, data: bytesToHex(execResult.returnValue) };
+    } finally {
+      await stateManager.revert();
+      if (past) await stateManager.setStateRoot(latest);
+    }
   }
 
   private nextBlock() {
@@ -188,6 +200,7 @@ export class InProcessChain {
   private async mine(tx: TypedTransaction): Promise<Mined> {
     const blockNumber = this.number;
     const result = await runTx(this.vm, { tx, block: this.nextBlock(), skipBlockGasLimitValidation: true });
+    this.stateRoots.set(blockNumber, await this.vm.stateManager.getStateRoot());
     this.number++;
     const hash = bytesToHex(tx.hash());
     const logs = result.receipt.logs.map(([address, topics, data], logIndex) => ({ address: bytesToHex(address), topics: topics.map((t) => bytesToHex(t)), data: bytesToHex(data), blockNumber, transactionHash: hash, logIndex }));
