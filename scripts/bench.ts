@@ -2,7 +2,7 @@
 // (Semaphore v4 depth 20 from its official npm artifacts; snarkjs one proof at a time).
 // Machines are noisy: read the ratios, not absolute times across runs.
 // `npm run bench -- desk service` runs only those parts (proving, verification, desk, service,
-// registry, business); a figure a part compares with is measured for it if its own part does not run.
+// registry, business, chain); a figure a part compares with is measured for it if its own part does not run.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,6 +36,7 @@ import { RegistryTree, TREE_HEIGHT } from "../src/registry/registry-tree.js";
 import { Registrar } from "../src/registrar/registrar.js";
 import { LocalKeyProvider } from "../src/registrar/registrar-keys.js";
 import { aesGcmSealPacked } from "../src/crypto/aes-gcm.js";
+import { sha256Hex } from "../src/crypto/sha256.js";
 import { VerifyPool } from "../src/service/verify-pool.js";
 import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signer.js";
 import { personRecord } from "../test/helpers/people.js";
@@ -46,7 +47,8 @@ import { measureCompactPresentation } from "./bench/compact-presentation.js";
 import { measureDeskInBrowser } from "./bench/desk-browser.js";
 import { coldCliProofMs } from "./bench/cli-proof.js";
 import { loadTest } from "./bench/load.js";
-import { measureSemaphore } from "./bench/semaphore-peer.js";
+import { measureGas } from "./bench/gas.js";
+import { measureSemaphore, SEMAPHORE_ARTIFACTS, SEMAPHORE_DEPTH } from "./bench/semaphore-peer.js";
 import { BenchTable, ms, timeInterleaved, timeRuns, timing } from "./bench/table.js";
 
 const PROOF_RUNS = Number(process.env.BENCH_PROOF_RUNS ?? 7);
@@ -61,7 +63,7 @@ const MiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const perSecond = (v: number) => `${v.toFixed(1)}/s`;
 const count = (v: number) => v.toLocaleString("en");
 
-const PARTS = ["proving", "verification", "desk", "service", "registry", "business"];
+const PARTS = ["proving", "verification", "desk", "service", "registry", "business", "chain"];
 const chosen = process.argv.slice(2);
 const unknownPart = chosen.find((part) => !PARTS.includes(part));
 if (unknownPart !== undefined) {
@@ -263,6 +265,24 @@ if (runs("business")) {
   table.add("  proof timings (business / personal)", timing(business.proof), timing(business.personalProof));
   table.compare("verification, business proof vs personal proof (groth16Check, interleaved)", business.verify.median, business.personalVerify.median, ms, "lower");
   table.compare("  business proof (groth16Check) vs snarkjs verify of a personal proof", business.verify.median, (await snarkjsVerify()).median, ms, "lower");
+}
+
+// --- On chain: the contracts of docs/chain.md beside Semaphore v4's, in the same in-process EVM ----
+if (runs("chain")) {
+  const signer = ed25519Signer(newSigningKeyHex()); // a throwaway development key
+  const chainLedger = new RootLedger(signer.publicKey);
+  chainLedger.publishRoot(new RegistryTree(TREE_HEIGHT, await FastPoseidon.create()).root, 0, new Date(Date.now() - 60_000), signer);
+  chainLedger.publishRoot(tree.root, tree.size, new Date(), signer, { kind: "enroll", digest: sha256Hex(`bench: ${tree.size} people enrolled`) });
+  const gas = await measureGas({ registrarKey: signer.publicKey, entries: chainLedger.entriesFrom(0) }, request, (await firstProof()).proof, SEMAPHORE_ARTIFACTS, SEMAPHORE_DEPTH);
+  const gasCount = (v: number) => `${count(v)} gas`;
+  table.compare("on chain: verify a proof and record its one-per-person use (realdid accept vs Semaphore validateProof, same EVM)", Number(gas.realdid.accept), Number(gas.semaphore.validateProof), gasCount, "lower");
+  table.compare("  the Groth16 verifier alone, one transaction (realdid 19 public signals vs Semaphore 4)", Number(gas.realdid.groth16), Number(gas.semaphore.groth16), gasCount, "lower");
+  table.add(
+    "on chain: putting people on the chain (realdid: one ledger entry per batch of enrollments; Semaphore: a group member each)",
+    `${gasCount(Number(gas.realdid.publish))} per ledger entry, any number of people`,
+    `${gasCount(Number(gas.semaphore.addMember))} addMember; ${gasCount(Number(gas.semaphore.addMembersEach))} per member in addMembers of ${gas.semaphore.members - 1}`,
+  );
+  table.add("  published figure: Privado ID (iden3), the on-chain verification step (docs.privado.id)", "", "about 500,000 gas");
 }
 
 table.print();

@@ -8,7 +8,8 @@ import { PROJECT_ROOT } from "../../src/artifacts/paths.js";
 import { type Timing, timeInterleaved, timeRuns } from "./table.js";
 
 const ARTIFACTS = join(PROJECT_ROOT, "node_modules", "@zk-kit", "semaphore-artifacts");
-const DEPTH = 20;
+export const SEMAPHORE_DEPTH = 20;
+export const SEMAPHORE_ARTIFACTS = { wasm: join(ARTIFACTS, `semaphore-${SEMAPHORE_DEPTH}.wasm`), zkey: join(ARTIFACTS, `semaphore-${SEMAPHORE_DEPTH}.zkey`) };
 
 export interface SemaphoreFigures {
   /** One more warm Semaphore proof. */
@@ -27,8 +28,7 @@ export interface SemaphoreFigures {
 export async function measureSemaphore(proofRuns: number, groupSize: number, alongside: () => Promise<unknown>): Promise<SemaphoreFigures> {
   const members = Array.from({ length: 100 }, () => new Identity());
   const group = new Group(members.map((m) => m.commitment));
-  const artifacts = { wasm: join(ARTIFACTS, `semaphore-${DEPTH}.wasm`), zkey: join(ARTIFACTS, `semaphore-${DEPTH}.zkey`) };
-  const prove = () => generateProof(members[7], group, "hello", "bench-scope", DEPTH, artifacts);
+  const prove = () => generateProof(members[7], group, "hello", "bench-scope", SEMAPHORE_DEPTH, SEMAPHORE_ARTIFACTS);
   const firstStart = performance.now();
   const proof = await prove();
   const firstProofMs = performance.now() - firstStart;
