@@ -294,17 +294,30 @@ export function applyBeacon(dir: string, beaconHash: string, iterationsExp: numb
 }
 
 /**
- * Verifies the whole ceremony: the circuit is this checkout's, the initial key is the
- * circuit's (about 30 s), then every step in order; the first step that does not verify is named.
+ * Verifies the whole ceremony: the circuit is this checkout's, every step's file is the
+ * recorded one, the initial key is the circuit's (about 30 s), and the last step is a valid
+ * chain of every contribution from it, carrying the transcript's history. The last key
+ * holds the whole chain, so the steps between are verified one by one only when it fails,
+ * to name the first that does not verify.
  */
 export async function verifyCeremony(dir: string, { log = () => {}, ...options }: StepOptions = {}): Promise<Ceremony> {
   const ceremony = readCeremony(dir);
   const snarkjs = await loadSnarkjs();
   const ptau = ceremonyPtau(ceremony, options);
   const r1cs = checkCircuit(dir, ceremony, log);
-  for (const step of ceremony.steps) {
+  for (const step of ceremony.steps) checkedFile(dir, step.file, step.sha256, describeStep(step));
+  const verify = (step: CeremonyStep) => {
     log(`verifying ${describeStep(step)}`);
-    await verifyStep(dir, ceremony, step.index, snarkjs, ptau, r1cs);
+    return verifyStep(dir, ceremony, step.index, snarkjs, ptau, r1cs);
+  };
+  const [init, last] = [ceremony.steps[0], ceremony.steps.at(-1)!];
+  await verify(init);
+  if (last === init) return ceremony;
+  try {
+    await verify(last);
+  } catch (error) {
+    for (const step of ceremony.steps.slice(1, -1)) await verify(step);
+    throw error;
   }
   return ceremony;
 }

@@ -69,7 +69,7 @@ export function ceremonyCommands(program: Command): void {
 
   defineCommand<CeremonyOptions>(
     ceremony,
-    { name: "verify", summary: "verify every step of a ceremony and name the first that is wrong", example: "realdid ceremony verify --dir ./ceremony" },
+    { name: "verify", summary: "verify a ceremony: the initial key against the circuit, every file, and every contribution (the chain the last key carries); the first wrong step is named", example: "realdid ceremony verify --dir ./ceremony" },
     (c) => dirOption(c),
     async (_, o, output) => {
       const verified = await verifyCeremony(o.dir, { ptau: o.ptau, log: output.progress });
