@@ -60,6 +60,8 @@ describe("realdid ceremony", { timeout: 600_000 }, () => {
     writeFileSync(bobsFile, zkey);
     writeFileSync(transcriptFile, JSON.stringify(withStep(2, { sha256: sha256Hex(zkey) })));
     refused(carolTries(), /step 2 \(contribution by "Bob", realdid-32-4-0002\.zkey\) does not verify against the ceremony's initial key/);
+    // Anyone's `ceremony verify` names it too.
+    refused(realdid(dir, ["ceremony", "verify", "--dir", "tampered"], ENV), /step 2 \(contribution by "Bob", realdid-32-4-0002\.zkey\) does not verify against the ceremony's initial key/);
     writeFileSync(bobsFile, genuine);
 
     // A transcript that names another file than the one in the folder, or rewrites who contributed.
