@@ -280,7 +280,7 @@ if (runs("chain")) {
   table.add(
     "on chain: putting people on the chain (realdid: one ledger entry per batch of enrollments; Semaphore: a group member each)",
     `${gasCount(Number(gas.realdid.publish))} per ledger entry, any number of people`,
-    `${gasCount(Number(gas.semaphore.addMember))} addMember; ${gasCount(Number(gas.semaphore.addMembersEach))} per member in addMembers of ${gas.semaphore.members - 1}`,
+    `${gasCount(Number(gas.semaphore.addMembersEach))} per member in addMembers of ${gas.semaphore.members - 1}; ${gasCount(Number(gas.semaphore.addMember))} addMember of one more`,
   );
   table.add("  published figure: Privado ID (iden3), the on-chain verification step (docs.privado.id)", "", "about 500,000 gas");
 }

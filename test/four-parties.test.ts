@@ -239,7 +239,7 @@ describe("four parties on four installs", () => {
       const proved = ok(citizen("prove", "--regulator-key", "regulator-public.json", "--identity", "me.identity.json", "--passphrase-env", "PASS", "--credential", "me.credential.json", "--registrar", registrarServer.url, "--request", `${verifierService.url}/v1/sites/shop`, "--challenge", "4242", "--out", "chain.proof.json"));
       writeFileSync(join(folder("site"), "chain.proof.json"), readFileSync(join(folder("citizen"), "chain.proof.json")));
       const check = (challenge: string, bin?: string, proof = "chain.proof.json") => party("site", bin)("chain", "check", proof, "--rpc", rpc.url, "--verifier", verifier, "--policy", "shop.policy.json", "--challenge", challenge);
-      expect(ok(await check("4242", installedBin))).toMatchObject({ valid: true, verifier, didAddress: proved.didAddress, did: proved.did });
+      expect(ok(await check("4242", installedBin))).toMatchObject({ valid: true, verifier, didAddress: proved.didAddress, did: proved.did, usedBefore: false });
       const refusal = async (run: Promise<CliRun>) => {
         const { status, json, stderr } = await run;
         expect(status, stderr).toBe(1);
@@ -252,14 +252,23 @@ describe("four parties on four installs", () => {
       expect(await refusal(check("4242", undefined, "other-keys.proof.json"))).toBe("key_mismatch");
       expect(await refusal(site("chain", "check", "chain.proof.json", "--rpc", rpc.url, "--verifier", "0x12", "--policy", "shop.policy.json", "--challenge", "4242"))).toBe("invalid_argument");
       expect(await refusal(site("chain", "check", "chain.proof.json", "--rpc", "http://127.0.0.1:9", "--verifier", verifier, "--policy", "shop.policy.json", "--challenge", "4242"))).toBe("chain_unavailable");
+      // The registry given as the verifier: the chain's answer, not a verdict on the proof.
+      expect(await refusal(site("chain", "check", "chain.proof.json", "--rpc", rpc.url, "--verifier", registry, "--policy", "shop.policy.json", "--challenge", "4242"))).toBe("chain_refused");
+      // A verifier over no registry, or another registrar's, would refuse every proof for good: not deployed.
+      const deployOver = (registryAddress: string, policy = "shop.policy.json") => site("chain", "deploy-verifier", "--rpc", rpc.url, "--registry", registryAddress, "--policy", policy, "--deployer-key-env", "DEPLOYER_KEY");
+      expect(await refusal(deployOver(chain.accounts[2].hex))).toBe("chain_refused");
+      const shopPolicy = JSON.parse(readFileSync(join(folder("site"), "shop.policy.json"), "utf8"));
+      writeFileSync(join(folder("site"), "elsewhere.policy.json"), JSON.stringify({ ...shopPolicy, registrarKey: "ab".repeat(32) }));
+      expect(await refusal(deployOver(registry, "elsewhere.policy.json"))).toBe("chain_ledger_mismatch");
 
       // A dApp's transaction: the same proof file accepted once for a one-per-person action, its escrow in the event.
-      const request = policyRequest(parsePolicy(JSON.parse(readFileSync(join(folder("site"), "shop.policy.json"), "utf8"))), 4242n, todayIso());
+      const request = policyRequest(parsePolicy(shopPolicy), 4242n, todayIso());
       const contract = { address: createAddressFromString(verifier), abi: contractArtifact("RealDidVerifier").abi };
       const call = verifierCall(request, parseProofDocument(document, "chain.proof.json"));
       const { events } = await chain.send(contract, "accept", [...call, true]);
       expect(events[0]).toMatchObject({ eventName: "ProofAccepted", args: { didAddress: BigInt(proved.didAddress), onePerPerson: true } });
       await expect(chain.send(contract, "accept", [...call, true])).rejects.toThrow("AlreadyUsed");
+      expect(ok(await check("4242"))).toMatchObject({ valid: true, usedBefore: true });
 
       // A verifier service whose ledger source is the chain: the citizen logs in to it with the standard flow.
       const config = JSON.parse(readFileSync(join(folder("site"), "verifier.json"), "utf8"));

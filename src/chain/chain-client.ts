@@ -1,7 +1,7 @@
 // One place for how realdid talks to an EVM chain over JSON-RPC (viem's HTTP transport):
 // the clients, deployment, and a chain call's failure as one line with a stable code.
 // Platform-neutral.
-import { type Abi, BaseError, type Chain, ContractFunctionRevertedError, createPublicClient, createWalletClient, type Hex, HttpRequestError, type HttpTransport, http, type PublicClient, type WalletClient } from "viem";
+import { type Abi, BaseError, type Chain, ContractFunctionRevertedError, ContractFunctionZeroDataError, createPublicClient, createWalletClient, type Hex, HttpRequestError, type HttpTransport, http, type PublicClient, type WalletClient } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { RealDidError } from "../errors.js";
 import type { ContractArtifact } from "./contract-artifacts.js";
@@ -25,12 +25,19 @@ export async function deployContract(rpcUrl: string, artifact: ContractArtifact,
   return { address: receipt.contractAddress, deployer: account.address };
 }
 
-/** The contract's custom error a failed call reverted with, if it did (e.g. "WrongScope"). */
+/**
+ * The custom error a contract refused a call with (e.g. "WrongScope"), if it did. A revert
+ * without one (a node's internal error, another contract's bare revert) is not a refusal
+ * by name: viem reports some node faults as reverts too.
+ */
 export function revertName(error: unknown): string | undefined {
   if (!(error instanceof BaseError)) return undefined;
   const reverted = error.walk((cause) => cause instanceof ContractFunctionRevertedError);
-  return reverted instanceof ContractFunctionRevertedError ? (reverted.data?.errorName ?? reverted.reason ?? "no reason given") : undefined;
+  return reverted instanceof ContractFunctionRevertedError ? reverted.data?.errorName : undefined;
 }
+
+/** Whether a call got no data back: no contract at that address (or not yet, at that block). */
+export const noContractAnswer = (error: unknown): boolean => error instanceof BaseError && error.walk((cause) => cause instanceof ContractFunctionZeroDataError) !== null;
 
 /** A chain call; its failure as one line (chainFailure). */
 export async function onChain<T>(rpcUrl: string, what: string, call: () => Promise<T>): Promise<T> {
@@ -46,6 +53,7 @@ export function chainFailure(rpcUrl: string, what: string, error: unknown): unkn
   if (!(error instanceof BaseError)) return error;
   const refusal = revertName(error);
   if (refusal !== undefined) return new RealDidError("chain_refused", `${what}: the contract refused it (${refusal})`);
+  if (noContractAnswer(error)) return new RealDidError("chain_refused", `${what}: no such contract at that address on ${rpcUrl} (the call returned no data)`);
   const unreachable = error.walk((cause) => cause instanceof HttpRequestError) !== null;
   return new RealDidError(unreachable ? "chain_unavailable" : "chain_refused", `${what}: ${unreachable ? `the chain at ${rpcUrl} did not answer` : "the chain refused it"} (${error.shortMessage})`);
 }

@@ -8,7 +8,6 @@ import { RealDidError } from "../errors.js";
 import { LEDGER_KIND, type LedgerEntry } from "../ledger/ledger-entry.js";
 import type { LedgerSource, SourceLimits } from "../service/ledger-source.js";
 import { SignedLog } from "../signed-log/signed-log.js";
-import type { chainReader } from "./chain-client.js";
 import type { ContractArtifact } from "./contract-artifacts.js";
 
 export const CHAIN_SOURCE_PREFIX = "chain+";
@@ -52,11 +51,11 @@ function countParameter(url: URL, location: string, name: string, fallback: numb
 /**
  * Reads the entries a replica lacks from their RootPublished events. The registry says
  * how many entries it holds and the block of each, so a sync costs one call when nothing
- * is new, and otherwise reads exactly the blocks from the first missing entry's to the
- * last one's, `logRange` blocks per eth_getLogs (nodes cap the range one request may ask).
- * With `confirmations`, only blocks that many below the newest are read, so a shallow
- * reorganisation is never seen; a deeper one would show as entries that no longer link,
- * which the replica refuses.
+ * is new; otherwise it reads from the first missing entry's block to the last one's,
+ * `logRange` blocks per eth_getLogs (nodes cap the range one request may ask), jumping
+ * over blocks without entries. With `confirmations`, every read is pinned to the block
+ * that many below the newest, so a shallow reorganisation is never seen; a deeper one
+ * would show as entries that no longer link, which the replica refuses.
  */
 export function chainLedgerSource(location: string, registryArtifact: ContractArtifact, { timeoutMs }: Pick<SourceLimits, "timeoutMs">): LedgerSource {
   const url = new URL(location.slice(CHAIN_SOURCE_PREFIX.length));
@@ -66,36 +65,47 @@ export function chainLedgerSource(location: string, registryArtifact: ContractAr
   const confirmations = BigInt(countParameter(url, location, "confirmations", 0, 0));
   const logRange = BigInt(countParameter(url, location, "logRange", DEFAULT_LOG_RANGE, 1));
   const rpcUrl = url.toString();
+  const description = `the root registry ${registry} on ${rpcUrl}`;
   // viem is loaded at the first sync, not with every command that could start a service.
-  let reader: Promise<ReturnType<typeof chainReader>> | undefined;
+  let chain: Promise<typeof import("./chain-client.js")> | undefined;
   return {
-    description: `the root registry ${registry} on ${rpcUrl}`,
+    description,
     async entriesFrom(seq) {
       try {
-        const client = await (reader ??= import("./chain-client.js").then((m) => m.chainReader(rpcUrl, timeoutMs)));
+        const { chainReader, noContractAnswer } = await (chain ??= import("./chain-client.js"));
+        const client = chainReader(rpcUrl, timeoutMs);
         const blockNumber = (await client.getBlockNumber({ cacheTime: 0 })) - confirmations;
-        if (blockNumber < 0n) return [];
         const read = <T>(functionName: "length" | "entry", args: readonly unknown[] = []) =>
           client.readContract({ address: registry, abi: registryArtifact.abi, functionName, args, blockNumber }) as Promise<T>;
-        const length = Number(await read<bigint>("length"));
-        if (length <= seq) return [];
-        const [first, last] = await Promise.all([read<RegistryEntry>("entry", [BigInt(seq)]), read<RegistryEntry>("entry", [BigInt(length - 1)])]);
+        // With confirmations, the pinned block may be older than the registry itself: no entries yet.
+        const length = blockNumber < 0n ? 0 : Number(await read<bigint>("length").catch((error) => (confirmations > 0n && noContractAnswer(error) ? 0n : Promise.reject(error))));
+        if (length === 0 && seq === 0) return [];
+        if (length <= seq) {
+          // A registry never shrinks: this node is behind (a load-balanced one, or more confirmations than before).
+          throw new RealDidError("io_error", `${description} holds ${length} entries at block ${blockNumber}, fewer than the ${seq + 1} asked for: the node is behind; the next sync tries again`);
+        }
+        const blockOf = async (k: number) => (await read<RegistryEntry>("entry", [BigInt(k)])).blockNumber;
+        const lastBlock = await blockOf(length - 1);
         const entries: LedgerEntry[] = [];
-        for (let from = first.blockNumber; from <= last.blockNumber; from += logRange) {
-          const toBlock = from + logRange - 1n < last.blockNumber ? from + logRange - 1n : last.blockNumber;
+        for (let from = await blockOf(seq); ; ) {
+          const toBlock = from + logRange - 1n < lastBlock ? from + logRange - 1n : lastBlock;
           const events = await client.getContractEvents({ address: registry, abi: registryArtifact.abi, eventName: "RootPublished", fromBlock: from, toBlock });
           for (const event of events) {
             const entry = entryOfEvent(event.args as unknown as RootPublished, `RootPublished in block ${event.blockNumber} of ${registry}`);
             if (entry.seq >= seq && entry.seq < length) entries.push(entry);
           }
+          const next = seq + entries.length;
+          if (toBlock >= lastBlock || next >= length) break;
+          const nextBlock = await blockOf(next);
+          from = nextBlock > toBlock ? nextBlock : toBlock + 1n;
         }
         if (entries.length !== length - seq || entries.some((entry, k) => entry.seq !== seq + k)) {
-          throw new RealDidError("log_malformed", `the root registry ${registry} on ${rpcUrl} holds entries ${seq} to ${length - 1}, but its events gave ${entries.length} (is the node missing logs?)`);
+          throw new RealDidError("log_malformed", `${description} holds entries ${seq} to ${length - 1}, but its events gave ${entries.length} (is the node missing logs?)`);
         }
         return entries;
       } catch (error) {
         if (error instanceof RealDidError) throw error;
-        throw new RealDidError("io_error", `cannot read the ledger from the root registry ${registry} on ${rpcUrl}: ${(error as { shortMessage?: string }).shortMessage ?? String(error)}`);
+        throw new RealDidError("io_error", `cannot read the ledger from ${description}: ${(error as { shortMessage?: string }).shortMessage ?? String(error)}`);
       }
     },
   };

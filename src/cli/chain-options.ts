@@ -17,13 +17,15 @@ export function rpcUrl(value: string): string {
 /** A contract address given as `option` (an EIP-55 checksum, if mixed case, must hold). viem is loaded here, not with the CLI. */
 export async function contractAddress(value: string, option: string): Promise<Hex> {
   const { isAddress } = await import("viem");
-  if (!isAddress(value)) throw new RealDidError("invalid_argument", `${option}: ${value} is not a contract address (0x and 40 hex digits)`);
+  if (!isAddress(value)) throw new RealDidError("invalid_argument", `${option}: ${value} is not a contract address (0x and 40 hex digits; in mixed case, its EIP-55 checksum must hold)`);
   return value;
 }
 
-/** An account's secp256k1 key from the environment variable `option` names. */
-export function accountKey(variable: string, option: string): Hex {
+/** An account's secp256k1 key from the environment variable `option` names (from 1 to the curve's order less 1). */
+export async function accountKey(variable: string, option: string): Promise<Hex> {
   const key = passphraseFromEnv(variable, option)!;
   if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new RealDidError("invalid_argument", `environment variable ${variable} (${option}) must hold 0x and 64 hex digits`);
+  const { secp256k1 } = await import("@noble/curves/secp256k1.js");
+  if (!secp256k1.utils.isValidSecretKey(Buffer.from(key.slice(2), "hex"))) throw new RealDidError("invalid_argument", `environment variable ${variable} (${option}) is not a secp256k1 key: it must be from 1 to the curve's order less 1`);
   return key as Hex;
 }

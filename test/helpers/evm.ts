@@ -59,6 +59,7 @@ export class InProcessChain {
   private readonly logs: MinedLog[] = [];
   /** Each block's state root after it, for calls at a past block (eth_call's block tag). */
   private readonly stateRoots = new Map<bigint, Uint8Array>();
+  private turn: Promise<unknown> = Promise.resolve();
   /** Seconds since 1970: the timestamp of the next block. */
   time = BigInt(Math.floor(Date.parse("2026-11-26T00:00:00Z") / 1000));
 
@@ -111,7 +112,7 @@ export class InProcessChain {
         const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
         const answer = async ({ id, method, params }: { id: unknown; method: string; params: unknown[] }) => {
           try {
-            return { jsonrpc: "2.0", id, result: await this.rpc(method, params ?? []) };
+            return { jsonrpc: "2.0", id, result: await this.inTurn(() => this.rpc(method, params ?? [])) };
           } catch (error) {
             const { message, data, code = 3 } = error as { message: string; data?: Hex; code?: number };
             return { jsonrpc: "2.0", id, error: { code, message, data } };
@@ -126,6 +127,13 @@ export class InProcessChain {
       url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       close: () => new Promise((resolve) => server.close(() => resolve())),
     };
+  }
+
+  /** One request at a time, as a node's state is one: a call at a past block swaps the state root for a moment. */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.turn.then(work);
+    this.turn = turn.catch(() => undefined);
+    return turn;
   }
 
   private async rpc(method: string, params: unknown[]): Promise<unknown> {
@@ -169,10 +177,11 @@ export class InProcessChain {
     }
   }
 
-  /** As eth_call: on the state after block `atBlock` (default: the latest), and whatever the call changes (the caller's nonce, too) is undone. */
+  /** As eth_call: on the state after block `atBlock` (default: the latest; the block's number and time are the next block's), and whatever the call changes (the caller's nonce, too) is undone. */
   private async callData(to: Hex, data: Hex, atBlock?: bigint): Promise<{ ok: boolean; data: Hex }> {
     const { stateManager } = this.vm;
     const past = atBlock === undefined ? undefined : this.stateRoots.get(atBlock);
+    if (atBlock !== undefined && past === undefined) throw new Error(`the in-process chain has no block ${atBlock} yet`);
     const latest = await stateManager.getStateRoot();
     if (past) await stateManager.setStateRoot(past);
     await stateManager.checkpoint();

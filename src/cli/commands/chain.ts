@@ -19,7 +19,7 @@ interface ChainOptions {
   challenge?: string;
 }
 
-const verifierArtifacts = (): VerifierArtifacts => ({ groth16: contractArtifact("RealDidGroth16Verifier"), verifier: contractArtifact("RealDidVerifier") });
+const verifierArtifacts = (): VerifierArtifacts => ({ registry: contractArtifact("RealDidRootRegistry"), groth16: contractArtifact("RealDidGroth16Verifier"), verifier: contractArtifact("RealDidVerifier") });
 
 /** A personal policy (the contracts verify the personal circuit; business proofs have none yet). */
 function personalPolicy(file: string) {
@@ -41,13 +41,13 @@ export function chainCommands(program: Command): void {
     (c) =>
       rpcOption(c)
         .requiredOption("--registry <address>", "the registrar's root registry (from `registrar deploy-registry`)")
-        .requiredOption("--policy <file>", "the site's policy: its regulatorKey and rootWindowSeconds are fixed in the contract")
+        .requiredOption("--policy <file>", "the site's policy: its regulatorKey and rootWindowSeconds are fixed in the contract (and its registrarKey, if given, must be the registry's)")
         .requiredOption("--deployer-key-env <variable>", "an environment variable holding the deploying account's secp256k1 key (0x and 64 hex digits)"),
     async (_, options) => {
       const policy = personalPolicy(options.policy);
-      const terms = { registry: await contractAddress(options.registry!, "--registry"), rootWindowSeconds: policy.rootWindowMs / 1000, regulatorKey: policy.regulatorKey };
+      const terms = { registry: await contractAddress(options.registry!, "--registry"), registrarKey: policy.registrarKey, rootWindowSeconds: policy.rootWindowMs / 1000, regulatorKey: policy.regulatorKey };
       const { deployRealDidVerifier } = await import("../../chain/realdid-verifier.js"); // viem, loaded only for chain commands
-      const deployed = await deployRealDidVerifier(rpcUrl(options.rpc), verifierArtifacts(), terms, accountKey(options.deployerKeyEnv!, "--deployer-key-env"));
+      const deployed = await deployRealDidVerifier(rpcUrl(options.rpc), verifierArtifacts(), terms, await accountKey(options.deployerKeyEnv!, "--deployer-key-env"));
       return { data: { ...deployed, registry: terms.registry, rootWindowSeconds: terms.rootWindowSeconds }, lines: [`verifier deployed at ${deployed.verifier} (Groth16 verifier ${deployed.groth16}; root registry ${terms.registry}, window ${terms.rootWindowSeconds} s)`] };
     },
   );
@@ -74,7 +74,8 @@ export function chainCommands(program: Command): void {
       const verdict = await checkOnChain(rpcUrl(options.rpc), verifier, verifierArtifacts(), request, document);
       if (!verdict.accepted) return { data: { valid: false, error: { code: verdict.code, message: verdict.message } }, lines: [`INVALID (${verdict.code}): ${verdict.message}`], exitCode: 1 };
       const did = pairwiseDid(verdict.didAddress);
-      return { data: { valid: true, verifier, scope: policy.scope, didAddress: verdict.didAddress.toString(), did }, lines: [`VALID on chain: the verifier at ${verifier} accepts the proof for ${policy.scope}`, `DID at ${policy.scope}: ${did}`] };
+      const used = verdict.usedBefore ? [`this DID address was already accepted for a one-per-person action at ${policy.scope}: accept(…, true) would refuse it (AlreadyUsed)`] : [];
+      return { data: { valid: true, verifier, scope: policy.scope, didAddress: verdict.didAddress.toString(), did, usedBefore: verdict.usedBefore }, lines: [`VALID on chain: the verifier at ${verifier} accepts the proof for ${policy.scope}`, `DID at ${policy.scope}: ${did}`, ...used] };
     },
   );
 }

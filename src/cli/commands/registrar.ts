@@ -292,7 +292,7 @@ export function registrarCommands(program: Command): void {
     },
     (c) => chainOptions(dataOption(c)),
     async (_, options, output) => {
-      const [rpc, key] = [rpcUrl(options.rpc!), accountKey(options.publisherKeyEnv!, "--publisher-key-env")];
+      const [rpc, key] = [rpcUrl(options.rpc!), await accountKey(options.publisherKeyEnv!, "--publisher-key-env")];
       const registrarKey = await withRegistrar(options, output, (r) => r.publicKey, { locked: true });
       const { deployRootRegistry } = await import("../../chain/anchor.js"); // viem, loaded only for chain commands
       const { registry, publisher } = await deployRootRegistry(rpc, contractArtifact("RealDidRootRegistry"), key, registrarKey);
@@ -310,7 +310,7 @@ export function registrarCommands(program: Command): void {
     (c) => chainOptions(dataOption(c)).requiredOption("--registry <address>", "the root registry's address (from deploy-registry)"),
     async (_, options, output) => {
       const registry = await contractAddress(options.registry!, "--registry");
-      const [target, key] = [{ rpcUrl: rpcUrl(options.rpc!), registry, registryArtifact: contractArtifact("RealDidRootRegistry") }, accountKey(options.publisherKeyEnv!, "--publisher-key-env")];
+      const [target, key] = [{ rpcUrl: rpcUrl(options.rpc!), registry, registryArtifact: contractArtifact("RealDidRootRegistry") }, await accountKey(options.publisherKeyEnv!, "--publisher-key-env")];
       const entries = await withRegistrar(options, output, (r) => r.ledger.entriesFrom(0), { locked: true });
       output.progress(`publishing to ${target.rpcUrl}`);
       const { anchorLedger } = await import("../../chain/anchor.js");
