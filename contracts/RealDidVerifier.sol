@@ -3,6 +3,8 @@ pragma solidity ^0.8.24;
 
 interface IRealDidGroth16Verifier {
     function verifyProof(uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c, uint256[19] calldata input) external view returns (bool);
+    /// The regulator key and its shift: the public inputs the verifier was deployed with.
+    function fixedInputs() external view returns (uint256[4] memory);
 }
 
 interface IRealDidRootRegistry {
@@ -35,7 +37,8 @@ contract RealDidVerifier {
     IRealDidRootRegistry public immutable registry;
     IRealDidGroth16Verifier public immutable groth16;
     uint64 public immutable rootWindowSeconds;
-    /// The regulator's Baby Jubjub key and 2^126 times it (both public inputs of the circuit), checked off chain when deployed.
+    /// The regulator's Baby Jubjub key and 2^126 times it (both public inputs of the circuit), as the
+    /// Groth16 verifier was deployed with them (checked off chain then: regulatorKeyWords).
     uint256 public immutable regulatorX;
     uint256 public immutable regulatorY;
     uint256 public immutable regulatorShiftedX;
@@ -73,10 +76,11 @@ contract RealDidVerifier {
     error InvalidProof();
     error AlreadyUsed();
 
-    constructor(IRealDidRootRegistry registry_, IRealDidGroth16Verifier groth16_, uint64 rootWindowSeconds_, uint256[4] memory regulatorKey) {
+    constructor(IRealDidRootRegistry registry_, IRealDidGroth16Verifier groth16_, uint64 rootWindowSeconds_) {
         registry = registry_;
         groth16 = groth16_;
         rootWindowSeconds = rootWindowSeconds_;
+        uint256[4] memory regulatorKey = groth16_.fixedInputs();
         (regulatorX, regulatorY, regulatorShiftedX, regulatorShiftedY) = (regulatorKey[0], regulatorKey[1], regulatorKey[2], regulatorKey[3]);
     }
 

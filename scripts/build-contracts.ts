@@ -12,6 +12,7 @@ import { REALDID_CIRCUIT } from "../src/artifacts/circuit-id.js";
 import { keySetFiles, publishedKeysDir } from "../src/artifacts/paths.js";
 import type { ContractArtifact } from "../src/chain/contract-artifacts.js";
 import { groth16VerifierSource } from "../src/chain/groth16-solidity.js";
+import { PUBLIC_SIGNAL_NAMES } from "../src/proof/public-signals.js";
 
 const CONTRACTS = fileURLToPath(new URL("../contracts/", import.meta.url));
 export const CONTRACTS_COMPILED = join(CONTRACTS, "compiled");
@@ -19,7 +20,9 @@ export const CONTRACTS_COMPILED = join(CONTRACTS, "compiled");
 /** The generated contracts: file name under contracts/ and text. */
 export function generatedSources(): { file: string; text: string }[] {
   const key = JSON.parse(readFileSync(keySetFiles(publishedKeysDir(REALDID_CIRCUIT), REALDID_CIRCUIT).verificationKey, "utf8"));
-  return [{ file: "RealDidGroth16Verifier.sol", text: groth16VerifierSource(key, "RealDidGroth16Verifier", `keys/${REALDID_CIRCUIT.name}/verification_key.json`) }];
+  // The regulator key and its shift are fixed per deployment (RealDidVerifier reads them from the verifier).
+  const regulatorInputs = ["regulatorKey.x", "regulatorKey.y", "regulatorKeyShifted.x", "regulatorKeyShifted.y"].map((name) => PUBLIC_SIGNAL_NAMES.indexOf(name as (typeof PUBLIC_SIGNAL_NAMES)[number]));
+  return [{ file: "RealDidGroth16Verifier.sol", text: groth16VerifierSource(key, "RealDidGroth16Verifier", `keys/${REALDID_CIRCUIT.name}/verification_key.json`, regulatorInputs) }];
 }
 
 interface SolcOutput {

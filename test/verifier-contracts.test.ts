@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { contractArtifact } from "../src/chain/contract-artifacts.js";
 import { verifierArguments } from "../src/chain/groth16-solidity.js";
-import { verifierCall } from "../src/chain/realdid-verifier.js";
+import { regulatorKeyWords, verifierCall } from "../src/chain/realdid-verifier.js";
 import { generateRegulatorKeyPair } from "../src/crypto/escrow.js";
 import { RootLedger } from "../src/ledger/root-ledger.js";
 import type { ProofResult } from "../src/proof/prover.js";
@@ -32,9 +32,13 @@ beforeAll(async () => {
 }, 120_000);
 
 describe("the generated Groth16 verifier contract", () => {
-  it("accepts a real proof and refuses it with any public signal, or a point, changed", async () => {
+  it("accepts a real proof and refuses it with any public signal (the regulator key's, fixed at deployment, too), or a point, changed", async () => {
     const chain = await InProcessChain.create();
-    const verifier = await chain.deploy(contractArtifact("RealDidGroth16Verifier"), []);
+    const regulatorWords = regulatorKeyWords(fixture.regulator.publicKey);
+    const verifier = await chain.deploy(contractArtifact("RealDidGroth16Verifier"), [regulatorWords]);
+    // The regulator key's four inputs are fixed at deployment (their terms summed once there).
+    expect(await chain.call(verifier, "fixedInputs")).toEqual(regulatorWords);
+    await expect(chain.deploy(contractArtifact("RealDidGroth16Verifier"), [regulatorWords.map((w, k) => (k === 1 ? w + R : w))])).rejects.toThrow(/not deployed|BadFixedInputs/);
     const verify = (args: ReturnType<typeof verifierArguments>) => chain.call<boolean>(verifier, "verifyProof", [...args]);
     const [a, b, c, inputs] = verifierArguments(proof.proof, proof.publicSignals);
     expect(await verify([a, b, c, inputs])).toBe(true);

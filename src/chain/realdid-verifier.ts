@@ -16,7 +16,7 @@ import { verifierArguments } from "./groth16-solidity.js";
 
 const SCOPE_SIGNAL = PUBLIC_SIGNAL_NAMES.indexOf("scope");
 
-/** The constructor's regulator key: the point and 2^126 times it, both public inputs of the circuit. */
+/** The Groth16 verifier's fixed inputs: the regulator key and 2^126 times it, both public inputs of the circuit. */
 export function regulatorKeyWords(regulatorKey: Point): [bigint, bigint, bigint, bigint] {
   assertRegulatorKey("regulatorKey", regulatorKey);
   const shifted = shiftedRegulatorKey(regulatorKey);
@@ -59,8 +59,8 @@ export async function deployRealDidVerifier(rpcUrl: string, artifacts: VerifierA
   if (terms.registrarKey !== undefined && registrarKey !== `0x${terms.registrarKey}`) {
     throw new RealDidError("chain_ledger_mismatch", `the root registry at ${terms.registry} mirrors the ledger of registrar key ${String(registrarKey).slice(2)}, not ${terms.registrarKey} as the policy says`);
   }
-  const groth16 = await deployContract(rpcUrl, artifacts.groth16, [], deployerKey);
-  const verifierArgs = [terms.registry, groth16.address, BigInt(terms.rootWindowSeconds), regulatorKeyWords(terms.regulatorKey)];
+  const groth16 = await deployContract(rpcUrl, artifacts.groth16, [regulatorKeyWords(terms.regulatorKey)], deployerKey);
+  const verifierArgs = [terms.registry, groth16.address, BigInt(terms.rootWindowSeconds)];
   const { address, deployer } = await deployContract(rpcUrl, artifacts.verifier, verifierArgs, deployerKey);
   return { verifier: address, groth16: groth16.address, deployer };
 }

@@ -21,7 +21,7 @@ export async function deployRealDid(chain: InProcessChain, { registrarKey, entri
   const registry = await chain.deploy(contractArtifact("RealDidRootRegistry"), [chain.accounts[0].hex, `0x${registrarKey}`]);
   const publishGas: bigint[] = [];
   for (const entry of entries) publishGas.push((await chain.send(registry, "publish", [publishedEntry(entry)])).gasUsed);
-  const groth16 = await chain.deploy(contractArtifact("RealDidGroth16Verifier"), []);
-  const verifier = await chain.deploy(contractArtifact("RealDidVerifier"), [registry.address.toString(), groth16.address.toString(), BigInt(windowSeconds), regulatorKeyWords(regulatorKey)]);
+  const groth16 = await chain.deploy(contractArtifact("RealDidGroth16Verifier"), [regulatorKeyWords(regulatorKey)]);
+  const verifier = await chain.deploy(contractArtifact("RealDidVerifier"), [registry.address.toString(), groth16.address.toString(), BigInt(windowSeconds)]);
   return { registry, groth16, verifier, publishGas };
 }
