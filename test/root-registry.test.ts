@@ -137,6 +137,16 @@ describe("the root registry contract", () => {
       // Pinned to block 0, before the registry was deployed: no entries yet, not an error.
       expect(await ledgerSource(`chain+${rpc.url}/?registry=${target.registry}&confirmations=${blocks.at(-1)}`).entriesFrom(0)).toEqual([]);
       await expect(ledgerSource(`chain+${rpc.url}/?registry=${target.registry}&confirmations=1`).entriesFrom(entries.length - 1)).rejects.toMatchObject({ code: "io_error" });
+      // Several entries in one block: each read once, from the one asked for on.
+      const packed = await deployRegistry(chain);
+      await chain.inOneBlock(async () => {
+        for (const entry of entries) await chain.send(packed, "publish", [publishedEntry(entry)]);
+      });
+      const blockOfEntry = async (seq: bigint) => (await chain.call<{ blockNumber: bigint }>(packed, "entry", [seq])).blockNumber;
+      expect(await blockOfEntry(0n)).toBe(await blockOfEntry(3n));
+      const packedSource = ledgerSource(`chain+${rpc.url}/?registry=${packed.address.toString()}`);
+      expect(await packedSource.entriesFrom(0)).toEqual(entries);
+      expect(await packedSource.entriesFrom(2)).toEqual(entries.slice(2));
       expect(() => ledgerSource(`chain+${rpc.url}/?registry=${target.registry}&logRange=0`)).toThrow(/logRange= must be a whole number of blocks, at least 1/);
       expect(() => ledgerSource(`chain+${rpc.url}/?registry=0x12`)).toThrow(/registry= must be the root registry's address/);
       await expect(ledgerSource(`chain+http://127.0.0.1:9/?registry=${target.registry}`).entriesFrom(0)).rejects.toMatchObject({ code: "io_error" });

@@ -1,6 +1,6 @@
 // An EVM in this process (@ethereumjs/vm, Cancun, with the BN254 precompiles): contracts
 // deployed and called by real transactions signed by test accounts, blocks at a time the
-// test sets, one block per transaction. No node, no network; `serve` answers the JSON-RPC
+// test sets, one block per transaction (or several in one, inOneBlock). No node, no network; `serve` answers the JSON-RPC
 // methods a client (viem) needs, over HTTP on 127.0.0.1, for the CLI's tests.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -60,6 +60,7 @@ export class InProcessChain {
   /** Each block's state root after it, for calls at a past block (eth_call's block tag). */
   private readonly stateRoots = new Map<bigint, Uint8Array>();
   private turn: Promise<unknown> = Promise.resolve();
+  private sharingBlock = false;
   /** Seconds since 1970: the timestamp of the next block. */
   time = BigInt(Math.floor(Date.parse("2026-11-26T00:00:00Z") / 1000));
 
@@ -94,6 +95,17 @@ export class InProcessChain {
     const { result, logs } = await this.signAndMine(from, contract.address, encodeFunctionData({ abi: contract.abi, functionName: fn, args }), contract.abi);
     const events = logs.map(({ topics, data }) => decodeEventLog({ abi: contract.abi, topics: topics as [Hex, ...Hex[]], data }) as unknown as Sent["events"][number]);
     return { gasUsed: result.totalGasSpent, events };
+  }
+
+  /** Runs `send`s in one block (as a busy chain packs transactions), instead of a block each. */
+  async inOneBlock<T>(work: () => Promise<T>): Promise<T> {
+    this.sharingBlock = true;
+    try {
+      return await work();
+    } finally {
+      this.sharingBlock = false;
+      this.number++;
+    }
   }
 
   /** A call without a transaction, at the next block's time. */
@@ -210,9 +222,10 @@ export class InProcessChain {
     const blockNumber = this.number;
     const result = await runTx(this.vm, { tx, block: this.nextBlock(), skipBlockGasLimitValidation: true });
     this.stateRoots.set(blockNumber, await this.vm.stateManager.getStateRoot());
-    this.number++;
+    const firstLogIndex = this.logs.filter((log) => log.blockNumber === blockNumber).length;
+    if (!this.sharingBlock) this.number++;
     const hash = bytesToHex(tx.hash());
-    const logs = result.receipt.logs.map(([address, topics, data], logIndex) => ({ address: bytesToHex(address), topics: topics.map((t) => bytesToHex(t)), data: bytesToHex(data), blockNumber, transactionHash: hash, logIndex }));
+    const logs = result.receipt.logs.map(([address, topics, data], k) => ({ address: bytesToHex(address), topics: topics.map((t) => bytesToHex(t)), data: bytesToHex(data), blockNumber, transactionHash: hash, logIndex: firstLogIndex + k }));
     if (!result.execResult.exceptionError) this.logs.push(...logs);
     const mined = { hash, from: tx.getSenderAddress().toString() as Hex, to: (tx.to?.toString() as Hex | undefined) ?? null, blockNumber, result, logs };
     this.mined.set(hash, mined);
