@@ -2,16 +2,18 @@ import { buildBn128, type Bn128, type CurvePoint } from "ffjavascript";
 import type { Groth16Proof } from "snarkjs";
 import { FIELD_BYTES, mod, readFieldElement, writeFieldElement } from "../crypto/field.js";
 import { RealDidError } from "../errors.js";
+import { type MsmBaseSet, MsmPool } from "./msm/msm-pool.js";
 
 /** zkey file sections (snarkjs's format). */
 const SECTION = { header: 2, coefficients: 4, pointsA: 5, pointsB1: 6, pointsB2: 7, pointsC: 8, pointsH: 9 } as const;
 
 /**
- * A Groth16 prover for one zkey, computing what snarkjs.groth16.prove computes with the
- * same curve code, but with the zkey parsed once and kept, and the witness-times-R1CS
- * step (snarkjs walks every coefficient in JavaScript: ~3 µs each, 0.1-0.5 s a proof)
- * done by the curve's own WebAssembly routine on its worker threads, split by rows.
- * Proofs verify with snarkjs (tested) and carry fresh randomness r, s as snarkjs's do.
+ * A Groth16 prover for one zkey, computing what snarkjs.groth16.prove computes, but with
+ * the zkey parsed once and kept, the five multi-scalar multiplications done by our own
+ * WebAssembly MSM (msm/msm-pool.ts) on the key's bases loaded once into its workers, and
+ * the witness-times-R1CS step (snarkjs walks every coefficient in JavaScript: ~3 µs each,
+ * 0.1-0.5 s a proof) done by ffjavascript's WebAssembly routine on its worker threads, split
+ * by rows. Proofs verify with snarkjs (tested) and carry fresh randomness r, s as snarkjs's do.
  */
 export class Groth16Prover {
   /** The last witness and its sums, for the next proof to update instead of recompute. */
@@ -20,13 +22,23 @@ export class Groth16Prover {
   private constructor(
     private readonly curve: Bn128,
     private readonly key: ProvingKey,
+    private readonly msm: MsmPool,
+    private readonly bases: KeyBases,
     private readonly updateLastSums: boolean,
   ) {}
 
   /** `updateLastSums: false` computes every MSM whole each time (the bench's worst case). */
   static async create(zkey: Uint8Array, { updateLastSums = true } = {}): Promise<Groth16Prover> {
-    const curve = await buildBn128();
-    return new Groth16Prover(curve, parseProvingKey(zkey, curve), updateLastSums);
+    const [curve, msm] = await Promise.all([buildBn128(), MsmPool.start()]);
+    const { points, ...key } = parseProvingKey(zkey, curve);
+    const [a, b1, b2, c, h] = await Promise.all([
+      msm.loadSet("g1", points.a),
+      msm.loadSet("g1", points.b1),
+      msm.loadSet("g2", points.b2),
+      msm.loadSet("g1", points.c),
+      msm.loadSet("g1", points.h),
+    ]);
+    return new Groth16Prover(curve, key, msm, { a, b1, b2, c, h }, updateLastSums);
   }
 
   /** Proves for a witness in circom's .wtns binary format (calculateWTNSBin's output). */
@@ -40,7 +52,7 @@ export class Groth16Prover {
     }
     const [{ a, b1, b2, c }, h] = await Promise.all([
       this.witnessSums(witness),
-      this.quotientEvaluations(witness).then((quotient) => G1.multiExpAffine(key.pointsH, quotient)),
+      this.quotientEvaluations(witness).then((quotient) => this.multiExp(this.bases.h, quotient)),
     ]);
     // Blinding, as in the Groth16 paper: A += α + r·δ, B += β + s·δ, C += H + s·A + r·B1 - r·s·δ.
     const r = Fr.random();
@@ -80,30 +92,35 @@ export class Groth16Prover {
     let sums: WitnessSums;
     if (last && changed && changed.wires.length < key.nVars / 2) {
       const { wires, deltas } = changed;
-      const [g1, g2] = [2 * G1.F.n8, 2 * G2.F.n8];
       // C has no points for the constant and the public inputs.
       const firstPrivate = wires.filter((wire) => wire <= key.nPublic).length;
-      const delta = await this.sums(
-        gather(key.pointsA, wires, g1, 0),
-        gather(key.pointsB1, wires, g1, 0),
-        gather(key.pointsB2, wires, g2, 0),
-        gather(key.pointsC, wires.subarray(firstPrivate), g1, key.nPublic + 1),
-        deltas,
-        deltas.subarray(firstPrivate * FIELD_BYTES),
-      );
+      const privateWires = wires.subarray(firstPrivate).map((wire) => wire - key.nPublic - 1);
+      const delta = await this.sums(deltas, deltas.subarray(firstPrivate * FIELD_BYTES), wires, privateWires);
       sums = { a: G1.add(last.sums.a, delta.a), b1: G1.add(last.sums.b1, delta.b1), b2: G2.add(last.sums.b2, delta.b2), c: G1.add(last.sums.c, delta.c) };
     } else {
-      sums = await this.sums(key.pointsA, key.pointsB1, key.pointsB2, key.pointsC, witness, witness.subarray((key.nPublic + 1) * FIELD_BYTES));
+      sums = await this.sums(witness, witness.subarray((key.nPublic + 1) * FIELD_BYTES));
     }
     if (this.updateLastSums) this.last = { witness, sums };
     return sums;
   }
 
-  /** The four MSMs: A, B1, B2 with `scalars`, C with `privateScalars`. */
-  private async sums(a: Uint8Array, b1: Uint8Array, b2: Uint8Array, c: Uint8Array, scalars: Uint8Array, privateScalars: Uint8Array): Promise<WitnessSums> {
-    const { G1, G2 } = this.curve;
-    const [sumA, sumB1, sumB2, sumC] = await Promise.all([G1.multiExpAffine(a, scalars), G1.multiExpAffine(b1, scalars), G2.multiExpAffine(b2, scalars), G1.multiExpAffine(c, privateScalars)]);
+  /** The four MSMs: A, B1, B2 with `scalars`, C with `privateScalars`; over the wires given, or all. */
+  private async sums(scalars: Uint8Array, privateScalars: Uint8Array, wires?: Uint32Array, privateWires?: Uint32Array): Promise<WitnessSums> {
+    const { a, b1, b2, c } = this.bases;
+    const [sumA, sumB1, sumB2, sumC] = await Promise.all([
+      this.multiExp(a, scalars, wires),
+      this.multiExp(b1, scalars, wires),
+      this.multiExp(b2, scalars, wires),
+      this.multiExp(c, privateScalars, privateWires),
+    ]);
     return { a: sumA, b1: sumB1, b2: sumB2, c: sumC };
+  }
+
+  /** One MSM: the workers' partial points, added. */
+  private async multiExp(bases: MsmBaseSet, scalars: Uint8Array, indices?: Uint32Array): Promise<CurvePoint> {
+    const group = bases.group === "g1" ? this.curve.G1 : this.curve.G2;
+    const partials = await this.msm.multiExp(bases, scalars, indices);
+    return partials.reduce((sum: CurvePoint, point) => group.add(sum, group.fromRprLEM(point, 0)), group.zero);
   }
 
   /** H's evaluations on the odd coset, from A·w, B·w, C·w (snarkjs's QAP steps). */
@@ -160,18 +177,20 @@ export class Groth16Prover {
   }
 }
 
+/** The proving key's bases, loaded into the MSM workers. */
+interface KeyBases {
+  a: MsmBaseSet;
+  b1: MsmBaseSet;
+  b2: MsmBaseSet;
+  c: MsmBaseSet;
+  h: MsmBaseSet;
+}
+
 interface WitnessSums {
   a: CurvePoint;
   b1: CurvePoint;
   b2: CurvePoint;
   c: CurvePoint;
-}
-
-/** The points of `wires` (each `size` bytes; wire w at position w - first), packed together. */
-function gather(points: Uint8Array, wires: Uint32Array, size: number, first: number): Uint8Array {
-  const packed = new Uint8Array(wires.length * size);
-  wires.forEach((wire, k) => packed.set(points.subarray((wire - first) * size, (wire - first + 1) * size), k * size));
-  return packed;
 }
 
 /** The wires whose values differ, and by how much (new - old mod r, 32 bytes little-endian each). */
@@ -207,11 +226,6 @@ interface ProvingKey {
   /** Section 4 without its count: (matrix u32, row u32, signal u32, coefficient 32 bytes)*. */
   coefficients: Uint8Array;
   coefficientCount: number;
-  pointsA: Uint8Array;
-  pointsB1: Uint8Array;
-  pointsB2: Uint8Array;
-  pointsC: Uint8Array;
-  pointsH: Uint8Array;
 }
 
 /** The sections of an iden3 binary file: magic, version u32, count u32, (type u32, size u64, bytes)*. */
@@ -233,8 +247,8 @@ function readSections(file: Uint8Array, magic: string, what: string): Map<number
   return sections;
 }
 
-/** Reads a snarkjs Groth16 zkey. */
-function parseProvingKey(zkey: Uint8Array, curve: Bn128): ProvingKey {
+/** Reads a snarkjs Groth16 zkey: the key, and its bases in ffjavascript's affine form. */
+function parseProvingKey(zkey: Uint8Array, curve: Bn128): ProvingKey & { points: Record<keyof KeyBases, Uint8Array> } {
   const sections = readSections(zkey, "zkey", "proving key");
   const section = (type: number) => {
     const bytes = sections.get(type);
@@ -270,10 +284,6 @@ function parseProvingKey(zkey: Uint8Array, curve: Bn128): ProvingKey {
     delta2,
     coefficientCount: new DataView(coefficientSection.buffer).getUint32(0, true),
     coefficients: coefficientSection.slice(4),
-    pointsA: section(SECTION.pointsA),
-    pointsB1: section(SECTION.pointsB1),
-    pointsB2: section(SECTION.pointsB2),
-    pointsC: section(SECTION.pointsC),
-    pointsH: section(SECTION.pointsH),
+    points: { a: section(SECTION.pointsA), b1: section(SECTION.pointsB1), b2: section(SECTION.pointsB2), c: section(SECTION.pointsC), h: section(SECTION.pointsH) },
   };
 }
