@@ -1,5 +1,11 @@
 // Real Groth16 proofs from the real keys: a proof verifies; the same proof with any one
 // public signal changed does not; the verifier names each mismatch.
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { WitnessCalculatorBuilder } from "circom_runtime";
 import { buildBn128 } from "ffjavascript";
 import * as snarkjs from "snarkjs";
@@ -189,6 +195,18 @@ describe("realdid's Groth16 prover against snarkjs's", () => {
     expect(await snarkjs.groth16.verify(artifacts.verificationKey, first.publicSignals, first.proof)).toBe(true);
     expect(await snarkjs.groth16.verify(artifacts.verificationKey, second.publicSignals, second.proof)).toBe(true);
     expect(second.proof.pi_a).not.toEqual(first.proof.pi_a);
+  });
+
+  it("makes proofs the snarkjs command line verifies", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "realdid-snarkjs-cli-"));
+    const files = { key: join(dir, "verification_key.json"), signals: join(dir, "public.json"), proof: join(dir, "proof.json") };
+    writeFileSync(files.key, JSON.stringify(artifacts.verificationKey));
+    writeFileSync(files.signals, JSON.stringify(result.publicSignals));
+    writeFileSync(files.proof, JSON.stringify(result.proof));
+    const snarkjsCli = fileURLToPath(new URL("../node_modules/snarkjs/build/cli.cjs", import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, [snarkjsCli, "groth16", "verify", files.key, files.signals, files.proof]);
+    expect(stdout).toMatch(/OK!/);
+    rmSync(dir, { recursive: true });
   });
 
   it("keeps proofs valid when it updates its last sums: same person at other sites, then someone else, then back", async () => {

@@ -229,7 +229,7 @@ interface ProvingKey {
 }
 
 /** The sections of an iden3 binary file: magic, version u32, count u32, (type u32, size u64, bytes)*. */
-function readSections(file: Uint8Array, magic: string, what: string): Map<number, Uint8Array> {
+export function readSections(file: Uint8Array, magic: string, what: string): Map<number, Uint8Array> {
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   if (file.byteLength < 12 || String.fromCharCode(...file.subarray(0, 4)) !== magic) {
     throw new RealDidError("invalid_argument", `the ${what} is not a ${magic} file`);

@@ -58,6 +58,8 @@ declare module "ffjavascript" {
     toObject(a: CurvePoint): unknown;
     fromObject(a: unknown): CurvePoint;
     fromRprLEM(buffer: Uint8Array, offset: number): CurvePoint;
+    toRprLEM(buffer: Uint8Array, offset: number, a: CurvePoint): void;
+    toString(a: CurvePoint): string;
     multiExpAffine(bases: Uint8Array, scalars: Uint8Array): Promise<CurvePoint>;
   }
   export interface Bn128 {

@@ -43,11 +43,16 @@ export class MsmPool {
 
   /**
    * Σ scalar_k·base_k (or base_(indices_k)), as partial affine points in ffjavascript's form,
-   * one per worker: their sum is the MSM. Scalars are 32 bytes little-endian each, below 2^256.
+   * at most one per worker: their sum is the MSM (none: the point at infinity, which in that
+   * form is (0, 0), which ffjavascript's addition does not take as zero). Scalars are 32 bytes
+   * little-endian each, below 2^256.
    */
   async multiExp(set: MsmBaseSet, scalars: Uint8Array, indices?: Uint32Array): Promise<Uint8Array[]> {
     const n = scalars.byteLength / 32;
     if (!Number.isInteger(n) || (indices && indices.length !== n)) throw new RangeError("the scalars are not 32 bytes each, one per index");
+    const past = indices?.find((index) => index >= set.count);
+    if (past !== undefined) throw new RangeError(`index ${past} is past the ${set.count} bases`);
+    if (!indices && n > set.count) throw new RangeError(`${n} scalars for ${set.count} bases`);
     const window = windowBits(n);
     const windows = Math.floor(256 / window) + 1;
     const parts = Math.min(this.workers.length, windows);
@@ -56,7 +61,7 @@ export class MsmPool {
         this.ask(part, { type: "msm", set: set.ids[part], scalars, indices, window, from: Math.floor((part * windows) / parts), to: Math.floor(((part + 1) * windows) / parts) }),
       ),
     );
-    return replies.map((reply) => (reply as { point: Uint8Array }).point);
+    return replies.map((reply) => (reply as { point: Uint8Array }).point).filter((point) => point.some((byte) => byte !== 0));
   }
 
   async terminate(): Promise<void> {

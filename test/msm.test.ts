@@ -1,0 +1,136 @@
+// Our WebAssembly MSM (scripts/msm, src/proof/msm) against ffjavascript's, which snarkjs
+// proves with: the same points for random scalars and bases, and for the edge cases (zero
+// scalars, r - 1, the largest 256-bit scalar, repeated and opposite bases, the point at
+// infinity, one point, 2^13 points), in G1 and G2, over all bases and over chosen indices.
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { type Bn128, buildBn128, type Group } from "ffjavascript";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { msmArtifact } from "../scripts/build-msm.js";
+import { keySetFiles, publishedKeysDir } from "../src/artifacts/paths.js";
+import { REALDID_CIRCUIT } from "../src/artifacts/circuit-id.js";
+import { releaseCurve } from "../src/proof/curve.js";
+import { readSections } from "../src/proof/groth16-prover.js";
+import { type MsmBaseSet, MsmPool } from "../src/proof/msm/msm-pool.js";
+import type { MsmGroup } from "../src/proof/msm/msm-protocol.js";
+
+const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+const BYTES = { g1: 64, g2: 128 } as const;
+
+let curve: Bn128;
+let pool: MsmPool;
+
+beforeAll(async () => {
+  curve = await buildBn128();
+  pool = await MsmPool.start(2);
+});
+
+afterAll(async () => {
+  await pool.terminate();
+  await releaseCurve();
+});
+
+const groupOf = (group: MsmGroup): Group => (group === "g1" ? curve.G1 : curve.G2);
+
+function scalarBytes(values: bigint[]): Uint8Array {
+  const bytes = new Uint8Array(values.length * 32);
+  values.forEach((value, i) => {
+    for (let b = 0; b < 32; b++) bytes[i * 32 + b] = Number((value >> BigInt(8 * b)) & 0xffn);
+  });
+  return bytes;
+}
+
+const randomScalar = () => BigInt(`0x${randomBytes(32).toString("hex")}`) % R;
+
+/** n random affine points in ffjavascript's form; `infinity` positions hold the point at infinity. */
+function randomPoints(group: MsmGroup, n: number, infinity: number[] = []): Uint8Array {
+  const G = groupOf(group);
+  const points = new Uint8Array(n * BYTES[group]);
+  for (let i = 0; i < n; i++) if (!infinity.includes(i)) G.toRprLEM(points, i * BYTES[group], G.toAffine(G.timesScalar(G.g, BigInt(`0x${randomBytes(16).toString("hex")}`))));
+  return points;
+}
+
+async function ours(set: MsmBaseSet, scalars: Uint8Array, indices?: Uint32Array): Promise<Uint8Array> {
+  const G = groupOf(set.group);
+  const partials = await pool.multiExp(set, scalars, indices);
+  return partials.reduce((sum: Uint8Array, point) => G.add(sum, G.fromRprLEM(point, 0)), G.zero);
+}
+
+/** ffjavascript's MSM of the same bases (chosen by indices) and scalars. */
+function theirs(group: MsmGroup, points: Uint8Array, scalars: Uint8Array, indices?: Uint32Array): Promise<Uint8Array> {
+  const size = BYTES[group];
+  const chosen = indices ? new Uint8Array(indices.length * size) : points;
+  indices?.forEach((index, k) => chosen.set(points.subarray(index * size, (index + 1) * size), k * size));
+  return groupOf(group).multiExpAffine(chosen, scalars);
+}
+
+async function expectSame(group: MsmGroup, set: MsmBaseSet, points: Uint8Array, scalars: Uint8Array, indices?: Uint32Array): Promise<void> {
+  const G = groupOf(group);
+  const [mine, reference] = [await ours(set, scalars, indices), await theirs(group, points, scalars, indices)];
+  expect(G.eq(mine, reference), `${group}: ${G.toString(G.toAffine(mine))} vs ${G.toString(G.toAffine(reference))}`).toBe(true);
+}
+
+describe("the MSM artifact", () => {
+  it("is what scripts/build-msm.ts builds from the sources (npm run build:msm)", async () => {
+    expect(readFileSync(new URL("../src/proof/msm/msm-artifact.ts", import.meta.url), "utf8")).toBe(await msmArtifact());
+  });
+});
+
+describe.each(["g1", "g2"] as const)("our MSM in %s equals ffjavascript's", (group) => {
+  it("for random scalars and bases, over all bases and over chosen indices", async () => {
+    const points = randomPoints(group, 300);
+    const set = await pool.loadSet(group, points);
+    for (const n of [1, 2, 17, 300]) {
+      await expectSame(group, set, points.subarray(0, n * BYTES[group]), scalarBytes(Array.from({ length: n }, randomScalar)));
+    }
+    const indices = Uint32Array.from([299, 0, 5, 5, 150, 42, 7]);
+    await expectSame(group, set, points, scalarBytes(Array.from(indices, randomScalar)), indices);
+  });
+
+  it("for zero scalars, r - 1, 2^256 - 1, one, repeated and opposite bases, and the point at infinity", async () => {
+    const points = randomPoints(group, 40, [3, 39]);
+    const set = await pool.loadSet(group, points);
+    const scalars = Array.from({ length: 40 }, randomScalar);
+    scalars[0] = 0n;
+    scalars[1] = R - 1n;
+    scalars[2] = (1n << 256n) - 1n;
+    scalars[4] = 1n;
+    scalars[39] = 5n; // on the point at infinity
+    await expectSame(group, set, points, scalarBytes(scalars));
+    // The same base twice: with equal scalars (a doubling in a bucket), with opposite ones (they cancel).
+    const s = randomScalar();
+    await expectSame(group, set, points, scalarBytes([s, s, 7n]), Uint32Array.from([8, 8, 9]));
+    await expectSame(group, set, points, scalarBytes([s, R - s, 7n]), Uint32Array.from([8, 8, 9]));
+    await expectSame(group, set, points, scalarBytes(Array.from({ length: 64 }, () => s)), new Uint32Array(64).fill(10));
+    // Every scalar zero, and only the point at infinity: the sum is the point at infinity.
+    expect(groupOf(group).isZero(await ours(set, scalarBytes(Array(40).fill(0n))))).toBe(true);
+    expect(groupOf(group).isZero(await ours(set, scalarBytes([randomScalar()]), Uint32Array.from([3])))).toBe(true);
+  });
+
+  it("for 2^13 points: the proving key's own bases with random scalars", async () => {
+    const files = keySetFiles(publishedKeysDir(REALDID_CIRCUIT), REALDID_CIRCUIT);
+    const sections = readSections(readFileSync(files.zkey), "zkey", "proving key");
+    // H has 2^13 G1 points; B2 has one G2 point per wire, some of them infinity, made up to 2^13 with random ones.
+    const keyPoints = group === "g1" ? sections.get(9)! : sections.get(7)!;
+    const n = 1 << 13;
+    const points = new Uint8Array(n * BYTES[group]);
+    points.set(keyPoints.subarray(0, Math.min(keyPoints.byteLength, points.byteLength)));
+    if (keyPoints.byteLength < points.byteLength) points.set(randomPoints(group, n - keyPoints.byteLength / BYTES[group]), keyPoints.byteLength);
+    const set = await pool.loadSet(group, points);
+    await expectSame(group, set, points, scalarBytes(Array.from({ length: n }, randomScalar)));
+  });
+});
+
+describe("the MSM pool", () => {
+  it("refuses scalars that are not 32 bytes each, not one per index, or an index past the bases", async () => {
+    const set = await pool.loadSet("g1", randomPoints("g1", 4));
+    await expect(pool.multiExp(set, new Uint8Array(33))).rejects.toThrow(/32 bytes each/);
+    await expect(pool.multiExp(set, new Uint8Array(64), Uint32Array.from([1]))).rejects.toThrow(/one per index/);
+    await expect(pool.multiExp(set, new Uint8Array(32), Uint32Array.from([4]))).rejects.toThrow(/index 4 is past the 4 bases/);
+    await expect(pool.multiExp(set, new Uint8Array(5 * 32))).rejects.toThrow(/5 scalars for 4 bases/);
+  });
+
+  it("passes a worker's error on: a base set it does not hold", async () => {
+    await expect(pool.multiExp({ group: "g1", count: 4, ids: [99, 99] }, new Uint8Array(32))).rejects.toThrow(/MSM worker: no base set 99/);
+  });
+});
