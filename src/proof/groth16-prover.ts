@@ -2,18 +2,17 @@ import { buildBn128, type Bn128, type CurvePoint } from "ffjavascript";
 import type { Groth16Proof } from "snarkjs";
 import { FIELD_BYTES, mod, readFieldElement, writeFieldElement } from "../crypto/field.js";
 import { RealDidError } from "../errors.js";
-import { type MsmBaseSet, MsmPool } from "./msm/msm-pool.js";
+import { type MsmBaseSet, WasmProverPool } from "./wasm-prover/pool.js";
 
 /** zkey file sections (snarkjs's format). */
 const SECTION = { header: 2, coefficients: 4, pointsA: 5, pointsB1: 6, pointsB2: 7, pointsC: 8, pointsH: 9 } as const;
 
 /**
  * A Groth16 prover for one zkey, computing what snarkjs.groth16.prove computes, but with
- * the zkey parsed once and kept, the five multi-scalar multiplications done by our own
- * WebAssembly MSM (msm/msm-pool.ts) on the key's bases loaded once into its workers, and
- * the witness-times-R1CS step (snarkjs walks every coefficient in JavaScript: ~3 µs each,
- * 0.1-0.5 s a proof) done by ffjavascript's WebAssembly routine on its worker threads, split
- * by rows. Proofs verify with snarkjs (tested) and carry fresh randomness r, s as snarkjs's do.
+ * the zkey parsed once into our own WebAssembly prover's workers (wasm-prover/pool.ts),
+ * which make the quotient (A·w, B·w, C·w, their FFTs and join) and the five multi-scalar
+ * multiplications; ffjavascript only adds the blinding. Proofs verify with snarkjs (tested)
+ * and carry fresh randomness r, s as snarkjs's do.
  */
 export class Groth16Prover {
   /** The last witness and its sums, for the next proof to update instead of recompute. */
@@ -22,23 +21,26 @@ export class Groth16Prover {
   private constructor(
     private readonly curve: Bn128,
     private readonly key: ProvingKey,
-    private readonly msm: MsmPool,
+    private readonly pool: WasmProverPool,
     private readonly bases: KeyBases,
     private readonly updateLastSums: boolean,
   ) {}
 
   /** `updateLastSums: false` computes every MSM whole each time (the bench's worst case). */
   static async create(zkey: Uint8Array, { updateLastSums = true } = {}): Promise<Groth16Prover> {
-    const [curve, msm] = await Promise.all([buildBn128(), MsmPool.start()]);
-    const { points, ...key } = parseProvingKey(zkey, curve);
+    const [curve, pool] = await Promise.all([buildBn128(), WasmProverPool.start()]);
+    const { points, coefficients, ...key } = parseProvingKey(zkey, curve);
+    // The quotient's FFTs run on the domain of 2^bits points, then on its coset by the next root of unity (snarkjs's choice).
+    const bits = Math.log2(key.domainSize);
     const [a, b1, b2, c, h] = await Promise.all([
-      msm.loadSet("g1", points.a),
-      msm.loadSet("g1", points.b1),
-      msm.loadSet("g2", points.b2),
-      msm.loadSet("g1", points.c),
-      msm.loadSet("g1", points.h),
+      pool.loadSet("g1", points.a),
+      pool.loadSet("g1", points.b1),
+      pool.loadSet("g2", points.b2),
+      pool.loadSet("g1", points.c),
+      pool.loadSet("g1", points.h),
+      pool.loadQuotient({ coefficients, nVars: key.nVars, domainBits: bits, omega: curve.Fr.w[bits], shift: bits === curve.Fr.s ? curve.Fr.shift : curve.Fr.w[bits + 1] }),
     ]);
-    return new Groth16Prover(curve, key, msm, { a, b1, b2, c, h }, updateLastSums);
+    return new Groth16Prover(curve, key, pool, { a, b1, b2, c, h }, updateLastSums);
   }
 
   /** Proves for a witness in circom's .wtns binary format (calculateWTNSBin's output). */
@@ -52,7 +54,7 @@ export class Groth16Prover {
     }
     const [{ a, b1, b2, c }, h] = await Promise.all([
       this.witnessSums(witness),
-      this.quotientEvaluations(witness).then((quotient) => this.multiExp(this.bases.h, quotient)),
+      this.pool.quotient(witness).then((quotient) => this.multiExp(this.bases.h, quotient)),
     ]);
     // Blinding, as in the Groth16 paper: A += α + r·δ, B += β + s·δ, C += H + s·A + r·B1 - r·s·δ.
     const r = Fr.random();
@@ -119,65 +121,11 @@ export class Groth16Prover {
   /** One MSM: the workers' partial points, added. */
   private async multiExp(bases: MsmBaseSet, scalars: Uint8Array, indices?: Uint32Array): Promise<CurvePoint> {
     const group = bases.group === "g1" ? this.curve.G1 : this.curve.G2;
-    const partials = await this.msm.multiExp(bases, scalars, indices);
+    const partials = await this.pool.multiExp(bases, scalars, indices);
     return partials.reduce((sum: CurvePoint, point) => group.add(sum, group.fromRprLEM(point, 0)), group.zero);
-  }
-
-  /** H's evaluations on the odd coset, from A·w, B·w, C·w (snarkjs's QAP steps). */
-  private async quotientEvaluations(witness: Uint8Array): Promise<Uint8Array> {
-    const { Fr } = this.curve;
-    const { domainSize } = this.key;
-    const [aRows, bRows, cRows] = await this.constraintRows(witness);
-    const power = Math.log2(domainSize);
-    const shift = power === Fr.s ? Fr.shift : Fr.w[power + 1];
-    const toOddCoset = async (rows: Uint8Array) => Fr.fft(await Fr.batchApplyKey(await Fr.ifft(rows), Fr.e(1), shift));
-    const [a, b, c] = [await toOddCoset(aRows), await toOddCoset(bRows), await toOddCoset(cRows)];
-    return this.onWorkers(domainSize, (offset, n) => [
-      { cmd: "ALLOCSET", var: 0, buff: a.slice(offset * FIELD_BYTES, (offset + n) * FIELD_BYTES) },
-      { cmd: "ALLOCSET", var: 1, buff: b.slice(offset * FIELD_BYTES, (offset + n) * FIELD_BYTES) },
-      { cmd: "ALLOCSET", var: 2, buff: c.slice(offset * FIELD_BYTES, (offset + n) * FIELD_BYTES) },
-      { cmd: "ALLOC", var: 3, len: n * FIELD_BYTES },
-      { cmd: "CALL", fnName: "qap_joinABC", params: [{ var: 0 }, { var: 1 }, { var: 2 }, { val: n }, { var: 3 }] },
-      { cmd: "CALL", fnName: "frm_batchFromMontgomery", params: [{ var: 3 }, { val: n }, { var: 3 }] },
-      { cmd: "GET", out: 0, var: 3, len: n * FIELD_BYTES },
-    ]).then(([joined]) => joined);
-  }
-
-  /** (A·w, B·w, (A·w)∘(B·w)) over the domain, each worker taking a range of rows. */
-  private constraintRows(witness: Uint8Array): Promise<Uint8Array[]> {
-    const { coefficients, coefficientCount, nVars, domainSize } = this.key;
-    return this.onWorkers(domainSize, (offset, n) => [
-      { cmd: "ALLOCSET", var: 0, buff: coefficients },
-      { cmd: "ALLOCSET", var: 1, buff: witness },
-      { cmd: "ALLOC", var: 2, len: n * FIELD_BYTES },
-      { cmd: "ALLOC", var: 3, len: n * FIELD_BYTES },
-      { cmd: "ALLOC", var: 4, len: n * FIELD_BYTES },
-      {
-        cmd: "CALL",
-        fnName: "qap_buildABC",
-        params: [{ var: 0 }, { val: coefficientCount }, { var: 1 }, { var: 2 }, { var: 3 }, { var: 4 }, { val: offset }, { val: n }, { val: 0 }, { val: nVars }],
-      },
-      { cmd: "GET", out: 0, var: 2, len: n * FIELD_BYTES },
-      { cmd: "GET", out: 1, var: 3, len: n * FIELD_BYTES },
-      { cmd: "GET", out: 2, var: 4, len: n * FIELD_BYTES },
-    ]);
-  }
-
-  /** Runs one task per worker over consecutive ranges of `total` rows; joins each output. */
-  private async onWorkers(total: number, task: (offset: number, n: number) => object[]): Promise<Uint8Array[]> {
-    const parts = Math.max(1, this.curve.tm.concurrency);
-    const perPart = Math.ceil(total / parts);
-    const ranges = Array.from({ length: parts }, (_, p) => [p * perPart, Math.min(perPart, total - p * perPart)]).filter(([, n]) => n > 0);
-    const results = await Promise.all(ranges.map(([offset, n]) => this.curve.tm.queueAction(task(offset, n))));
-    return results[0].map((_, out) => {
-      const joined = new Uint8Array(total * FIELD_BYTES);
-      results.forEach((result, p) => joined.set(result[out], ranges[p][0] * FIELD_BYTES));
-      return joined;
-    });
   }
 }
 
-/** The proving key's bases, loaded into the MSM workers. */
 interface KeyBases {
   a: MsmBaseSet;
   b1: MsmBaseSet;
@@ -223,9 +171,6 @@ interface ProvingKey {
   beta2: CurvePoint;
   delta1: CurvePoint;
   delta2: CurvePoint;
-  /** Section 4 without its count: (matrix u32, row u32, signal u32, coefficient 32 bytes)*. */
-  coefficients: Uint8Array;
-  coefficientCount: number;
 }
 
 /** The sections of an iden3 binary file: magic, version u32, count u32, (type u32, size u64, bytes)*. */
@@ -248,7 +193,7 @@ export function readSections(file: Uint8Array, magic: string, what: string): Map
 }
 
 /** Reads a snarkjs Groth16 zkey: the key, and its bases in ffjavascript's affine form. */
-function parseProvingKey(zkey: Uint8Array, curve: Bn128): ProvingKey & { points: Record<keyof KeyBases, Uint8Array> } {
+function parseProvingKey(zkey: Uint8Array, curve: Bn128): ProvingKey & { points: Record<keyof KeyBases, Uint8Array>; coefficients: Uint8Array } {
   const sections = readSections(zkey, "zkey", "proving key");
   const section = (type: number) => {
     const bytes = sections.get(type);
@@ -282,7 +227,7 @@ function parseProvingKey(zkey: Uint8Array, curve: Bn128): ProvingKey & { points:
     beta2,
     delta1,
     delta2,
-    coefficientCount: new DataView(coefficientSection.buffer).getUint32(0, true),
+    // Section 4 without its count: (matrix u32, row u32, signal u32, coefficient 32 bytes)*.
     coefficients: coefficientSection.slice(4),
     points: { a: section(SECTION.pointsA), b1: section(SECTION.pointsB1), b2: section(SECTION.pointsB2), c: section(SECTION.pointsC), h: section(SECTION.pointsH) },
   };

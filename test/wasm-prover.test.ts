@@ -6,23 +6,23 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { type Bn128, buildBn128, type Group } from "ffjavascript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { msmArtifact } from "../scripts/build-msm.js";
+import { msmArtifact } from "../scripts/build-wasm-prover.js";
 import { keySetFiles, publishedKeysDir } from "../src/artifacts/paths.js";
 import { REALDID_CIRCUIT } from "../src/artifacts/circuit-id.js";
 import { releaseCurve } from "../src/proof/curve.js";
 import { readSections } from "../src/proof/groth16-prover.js";
-import { type MsmBaseSet, MsmPool } from "../src/proof/msm/msm-pool.js";
-import type { MsmGroup } from "../src/proof/msm/msm-protocol.js";
+import { type MsmBaseSet, WasmProverPool } from "../src/proof/wasm-prover/pool.js";
+import type { MsmGroup } from "../src/proof/wasm-prover/protocol.js";
 
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const BYTES = { g1: 64, g2: 128 } as const;
 
 let curve: Bn128;
-let pool: MsmPool;
+let pool: WasmProverPool;
 
 beforeAll(async () => {
   curve = await buildBn128();
-  pool = await MsmPool.start(2);
+  pool = await WasmProverPool.start(2);
 });
 
 afterAll(async () => {
@@ -71,8 +71,8 @@ async function expectSame(group: MsmGroup, set: MsmBaseSet, points: Uint8Array, 
 }
 
 describe("the MSM artifact", () => {
-  it("is what scripts/build-msm.ts builds from the sources (npm run build:msm)", async () => {
-    expect(readFileSync(new URL("../src/proof/msm/msm-artifact.ts", import.meta.url), "utf8")).toBe(await msmArtifact());
+  it("is what scripts/build-wasm-prover.ts builds from the sources (npm run build:wasm-prover)", async () => {
+    expect(readFileSync(new URL("../src/proof/wasm-prover/artifact.ts", import.meta.url), "utf8")).toBe(await msmArtifact());
   });
 });
 

@@ -2,12 +2,12 @@
 // browser (also from inside the wallet's own proving worker). Node's module is reached through
 // process.getBuiltinModule, not an import, so that browser bundles hold nothing of Node.
 import type * as NodeWorkerThreads from "node:worker_threads";
-import type { MsmReply, MsmRequest } from "./msm-protocol.js";
+import type { WorkerReply, WorkerRequest } from "./protocol.js";
 
-export interface MsmWorkerHandle {
-  post(message: MsmRequest): void;
+export interface ProverWorkerHandle {
+  post(message: WorkerRequest): void;
   /** Replies, and the worker's failure (it crashed or could not start). */
-  listen(onReply: (reply: MsmReply) => void, onFailure: (error: Error) => void): void;
+  listen(onReply: (reply: WorkerReply) => void, onFailure: (error: Error) => void): void;
   /** A busy Node worker keeps the process alive; an idle one does not. */
   setBusy(busy: boolean): void;
   terminate(): Promise<void>;
@@ -35,7 +35,7 @@ export function workerCount(): number {
   return Math.max(1, Math.min(8, cores));
 }
 
-export function startMsmWorker(source: string): MsmWorkerHandle {
+export function startProverWorker(source: string): ProverWorkerHandle {
   const node = nodeBuiltins();
   if (node) {
     const worker = new (node.getBuiltinModule("node:worker_threads").Worker)(NODE_PRELUDE + source, { eval: true });
@@ -55,7 +55,7 @@ export function startMsmWorker(source: string): MsmWorkerHandle {
   return {
     post: (message) => worker.postMessage(message),
     listen: (onReply, onFailure) => {
-      worker.addEventListener("message", (event: MessageEvent<MsmReply>) => onReply(event.data));
+      worker.addEventListener("message", (event: MessageEvent<WorkerReply>) => onReply(event.data));
       worker.addEventListener("error", (event) => onFailure(new Error(`the MSM worker failed: ${event.message}`)));
     },
     setBusy: () => undefined,

@@ -1,6 +1,6 @@
-import { MSM_WASM_BASE64, MSM_WORKER_SOURCE } from "./msm-artifact.js";
-import type { MsmGroup, MsmReply, MsmRequest } from "./msm-protocol.js";
-import { type MsmWorkerHandle, startMsmWorker, workerCount } from "./msm-workers.js";
+import { PROVER_WASM_BASE64, PROVER_WORKER_SOURCE } from "./artifact.js";
+import type { MsmGroup, WorkerReply, WorkerRequest } from "./protocol.js";
+import { type ProverWorkerHandle, startProverWorker, workerCount } from "./start-worker.js";
 
 /** A set of fixed bases (a proving key's points), loaded into every worker. */
 export interface MsmBaseSet {
@@ -10,27 +10,27 @@ export interface MsmBaseSet {
   readonly ids: readonly number[];
 }
 
-type Request = MsmRequest extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
+type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
 
 /**
  * Multi-scalar multiplications over fixed bases on worker threads (Node) or Web Workers, with
  * our WebAssembly MSM (scripts/msm). Each MSM is split by windows: every worker sums its
  * share of the windows over all points, and the caller adds their partial points.
  */
-export class MsmPool {
+export class WasmProverPool {
   private nextId = 0;
-  private readonly waiting = new Map<number, { worker: number; resolve: (reply: MsmReply) => void; reject: (error: Error) => void }>();
+  private readonly waiting = new Map<number, { worker: number; resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }>();
   private readonly busy: number[];
   private failure?: Error;
 
-  private constructor(private readonly workers: MsmWorkerHandle[]) {
+  private constructor(private readonly workers: ProverWorkerHandle[]) {
     this.busy = workers.map(() => 0);
     workers.forEach((worker, index) => worker.listen((reply) => this.settle(reply), (error) => this.fail(index, error)));
   }
 
-  static async start(size = workerCount()): Promise<MsmPool> {
-    const module = await WebAssembly.compile(Uint8Array.from(atob(MSM_WASM_BASE64), (char) => char.charCodeAt(0)));
-    const pool = new MsmPool(Array.from({ length: size }, () => startMsmWorker(MSM_WORKER_SOURCE)));
+  static async start(size = workerCount()): Promise<WasmProverPool> {
+    const module = await WebAssembly.compile(Uint8Array.from(atob(PROVER_WASM_BASE64), (char) => char.charCodeAt(0)));
+    const pool = new WasmProverPool(Array.from({ length: size }, () => startProverWorker(PROVER_WORKER_SOURCE)));
     await Promise.all(pool.workers.map((_, worker) => pool.ask(worker, { type: "init", module })));
     return pool;
   }
@@ -64,21 +64,32 @@ export class MsmPool {
     return replies.map((reply) => (reply as { point: Uint8Array }).point).filter((point) => point.some((byte) => byte !== 0));
   }
 
+  /** Loads a zkey's quotient data (see WorkerRequest "load-quotient") into every worker. */
+  async loadQuotient(data: Omit<Extract<WorkerRequest, { type: "load-quotient" }>, "id" | "type">): Promise<void> {
+    await Promise.all(this.workers.map((_, worker) => this.ask(worker, { type: "load-quotient", ...data })));
+  }
+
+  /** A·B - C on the odd coset for a witness, by the least busy worker: plain values, 32 bytes each. */
+  async quotient(witness: Uint8Array): Promise<Uint8Array> {
+    const worker = this.busy.indexOf(Math.min(...this.busy));
+    return ((await this.ask(worker, { type: "quotient", witness })) as { values: Uint8Array }).values;
+  }
+
   async terminate(): Promise<void> {
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
-  private ask(worker: number, request: Request): Promise<MsmReply> {
+  private ask(worker: number, request: Request): Promise<WorkerReply> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     if (this.busy[worker]++ === 0) this.workers[worker].setBusy(true);
-    return new Promise<MsmReply>((resolve, reject) => {
+    return new Promise<WorkerReply>((resolve, reject) => {
       this.waiting.set(id, { worker, resolve, reject });
-      this.workers[worker].post({ ...request, id } as MsmRequest);
+      this.workers[worker].post({ ...request, id } as WorkerRequest);
     });
   }
 
-  private settle(reply: MsmReply): void {
+  private settle(reply: WorkerReply): void {
     const waiter = this.waiting.get(reply.id);
     if (!waiter) return;
     this.waiting.delete(reply.id);

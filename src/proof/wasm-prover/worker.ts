@@ -1,0 +1,123 @@
+// The MSM worker: holds the WebAssembly MSM instance and the base sets loaded into it, and
+// answers one message at a time (pool.ts sends them). Bundled by scripts/build-wasm-prover.ts into
+// one script that runs as a browser Web Worker and, behind a small prelude that gives it the
+// same `self` (start-worker.ts), as a Node worker thread.
+import type { WorkerReply, WorkerRequest } from "./protocol.js";
+
+interface ProverExports {
+  memory: WebAssembly.Memory;
+  alloc(bytes: number): number;
+  heapMark(): number;
+  release(mark: number): void;
+  g1_fromFfjs(out: number, bytes: number, n: number): void;
+  g2_fromFfjs(out: number, bytes: number, n: number): void;
+  g1_msm(out: number, bases: number, n: number, indices: number, scalars: number, c: number, w0: number, w1: number): void;
+  g2_msm(out: number, bases: number, n: number, indices: number, scalars: number, c: number, w0: number, w1: number): void;
+  fr_fromFfjs(out: number, bytes: number): void;
+  fr_fromPlain(out: number, bytes: number): void;
+  fr_inverse(out: number, a: number): void;
+  fr_powers(out: number, base: number, first: number, n: number): void;
+  qap_loadCoefficients(out: number, section: number, count: number): void;
+  qap_quotient(out: number, coefficients: number, count: number, witness: number, nVars: number, bits: number, roots: number, scale: number): void;
+}
+
+/** Bytes of a field element in our form, and of a coefficient entry (scripts/wasm-prover). */
+const ELEMENT_BYTES = 36;
+const COEFFICIENT_BYTES = 48;
+
+interface WorkerScope {
+  postMessage(message: WorkerReply, transfer?: Transferable[]): void;
+  addEventListener(type: "message", listener: (event: { data: WorkerRequest }) => void): void;
+}
+
+const scope = self as unknown as WorkerScope;
+/** List point bytes per group (x, y in our form, a flag) and affine bytes in ffjavascript's form. */
+const POINT_BYTES = { g1: { ours: 76, ffjs: 64 }, g2: { ours: 148, ffjs: 128 } } as const;
+let wasm: ProverExports | undefined;
+const sets: { group: "g1" | "g2"; bases: number; count: number }[] = [];
+let quotientData: { coefficients: number; count: number; nVars: number; bits: number; roots: number; scale: number } | undefined;
+
+/** Copies bytes into fresh WebAssembly memory; 8 bytes more are readable after them. */
+function copyIn(exports: ProverExports, bytes: Uint8Array): number {
+  const at = exports.alloc(bytes.byteLength + 8);
+  new Uint8Array(exports.memory.buffer, at, bytes.byteLength + 8).set(bytes);
+  return at;
+}
+
+async function handle(request: WorkerRequest): Promise<WorkerReply> {
+  if (request.type === "init") {
+    wasm = (await WebAssembly.instantiate(request.module, { env: { abort: () => { throw new Error("the MSM module aborted"); } } })).exports as unknown as ProverExports;
+    return { id: request.id, type: "ready" };
+  }
+  if (!wasm) throw new Error("the MSM worker was not initialised");
+  if (request.type === "load") {
+    const { group, points } = request;
+    const count = points.byteLength / POINT_BYTES[group].ffjs;
+    const bases = wasm.alloc(count * POINT_BYTES[group].ours);
+    const mark = wasm.heapMark();
+    wasm[`${group}_fromFfjs`](bases, copyIn(wasm, points), count);
+    wasm.release(mark);
+    sets.push({ group, bases, count });
+    return { id: request.id, type: "loaded", set: sets.length - 1 };
+  }
+  if (request.type === "load-quotient") {
+    quotientData = loadQuotient(wasm, request);
+    return { id: request.id, type: "quotient-loaded" };
+  }
+  if (request.type === "quotient") return { id: request.id, type: "values", values: quotient(wasm, request.witness) };
+  const set = sets[request.set];
+  if (!set) throw new Error(`no base set ${request.set}`);
+  const mark = wasm.heapMark();
+  try {
+    const out = wasm.alloc(POINT_BYTES[set.group].ffjs);
+    const scalars = copyIn(wasm, request.scalars);
+    const indices = request.indices ? copyIn(wasm, new Uint8Array(request.indices.buffer, request.indices.byteOffset, request.indices.byteLength)) : 0;
+    const n = request.scalars.byteLength / 32;
+    wasm[`${set.group}_msm`](out, set.bases, n, indices, scalars, request.window, request.from, request.to);
+    return { id: request.id, type: "point", point: new Uint8Array(wasm.memory.buffer, out, POINT_BYTES[set.group].ffjs).slice() };
+  } finally {
+    wasm.release(mark);
+  }
+}
+
+/** The coefficients in our form, ω^k for k < n/2 and shift^j/n for j < n (n = 2^domainBits). */
+function loadQuotient(exports: ProverExports, { coefficients, nVars, domainBits, omega, shift }: Extract<WorkerRequest, { type: "load-quotient" }>): NonNullable<typeof quotientData> {
+  const n = 2 ** domainBits;
+  const count = coefficients.byteLength / 44;
+  const converted = exports.alloc(count * COEFFICIENT_BYTES);
+  const [roots, scale] = [exports.alloc((n / 2) * ELEMENT_BYTES), exports.alloc(n * ELEMENT_BYTES)];
+  const mark = exports.heapMark();
+  exports.qap_loadCoefficients(converted, copyIn(exports, coefficients), count);
+  const [omegaAt, shiftAt, one, inverseN] = [exports.alloc(ELEMENT_BYTES), exports.alloc(ELEMENT_BYTES), exports.alloc(ELEMENT_BYTES), exports.alloc(ELEMENT_BYTES)];
+  exports.fr_fromFfjs(omegaAt, copyIn(exports, omega));
+  exports.fr_fromFfjs(shiftAt, copyIn(exports, shift));
+  const plain = (value: number) => copyIn(exports, new Uint8Array(new BigUint64Array([BigInt(value), 0n, 0n, 0n]).buffer));
+  exports.fr_fromPlain(one, plain(1));
+  exports.fr_fromPlain(inverseN, plain(n));
+  exports.fr_inverse(inverseN, inverseN);
+  exports.fr_powers(roots, omegaAt, one, n / 2);
+  exports.fr_powers(scale, shiftAt, inverseN, n);
+  exports.release(mark);
+  return { coefficients: converted, count, nVars, bits: domainBits, roots, scale };
+}
+
+function quotient(exports: ProverExports, witness: Uint8Array): Uint8Array {
+  if (!quotientData) throw new Error("no quotient data loaded");
+  const { coefficients, count, nVars, bits, roots, scale } = quotientData;
+  if (witness.byteLength !== nVars * 32) throw new Error(`the witness has ${witness.byteLength / 32} values; the circuit has ${nVars}`);
+  const mark = exports.heapMark();
+  try {
+    const out = exports.alloc(2 ** bits * 32);
+    exports.qap_quotient(out, coefficients, count, copyIn(exports, witness), nVars, bits, roots, scale);
+    return new Uint8Array(exports.memory.buffer, out, 2 ** bits * 32).slice();
+  } finally {
+    exports.release(mark);
+  }
+}
+
+scope.addEventListener("message", ({ data }) => {
+  handle(data).then(
+    (reply) => scope.postMessage(reply),
+    (error: unknown) => scope.postMessage({ id: data.id, type: "error", message: error instanceof Error ? error.message : String(error) }),
+  );
+});
