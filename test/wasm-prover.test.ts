@@ -1,7 +1,9 @@
-// Our WebAssembly MSM (scripts/msm, src/proof/msm) against ffjavascript's, which snarkjs
-// proves with: the same points for random scalars and bases, and for the edge cases (zero
-// scalars, r - 1, the largest 256-bit scalar, repeated and opposite bases, the point at
-// infinity, one point, 2^13 points), in G1 and G2, over all bases and over chosen indices.
+// Our WebAssembly prover (scripts/wasm-prover, src/proof/wasm-prover) against ffjavascript,
+// which snarkjs proves with. The MSM: the same points for random scalars and bases, and for
+// the edge cases (zero scalars, r - 1, the largest 256-bit scalar, repeated and opposite
+// bases, the point at infinity, one point, 2^13 points), in G1 and G2, over all bases and
+// over chosen indices. The quotient: the same values as rows computed with BigInt and taken
+// through ffjavascript's FFTs.
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { type Bn128, buildBn128, type Group } from "ffjavascript";
@@ -9,10 +11,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { msmArtifact } from "../scripts/build-wasm-prover.js";
 import { keySetFiles, publishedKeysDir } from "../src/artifacts/paths.js";
 import { REALDID_CIRCUIT } from "../src/artifacts/circuit-id.js";
+import { WitnessCalculatorBuilder } from "circom_runtime";
+import { loadArtifacts } from "../src/artifacts/load.js";
+import { circuitInput } from "../src/proof/circuit-input.js";
 import { releaseCurve } from "../src/proof/curve.js";
-import { readSections } from "../src/proof/groth16-prover.js";
+import { Groth16Prover, readSections } from "../src/proof/groth16-prover.js";
 import { type MsmBaseSet, WasmProverPool } from "../src/proof/wasm-prover/pool.js";
 import type { MsmGroup } from "../src/proof/wasm-prover/protocol.js";
+import { predicateBounds } from "../src/attributes/predicates.js";
+import { FastPoseidon } from "../src/crypto/fast-poseidon.js";
+import { generateRegulatorKeyPair } from "../src/crypto/escrow.js";
+import { randomChallenge } from "../src/proof/request.js";
+import { RegistryTree, TREE_HEIGHT } from "../src/registry/registry-tree.js";
+import { makeCitizen, TODAY } from "./helpers/fixtures.js";
 
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const BYTES = { g1: 64, g2: 128 } as const;
@@ -70,7 +81,7 @@ async function expectSame(group: MsmGroup, set: MsmBaseSet, points: Uint8Array, 
   expect(G.eq(mine, reference), `${group}: ${G.toString(G.toAffine(mine))} vs ${G.toString(G.toAffine(reference))}`).toBe(true);
 }
 
-describe("the MSM artifact", () => {
+describe("the WebAssembly prover's artifact", () => {
   it("is what scripts/build-wasm-prover.ts builds from the sources (npm run build:wasm-prover)", async () => {
     expect(readFileSync(new URL("../src/proof/wasm-prover/artifact.ts", import.meta.url), "utf8")).toBe(await msmArtifact());
   });
@@ -134,3 +145,47 @@ describe("the MSM pool", () => {
     await expect(pool.multiExp({ group: "g1", count: 4, ids: [99, 99] }, new Uint8Array(32))).rejects.toThrow(/MSM worker: no base set 99/);
   });
 });
+
+describe("our quotient step", () => {
+  it("equals A·B - C on the odd coset computed with BigInt rows and ffjavascript's FFTs, for a real witness", async () => {
+    const artifacts = loadArtifacts({ warn: () => {} });
+    const citizen = makeCitizen();
+    const tree = new RegistryTree(TREE_HEIGHT, await FastPoseidon.create());
+    tree.insertMany([1n, citizen.leaf]);
+    const request = { scope: "shop.example", challenge: randomChallenge(), bounds: predicateBounds({ minAge: 18 }, TODAY), regulatorKey: generateRegulatorKeyPair().publicKey };
+    const input = circuitInput({ identity: citizen.identity, credential: { index: 1, attributes: citizen.attributes }, merkleProof: tree.proof(1), request });
+    const witness = readSections(await (await WitnessCalculatorBuilder(artifacts.wasm)).calculateWTNSBin(input, true), "wtns", "witness").get(2)!;
+    const prover = (await Groth16Prover.create(artifacts.zkey)) as unknown as { pool: WasmProverPool; key: { domainSize: number } };
+    const ours = await prover.pool.quotient(witness);
+
+    // The rows, with BigInt: a zkey coefficient is stored as c·2^512 mod r.
+    const n = prover.key.domainSize;
+    const values = Array.from({ length: witness.byteLength / 32 }, (_, i) => littleEndian(witness.subarray(i * 32, i * 32 + 32)));
+    const unscale = modPow(modPow(2n, 512n, R), R - 2n, R);
+    const coefficients = readSections(artifacts.zkey, "zkey", "proving key").get(4)!;
+    const view = new DataView(coefficients.buffer, coefficients.byteOffset, coefficients.byteLength);
+    const rows = [new Array<bigint>(n).fill(0n), new Array<bigint>(n).fill(0n)];
+    for (let k = 0, at = 4; k < view.getUint32(0, true); k++, at += 44) {
+      const [matrix, row, signal] = [view.getUint32(at, true), view.getUint32(at + 4, true), view.getUint32(at + 8, true)];
+      rows[matrix][row] = (rows[matrix][row] + ((littleEndian(coefficients.subarray(at + 12, at + 44)) * unscale) % R) * values[signal]) % R;
+    }
+    const { Fr } = curve;
+    const bits = Math.log2(n);
+    const toOddCoset = async (column: bigint[]) => Fr.fft(await Fr.batchApplyKey(await Fr.ifft(concat(column.map((v) => Fr.e(v)))), Fr.e(1), Fr.w[bits + 1]));
+    const [a, b, c] = [await toOddCoset(rows[0]), await toOddCoset(rows[1]), await toOddCoset(rows[0].map((v, i) => (v * rows[1][i]) % R))];
+    const element = (buffer: Uint8Array, i: number) => buffer.slice(i * 32, i * 32 + 32);
+    for (let i = 0; i < n; i++) {
+      const expected = Fr.toObject(Fr.sub(Fr.mul(element(a, i), element(b, i)), element(c, i)));
+      if (littleEndian(ours.subarray(i * 32, i * 32 + 32)) !== expected) expect.fail(`value ${i} differs`);
+    }
+  });
+});
+
+const littleEndian = (bytes: Uint8Array) => bytes.reduceRight((value, byte) => (value << 8n) | BigInt(byte), 0n);
+const concat = (parts: Uint8Array[]) => parts.reduce((all, part, i) => (all.set(part, i * part.byteLength), all), new Uint8Array(parts.length * (parts[0]?.byteLength ?? 0)));
+
+function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
+  let result = 1n;
+  for (base %= modulus; exponent > 0n; exponent >>= 1n, base = (base * base) % modulus) if (exponent & 1n) result = (result * base) % modulus;
+  return result;
+}

@@ -40,6 +40,8 @@ declare module "ffjavascript" {
     random(): Uint8Array;
     neg(a: Uint8Array): Uint8Array;
     mul(a: Uint8Array, b: Uint8Array): Uint8Array;
+    sub(a: Uint8Array, b: Uint8Array): Uint8Array;
+    toObject(a: Uint8Array): bigint;
     fft(buffer: Uint8Array): Promise<Uint8Array>;
     ifft(buffer: Uint8Array): Promise<Uint8Array>;
     batchApplyKey(buffer: Uint8Array, first: Uint8Array, inc: Uint8Array): Promise<Uint8Array>;
