@@ -29,6 +29,7 @@ import { deskSnapshot } from "../src/desk/desk-snapshot.js";
 import { circuitInput } from "../src/proof/circuit-input.js";
 import { groth16Check } from "../src/proof/groth16-check.js";
 import { releaseCurve } from "../src/proof/curve.js";
+import { readSections } from "../src/proof/groth16-prover.js";
 import { Prover } from "../src/proof/prover.js";
 import { challengeForMessage } from "../src/proof/request.js";
 import { credentialLeaf } from "../src/registry/credential.js";
@@ -42,6 +43,7 @@ import { ed25519Signer, newSigningKeyHex } from "../src/signed-log/ed25519-signe
 import { personRecord } from "../test/helpers/people.js";
 import { spawnService } from "../test/helpers/service-process.js";
 import { measureBrowserProofs } from "./bench/browser-proof.js";
+import { measureMsm } from "./bench/msm.js";
 import { measureBusiness } from "./bench/business.js";
 import { measureCompactPresentation } from "./bench/compact-presentation.js";
 import { measureDeskInBrowser } from "./bench/desk-browser.js";
@@ -135,6 +137,11 @@ if (runs("proving")) {
   table.add("  in-browser timings (wallet / snarkjs)", timing(inBrowser.ours.warm), timing(inBrowser.snarkjs.warm));
   table.compare("  in-browser warm (wallet) vs Semaphore v4 on snarkjs in Node", inBrowser.ours.warm.median, semaphore.proof.median, ms, "lower");
   table.compare("  in-browser warm (wallet) vs our prover in Node (same run)", inBrowser.ours.warm.median, semaphore.alongside.median, ms, "lower");
+  const witness = await witnessCalculator.calculateWTNSBin(circuitInput(inputs), true);
+  for (const msm of await measureMsm(PROOF_RUNS, artifacts.zkey, readSections(witness, "wtns", "witness").get(2)!)) {
+    table.compare(`MSM alone, ${msm.label}: ours vs ffjavascript (snarkjs's)`, msm.ours.median, msm.ffjavascript.median, ms, "lower");
+    table.add("  MSM timings (ours / ffjavascript)", timing(msm.ours), timing(msm.ffjavascript));
+  }
 }
 
 // --- Verification ------------------------------------------------------------------
