@@ -87,10 +87,23 @@ describe("the WebAssembly prover's artifact", () => {
   });
 });
 
+/** Tables of multiples, or none (each worker sums its share of the windows). */
+const MODES = [
+  { mode: "by windows", tableBits: undefined },
+  { mode: "with tables of multiples", tableBits: 5 },
+] as const;
+
 describe.each(["g1", "g2"] as const)("our MSM in %s equals ffjavascript's", (group) => {
-  it("for random scalars and bases, over all bases and over chosen indices", async () => {
-    const points = randomPoints(group, 300);
+  /** Loads the points, and fills their tables when asked. */
+  const load = async (points: Uint8Array, tableBits?: number) => {
     const set = await pool.loadSet(group, points);
+    if (tableBits !== undefined) await pool.precompute(set, tableBits);
+    return set;
+  };
+
+  it.each(MODES)("$mode: for random scalars and bases, over all bases and over chosen indices", async ({ tableBits }) => {
+    const points = randomPoints(group, 300);
+    const set = await load(points, tableBits);
     for (const n of [1, 2, 17, 300]) {
       await expectSame(group, set, points.subarray(0, n * BYTES[group]), scalarBytes(Array.from({ length: n }, randomScalar)));
     }
@@ -98,9 +111,9 @@ describe.each(["g1", "g2"] as const)("our MSM in %s equals ffjavascript's", (gro
     await expectSame(group, set, points, scalarBytes(Array.from(indices, randomScalar)), indices);
   });
 
-  it("for zero scalars, r - 1, 2^256 - 1, one, repeated and opposite bases, and the point at infinity", async () => {
+  it.each(MODES)("$mode: for zero scalars, r - 1, 2^256 - 1, one, repeated and opposite bases, and the point at infinity", async ({ tableBits }) => {
     const points = randomPoints(group, 40, [3, 39]);
-    const set = await pool.loadSet(group, points);
+    const set = await load(points, tableBits);
     const scalars = Array.from({ length: 40 }, randomScalar);
     scalars[0] = 0n;
     scalars[1] = R - 1n;
@@ -118,7 +131,7 @@ describe.each(["g1", "g2"] as const)("our MSM in %s equals ffjavascript's", (gro
     expect(groupOf(group).isZero(await ours(set, scalarBytes([randomScalar()]), Uint32Array.from([3])))).toBe(true);
   });
 
-  it("for 2^13 points: the proving key's own bases with random scalars", async () => {
+  it("for 2^13 points: the proving key's own bases with random scalars, by windows and with the prover's tables", async () => {
     const files = keySetFiles(publishedKeysDir(REALDID_CIRCUIT), REALDID_CIRCUIT);
     const sections = readSections(readFileSync(files.zkey), "zkey", "proving key");
     // H has 2^13 G1 points; B2 has one G2 point per wire, some of them infinity, made up to 2^13 with random ones.
@@ -128,6 +141,8 @@ describe.each(["g1", "g2"] as const)("our MSM in %s equals ffjavascript's", (gro
     points.set(keyPoints.subarray(0, Math.min(keyPoints.byteLength, points.byteLength)));
     if (keyPoints.byteLength < points.byteLength) points.set(randomPoints(group, n - keyPoints.byteLength / BYTES[group]), keyPoints.byteLength);
     const set = await pool.loadSet(group, points);
+    await expectSame(group, set, points, scalarBytes(Array.from({ length: n }, randomScalar)));
+    await pool.precompute(set);
     await expectSame(group, set, points, scalarBytes(Array.from({ length: n }, randomScalar)));
   });
 });

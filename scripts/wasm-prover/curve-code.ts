@@ -314,15 +314,18 @@ function ${G}_addPair(p1: usize, p2: usize, target: usize): void {
  * at 'out' in ffjavascript's affine form. 'bases': list points; 'indices': which base
  * each scalar multiplies (0: the k-th); 'scalars': n × 32 bytes little-endian, below 2^256,
  * followed by 8 readable bytes. Windows are c bits, digits signed in [-2^(c-1), 2^(c-1)].
+ * With a 'table' (see ${G}_precompute; 'tableCount' points a window, and w0 = 0), window j's
+ * digits pick its multiples 2^(c·j)·base, and every window shares one set of buckets.
  */
-export function ${G}_msm(out: usize, bases: usize, n: u32, indices: usize, scalars: usize, c: u32, w0: u32, w1: u32): void {
+export function ${G}_msm(out: usize, bases: usize, n: u32, indices: usize, scalars: usize, c: u32, w0: u32, w1: u32, table: usize, tableCount: u32): void {
   const mark = heapMark();
   const buckets: u32 = 1 << (c - 1);
   const digits = alloc(<usize>n * (w1 - w0) * 4);
   // Signed digits of every scalar in [w0, w1), as i32, window by window (0: none or infinity).
   const mask: u64 = (<u64>1 << c) - 1;
   for (let k: u32 = 0; k < n; k++) {
-    const base = bases + <usize>(indices == 0 ? k : load<u32>(indices + 4 * <usize>k)) * ${A};
+    // A table's window 0 is its bases.
+    const base = (table != 0 ? table : bases) + <usize>(indices == 0 ? k : load<u32>(indices + 4 * <usize>k)) * ${A};
     const scalar = scalars + 32 * <usize>k;
     const infinity = ${G}_isInfinity(base);
     let carry: u32 = 0;
@@ -345,7 +348,7 @@ export function ${G}_msm(out: usize, bases: usize, n: u32, indices: usize, scala
   ${G}_jacSetInfinity(${G}_RESULT);
   for (let high = w1; high > w0; ) {
     const low = max<u32>(w0, high > together ? high - together : 0);
-    ${G}_windows(bases, n, indices, digits + 4 * <usize>(low - w0) * n, c, high - low);
+    ${G}_windows(bases, n, indices, digits + 4 * <usize>(low - w0) * n, c, low, high - low, table, tableCount);
     high = low;
   }
   for (let d: u32 = 0; d < w0 * c && !${G}_jacIsInfinity(${G}_RESULT); d++) ${G}_jacDouble(${G}_RESULT, ${G}_RESULT);
@@ -353,21 +356,25 @@ export function ${G}_msm(out: usize, bases: usize, n: u32, indices: usize, scala
   release(mark);
 }
 
-/** RESULT = 2^(c·windows)·RESULT + Σ_j 2^(c·j)·W_j for the windows of 'digits'. */
-function ${G}_windows(bases: usize, n: u32, indices: usize, digits: usize, c: u32, windows: u32): void {
+/**
+ * Adds the windows [first, first + windows) of 'digits' into RESULT: without a table,
+ * RESULT = 2^(c·windows)·RESULT + Σ_j 2^(c·j)·W_j; with one, RESULT += Σ of their points
+ * (each already its window's multiple) by digit.
+ */
+function ${G}_windows(bases: usize, n: u32, indices: usize, digits: usize, c: u32, first: u32, windows: u32, table: usize, tableCount: u32): void {
   const mark = heapMark();
   const buckets: u32 = 1 << (c - 1);
-  const allBuckets = buckets * windows;
+  const allBuckets = table != 0 ? buckets : buckets * windows;
   const counts = alloc(<usize>allBuckets * 4);
   const starts = alloc(<usize>allBuckets * 4);
-  const sums = alloc(<usize>allBuckets * ${A});
   memory.fill(counts, 0, <usize>allBuckets * 4);
   for (let j: u32 = 0; j < windows; j++) {
     const row = digits + 4 * <usize>j * n;
+    const windowBuckets = counts + 4 * <usize>(table != 0 ? 0 : j * buckets);
     for (let k: u32 = 0; k < n; k++) {
       const digit = load<i32>(row + 4 * k);
       if (digit == 0) continue;
-      const at = counts + 4 * (<usize>j * buckets + abs(digit) - 1);
+      const at = windowBuckets + 4 * <usize>(abs(digit) - 1);
       store<u32>(at, load<u32>(at) + 1);
     }
   }
@@ -377,30 +384,52 @@ function ${G}_windows(bases: usize, n: u32, indices: usize, digits: usize, c: u3
     store<u32>(starts + 4 * b, total);
     total += load<u32>(counts + 4 * b);
   }
-  let src = alloc(<usize>total * ${A});
-  let dst = alloc(<usize>total * ${A});
+  const src = alloc(<usize>total * ${A});
   const cursor = alloc(<usize>allBuckets * 4);
   memory.copy(cursor, starts, <usize>allBuckets * 4);
   for (let j: u32 = 0; j < windows; j++) {
     const row = digits + 4 * <usize>j * n;
+    const windowBuckets = cursor + 4 * <usize>(table != 0 ? 0 : j * buckets);
+    const points = table != 0 ? table + <usize>(first + j) * tableCount * ${A} : bases;
     for (let k: u32 = 0; k < n; k++) {
       const digit = load<i32>(row + 4 * k);
       if (digit == 0) continue;
-      const at = cursor + 4 * (<usize>j * buckets + abs(digit) - 1);
+      const at = windowBuckets + 4 * <usize>(abs(digit) - 1);
       const position = load<u32>(at);
       store<u32>(at, position + 1);
-      const base = bases + <usize>(indices == 0 ? k : load<u32>(indices + 4 * <usize>k)) * ${A};
+      const point = points + <usize>(indices == 0 ? k : load<u32>(indices + 4 * <usize>k)) * ${A};
       const to = src + <usize>position * ${A};
       if (digit > 0) {
-        memory.copy(to, base, ${A});
+        memory.copy(to, point, ${A});
       } else {
-        memory.copy(to, base, ${E});
-        ${F}_neg(to + ${E}, base + ${E});
+        memory.copy(to, point, ${E});
+        ${F}_neg(to + ${E}, point + ${E});
         store<u32>(to, 0, ${2 * E});
       }
     }
   }
-  // Sum each bucket's points pairwise, round after round, until one point is left.
+  const sums = ${G}_sumBuckets(src, total, counts, starts, allBuckets);
+  if (table != 0) {
+    ${G}_reduceWindow(sums, buckets);
+    ${G}_jacAdd(${G}_RESULT, ${G}_RESULT, ${G}_WINDOW);
+  } else {
+    for (let j = <i32>windows - 1; j >= 0; j--) {
+      for (let d: u32 = 0; d < c && !${G}_jacIsInfinity(${G}_RESULT); d++) ${G}_jacDouble(${G}_RESULT, ${G}_RESULT);
+      ${G}_reduceWindow(sums + <usize>j * buckets * ${A}, buckets);
+      ${G}_jacAdd(${G}_RESULT, ${G}_RESULT, ${G}_WINDOW);
+    }
+  }
+  release(mark);
+}
+
+/**
+ * Sums each bucket's points ('total' points at 'src', sorted by bucket: 'counts' and 'starts'
+ * per bucket) pairwise, round after round, into one list point per bucket, returned
+ * (allocated: the caller releases it). 'counts' is used up.
+ */
+function ${G}_sumBuckets(src: usize, total: u32, counts: usize, starts: usize, allBuckets: u32): usize {
+  const sums = alloc(<usize>allBuckets * ${A});
+  let dst = alloc(<usize>total * ${A});
   for (let b: u32 = 0; b < allBuckets; b++) {
     const count = load<u32>(counts + 4 * b);
     const sum = sums + <usize>b * ${A};
@@ -429,17 +458,41 @@ function ${G}_windows(bases: usize, n: u32, indices: usize, digits: usize, c: u3
     src = dst;
     dst = swap;
   }
-  // W_j = Σ (b + 1)·bucket_b by running sums from the top bucket down; Horner over the windows.
-  for (let j = <i32>windows - 1; j >= 0; j--) {
-    for (let d: u32 = 0; d < c && !${G}_jacIsInfinity(${G}_RESULT); d++) ${G}_jacDouble(${G}_RESULT, ${G}_RESULT);
-    const window = sums + <usize>j * buckets * ${A};
-    ${G}_jacSetInfinity(${G}_RUNNING);
-    ${G}_jacSetInfinity(${G}_WINDOW);
-    for (let b = <i32>buckets - 1; b >= 0; b--) {
-      ${G}_jacAddAffine(${G}_RUNNING, ${G}_RUNNING, window + <usize>b * ${A});
-      ${G}_jacAdd(${G}_WINDOW, ${G}_WINDOW, ${G}_RUNNING);
+  return sums;
+}
+
+/** WINDOW = Σ (b + 1)·bucket_b over the 'buckets' list points at 'sums', by running sums from the top bucket down. */
+function ${G}_reduceWindow(sums: usize, buckets: u32): void {
+  ${G}_jacSetInfinity(${G}_RUNNING);
+  ${G}_jacSetInfinity(${G}_WINDOW);
+  for (let b = <i32>buckets - 1; b >= 0; b--) {
+    ${G}_jacAddAffine(${G}_RUNNING, ${G}_RUNNING, sums + <usize>b * ${A});
+    ${G}_jacAdd(${G}_WINDOW, ${G}_WINDOW, ${G}_RUNNING);
+  }
+}
+
+/**
+ * Fills windows [from, to) of a table of 'count' points a window: window j holds 2^(c·j)·P
+ * for each P of window 0 (which the caller fills with the bases), by batched affine doublings.
+ */
+export function ${G}_precompute(table: usize, count: u32, c: u32, from: u32, to: u32): void {
+  const mark = heapMark();
+  const bytes = <usize>count * ${A};
+  let src = alloc(bytes);
+  let dst = alloc(bytes);
+  for (let j = from; j < to; j++) {
+    memory.copy(src, table + <usize>(j - 1) * bytes, bytes);
+    for (let d: u32 = 0; d < c; d++) {
+      for (let i: u32 = 0; i < count; i++) {
+        const point = src + <usize>i * ${A};
+        ${G}_addPair(point, point, dst + <usize>i * ${A});
+      }
+      ${G}_flush();
+      const swap = src;
+      src = dst;
+      dst = swap;
     }
-    ${G}_jacAdd(${G}_RESULT, ${G}_RESULT, ${G}_WINDOW);
+    memory.copy(table + <usize>j * bytes, src, bytes);
   }
   release(mark);
 }

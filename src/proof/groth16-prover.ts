@@ -17,17 +17,18 @@ const SECTION = { header: 2, coefficients: 4, pointsA: 5, pointsB1: 6, pointsB2:
 export class Groth16Prover {
   /** The last witness and its sums, for the next proof to update instead of recompute. */
   private last?: { witness: Uint8Array; sums: WitnessSums };
+  /** The tables of multiples being filled, once the first proof is made (with `tables`). */
+  private filling?: Promise<void>;
 
   private constructor(
     private readonly curve: Bn128,
     private readonly key: ProvingKey,
     private readonly pool: WasmProverPool,
     private readonly bases: KeyBases,
-    private readonly updateLastSums: boolean,
+    private readonly options: ProverOptions,
   ) {}
 
-  /** `updateLastSums: false` computes every MSM whole each time (the bench's worst case). */
-  static async create(zkey: Uint8Array, { updateLastSums = true } = {}): Promise<Groth16Prover> {
+  static async create(zkey: Uint8Array, options: ProverOptions = {}): Promise<Groth16Prover> {
     const [curve, pool] = await Promise.all([buildBn128(), WasmProverPool.start()]);
     const { points, coefficients, ...key } = parseProvingKey(zkey, curve);
     // The quotient's FFTs run on the domain of 2^bits points, then on its coset by the next root of unity (snarkjs's choice).
@@ -40,7 +41,7 @@ export class Groth16Prover {
       pool.loadSet("g1", points.h),
       pool.loadQuotient({ coefficients, nVars: key.nVars, domainBits: bits, omega: curve.Fr.w[bits], shift: bits === curve.Fr.s ? curve.Fr.shift : curve.Fr.w[bits + 1] }),
     ]);
-    return new Groth16Prover(curve, key, pool, { a, b1, b2, c, h }, updateLastSums);
+    return new Groth16Prover(curve, key, pool, { a, b1, b2, c, h }, options);
   }
 
   /** Proves for a witness in circom's .wtns binary format (calculateWTNSBin's output). */
@@ -78,7 +79,19 @@ export class Groth16Prover {
       protocol: "groth16",
       curve: "bn128",
     } as Groth16Proof;
+    if (this.options.tables) void this.tablesFilled().catch(() => undefined); // a failure is the next proof's to report
     return { proof, publicSignals };
+  }
+
+  /**
+   * Fills the tables of multiples of the key's bases in the workers (with `tables`, this
+   * starts after the first proof), H first: it is used whole by every proof. Resolves when
+   * every MSM uses them.
+   */
+  tablesFilled(): Promise<void> {
+    const { a, b1, b2, c, h } = this.bases;
+    this.filling ??= [h, b2, a, b1, c].reduce((previous, set) => previous.then(() => this.pool.precompute(set)), Promise.resolve());
+    return this.filling;
   }
 
   /**
@@ -102,7 +115,7 @@ export class Groth16Prover {
     } else {
       sums = await this.sums(witness, witness.subarray((key.nPublic + 1) * FIELD_BYTES));
     }
-    if (this.updateLastSums) this.last = { witness, sums };
+    if (this.options.updateLastSums !== false) this.last = { witness, sums };
     return sums;
   }
 
@@ -126,6 +139,19 @@ export class Groth16Prover {
   }
 }
 
+export interface ProverOptions {
+  /** false: compute every MSM whole each time (the bench's worst case). Default true. */
+  updateLastSums?: boolean;
+  /**
+   * Fill tables of multiples of the key's bases (2^(13·j)·P for 20 windows) after the first
+   * proof, in the background: later MSMs need no doublings and one bucket reduction. Worth
+   * it for a long-lived prover (a daemon, a service); it costs seconds of worker time and tens
+   * of MiB per worker. Default false.
+   */
+  tables?: boolean;
+}
+
+/** The proving key's bases, loaded into the workers. */
 interface KeyBases {
   a: MsmBaseSet;
   b1: MsmBaseSet;

@@ -3,7 +3,7 @@ import type * as snarkjs from "snarkjs";
 import { assertSameKeys } from "../artifacts/key-id.js";
 import type { CircuitArtifacts } from "../artifacts/artifacts.js";
 import { type CircuitInput, circuitInput, type ProofInputs } from "./circuit-input.js";
-import { Groth16Prover } from "./groth16-prover.js";
+import { Groth16Prover, type ProverOptions } from "./groth16-prover.js";
 import { parsePublicSignals, type PublicSignals } from "./public-signals.js";
 
 /** A proof as it travels: the key id of its keys, snarkjs's Groth16 proof and the public signals in circuit order. */
@@ -35,8 +35,13 @@ export class Prover {
     private readonly groth16: Groth16Prover,
   ) {}
 
-  static async create(artifacts: CircuitArtifacts, options?: { updateLastSums?: boolean }): Promise<Prover> {
+  static async create(artifacts: CircuitArtifacts, options?: ProverOptions): Promise<Prover> {
     return new Prover(artifacts.keyId, await WitnessCalculatorBuilder(artifacts.wasm), await Groth16Prover.create(artifacts.zkey, options));
+  }
+
+  /** Fills the Groth16 prover's tables of multiples now (see ProverOptions.tables); resolves when they are in use. */
+  tablesFilled(): Promise<void> {
+    return this.groth16.tablesFilled();
   }
 
   /** Proves for a citizen; see circuitInput for the checks made first. */

@@ -267,7 +267,10 @@ export function proofCommands(program: Command): void {
       const artifacts = commandKeys(options, output);
       const { Prover } = await import("../../proof/prover.js");
       const { startProverDaemon } = await import("../../proof/prover-daemon.js");
-      const daemon = await startProverDaemon(options.socket, await Prover.create(artifacts));
+      // A daemon proves many times: it fills its tables of multiples at once, in the background.
+      const prover = await Prover.create(artifacts, { tables: true });
+      void prover.tablesFilled().catch(() => undefined); // a failed worker fails the next proof, which reports it
+      const daemon = await startProverDaemon(options.socket, prover);
       closeOnSignals(async () => {
         await daemon.close();
         await releaseCurve();

@@ -19,7 +19,9 @@ type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<
  */
 export class WasmProverPool {
   private nextId = 0;
-  private readonly waiting = new Map<number, { worker: number; resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }>();
+  private readonly waiting = new Map<number, { worker: number; background: boolean; resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }>();
+  /** Sets whose tables of multiples are filled in every worker, with their window bits. */
+  private readonly tables = new Map<MsmBaseSet, { window: number; windows: number }>();
   private readonly busy: number[];
   private failure?: Error;
 
@@ -53,15 +55,61 @@ export class WasmProverPool {
     const past = indices?.find((index) => index >= set.count);
     if (past !== undefined) throw new RangeError(`index ${past} is past the ${set.count} bases`);
     if (!indices && n > set.count) throw new RangeError(`${n} scalars for ${set.count} bases`);
+    const replies = this.tables.has(set) ? await this.tableMultiExp(set, scalars, indices) : await this.windowsMultiExp(set, scalars, indices);
+    return replies.map((reply) => (reply as { point: Uint8Array }).point).filter((point) => point.some((byte) => byte !== 0));
+  }
+
+  /**
+   * Fills every worker's table of multiples of the set's bases, one window at a time so that
+   * requests made meanwhile wait at most one step; later MSMs of the set use the tables.
+   * Worker w holds the bases w, w + W, w + 2W, ... (W workers), so that any chosen indices
+   * spread evenly. It runs in the background: it keeps no Node process alive.
+   */
+  async precompute(set: MsmBaseSet, window = TABLE_WINDOW_BITS): Promise<void> {
+    if (this.tables.has(set)) return;
+    const windows = Math.floor(256 / window) + 1;
+    const stride = this.workers.length;
+    await Promise.all(
+      this.workers.map(async (_, worker) => {
+        await this.ask(worker, { type: "table-start", set: set.ids[worker], window, windows, stride, offset: worker }, true);
+        for (let step = 1; step < windows; step++) await this.ask(worker, { type: "table-step", set: set.ids[worker], step }, true);
+      }),
+    );
+    this.tables.set(set, { window, windows });
+  }
+
+  /** Each worker sums its share of the windows over every point. */
+  private windowsMultiExp(set: MsmBaseSet, scalars: Uint8Array, indices?: Uint32Array): Promise<WorkerReply[]> {
+    const n = scalars.byteLength / 32;
     const window = windowBits(n);
     const windows = Math.floor(256 / window) + 1;
     const parts = Math.min(this.workers.length, windows);
-    const replies = await Promise.all(
+    return Promise.all(
       Array.from({ length: parts }, (_, part) =>
         this.ask(part, { type: "msm", set: set.ids[part], scalars, indices, window, from: Math.floor((part * windows) / parts), to: Math.floor(((part + 1) * windows) / parts) }),
       ),
     );
-    return replies.map((reply) => (reply as { point: Uint8Array }).point).filter((point) => point.some((byte) => byte !== 0));
+  }
+
+  /** Each worker sums every window over its share of the points, with its table. */
+  private tableMultiExp(set: MsmBaseSet, scalars: Uint8Array, indices?: Uint32Array): Promise<WorkerReply[]> {
+    const stride = this.workers.length;
+    const n = scalars.byteLength / 32;
+    const shares = this.workers.map(() => ({ scalars: [] as number[], indices: [] as number[] }));
+    for (let k = 0; k < n; k++) {
+      const index = indices ? indices[k] : k;
+      shares[index % stride].scalars.push(k);
+      shares[index % stride].indices.push(Math.floor(index / stride));
+    }
+    return Promise.all(
+      shares.flatMap((share, worker) => {
+        if (share.scalars.length === 0) return [];
+        const own = new Uint8Array(share.scalars.length * 32);
+        share.scalars.forEach((k, position) => own.set(scalars.subarray(k * 32, k * 32 + 32), position * 32));
+        // Without indices, the k-th scalar of a share is for the share's k-th base.
+        return [this.ask(worker, { type: "table-msm", set: set.ids[worker], scalars: own, indices: indices && Uint32Array.from(share.indices) })];
+      }),
+    );
   }
 
   /** Loads a zkey's quotient data (see WorkerRequest "load-quotient") into every worker. */
@@ -79,12 +127,13 @@ export class WasmProverPool {
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
-  private ask(worker: number, request: Request): Promise<WorkerReply> {
+  /** Sends a request; a background one does not keep a Node process alive. */
+  private ask(worker: number, request: Request, background = false): Promise<WorkerReply> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
-    if (this.busy[worker]++ === 0) this.workers[worker].setBusy(true);
+    if (!background && this.busy[worker]++ === 0) this.workers[worker].setBusy(true);
     return new Promise<WorkerReply>((resolve, reject) => {
-      this.waiting.set(id, { worker, resolve, reject });
+      this.waiting.set(id, { worker, background, resolve, reject });
       this.workers[worker].post({ ...request, id } as WorkerRequest);
     });
   }
@@ -93,7 +142,7 @@ export class WasmProverPool {
     const waiter = this.waiting.get(reply.id);
     if (!waiter) return;
     this.waiting.delete(reply.id);
-    if (--this.busy[waiter.worker] === 0) this.workers[waiter.worker].setBusy(false);
+    if (!waiter.background && --this.busy[waiter.worker] === 0) this.workers[waiter.worker].setBusy(false);
     if (reply.type === "error") waiter.reject(new Error(`MSM worker: ${reply.message}`));
     else waiter.resolve(reply);
   }
@@ -108,6 +157,12 @@ export class WasmProverPool {
     }
   }
 }
+
+/**
+ * Window bits of the tables: 20 windows of 13 bits. With 2^13 bases over two workers, one
+ * bucket set of 4,096 takes 2^12 × 20 points each, and its one reduction is small beside them.
+ */
+export const TABLE_WINDOW_BITS = 13;
 
 /**
  * Window bits for n points. Measured on this project's 2-core machine (G1 and G2 alike,

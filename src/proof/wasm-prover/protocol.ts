@@ -11,6 +11,15 @@ export type WorkerRequest =
    * this worker takes of one MSM. Scalars are 32 bytes little-endian each.
    */
   | { id: number; type: "msm"; set: number; scalars: Uint8Array; indices?: Uint32Array; window: number; from: number; to: number }
+  /**
+   * Starts the worker's table of a base set: its share of the bases, every stride-th from
+   * offset, and their multiples 2^(window·j) for windows j < windows, filled one window at
+   * a time by "table-step" (1, 2, ... windows - 1).
+   */
+  | { id: number; type: "table-start"; set: number; window: number; windows: number; stride: number; offset: number }
+  | { id: number; type: "table-step"; set: number; step: number }
+  /** Σ scalar_k·(its share's base k, or indices_k), with the finished table: all windows at once. */
+  | { id: number; type: "table-msm"; set: number; scalars: Uint8Array; indices?: Uint32Array }
   /** A zkey's quotient data: its coefficient entries (section 4 without the count), the witness length, the domain and its roots in ffjavascript's form. */
   | { id: number; type: "load-quotient"; coefficients: Uint8Array; nVars: number; domainBits: number; omega: Uint8Array; shift: Uint8Array }
   /** A·B - C on the odd coset for a witness (nVars plain values, 32 bytes little-endian each). */
@@ -22,6 +31,7 @@ export type WorkerReply =
   /** An affine point in ffjavascript's form, (0, 0) at infinity. */
   | { id: number; type: "point"; point: Uint8Array }
   | { id: number; type: "quotient-loaded" }
+  | { id: number; type: "table-filled" }
   /** Plain values, 32 bytes little-endian each. */
   | { id: number; type: "values"; values: Uint8Array }
   | { id: number; type: "error"; message: string };

@@ -24,7 +24,7 @@ function nodeBuiltins(): NodeBuiltins | undefined {
 }
 
 /** Gives the worker script a Web Worker's `self` (postMessage, message events) in a Node thread. */
-const NODE_PRELUDE = `const { parentPort } = require("node:worker_threads");
+const NODE_PRELUDE = `const { parentPort } = process.getBuiltinModule("node:worker_threads");
 globalThis.self = { postMessage: (message) => parentPort.postMessage(message), addEventListener: (type, listener) => parentPort.on(type, (data) => listener({ data })) };
 `;
 

@@ -11,8 +11,10 @@ interface ProverExports {
   release(mark: number): void;
   g1_fromFfjs(out: number, bytes: number, n: number): void;
   g2_fromFfjs(out: number, bytes: number, n: number): void;
-  g1_msm(out: number, bases: number, n: number, indices: number, scalars: number, c: number, w0: number, w1: number): void;
-  g2_msm(out: number, bases: number, n: number, indices: number, scalars: number, c: number, w0: number, w1: number): void;
+  g1_msm(out: number, bases: number, n: number, indices: number, scalars: number, c: number, w0: number, w1: number, table: number, tableCount: number): void;
+  g2_msm(out: number, bases: number, n: number, indices: number, scalars: number, c: number, w0: number, w1: number, table: number, tableCount: number): void;
+  g1_precompute(table: number, count: number, c: number, from: number, to: number): void;
+  g2_precompute(table: number, count: number, c: number, from: number, to: number): void;
   fr_fromFfjs(out: number, bytes: number): void;
   fr_fromPlain(out: number, bytes: number): void;
   fr_inverse(out: number, a: number): void;
@@ -34,7 +36,14 @@ const scope = self as unknown as WorkerScope;
 /** List point bytes per group (x, y in our form, a flag) and affine bytes in ffjavascript's form. */
 const POINT_BYTES = { g1: { ours: 76, ffjs: 64 }, g2: { ours: 148, ffjs: 128 } } as const;
 let wasm: ProverExports | undefined;
-const sets: { group: "g1" | "g2"; bases: number; count: number }[] = [];
+/** A base set: its bases, and this worker's table of multiples when one is started (precompute in pool.ts). */
+interface BaseSet {
+  group: "g1" | "g2";
+  bases: number;
+  count: number;
+  table?: { pointer: number; count: number; window: number; windows: number; filled: number };
+}
+const sets: BaseSet[] = [];
 let quotientData: { coefficients: number; count: number; nVars: number; bits: number; roots: number; scale: number } | undefined;
 
 /** Copies bytes into fresh WebAssembly memory; 8 bytes more are readable after them. */
@@ -67,17 +76,43 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
   if (request.type === "quotient") return { id: request.id, type: "values", values: quotient(wasm, request.witness) };
   const set = sets[request.set];
   if (!set) throw new Error(`no base set ${request.set}`);
+  if (request.type === "table-start" || request.type === "table-step") {
+    fillTable(wasm, set, request);
+    return { id: request.id, type: "table-filled" };
+  }
+  const table = request.type === "table-msm" ? set.table : undefined;
+  if (request.type === "table-msm" && !table) throw new Error(`no table for base set ${request.set}`);
+  if (request.type === "table-msm" && table?.filled !== table?.windows) throw new Error(`the table of base set ${request.set} is not filled`);
   const mark = wasm.heapMark();
   try {
     const out = wasm.alloc(POINT_BYTES[set.group].ffjs);
     const scalars = copyIn(wasm, request.scalars);
     const indices = request.indices ? copyIn(wasm, new Uint8Array(request.indices.buffer, request.indices.byteOffset, request.indices.byteLength)) : 0;
     const n = request.scalars.byteLength / 32;
-    wasm[`${set.group}_msm`](out, set.bases, n, indices, scalars, request.window, request.from, request.to);
+    if (table) wasm[`${set.group}_msm`](out, set.bases, n, indices, scalars, table.window, 0, table.windows, table.pointer, table.count);
+    else if (request.type === "msm") wasm[`${set.group}_msm`](out, set.bases, n, indices, scalars, request.window, request.from, request.to, 0, 0);
     return { id: request.id, type: "point", point: new Uint8Array(wasm.memory.buffer, out, POINT_BYTES[set.group].ffjs).slice() };
   } finally {
     wasm.release(mark);
   }
+}
+
+/** Starts the set's table (window 0: this worker's share of the bases) or fills its next window. */
+function fillTable(exports: ProverExports, set: BaseSet, request: Extract<WorkerRequest, { type: "table-start" | "table-step" }>): void {
+  const bytes = POINT_BYTES[set.group].ours;
+  if (request.type === "table-start") {
+    const { window, windows, stride, offset } = request;
+    const count = Math.max(0, Math.ceil((set.count - offset) / stride));
+    const pointer = exports.alloc(windows * count * bytes);
+    const memory = new Uint8Array(exports.memory.buffer);
+    for (let k = 0; k < count; k++) memory.copyWithin(pointer + k * bytes, set.bases + (offset + k * stride) * bytes, set.bases + (offset + k * stride + 1) * bytes);
+    set.table = { pointer, count, window, windows, filled: 1 };
+    return;
+  }
+  const { table } = set;
+  if (!table || request.step !== table.filled || request.step >= table.windows) throw new Error(`table window ${request.step} is not the next to fill`);
+  exports[`${set.group}_precompute`](table.pointer, table.count, table.window, request.step, request.step + 1);
+  table.filled++;
 }
 
 /** The coefficients in our form, ω^k for k < n/2 and shift^j/n for j < n (n = 2^domainBits). */
