@@ -343,13 +343,20 @@ export function ${G}_msm(out: usize, bases: usize, n: u32, indices: usize, scala
     }
   }
   // Windows are summed a few at a time, from the top: together, so that one inversion serves
-  // all their buckets, but few enough that their points stay in cache.
-  const together = max<u32>(1, ${WINDOW_POINTS} / max<u32>(n, 1));
+  // all their buckets, but few enough that their points stay in cache. With a table, they
+  // share one set of buckets, whose sums each group of windows carries on to the next.
+  const together = max<u32>(1, (table != 0 ? 2 : 1) * ${WINDOW_POINTS} / max<u32>(n, 1));
+  const carried = table != 0 ? alloc(<usize>buckets * ${A}) : 0;
+  for (let b: u32 = 0; b < (table != 0 ? buckets : 0); b++) ${G}_setInfinity(carried + <usize>b * ${A});
   ${G}_jacSetInfinity(${G}_RESULT);
   for (let high = w1; high > w0; ) {
     const low = max<u32>(w0, high > together ? high - together : 0);
-    ${G}_windows(bases, n, indices, digits + 4 * <usize>(low - w0) * n, c, low, high - low, table, tableCount);
+    ${G}_windows(bases, n, indices, digits + 4 * <usize>(low - w0) * n, c, low, high - low, table, tableCount, carried);
     high = low;
+  }
+  if (table != 0) {
+    ${G}_reduceWindow(carried, buckets);
+    ${G}_jacAdd(${G}_RESULT, ${G}_RESULT, ${G}_WINDOW);
   }
   for (let d: u32 = 0; d < w0 * c && !${G}_jacIsInfinity(${G}_RESULT); d++) ${G}_jacDouble(${G}_RESULT, ${G}_RESULT);
   ${G}_jacToFfjs(out, ${G}_RESULT);
@@ -357,17 +364,19 @@ export function ${G}_msm(out: usize, bases: usize, n: u32, indices: usize, scala
 }
 
 /**
- * Adds the windows [first, first + windows) of 'digits' into RESULT: without a table,
- * RESULT = 2^(c·windows)·RESULT + Σ_j 2^(c·j)·W_j; with one, RESULT += Σ of their points
- * (each already its window's multiple) by digit.
+ * Adds the windows [first, first + windows) of 'digits': without a table, into RESULT =
+ * 2^(c·windows)·RESULT + Σ_j 2^(c·j)·W_j; with one, into the 'carried' bucket sums (their
+ * points are already their window's multiples).
  */
-function ${G}_windows(bases: usize, n: u32, indices: usize, digits: usize, c: u32, first: u32, windows: u32, table: usize, tableCount: u32): void {
+function ${G}_windows(bases: usize, n: u32, indices: usize, digits: usize, c: u32, first: u32, windows: u32, table: usize, tableCount: u32, carried: usize): void {
   const mark = heapMark();
   const buckets: u32 = 1 << (c - 1);
   const allBuckets = table != 0 ? buckets : buckets * windows;
   const counts = alloc(<usize>allBuckets * 4);
   const starts = alloc(<usize>allBuckets * 4);
   memory.fill(counts, 0, <usize>allBuckets * 4);
+  // A carried sum is its bucket's first point.
+  for (let b: u32 = 0; b < (table != 0 ? buckets : 0); b++) if (!${G}_isInfinity(carried + <usize>b * ${A})) store<u32>(counts + 4 * b, 1);
   for (let j: u32 = 0; j < windows; j++) {
     const row = digits + 4 * <usize>j * n;
     const windowBuckets = counts + 4 * <usize>(table != 0 ? 0 : j * buckets);
@@ -387,6 +396,12 @@ function ${G}_windows(bases: usize, n: u32, indices: usize, digits: usize, c: u3
   const src = alloc(<usize>total * ${A});
   const cursor = alloc(<usize>allBuckets * 4);
   memory.copy(cursor, starts, <usize>allBuckets * 4);
+  for (let b: u32 = 0; b < (table != 0 ? buckets : 0); b++) {
+    const sum = carried + <usize>b * ${A};
+    if (${G}_isInfinity(sum)) continue;
+    memory.copy(src + <usize>load<u32>(cursor + 4 * b) * ${A}, sum, ${A});
+    store<u32>(cursor + 4 * b, load<u32>(cursor + 4 * b) + 1);
+  }
   for (let j: u32 = 0; j < windows; j++) {
     const row = digits + 4 * <usize>j * n;
     const windowBuckets = cursor + 4 * <usize>(table != 0 ? 0 : j * buckets);
@@ -410,8 +425,7 @@ function ${G}_windows(bases: usize, n: u32, indices: usize, digits: usize, c: u3
   }
   const sums = ${G}_sumBuckets(src, total, counts, starts, allBuckets);
   if (table != 0) {
-    ${G}_reduceWindow(sums, buckets);
-    ${G}_jacAdd(${G}_RESULT, ${G}_RESULT, ${G}_WINDOW);
+    memory.copy(carried, sums, <usize>buckets * ${A});
   } else {
     for (let j = <i32>windows - 1; j >= 0; j--) {
       for (let d: u32 = 0; d < c && !${G}_jacIsInfinity(${G}_RESULT); d++) ${G}_jacDouble(${G}_RESULT, ${G}_RESULT);
