@@ -25,7 +25,7 @@ export function msmSource(): string {
     fieldCode(p, "fq"),
     fq2Code(),
     fieldCode(bn254.fields.Fr.ORDER, "fr"),
-    quotientCode(),
+    quotientCode(bn254.fields.Fr.ORDER),
     groupCode({ name: "g1", field: "fq", elementBytes: ELEMENT_BYTES, ffjsElementBytes: 32, oneLimbs: one }),
     groupCode({ name: "g2", field: "fq2", elementBytes: FQ2_BYTES, ffjsElementBytes: 64, oneLimbs: [...one, ...one.map(() => 0n)] }),
   ].join("\n");

@@ -53,17 +53,16 @@ export class Groth16Prover {
     if (witness.byteLength !== key.nVars * FIELD_BYTES) {
       throw new RealDidError("invalid_argument", `the witness has ${witness.byteLength / FIELD_BYTES} values; the circuit has ${key.nVars}`);
     }
-    const [{ a, b1, b2, c }, h] = await Promise.all([
-      this.witnessSums(witness),
-      this.pool.quotient(witness).then((quotient) => this.multiExp(this.bases.h, quotient)),
-    ]);
+    // The quotient first: its FFTs and then H's MSM are the longest path.
+    const h = this.pool.quotient(witness).then(({ ab, c }) => this.multiExp(this.bases.h, ab, { subtract: c }));
+    const [{ a, b1, b2, c }, sumH] = await Promise.all([this.witnessSums(witness), h]);
     // Blinding, as in the Groth16 paper: A += α + r·δ, B += β + s·δ, C += H + s·A + r·B1 - r·s·δ.
     const r = Fr.random();
     const s = Fr.random();
     const piA = G1.add(G1.add(a, key.alpha1), G1.timesFr(key.delta1, r));
     const piB = G2.add(G2.add(b2, key.beta2), G2.timesFr(key.delta2, s));
     const b1Blinded = G1.add(G1.add(b1, key.beta1), G1.timesFr(key.delta1, s));
-    let piC = G1.add(c, h);
+    let piC = G1.add(c, sumH);
     piC = G1.add(piC, G1.timesFr(piA, s));
     piC = G1.add(piC, G1.timesFr(b1Blinded, r));
     piC = G1.add(piC, G1.timesFr(key.delta1, Fr.neg(Fr.mul(r, s))));
@@ -123,18 +122,18 @@ export class Groth16Prover {
   private async sums(scalars: Uint8Array, privateScalars: Uint8Array, wires?: Uint32Array, privateWires?: Uint32Array): Promise<WitnessSums> {
     const { a, b1, b2, c } = this.bases;
     const [sumA, sumB1, sumB2, sumC] = await Promise.all([
-      this.multiExp(a, scalars, wires),
-      this.multiExp(b1, scalars, wires),
-      this.multiExp(b2, scalars, wires),
-      this.multiExp(c, privateScalars, privateWires),
+      this.multiExp(a, scalars, { indices: wires }),
+      this.multiExp(b1, scalars, { indices: wires }),
+      this.multiExp(b2, scalars, { indices: wires }),
+      this.multiExp(c, privateScalars, { indices: privateWires }),
     ]);
     return { a: sumA, b1: sumB1, b2: sumB2, c: sumC };
   }
 
   /** One MSM: the workers' partial points, added. */
-  private async multiExp(bases: MsmBaseSet, scalars: Uint8Array, indices?: Uint32Array): Promise<CurvePoint> {
+  private async multiExp(bases: MsmBaseSet, scalars: Uint8Array, options?: Parameters<WasmProverPool["multiExp"]>[2]): Promise<CurvePoint> {
     const group = bases.group === "g1" ? this.curve.G1 : this.curve.G2;
-    const partials = await this.pool.multiExp(bases, scalars, indices);
+    const partials = await this.pool.multiExp(bases, scalars, options);
     return partials.reduce((sum: CurvePoint, point) => group.add(sum, group.fromRprLEM(point, 0)), group.zero);
   }
 }

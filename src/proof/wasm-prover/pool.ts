@@ -47,15 +47,17 @@ export class WasmProverPool {
    * Σ scalar_k·base_k (or base_(indices_k)), as partial affine points in ffjavascript's form,
    * at most one per worker: their sum is the MSM (none: the point at infinity, which in that
    * form is (0, 0), which ffjavascript's addition does not take as zero). Scalars are 32 bytes
-   * little-endian each, below 2^256.
+   * little-endian each, below 2^256; with `subtract` (as many values, plain, below r, as the
+   * scalars then must be), each scalar is scalar_k - subtract_k mod r.
    */
-  async multiExp(set: MsmBaseSet, scalars: Uint8Array, indices?: Uint32Array): Promise<Uint8Array[]> {
+  async multiExp(set: MsmBaseSet, scalars: Uint8Array, { indices, subtract }: { indices?: Uint32Array; subtract?: Uint8Array } = {}): Promise<Uint8Array[]> {
     const n = scalars.byteLength / 32;
     if (!Number.isInteger(n) || (indices && indices.length !== n)) throw new RangeError("the scalars are not 32 bytes each, one per index");
+    if (subtract && subtract.byteLength !== scalars.byteLength) throw new RangeError("the values to subtract are not one per scalar");
     const past = indices?.find((index) => index >= set.count);
     if (past !== undefined) throw new RangeError(`index ${past} is past the ${set.count} bases`);
     if (!indices && n > set.count) throw new RangeError(`${n} scalars for ${set.count} bases`);
-    const replies = this.tables.has(set) ? await this.tableMultiExp(set, scalars, indices) : await this.windowsMultiExp(set, scalars, indices);
+    const replies = this.tables.has(set) ? await this.tableMultiExp(set, scalars, indices, subtract) : await this.windowsMultiExp(set, scalars, indices, subtract);
     return replies.map((reply) => (reply as { point: Uint8Array }).point).filter((point) => point.some((byte) => byte !== 0));
   }
 
@@ -79,20 +81,20 @@ export class WasmProverPool {
   }
 
   /** Each worker sums its share of the windows over every point. */
-  private windowsMultiExp(set: MsmBaseSet, scalars: Uint8Array, indices?: Uint32Array): Promise<WorkerReply[]> {
+  private windowsMultiExp(set: MsmBaseSet, scalars: Uint8Array, indices?: Uint32Array, subtract?: Uint8Array): Promise<WorkerReply[]> {
     const n = scalars.byteLength / 32;
     const window = windowBits(n);
     const windows = Math.floor(256 / window) + 1;
     const parts = Math.min(this.workers.length, windows);
     return Promise.all(
       Array.from({ length: parts }, (_, part) =>
-        this.ask(part, { type: "msm", set: set.ids[part], scalars, indices, window, from: Math.floor((part * windows) / parts), to: Math.floor(((part + 1) * windows) / parts) }),
+        this.ask(part, { type: "msm", set: set.ids[part], scalars, subtract, indices, window, from: Math.floor((part * windows) / parts), to: Math.floor(((part + 1) * windows) / parts) }),
       ),
     );
   }
 
   /** Each worker sums every window over its share of the points, with its table. */
-  private tableMultiExp(set: MsmBaseSet, scalars: Uint8Array, indices?: Uint32Array): Promise<WorkerReply[]> {
+  private tableMultiExp(set: MsmBaseSet, scalars: Uint8Array, indices?: Uint32Array, subtract?: Uint8Array): Promise<WorkerReply[]> {
     const stride = this.workers.length;
     const n = scalars.byteLength / 32;
     const shares = this.workers.map(() => ({ scalars: [] as number[], indices: [] as number[] }));
@@ -104,10 +106,13 @@ export class WasmProverPool {
     return Promise.all(
       shares.flatMap((share, worker) => {
         if (share.scalars.length === 0) return [];
-        const own = new Uint8Array(share.scalars.length * 32);
-        share.scalars.forEach((k, position) => own.set(scalars.subarray(k * 32, k * 32 + 32), position * 32));
+        const ownOf = (values: Uint8Array) => {
+          const own = new Uint8Array(share.scalars.length * 32);
+          share.scalars.forEach((k, position) => own.set(values.subarray(k * 32, k * 32 + 32), position * 32));
+          return own;
+        };
         // Without indices, the k-th scalar of a share is for the share's k-th base.
-        return [this.ask(worker, { type: "table-msm", set: set.ids[worker], scalars: own, indices: indices && Uint32Array.from(share.indices) })];
+        return [this.ask(worker, { type: "table-msm", set: set.ids[worker], scalars: ownOf(scalars), subtract: subtract && ownOf(subtract), indices: indices && Uint32Array.from(share.indices) })];
       }),
     );
   }
@@ -117,10 +122,15 @@ export class WasmProverPool {
     await Promise.all(this.workers.map((_, worker) => this.ask(worker, { type: "load-quotient", ...data })));
   }
 
-  /** A·B - C on the odd coset for a witness, by the least busy worker: plain values, 32 bytes each. */
-  async quotient(witness: Uint8Array): Promise<Uint8Array> {
-    const worker = this.busy.indexOf(Math.min(...this.busy));
-    return ((await this.ask(worker, { type: "quotient", witness })) as { values: Uint8Array }).values;
+  /**
+   * The quotient A·B - C on the odd coset for a witness, as its halves A·B and C there (plain
+   * values, 32 bytes each), made by two workers at once: an MSM's `subtract` joins them.
+   */
+  async quotient(witness: Uint8Array): Promise<{ ab: Uint8Array; c: Uint8Array }> {
+    const [ab, c] = await Promise.all(
+      (["ab", "c"] as const).map(async (part, k) => ((await this.ask(k % this.workers.length, { type: "quotient", part, witness })) as { values: Uint8Array }).values),
+    );
+    return { ab, c };
   }
 
   async terminate(): Promise<void> {

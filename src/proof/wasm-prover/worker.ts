@@ -20,7 +20,8 @@ interface ProverExports {
   fr_inverse(out: number, a: number): void;
   fr_powers(out: number, base: number, first: number, n: number): void;
   qap_loadCoefficients(out: number, section: number, count: number): void;
-  qap_quotient(out: number, coefficients: number, count: number, witness: number, nVars: number, bits: number, roots: number, scale: number): void;
+  qap_part(out: number, part: number, coefficients: number, count: number, witness: number, nVars: number, bits: number, roots: number, scale: number): void;
+  fr_subtractPlain(out: number, a: number, b: number, n: number): void;
 }
 
 /** Bytes of a field element in our form, and of a coefficient entry (scripts/wasm-prover). */
@@ -73,7 +74,7 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
     quotientData = loadQuotient(wasm, request);
     return { id: request.id, type: "quotient-loaded" };
   }
-  if (request.type === "quotient") return { id: request.id, type: "values", values: quotient(wasm, request.witness) };
+  if (request.type === "quotient") return { id: request.id, type: "values", values: quotient(wasm, request.part, request.witness) };
   const set = sets[request.set];
   if (!set) throw new Error(`no base set ${request.set}`);
   if (request.type === "table-start" || request.type === "table-step") {
@@ -87,6 +88,8 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
   try {
     const out = wasm.alloc(POINT_BYTES[set.group].ffjs);
     const scalars = copyIn(wasm, request.scalars);
+    if (request.subtract && request.subtract.byteLength !== request.scalars.byteLength) throw new Error("the values to subtract are not one per scalar");
+    if (request.subtract) wasm.fr_subtractPlain(scalars, scalars, copyIn(wasm, request.subtract), request.scalars.byteLength / 32);
     const indices = request.indices ? copyIn(wasm, new Uint8Array(request.indices.buffer, request.indices.byteOffset, request.indices.byteLength)) : 0;
     const n = request.scalars.byteLength / 32;
     if (table) wasm[`${set.group}_msm`](out, set.bases, n, indices, scalars, table.window, 0, table.windows, table.pointer, table.count);
@@ -136,14 +139,14 @@ function loadQuotient(exports: ProverExports, { coefficients, nVars, domainBits,
   return { coefficients: converted, count, nVars, bits: domainBits, roots, scale };
 }
 
-function quotient(exports: ProverExports, witness: Uint8Array): Uint8Array {
+function quotient(exports: ProverExports, part: "ab" | "c", witness: Uint8Array): Uint8Array {
   if (!quotientData) throw new Error("no quotient data loaded");
   const { coefficients, count, nVars, bits, roots, scale } = quotientData;
   if (witness.byteLength !== nVars * 32) throw new Error(`the witness has ${witness.byteLength / 32} values; the circuit has ${nVars}`);
   const mark = exports.heapMark();
   try {
     const out = exports.alloc(2 ** bits * 32);
-    exports.qap_quotient(out, coefficients, count, copyIn(exports, witness), nVars, bits, roots, scale);
+    exports.qap_part(out, part === "ab" ? 0 : 1, coefficients, count, copyIn(exports, witness), nVars, bits, roots, scale);
     return new Uint8Array(exports.memory.buffer, out, 2 ** bits * 32).slice();
   } finally {
     exports.release(mark);
