@@ -1,7 +1,7 @@
 // Builds the WebAssembly MSM and quotient step (scripts/wasm-prover/*: AssemblyScript generated per field and group,
 // compiled by the `assemblyscript` npm package: nothing is downloaded) and its worker, and
 // writes both into src/proof/wasm-prover/artifact.ts. The artifact is committed, so installs and
-// browser bundles need no compiler; test/msm.test.ts checks it equals a fresh build.
+// browser bundles need no compiler; test/wasm-prover.test.ts checks it equals a fresh build.
 // `npm run build:wasm-prover`.
 import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";

@@ -237,6 +237,17 @@ describe("realdid's Groth16 prover against snarkjs's", () => {
     expect(G1.eq(updated.a, recomputed.a) && G1.eq(updated.b1, recomputed.b1) && G2.eq(updated.b2, recomputed.b2) && G1.eq(updated.c, recomputed.c)).toBe(true);
   });
 
+  it("with tables of multiples: proofs snarkjs verifies, every MSM whole and updated", async () => {
+    const calculator = await WitnessCalculatorBuilder(artifacts.wasm);
+    const ours = await Groth16Prover.create(artifacts.zkey, { tables: true });
+    await ours.tablesFilled();
+    for (const scope of ["shop.example", "news.example"]) {
+      const input = circuitInput({ identity: citizen.identity, credential: { index: 2, attributes: citizen.attributes }, merkleProof: tree.proof(2), request: { ...request, scope, challenge: randomChallenge() } });
+      const { proof, publicSignals } = await ours.prove(await calculator.calculateWTNSBin(input, true));
+      expect(await snarkjs.groth16.verify(artifacts.verificationKey, publicSignals, proof)).toBe(true);
+    }
+  });
+
   it("refuses a witness of the wrong length, and a file that is no witness", async () => {
     const ours = await Groth16Prover.create(artifacts.zkey);
     await expect(ours.prove(new TextEncoder().encode('{"not":"a witness"}'))).rejects.toThrow(/not a wtns file/);

@@ -4,9 +4,11 @@
 // bases, the point at infinity, one point, 2^13 points), in G1 and G2, over all bases and
 // over chosen indices. The quotient: the same values as rows computed with BigInt and taken
 // through ffjavascript's FFTs.
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { type Bn128, buildBn128, type Group } from "ffjavascript";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { msmArtifact } from "../scripts/build-wasm-prover.js";
 import { keySetFiles, publishedKeysDir } from "../src/artifacts/paths.js";
@@ -61,8 +63,20 @@ function randomPoints(group: MsmGroup, n: number, infinity: number[] = []): Uint
   return points;
 }
 
-async function ours(set: MsmBaseSet, scalars: Uint8Array, indices?: Uint32Array): Promise<Uint8Array> {
+/**
+ * Our MSM; with `pad`, made up to that many scalars with zeros (on base 0), which change
+ * nothing but the path: the pool takes its tables only for enough points.
+ */
+async function ours(set: MsmBaseSet, scalars: Uint8Array, indices?: Uint32Array, pad = 0): Promise<Uint8Array> {
   const G = groupOf(set.group);
+  const n = scalars.byteLength / 32;
+  if (pad > n) {
+    const padded = new Uint8Array(pad * 32);
+    padded.set(scalars);
+    const paddedIndices = new Uint32Array(pad);
+    paddedIndices.set(indices ?? Uint32Array.from({ length: n }, (_, k) => k));
+    [scalars, indices] = [padded, paddedIndices];
+  }
   const partials = await pool.multiExp(set, scalars, { indices });
   return partials.reduce((sum: Uint8Array, point) => G.add(sum, G.fromRprLEM(point, 0)), G.zero);
 }
@@ -75,9 +89,9 @@ function theirs(group: MsmGroup, points: Uint8Array, scalars: Uint8Array, indice
   return groupOf(group).multiExpAffine(chosen, scalars);
 }
 
-async function expectSame(group: MsmGroup, set: MsmBaseSet, points: Uint8Array, scalars: Uint8Array, indices?: Uint32Array): Promise<void> {
+async function expectSame(group: MsmGroup, set: MsmBaseSet, points: Uint8Array, scalars: Uint8Array, indices?: Uint32Array, pad = 0): Promise<void> {
   const G = groupOf(group);
-  const [mine, reference] = [await ours(set, scalars, indices), await theirs(group, points, scalars, indices)];
+  const [mine, reference] = [await ours(set, scalars, indices, pad), await theirs(group, points, scalars, indices)];
   expect(G.eq(mine, reference), `${group}: ${G.toString(G.toAffine(mine))} vs ${G.toString(G.toAffine(reference))}`).toBe(true);
 }
 
@@ -89,8 +103,8 @@ describe("the WebAssembly prover's artifact", () => {
 
 /** Tables of multiples, or none (each worker sums its share of the windows). */
 const MODES = [
-  { mode: "by windows", tableBits: undefined },
-  { mode: "with tables of multiples", tableBits: 5 },
+  { mode: "by windows", tableBits: undefined, pad: 0 },
+  { mode: "with tables of multiples", tableBits: 5, pad: 512 },
 ] as const;
 
 describe.each(["g1", "g2"] as const)("our MSM in %s equals ffjavascript's", (group) => {
@@ -101,14 +115,14 @@ describe.each(["g1", "g2"] as const)("our MSM in %s equals ffjavascript's", (gro
     return set;
   };
 
-  it.each(MODES)("$mode: for random scalars and bases, over all bases and over chosen indices", async ({ tableBits }) => {
+  it.each(MODES)("$mode: for random scalars and bases, over all bases and over chosen indices", async ({ tableBits, pad }) => {
     const points = randomPoints(group, 300);
     const set = await load(points, tableBits);
     for (const n of [1, 2, 17, 300]) {
-      await expectSame(group, set, points.subarray(0, n * BYTES[group]), scalarBytes(Array.from({ length: n }, randomScalar)));
+      await expectSame(group, set, points.subarray(0, n * BYTES[group]), scalarBytes(Array.from({ length: n }, randomScalar)), undefined, pad);
     }
     const indices = Uint32Array.from([299, 0, 5, 5, 150, 42, 7]);
-    await expectSame(group, set, points, scalarBytes(Array.from(indices, randomScalar)), indices);
+    await expectSame(group, set, points, scalarBytes(Array.from(indices, randomScalar)), indices, pad);
     // With values to subtract (mod r): one below its scalar, one above, one equal.
     const [scalars, subtract] = [[5n, 7n, 9n, randomScalar()], [3n, 8n, 9n, randomScalar()]];
     const G = groupOf(group);
@@ -118,7 +132,7 @@ describe.each(["g1", "g2"] as const)("our MSM in %s equals ffjavascript's", (gro
     expect(G.eq(mine, reference)).toBe(true);
   });
 
-  it.each(MODES)("$mode: for zero scalars, r - 1, 2^256 - 1, one, repeated and opposite bases, and the point at infinity", async ({ tableBits }) => {
+  it.each(MODES)("$mode: for zero scalars, r - 1, 2^256 - 1, one, repeated and opposite bases, and the point at infinity", async ({ tableBits, pad }) => {
     const points = randomPoints(group, 40, [3, 39]);
     const set = await load(points, tableBits);
     const scalars = Array.from({ length: 40 }, randomScalar);
@@ -127,15 +141,15 @@ describe.each(["g1", "g2"] as const)("our MSM in %s equals ffjavascript's", (gro
     scalars[2] = (1n << 256n) - 1n;
     scalars[4] = 1n;
     scalars[39] = 5n; // on the point at infinity
-    await expectSame(group, set, points, scalarBytes(scalars));
+    await expectSame(group, set, points, scalarBytes(scalars), undefined, pad);
     // The same base twice: with equal scalars (a doubling in a bucket), with opposite ones (they cancel).
     const s = randomScalar();
-    await expectSame(group, set, points, scalarBytes([s, s, 7n]), Uint32Array.from([8, 8, 9]));
-    await expectSame(group, set, points, scalarBytes([s, R - s, 7n]), Uint32Array.from([8, 8, 9]));
-    await expectSame(group, set, points, scalarBytes(Array.from({ length: 64 }, () => s)), new Uint32Array(64).fill(10));
+    await expectSame(group, set, points, scalarBytes([s, s, 7n]), Uint32Array.from([8, 8, 9]), pad);
+    await expectSame(group, set, points, scalarBytes([s, R - s, 7n]), Uint32Array.from([8, 8, 9]), pad);
+    await expectSame(group, set, points, scalarBytes(Array.from({ length: 64 }, () => s)), new Uint32Array(64).fill(10), pad);
     // Every scalar zero, and only the point at infinity: the sum is the point at infinity.
-    expect(groupOf(group).isZero(await ours(set, scalarBytes(Array(40).fill(0n))))).toBe(true);
-    expect(groupOf(group).isZero(await ours(set, scalarBytes([randomScalar()]), Uint32Array.from([3])))).toBe(true);
+    expect(groupOf(group).isZero(await ours(set, scalarBytes(Array(40).fill(0n)), undefined, pad))).toBe(true);
+    expect(groupOf(group).isZero(await ours(set, scalarBytes([randomScalar()]), Uint32Array.from([3]), pad))).toBe(true);
   });
 
   it("for 2^13 points: the proving key's own bases with random scalars, by windows and with the prover's tables", async () => {
@@ -162,6 +176,34 @@ describe("the MSM pool", () => {
     await expect(pool.multiExp(set, new Uint8Array(32), { indices: Uint32Array.from([4]) })).rejects.toThrow(/index 4 is past the 4 bases/);
     await expect(pool.multiExp(set, new Uint8Array(64), { subtract: new Uint8Array(32) })).rejects.toThrow(/not one per scalar/);
     await expect(pool.multiExp(set, new Uint8Array(5 * 32))).rejects.toThrow(/5 scalars for 4 bases/);
+  });
+
+  it("replaces a worker that dies: what it was doing fails, the next MSM works on the replacement", async () => {
+    const own = await WasmProverPool.start(2);
+    try {
+      const points = randomPoints("g1", 600);
+      const set = await own.loadSet("g1", points);
+      await own.precompute(set, 8);
+      const scalars = scalarBytes(Array.from({ length: 600 }, randomScalar));
+      const expected = await theirs("g1", points, scalars);
+      const slots = (own as unknown as { slots: { handle: { terminate(): Promise<void> } }[] }).slots;
+      const during = own.multiExp(set, scalars);
+      await slots[1].handle.terminate();
+      await expect(during).rejects.toThrow(/exited/);
+      // The replacement has the bases again, not the tables: by windows, until they are filled again.
+      const sum = async () => (await own.multiExp(set, scalars)).reduce((total: Uint8Array, point) => curve.G1.add(total, curve.G1.fromRprLEM(point, 0)), curve.G1.zero);
+      expect(curve.G1.eq(await sum(), expected)).toBe(true);
+      await own.precompute(set, 8);
+      expect(curve.G1.eq(await sum(), expected)).toBe(true);
+    } finally {
+      await own.terminate();
+    }
+  });
+
+  it("keeps a Node process alive while a caller awaits the tables (holdDuring), with nothing else running", async () => {
+    const run = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./helpers/fill-tables.ts", import.meta.url))], { encoding: "utf8", timeout: 120_000 });
+    expect(run.stdout + run.stderr).toContain("filled");
+    expect(run.status).toBe(0);
   });
 
   it("passes a worker's error on: a base set it does not hold", async () => {

@@ -33,6 +33,7 @@ let heapTop: usize = (__heap_base + 15) & ~15;
 
 /** Reserves 'bytes' (16-byte aligned), growing the memory as needed. */
 export function alloc(bytes: usize): usize {
+  if (bytes > <usize>0xfffffff0 - heapTop) unreachable();
   const at = heapTop;
   heapTop = (heapTop + bytes + 15) & ~15;
   const pages = <i32>((heapTop + 0xffff) >>> 16);

@@ -17,8 +17,6 @@ const SECTION = { header: 2, coefficients: 4, pointsA: 5, pointsB1: 6, pointsB2:
 export class Groth16Prover {
   /** The last witness and its sums, for the next proof to update instead of recompute. */
   private last?: { witness: Uint8Array; sums: WitnessSums };
-  /** The tables of multiples being filled, once the first proof is made (with `tables`). */
-  private filling?: Promise<void>;
 
   private constructor(
     private readonly curve: Bn128,
@@ -78,19 +76,24 @@ export class Groth16Prover {
       protocol: "groth16",
       curve: "bn128",
     } as Groth16Proof;
-    if (this.options.tables) void this.tablesFilled().catch(() => undefined); // a failure is the next proof's to report
+    // In the background; a failed filling is tried again after the next proof, and a worker
+    // that died is replaced by the pool, without its tables, which this refills.
+    if (this.options.tables) void this.fillTables().catch(() => undefined);
     return { proof, publicSignals };
   }
 
   /**
    * Fills the tables of multiples of the key's bases in the workers (with `tables`, this
-   * starts after the first proof), H first: it is used whole by every proof. Resolves when
-   * every MSM uses them.
+   * starts after the first proof) and resolves when every MSM uses them.
    */
   tablesFilled(): Promise<void> {
+    return this.pool.holdDuring(this.fillTables());
+  }
+
+  /** One set after the other, H first: every proof uses it whole. Sets already filled (or filling) are not filled again. */
+  private fillTables(): Promise<void> {
     const { a, b1, b2, c, h } = this.bases;
-    this.filling ??= [h, b2, a, b1, c].reduce((previous, set) => previous.then(() => this.pool.precompute(set)), Promise.resolve());
-    return this.filling;
+    return [h, b2, a, b1, c].reduce((previous, set) => previous.then(() => this.pool.precompute(set)), Promise.resolve());
   }
 
   /**

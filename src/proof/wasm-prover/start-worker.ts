@@ -44,6 +44,7 @@ export function startProverWorker(source: string): ProverWorkerHandle {
       post: (message) => worker.postMessage(message),
       listen: (onReply, onFailure) => {
         worker.on("message", onReply).on("error", onFailure);
+        worker.on("messageerror", (error) => onFailure(new Error(`the MSM worker's reply could not be read: ${error.message}`)));
         worker.on("exit", (code) => onFailure(new Error(`the MSM worker exited (${code})`)));
       },
       setBusy: (busy) => (busy ? worker.ref() : worker.unref()),
@@ -56,7 +57,8 @@ export function startProverWorker(source: string): ProverWorkerHandle {
     post: (message) => worker.postMessage(message),
     listen: (onReply, onFailure) => {
       worker.addEventListener("message", (event: MessageEvent<WorkerReply>) => onReply(event.data));
-      worker.addEventListener("error", (event) => onFailure(new Error(`the MSM worker failed: ${event.message}`)));
+      worker.addEventListener("error", (event) => onFailure(new Error(`the MSM worker failed: ${event.message || "it could not be started"}`)));
+      worker.addEventListener("messageerror", () => onFailure(new Error("the MSM worker's reply could not be read")));
     },
     setBusy: () => undefined,
     terminate: async () => {

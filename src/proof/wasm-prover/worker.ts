@@ -56,7 +56,16 @@ function copyIn(exports: ProverExports, bytes: Uint8Array): number {
 
 async function handle(request: WorkerRequest): Promise<WorkerReply> {
   if (request.type === "init") {
-    wasm = (await WebAssembly.instantiate(request.module, { env: { abort: () => { throw new Error("the MSM module aborted"); } } })).exports as unknown as ProverExports;
+    const exports = (await WebAssembly.instantiate(request.module, { env: { abort: () => { throw new Error("the MSM module aborted"); } } })).exports as unknown as ProverExports;
+    // Addresses are u32: past 2 GiB WebAssembly hands them to JavaScript as negative numbers.
+    wasm = {
+      ...exports,
+      alloc: (bytes) => {
+        if (!Number.isInteger(bytes) || bytes < 0 || bytes > 0xffff0000) throw new Error(`cannot reserve ${bytes} bytes in WebAssembly memory`);
+        return exports.alloc(bytes) >>> 0;
+      },
+      heapMark: () => exports.heapMark() >>> 0,
+    };
     return { id: request.id, type: "ready" };
   }
   if (!wasm) throw new Error("the MSM worker was not initialised");
@@ -106,7 +115,9 @@ function fillTable(exports: ProverExports, set: BaseSet, request: Extract<Worker
   if (request.type === "table-start") {
     const { window, windows, stride, offset } = request;
     const count = Math.max(0, Math.ceil((set.count - offset) / stride));
-    const pointer = exports.alloc(windows * count * bytes);
+    // Filled again (a worker beside this one was replaced): the same table, from window 0.
+    const same = set.table?.count === count && set.table.windows === windows && set.table.window === window;
+    const pointer = same ? set.table!.pointer : exports.alloc(windows * count * bytes);
     const memory = new Uint8Array(exports.memory.buffer);
     for (let k = 0; k < count; k++) memory.copyWithin(pointer + k * bytes, set.bases + (offset + k * stride) * bytes, set.bases + (offset + k * stride + 1) * bytes);
     set.table = { pointer, count, window, windows, filled: 1 };
