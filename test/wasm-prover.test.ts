@@ -207,7 +207,7 @@ describe("the MSM pool", () => {
   });
 
   it("passes a worker's error on: a base set it does not hold", async () => {
-    await expect(pool.multiExp({ group: "g1", count: 4, ids: [99, 99] }, new Uint8Array(32))).rejects.toThrow(/MSM worker: no base set 99/);
+    await expect(pool.multiExp({ group: "g1", count: 4, ids: [99, 99] }, new Uint8Array(32))).rejects.toThrow(/prover worker: no base set 99/);
   });
 });
 

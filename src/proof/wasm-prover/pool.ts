@@ -247,7 +247,7 @@ export class WasmProverPool {
     if (!waiter) return;
     this.waiting.delete(reply.id);
     if (!waiter.background && --waiter.slot.busy === 0) this.reference(waiter.slot);
-    if (reply.type === "error") waiter.reject(new Error(`MSM worker: ${reply.message}`));
+    if (reply.type === "error") waiter.reject(new Error(`prover worker: ${reply.message}`));
     else waiter.resolve(reply);
   }
 

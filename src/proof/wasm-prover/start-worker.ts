@@ -1,4 +1,4 @@
-// Starting an MSM worker where the prover runs: a Node worker thread, or a Web Worker in a
+// Starting a prover worker where the prover runs: a Node worker thread, or a Web Worker in a
 // browser (also from inside the wallet's own proving worker). Node's module is reached through
 // process.getBuiltinModule, not an import, so that browser bundles hold nothing of Node.
 import type * as NodeWorkerThreads from "node:worker_threads";
@@ -44,8 +44,8 @@ export function startProverWorker(source: string): ProverWorkerHandle {
       post: (message) => worker.postMessage(message),
       listen: (onReply, onFailure) => {
         worker.on("message", onReply).on("error", onFailure);
-        worker.on("messageerror", (error) => onFailure(new Error(`the MSM worker's reply could not be read: ${error.message}`)));
-        worker.on("exit", (code) => onFailure(new Error(`the MSM worker exited (${code})`)));
+        worker.on("messageerror", (error) => onFailure(new Error(`the prover worker's reply could not be read: ${error.message}`)));
+        worker.on("exit", (code) => onFailure(new Error(`the prover worker exited (${code})`)));
       },
       setBusy: (busy) => (busy ? worker.ref() : worker.unref()),
       terminate: async () => void (await worker.terminate()),
@@ -57,8 +57,8 @@ export function startProverWorker(source: string): ProverWorkerHandle {
     post: (message) => worker.postMessage(message),
     listen: (onReply, onFailure) => {
       worker.addEventListener("message", (event: MessageEvent<WorkerReply>) => onReply(event.data));
-      worker.addEventListener("error", (event) => onFailure(new Error(`the MSM worker failed: ${event.message || "it could not be started"}`)));
-      worker.addEventListener("messageerror", () => onFailure(new Error("the MSM worker's reply could not be read")));
+      worker.addEventListener("error", (event) => onFailure(new Error(`the prover worker failed: ${event.message || "it could not be started"}`)));
+      worker.addEventListener("messageerror", () => onFailure(new Error("the prover worker's reply could not be read")));
     },
     setBusy: () => undefined,
     terminate: async () => {

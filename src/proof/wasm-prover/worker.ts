@@ -1,7 +1,8 @@
-// The MSM worker: holds the WebAssembly MSM instance and the base sets loaded into it, and
-// answers one message at a time (pool.ts sends them). Bundled by scripts/build-wasm-prover.ts into
-// one script that runs as a browser Web Worker and, behind a small prelude that gives it the
-// same `self` (start-worker.ts), as a Node worker thread.
+// The prover worker: holds the prover's WebAssembly instance and what is loaded into it (base
+// sets, their tables, the quotient's coefficients), and answers one message at a time (pool.ts
+// sends them). Bundled by scripts/build-wasm-prover.ts into one script that runs as a browser
+// Web Worker and, behind a small prelude that gives it the same `self` (start-worker.ts), as a
+// Node worker thread.
 import type { WorkerReply, WorkerRequest } from "./protocol.js";
 
 interface ProverExports {
@@ -56,7 +57,7 @@ function copyIn(exports: ProverExports, bytes: Uint8Array): number {
 
 async function handle(request: WorkerRequest): Promise<WorkerReply> {
   if (request.type === "init") {
-    const exports = (await WebAssembly.instantiate(request.module, { env: { abort: () => { throw new Error("the MSM module aborted"); } } })).exports as unknown as ProverExports;
+    const exports = (await WebAssembly.instantiate(request.module, { env: { abort: () => { throw new Error("the prover's WebAssembly aborted"); } } })).exports as unknown as ProverExports;
     // Addresses are u32: past 2 GiB WebAssembly hands them to JavaScript as negative numbers.
     wasm = {
       ...exports,
@@ -68,7 +69,7 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
     };
     return { id: request.id, type: "ready" };
   }
-  if (!wasm) throw new Error("the MSM worker was not initialised");
+  if (!wasm) throw new Error("the prover worker was not initialised");
   if (request.type === "load") {
     const { group, points } = request;
     const count = points.byteLength / POINT_BYTES[group].ffjs;
