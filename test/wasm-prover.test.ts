@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { type Bn128, buildBn128, type Group } from "ffjavascript";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { msmArtifact } from "../scripts/build-wasm-prover.js";
+import { proverArtifact } from "../scripts/build-wasm-prover.js";
 import { keySetFiles, publishedKeysDir } from "../src/artifacts/paths.js";
 import { REALDID_CIRCUIT } from "../src/artifacts/circuit-id.js";
 import { WitnessCalculatorBuilder } from "circom_runtime";
@@ -97,7 +97,7 @@ async function expectSame(group: MsmGroup, set: MsmBaseSet, points: Uint8Array, 
 
 describe("the WebAssembly prover's artifact", () => {
   it("is what scripts/build-wasm-prover.ts builds from the sources (npm run build:wasm-prover)", async () => {
-    expect(readFileSync(new URL("../src/proof/wasm-prover/artifact.ts", import.meta.url), "utf8")).toBe(await msmArtifact());
+    expect(readFileSync(new URL("../src/proof/wasm-prover/artifact.ts", import.meta.url), "utf8")).toBe(await proverArtifact());
   });
 });
 
