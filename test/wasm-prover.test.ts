@@ -16,6 +16,7 @@ import { REALDID_CIRCUIT } from "../src/artifacts/circuit-id.js";
 import { WitnessCalculatorBuilder } from "circom_runtime";
 import { loadArtifacts } from "../src/artifacts/load.js";
 import { circuitInput } from "../src/proof/circuit-input.js";
+import { invertMod, mod, randomBelow, readFieldElement, SNARK_FIELD, unpackFieldElements } from "../src/crypto/field.js";
 import { releaseCurve } from "../src/proof/curve.js";
 import { Groth16Prover, readSections } from "../src/proof/groth16-prover.js";
 import { type MsmBaseSet, WasmProverPool } from "../src/proof/wasm-prover/pool.js";
@@ -27,7 +28,7 @@ import { randomChallenge } from "../src/proof/request.js";
 import { RegistryTree, TREE_HEIGHT } from "../src/registry/registry-tree.js";
 import { makeCitizen, TODAY } from "./helpers/fixtures.js";
 
-const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+const R = SNARK_FIELD;
 const BYTES = { g1: 64, g2: 128 } as const;
 
 let curve: Bn128;
@@ -53,7 +54,7 @@ function scalarBytes(values: bigint[]): Uint8Array {
   return bytes;
 }
 
-const randomScalar = () => BigInt(`0x${randomBytes(32).toString("hex")}`) % R;
+const randomScalar = () => randomBelow(R);
 
 /** n random affine points in ffjavascript's form; `infinity` positions hold the point at infinity. */
 function randomPoints(group: MsmGroup, n: number, infinity: number[] = []): Uint8Array {
@@ -128,7 +129,7 @@ describe.each(["g1", "g2"] as const)("our MSM in %s equals ffjavascript's", (gro
     const G = groupOf(group);
     const partials = await pool.multiExp(set, scalarBytes(scalars), { subtract: scalarBytes(subtract) });
     const mine = partials.reduce((sum: Uint8Array, point) => G.add(sum, G.fromRprLEM(point, 0)), G.zero);
-    const reference = await theirs(group, points.subarray(0, 4 * BYTES[group]), scalarBytes(scalars.map((v, k) => (((v - subtract[k]) % R) + R) % R)));
+    const reference = await theirs(group, points.subarray(0, 4 * BYTES[group]), scalarBytes(scalars.map((v, k) => mod(v - subtract[k], R))));
     expect(G.eq(mine, reference)).toBe(true);
   });
 
@@ -225,33 +226,27 @@ describe("our quotient step", () => {
 
     // The rows, with BigInt: a zkey coefficient is stored as c·2^512 mod r.
     const n = prover.key.domainSize;
-    const values = Array.from({ length: witness.byteLength / 32 }, (_, i) => littleEndian(witness.subarray(i * 32, i * 32 + 32)));
-    const unscale = modPow(modPow(2n, 512n, R), R - 2n, R);
+    const values = unpackFieldElements(witness);
+    const unscale = invertMod(1n << 512n, R);
     const coefficients = readSections(artifacts.zkey, "zkey", "proving key").get(4)!;
     const view = new DataView(coefficients.buffer, coefficients.byteOffset, coefficients.byteLength);
     const rows = [new Array<bigint>(n).fill(0n), new Array<bigint>(n).fill(0n)];
     for (let k = 0, at = 4; k < view.getUint32(0, true); k++, at += 44) {
       const [matrix, row, signal] = [view.getUint32(at, true), view.getUint32(at + 4, true), view.getUint32(at + 8, true)];
-      rows[matrix][row] = (rows[matrix][row] + ((littleEndian(coefficients.subarray(at + 12, at + 44)) * unscale) % R) * values[signal]) % R;
+      rows[matrix][row] = (rows[matrix][row] + ((readFieldElement(view, at + 12) * unscale) % R) * values[signal]) % R;
     }
     const { Fr } = curve;
     const bits = Math.log2(n);
     const toOddCoset = async (column: bigint[]) => Fr.fft(await Fr.batchApplyKey(await Fr.ifft(concat(column.map((v) => Fr.e(v)))), Fr.e(1), Fr.w[bits + 1]));
     const [a, b, c] = [await toOddCoset(rows[0]), await toOddCoset(rows[1]), await toOddCoset(rows[0].map((v, i) => (v * rows[1][i]) % R))];
     const element = (buffer: Uint8Array, i: number) => buffer.slice(i * 32, i * 32 + 32);
+    const [products, quotientsC] = [unpackFieldElements(halves.ab), unpackFieldElements(halves.c)];
     for (let i = 0; i < n; i++) {
       const expected = Fr.toObject(Fr.sub(Fr.mul(element(a, i), element(b, i)), element(c, i)));
-      const [product, quotientC] = [halves.ab, halves.c].map((values) => littleEndian(values.subarray(i * 32, i * 32 + 32)));
-      if ((((product - quotientC) % R) + R) % R !== expected) expect.fail(`value ${i} differs`);
+      if (mod(products[i] - quotientsC[i], R) !== expected) expect.fail(`value ${i} differs`);
     }
   });
 });
 
-const littleEndian = (bytes: Uint8Array) => bytes.reduceRight((value, byte) => (value << 8n) | BigInt(byte), 0n);
 const concat = (parts: Uint8Array[]) => parts.reduce((all, part, i) => (all.set(part, i * part.byteLength), all), new Uint8Array(parts.length * (parts[0]?.byteLength ?? 0)));
 
-function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
-  let result = 1n;
-  for (base %= modulus; exponent > 0n; exponent >>= 1n, base = (base * base) % modulus) if (exponent & 1n) result = (result * base) % modulus;
-  return result;
-}

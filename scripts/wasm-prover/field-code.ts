@@ -8,6 +8,8 @@
 // idea of the ZPrize 2022 WebAssembly MSM entries). Why [0, 2p]: R > 4p, so Montgomery
 // multiplication of two values ≤ 2p returns a value < 2p without the final subtraction.
 
+import { invertMod, mod } from "../../src/crypto/field.js";
+
 export const LIMBS = 9;
 export const LIMB_BITS = 29;
 export const ELEMENT_BYTES = LIMBS * 4;
@@ -15,12 +17,6 @@ const MASK = (1n << BigInt(LIMB_BITS)) - 1n;
 
 export function limbsOf(value: bigint): bigint[] {
   return Array.from({ length: LIMBS }, (_, i) => (value >> BigInt(i * LIMB_BITS)) & MASK);
-}
-
-function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
-  let result = 1n;
-  for (base %= modulus; exponent > 0n; exponent >>= 1n, base = (base * base) % modulus) if (exponent & 1n) result = (result * base) % modulus;
-  return result;
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -46,7 +42,7 @@ export function fieldCode(p: bigint, f: string): string {
   const F = f.toUpperCase();
   if (p >= 1n << 255n) throw new Error("the modulus must be below 2^255");
   const R = 1n << BigInt(LIMBS * LIMB_BITS);
-  const mu = (-modPow(p, (1n << BigInt(LIMB_BITS)) - 1n, 1n << BigInt(LIMB_BITS)) + (1n << BigInt(LIMB_BITS))) % (1n << BigInt(LIMB_BITS));
+  const mu = mod(-invertMod(p, 1n << BigInt(LIMB_BITS)), 1n << BigInt(LIMB_BITS));
   if (((mu * p) & MASK) !== MASK) throw new Error("mu is not -1/p mod 2^29");
   const P = limbsOf(p);
   const P2 = limbsOf(2n * p);
