@@ -248,6 +248,14 @@ describe("realdid's Groth16 prover against snarkjs's", () => {
     }
   });
 
+  it("stops its workers when closed: a proof after that fails with a message, not a hang", async () => {
+    const ours = await Groth16Prover.create(artifacts.zkey);
+    const wtns = await (await WitnessCalculatorBuilder(artifacts.wasm)).calculateWTNSBin(circuitInput({ identity: citizen.identity, credential: { index: 2, attributes: citizen.attributes }, merkleProof: tree.proof(2), request }), true);
+    await ours.prove(wtns);
+    await ours.close();
+    await expect(ours.prove(wtns)).rejects.toThrow(/the prover was closed/);
+  });
+
   it("refuses a witness of the wrong length, and a file that is no witness", async () => {
     const ours = await Groth16Prover.create(artifacts.zkey);
     await expect(ours.prove(new TextEncoder().encode('{"not":"a witness"}'))).rejects.toThrow(/not a wtns file/);

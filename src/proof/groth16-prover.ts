@@ -82,6 +82,11 @@ export class Groth16Prover {
     return { proof, publicSignals };
   }
 
+  /** Stops the prover's workers: a process that makes provers one after another closes each. */
+  close(): Promise<void> {
+    return this.pool.terminate();
+  }
+
   /**
    * Fills the tables of multiples of the key's bases in the workers (with `tables`, this
    * starts after the first proof) and resolves when every MSM uses them.

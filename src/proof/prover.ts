@@ -39,6 +39,11 @@ export class Prover {
     return new Prover(artifacts.keyId, await WitnessCalculatorBuilder(artifacts.wasm), await Groth16Prover.create(artifacts.zkey, options));
   }
 
+  /** Stops the prover's worker threads (Web Workers in a browser); proving after this fails. */
+  close(): Promise<void> {
+    return this.groth16.close();
+  }
+
   /** Fills the Groth16 prover's tables of multiples now (see ProverOptions.tables); resolves when they are in use. */
   tablesFilled(): Promise<void> {
     return this.groth16.tablesFilled();

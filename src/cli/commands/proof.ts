@@ -276,6 +276,7 @@ export function proofCommands(program: Command): void {
       const daemon = await startProverDaemon(options.socket, prover);
       closeOnSignals(async () => {
         await daemon.close();
+        await prover.close();
         await releaseCurve();
       });
       return {

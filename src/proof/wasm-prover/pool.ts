@@ -226,6 +226,7 @@ export class WasmProverPool {
   private async ask(index: number, request: Request, background = false): Promise<WorkerReply> {
     let slot: Slot;
     do {
+      if (this.terminated) throw new Error("the prover's workers were stopped (the prover was closed)");
       if (this.failure) throw this.failure;
       slot = this.slots[index];
       await slot.ready;
