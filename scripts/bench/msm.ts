@@ -4,7 +4,7 @@
 // own workers: ours the prover's pool, ffjavascript its curve's threads.
 import { randomBytes } from "node:crypto";
 import { buildBn128, type Group } from "ffjavascript";
-import { readSections } from "../../src/proof/groth16-prover.js";
+import { readSections, sumPartials } from "../../src/proof/groth16-prover.js";
 import { WasmProverPool } from "../../src/proof/wasm-prover/pool.js";
 import type { MsmGroup } from "../../src/proof/wasm-prover/protocol.js";
 import { type Timing, timeInterleaved } from "./table.js";
@@ -27,7 +27,7 @@ export async function measureMsm(runs: number, zkey: Uint8Array, witness: Uint8A
   };
   const measure = async (label: string, group: MsmGroup, G: Group, bases: Uint8Array, scalars: Uint8Array): Promise<MsmFigures> => {
     const set = await pool.loadSet(group, bases);
-    const ours = async () => (await pool.multiExp(set, scalars)).reduce((sum: Uint8Array, point) => G.add(sum, G.fromRprLEM(point, 0)), G.zero);
+    const ours = async () => sumPartials(G, await pool.multiExp(set, scalars));
     // The same point, or the figures compare different work.
     if (!G.eq(await ours(), await G.multiExpAffine(bases, scalars))) throw new Error(`bench: our ${label} MSM differs from ffjavascript's`);
     const [mine, theirs] = await timeInterleaved(runs, ours, () => G.multiExpAffine(bases, scalars));

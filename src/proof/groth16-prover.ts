@@ -1,4 +1,4 @@
-import { buildBn128, type Bn128, type CurvePoint } from "ffjavascript";
+import { buildBn128, type Bn128, type CurvePoint, type Group } from "ffjavascript";
 import type { Groth16Proof } from "snarkjs";
 import { FIELD_BYTES, mod, readFieldElement, writeFieldElement } from "../crypto/field.js";
 import { RealDidError } from "../errors.js";
@@ -142,7 +142,7 @@ export class Groth16Prover {
   private async multiExp(bases: MsmBaseSet, scalars: Uint8Array, options?: Parameters<WasmProverPool["multiExp"]>[2]): Promise<CurvePoint> {
     const group = bases.group === "g1" ? this.curve.G1 : this.curve.G2;
     const partials = await this.pool.multiExp(bases, scalars, options);
-    return partials.reduce((sum: CurvePoint, point) => group.add(sum, group.fromRprLEM(point, 0)), group.zero);
+    return sumPartials(group, partials);
   }
 }
 
@@ -172,6 +172,11 @@ interface WitnessSums {
   b1: CurvePoint;
   b2: CurvePoint;
   c: CurvePoint;
+}
+
+/** The point an MSM's partial points (WasmProverPool.multiExp's answer) add up to. */
+export function sumPartials(group: Group, partials: readonly Uint8Array[]): CurvePoint {
+  return partials.reduce((sum: CurvePoint, point) => group.add(sum, group.fromRprLEM(point, 0)), group.zero);
 }
 
 /** The wires whose values differ, and by how much (new - old mod r, 32 bytes little-endian each). */
